@@ -1,0 +1,847 @@
+//! A model's equations and conditions: each `pde`, `ode`, `initial`, `boundary` and
+//! `constraint` is elaborated, split into scalar components and checked for what its kind
+//! requires (an ODE's left side, a condition's location on the domain boundary, a hard
+//! constraint's form); then the model as a whole is checked for missing conditions and
+//! unused definitions, and every equation for dimensional consistency.
+
+use super::dimensions;
+use super::elaborate::{Binding, Elaborator, Globals, ModelScope, Value};
+use super::model::*;
+use super::suggest;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::source::Span;
+use crate::syntax::ast::{self, Member};
+use std::collections::HashSet;
+use std::path::Path;
+
+pub fn build_model(
+    decl: &ast::ModelDecl,
+    scope: ModelScope,
+    globals: &Globals,
+    base_dir: Option<&Path>,
+    local: bool,
+    diags: &mut Diagnostics,
+) -> Model {
+    let mut builder = Builder {
+        scope: &scope,
+        globals,
+        diags,
+        equations: Vec::new(),
+        hard: Vec::new(),
+        periodic: Vec::new(),
+        data: Vec::new(),
+        used: scope.used.clone(),
+    };
+    for member in &decl.members {
+        match member {
+            Member::Equation(eq) => builder.equation(eq),
+            Member::Periodic(p) => builder.periodic(p),
+            Member::Data(d) => builder.data(d, base_dir),
+            _ => {}
+        }
+    }
+    let errors_before = builder.diags.error_count();
+    builder.whole_model_checks(decl, errors_before);
+    let Builder {
+        equations,
+        hard,
+        periodic,
+        data,
+        ..
+    } = builder;
+    Model {
+        name: decl.name.name.clone(),
+        span: decl.name.span,
+        local,
+        variables: scope.variables,
+        constants: scope.constants,
+        params: scope.params,
+        fields: scope.fields,
+        equations,
+        hard_constraints: hard,
+        periodic,
+        data,
+    }
+}
+
+struct Builder<'s, 'a> {
+    scope: &'s ModelScope<'a>,
+    globals: &'s Globals<'a>,
+    diags: &'s mut Diagnostics,
+    equations: Vec<Equation>,
+    hard: Vec<HardConstraint>,
+    periodic: Vec<Periodic>,
+    data: Vec<DataSource>,
+    used: HashSet<String>,
+}
+
+impl Builder<'_, '_> {
+    fn elaborate(&mut self, e: &ast::Expr, allow_net: bool) -> Option<Value> {
+        let mut elab = Elaborator::new(self.scope, self.globals, self.diags);
+        elab.allow_net = allow_net;
+        let value = elab.expr(e).ok();
+        self.used.extend(elab.used);
+        value
+    }
+
+    fn constant(&mut self, e: &ast::Expr) -> Option<f64> {
+        let mut elab = Elaborator::new(self.scope, self.globals, self.diags);
+        let value = elab.constant(e).ok();
+        self.used.extend(elab.used);
+        value
+    }
+
+    fn equation(&mut self, eq: &ast::EquationDecl) {
+        let allow_net = eq.kind == ast::EquationKind::Constraint;
+        let lhs = self.elaborate(&eq.lhs, allow_net);
+        let rhs = self.elaborate(&eq.rhs, allow_net);
+        let kind = self.kind_of(eq);
+        let (Some(lhs), Some(rhs), Some(kind)) = (lhs, rhs, kind) else {
+            return;
+        };
+        if lhs.shape() != rhs.shape() {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::ShapeMismatch,
+                    eq.span,
+                    format!(
+                        "the two sides differ in shape: {} = {}",
+                        lhs.describe(),
+                        rhs.describe()
+                    ),
+                    "shapes differ",
+                )
+                .with_label(eq.lhs.span, lhs.describe())
+                .with_label(eq.rhs.span, rhs.describe()),
+            );
+            return;
+        }
+        let names = self.scope.space_names();
+        let pairs = lhs
+            .components(&names)
+            .into_iter()
+            .zip(rhs.components(&names));
+        for ((component, l), (_, r)) in pairs {
+            self.component(eq, kind.clone(), component, l, r);
+        }
+    }
+
+    /// The equation's kind with its location resolved; `None` if the location is wrong.
+    fn kind_of(&mut self, eq: &ast::EquationDecl) -> Option<EquationKind> {
+        match eq.kind {
+            ast::EquationKind::Pde => {
+                self.no_location(eq, "a pde holds everywhere inside the domain");
+                Some(EquationKind::Pde)
+            }
+            ast::EquationKind::Constraint => {
+                self.no_location(eq, "a constraint holds everywhere inside the domain");
+                Some(EquationKind::Constraint)
+            }
+            ast::EquationKind::Ode => {
+                self.no_location(eq, "an ode holds at every time");
+                // The field is filled in per component once the left side is known.
+                Some(EquationKind::Ode {
+                    field: FieldRef {
+                        field: 0,
+                        component: 0,
+                    },
+                })
+            }
+            ast::EquationKind::Initial => {
+                self.initial_location(eq).then_some(EquationKind::Initial)
+            }
+            ast::EquationKind::Boundary => {
+                let location = self.boundary_location(eq)?;
+                Some(EquationKind::Boundary {
+                    location,
+                    condition: BoundaryType::Dirichlet,
+                })
+            }
+        }
+    }
+
+    fn no_location(&mut self, eq: &ast::EquationDecl, why: &str) {
+        if let Some(location) = &eq.location {
+            let span = match location {
+                ast::Location::At { span, .. } | ast::Location::OnBoundary(span) => *span,
+            };
+            self.diags.push(
+                Diagnostic::new(
+                    Code::LocationOutsideDomain,
+                    span,
+                    format!("a `{}` takes no location", eq.kind.keyword()),
+                    "remove this",
+                )
+                .with_help(why.to_string()),
+            );
+        }
+    }
+
+    fn time(&self) -> Option<(VarId, &Variable)> {
+        self.scope
+            .variables
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.kind == VarKind::Time)
+    }
+
+    fn initial_location(&mut self, eq: &ast::EquationDecl) -> bool {
+        let Some((_, time)) = self.time() else {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadInitialCondition,
+                    eq.span,
+                    "an initial condition needs a time variable",
+                    "this model has no time",
+                )
+                .with_help(
+                    "declare time with `time t in [0, 1]`, or state the condition with `boundary`",
+                ),
+            );
+            return false;
+        };
+        let (time_name, lo, time_span) = (time.name.clone(), time.lo, time.span);
+        match &eq.location {
+            None => true,
+            Some(ast::Location::OnBoundary(span)) => {
+                self.diags.push(Diagnostic::new(
+                    Code::BadInitialCondition,
+                    *span,
+                    "an initial condition holds at the start of time, not on the boundary",
+                    "write `at t = ...` or nothing",
+                ));
+                false
+            }
+            Some(ast::Location::At { var, value, span }) => {
+                if var.name != time_name {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::BadInitialCondition,
+                            var.span,
+                            format!(
+                                "an initial condition is stated at a time, `{time_name} = ...`"
+                            ),
+                            format!("`{}` is not the time variable", var.name),
+                        )
+                        .with_help("for a condition on a side of the domain use `boundary`"),
+                    );
+                    return false;
+                }
+                let Some(at) = self.constant(value) else {
+                    return false;
+                };
+                if (at - lo).abs() > 1e-12 * lo.abs().max(1.0) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::BadInitialCondition,
+                            *span,
+                            format!("an initial condition holds at the start of time, {time_name} = {lo}"),
+                            format!("{time_name} = {at} is not the start"),
+                        )
+                        .with_label(time_span, format!("time starts at {lo}")),
+                    );
+                    return false;
+                }
+                true
+            }
+        }
+    }
+
+    fn boundary_location(&mut self, eq: &ast::EquationDecl) -> Option<BoundaryLocation> {
+        let Some(location) = &eq.location else {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::LocationOutsideDomain,
+                    eq.span,
+                    "a boundary condition needs a location",
+                    "where does this hold?",
+                )
+                .with_help("add `at x = 1` for one side, or `on boundary` for every side"),
+            );
+            return None;
+        };
+        match location {
+            ast::Location::OnBoundary(span) => {
+                if self.scope.space().is_empty() {
+                    self.diags.push(Diagnostic::new(
+                        Code::MissingDomain,
+                        *span,
+                        "this model has no space variables, so no spatial boundary",
+                        "no boundary here",
+                    ));
+                    return None;
+                }
+                Some(BoundaryLocation::Everywhere)
+            }
+            ast::Location::At { var, value, span } => {
+                let binding = self.scope.names.get(&var.name).map(|(b, _)| *b);
+                let v = match binding {
+                    Some(Binding::Var(v)) => v,
+                    _ => {
+                        let names = self.scope.space_names();
+                        let mut d = Diagnostic::new(
+                            Code::LocationNotVariable,
+                            var.span,
+                            format!("`{}` is not a space variable", var.name),
+                            "a location names a space variable",
+                        );
+                        if let Some(h) =
+                            suggest::did_you_mean(&var.name, names.iter().map(String::as_str))
+                        {
+                            d = d.with_help(h);
+                        }
+                        self.diags.push(d);
+                        return None;
+                    }
+                };
+                let variable = self.scope.variables[v].clone();
+                if variable.kind == VarKind::Time {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::LocationNotVariable,
+                            var.span,
+                            format!(
+                                "`{}` is time: a condition at a time is an initial condition",
+                                var.name
+                            ),
+                            "time, not space",
+                        )
+                        .with_help("write it as `initial ...`"),
+                    );
+                    return None;
+                }
+                let at = self.constant(value)?;
+                let tolerance = 1e-12 * (variable.hi - variable.lo).abs().max(1.0);
+                if (at - variable.lo).abs() <= tolerance {
+                    Some(BoundaryLocation::Side {
+                        var: v,
+                        value: variable.lo,
+                        upper: false,
+                    })
+                } else if (at - variable.hi).abs() <= tolerance {
+                    Some(BoundaryLocation::Side {
+                        var: v,
+                        value: variable.hi,
+                        upper: true,
+                    })
+                } else {
+                    let inside = at > variable.lo && at < variable.hi;
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::LocationOutsideDomain,
+                            *span,
+                            format!(
+                                "{} = {at} is {} the domain, not on its boundary",
+                                var.name,
+                                if inside { "inside" } else { "outside" }
+                            ),
+                            format!("{} is in [{}, {}]", var.name, variable.lo, variable.hi),
+                        )
+                        .with_label(
+                            variable.span,
+                            format!("declared here over [{}, {}]", variable.lo, variable.hi),
+                        )
+                        .with_help(format!(
+                            "a boundary condition holds at `{} = {}` or `{} = {}`",
+                            var.name, variable.lo, var.name, variable.hi
+                        )),
+                    );
+                    None
+                }
+            }
+        }
+    }
+
+    fn component(
+        &mut self,
+        eq: &ast::EquationDecl,
+        kind: EquationKind,
+        component: Option<String>,
+        lhs: Expr,
+        rhs: Expr,
+    ) {
+        let has_net = |e: &Expr| e.any(&|n| matches!(n.kind, ExprKind::Net(_)));
+        let involves_field = |e: &Expr| e.any(&|n| matches!(n.kind, ExprKind::Field(_)));
+        if eq.kind == ast::EquationKind::Constraint && (has_net(&rhs) || has_net(&lhs)) {
+            self.hard_constraint(eq, lhs, rhs);
+            return;
+        }
+        if !involves_field(&lhs) && !involves_field(&rhs) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::NoUnknown,
+                    eq.span,
+                    format!("this {} involves no field", eq.kind.keyword()),
+                    "nothing unknown here",
+                )
+                .with_help(
+                    "equations relate the model's fields; declare them with `field u(x, t)`",
+                ),
+            );
+            return;
+        }
+        let kind = match kind {
+            EquationKind::Ode { .. } => match self.ode_field(eq, &lhs) {
+                Some(field) => EquationKind::Ode { field },
+                None => return,
+            },
+            EquationKind::Boundary { location, .. } => EquationKind::Boundary {
+                location,
+                condition: classify(&lhs, &rhs, location),
+            },
+            other => other,
+        };
+        self.check_dimensions(eq, &lhs, &rhs);
+        self.equations.push(Equation {
+            kind,
+            component,
+            lhs,
+            rhs,
+            span: eq.span,
+        });
+    }
+
+    fn ode_field(&mut self, eq: &ast::EquationDecl, lhs: &Expr) -> Option<FieldRef> {
+        let time = self.time().map(|(t, _)| t);
+        let field = match (&lhs.kind, time) {
+            (ExprKind::Derivative { expr, wrt }, Some(t)) if wrt == &[t] => match expr.kind {
+                ExprKind::Field(r) => Some(r),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(r) = field else {
+            let d = Diagnostic::new(
+                Code::BadOde,
+                eq.lhs.span,
+                "the left side of an ode is the time derivative of one field",
+                "expected `dt(x)`",
+            );
+            self.diags.push(match time {
+                None => d.with_help("this model has no time variable: declare `time t in [0, 10]`"),
+                Some(_) => d.with_help("write `ode dt(x) = ...`; for other forms use `pde`"),
+            });
+            return None;
+        };
+        let f = &self.scope.fields[r.field];
+        if f.inputs.len() != 1 {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadOde,
+                    eq.lhs.span,
+                    format!(
+                        "`{}` depends on more than time, so its equation is a pde",
+                        f.name
+                    ),
+                    "not an ordinary differential equation",
+                )
+                .with_label(f.span, "declared here")
+                .with_help("write `pde` instead of `ode`"),
+            );
+            return None;
+        }
+        if self
+            .equations
+            .iter()
+            .any(|e| e.kind == EquationKind::Ode { field: r })
+        {
+            self.diags.push(Diagnostic::new(
+                Code::BadOde,
+                eq.lhs.span,
+                format!("`{}` already has an ode", f.name),
+                "second equation for the same field",
+            ));
+            return None;
+        }
+        Some(r)
+    }
+
+    fn hard_constraint(&mut self, eq: &ast::EquationDecl, lhs: Expr, rhs: Expr) {
+        let ExprKind::Field(target) = lhs.kind else {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadConstraint,
+                    eq.lhs.span,
+                    "a hard constraint defines a field from its network output",
+                    "expected a field name here",
+                )
+                .with_help("write `constraint u = <expression of net(u)>`"),
+            );
+            return;
+        };
+        let mut others = Vec::new();
+        rhs.walk(&mut |n| {
+            if let ExprKind::Net(r) = n.kind {
+                if r != target {
+                    others.push(n.span);
+                }
+            }
+        });
+        if let Some(span) = others.first() {
+            self.diags.push(Diagnostic::new(
+                Code::BadConstraint,
+                *span,
+                "a hard constraint may only use the network output of its own field",
+                "another field's output",
+            ));
+            return;
+        }
+        if !rhs.any(&|n| matches!(n.kind, ExprKind::Net(_))) {
+            self.diags.push(Diagnostic::new(
+                Code::BadConstraint,
+                eq.rhs.span,
+                "a hard constraint must use the network output `net(...)` on its right side",
+                "no `net(...)` here",
+            ));
+            return;
+        }
+        if self.hard.iter().any(|h| h.field == target) {
+            self.diags.push(Diagnostic::new(
+                Code::BadConstraint,
+                eq.span,
+                "this field already has a hard constraint",
+                "second constraint for the same field",
+            ));
+            return;
+        }
+        self.hard.push(HardConstraint {
+            field: target,
+            transform: rhs,
+            span: eq.span,
+        });
+    }
+
+    fn check_dimensions(&mut self, eq: &ast::EquationDecl, lhs: &Expr, rhs: &Expr) {
+        let dl = dimensions::infer(lhs, self.scope, self.diags);
+        let dr = dimensions::infer(rhs, self.scope, self.diags);
+        if let (Ok(a), Ok(b)) = (dl, dr) {
+            let _ = dimensions::agree(
+                (lhs, a),
+                (rhs, b),
+                eq.lhs.span,
+                eq.rhs.span,
+                "equated",
+                self.diags,
+            );
+        }
+    }
+
+    fn periodic(&mut self, p: &ast::PeriodicDecl) {
+        let var = match self.scope.names.get(&p.var.name) {
+            Some(&(Binding::Var(v), _)) if self.scope.variables[v].kind == VarKind::Space => v,
+            _ => {
+                let names = self.scope.space_names();
+                let mut d = Diagnostic::new(
+                    Code::BadPeriodic,
+                    p.var.span,
+                    format!("`{}` is not a space variable", p.var.name),
+                    "periodic in what?",
+                );
+                if let Some(h) =
+                    suggest::did_you_mean(&p.var.name, names.iter().map(String::as_str))
+                {
+                    d = d.with_help(h);
+                }
+                self.diags.push(d);
+                return;
+            }
+        };
+        let mut fields = Vec::new();
+        for name in &p.fields {
+            match self.scope.names.get(&name.name) {
+                Some(&(Binding::Field(f), _)) if self.scope.fields[f].inputs.contains(&var) => {
+                    fields.push(f)
+                }
+                Some(&(Binding::Field(f), _)) => self.diags.push(
+                    Diagnostic::new(
+                        Code::BadPeriodic,
+                        name.span,
+                        format!("`{}` does not depend on `{}`", name.name, p.var.name),
+                        "cannot be periodic in it",
+                    )
+                    .with_label(self.scope.fields[f].span, "declared here"),
+                ),
+                _ => {
+                    let _ = Elaborator::new(self.scope, self.globals, self.diags).undefined(
+                        &name.name,
+                        name.span,
+                        "not a field",
+                    );
+                }
+            }
+        }
+        if p.fields.is_empty() {
+            fields = (0..self.scope.fields.len())
+                .filter(|&f| self.scope.fields[f].inputs.contains(&var))
+                .collect();
+        }
+        fields.iter().for_each(|&f| {
+            self.used.insert(self.scope.fields[f].name.clone());
+        });
+        self.periodic.push(Periodic {
+            var,
+            fields,
+            span: p.span,
+        });
+    }
+
+    fn data(&mut self, d: &ast::DataDecl, base_dir: Option<&Path>) {
+        let mut fields = Vec::new();
+        for name in &d.fields {
+            match self.scope.names.get(&name.name) {
+                Some(&(Binding::Field(f), _)) => fields.push(f),
+                _ => {
+                    let _ = Elaborator::new(self.scope, self.globals, self.diags).undefined(
+                        &name.name,
+                        name.span,
+                        "not a field",
+                    );
+                }
+            }
+        }
+        let path = match base_dir {
+            Some(dir) => dir.join(&d.path),
+            None => Path::new(&d.path).to_path_buf(),
+        };
+        if !path.exists() {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::DataFileMissing,
+                    d.path_span,
+                    format!("data file `{}` not found", d.path),
+                    "no such file (yet)",
+                )
+                .with_note(
+                    "the file is read when a job runs; paths are relative to this .phys file",
+                ),
+            );
+        }
+        self.data.push(DataSource {
+            fields,
+            written: d.path.clone(),
+            path,
+            span: d.span,
+        });
+    }
+
+    fn whole_model_checks(&mut self, decl: &ast::ModelDecl, errors_before: usize) {
+        let has_time = self.time().is_some();
+        let space = self.scope.space();
+        if space.is_empty() && !has_time && !self.scope.fields.is_empty() {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::MissingDomain,
+                    decl.name.span,
+                    format!(
+                        "model `{}` has fields but no space or time variables",
+                        decl.name.name
+                    ),
+                    "no domain",
+                )
+                .with_help("declare `space x in [0, 1]` and/or `time t in [0, 1]`"),
+            );
+        }
+        self.missing_initial_conditions();
+        self.missing_boundary_conditions(decl);
+        // After an error, what looks unused may just sit in an equation that failed.
+        if errors_before == 0 {
+            self.unused(decl);
+        }
+    }
+
+    fn missing_initial_conditions(&mut self) {
+        let Some((t, _)) = self.time() else { return };
+        let mut seen: HashSet<usize> = HashSet::new();
+        let initialised: HashSet<usize> = self
+            .equations
+            .iter()
+            .filter(|e| e.kind == EquationKind::Initial)
+            .flat_map(|e| fields_in(&e.lhs).into_iter().chain(fields_in(&e.rhs)))
+            .collect();
+        let constrained: HashSet<usize> = self.hard.iter().map(|h| h.field.field).collect();
+        let mut warnings = Vec::new();
+        for eq in &self.equations {
+            if !matches!(eq.kind, EquationKind::Pde | EquationKind::Ode { .. }) {
+                continue;
+            }
+            let mut timed = Vec::new();
+            eq.lhs
+                .walk(&mut |n| timed.extend(time_derivative_fields(n, t)));
+            eq.rhs
+                .walk(&mut |n| timed.extend(time_derivative_fields(n, t)));
+            for f in timed {
+                if !initialised.contains(&f) && !constrained.contains(&f) && seen.insert(f) {
+                    warnings.push((eq.span, f));
+                }
+            }
+        }
+        for (span, f) in warnings {
+            let field = &self.scope.fields[f];
+            self.diags.push(
+                Diagnostic::new(
+                    Code::NoInitialCondition,
+                    span,
+                    format!(
+                        "`{}` evolves in time but has no initial condition",
+                        field.name
+                    ),
+                    "time derivative here",
+                )
+                .with_help(format!("add `initial {} = ...`", field.name)),
+            );
+        }
+    }
+
+    fn missing_boundary_conditions(&mut self, decl: &ast::ModelDecl) {
+        if self.scope.space().is_empty() {
+            return;
+        }
+        let spatial = self.equations.iter().find(|e| {
+            e.kind == EquationKind::Pde && {
+                let space = self.scope.space();
+                let mut found = false;
+                let mut check = |n: &Expr| {
+                    if let ExprKind::Derivative { wrt, .. } = &n.kind {
+                        found |= wrt.iter().any(|v| space.contains(v));
+                    }
+                };
+                e.lhs.walk(&mut check);
+                e.rhs.walk(&mut check);
+                found
+            }
+        });
+        let has_conditions = self
+            .equations
+            .iter()
+            .any(|e| matches!(e.kind, EquationKind::Boundary { .. }))
+            || !self.periodic.is_empty()
+            || !self.hard.is_empty()
+            || !self.data.is_empty();
+        if let (Some(eq), false) = (spatial, has_conditions) {
+            let span = eq.span;
+            self.diags.push(
+                Diagnostic::new(
+                    Code::NoBoundaryCondition,
+                    span,
+                    format!("model `{}` has spatial derivatives but no boundary conditions", decl.name.name),
+                    "this equation needs conditions on the domain's sides",
+                )
+                .with_help("add `boundary u = 0 on boundary`, `boundary ... at x = 0`, or `boundary periodic in x`"),
+            );
+        }
+    }
+
+    fn unused(&mut self, decl: &ast::ModelDecl) {
+        let mut field_used: HashSet<String> = HashSet::new();
+        for e in &self.equations {
+            for f in fields_in(&e.lhs).into_iter().chain(fields_in(&e.rhs)) {
+                field_used.insert(self.scope.fields[f].name.clone());
+            }
+        }
+        for h in &self.hard {
+            field_used.insert(self.scope.fields[h.field.field].name.clone());
+        }
+        let mut warnings: Vec<(Span, String, &str)> = Vec::new();
+        for member in &decl.members {
+            let (name, what) = match member {
+                Member::Const(c) => (&c.name, "constant"),
+                Member::Param(p) => (&p.name, "parameter"),
+                Member::Let(l) => (&l.name, "definition"),
+                Member::Fn(f) => (&f.name, "function"),
+                Member::Field(f) => (&f.name, "field"),
+                _ => continue,
+            };
+            let used = self.used.contains(&name.name)
+                || field_used.contains(&name.name)
+                || name.name.starts_with('_');
+            if !used
+                && self
+                    .scope
+                    .names
+                    .get(&name.name)
+                    .is_some_and(|(_, s)| *s == name.span)
+            {
+                warnings.push((name.span, name.name.clone(), what));
+            }
+        }
+        for (span, name, what) in warnings {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::Unused,
+                    span,
+                    format!("{what} `{name}` is never used"),
+                    "unused",
+                )
+                .with_help(format!(
+                    "remove it, or prefix it with `_` to keep it: `_{name}`"
+                )),
+            );
+        }
+    }
+}
+
+fn fields_in(e: &Expr) -> Vec<usize> {
+    let mut out = Vec::new();
+    e.walk(&mut |n| {
+        if let ExprKind::Field(r) = n.kind {
+            out.push(r.field);
+        }
+    });
+    out
+}
+
+fn time_derivative_fields(n: &Expr, t: VarId) -> Vec<usize> {
+    match &n.kind {
+        ExprKind::Derivative { expr, wrt } if wrt.contains(&t) => fields_in(expr),
+        _ => Vec::new(),
+    }
+}
+
+/// Dirichlet, Neumann or Robin, from which derivatives of fields the condition contains.
+fn classify(lhs: &Expr, rhs: &Expr, location: BoundaryLocation) -> BoundaryType {
+    let mut values = false;
+    let mut normal = false;
+    let mut other = false;
+    fn scan(
+        e: &Expr,
+        location: BoundaryLocation,
+        values: &mut bool,
+        normal: &mut bool,
+        other: &mut bool,
+    ) {
+        match &e.kind {
+            ExprKind::Field(_) => *values = true,
+            ExprKind::Derivative { expr, wrt } => {
+                let is_normal = match location {
+                    BoundaryLocation::Side { var, .. } => wrt.len() == 1 && wrt[0] == var,
+                    BoundaryLocation::Everywhere => false,
+                };
+                if expr.any(&|n| matches!(n.kind, ExprKind::Field(_))) {
+                    if is_normal {
+                        *normal = true;
+                    } else {
+                        *other = true;
+                    }
+                }
+            }
+            ExprKind::Neg(a) => scan(a, location, values, normal, other),
+            ExprKind::Binary(_, a, b) => {
+                scan(a, location, values, normal, other);
+                scan(b, location, values, normal, other);
+            }
+            ExprKind::Call(_, args) => args
+                .iter()
+                .for_each(|a| scan(a, location, values, normal, other)),
+            _ => {}
+        }
+    }
+    scan(lhs, location, &mut values, &mut normal, &mut other);
+    scan(rhs, location, &mut values, &mut normal, &mut other);
+    match (values, normal, other) {
+        (_, _, true) => BoundaryType::General,
+        (true, false, false) => BoundaryType::Dirichlet,
+        (false, true, false) => BoundaryType::Neumann,
+        (true, true, false) => BoundaryType::Robin,
+        (false, false, false) => BoundaryType::Dirichlet,
+    }
+}

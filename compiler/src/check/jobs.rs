@@ -1,0 +1,728 @@
+//! Job blocks: `train`, `simulate`, `discover`, `evolve`. Each setting is validated against
+//! the schema in `schema.rs` (unknown keys and options listed with the valid ones, choices
+//! with "did you mean", numbers range-checked) and converted into a typed [`SettingValue`]
+//! tree that the jobs read.
+
+use super::builtins::ACTIVATIONS;
+use super::elaborate::{Elaborator, Globals, ModelScope};
+use super::model::{JobKind, Model};
+use super::schema::{self, CallSchema, Opt, Ty};
+use super::suggest;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::source::Span;
+use crate::syntax::ast;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingValue {
+    Number(f64),
+    Int(i64),
+    Bool(bool),
+    Str(String),
+    Name(String),
+    List(Vec<SettingValue>),
+    Call {
+        name: String,
+        args: BTreeMap<String, SettingValue>,
+    },
+    Record(BTreeMap<String, SettingValue>),
+    /// Stages of a `then` sequence.
+    Stages(Vec<SettingValue>),
+    /// A mathematical expression kept for the job to elaborate (discovery library terms).
+    Expr(ast::Expr),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub values: BTreeMap<String, (SettingValue, Span)>,
+}
+
+impl Settings {
+    pub fn get(&self, key: &str) -> Option<&SettingValue> {
+        self.values.get(key).map(|(v, _)| v)
+    }
+}
+
+pub struct JobChecker<'s, 'a> {
+    pub globals: &'s Globals<'a>,
+    pub models: &'s [Model],
+    /// Names of models that have a `simulate` block (data sources for `discover`).
+    pub simulated: Vec<String>,
+    pub diags: &'s mut Diagnostics,
+}
+
+impl JobChecker<'_, '_> {
+    pub fn check(&mut self, job: &ast::JobDecl) -> super::model::Job {
+        let model = self.target_model(job);
+        let mut settings = Settings::default();
+        let schema = schema::settings(job.kind);
+        for setting in &job.settings {
+            let Some(opt) = schema.iter().find(|o| o.name == setting.key.name) else {
+                self.unknown(
+                    &setting.key,
+                    schema.iter().map(|o| o.name),
+                    &format!("`{}` setting", job.kind.keyword()),
+                );
+                continue;
+            };
+            if let Some((_, first)) = settings.values.get(opt.name) {
+                let first = *first;
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateSetting,
+                        setting.key.span,
+                        format!("`{}` is set twice", opt.name),
+                        "set again here",
+                    )
+                    .with_label(first, "first set here"),
+                );
+                continue;
+            }
+            if let Some(value) = self.setting(opt, setting, model.map(|m| &self.models[m])) {
+                settings
+                    .values
+                    .insert(opt.name.to_string(), (value, setting.span));
+            }
+        }
+        for opt in schema.iter().filter(|o| o.required) {
+            if !settings.values.contains_key(opt.name) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::MissingSetting,
+                        job.target.span,
+                        format!("`{}` needs a `{}` setting", job.kind.keyword(), opt.name),
+                        format!("no `{}` here", opt.name),
+                    )
+                    .with_help(format!("`{}`: {}", opt.name, opt.doc)),
+                );
+            }
+        }
+        super::model::Job {
+            kind: job.kind,
+            target: job.target.name.clone(),
+            model,
+            settings,
+            span: job.span,
+        }
+    }
+
+    fn target_model(&mut self, job: &ast::JobDecl) -> Option<usize> {
+        if !matches!(job.kind, JobKind::Train | JobKind::Simulate) {
+            return None;
+        }
+        let name = &job.target.name;
+        let Some(index) = self.models.iter().position(|m| m.name == *name) else {
+            let mut d = Diagnostic::new(
+                Code::UnknownModel,
+                job.target.span,
+                format!("unknown model `{name}`"),
+                "no model of this name",
+            );
+            let names: Vec<&str> = self.models.iter().map(|m| m.name.as_str()).collect();
+            if let Some(h) = suggest::did_you_mean(name, names.iter().copied()) {
+                d = d.with_help(h);
+            } else if let Some(home) = self.globals.stdlib_homes.get(name) {
+                d = d.with_help(format!(
+                    "`{name}` is in the standard library: add `use {home}`"
+                ));
+            }
+            self.diags.push(d);
+            return None;
+        };
+        let model = &self.models[index];
+        let applicable = match job.kind {
+            JobKind::Train => (!model.fields.is_empty() && !model.equations.is_empty())
+                .then_some(())
+                .ok_or("training needs fields and equations for them"),
+            _ => (model.time().is_some()
+                && model.equations.iter().any(|e| {
+                    matches!(
+                        e.kind,
+                        super::model::EquationKind::Ode { .. } | super::model::EquationKind::Pde
+                    )
+                }))
+            .then_some(())
+            .ok_or("simulation needs a time variable and equations that evolve in it"),
+        };
+        if let Err(why) = applicable {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::JobNotApplicable,
+                    job.target.span,
+                    format!("cannot {} `{name}`: {why}", job.kind.keyword()),
+                    "this model",
+                )
+                .with_label(model.span, "defined here"),
+            );
+        }
+        Some(index)
+    }
+
+    fn unknown<'n>(
+        &mut self,
+        key: &ast::Ident,
+        valid: impl Iterator<Item = &'n str> + Clone,
+        what: &str,
+    ) {
+        let list: Vec<String> = valid.clone().map(|v| format!("`{v}`")).collect();
+        let mut d = Diagnostic::new(
+            Code::UnknownSetting,
+            key.span,
+            format!("unknown {what} `{}`", key.name),
+            "not recognised",
+        )
+        .with_note(format!("valid: {}", list.join(", ")));
+        if let Some(h) = suggest::did_you_mean(&key.name, valid) {
+            d = d.with_help(h);
+        }
+        self.diags.push(d);
+    }
+
+    fn setting(
+        &mut self,
+        opt: &Opt,
+        setting: &ast::Setting,
+        model: Option<&Model>,
+    ) -> Option<SettingValue> {
+        if let Ty::Seq(inner) = opt.ty {
+            let stages = setting
+                .stages
+                .iter()
+                .map(|s| self.stage(opt.name, inner, s, model))
+                .collect::<Vec<_>>();
+            return stages
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .map(SettingValue::Stages);
+        }
+        if setting.stages.len() > 1 {
+            self.diags.push(Diagnostic::new(
+                Code::BadSettingValue,
+                setting.stages[1].span(),
+                format!(
+                    "`{}` takes one value; only `optimize` chains stages with `then`",
+                    opt.name
+                ),
+                "extra stage",
+            ));
+            return None;
+        }
+        self.stage(opt.name, &opt.ty, &setting.stages[0], model)
+    }
+
+    fn stage(
+        &mut self,
+        key: &str,
+        ty: &Ty,
+        stage: &ast::SettingValue,
+        model: Option<&Model>,
+    ) -> Option<SettingValue> {
+        match stage {
+            ast::SettingValue::Expr(e) => self.value(key, ty, e, model),
+            ast::SettingValue::Record(args, span) => match ty {
+                Ty::Record(options) => self.record(key, options, args, model),
+                Ty::PerVariable => self.per_variable(key, args, *span, model),
+                _ => {
+                    self.mistyped(key, ty, *span, "a list of `name: value` pairs");
+                    None
+                }
+            },
+        }
+    }
+
+    fn mistyped(&mut self, key: &str, ty: &Ty, span: Span, found: &str) {
+        self.diags.push(
+            Diagnostic::new(
+                Code::BadSettingValue,
+                span,
+                format!("`{key}` expects {}, not {found}", describe(ty)),
+                format!("expected {}", describe(ty)),
+            )
+            .with_help(example(key, ty)),
+        );
+    }
+
+    fn record(
+        &mut self,
+        key: &str,
+        options: &[Opt],
+        args: &[ast::Arg],
+        model: Option<&Model>,
+    ) -> Option<SettingValue> {
+        let mut out = BTreeMap::new();
+        let mut ok = true;
+        for arg in args {
+            let Some(name) = &arg.name else {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::BadSettingValue,
+                        arg.value.span,
+                        format!("options of `{key}` are named"),
+                        "positional value",
+                    )
+                    .with_help(format!(
+                        "write `name: value`; options are {}",
+                        options
+                            .iter()
+                            .map(|o| format!("`{}`", o.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+                ok = false;
+                continue;
+            };
+            let Some(opt) = options.iter().find(|o| o.name == name.name) else {
+                let valid: Vec<&str> = options.iter().map(|o| o.name).collect();
+                let list: Vec<String> = valid.iter().map(|v| format!("`{v}`")).collect();
+                let mut d = Diagnostic::new(
+                    Code::UnknownOption,
+                    name.span,
+                    format!("unknown option `{}` for `{key}`", name.name),
+                    "not recognised",
+                )
+                .with_note(if list.is_empty() {
+                    format!("`{key}` takes no options")
+                } else {
+                    format!("valid: {}", list.join(", "))
+                });
+                if let Some(h) = suggest::did_you_mean(&name.name, valid.iter().copied()) {
+                    d = d.with_help(h);
+                }
+                self.diags.push(d);
+                ok = false;
+                continue;
+            };
+            if out.contains_key(opt.name) {
+                self.diags.push(Diagnostic::new(
+                    Code::DuplicateSetting,
+                    name.span,
+                    format!("`{}` is given twice", opt.name),
+                    "given again here",
+                ));
+                ok = false;
+                continue;
+            }
+            match self.value(opt.name, &opt.ty, &arg.value, model) {
+                Some(v) => {
+                    out.insert(opt.name.to_string(), v);
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(SettingValue::Record(out))
+    }
+
+    fn per_variable(
+        &mut self,
+        key: &str,
+        args: &[ast::Arg],
+        span: Span,
+        model: Option<&Model>,
+    ) -> Option<SettingValue> {
+        let space: Vec<String> = model
+            .map(|m| m.space().map(|(_, v)| v.name.clone()).collect())
+            .unwrap_or_default();
+        let mut out = BTreeMap::new();
+        for arg in args {
+            let Some(name) = &arg.name else { continue };
+            if !space.contains(&name.name) {
+                let mut d = Diagnostic::new(
+                    Code::UnknownOption,
+                    name.span,
+                    format!("`{}` is not a space variable of the model", name.name),
+                    "not a space variable",
+                )
+                .with_note(format!(
+                    "`{key}` takes one entry per space variable: {}",
+                    space.join(", ")
+                ));
+                if let Some(h) = suggest::did_you_mean(&name.name, space.iter().map(String::as_str))
+                {
+                    d = d.with_help(h);
+                }
+                self.diags.push(d);
+                return None;
+            }
+            let n = self.value(&name.name, &Ty::Int { min: 2 }, &arg.value, model)?;
+            out.insert(name.name.clone(), n);
+        }
+        let _ = span;
+        Some(SettingValue::Record(out))
+    }
+
+    fn constant(&mut self, e: &ast::Expr) -> Option<f64> {
+        let scope = ModelScope::with_globals(self.globals);
+        let mut elab = Elaborator::new(&scope, self.globals, self.diags);
+        elab.constant(e).ok()
+    }
+
+    fn value(
+        &mut self,
+        key: &str,
+        ty: &Ty,
+        e: &ast::Expr,
+        model: Option<&Model>,
+    ) -> Option<SettingValue> {
+        use ast::ExprKind as K;
+        match (ty, &e.kind) {
+            (Ty::Num { .. }, _) | (Ty::NumOrAuto, _) if !matches!(e.kind, K::Name(ref n) if n == "auto") =>
+            {
+                if !is_numeric(e) {
+                    self.mistyped(key, ty, e.span, &found(e));
+                    return None;
+                }
+                let v = self.constant(e)?;
+                let positive = matches!(ty, Ty::NumOrAuto | Ty::Num { positive: true });
+                if positive && v <= 0.0 {
+                    self.out_of_range(key, e.span, v, "a positive number");
+                    return None;
+                }
+                Some(SettingValue::Number(v))
+            }
+            (Ty::NumOrAuto, _) => Some(SettingValue::Name("auto".into())),
+            (Ty::Int { min }, _) => {
+                if !is_numeric(e) {
+                    self.mistyped(key, ty, e.span, &found(e));
+                    return None;
+                }
+                let v = self.constant(e)?;
+                if v.fract() != 0.0 || v.abs() > 9.0e15 {
+                    self.out_of_range(key, e.span, v, "a whole number");
+                    return None;
+                }
+                if (v as i64) < *min {
+                    self.out_of_range(key, e.span, v, &format!("at least {min}"));
+                    return None;
+                }
+                Some(SettingValue::Int(v as i64))
+            }
+            (Ty::Bool, K::Name(n)) if n == "true" || n == "false" => {
+                Some(SettingValue::Bool(n == "true"))
+            }
+            (Ty::Str, K::Str(s)) => Some(SettingValue::Str(s.clone())),
+            (Ty::Choice(choices), K::Name(n)) => self.choice(key, choices, n, e.span),
+            (Ty::Calls(calls), K::Call { callee, args }) => {
+                self.call(key, calls, callee, args, model)
+            }
+            (Ty::Calls(calls), K::Name(n)) => {
+                let callee = ast::Ident {
+                    name: n.clone(),
+                    span: e.span,
+                };
+                self.call(key, calls, &callee, &[], model)
+            }
+            (Ty::Variables, K::List(items)) => {
+                let names: Vec<String> = model
+                    .map(|m| m.variables.iter().map(|v| v.name.clone()).collect())
+                    .unwrap_or_default();
+                let mut out = Vec::new();
+                for item in items {
+                    match &item.kind {
+                        K::Name(n) if names.contains(n) => out.push(SettingValue::Name(n.clone())),
+                        _ => {
+                            let mut d = Diagnostic::new(
+                                Code::BadSettingValue,
+                                item.span,
+                                format!("`{key}` lists the model's variables"),
+                                "not a variable of the model",
+                            )
+                            .with_note(format!("variables: {}", names.join(", ")));
+                            if let K::Name(n) = &item.kind {
+                                if let Some(h) =
+                                    suggest::did_you_mean(n, names.iter().map(String::as_str))
+                                {
+                                    d = d.with_help(h);
+                                }
+                            }
+                            self.diags.push(d);
+                            return None;
+                        }
+                    }
+                }
+                Some(SettingValue::List(out))
+            }
+            (Ty::Activation, K::Name(n)) => {
+                let user = self
+                    .globals
+                    .fns
+                    .get(n)
+                    .is_some_and(|f| f.params.len() == 1 && self.globals.visible.contains(n));
+                if ACTIVATIONS.contains(&n.as_str()) || user {
+                    Some(SettingValue::Name(n.clone()))
+                } else {
+                    self.choice(key, ACTIVATIONS, n, e.span)
+                }
+            }
+            (Ty::Target, K::Name(n)) => {
+                let user = self
+                    .globals
+                    .fns
+                    .get(n)
+                    .is_some_and(|f| f.params.len() == 1 && self.globals.visible.contains(n));
+                if schema::EVOLVE_TARGETS.contains(&n.as_str()) || user {
+                    Some(SettingValue::Name(n.clone()))
+                } else {
+                    self.choice(key, schema::EVOLVE_TARGETS, n, e.span)
+                }
+            }
+            (Ty::Interval, K::List(items)) if items.len() == 2 => {
+                let lo = self.constant(&items[0])?;
+                let hi = self.constant(&items[1])?;
+                if lo >= hi {
+                    self.diags.push(Diagnostic::new(
+                        Code::BadInterval,
+                        e.span,
+                        format!("the interval [{lo}, {hi}] is empty"),
+                        "the lower end must be below the upper end",
+                    ));
+                    return None;
+                }
+                Some(SettingValue::List(vec![
+                    SettingValue::Number(lo),
+                    SettingValue::Number(hi),
+                ]))
+            }
+            (Ty::Sizes, K::List(items)) => {
+                let sizes = items
+                    .iter()
+                    .map(|i| self.value(key, &Ty::Int { min: 2 }, i, model))
+                    .collect::<Vec<_>>();
+                sizes
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()
+                    .map(SettingValue::List)
+            }
+            (Ty::DataSource, K::Str(s)) => Some(SettingValue::Str(s.clone())),
+            (Ty::DataSource, K::Name(n)) => {
+                if self.models.iter().any(|m| m.name == *n) {
+                    if !self.simulated.contains(n) {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::BadSettingValue,
+                                e.span,
+                                format!("model `{n}` has no `simulate` block to provide data"),
+                                "no simulation",
+                            )
+                            .with_help(format!(
+                                "add `simulate {n} {{ ... }}` to this file, or give a data file"
+                            )),
+                        );
+                        return None;
+                    }
+                    Some(SettingValue::Name(n.clone()))
+                } else {
+                    let names: Vec<&str> = self.models.iter().map(|m| m.name.as_str()).collect();
+                    let mut d = Diagnostic::new(Code::UnknownModel, e.span, format!("unknown model `{n}`"), "no model of this name")
+                        .with_note("`data` is a file name in quotes or the name of a model with a `simulate` block");
+                    if let Some(h) = suggest::did_you_mean(n, names.iter().copied()) {
+                        d = d.with_help(h);
+                    }
+                    self.diags.push(d);
+                    None
+                }
+            }
+            (Ty::Name, K::Name(n)) => Some(SettingValue::Name(n.clone())),
+            (Ty::Names, K::List(items)) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match &item.kind {
+                        K::Name(n) => out.push(SettingValue::Name(n.clone())),
+                        _ => {
+                            self.mistyped(key, ty, item.span, &found(item));
+                            return None;
+                        }
+                    }
+                }
+                Some(SettingValue::List(out))
+            }
+            (Ty::Ops, K::List(items)) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match &item.kind {
+                        K::Name(n) => {
+                            out.push(self.choice(key, schema::EVOLVE_OPS, n, item.span)?)
+                        }
+                        _ => {
+                            self.mistyped(key, ty, item.span, &found(item));
+                            return None;
+                        }
+                    }
+                }
+                Some(SettingValue::List(out))
+            }
+            (Ty::Library, K::List(items)) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match &item.kind {
+                        K::Call { callee, args }
+                            if schema::GENERATORS.iter().any(|g| g.name == callee.name) =>
+                        {
+                            out.push(self.call(key, schema::GENERATORS, callee, args, model)?)
+                        }
+                        K::Str(_) => {
+                            self.mistyped(key, ty, item.span, "a string");
+                            return None;
+                        }
+                        _ => out.push(SettingValue::Expr(item.clone())),
+                    }
+                }
+                Some(SettingValue::List(out))
+            }
+            _ => {
+                self.mistyped(key, ty, e.span, &found(e));
+                None
+            }
+        }
+    }
+
+    fn out_of_range(&mut self, key: &str, span: Span, v: f64, want: &str) {
+        self.diags.push(Diagnostic::new(
+            Code::SettingOutOfRange,
+            span,
+            format!("`{key}` must be {want}, not {v}"),
+            "out of range",
+        ));
+    }
+
+    fn choice(
+        &mut self,
+        key: &str,
+        choices: &[&str],
+        name: &str,
+        span: Span,
+    ) -> Option<SettingValue> {
+        if choices.contains(&name) {
+            return Some(SettingValue::Name(name.to_string()));
+        }
+        let mut d = Diagnostic::new(
+            Code::UnknownChoice,
+            span,
+            format!("`{name}` is not a valid `{key}`"),
+            "unknown choice",
+        )
+        .with_note(format!(
+            "valid: {}",
+            choices
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        if let Some(h) = suggest::did_you_mean(name, choices.iter().copied()) {
+            d = d.with_help(h);
+        }
+        self.diags.push(d);
+        None
+    }
+
+    fn call(
+        &mut self,
+        key: &str,
+        calls: &[CallSchema],
+        callee: &ast::Ident,
+        args: &[ast::Arg],
+        model: Option<&Model>,
+    ) -> Option<SettingValue> {
+        let names: Vec<&str> = calls.iter().map(|c| c.name).collect();
+        let Some(schema) = calls.iter().find(|c| c.name == callee.name) else {
+            return self
+                .choice(key, &names, &callee.name, callee.span)
+                .and(None);
+        };
+        let args = match self.record(&callee.name, schema.options, args, model)? {
+            SettingValue::Record(map) => map,
+            _ => BTreeMap::new(),
+        };
+        Some(SettingValue::Call {
+            name: schema.name.to_string(),
+            args,
+        })
+    }
+}
+
+fn is_numeric(e: &ast::Expr) -> bool {
+    !matches!(e.kind, ast::ExprKind::Str(_) | ast::ExprKind::List(_))
+        && !matches!(&e.kind, ast::ExprKind::Name(n) if n != "pi" && n != "e")
+}
+
+fn found(e: &ast::Expr) -> String {
+    match &e.kind {
+        ast::ExprKind::Number { text, .. } => format!("the number {text}"),
+        ast::ExprKind::Str(_) => "a string".into(),
+        ast::ExprKind::Name(n) => format!("the name `{n}`"),
+        ast::ExprKind::List(_) => "a list".into(),
+        ast::ExprKind::Call { callee, .. } => format!("a call to `{}`", callee.name),
+        _ => "an expression".into(),
+    }
+}
+
+fn describe(ty: &Ty) -> String {
+    match ty {
+        Ty::Num { positive: true } => "a positive number".into(),
+        Ty::Num { positive: false } => "a number".into(),
+        Ty::Int { min } => format!("a whole number ≥ {min}"),
+        Ty::Bool => "`true` or `false`".into(),
+        Ty::Str => "a string in quotes".into(),
+        Ty::Choice(c) => format!("one of {}", c.join(", ")),
+        Ty::Calls(c) => format!(
+            "one of {}",
+            c.iter()
+                .map(|c| format!("{}(...)", c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Ty::Record(_) | Ty::PerVariable => "`name: value` pairs".into(),
+        Ty::Seq(inner) => describe(inner),
+        Ty::Variables => "a list of variables, like `[x, t]`".into(),
+        Ty::Activation => format!("an activation ({})", schema::ACTIVATION_DOC),
+        Ty::Interval => "an interval `[a, b]`".into(),
+        Ty::Sizes => "a list of sizes, like `[256, 100]`".into(),
+        Ty::DataSource => "a file name in quotes or a model name".into(),
+        Ty::Name => "a name".into(),
+        Ty::Names => "a list of names, like `[x, y]`".into(),
+        Ty::Library => "a list of terms, like `[poly(degree: 2), sin(x)]`".into(),
+        Ty::Target => "a function name".into(),
+        Ty::NumOrAuto => "a positive number or `auto`".into(),
+        Ty::Ops => format!(
+            "a list of operations from {}",
+            schema::EVOLVE_OPS.join(", ")
+        ),
+    }
+}
+
+fn example(key: &str, ty: &Ty) -> String {
+    let value = match ty {
+        Ty::Num { .. } | Ty::NumOrAuto => "0.1".to_string(),
+        Ty::Int { .. } => "100".into(),
+        Ty::Bool => "true".into(),
+        Ty::Str => "\"file.npz\"".into(),
+        Ty::Choice(c) => c[0].into(),
+        Ty::Calls(c) | Ty::Seq(Ty::Calls(c)) => {
+            let first = &c[0];
+            match first.options.first() {
+                Some(o) => format!("{}({}: ...)", first.name, o.name),
+                None => first.name.into(),
+            }
+        }
+        Ty::Record(options) => options
+            .iter()
+            .take(2)
+            .map(|o| format!("{}: ...", o.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Ty::PerVariable => "x: 256".into(),
+        Ty::Variables => "[x, t]".into(),
+        Ty::Activation => "tanh".into(),
+        Ty::Interval => "[0, 1]".into(),
+        Ty::Sizes => "[256, 100]".into(),
+        Ty::DataSource => "\"data.csv\"".into(),
+        Ty::Name => "t".into(),
+        Ty::Names => "[x, y, z]".into(),
+        Ty::Library => "[poly(degree: 2)]".into(),
+        Ty::Target => "exp".into(),
+        Ty::Ops => "[add, mul, fma]".into(),
+        Ty::Seq(_) => "...".into(),
+    };
+    format!("for example: `{key} {value}`")
+}

@@ -1,0 +1,214 @@
+//! The checker: parsed modules to the semantic model (`model.rs`). It resolves names across
+//! the user's file and what it uses, evaluates constants, elaborates every expression
+//! (`elaborate.rs`), checks each model's declarations (`declare.rs`), equations and
+//! conditions (`equations.rs`) and units (`dimensions.rs`, `units.rs`), and validates job
+//! blocks against their schemas (`jobs.rs`, `schema.rs`). It reports every problem it finds
+//! and never stops at the first.
+
+pub mod builtins;
+mod declare;
+mod dimensions;
+pub mod elaborate;
+mod equations;
+pub mod jobs;
+pub mod model;
+pub mod print;
+pub mod schema;
+pub mod suggest;
+pub mod units;
+
+pub use model::*;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::driver::Module;
+use crate::syntax::ast;
+use elaborate::{Elaborator, Globals, ModelScope};
+use std::collections::{HashMap, HashSet};
+
+pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Program, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut globals = Globals {
+        stdlib_homes: stdlib_homes.clone(),
+        ..Globals::default()
+    };
+    let visible = visible_items(modules);
+    // Imported modules first, so the user's own definitions take precedence.
+    let order: Vec<usize> = (1..modules.len()).rev().chain(std::iter::once(0)).collect();
+    let mut seen_in_module: Vec<HashMap<String, ast::Ident>> = vec![HashMap::new(); modules.len()];
+    for &m in &order {
+        for item in &modules[m].ast.items {
+            let name = match item {
+                ast::Item::Const(c) => &c.name,
+                ast::Item::Fn(f) => &f.name,
+                ast::Item::Model(md) => &md.name,
+                _ => continue,
+            };
+            if let Some(first) = seen_in_module[m].get(&name.name) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateDefinition,
+                        name.span,
+                        format!("`{}` is defined twice", name.name),
+                        "defined again here",
+                    )
+                    .with_label(first.span, "first defined here"),
+                );
+                continue;
+            }
+            seen_in_module[m].insert(name.name.clone(), name.clone());
+            match item {
+                ast::Item::Fn(f) => {
+                    globals.fns.insert(f.name.name.clone(), f);
+                }
+                ast::Item::Const(c) => global_const(&mut globals, c, &mut diags),
+                _ => {}
+            }
+        }
+    }
+    globals.visible = visible.iter().map(|(_, name)| name.clone()).collect();
+    for name in globals
+        .fns
+        .keys()
+        .chain(globals.consts.iter().map(|c| &c.name))
+    {
+        if builtins::is_reserved(name) {
+            // Reported where declared, by `global_const`; functions get it here.
+            if let Some(f) = globals.fns.get(name) {
+                diags.push(Diagnostic::new(
+                    Code::ReservedName,
+                    f.name.span,
+                    format!("`{name}` is a built-in constant and cannot be redefined"),
+                    "reserved name",
+                ));
+            }
+        }
+    }
+
+    let mut program = Program::default();
+    for (m, module) in modules.iter().enumerate() {
+        for item in &module.ast.items {
+            let ast::Item::Model(decl) = item else {
+                continue;
+            };
+            let local = m == 0;
+            if !local && !visible.contains(&(m, decl.name.name.clone())) {
+                continue;
+            }
+            if program.models.iter().any(|x| x.name == decl.name.name) {
+                diags.push(Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    decl.name.span,
+                    format!("two models are named `{}`", decl.name.name),
+                    "second model of this name",
+                ));
+                continue;
+            }
+            let scope = declare::declare(decl, &globals, &mut diags);
+            let model =
+                equations::build_model(decl, scope, &globals, module.base_dir(), local, &mut diags);
+            program.models.push(model);
+        }
+    }
+
+    let jobs: Vec<&ast::JobDecl> = modules
+        .first()
+        .map(|m| {
+            m.ast
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    ast::Item::Job(j) => Some(j),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let simulated = jobs
+        .iter()
+        .filter(|j| j.kind == ast::JobKind::Simulate)
+        .map(|j| j.target.name.clone())
+        .collect();
+    let mut checker = jobs::JobChecker {
+        globals: &globals,
+        models: &program.models,
+        simulated,
+        diags: &mut diags,
+    };
+    let checked: Vec<Job> = jobs.iter().map(|j| checker.check(j)).collect();
+    program.jobs = checked;
+    (program, diags)
+}
+
+/// (module, name) pairs the user's file can see: its own items and what it imports.
+fn visible_items(modules: &[Module]) -> HashSet<(usize, String)> {
+    let mut visible = HashSet::new();
+    let Some(root) = modules.first() else {
+        return visible;
+    };
+    let names = |m: usize| -> Vec<String> {
+        modules[m]
+            .ast
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Const(c) => Some(c.name.name.clone()),
+                ast::Item::Fn(f) => Some(f.name.name.clone()),
+                ast::Item::Model(md) => Some(md.name.name.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    for name in names(0) {
+        visible.insert((0, name));
+    }
+    for import in &root.imports {
+        match &import.item {
+            Some(item) => {
+                visible.insert((import.module, item.clone()));
+            }
+            None => {
+                for name in names(import.module) {
+                    visible.insert((import.module, name));
+                }
+            }
+        }
+    }
+    visible
+}
+
+fn global_const(globals: &mut Globals, c: &ast::ConstDecl, diags: &mut Diagnostics) {
+    if builtins::is_reserved(&c.name.name) {
+        diags.push(Diagnostic::new(
+            Code::ReservedName,
+            c.name.span,
+            format!(
+                "`{}` is a built-in constant and cannot be redefined",
+                c.name.name
+            ),
+            "reserved name",
+        ));
+        return;
+    }
+    let scope = ModelScope::with_globals(globals);
+    let value = Elaborator::new(&scope, globals, diags)
+        .constant(&c.value)
+        .ok();
+    let dim = c.units.as_ref().and_then(|u| units::parse_units(u).ok());
+    if let Some(u) = &c.units {
+        if let Err(e) = units::parse_units(u) {
+            diags.push(Diagnostic::new(
+                Code::UnknownUnit,
+                e.span,
+                e.message,
+                "not a unit physc knows",
+            ));
+        }
+    }
+    globals.consts.retain(|x| x.name != c.name.name);
+    globals.consts.push(Constant {
+        name: c.name.name.clone(),
+        value: value.unwrap_or(f64::NAN),
+        dim,
+        span: c.name.span,
+    });
+}

@@ -1,0 +1,171 @@
+//! The semantic model printed back in `.phys` syntax (`physc show --stage model`): resolved,
+//! inlined and split into components, so users see what the checker understood.
+
+use super::model::*;
+use std::fmt::Write;
+
+pub fn model(m: &Model) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "model {} {{", m.name);
+    for v in &m.variables {
+        let kw = if v.kind == VarKind::Time {
+            "time"
+        } else {
+            "space"
+        };
+        let units = v.dim.map(|d| format!(" [{d}]")).unwrap_or_default();
+        let _ = writeln!(out, "  {kw} {} in [{}, {}]{units}", v.name, v.lo, v.hi);
+    }
+    for c in m.constants.iter().filter(|c| c.value.is_finite()) {
+        let units = c.dim.map(|d| format!(" [{d}]")).unwrap_or_default();
+        let _ = writeln!(out, "  const {} = {}{units}", c.name, c.value);
+    }
+    for p in &m.params {
+        let bounds = p
+            .bounds
+            .map(|(a, b)| format!(" in [{a}, {b}]"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  param {} ~ {}{bounds}", p.name, p.guess);
+    }
+    for f in &m.fields {
+        let inputs: Vec<&str> = f
+            .inputs
+            .iter()
+            .map(|&v| m.variables[v].name.as_str())
+            .collect();
+        let shape = if f.component_names.is_empty() {
+            ""
+        } else {
+            ": vector"
+        };
+        let _ = writeln!(out, "  field {}({}){shape}", f.name, inputs.join(", "));
+    }
+    for e in &m.equations {
+        let component = e
+            .component
+            .as_ref()
+            .map(|c| format!("  // component {c}"))
+            .unwrap_or_default();
+        let location = match &e.kind {
+            EquationKind::Boundary {
+                location,
+                condition,
+            } => {
+                let at = match location {
+                    BoundaryLocation::Side { var, value, .. } => {
+                        format!("at {} = {}", m.variables[*var].name, value)
+                    }
+                    BoundaryLocation::Everywhere => "on boundary".into(),
+                };
+                format!(" {at}  // {condition:?}")
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {} {} = {}{location}{component}",
+            e.kind.keyword(),
+            expr(m, &e.lhs),
+            expr(m, &e.rhs)
+        );
+    }
+    for h in &m.hard_constraints {
+        let _ = writeln!(
+            out,
+            "  constraint {} = {}",
+            m.field_ref_name(h.field),
+            expr(m, &h.transform)
+        );
+    }
+    for p in &m.periodic {
+        let fields: Vec<&str> = p
+            .fields
+            .iter()
+            .map(|&f| m.fields[f].name.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  boundary periodic {} in {}",
+            fields.join(", "),
+            m.variables[p.var].name
+        );
+    }
+    for d in &m.data {
+        let fields: Vec<&str> = d
+            .fields
+            .iter()
+            .map(|&f| m.fields[f].name.as_str())
+            .collect();
+        let _ = writeln!(out, "  data {} from {:?}", fields.join(", "), d.written);
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn precedence(e: &Expr) -> u8 {
+    match &e.kind {
+        ExprKind::Binary(op, ..) => match op {
+            BinOp::Add | BinOp::Sub => 1,
+            BinOp::Mul | BinOp::Div => 2,
+            BinOp::Pow => 4,
+        },
+        ExprKind::Neg(_) => 3,
+        ExprKind::Number(v) if *v < 0.0 => 3,
+        _ => 5,
+    }
+}
+
+fn operand(m: &Model, e: &Expr, min: u8) -> String {
+    if precedence(e) < min {
+        format!("({})", expr(m, e))
+    } else {
+        expr(m, e)
+    }
+}
+
+pub fn number(v: f64) -> String {
+    if v == std::f64::consts::PI {
+        "pi".into()
+    } else if v == std::f64::consts::E {
+        "e".into()
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// An expression in `.phys` syntax, with the fewest parentheses that keep its meaning.
+pub fn expr(m: &Model, e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Number(v) => number(*v),
+        ExprKind::Var(v) => m.variables[*v].name.clone(),
+        ExprKind::Const(c) => m.constants[*c].name.clone(),
+        ExprKind::Param(p) => m.params[*p].name.clone(),
+        ExprKind::Field(r) => m.field_ref_name(*r),
+        ExprKind::Net(r) => format!("net({})", m.field_ref_name(*r)),
+        ExprKind::Neg(a) => format!("-{}", operand(m, a, 3)),
+        ExprKind::Binary(BinOp::Pow, a, b) => format!("{}^{}", operand(m, a, 5), operand(m, b, 3)),
+        ExprKind::Binary(op, a, b) => {
+            let p = precedence(e);
+            format!(
+                "{} {} {}",
+                operand(m, a, p),
+                op.symbol(),
+                operand(m, b, p + 1)
+            )
+        }
+        ExprKind::Call(f, args) => {
+            let args: Vec<String> = args.iter().map(|a| expr(m, a)).collect();
+            format!("{}({})", f.name(), args.join(", "))
+        }
+        ExprKind::Derivative { expr: inner, wrt } => {
+            let names: Vec<&str> = wrt.iter().map(|&v| m.variables[v].name.as_str()).collect();
+            if names.iter().all(|n| n.chars().count() == 1) {
+                format!("d{}({})", names.concat(), expr(m, inner))
+            } else {
+                format!("d({}, {})", expr(m, inner), names.join(", "))
+            }
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! The command-line interface: `physc check | fmt | show | run`. Parsing arguments (clap),
+//! printing diagnostics (coloured on a terminal, plain when piped, JSON on request), and
+//! turning outcomes into exit codes: 0 success, 1 any error in the input. A panic (101) is
+//! always a bug.
+
+use crate::diagnostics::{self, Code, Diagnostic, Diagnostics};
+use crate::driver::{self, Compilation};
+use crate::source::{SourceMap, Span};
+use crate::syntax;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "physc",
+    version,
+    about = "A language and compiler for physics models",
+    long_about = "physc checks, simplifies, compiles and runs physics models written in .phys files:\n\
+                  PDEs, ODEs, conditions, constraints and neural architectures in one file.",
+    after_help = "Examples:\n  physc check examples/burgers.phys\n  physc fmt --check examples/*.phys\n  physc show examples/heat1d.phys --stage model\n  physc run examples/lorenz.phys"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// When to colour diagnostics.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check files for errors and warnings without running anything.
+    ///
+    /// Exit status is 0 when no file has errors (warnings do not fail), 1 otherwise.
+    Check {
+        /// The .phys files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// How to print diagnostics: `human` (with source excerpts) or `json` (one array).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Format files canonically, in place.
+    ///
+    /// One declaration per line, two-space indentation, minimal parentheses; comments and
+    /// blank lines between declarations are kept. Formatting never changes meaning.
+    Fmt {
+        /// The .phys files to format.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Change nothing; exit 1 if any file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Show what the compiler makes of a file at one stage.
+    Show {
+        /// The .phys file.
+        file: PathBuf,
+        /// The stage to show: `ast` (parse tree) or `model` (checked and elaborated model).
+        #[arg(long, value_enum, default_value_t = Stage::Model)]
+        stage: Stage,
+    },
+    /// Run the jobs (train, simulate, discover, evolve) of a file.
+    Run {
+        /// The .phys file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Stage {
+    Ast,
+    Model,
+}
+
+pub fn main() -> ExitCode {
+    // Syntax trees are recursive; a generous stack keeps pathological inputs (deeply nested
+    // text) an error message rather than a crash.
+    let worker = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(run_cli);
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        _ => ExitCode::from(101),
+    }
+}
+
+fn run_cli() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let colour = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let ok = match cli.command {
+        Command::Check { files, format } => check(&files, format, colour),
+        Command::Fmt { files, check } => fmt(&files, check, colour),
+        Command::Show { file, stage } => show(&file, stage, colour),
+        Command::Run { file } => run(&file, colour),
+    };
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn report(diags: &[Diagnostic], sources: &SourceMap, colour: bool) {
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let text = if colour {
+            diagnostics::render_terminal(d, sources)
+        } else {
+            diagnostics::render_plain(d, sources)
+        };
+        let _ = write!(err, "{text}");
+    }
+}
+
+fn summary(name: &str, diags: &Diagnostics) -> String {
+    let (e, w) = (diags.error_count(), diags.warning_count());
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (e, w) {
+        (0, 0) => format!("{name}: ok"),
+        (0, w) => format!("{name}: ok, {}", plural(w, "warning")),
+        (e, 0) => format!("{name}: {}", plural(e, "error")),
+        (e, w) => format!("{name}: {}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+fn check(files: &[PathBuf], format: Format, colour: bool) -> bool {
+    let mut all_ok = true;
+    let mut json = Vec::new();
+    for file in files {
+        let compilation = driver::compile_file(file);
+        all_ok &= !compilation.has_errors();
+        let name = file.display().to_string();
+        let summary_line = summary(&name, &compilation.diagnostics);
+        let sorted = compilation.diagnostics.clone().sorted();
+        match format {
+            Format::Human => {
+                report(&sorted, &compilation.sources, colour);
+                eprintln!("{summary_line}");
+            }
+            Format::Json => {
+                json.push(serde_json::json!({
+                    "file": name,
+                    "ok": !compilation.has_errors(),
+                    "diagnostics": diagnostics::render_json(&sorted, &compilation.sources),
+                }));
+            }
+        }
+    }
+    if format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
+    }
+    all_ok
+}
+
+fn fmt(files: &[PathBuf], check_only: bool, colour: bool) -> bool {
+    let mut all_ok = true;
+    for file in files {
+        let name = file.display().to_string();
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error[{}]: cannot read `{name}`: {e}", Code::FileNotFound);
+                all_ok = false;
+                continue;
+            }
+        };
+        let (sources, parsed) = driver::parse_source(&name, &text);
+        if parsed.diagnostics.has_errors() {
+            report(&parsed.diagnostics.sorted(), &sources, colour);
+            eprintln!("{name}: not formatted (fix the syntax errors first)");
+            all_ok = false;
+            continue;
+        }
+        let formatted = syntax::format::format_file(&parsed.ast, &parsed.comments, &text);
+        if formatted == text {
+            continue;
+        }
+        if check_only {
+            eprintln!("{name}: not formatted (run `physc fmt {name}`)");
+            all_ok = false;
+        } else if let Err(e) = write_atomically(file, &formatted) {
+            eprintln!("error: cannot write `{name}`: {e}");
+            all_ok = false;
+        } else {
+            eprintln!("{name}: formatted");
+        }
+    }
+    all_ok
+}
+
+/// Write through a temporary file and a rename, so a failure never leaves half a file.
+fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("phys.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn show(file: &std::path::Path, stage: Stage, colour: bool) -> bool {
+    let compilation = driver::compile_file(file);
+    let ok = !compilation.has_errors();
+    report(
+        &compilation.diagnostics.clone().sorted(),
+        &compilation.sources,
+        colour,
+    );
+    if !ok {
+        return false;
+    }
+    match stage {
+        Stage::Ast => {
+            if let Some(root) = compilation.modules.first() {
+                print!("{}", syntax::sexpr::file(&root.ast));
+            }
+        }
+        Stage::Model => {
+            for m in compilation.program.models.iter().filter(|m| m.local) {
+                print!("{}", crate::check::print::model(m));
+            }
+        }
+    }
+    true
+}
+
+fn run(file: &std::path::Path, colour: bool) -> bool {
+    let compilation: Compilation = driver::compile_file(file);
+    let mut diags = compilation.diagnostics.clone();
+    if !compilation.has_errors() {
+        if compilation.program.jobs.is_empty() {
+            let span = compilation
+                .modules
+                .first()
+                .map(|m| Span::new(m.file, 0..0))
+                .unwrap_or_default();
+            diags.push(
+                Diagnostic::new(Code::NoJob, span, "this file has no job to run", "")
+                    .with_help("add a `train`, `simulate`, `discover` or `evolve` block"),
+            );
+        }
+        for job in &compilation.program.jobs {
+            diags.push(
+                Diagnostic::new(
+                    Code::NotImplemented,
+                    job.span,
+                    format!(
+                        "running `{}` jobs is not implemented yet",
+                        job.kind.keyword()
+                    ),
+                    "this job",
+                )
+                .with_note("the file is valid; `physc check` and `physc show` work on it"),
+            );
+        }
+    }
+    report(&diags.clone().sorted(), &compilation.sources, colour);
+    !diags.has_errors()
+}

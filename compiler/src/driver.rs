@@ -1,0 +1,324 @@
+//! The driver: loads a `.phys` file and everything it `use`s (standard library modules are
+//! compiled into physc; other files are read relative to the file that names them), parses
+//! each once, and runs the checker. Every command of the CLI starts here.
+
+use crate::check::{self, Program};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::{self, ast, lexer::Comment};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The standard library, embedded so physc works from any directory.
+pub const STDLIB: &[(&str, &str)] = &[
+    ("operators", include_str!("../../stdlib/operators.phys")),
+    ("equations", include_str!("../../stdlib/equations.phys")),
+    ("systems", include_str!("../../stdlib/systems.phys")),
+    ("pdes", include_str!("../../stdlib/pdes.phys")),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ModuleKey {
+    Std(String),
+    File(PathBuf),
+    /// Source given as text (tests, `physc simplify`): no directory to resolve paths in.
+    Text(String),
+}
+
+pub struct Module {
+    pub key: ModuleKey,
+    pub file: FileId,
+    pub ast: ast::File,
+    pub comments: Vec<Comment>,
+    /// What this module imports: (module index, one item or everything, the `use` span).
+    pub imports: Vec<Import>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub module: usize,
+    pub item: Option<String>,
+    pub span: Span,
+}
+
+impl Module {
+    /// The directory relative paths in this module are resolved against.
+    pub fn base_dir(&self) -> Option<&Path> {
+        match &self.key {
+            ModuleKey::File(p) => p.parent(),
+            _ => None,
+        }
+    }
+}
+
+/// Everything one run of the front end produced.
+pub struct Compilation {
+    pub sources: SourceMap,
+    /// The user's file first, then what it uses.
+    pub modules: Vec<Module>,
+    pub program: Program,
+    pub diagnostics: Diagnostics,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.has_errors()
+    }
+}
+
+/// Load, parse and check a file. A file that cannot be read is reported as a diagnostic.
+pub fn compile_file(path: &Path) -> Compilation {
+    let mut loader = Loader::default();
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let key = ModuleKey::File(path.canonicalize().unwrap_or_else(|_| path.to_path_buf()));
+            loader.add(key, path.display().to_string(), Some(path), text);
+        }
+        Err(e) => {
+            let name = path.display().to_string();
+            let file = loader.sources.add(name.clone(), Some(path), String::new());
+            loader.diagnostics.push(
+                Diagnostic::new(
+                    Code::FileNotFound,
+                    Span::new(file, 0..0),
+                    format!("cannot read `{name}`: {e}"),
+                    "",
+                )
+                .with_help("check the path; .phys files are plain UTF-8 text"),
+            );
+            return loader.finish_without_checking();
+        }
+    }
+    loader.finish()
+}
+
+/// Parse and check source text (tests, one-off expressions).
+pub fn compile_source(name: &str, text: &str) -> Compilation {
+    let mut loader = Loader::default();
+    loader.add(
+        ModuleKey::Text(name.to_string()),
+        name.to_string(),
+        None,
+        text.to_string(),
+    );
+    loader.finish()
+}
+
+/// Parse only: the syntax tree and syntax errors of one text, without loading its imports.
+pub fn parse_source(name: &str, text: &str) -> (SourceMap, syntax::Parsed) {
+    let mut sources = SourceMap::new();
+    let file = sources.add(name, None, text.to_string());
+    let parsed = syntax::parse(file, text);
+    (sources, parsed)
+}
+
+#[derive(Default)]
+struct Loader {
+    sources: SourceMap,
+    modules: Vec<Module>,
+    index: HashMap<ModuleKey, usize>,
+    diagnostics: Diagnostics,
+}
+
+impl Loader {
+    fn add(&mut self, key: ModuleKey, name: String, path: Option<&Path>, text: String) -> usize {
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        let file = self.sources.add(name, path, text.clone());
+        let parsed = syntax::parse(file, &text);
+        self.diagnostics.extend(parsed.diagnostics);
+        let id = self.modules.len();
+        self.index.insert(key.clone(), id);
+        self.modules.push(Module {
+            key,
+            file,
+            ast: parsed.ast,
+            comments: parsed.comments,
+            imports: Vec::new(),
+        });
+        let uses: Vec<ast::UseDecl> = self.modules[id]
+            .ast
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Use(u) => Some(u.clone()),
+                _ => None,
+            })
+            .collect();
+        for u in uses {
+            if let Some(import) = self.resolve_use(id, &u) {
+                self.modules[id].imports.push(import);
+            }
+        }
+        id
+    }
+
+    fn resolve_use(&mut self, from: usize, u: &ast::UseDecl) -> Option<Import> {
+        match &u.target {
+            ast::UseTarget::Module(path) => {
+                let names: Vec<&str> = path.iter().map(|p| p.name.as_str()).collect();
+                if names.first() != Some(&"std") || names.len() < 2 || names.len() > 3 {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::UnknownModule,
+                            u.span,
+                            format!("unknown module `{}`", names.join(".")),
+                            "not a standard library module",
+                        )
+                        .with_help(format!("standard modules: {}", stdlib_names())),
+                    );
+                    return None;
+                }
+                let Some((module, text)) = STDLIB.iter().find(|(m, _)| *m == names[1]) else {
+                    let mut d = Diagnostic::new(
+                        Code::UnknownModule,
+                        path[1].span,
+                        format!("the standard library has no module `{}`", names[1]),
+                        "unknown module",
+                    );
+                    d = d.with_help(
+                        crate::check::suggest::did_you_mean(
+                            names[1],
+                            STDLIB.iter().map(|(m, _)| *m),
+                        )
+                        .unwrap_or_else(|| format!("standard modules: {}", stdlib_names())),
+                    );
+                    self.diagnostics.push(d);
+                    return None;
+                };
+                let id = self.add(
+                    ModuleKey::Std(module.to_string()),
+                    format!("std/{module}.phys"),
+                    None,
+                    text.to_string(),
+                );
+                let item = path.get(2).map(|i| i.name.clone());
+                if let Some(item_ident) = path.get(2) {
+                    if !defines(&self.modules[id].ast, &item_ident.name) {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                Code::UnknownModule,
+                                item_ident.span,
+                                format!("`std.{module}` has no `{}`", item_ident.name),
+                                "not defined there",
+                            )
+                            .with_help(
+                                crate::check::suggest::did_you_mean(
+                                    &item_ident.name,
+                                    item_names(&self.modules[id].ast),
+                                )
+                                .unwrap_or_else(|| {
+                                    format!("`use std.{module}` imports everything it defines")
+                                }),
+                            ),
+                        );
+                        return None;
+                    }
+                }
+                Some(Import {
+                    module: id,
+                    item,
+                    span: u.span,
+                })
+            }
+            ast::UseTarget::File { path, span } => {
+                let base = self.modules[from]
+                    .base_dir()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                let full = base.join(path);
+                match std::fs::read_to_string(&full) {
+                    Ok(text) => {
+                        let key =
+                            ModuleKey::File(full.canonicalize().unwrap_or_else(|_| full.clone()));
+                        let id = self.add(key, full.display().to_string(), Some(&full), text);
+                        Some(Import {
+                            module: id,
+                            item: None,
+                            span: u.span,
+                        })
+                    }
+                    Err(e) => {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                Code::FileNotFound,
+                                *span,
+                                format!("cannot read `{}`: {e}", full.display()),
+                                "used here",
+                            )
+                            .with_help(
+                                "paths in `use` are relative to the file that contains them",
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish_without_checking(self) -> Compilation {
+        Compilation {
+            sources: self.sources,
+            modules: self.modules,
+            program: Program::default(),
+            diagnostics: self.diagnostics,
+        }
+    }
+
+    fn finish(mut self) -> Compilation {
+        // A file with syntax errors is not checked further: its tree has holes, and errors
+        // about the holes would only bury the ones that matter.
+        if self.diagnostics.has_errors() {
+            return self.finish_without_checking();
+        }
+        let (program, diagnostics) = check::check(&self.modules, stdlib_homes());
+        self.diagnostics.extend(diagnostics);
+        Compilation {
+            sources: self.sources,
+            modules: self.modules,
+            program,
+            diagnostics: self.diagnostics,
+        }
+    }
+}
+
+fn stdlib_names() -> String {
+    STDLIB
+        .iter()
+        .map(|(m, _)| format!("std.{m}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn item_names(file: &ast::File) -> impl Iterator<Item = &str> {
+    file.items.iter().filter_map(|i| match i {
+        ast::Item::Const(c) => Some(c.name.name.as_str()),
+        ast::Item::Fn(f) => Some(f.name.name.as_str()),
+        ast::Item::Model(m) => Some(m.name.name.as_str()),
+        _ => None,
+    })
+}
+
+fn defines(file: &ast::File, name: &str) -> bool {
+    item_names(file).any(|n| n == name)
+}
+
+/// Which standard module defines each name, for "add `use std.x`" hints.
+fn stdlib_homes() -> &'static HashMap<String, String> {
+    static HOMES: OnceLock<HashMap<String, String>> = OnceLock::new();
+    HOMES.get_or_init(|| {
+        let mut homes = HashMap::new();
+        for (module, text) in STDLIB {
+            let parsed = syntax::parse(FileId(0), text);
+            for name in item_names(&parsed.ast) {
+                homes
+                    .entry(name.to_string())
+                    .or_insert(format!("std.{module}"));
+            }
+        }
+        homes
+    })
+}

@@ -1,0 +1,183 @@
+//! A span-free, fully parenthesised rendering of the AST. It shows exactly how the parser
+//! grouped the text (`-x^2` is `(neg (^ x 2))`), which is what AST snapshots and the
+//! formatter's round-trip test compare.
+
+use super::ast::*;
+use std::fmt::Write;
+
+pub fn file(file: &File) -> String {
+    let mut out = String::new();
+    for item in &file.items {
+        item_into(&mut out, item);
+    }
+    out
+}
+
+fn item_into(out: &mut String, item: &Item) {
+    match item {
+        Item::Use(u) => {
+            let _ = writeln!(out, "(use {})", use_target(&u.target));
+        }
+        Item::Const(c) => {
+            let _ = writeln!(out, "{}", const_decl(c));
+        }
+        Item::Fn(f) => {
+            let _ = writeln!(out, "{}", fn_decl(f));
+        }
+        Item::Model(m) => {
+            let _ = writeln!(out, "(model {}", m.name.name);
+            for member in &m.members {
+                let _ = writeln!(out, "  {}", member_sexpr(member));
+            }
+            out.push_str(")\n");
+        }
+        Item::Job(j) => {
+            let _ = writeln!(out, "({} {}", j.kind.keyword(), j.target.name);
+            for s in &j.settings {
+                let stages: Vec<_> = s.stages.iter().map(setting_value).collect();
+                let _ = writeln!(out, "  ({} {})", s.key.name, stages.join(" then "));
+            }
+            out.push_str(")\n");
+        }
+        Item::Error(_) => out.push_str("(error)\n"),
+    }
+}
+
+fn use_target(target: &UseTarget) -> String {
+    match target {
+        UseTarget::Module(path) => names(path, "."),
+        UseTarget::File { path, .. } => format!("{path:?}"),
+    }
+}
+
+fn names(idents: &[Ident], sep: &str) -> String {
+    idents
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+fn units(units: &Option<Expr>) -> String {
+    units
+        .as_ref()
+        .map(|u| format!(" (units {})", expr(u)))
+        .unwrap_or_default()
+}
+
+fn const_decl(c: &ConstDecl) -> String {
+    format!(
+        "(const {} {}{})",
+        c.name.name,
+        expr(&c.value),
+        units(&c.units)
+    )
+}
+
+fn fn_decl(f: &FnDecl) -> String {
+    format!(
+        "(fn {} ({}) {})",
+        f.name.name,
+        names(&f.params, " "),
+        expr(&f.body)
+    )
+}
+
+fn member_sexpr(member: &Member) -> String {
+    match member {
+        Member::Space(v) => format!(
+            "(space {} {}{})",
+            v.name.name,
+            expr(&v.interval),
+            units(&v.units)
+        ),
+        Member::Time(v) => format!(
+            "(time {} {}{})",
+            v.name.name,
+            expr(&v.interval),
+            units(&v.units)
+        ),
+        Member::Const(c) => const_decl(c),
+        Member::Param(p) => format!(
+            "(param {} {}{}{})",
+            p.name.name,
+            expr(&p.guess),
+            units(&p.units),
+            p.bounds
+                .as_ref()
+                .map(|b| format!(" (in {})", expr(b)))
+                .unwrap_or_default()
+        ),
+        Member::Field(f) => format!(
+            "(field {} ({}){}{})",
+            f.name.name,
+            names(&f.inputs, " "),
+            f.shape
+                .as_ref()
+                .map(|s| format!(" (shape {})", s.name))
+                .unwrap_or_default(),
+            units(&f.units)
+        ),
+        Member::Let(l) => format!("(let {} {})", l.name.name, expr(&l.value)),
+        Member::Fn(f) => fn_decl(f),
+        Member::Equation(e) => format!(
+            "({} (= {} {}){})",
+            e.kind.keyword(),
+            expr(&e.lhs),
+            expr(&e.rhs),
+            location(&e.location)
+        ),
+        Member::Periodic(p) => format!("(periodic ({}) {})", names(&p.fields, " "), p.var.name),
+        Member::Data(d) => format!("(data ({}) {:?})", names(&d.fields, " "), d.path),
+        Member::Error(_) => "(error)".into(),
+    }
+}
+
+fn location(location: &Option<Location>) -> String {
+    match location {
+        None => String::new(),
+        Some(Location::At { var, value, .. }) => format!(" (at {} {})", var.name, expr(value)),
+        Some(Location::OnBoundary(_)) => " (on boundary)".into(),
+    }
+}
+
+fn setting_value(value: &SettingValue) -> String {
+    match value {
+        SettingValue::Expr(e) => expr(e),
+        SettingValue::Record(args, _) => format!("(record {})", args_sexpr(args)),
+    }
+}
+
+fn args_sexpr(args: &[Arg]) -> String {
+    args.iter()
+        .map(|a| match &a.name {
+            Some(n) => format!("{}: {}", n.name, expr(&a.value)),
+            None => expr(&a.value),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn expr(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Number { text, .. } => text.clone(),
+        ExprKind::Str(s) => format!("{s:?}"),
+        ExprKind::Name(n) => n.clone(),
+        ExprKind::Neg(inner) => format!("(neg {})", expr(inner)),
+        ExprKind::Binary { op, lhs, rhs } => {
+            format!("({} {} {})", op.symbol(), expr(lhs), expr(rhs))
+        }
+        ExprKind::Call { callee, args } => {
+            if args.is_empty() {
+                format!("({})", callee.name)
+            } else {
+                format!("({} {})", callee.name, args_sexpr(args))
+            }
+        }
+        ExprKind::List(items) => {
+            let items: Vec<_> = items.iter().map(expr).collect();
+            format!("[{}]", items.join(" "))
+        }
+        ExprKind::Member { base, member } => format!("(. {} {})", expr(base), member.name),
+    }
+}

@@ -1,0 +1,174 @@
+//! The `physc` binary end to end: exit codes, output formats, and never a panic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn physc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_physc"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("physc runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("physc-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn examples() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "phys"))
+        .map(|p| format!("examples/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn check_passes_on_every_example() {
+    let files = examples();
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    let out = physc(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("examples/burgers.phys: ok"));
+}
+
+#[test]
+fn fmt_check_passes_on_every_example() {
+    let files = examples();
+    let mut args = vec!["fmt", "--check"];
+    args.extend(files.iter().map(String::as_str));
+    let out = physc(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn errors_exit_with_one_and_point_at_the_source() {
+    let bad = temp_file(
+        "bad.phys",
+        "model M {\n  space x in [0, 1]\n  field u(x)\n  pde dxx(u) = f\n}\n",
+    );
+    let out = physc(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stderr(&out);
+    assert!(text.contains("E0100"), "{text}");
+    assert!(text.contains("bad.phys:4:"), "{text}");
+}
+
+#[test]
+fn warnings_do_not_fail() {
+    let warn = temp_file("warn.phys", "model M {\n  time t in [0, 1]\n  field x(t)\n  const unused = 1\n  ode dt(x) = -x\n  initial x = 1\n}\n");
+    let out = physc(&["check", warn.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("W0002"));
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let out = physc(&["check", "no/such/file.phys"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot read `no/such/file.phys`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn json_format_is_machine_readable() {
+    let bad = temp_file(
+        "json.phys",
+        "model M {\n  space x in [0, 1]\n  field u(x)\n  pde dy(u) = 0\n}\n",
+    );
+    let out = physc(&["check", "--format", "json", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let first = &value[0]["diagnostics"][0];
+    assert_eq!(first["code"], "E0102");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["labels"][0]["line"], 4);
+}
+
+#[test]
+fn show_prints_the_parse_tree_and_the_model() {
+    let out = physc(&["show", "examples/burgers.phys", "--stage", "ast"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(pde (= (+ (dt u)"));
+    let out = physc(&["show", "examples/burgers.phys", "--stage", "model"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pde dt(u) + u * dx(u) = nu * dxx(u)"));
+}
+
+#[test]
+fn run_reports_unimplemented_jobs_clearly() {
+    let out = physc(&["run", "examples/lorenz.phys"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("E0408"), "{}", stderr(&out));
+}
+
+#[test]
+fn fmt_rewrites_in_place_and_keeps_comments() {
+    let path = temp_file(
+        "messy.phys",
+        "// keep me\nmodel M{time t in[0,1];field x(t) // and me\node dt(x)=-x;initial x=1}\n",
+    );
+    let out = physc(&["fmt", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text,
+        "// keep me\nmodel M {\n  time    t in [0, 1]\n  field   x(t)  // and me\n  ode     dt(x) = -x\n  initial x = 1\n}\n"
+    );
+    let out = physc(&["fmt", "--check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn fmt_refuses_files_with_syntax_errors() {
+    let path = temp_file("broken.phys", "model M { field }\n");
+    let before = std::fs::read_to_string(&path).unwrap();
+    let out = physc(&["fmt", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+}
+
+#[test]
+fn help_teaches_and_bad_usage_exits_one() {
+    let out = physc(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("check") && text.contains("Examples:"),
+        "{text}"
+    );
+    let out = physc(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = physc(&["show", "examples/burgers.phys", "--stage", "nonsense"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn pathological_nesting_is_an_error_not_a_crash() {
+    let depth = 100_000;
+    let text = format!("const a = {}1{}\n", "sin(".repeat(depth), ")".repeat(depth));
+    let path = temp_file("deep.phys", &text);
+    let out = physc(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("E0008"), "{}", stderr(&out));
+}
