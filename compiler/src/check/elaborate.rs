@@ -686,7 +686,33 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 candidates.push(format!("d{a}{b}"));
             }
         }
-        if let Some(help) = suggest::did_you_mean(name, candidates.iter().map(String::as_str)) {
+        let missing_var = name
+            .strip_prefix('d')
+            .filter(|rest| !rest.is_empty() && rest.chars().all(char::is_alphabetic))
+            .and_then(|rest| {
+                rest.chars()
+                    .map(|c| c.to_string())
+                    .find(|c| !vars.contains(c))
+                    .filter(|_| vars.iter().all(|v| v.chars().count() == 1))
+            });
+        if let Some(var) = missing_var {
+            d.message = format!(
+                "`{name}` would be a derivative by `{var}`, but `{var}` is not a variable here"
+            );
+            d = d.with_note(format!(
+                "this model's variables are {}",
+                if vars.is_empty() {
+                    "none".into()
+                } else {
+                    vars.iter()
+                        .map(|v| format!("`{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ));
+        } else if let Some(help) =
+            suggest::did_you_mean(name, candidates.iter().map(String::as_str))
+        {
             d = d.with_help(help);
         } else if name.starts_with('d') && name.len() > 1 {
             d = d.with_help(format!(

@@ -126,9 +126,22 @@ impl JobChecker<'_, '_> {
                     "`{name}` is in the standard library: add `use {home}`"
                 ));
             }
+            let local: Vec<String> = self
+                .models
+                .iter()
+                .filter(|m| m.local)
+                .map(|m| format!("`{}`", m.name))
+                .collect();
+            if !local.is_empty() {
+                d = d.with_note(format!("models here: {}", local.join(", ")));
+            }
             self.diags.push(d);
             return None;
         };
+        // A model with errors may look empty; saying it cannot run would only add noise.
+        if self.diags.has_errors() {
+            return Some(index);
+        }
         let model = &self.models[index];
         let applicable = match job.kind {
             JobKind::Train => (!model.fields.is_empty() && !model.equations.is_empty())

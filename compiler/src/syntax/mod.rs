@@ -35,17 +35,22 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         diagnostics.push(lex_diagnostic(file, text, problem));
     }
     let mut recovered = Vec::new();
+    let brackets = Brackets::new(&lexed.tokens);
     let tokens = lexed.tokens.into_iter().map(Ok::<_, LexError>);
+    let mut syntax_errors = Vec::new();
     let ast = match grammar::FileParser::new().parse(file, &mut recovered, tokens) {
         Ok(ast) => ast,
         Err(error) => {
-            diagnostics.push(parse_diagnostic(file, text.len(), error));
+            syntax_errors.push(parse_diagnostic(file, text.len(), error));
             ast::File::default()
         }
     };
     for ErrorRecovery { error, .. } in recovered {
-        diagnostics.push(parse_diagnostic(file, text.len(), error));
+        syntax_errors.push(parse_diagnostic(file, text.len(), error));
     }
+    syntax_errors.sort_by_key(|d| d.primary_span().start);
+    brackets.annotate(file, &mut syntax_errors);
+    diagnostics.extend(syntax_errors);
     let mut ast = ast;
     if let Some(span) = too_deep(&ast) {
         diagnostics.push(
@@ -64,6 +69,68 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         ast,
         comments: lexed.comments,
         diagnostics,
+    }
+}
+
+/// Where each `(` and `[` opens and whether it is ever closed, so a syntax error can point at
+/// the bracket that was left open, which is usually the real mistake.
+struct Brackets {
+    /// (offset of an opening bracket, its token, offset where it is closed or None)
+    opens: Vec<(usize, char, Option<usize>)>,
+}
+
+impl Brackets {
+    fn new(tokens: &[(usize, Token, usize)]) -> Brackets {
+        let mut opens: Vec<(usize, char, Option<usize>)> = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
+        for (l, token, _) in tokens {
+            match token {
+                Token::LParen => {
+                    stack.push(opens.len());
+                    opens.push((*l, '(', None));
+                }
+                Token::LBracket => {
+                    stack.push(opens.len());
+                    opens.push((*l, '[', None));
+                }
+                Token::RParen | Token::RBracket => {
+                    let want = if *token == Token::RParen { '(' } else { '[' };
+                    if let Some(&top) = stack.last() {
+                        if opens[top].1 == want {
+                            opens[top].2 = Some(*l);
+                            stack.pop();
+                        }
+                    }
+                }
+                // A new declaration closes nothing, but an open bracket before it is lost.
+                Token::LBrace | Token::RBrace => stack.clear(),
+                _ => {}
+            }
+        }
+        Brackets { opens }
+    }
+
+    /// Point the first syntax error after each bracket that is never closed at that
+    /// bracket: the missing `)` is usually the real mistake.
+    fn annotate(&self, file: FileId, errors: &mut [Diagnostic]) {
+        for (start, c, close) in &self.opens {
+            if close.is_some() {
+                continue;
+            }
+            let first_after = errors
+                .iter_mut()
+                .find(|d| d.primary_span().start as usize > *start);
+            if let Some(d) = first_after {
+                let closer = if *c == '(' { ')' } else { ']' };
+                *d = d
+                    .clone()
+                    .with_label(
+                        Span::new(file, *start..start + 1),
+                        format!("this `{c}` is not closed"),
+                    )
+                    .with_help(format!("add the missing `{closer}`"));
+            }
+        }
     }
 }
 
@@ -259,11 +326,20 @@ fn describe_expected(expected: &[String]) -> String {
         .iter()
         .filter(|e| keywords.contains(&e.as_str()))
         .count();
+    // Closing and separating punctuation first: they are what is usually missing.
+    let rank = |e: &String| match e.trim_matches('"') {
+        ")" | "]" | "}" | "," | ":" | "=" => 0,
+        "name" | "number" | "string" => 1,
+        "²" | "³" => 3,
+        _ => 2,
+    };
+    let mut expected: Vec<String> = expected.iter().filter(|e| rank(e) < 3).cloned().collect();
+    expected.sort_by_key(rank);
     let mut words: Vec<String> = Vec::new();
     if keyword_count > 12 {
         words.push("a setting or option name".into());
     }
-    for e in expected {
+    for e in &expected {
         if keyword_count > 12 && keywords.contains(&e.as_str()) {
             continue;
         }
