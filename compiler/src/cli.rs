@@ -56,12 +56,39 @@ pub enum Command {
         check: bool,
     },
     /// Show what the compiler makes of a file at one stage.
+    ///
+    /// Stages, in pipeline order: `ast` (parse tree), `model` (checked and elaborated model),
+    /// `ir` (lowered residuals and the jets each field needs), `simplified` (residuals and
+    /// their sensitivities after e-graph simplification, with op counts before and after).
     Show {
         /// The .phys file.
         file: PathBuf,
-        /// The stage to show: `ast` (parse tree) or `model` (checked and elaborated model).
+        /// The stage to show.
         #[arg(long, value_enum, default_value_t = Stage::Model)]
         stage: Stage,
+        /// Print expressions as LaTeX (stages `ir` and `simplified`).
+        #[arg(long)]
+        latex: bool,
+    },
+    /// Simplify one-off expressions with physc's e-graph simplifier.
+    ///
+    /// Free names are independent symbols; `d(f, x)` and `dx(f)` differentiate by `x`.
+    /// Example: physc simplify "d(x^2 * sin(x), x)"
+    Simplify {
+        /// Expressions to simplify.
+        exprs: Vec<String>,
+        /// Also read expressions from a file, one per line (`#` starts a comment line).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Print LaTeX instead of .phys syntax.
+        #[arg(long)]
+        latex: bool,
+        /// Output: `human`, or `json` (one object per expression, with op counts and time).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Only count the operations of each expression as given (no simplification).
+        #[arg(long)]
+        count_only: bool,
     },
     /// Run the jobs (train, simulate, discover, evolve) of a file.
     Run {
@@ -87,6 +114,8 @@ pub enum Format {
 pub enum Stage {
     Ast,
     Model,
+    Ir,
+    Simplified,
 }
 
 pub fn main() -> ExitCode {
@@ -121,7 +150,21 @@ fn run_cli() -> ExitCode {
     let ok = match cli.command {
         Command::Check { files, format } => check(&files, format, colour),
         Command::Fmt { files, check } => fmt(&files, check, colour),
-        Command::Show { file, stage } => show(&file, stage, colour),
+        Command::Show { file, stage, latex } => show(&file, stage, latex, colour),
+        Command::Simplify {
+            exprs,
+            file,
+            latex,
+            format,
+            count_only,
+        } => crate::cli_simplify::simplify(
+            &exprs,
+            file.as_deref(),
+            latex,
+            format == Format::Json,
+            count_only,
+            colour,
+        ),
         Command::Run { file } => run(&file, colour),
     };
     if ok {
@@ -131,7 +174,7 @@ fn run_cli() -> ExitCode {
     }
 }
 
-fn report(diags: &[Diagnostic], sources: &SourceMap, colour: bool) {
+pub(crate) fn report(diags: &[Diagnostic], sources: &SourceMap, colour: bool) {
     let mut err = std::io::stderr().lock();
     for d in diags {
         let text = if colour {
@@ -229,7 +272,7 @@ fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-fn show(file: &std::path::Path, stage: Stage, colour: bool) -> bool {
+fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool {
     let compilation = driver::compile_file(file);
     let ok = !compilation.has_errors();
     report(
@@ -249,6 +292,31 @@ fn show(file: &std::path::Path, stage: Stage, colour: bool) -> bool {
         Stage::Model => {
             for m in compilation.program.models.iter().filter(|m| m.local) {
                 print!("{}", crate::check::print::model(m));
+            }
+        }
+        Stage::Ir => {
+            let style = crate::ir::report::Style { latex };
+            for m in compilation.program.models.iter().filter(|m| m.local) {
+                print!(
+                    "{}",
+                    crate::ir::report::lowered(m, &crate::ir::lower_model(m), &style)
+                );
+            }
+        }
+        Stage::Simplified => {
+            let style = crate::ir::report::Style { latex };
+            let limits = crate::ir::simplify::Limits::default();
+            for m in compilation.program.models.iter().filter(|m| m.local) {
+                let simplified = crate::ir::pipeline::simplify_model(m, &limits);
+                print!(
+                    "{}",
+                    crate::ir::report::simplified(
+                        m,
+                        &simplified.lowered,
+                        &simplified.view(),
+                        &style
+                    )
+                );
             }
         }
     }

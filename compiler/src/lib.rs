@@ -7,7 +7,9 @@
 
 pub mod check;
 pub mod cli;
+mod cli_simplify;
 pub mod diagnostics;
 pub mod driver;
+pub mod ir;
 pub mod source;
 pub mod syntax;

@@ -17,6 +17,17 @@ pub fn declare<'a>(
 ) -> ModelScope<'a> {
     let mut scope = ModelScope::with_globals(globals);
     for member in &model.members {
+        let pending = match member {
+            Member::Space(v) | Member::Time(v) => Some((&v.name, "a variable")),
+            Member::Param(p) => Some((&p.name, "a learnable parameter")),
+            Member::Field(f) => Some((&f.name, "a field")),
+            _ => None,
+        };
+        if let Some((name, what)) = pending {
+            scope.pending.insert(name.name.clone(), what);
+        }
+    }
+    for member in &model.members {
         if let Member::Const(c) = member {
             declare_const(&mut scope, c, globals, diags);
         }
@@ -63,6 +74,7 @@ pub fn declare<'a>(
                     .insert(l.name.name.clone(), (Binding::Let(id), l.name.span));
             }
             Member::Fn(f) if claim(&mut scope, &f.name, diags) => {
+                super::check_params(f, diags);
                 let id = scope.fns.len();
                 scope.fns.push(f);
                 scope
@@ -115,7 +127,7 @@ fn claim(scope: &mut ModelScope, name: &ast::Ident, diags: &mut Diagnostics) -> 
     true
 }
 
-fn units_of(units: &Option<ast::Expr>, diags: &mut Diagnostics) -> Option<Dimension> {
+pub(super) fn units_of(units: &Option<ast::Expr>, diags: &mut Diagnostics) -> Option<Dimension> {
     let expr = units.as_ref()?;
     match units::parse_units(expr) {
         Ok(d) => Some(d),

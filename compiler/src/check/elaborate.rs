@@ -113,6 +113,9 @@ pub struct ModelScope<'a> {
     pub global_consts: HashMap<String, usize>,
     /// Names used by the declarations themselves (a constant defined from another).
     pub used: HashSet<String>,
+    /// Variables, parameters and fields the model declares, before they are in scope
+    /// (constants are read first), so a constant that uses one gets the right message.
+    pub pending: HashMap<String, &'static str>,
 }
 
 impl ModelScope<'_> {
@@ -452,6 +455,17 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 return self.scalar(ExprKind::Const(id), span);
             }
         }
+        if let Some(what) = self.scope.pending.get(name).filter(|_| self.constant_only) {
+            return Err(self.report(
+                Diagnostic::new(
+                    Code::NotConstant,
+                    span,
+                    format!("`{name}` is {what}, but a constant is needed here"),
+                    "not a constant",
+                )
+                .with_help("constants are numbers, `pi`, `e` and other `const`s combined by arithmetic and functions"),
+            ));
+        }
         Err(self.undefined(name, span, "not defined here"))
     }
 
@@ -781,7 +795,7 @@ impl<'s, 'a> Elaborator<'s, 'a> {
             span,
             Some(decl.name.span),
         )?;
-        if self.frames.iter().any(|f| f.function == name) || self.frames.len() >= MAX_CALL_DEPTH {
+        if self.frames.iter().any(|f| f.function == name) {
             return Err(self.report(
                 Diagnostic::new(
                     Code::RecursiveFunction,
@@ -792,6 +806,19 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 .with_label(decl.name.span, "defined here")
                 .with_help("functions are inlined, so they cannot be recursive"),
             ));
+        }
+        if self.frames.len() >= MAX_CALL_DEPTH {
+            let outer = self.frames.first().map_or(span, |f| f.call_site);
+            self.diags.push(
+                Diagnostic::new(
+                    Code::ExpressionTooLarge,
+                    outer,
+                    format!("function calls nest more than {MAX_CALL_DEPTH} deep here"),
+                    "inlined from here",
+                )
+                .with_help("functions are inlined; flatten the chain of calls"),
+            );
+            return Err(Reported);
         }
         let mut locals = HashMap::new();
         for (param, arg) in decl.params.iter().zip(args) {

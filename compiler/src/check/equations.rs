@@ -22,6 +22,7 @@ pub fn build_model(
     local: bool,
     diags: &mut Diagnostics,
 ) -> Model {
+    let errors_at_start = diags.error_count();
     let mut builder = Builder {
         scope: &scope,
         globals,
@@ -40,8 +41,8 @@ pub fn build_model(
             _ => {}
         }
     }
-    let errors_before = builder.diags.error_count();
-    builder.whole_model_checks(decl, errors_before);
+    let errors = builder.diags.error_count() - errors_at_start;
+    builder.whole_model_checks(decl, errors);
     let Builder {
         equations,
         hard,
@@ -169,7 +170,15 @@ impl Builder<'_, '_> {
                 Diagnostic::new(
                     Code::LocationOutsideDomain,
                     span,
-                    format!("a `{}` takes no location", eq.kind.keyword()),
+                    format!(
+                        "{} `{}` takes no location",
+                        if eq.kind == ast::EquationKind::Ode {
+                            "an"
+                        } else {
+                            "a"
+                        },
+                        eq.kind.keyword()
+                    ),
                     "remove this",
                 )
                 .with_help(why.to_string()),
@@ -486,6 +495,24 @@ impl Builder<'_, '_> {
             ));
             return;
         }
+        let mut field_uses = Vec::new();
+        rhs.walk(&mut |n| {
+            if matches!(n.kind, ExprKind::Field(_)) {
+                field_uses.push(n.span);
+            }
+        });
+        if let Some(span) = field_uses.first() {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadConstraint,
+                    *span,
+                    "a hard constraint defines a field from the network output, coordinates and constants only",
+                    "a field value here",
+                )
+                .with_help("a transform that uses field values would define fields in terms of each other"),
+            );
+            return;
+        }
         if !rhs.any(&|n| matches!(n.kind, ExprKind::Net(_))) {
             self.diags.push(Diagnostic::new(
                 Code::BadConstraint,
@@ -590,7 +617,22 @@ impl Builder<'_, '_> {
         for name in &d.fields {
             match self.scope.names.get(&name.name) {
                 Some(&(Binding::Field(f), _)) => fields.push(f),
-                _ => {
+                Some(&(_, defined)) => self.diags.push(
+                    Diagnostic::new(
+                        Code::BadData,
+                        name.span,
+                        format!(
+                            "`{}` is not a field: `data` lists the fields that were observed",
+                            name.name
+                        ),
+                        "not a field",
+                    )
+                    .with_label(defined, "defined here")
+                    .with_help(
+                        "a learnable `param` is fitted from observations of the fields it affects",
+                    ),
+                ),
+                None => {
                     let _ = Elaborator::new(self.scope, self.globals, self.diags).undefined(
                         &name.name,
                         name.span,
@@ -624,7 +666,7 @@ impl Builder<'_, '_> {
         });
     }
 
-    fn whole_model_checks(&mut self, decl: &ast::ModelDecl, errors_before: usize) {
+    fn whole_model_checks(&mut self, decl: &ast::ModelDecl, model_errors: usize) {
         let has_time = self.time().is_some();
         let space = self.scope.space();
         if space.is_empty() && !has_time && !self.scope.fields.is_empty() {
@@ -644,7 +686,7 @@ impl Builder<'_, '_> {
         self.missing_initial_conditions();
         self.missing_boundary_conditions(decl);
         // After an error, what looks unused may just sit in an equation that failed.
-        if errors_before == 0 {
+        if model_errors == 0 {
             self.unused(decl);
         }
     }
@@ -740,6 +782,9 @@ impl Builder<'_, '_> {
         }
         for h in &self.hard {
             field_used.insert(self.scope.fields[h.field.field].name.clone());
+        }
+        for d in &self.data {
+            field_used.extend(d.fields.iter().map(|&f| self.scope.fields[f].name.clone()));
         }
         let mut warnings: Vec<(Span, String, &str)> = Vec::new();
         for member in &decl.members {

@@ -48,6 +48,8 @@ pub struct JobChecker<'s, 'a> {
     pub models: &'s [Model],
     /// Names of models that have a `simulate` block (data sources for `discover`).
     pub simulated: Vec<String>,
+    /// Models in which checking found errors.
+    pub broken: std::collections::HashSet<String>,
     pub diags: &'s mut Diagnostics,
 }
 
@@ -56,6 +58,7 @@ impl JobChecker<'_, '_> {
         let model = self.target_model(job);
         let mut settings = Settings::default();
         let schema = schema::settings(job.kind);
+        let given: Vec<&str> = job.settings.iter().map(|s| s.key.name.as_str()).collect();
         for setting in &job.settings {
             let Some(opt) = schema.iter().find(|o| o.name == setting.key.name) else {
                 self.unknown(
@@ -85,7 +88,7 @@ impl JobChecker<'_, '_> {
             }
         }
         for opt in schema.iter().filter(|o| o.required) {
-            if !settings.values.contains_key(opt.name) {
+            if !given.contains(&opt.name) {
                 self.diags.push(
                     Diagnostic::new(
                         Code::MissingSetting,
@@ -139,7 +142,7 @@ impl JobChecker<'_, '_> {
             return None;
         };
         // A model with errors may look empty; saying it cannot run would only add noise.
-        if self.diags.has_errors() {
+        if self.broken.contains(name) {
             return Some(index);
         }
         let model = &self.models[index];
@@ -339,6 +342,15 @@ impl JobChecker<'_, '_> {
         let mut out = BTreeMap::new();
         for arg in args {
             let Some(name) = &arg.name else { continue };
+            if out.contains_key(&name.name) {
+                self.diags.push(Diagnostic::new(
+                    Code::DuplicateSetting,
+                    name.span,
+                    format!("`{}` is given twice", name.name),
+                    "given again here",
+                ));
+                return None;
+            }
             if !space.contains(&name.name) {
                 let mut d = Diagnostic::new(
                     Code::UnknownOption,
@@ -381,7 +393,7 @@ impl JobChecker<'_, '_> {
         match (ty, &e.kind) {
             (Ty::Num { .. }, _) | (Ty::NumOrAuto, _) if !matches!(e.kind, K::Name(ref n) if n == "auto") =>
             {
-                if !is_numeric(e) {
+                if !self.is_numeric(e) {
                     self.mistyped(key, ty, e.span, &found(e));
                     return None;
                 }
@@ -391,11 +403,15 @@ impl JobChecker<'_, '_> {
                     self.out_of_range(key, e.span, v, "a positive number");
                     return None;
                 }
+                if v < 0.0 {
+                    self.out_of_range(key, e.span, v, "zero or more");
+                    return None;
+                }
                 Some(SettingValue::Number(v))
             }
             (Ty::NumOrAuto, _) => Some(SettingValue::Name("auto".into())),
             (Ty::Int { min }, _) => {
-                if !is_numeric(e) {
+                if !self.is_numeric(e) {
                     self.mistyped(key, ty, e.span, &found(e));
                     return None;
                 }
@@ -432,6 +448,15 @@ impl JobChecker<'_, '_> {
                 let mut out = Vec::new();
                 for item in items {
                     match &item.kind {
+                        K::Name(n) if out.contains(&SettingValue::Name(n.clone())) => {
+                            self.diags.push(Diagnostic::new(
+                                Code::BadSettingValue,
+                                item.span,
+                                format!("`{n}` is listed twice"),
+                                "repeated",
+                            ));
+                            return None;
+                        }
                         K::Name(n) if names.contains(n) => out.push(SettingValue::Name(n.clone())),
                         _ => {
                             let mut d = Diagnostic::new(
@@ -589,6 +614,19 @@ impl JobChecker<'_, '_> {
         }
     }
 
+    /// Could this be a number? Names must be constants (`pi`, or a top-level `const`).
+    fn is_numeric(&self, e: &ast::Expr) -> bool {
+        match &e.kind {
+            ast::ExprKind::Str(_) | ast::ExprKind::List(_) => false,
+            ast::ExprKind::Name(n) => {
+                super::builtins::constant(n).is_some()
+                    || self.globals.consts.iter().any(|c| c.name == *n)
+                        && self.globals.visible.contains(n)
+            }
+            _ => true,
+        }
+    }
+
     fn out_of_range(&mut self, key: &str, span: Span, v: f64, want: &str) {
         self.diags.push(Diagnostic::new(
             Code::SettingOutOfRange,
@@ -654,11 +692,6 @@ impl JobChecker<'_, '_> {
     }
 }
 
-fn is_numeric(e: &ast::Expr) -> bool {
-    !matches!(e.kind, ast::ExprKind::Str(_) | ast::ExprKind::List(_))
-        && !matches!(&e.kind, ast::ExprKind::Name(n) if n != "pi" && n != "e")
-}
-
 fn found(e: &ast::Expr) -> String {
     match &e.kind {
         ast::ExprKind::Number { text, .. } => format!("the number {text}"),
@@ -673,7 +706,7 @@ fn found(e: &ast::Expr) -> String {
 fn describe(ty: &Ty) -> String {
     match ty {
         Ty::Num { positive: true } => "a positive number".into(),
-        Ty::Num { positive: false } => "a number".into(),
+        Ty::Num { positive: false } => "a number ≥ 0".into(),
         Ty::Int { min } => format!("a whole number ≥ {min}"),
         Ty::Bool => "`true` or `false`".into(),
         Ty::Str => "a string in quotes".into(),

@@ -32,6 +32,7 @@ pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Pro
         ..Globals::default()
     };
     let visible = visible_items(modules);
+    globals.visible = visible.iter().map(|(_, name)| name.clone()).collect();
     // Imported modules first, so the user's own definitions take precedence.
     let order: Vec<usize> = (1..modules.len()).rev().chain(std::iter::once(0)).collect();
     let mut seen_in_module: Vec<HashMap<String, ast::Ident>> = vec![HashMap::new(); modules.len()];
@@ -56,16 +57,31 @@ pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Pro
                 continue;
             }
             seen_in_module[m].insert(name.name.clone(), name.clone());
-            match item {
-                ast::Item::Fn(f) => {
-                    globals.fns.insert(f.name.name.clone(), f);
-                }
-                ast::Item::Const(c) => global_const(&mut globals, c, &mut diags),
-                _ => {}
+            if m == 0 && builtins::is_builtin_function(&name.name) {
+                diags.push(Diagnostic::new(
+                    Code::ShadowsBuiltin,
+                    name.span,
+                    format!("`{}` shadows the built-in of the same name", name.name),
+                    "the built-in is hidden in this file",
+                ));
+            }
+            if let ast::Item::Fn(f) = item {
+                check_params(f, &mut diags);
+                globals.fns.insert(f.name.name.clone(), f);
             }
         }
     }
-    globals.visible = visible.iter().map(|(_, name)| name.clone()).collect();
+    // Constants after every function is known, so a constant may call one.
+    for &m in &order {
+        for item in &modules[m].ast.items {
+            if let ast::Item::Const(c) = item {
+                let first = seen_in_module[m].get(&c.name.name);
+                if first.is_some_and(|first| first.span == c.name.span) {
+                    global_const(&mut globals, c, &mut diags);
+                }
+            }
+        }
+    }
     for name in globals
         .fns
         .keys()
@@ -85,6 +101,7 @@ pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Pro
     }
 
     let mut program = Program::default();
+    let mut broken = HashSet::new();
     for (m, module) in modules.iter().enumerate() {
         for item in &module.ast.items {
             let ast::Item::Model(decl) = item else {
@@ -103,9 +120,13 @@ pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Pro
                 ));
                 continue;
             }
+            let errors_before = diags.error_count();
             let scope = declare::declare(decl, &globals, &mut diags);
             let model =
                 equations::build_model(decl, scope, &globals, module.base_dir(), local, &mut diags);
+            if diags.error_count() > errors_before {
+                broken.insert(model.name.clone());
+            }
             program.models.push(model);
         }
     }
@@ -132,6 +153,7 @@ pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Pro
         globals: &globals,
         models: &program.models,
         simulated,
+        broken,
         diags: &mut diags,
     };
     let checked: Vec<Job> = jobs.iter().map(|j| checker.check(j)).collect();
@@ -176,6 +198,34 @@ fn visible_items(modules: &[Module]) -> HashSet<(usize, String)> {
     visible
 }
 
+/// Function parameters: distinct, and not the name of a built-in constant.
+pub(crate) fn check_params(f: &ast::FnDecl, diags: &mut Diagnostics) {
+    for (i, p) in f.params.iter().enumerate() {
+        if builtins::is_reserved(&p.name) {
+            diags.push(Diagnostic::new(
+                Code::ReservedName,
+                p.span,
+                format!(
+                    "`{}` is a built-in constant and cannot name a parameter",
+                    p.name
+                ),
+                "reserved name",
+            ));
+        }
+        if let Some(first) = f.params[..i].iter().find(|q| q.name == p.name) {
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    p.span,
+                    format!("parameter `{}` is listed twice", p.name),
+                    "listed again here",
+                )
+                .with_label(first.span, "first here"),
+            );
+        }
+    }
+}
+
 fn global_const(globals: &mut Globals, c: &ast::ConstDecl, diags: &mut Diagnostics) {
     if builtins::is_reserved(&c.name.name) {
         diags.push(Diagnostic::new(
@@ -193,17 +243,7 @@ fn global_const(globals: &mut Globals, c: &ast::ConstDecl, diags: &mut Diagnosti
     let value = Elaborator::new(&scope, globals, diags)
         .constant(&c.value)
         .ok();
-    let dim = c.units.as_ref().and_then(|u| units::parse_units(u).ok());
-    if let Some(u) = &c.units {
-        if let Err(e) = units::parse_units(u) {
-            diags.push(Diagnostic::new(
-                Code::UnknownUnit,
-                e.span,
-                e.message,
-                "not a unit physc knows",
-            ));
-        }
-    }
+    let dim = declare::units_of(&c.units, diags);
     globals.consts.retain(|x| x.name != c.name.name);
     globals.consts.push(Constant {
         name: c.name.name.clone(),

@@ -6,7 +6,7 @@ use crate::syntax::ast::JobKind;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Ty {
-    /// A constant number; `positive` requires > 0.
+    /// A constant number: > 0 when `positive`, else ≥ 0.
     Num {
         positive: bool,
     },
@@ -409,7 +409,11 @@ const EVOLVE: &[Opt] = &[
         ]),
         "search budget",
     ),
-    opt("cost", Ty::Choice(&["ops", "time"]), "cost measure"),
+    opt(
+        "cost",
+        Ty::Choice(&["ops", "measured"]),
+        "cost: operations that depend on x, or measured run time",
+    ),
     opt("population", COUNT, "population size"),
     opt("seed", NATURAL, "random seed"),
 ];

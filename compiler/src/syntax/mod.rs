@@ -215,6 +215,46 @@ fn visit_item_exprs<'a>(item: &'a ast::Item, f: &mut impl FnMut(&'a Expr)) {
     }
 }
 
+/// Parse one expression on its own (`physc simplify "EXPR"`).
+pub fn parse_expression(file: FileId, text: &str) -> Result<Expr, Diagnostics> {
+    let lexed = lexer::lex(text);
+    let mut diagnostics = Diagnostics::new();
+    for problem in &lexed.problems {
+        diagnostics.push(lex_diagnostic(file, text, problem));
+    }
+    let mut recovered = Vec::new();
+    let tokens = lexed.tokens.into_iter().map(Ok::<_, LexError>);
+    match grammar::ExpressionParser::new().parse(file, &mut recovered, tokens) {
+        Ok(e) if diagnostics.is_empty() && recovered.is_empty() => {
+            if let Some(span) = too_deep(&ast::File {
+                items: vec![ast::Item::Const(ast::ConstDecl {
+                    name: ast::Ident {
+                        name: String::new(),
+                        span: e.span,
+                    },
+                    value: e.clone(),
+                    units: None,
+                    span: e.span,
+                })],
+            }) {
+                diagnostics.push(Diagnostic::new(
+                    Code::NestedTooDeeply,
+                    span,
+                    format!("this expression is nested more than {MAX_DEPTH} levels deep"),
+                    "too deep",
+                ));
+                return Err(diagnostics);
+            }
+            Ok(e)
+        }
+        Ok(_) => Err(diagnostics),
+        Err(error) => {
+            diagnostics.push(parse_diagnostic(file, text.len(), error));
+            Err(diagnostics)
+        }
+    }
+}
+
 fn lex_diagnostic(file: FileId, text: &str, problem: &lexer::LexProblem) -> Diagnostic {
     let span = Span::new(file, problem.start..problem.end);
     match problem.error {

@@ -1,0 +1,20 @@
+//! The symbolic core: one expression language (`lang.rs`, an egg `Language`) shared by
+//! residuals, discovered equations and evolved programs. `lower.rs` turns a checked model
+//! into residuals and jet sets, `diff.rs` differentiates (by coordinates and by symbols),
+//! `simplify.rs` rewrites with e-graphs under limits, `eval.rs` is the reference interpreter,
+//! `print.rs` prints `.phys` syntax and LaTeX, and `sensitivity.rs` derives what a reverse
+//! pass needs.
+
+pub mod diff;
+pub mod eval;
+pub mod lang;
+pub mod lower;
+pub mod pipeline;
+pub mod print;
+pub mod report;
+pub mod sensitivity;
+pub mod simplify;
+pub mod standalone;
+
+pub use lang::{Builder, Math, SymbolKind, Symbols};
+pub use lower::{lower_model, Lowered, Residual};
