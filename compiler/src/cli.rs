@@ -59,7 +59,8 @@ pub enum Command {
     ///
     /// Stages, in pipeline order: `ast` (parse tree), `model` (checked and elaborated model),
     /// `ir` (lowered residuals and the jets each field needs), `simplified` (residuals and
-    /// their sensitivities after e-graph simplification, with op counts before and after).
+    /// their sensitivities after e-graph simplification, with op counts before and after),
+    /// `clif` (the Cranelift IR of each model's fused residual-and-sensitivity kernel).
     Show {
         /// The .phys file.
         file: PathBuf,
@@ -116,6 +117,7 @@ pub enum Stage {
     Model,
     Ir,
     Simplified,
+    Clif,
 }
 
 pub fn main() -> ExitCode {
@@ -301,6 +303,27 @@ fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool
                     "{}",
                     crate::ir::report::lowered(m, &crate::ir::lower_model(m), &style)
                 );
+            }
+        }
+        Stage::Clif => {
+            for m in compilation.program.models.iter().filter(|m| m.local) {
+                let simplified = crate::ir::pipeline::simplify_model(m, &Default::default());
+                let plan = crate::codegen::kernels::KernelPlan::residuals(&simplified);
+                match crate::codegen::compile::<f64>(&plan.spec()) {
+                    Ok((kernel, clif)) => {
+                        println!("; model {}: one fused loop over the points", m.name);
+                        println!("; inputs (columns): {}", kernel.inputs.join(", "));
+                        println!("; parameters: {}", kernel.params.join(", "));
+                        for (k, out) in kernel.outputs.iter().enumerate() {
+                            println!("; output {k}: {out}");
+                        }
+                        print!("{clif}");
+                    }
+                    Err(e) => {
+                        eprintln!("error: model {}: {e}", m.name);
+                        return false;
+                    }
+                }
             }
         }
         Stage::Simplified => {

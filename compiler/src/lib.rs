@@ -8,6 +8,7 @@
 pub mod check;
 pub mod cli;
 mod cli_simplify;
+pub mod codegen;
 pub mod diagnostics;
 pub mod driver;
 pub mod ir;

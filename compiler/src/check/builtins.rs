@@ -81,8 +81,8 @@ impl MathFn {
             MathFn::Sigmoid => 1.0 / (1.0 + (-x).exp()),
             MathFn::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
             MathFn::Erf => erf(x),
-            MathFn::Min => x.min(args[1]),
-            MathFn::Max => x.max(args[1]),
+            MathFn::Min => minimum(x, args[1]),
+            MathFn::Max => -minimum(-x, -args[1]),
         }
     }
 
@@ -92,6 +92,22 @@ impl MathFn {
             self,
             MathFn::Sqrt | MathFn::Abs | MathFn::Sign | MathFn::Min | MathFn::Max
         )
+    }
+}
+
+/// IEEE 754-2019 `minimum`: NaN if either is NaN, and -0 below +0. Compiled kernels use the
+/// hardware instruction with these semantics, so the interpreter does too.
+pub fn minimum(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else if a == b {
+        if a.is_sign_negative() {
+            a
+        } else {
+            b
+        }
+    } else {
+        a.min(b)
     }
 }
 

@@ -34,8 +34,8 @@ pub fn apply(node: &Math, a: &[f64]) -> Option<f64> {
         Math::Sigmoid(_) => unary(MathFn::Sigmoid),
         Math::Softplus(_) => unary(MathFn::Softplus),
         Math::Erf(_) => Some(erf(a[0])),
-        Math::Min(_) => Some(a[0].min(a[1])),
-        Math::Max(_) => Some(a[0].max(a[1])),
+        Math::Min(_) => Some(MathFn::Min.eval(a)),
+        Math::Max(_) => Some(MathFn::Max.eval(a)),
         Math::Fma(_) => Some(a[0].mul_add(a[1], a[2])),
         Math::Num(_) | Math::Symbol(_) => None,
     }

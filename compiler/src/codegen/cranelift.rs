@@ -1,0 +1,379 @@
+//! CPU code generation with Cranelift: a set of IR expressions (several outputs sharing
+//! sub-terms) becomes one native function that loops over `n` points, reading input columns
+//! and writing output columns, with scalar parameters passed separately (the ABI of
+//! `physc_runtime::KernelFn`). Sub-terms that depend only on parameters and constants are
+//! computed once, before the loop; integer powers become multiplications; everything else is
+//! one instruction or one call per node, in the DAG's order, so shared sub-terms are
+//! computed once per point.
+
+use super::mathlib;
+use crate::ir::lang::{reachable, Math};
+use cranelift_codegen::ir::{
+    types, AbiParam, InstBuilder, MemFlagsData, Type, UserFuncName, Value,
+};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
+use egg::{Id, Language, RecExpr, Symbol};
+use physc_runtime::{Kernel, KernelFn, Real};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What to compile: outputs as roots of one DAG, the symbols read per point (columns) and
+/// the symbols passed once (parameters).
+pub struct KernelSpec<'a> {
+    pub expr: &'a RecExpr<Math>,
+    pub outputs: Vec<(String, Id)>,
+    pub inputs: Vec<Symbol>,
+    pub params: Vec<Symbol>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodegenError {
+    /// A symbol the outputs use is neither an input nor a parameter.
+    UnboundSymbol(String),
+    /// Cranelift refused the function (a bug in physc if it ever happens).
+    Backend(String),
+}
+
+impl std::fmt::Display for CodegenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodegenError::UnboundSymbol(s) => {
+                write!(f, "symbol `{s}` is neither an input column nor a parameter")
+            }
+            CodegenError::Backend(e) => write!(f, "code generation failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CodegenError {}
+
+/// A precision kernels can be compiled for.
+pub trait JitReal: Real {
+    const TYPE: Type;
+    const BYTES: i64;
+    fn constant(builder: &mut FunctionBuilder, v: f64) -> Value;
+}
+
+impl JitReal for f64 {
+    const TYPE: Type = types::F64;
+    const BYTES: i64 = 8;
+    fn constant(builder: &mut FunctionBuilder, v: f64) -> Value {
+        builder.ins().f64const(v)
+    }
+}
+
+impl JitReal for f32 {
+    const TYPE: Type = types::F32;
+    const BYTES: i64 = 4;
+    fn constant(builder: &mut FunctionBuilder, v: f64) -> Value {
+        builder.ins().f32const(v as f32)
+    }
+}
+
+/// Owns the JIT memory of one kernel; freed when the last `Kernel` using it is dropped.
+struct JitOwner(Option<JITModule>);
+
+// SAFETY: after finalisation the module is only kept to own (read-only, executable) code.
+unsafe impl Send for JitOwner {}
+unsafe impl Sync for JitOwner {}
+
+impl Drop for JitOwner {
+    fn drop(&mut self) {
+        if let Some(module) = self.0.take() {
+            // SAFETY: the only function pointer into this memory lives in the `Kernel` that
+            // owned the `Arc` to us, and it is gone.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+/// Compile a kernel and return it with the text of its Cranelift IR.
+pub fn compile<T: JitReal>(spec: &KernelSpec) -> Result<(Kernel<T>, String), CodegenError> {
+    let f32 = T::TYPE == types::F32;
+    let mut flags = settings::builder();
+    let set = |flags: &mut settings::Builder, k: &str, v: &str| {
+        flags
+            .set(k, v)
+            .map_err(|e| CodegenError::Backend(e.to_string()))
+    };
+    set(&mut flags, "opt_level", "speed")?;
+    set(&mut flags, "use_colocated_libcalls", "false")?;
+    set(&mut flags, "is_pic", "false")?;
+    let isa = cranelift_native::builder()
+        .map_err(|e| CodegenError::Backend(e.to_string()))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| CodegenError::Backend(e.to_string()))?;
+    let mut jit = JITBuilder::with_isa(isa, default_libcall_names());
+    let library = mathlib::symbols(f32);
+    for (name, address, _) in &library {
+        jit.symbol(format!("physc_{name}"), *address);
+    }
+    let mut module = JITModule::new(jit);
+
+    let pointer = module.target_config().pointer_type();
+    let mut signature = module.make_signature();
+    for _ in 0..4 {
+        signature.params.push(AbiParam::new(pointer));
+    }
+    let func_id = module
+        .declare_function("kernel", Linkage::Export, &signature)
+        .map_err(|e| CodegenError::Backend(e.to_string()))?;
+    let mut imports: HashMap<&'static str, (FuncId, usize)> = HashMap::new();
+    for (name, _, arity) in &library {
+        let mut sig = module.make_signature();
+        for _ in 0..*arity {
+            sig.params.push(AbiParam::new(T::TYPE));
+        }
+        sig.returns.push(AbiParam::new(T::TYPE));
+        let id = module
+            .declare_function(&format!("physc_{name}"), Linkage::Import, &sig)
+            .map_err(|e| CodegenError::Backend(e.to_string()))?;
+        imports.insert(name, (id, *arity));
+    }
+
+    let mut ctx = module.make_context();
+    ctx.func.signature = signature;
+    ctx.func.name = UserFuncName::user(0, func_id.as_u32());
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+        Emitter::<T> {
+            spec,
+            pointer,
+            module: &mut module,
+            imports: &imports,
+            refs: HashMap::new(),
+            values: HashMap::new(),
+            _t: std::marker::PhantomData,
+        }
+        .emit(&mut b)?;
+        b.seal_all_blocks();
+        b.finalize(module.target_config());
+    }
+    let clif = ctx.func.display().to_string();
+    module
+        .define_function(func_id, &mut ctx)
+        .map_err(|e| CodegenError::Backend(format!("{e:?}")))?;
+    module.clear_context(&mut ctx);
+    module
+        .finalize_definitions()
+        .map_err(|e| CodegenError::Backend(e.to_string()))?;
+    let code = module.get_finalized_function(func_id);
+    // SAFETY: the function was generated for exactly this ABI and these columns.
+    let func: KernelFn<T> = unsafe { std::mem::transmute::<*const u8, KernelFn<T>>(code) };
+    let names = |syms: &[Symbol]| syms.iter().map(|s| s.to_string()).collect();
+    let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(JitOwner(Some(module)));
+    let kernel = unsafe {
+        Kernel::from_raw(
+            func,
+            names(&spec.inputs),
+            spec.outputs.iter().map(|(n, _)| n.clone()).collect(),
+            names(&spec.params),
+            owner,
+        )
+    };
+    Ok((kernel, clif))
+}
+
+struct Emitter<'s, 'a, T> {
+    spec: &'s KernelSpec<'a>,
+    pointer: Type,
+    module: &'s mut JITModule,
+    imports: &'s HashMap<&'static str, (FuncId, usize)>,
+    /// Math functions declared in this function so far (only those it calls).
+    refs: HashMap<&'static str, cranelift_codegen::ir::FuncRef>,
+    values: HashMap<Id, Value>,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<T: JitReal> Emitter<'_, '_, T> {
+    fn emit(&mut self, b: &mut FunctionBuilder) -> Result<(), CodegenError> {
+        let spec = self.spec;
+        let roots: Vec<Id> = spec.outputs.iter().map(|(_, id)| *id).collect();
+        let order = reachable(spec.expr, &roots);
+        // Which nodes vary from point to point.
+        let mut varies: HashMap<Id, bool> = HashMap::new();
+        for &id in &order {
+            let v = match &spec.expr[id] {
+                Math::Symbol(s) => {
+                    if spec.inputs.contains(s) {
+                        true
+                    } else if spec.params.contains(s) {
+                        false
+                    } else {
+                        return Err(CodegenError::UnboundSymbol(s.to_string()));
+                    }
+                }
+                Math::Num(_) => false,
+                node => node.children().iter().any(|c| varies[c]),
+            };
+            varies.insert(id, v);
+        }
+
+        let entry = b.create_block();
+        let header = b.create_block();
+        let body = b.create_block();
+        let exit = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let args = b.block_params(entry).to_vec();
+        let (inputs_ptr, outputs_ptr, params_ptr, n) = (args[0], args[1], args[2], args[3]);
+        let flags = MemFlagsData::trusted();
+        let word = self.pointer.bytes() as i32;
+        let columns: Vec<Value> = (0..spec.inputs.len())
+            .map(|k| {
+                b.ins()
+                    .load(self.pointer, flags, inputs_ptr, k as i32 * word)
+            })
+            .collect();
+        let outputs: Vec<Value> = (0..spec.outputs.len())
+            .map(|k| {
+                b.ins()
+                    .load(self.pointer, flags, outputs_ptr, k as i32 * word)
+            })
+            .collect();
+        for (j, p) in spec.params.iter().enumerate() {
+            let v = b
+                .ins()
+                .load(T::TYPE, flags, params_ptr, j as i32 * T::BYTES as i32);
+            if let Some(id) = order.iter().find(|&&id| spec.expr[id] == Math::Symbol(*p)) {
+                self.values.insert(*id, v);
+            }
+        }
+        // Loop-invariant work, once.
+        for &id in order.iter().filter(|id| !varies[id]) {
+            if !self.values.contains_key(&id) {
+                let v = self.node(b, id)?;
+                self.values.insert(id, v);
+            }
+        }
+        let zero = b.ins().iconst(self.pointer, 0);
+        b.ins().jump(header, &[zero.into()]);
+
+        b.switch_to_block(header);
+        let i = b.append_block_param(header, self.pointer);
+        let more = b.ins().icmp(
+            cranelift_codegen::ir::condcodes::IntCC::UnsignedLessThan,
+            i,
+            n,
+        );
+        b.ins().brif(more, body, &[], exit, &[]);
+
+        b.switch_to_block(body);
+        let offset = b.ins().imul_imm_s(i, T::BYTES);
+        for (k, s) in spec.inputs.iter().enumerate() {
+            if let Some(&id) = order.iter().find(|&&id| spec.expr[id] == Math::Symbol(*s)) {
+                let address = b.ins().iadd(columns[k], offset);
+                let v = b.ins().load(T::TYPE, flags, address, 0);
+                self.values.insert(id, v);
+            }
+        }
+        for &id in order.iter().filter(|id| varies[id]) {
+            if !self.values.contains_key(&id) {
+                let v = self.node(b, id)?;
+                self.values.insert(id, v);
+            }
+        }
+        for (k, (_, root)) in spec.outputs.iter().enumerate() {
+            let address = b.ins().iadd(outputs[k], offset);
+            b.ins().store(flags, self.values[root], address, 0);
+        }
+        let next = b.ins().iadd_imm_s(i, 1);
+        b.ins().jump(header, &[next.into()]);
+
+        b.switch_to_block(exit);
+        b.ins().return_(&[]);
+        Ok(())
+    }
+
+    fn call(&mut self, b: &mut FunctionBuilder, name: &'static str, args: &[Value]) -> Value {
+        let (id, _) = self.imports[name];
+        let module = &mut *self.module;
+        let func_ref = *self
+            .refs
+            .entry(name)
+            .or_insert_with(|| module.declare_func_in_func(id, b.func));
+        let call = b.ins().call(func_ref, args);
+        b.inst_results(call)[0]
+    }
+
+    fn node(&mut self, b: &mut FunctionBuilder, id: Id) -> Result<Value, CodegenError> {
+        let node = self.spec.expr[id].clone();
+        let v = |i: Id| self.values[&i];
+        Ok(match node {
+            Math::Num(c) => T::constant(b, c.into_inner()),
+            Math::Symbol(s) => return Err(CodegenError::UnboundSymbol(s.to_string())),
+            Math::Add([x, y]) => b.ins().fadd(v(x), v(y)),
+            Math::Sub([x, y]) => b.ins().fsub(v(x), v(y)),
+            Math::Mul([x, y]) => b.ins().fmul(v(x), v(y)),
+            Math::Div([x, y]) => b.ins().fdiv(v(x), v(y)),
+            Math::Neg(x) => b.ins().fneg(v(x)),
+            Math::Sqrt(x) => b.ins().sqrt(v(x)),
+            Math::Abs(x) => b.ins().fabs(v(x)),
+            Math::Min([x, y]) => b.ins().fmin(v(x), v(y)),
+            Math::Max([x, y]) => b.ins().fmax(v(x), v(y)),
+            Math::Sign(x) => {
+                // 1 above zero, -1 below, and zero or NaN unchanged (as the interpreter).
+                use cranelift_codegen::ir::condcodes::FloatCC;
+                let x = v(x);
+                let zero = T::constant(b, 0.0);
+                let one = T::constant(b, 1.0);
+                let minus = T::constant(b, -1.0);
+                let positive = b.ins().fcmp(FloatCC::GreaterThan, x, zero);
+                let negative = b.ins().fcmp(FloatCC::LessThan, x, zero);
+                let low = b.ins().select(negative, minus, x);
+                b.ins().select(positive, one, low)
+            }
+            Math::Pow([x, y]) => match self.spec.expr[y].number() {
+                Some(n) if n.fract() == 0.0 && n.abs() <= 16.0 && n != 0.0 => {
+                    let p = self.integer_power(b, v(x), n.abs() as u32);
+                    if n < 0.0 {
+                        let one = T::constant(b, 1.0);
+                        b.ins().fdiv(one, p)
+                    } else {
+                        p
+                    }
+                }
+                _ => self.call(b, "pow", &[v(x), v(y)]),
+            },
+            Math::Fma([x, y, z]) => self.call(b, "fma", &[v(x), v(y), v(z)]),
+            Math::Exp(x) => self.call(b, "exp", &[v(x)]),
+            Math::Log(x) => self.call(b, "log", &[v(x)]),
+            Math::Sin(x) => self.call(b, "sin", &[v(x)]),
+            Math::Cos(x) => self.call(b, "cos", &[v(x)]),
+            Math::Tan(x) => self.call(b, "tan", &[v(x)]),
+            Math::Asin(x) => self.call(b, "asin", &[v(x)]),
+            Math::Acos(x) => self.call(b, "acos", &[v(x)]),
+            Math::Atan(x) => self.call(b, "atan", &[v(x)]),
+            Math::Sinh(x) => self.call(b, "sinh", &[v(x)]),
+            Math::Cosh(x) => self.call(b, "cosh", &[v(x)]),
+            Math::Tanh(x) => self.call(b, "tanh", &[v(x)]),
+            Math::Sigmoid(x) => self.call(b, "sigmoid", &[v(x)]),
+            Math::Softplus(x) => self.call(b, "softplus", &[v(x)]),
+            Math::Erf(x) => self.call(b, "erf", &[v(x)]),
+        })
+    }
+
+    /// x^n by repeated squaring (n ≥ 1).
+    fn integer_power(&self, b: &mut FunctionBuilder, x: Value, n: u32) -> Value {
+        let mut result: Option<Value> = None;
+        let mut base = x;
+        let mut e = n;
+        while e > 0 {
+            if e & 1 == 1 {
+                result = Some(match result {
+                    None => base,
+                    Some(r) => b.ins().fmul(r, base),
+                });
+            }
+            e >>= 1;
+            if e > 0 {
+                base = b.ins().fmul(base, base);
+            }
+        }
+        result.unwrap_or(x)
+    }
+}
