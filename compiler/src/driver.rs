@@ -82,7 +82,7 @@ pub fn compile_file(path: &Path) -> Compilation {
                 Diagnostic::new(
                     Code::FileNotFound,
                     Span::new(file, 0..0),
-                    format!("cannot read `{name}`: {e}"),
+                    format!("cannot read `{name}`: {}", io_reason(&e)),
                     "",
                 )
                 .with_help("check the path; .phys files are plain UTF-8 text"),
@@ -245,8 +245,8 @@ impl Loader {
                             Diagnostic::new(
                                 Code::FileNotFound,
                                 *span,
-                                format!("cannot read `{}`: {e}", full.display()),
-                                "used here",
+                                format!("cannot read `{}`: {}", full.display(), io_reason(&e)),
+                                "no such file",
                             )
                             .with_help(
                                 "paths in `use` are relative to the file that contains them",
@@ -282,6 +282,16 @@ impl Loader {
             program,
             diagnostics: self.diagnostics,
         }
+    }
+}
+
+/// The reason a file could not be read, worded the same on every platform.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::InvalidData => "not UTF-8 text".into(),
+        _ => e.to_string(),
     }
 }
 

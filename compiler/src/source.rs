@@ -34,6 +34,11 @@ impl Span {
         }
     }
 
+    /// The same span, ending at `end`.
+    pub fn with_end(self, end: u32) -> Span {
+        Span { end, ..self }
+    }
+
     pub fn range(self) -> Range<usize> {
         self.start as usize..self.end as usize
     }

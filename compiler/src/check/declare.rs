@@ -117,12 +117,15 @@ fn claim(scope: &mut ModelScope, name: &ast::Ident, diags: &mut Diagnostics) -> 
         return false;
     }
     if builtins::is_builtin_function(&name.name) {
-        diags.push(Diagnostic::new(
-            Code::ShadowsBuiltin,
-            name.span,
-            format!("`{}` shadows the built-in of the same name", name.name),
-            "the built-in is hidden in this model",
-        ));
+        diags.push(
+            Diagnostic::new(
+                Code::ShadowsBuiltin,
+                name.span,
+                format!("`{}` shadows the built-in of the same name", name.name),
+                "the built-in is hidden in this model",
+            )
+            .with_help("rename it to keep the built-in available"),
+        );
     }
     true
 }
@@ -416,17 +419,27 @@ fn declare_field(scope: &mut ModelScope, f: &ast::FieldDecl, diags: &mut Diagnos
                 format!("unknown field shape `{}`", shape.name),
                 "expected `scalar` or `vector`",
             );
-            if let Some(h) = suggest::did_you_mean(&shape.name, ["scalar", "vector"]) {
-                d = d.with_help(h);
+            let meant = suggest::closest(&shape.name, ["scalar", "vector"]);
+            if let Some(m) = meant {
+                d = d.with_help(format!("did you mean `{m}`?"));
             }
             diags.push(d);
-            ok = false;
-            Vec::new()
+            // Carry on with the likely meaning, so uses of the field do not cascade.
+            if meant == Some("vector") {
+                scope.space_names()
+            } else {
+                Vec::new()
+            }
         }
     };
     let dim = units_of(&f.units, diags);
-    if !claim(scope, &f.name, diags) || !ok {
+    if !claim(scope, &f.name, diags) {
         return;
+    }
+    if !ok {
+        // Keep the (reported) broken field in scope over every variable, so its uses do not
+        // cascade into "undefined name" or "does not depend on" errors.
+        inputs = (0..scope.variables.len()).collect();
     }
     let id = scope.fields.len();
     scope.fields.push(Field {

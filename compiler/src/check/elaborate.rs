@@ -208,7 +208,13 @@ impl<'s, 'a> Elaborator<'s, 'a> {
     }
 
     fn node(&mut self, kind: ExprKind, span: Span) -> Elab<Expr> {
-        self.nodes += 1;
+        self.grow(1, span)?;
+        Ok(Expr::new(kind, span))
+    }
+
+    /// Account for `count` more nodes; past the limit, report once and stop.
+    fn grow(&mut self, count: usize, span: Span) -> Elab<()> {
+        self.nodes += count;
         if self.nodes > MAX_NODES {
             if !self.too_large {
                 self.too_large = true;
@@ -220,12 +226,12 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                         format!("this expression grows past {MAX_NODES} operations once functions are inlined"),
                         "inlined from here",
                     )
-                    .with_help("functions that call each other several times multiply in size; introduce a `let` or simplify"),
+                    .with_help("each use of a function argument copies it: a function that uses its argument several times, nested, grows exponentially"),
                 );
             }
             return Err(Reported);
         }
-        Ok(Expr::new(kind, span))
+        Ok(())
     }
 
     fn scalar(&mut self, kind: ExprKind, span: Span) -> Elab<Value> {
@@ -436,10 +442,10 @@ impl<'s, 'a> Elaborator<'s, 'a> {
     }
 
     fn name(&mut self, name: &str, span: Span) -> Elab<Value> {
-        if let Some(frame) = self.frames.last() {
-            if let Some(v) = frame.locals.get(name) {
-                return Ok(v.clone());
-            }
+        if let Some(v) = self.frames.last().and_then(|f| f.locals.get(name)).cloned() {
+            // Each use of an argument copies its tree: count it against the size limit.
+            self.grow(value_size(&v), span)?;
+            return Ok(v);
         }
         if let Some(value) = builtins::constant(name) {
             return self.scalar(ExprKind::Number(value), span);
@@ -1130,11 +1136,13 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                         "derivatives are taken with respect to space or time variables",
                         "not a variable of this model",
                     );
-                    if let ast::ExprKind::Name(n) = &arg.kind {
-                        if let Some(help) = suggest::did_you_mean(n, vars.iter().copied()) {
-                            d = d.with_help(help);
-                        }
-                    }
+                    let help = match &arg.kind {
+                        ast::ExprKind::Name(n) => suggest::did_you_mean(n, vars.iter().copied()),
+                        _ => None,
+                    };
+                    d = d.with_help(help.unwrap_or_else(|| {
+                        "repeat a variable for higher derivatives: `d(w, x, x)` is `dxx(w)`".into()
+                    }));
                     return Err(self.report(d));
                 }
             }
@@ -1216,6 +1224,19 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                     field.span,
                     format!("`{}` depends on {} only", field.name, inputs.join(", ")),
                 )
+                .with_help({
+                    let mut all: Vec<String> = field
+                        .inputs
+                        .iter()
+                        .map(|&i| self.scope.variables[i].name.clone())
+                        .collect();
+                    all.push(var.clone());
+                    format!(
+                        "if it varies with `{var}`, declare it as `field {}({})`",
+                        field.name,
+                        all.join(", ")
+                    )
+                })
             } else if varies {
                 Diagnostic::new(
                     Code::DerivativeWrtNonInput,
@@ -1285,6 +1306,14 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 "not a single number",
             ))),
         }
+    }
+}
+
+/// The number of expression nodes in a value.
+fn value_size(v: &Value) -> usize {
+    match v {
+        Value::Scalar(e) => e.size(),
+        Value::Tensor(items) => items.iter().map(value_size).sum(),
     }
 }
 

@@ -32,6 +32,7 @@ pub fn build_model(
         periodic: Vec::new(),
         data: Vec::new(),
         used: scope.used.clone(),
+        failed: HashSet::new(),
     };
     for member in &decl.members {
         match member {
@@ -74,6 +75,8 @@ struct Builder<'s, 'a> {
     periodic: Vec<Periodic>,
     data: Vec<DataSource>,
     used: HashSet<String>,
+    /// Kinds of equations (`initial`, `boundary`, `constraint`) that failed to check.
+    failed: HashSet<&'static str>,
 }
 
 impl Builder<'_, '_> {
@@ -93,6 +96,15 @@ impl Builder<'_, '_> {
     }
 
     fn equation(&mut self, eq: &ast::EquationDecl) {
+        let errors = self.diags.error_count();
+        self.equation_components(eq);
+        if self.diags.error_count() > errors {
+            // The user wrote this condition; warnings about it missing would be wrong.
+            self.failed.insert(eq.kind.keyword());
+        }
+    }
+
+    fn equation_components(&mut self, eq: &ast::EquationDecl) {
         let allow_net = eq.kind == ast::EquationKind::Constraint;
         let lhs = self.elaborate(&eq.lhs, allow_net);
         let rhs = self.elaborate(&eq.rhs, allow_net);
@@ -383,9 +395,13 @@ impl Builder<'_, '_> {
                     format!("this {} involves no field", eq.kind.keyword()),
                     "nothing unknown here",
                 )
-                .with_help(
-                    "equations relate the model's fields; declare them with `field u(x, t)`",
-                ),
+                .with_help(if self.scope.fields.is_empty() {
+                    "equations relate the model's fields; declare them with `field u(x, t)`"
+                        .to_string()
+                } else {
+                    let f = &self.scope.fields[0].name;
+                    format!("an equation states something about a field, such as `{f} = ...`")
+                }),
             );
             return;
         }
@@ -513,15 +529,6 @@ impl Builder<'_, '_> {
             );
             return;
         }
-        if !rhs.any(&|n| matches!(n.kind, ExprKind::Net(_))) {
-            self.diags.push(Diagnostic::new(
-                Code::BadConstraint,
-                eq.rhs.span,
-                "a hard constraint must use the network output `net(...)` on its right side",
-                "no `net(...)` here",
-            ));
-            return;
-        }
         if self.hard.iter().any(|h| h.field == target) {
             self.diags.push(Diagnostic::new(
                 Code::BadConstraint,
@@ -556,14 +563,19 @@ impl Builder<'_, '_> {
     fn periodic(&mut self, p: &ast::PeriodicDecl) {
         let var = match self.scope.names.get(&p.var.name) {
             Some(&(Binding::Var(v), _)) if self.scope.variables[v].kind == VarKind::Space => v,
-            _ => {
+            binding => {
                 let names = self.scope.space_names();
-                let mut d = Diagnostic::new(
-                    Code::BadPeriodic,
-                    p.var.span,
-                    format!("`{}` is not a space variable", p.var.name),
-                    "periodic in what?",
-                );
+                let is_time = matches!(binding, Some(&(Binding::Var(_), _)));
+                let message = if is_time {
+                    format!(
+                        "`{}` is time; periodicity is a condition in space",
+                        p.var.name
+                    )
+                } else {
+                    format!("`{}` is not a space variable", p.var.name)
+                };
+                let mut d =
+                    Diagnostic::new(Code::BadPeriodic, p.var.span, message, "periodic in what?");
                 if let Some(h) =
                     suggest::did_you_mean(&p.var.name, names.iter().map(String::as_str))
                 {
@@ -588,7 +600,16 @@ impl Builder<'_, '_> {
                     )
                     .with_label(self.scope.fields[f].span, "declared here"),
                 ),
-                _ => {
+                Some(&(_, defined)) => self.diags.push(
+                    Diagnostic::new(
+                        Code::BadPeriodic,
+                        name.span,
+                        format!("`{}` is not a field: only fields are periodic", name.name),
+                        "not a field",
+                    )
+                    .with_label(defined, "defined here"),
+                ),
+                None => {
                     let _ = Elaborator::new(self.scope, self.globals, self.diags).undefined(
                         &name.name,
                         name.span,
@@ -667,22 +688,6 @@ impl Builder<'_, '_> {
     }
 
     fn whole_model_checks(&mut self, decl: &ast::ModelDecl, model_errors: usize) {
-        let has_time = self.time().is_some();
-        let space = self.scope.space();
-        if space.is_empty() && !has_time && !self.scope.fields.is_empty() {
-            self.diags.push(
-                Diagnostic::new(
-                    Code::MissingDomain,
-                    decl.name.span,
-                    format!(
-                        "model `{}` has fields but no space or time variables",
-                        decl.name.name
-                    ),
-                    "no domain",
-                )
-                .with_help("declare `space x in [0, 1]` and/or `time t in [0, 1]`"),
-            );
-        }
         self.missing_initial_conditions();
         self.missing_boundary_conditions(decl);
         // After an error, what looks unused may just sit in an equation that failed.
@@ -693,6 +698,9 @@ impl Builder<'_, '_> {
 
     fn missing_initial_conditions(&mut self) {
         let Some((t, _)) = self.time() else { return };
+        if self.failed.contains("initial") || self.failed.contains("constraint") {
+            return;
+        }
         let mut seen: HashSet<usize> = HashSet::new();
         let initialised: HashSet<usize> = self
             .equations
@@ -735,7 +743,10 @@ impl Builder<'_, '_> {
     }
 
     fn missing_boundary_conditions(&mut self, decl: &ast::ModelDecl) {
-        if self.scope.space().is_empty() {
+        if self.scope.space().is_empty()
+            || self.failed.contains("boundary")
+            || self.failed.contains("constraint")
+        {
             return;
         }
         let spatial = self.equations.iter().find(|e| {

@@ -96,7 +96,11 @@ impl JobChecker<'_, '_> {
                         format!("`{}` needs a `{}` setting", job.kind.keyword(), opt.name),
                         format!("no `{}` here", opt.name),
                     )
-                    .with_help(format!("`{}`: {}", opt.name, opt.doc)),
+                    .with_help(format!(
+                        "add it, {} ({})",
+                        example(opt.name, &opt.ty),
+                        opt.doc
+                    )),
                 );
             }
         }
@@ -105,7 +109,7 @@ impl JobChecker<'_, '_> {
             target: job.target.name.clone(),
             model,
             settings,
-            span: job.span,
+            span: job.span.to(job.target.span).with_end(job.target.span.end),
         }
     }
 
@@ -135,7 +139,7 @@ impl JobChecker<'_, '_> {
                 .filter(|m| m.local)
                 .map(|m| format!("`{}`", m.name))
                 .collect();
-            if !local.is_empty() {
+            if !local.is_empty() && d.help.is_none() {
                 d = d.with_note(format!("models here: {}", local.join(", ")));
             }
             self.diags.push(d);

@@ -58,12 +58,15 @@ pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Pro
             }
             seen_in_module[m].insert(name.name.clone(), name.clone());
             if m == 0 && builtins::is_builtin_function(&name.name) {
-                diags.push(Diagnostic::new(
-                    Code::ShadowsBuiltin,
-                    name.span,
-                    format!("`{}` shadows the built-in of the same name", name.name),
-                    "the built-in is hidden in this file",
-                ));
+                diags.push(
+                    Diagnostic::new(
+                        Code::ShadowsBuiltin,
+                        name.span,
+                        format!("`{}` shadows the built-in of the same name", name.name),
+                        "the built-in is hidden in this file",
+                    )
+                    .with_help("rename it to keep the built-in available"),
+                );
             }
             if let ast::Item::Fn(f) = item {
                 check_params(f, &mut diags);

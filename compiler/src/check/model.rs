@@ -218,6 +218,7 @@ pub struct Job {
     pub target: String,
     pub model: Option<ModelId>,
     pub settings: Settings,
+    /// The header: `train Burgers`.
     pub span: Span,
 }
 

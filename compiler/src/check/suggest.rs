@@ -9,8 +9,12 @@ pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -
         }
         let score = strsim::jaro_winkler(wrong, candidate);
         let edits = strsim::damerau_levenshtein(wrong, candidate);
-        let plausible = edits <= 1 + wrong.chars().count() / 4 || score > 0.88;
-        if plausible && best.is_none_or(|(s, _)| score > s) {
+        let length = wrong.chars().count().max(candidate.chars().count());
+        // Replacing every letter is no typo: `z` is not a misspelt `x`.
+        let plausible = edits < length && (edits <= 1 + wrong.chars().count() / 4 || score > 0.88);
+        // Ties go to the alphabetically first name, so suggestions never depend on hashing.
+        let better = best.is_none_or(|(s, b)| score > s || (score == s && candidate < b));
+        if plausible && better {
             best = Some((score, candidate));
         }
     }
@@ -34,6 +38,17 @@ mod tests {
         assert_eq!(closest("sobel", ["uniform", "lhs", "sobol"]), Some("sobol"));
         assert_eq!(closest("tnah", ["tanh", "sin", "gelu"]), Some("tanh"));
         assert_eq!(closest("widht", ["width", "depth", "act"]), Some("width"));
+    }
+
+    #[test]
+    fn one_letter_names_are_not_typos_of_each_other() {
+        assert_eq!(closest("z", ["x", "y", "t"]), None);
+        assert_eq!(closest("f", ["u", "x"]), None);
+    }
+
+    #[test]
+    fn ties_are_broken_by_name() {
+        assert_eq!(closest("ab", ["ax", "aa"]), closest("ab", ["aa", "ax"]));
     }
 
     #[test]

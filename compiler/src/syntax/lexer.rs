@@ -276,11 +276,19 @@ pub fn lex(text: &str) -> Lexed {
                 text: lexer.slice().trim_end().to_string(),
             }),
             Ok(token) => out.tokens.push((span.start, token, span.end)),
-            Err(error) => out.problems.push(LexProblem {
-                start: span.start,
-                end: span.end,
-                error,
-            }),
+            Err(error) => {
+                // An unterminated string is still a string: parsing goes on as if it were
+                // closed at the end of the line, so it causes one error, not a cascade.
+                if error == LexError::UnterminatedString {
+                    let body = unescape(&lexer.slice()[1..]);
+                    out.tokens.push((span.start, Token::Str(body), span.end));
+                }
+                out.problems.push(LexProblem {
+                    start: span.start,
+                    end: span.end,
+                    error,
+                })
+            }
         }
     }
     out
@@ -337,7 +345,11 @@ mod tests {
     #[test]
     fn errors_do_not_stop_lexing() {
         let lexed = lex("a $ b \"open");
-        assert_eq!(lexed.tokens.len(), 2);
+        assert_eq!(
+            lexed.tokens.len(),
+            3,
+            "the open string still counts as a string"
+        );
         assert_eq!(lexed.problems.len(), 2);
         assert_eq!(lexed.problems[1].error, LexError::UnterminatedString);
     }

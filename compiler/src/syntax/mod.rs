@@ -48,6 +48,15 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     for ErrorRecovery { error, .. } in recovered {
         syntax_errors.push(parse_diagnostic(file, text.len(), error));
     }
+    // An unterminated comment swallows the rest of the file; the end-of-file error that
+    // follows says nothing new.
+    if lexed
+        .problems
+        .iter()
+        .any(|p| p.error == LexError::UnterminatedComment)
+    {
+        syntax_errors.retain(|d| d.code != Code::UnexpectedEof);
+    }
     syntax_errors.sort_by_key(|d| d.primary_span().start);
     brackets.annotate(file, &mut syntax_errors);
     diagnostics.extend(syntax_errors);
@@ -77,13 +86,33 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
 struct Brackets {
     /// (offset of an opening bracket, its token, offset where it is closed or None)
     opens: Vec<(usize, char, Option<usize>)>,
+    /// `{` never closed before the next top-level keyword: (offset of `{`, offset of keyword).
+    open_braces: Vec<(usize, usize)>,
+    /// Tokens, to see what precedes an error.
+    tokens: Vec<(usize, Token, usize)>,
 }
 
 impl Brackets {
     fn new(tokens: &[(usize, Token, usize)]) -> Brackets {
         let mut opens: Vec<(usize, char, Option<usize>)> = Vec::new();
         let mut stack: Vec<usize> = Vec::new();
+        let mut braces: Vec<usize> = Vec::new();
+        let mut open_braces = Vec::new();
         for (l, token, _) in tokens {
+            match token {
+                Token::Model
+                | Token::Train
+                | Token::Simulate
+                | Token::Discover
+                | Token::Evolve
+                | Token::Use => {
+                    if let Some(&open) = braces.first() {
+                        open_braces.push((open, *l));
+                    }
+                    braces.clear();
+                }
+                _ => {}
+            }
             match token {
                 Token::LParen => {
                     stack.push(opens.len());
@@ -103,16 +132,40 @@ impl Brackets {
                     }
                 }
                 // A new declaration closes nothing, but an open bracket before it is lost.
-                Token::LBrace | Token::RBrace => stack.clear(),
+                Token::LBrace => {
+                    braces.push(*l);
+                    stack.clear();
+                }
+                Token::RBrace => {
+                    braces.pop();
+                    stack.clear();
+                }
                 _ => {}
             }
         }
-        Brackets { opens }
+        Brackets {
+            opens,
+            open_braces,
+            tokens: tokens.to_vec(),
+        }
     }
 
     /// Point the first syntax error after each bracket that is never closed at that
     /// bracket: the missing `)` is usually the real mistake.
     fn annotate(&self, file: FileId, errors: &mut [Diagnostic]) {
+        for d in errors.iter_mut() {
+            let at = d.primary_span().start as usize;
+            if let Some(&(open, _)) = self.open_braces.iter().find(|(_, keyword)| *keyword == at) {
+                *d = d
+                    .clone()
+                    .with_label(Span::new(file, open..open + 1), "this `{` is not closed")
+                    .with_help("add the missing `}`");
+            } else if self.juxtaposed(at) {
+                *d = d
+                    .clone()
+                    .with_help("physc has no implicit multiplication: write `*` between factors, as in `0.1 * dxx(u)`");
+            }
+        }
         for (start, c, close) in &self.opens {
             if close.is_some() {
                 continue;
@@ -134,6 +187,26 @@ impl Brackets {
     }
 }
 
+impl Brackets {
+    /// Whether the token at `at` starts a factor right after one ended, on the same line
+    /// (`0.1 dxx(u)`, `2 x`): a missing `*`.
+    fn juxtaposed(&self, at: usize) -> bool {
+        let Some(i) = self.tokens.iter().position(|(l, _, _)| *l == at) else {
+            return false;
+        };
+        let starts_factor = matches!(
+            self.tokens[i].1,
+            Token::Ident(_) | Token::Number(_) | Token::LParen
+        );
+        let ends_factor = i > 0
+            && matches!(
+                self.tokens[i - 1].1,
+                Token::Ident(_) | Token::Number(_) | Token::RParen
+            );
+        starts_factor && ends_factor && at - self.tokens[i - 1].2 <= 3
+    }
+}
+
 /// Deeper expressions are rejected so every later stage can recurse over trees safely.
 pub const MAX_DEPTH: usize = 400;
 
@@ -147,7 +220,10 @@ fn too_deep(file: &ast::File) -> Option<Span> {
     let mut stack: Vec<(&Expr, usize)> = roots.into_iter().map(|e| (e, 1)).collect();
     while let Some((e, depth)) = stack.pop() {
         if depth > MAX_DEPTH {
-            return Some(e.span);
+            return Some(Span {
+                end: e.span.start + 1,
+                ..e.span
+            });
         }
         match &e.kind {
             ExprKind::Neg(a) | ExprKind::Member { base: a, .. } => stack.push((a, depth + 1)),
@@ -260,13 +336,22 @@ fn lex_diagnostic(file: FileId, text: &str, problem: &lexer::LexProblem) -> Diag
     match problem.error {
         LexError::UnexpectedChar => {
             let found = text.get(problem.start..problem.end).unwrap_or("?");
+            let help = match found {
+                "#" => "comments start with `//`".to_string(),
+                "×" => "multiply with `*`".to_string(),
+                "÷" => "divide with `/`".to_string(),
+                "⁴" | "⁵" | "⁶" | "⁷" | "⁸" | "⁹" | "¹" | "⁰" => {
+                    "write powers with `^`, like `T^4`".to_string()
+                }
+                _ => "names are letters, digits and `_`; operators are + - * / ^ and =".to_string(),
+            };
             Diagnostic::new(
                 Code::UnexpectedChar,
                 span,
                 format!("unexpected character `{}`", found.escape_debug()),
                 "not part of the .phys language",
             )
-            .with_help("names are letters, digits and `_`; operators are + - * / ^ and =")
+            .with_help(help)
         }
         LexError::UnterminatedString => Diagnostic::new(
             Code::UnterminatedString,
@@ -377,7 +462,14 @@ fn describe_expected(expected: &[String]) -> String {
     expected.sort_by_key(rank);
     let mut words: Vec<String> = Vec::new();
     if keyword_count > 12 {
-        words.push("a setting or option name".into());
+        // Setting names may be keywords, so a flood with `name` in it is a setting; without
+        // it, the parser wants a model member.
+        let setting = expected.iter().any(|e| e == "\"name\"");
+        words.push(if setting {
+            "a setting or option name".into()
+        } else {
+            "a declaration (`field`, `pde`, `boundary`, …)".into()
+        });
     }
     for e in &expected {
         if keyword_count > 12 && keywords.contains(&e.as_str()) {
