@@ -117,7 +117,13 @@ fn show_prints_the_parse_tree_and_the_model() {
 
 #[test]
 fn run_reports_unimplemented_jobs_clearly() {
-    let out = physc(&["run", "examples/lorenz.phys"]);
+    let out = physc(&[
+        "run",
+        "--quiet",
+        "--out",
+        std::env::temp_dir().to_str().unwrap(),
+        "examples/burgers.phys",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("E0408"), "{}", stderr(&out));
 }

@@ -92,9 +92,18 @@ pub enum Command {
         count_only: bool,
     },
     /// Run the jobs (train, simulate, discover, evolve) of a file.
+    ///
+    /// Results go to `OUT/<Model>/` (trajectories as NPZ and CSV, report.json, PNG plots).
+    /// Ctrl-C stops a run cleanly and keeps what was computed.
     Run {
         /// The .phys file.
         file: PathBuf,
+        /// Where results are written.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// No progress bars or summaries.
+        #[arg(long, short)]
+        quiet: bool,
     },
 }
 
@@ -167,7 +176,7 @@ fn run_cli() -> ExitCode {
             count_only,
             colour,
         ),
-        Command::Run { file } => run(&file, colour),
+        Command::Run { file, out, quiet } => run(&file, &out, quiet, colour),
     };
     if ok {
         ExitCode::SUCCESS
@@ -346,36 +355,70 @@ fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool
     true
 }
 
-fn run(file: &std::path::Path, colour: bool) -> bool {
+fn run(file: &std::path::Path, out: &std::path::Path, quiet: bool, colour: bool) -> bool {
     let compilation: Compilation = driver::compile_file(file);
     let mut diags = compilation.diagnostics.clone();
-    if !compilation.has_errors() {
-        if compilation.program.jobs.is_empty() {
-            let span = compilation
-                .modules
-                .first()
-                .map(|m| Span::new(m.file, 0..0))
-                .unwrap_or_default();
-            diags.push(
-                Diagnostic::new(Code::NoJob, span, "this file has no job to run", "")
-                    .with_help("add a `train`, `simulate`, `discover` or `evolve` block"),
-            );
-        }
-        for job in &compilation.program.jobs {
-            diags.push(
-                Diagnostic::new(
-                    Code::NotImplemented,
-                    job.span,
-                    format!(
-                        "running `{}` jobs is not implemented yet",
-                        job.kind.keyword()
-                    ),
-                    "this job",
-                )
-                .with_note("the file is valid; `physc check` and `physc show` work on it"),
-            );
+    report(&diags.clone().sorted(), &compilation.sources, colour);
+    if compilation.has_errors() {
+        return false;
+    }
+    diags = crate::diagnostics::Diagnostics::new();
+    if compilation.program.jobs.is_empty() {
+        let span = compilation
+            .modules
+            .first()
+            .map(|m| Span::new(m.file, 0..0))
+            .unwrap_or_default();
+        diags.push(
+            Diagnostic::new(Code::NoJob, span, "this file has no job to run", "")
+                .with_help("add a `train`, `simulate`, `discover` or `evolve` block"),
+        );
+    }
+    let options = crate::jobs::RunOptions {
+        out_dir: out.to_path_buf(),
+        quiet,
+    };
+    for job in &compilation.program.jobs {
+        let result = crate::jobs::run_job(&compilation.program, job, &options);
+        if let Err(e) = result {
+            diags.push(job_diagnostic(job, e));
         }
     }
     report(&diags.clone().sorted(), &compilation.sources, colour);
     !diags.has_errors()
+}
+
+fn job_diagnostic(job: &crate::check::Job, error: crate::jobs::JobError) -> Diagnostic {
+    use crate::jobs::JobError;
+    let kind = job.kind.keyword();
+    match error {
+        JobError::NotImplemented => Diagnostic::new(
+            Code::NotImplemented,
+            job.span,
+            format!("running `{kind}` jobs is not implemented yet"),
+            "this job",
+        )
+        .with_note("the file is valid; `physc check` and `physc show` work on it"),
+        JobError::NotSupported(why) => Diagnostic::new(
+            Code::NotSupported,
+            job.span,
+            format!("cannot {kind} `{}`: {why}", job.target),
+            "this job",
+        ),
+        JobError::Failed(why) => Diagnostic::new(
+            Code::JobFailed,
+            job.span,
+            format!("`{kind} {}` failed: {why}", job.target),
+            "this job",
+        ),
+        JobError::Output(why) => Diagnostic::new(
+            Code::OutputFailed,
+            job.span,
+            format!(
+                "results of `{kind} {}` could not be written: {why}",
+                job.target
+            ),
+            "this job",
+        ),
+    }
 }

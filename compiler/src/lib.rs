@@ -12,5 +12,6 @@ pub mod codegen;
 pub mod diagnostics;
 pub mod driver;
 pub mod ir;
+pub mod jobs;
 pub mod source;
 pub mod syntax;

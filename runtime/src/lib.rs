@@ -3,5 +3,7 @@
 //! integrators and result I/O join it as the jobs land.
 
 pub mod kernel;
+pub mod ode;
+pub mod output;
 
 pub use kernel::{Kernel, KernelError, KernelFn, Real};

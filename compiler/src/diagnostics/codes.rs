@@ -102,6 +102,11 @@ codes! {
     NotImplemented = "E0408", Error, "not implemented yet";
     NoJob = "E0409", Error, "nothing to run";
 
+    // Running jobs.
+    JobFailed = "E0500", Error, "job failed";
+    NotSupported = "E0501", Error, "job not supported for this model";
+    OutputFailed = "E0502", Error, "results could not be written";
+
     // Warnings.
     NoInitialCondition = "W0001", Warning, "time-dependent equation without an initial condition";
     Unused = "W0002", Warning, "unused definition";
@@ -112,7 +117,13 @@ codes! {
 
 impl Code {
     /// Codes raised by `physc run` itself rather than by checking a file.
-    pub const RUN_ONLY: &'static [Code] = &[Code::NotImplemented, Code::NoJob];
+    pub const RUN_ONLY: &'static [Code] = &[
+        Code::NotImplemented,
+        Code::NoJob,
+        Code::JobFailed,
+        Code::NotSupported,
+        Code::OutputFailed,
+    ];
 }
 
 impl std::fmt::Display for Code {

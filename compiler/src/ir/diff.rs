@@ -3,6 +3,7 @@
 //!   `u_x` by `t` is the jet `u_xt`, never 0;
 //! - by a symbol (a jet variable or a parameter), every other symbol held fixed: the
 //!   sensitivities ∂r/∂u_xx a reverse pass needs, and Jacobians of ODE right-hand sides.
+//!
 //! Results are built through the hash-consing [`Builder`], so shared sub-terms stay shared.
 
 use super::lang::{Builder, Math};

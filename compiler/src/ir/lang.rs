@@ -264,8 +264,8 @@ impl Builder {
     pub fn sum(&mut self, a: Id, b: Id) -> Id {
         match (self.value(a), self.value(b)) {
             (Some(x), Some(y)) => self.fold(x + y, Math::Add([a, b])),
-            (Some(z), _) if z == 0.0 => b,
-            (_, Some(z)) if z == 0.0 => a,
+            (Some(0.0), _) => b,
+            (_, Some(0.0)) => a,
             _ => {
                 if let Math::Neg(nb) = self.expr[b] {
                     return self.difference(a, nb);
@@ -278,8 +278,8 @@ impl Builder {
     pub fn difference(&mut self, a: Id, b: Id) -> Id {
         match (self.value(a), self.value(b)) {
             (Some(x), Some(y)) => self.fold(x - y, Math::Sub([a, b])),
-            (_, Some(z)) if z == 0.0 => a,
-            (Some(z), _) if z == 0.0 => self.neg(b),
+            (_, Some(0.0)) => a,
+            (Some(0.0), _) => self.neg(b),
             _ if a == b => self.num(0.0),
             _ => match self.expr[b] {
                 Math::Neg(nb) => self.sum(a, nb),
@@ -291,11 +291,11 @@ impl Builder {
     pub fn product(&mut self, a: Id, b: Id) -> Id {
         match (self.value(a), self.value(b)) {
             (Some(x), Some(y)) => self.fold(x * y, Math::Mul([a, b])),
-            (Some(z), _) | (_, Some(z)) if z == 0.0 => self.num(0.0),
-            (Some(o), _) if o == 1.0 => b,
-            (_, Some(o)) if o == 1.0 => a,
-            (Some(m), _) if m == -1.0 => self.neg(b),
-            (_, Some(m)) if m == -1.0 => self.neg(a),
+            (Some(0.0), _) | (_, Some(0.0)) => self.num(0.0),
+            (Some(1.0), _) => b,
+            (_, Some(1.0)) => a,
+            (Some(-1.0), _) => self.neg(b),
+            (_, Some(-1.0)) => self.neg(a),
             _ => self.add(Math::Mul([a, b])),
         }
     }
@@ -303,7 +303,7 @@ impl Builder {
     pub fn quotient(&mut self, a: Id, b: Id) -> Id {
         match (self.value(a), self.value(b)) {
             (Some(x), Some(y)) if y != 0.0 => self.fold(x / y, Math::Div([a, b])),
-            (_, Some(o)) if o == 1.0 => a,
+            (_, Some(1.0)) => a,
             _ => self.add(Math::Div([a, b])),
         }
     }
@@ -319,8 +319,8 @@ impl Builder {
     pub fn power(&mut self, a: Id, b: Id) -> Id {
         match (self.value(a), self.value(b)) {
             (Some(x), Some(y)) => self.fold(x.powf(y), Math::Pow([a, b])),
-            (_, Some(o)) if o == 1.0 => a,
-            (_, Some(z)) if z == 0.0 => self.num(1.0),
+            (_, Some(1.0)) => a,
+            (_, Some(0.0)) => self.num(1.0),
             _ => self.add(Math::Pow([a, b])),
         }
     }

@@ -47,7 +47,7 @@ pub fn source(expr: &RecExpr<Math>, root: Id, symbols: &Symbols) -> String {
         },
         Math::Sub([a, b]) => format!("{} - {}", p(*a, 1), p(*b, 2)),
         Math::Mul([a, b]) => match expr[*a].number() {
-            Some(m) if m == -1.0 => format!("-{}", p(*b, 3)),
+            Some(-1.0) => format!("-{}", p(*b, 3)),
             _ => format!("{} * {}", p(*a, 2), p(*b, 3)),
         },
         Math::Div([a, b]) => format!("{} / {}", p(*a, 2), p(*b, 3)),
@@ -130,7 +130,7 @@ fn pi_fraction(v: f64) -> Option<(i64, i64)> {
     [1.0, 2.0, 3.0, 4.0, 6.0].into_iter().find_map(|d: f64| {
         let n = v * d / pi;
         let rounded = n.round();
-        let simple = rounded >= 1.0 && rounded <= 12.0 && (n - rounded).abs() < 1e-13;
+        let simple = (1.0..=12.0).contains(&rounded) && (n - rounded).abs() < 1e-13;
         simple.then_some((rounded as i64, d as i64))
     })
 }

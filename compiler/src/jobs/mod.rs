@@ -1,0 +1,39 @@
+//! Jobs: what `physc run` does with each job block of a checked program. `simulate`
+//! integrates ODE models (`ode.rs` compiles them, `simulate.rs` runs them, `write.rs` writes
+//! the results); training, discovery and evolution report themselves as not implemented
+//! until their runtime lands. `progress.rs` owns progress bars and Ctrl-C.
+
+pub mod ode;
+pub mod progress;
+pub mod simulate;
+mod write;
+
+use crate::check::{Job, JobKind, Program};
+use std::path::PathBuf;
+
+pub struct RunOptions {
+    /// Results go to `<out_dir>/<Model>/`.
+    pub out_dir: PathBuf,
+    /// No progress bars or summaries (tests, scripts).
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobError {
+    /// This kind of job has no runtime yet.
+    NotImplemented,
+    /// The job cannot run on this model, and why.
+    NotSupported(String),
+    /// The job ran and failed; partial results were written.
+    Failed(String),
+    /// Results could not be written.
+    Output(String),
+}
+
+pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(), JobError> {
+    progress::catch_interrupts();
+    match (job.kind, job.model) {
+        (JobKind::Simulate, Some(m)) => simulate::run(&program.models[m], job, options),
+        _ => Err(JobError::NotImplemented),
+    }
+}

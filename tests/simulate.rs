@@ -1,0 +1,170 @@
+//! `physc run` on simulate jobs, end to end: accuracy against exact solutions and a tight
+//! reference, a stiff problem in few steps, and blow-ups that keep what was computed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("physc-sim-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(file: &Path, out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_physc"))
+        .args(["run", "--quiet", "--out"])
+        .arg(out)
+        .arg(file)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("physc runs")
+}
+
+/// Columns of a CSV written by physc: (header, rows).
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .collect();
+    let rows = lines
+        .map(|l| {
+            l.split(',')
+                .map(|v| v.trim().parse::<f64>().unwrap())
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn oscillator_matches_the_exact_solution() {
+    let out = scratch("osc");
+    let o = run(&root().join("examples/oscillator.phys"), &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let dir = out.join("Oscillator");
+    let (header, rows) = read_csv(&dir.join("trajectory.csv"));
+    assert_eq!(header, vec!["t", "x", "v"]);
+    assert_eq!(rows.len(), 2001);
+    let worst = rows
+        .iter()
+        .map(|r| (r[1] - r[0].cos()).abs().max((r[2] + r[0].sin()).abs()))
+        .fold(0.0, f64::max);
+    assert!(
+        worst < 1e-7,
+        "max error against cos(t) over ten periods: {worst:e}"
+    );
+    for file in [
+        "trajectory.npz",
+        "report.json",
+        "timeseries.png",
+        "phase.png",
+    ] {
+        assert!(dir.join(file).exists(), "{file} missing");
+    }
+    let report = report(&dir);
+    assert!(report["stats"]["steps"].as_u64().unwrap() > 10);
+    assert_eq!(report["method"]["name"], "dopri5");
+}
+
+#[test]
+fn lorenz_agrees_with_a_tight_reference_for_five_time_units() {
+    let dir = scratch("lorenz");
+    let model = "use std.systems.Lorenz\nsimulate Lorenz {\n  method dopri5(rtol: TOL, atol: ATOL)\n  output every: 0.01\n}\n";
+    let mut results = Vec::new();
+    for (name, tol, atol) in [("loose", "1e-7", "1e-9"), ("tight", "1e-12", "1e-14")] {
+        let file = dir.join(format!("{name}.phys"));
+        std::fs::write(&file, model.replace("ATOL", atol).replace("TOL", tol)).unwrap();
+        let out = dir.join(name);
+        let o = run(&file, &out);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        results.push(read_csv(&out.join("Lorenz/trajectory.csv")).1);
+    }
+    let worst = results[0]
+        .iter()
+        .zip(&results[1])
+        .filter(|(a, _)| a[0] <= 5.0)
+        .map(|(a, b)| (1..4).map(|k| (a[k] - b[k]).abs()).fold(0.0, f64::max))
+        .fold(0.0, f64::max);
+    assert!(
+        worst < 1e-3,
+        "loose and tight runs differ by {worst:e} before t = 5"
+    );
+}
+
+#[test]
+fn stiff_van_der_pol_takes_few_implicit_steps() {
+    let out = scratch("vdp");
+    let o = run(&root().join("examples/van_der_pol_stiff.phys"), &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report = report(&out.join("VanDerPolStiff"));
+    let steps = report["stats"]["steps"].as_u64().unwrap();
+    // An explicit method needs millions of steps here (stability, not accuracy, limits it).
+    assert!(steps < 20_000, "{steps} steps");
+    assert!(report["stats"]["jacobian_evals"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn blow_up_is_a_clear_error_and_keeps_the_results() {
+    let dir = scratch("blowup");
+    let file = dir.join("blowup.phys");
+    std::fs::write(
+        &file,
+        "model Blowup {\n  time t in [0, 2]\n  field y(t)\n  ode dt(y) = y^2\n  initial y = 1\n}\nsimulate Blowup {\n  output every: 0.1\n}\n",
+    )
+    .unwrap();
+    let o = run(&file, &dir.join("out"));
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&o.stderr);
+    assert!(text.contains("E0500") && text.contains("t = "), "{text}");
+    let (_, rows) = read_csv(&dir.join("out/Blowup/trajectory.csv"));
+    assert!(
+        rows.len() >= 9,
+        "the times before the blow-up are kept: {} rows",
+        rows.len()
+    );
+    // The solution 1/(1-t) is infinite at t = 1: compare before it.
+    for r in rows.iter().filter(|r| r[0] < 0.95) {
+        assert!(
+            (r[1] - 1.0 / (1.0 - r[0])).abs() < 1e-6 * r[1],
+            "y(t) = 1/(1-t) at t = {}",
+            r[0]
+        );
+    }
+}
+
+#[test]
+fn pde_models_say_simulation_is_not_supported_yet() {
+    let out = scratch("kdv");
+    let o = run(&root().join("examples/kdv.phys"), &out);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("E0501"));
+}
