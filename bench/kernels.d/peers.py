@@ -83,7 +83,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rust", required=True, help="JSON report of the Rust side")
     ap.add_argument("--out", required=True, help="where to write this side's JSON report")
-    ap.add_argument("--reps", type=int, default=31)
+    ap.add_argument("--reps", type=int, default=51)
     a = ap.parse_args()
 
     with open(a.rust, encoding="utf-8") as f:

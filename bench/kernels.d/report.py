@@ -24,7 +24,7 @@ def main():
     ap.add_argument("--rust", required=True)
     ap.add_argument("--peers", required=True)
     ap.add_argument("--wall", type=float, default=None, help="seconds the whole run took")
-    ap.add_argument("--load", default=None, help="load average when the run started")
+    ap.add_argument("--load", default=None, help="load averages during the run, as text")
     a = ap.parse_args()
     rust = load(a.rust)
     peers = load(a.peers)
@@ -56,7 +56,14 @@ def main():
           "before timing")
     print(f"  Python {peers['python']}, NumPy {peers['numpy']}, SymPy {peers['sympy']}; "
           f"{all_threads} hardware threads"
-          + (f"; load average at start {a.load}" if a.load else ""))
+          + (f"; load average {a.load}" if a.load else ""))
+    share = rust.get("others_cpu_share")
+    if share is not None:
+        note = ("" if share < 0.05 else
+                "  <- the machine was not idle: multi-threaded figures (and medians) are "
+                "unreliable; rerun when it is")
+        print(f"  other processes used {share * 100:.0f}% of the machine's CPU time while "
+              f"physc and Rust were timed{note}")
     print()
 
     rows = [

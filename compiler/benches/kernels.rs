@@ -22,7 +22,7 @@
 //! Python side evaluates exactly the same points.
 //!
 //! Options: `--json PATH`, `--inputs PATH`, `--points N` (10^6), `--interp-points N`
-//! (10^5), `--reps N` (31), `--seed N`, `--model PATH` (examples/burgers.phys).
+//! (10^5), `--reps N` (51), `--seed N`, `--model PATH` (examples/burgers.phys).
 
 use egg::{Id, Language, RecExpr, Symbol};
 use physc::codegen::kernels::KernelPlan;
@@ -53,7 +53,8 @@ const HAND_OUTPUTS: [&str; 5] = [
 
 /// Points per thread in an in-cache block: 9 columns of 8192 f64 are 576 KiB, inside a
 /// core's L2. The 2-thread in-cache run gives each of 2 threads such a block (with
-/// `rayon::join`: `run_parallel` keeps blocks this small on one thread).
+/// `rayon::join`: `run_parallel` keeps blocks this small on one thread), which each
+/// evaluates over and over.
 const CACHED_POINTS: usize = 8192;
 
 /// The hand-written kernel's inputs, by their `.phys` spelling.
@@ -138,7 +139,7 @@ fn options() -> Options {
         inputs: None,
         points: 1_000_000,
         interp_points: 100_000,
-        reps: 31,
+        reps: 51,
         seed: 0x5eed_b0b5,
         model: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/burgers.phys"),
     };
@@ -260,6 +261,43 @@ fn max_error(a: &[Vec<f64>], b: &[Vec<f64>], n: usize) -> f64 {
         .flat_map(|(x, y)| x[..n].iter().zip(&y[..n]))
         .map(|(&x, &y)| relative_error(x, y))
         .fold(0.0, f64::max)
+}
+
+/// CPU time (in clock ticks) spent by the whole machine and by this process so far, from
+/// `/proc` (Linux); `None` elsewhere.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
+    let machine: u64 = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .map(|&i| fields.get(i).copied().unwrap_or(0))
+        .sum();
+    let me = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_name = &me[me.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let own = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some((machine, own))
+}
+
+/// The share of the machine's CPU time that other processes used since `since`: what
+/// makes the multi-threaded figures unreliable when it is not near zero. Ticks are
+/// USER_HZ = 100 per second on Linux.
+fn other_cpu_share(since: (Instant, Option<(u64, u64)>), cpus: usize) -> Option<f64> {
+    let (t0, Some((machine0, own0))) = since else {
+        return None;
+    };
+    let (machine1, own1) = cpu_ticks()?;
+    let capacity = t0.elapsed().as_secs_f64() * 100.0 * cpus as f64;
+    let others = machine1.saturating_sub(machine0) as f64 - own1.saturating_sub(own0) as f64;
+    Some((others / capacity).clamp(0.0, 1.0))
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -531,18 +569,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             2,
             cached_scale2,
             Box::new(|_| {
-                pool2.install(|| {
+                // One join per sample: each thread repeats its own block `passes2` times
+                // (a join per block would measure thread wake-ups, not the kernel).
+                let (a, b) = block2_jit.split_at_mut(outputs_per_block);
+                let repeat = |ins: &[&[f64]], outs: &mut [Vec<f64>]| {
                     for _ in 0..passes2 {
-                        let (a, b) = block2_jit.split_at_mut(outputs_per_block);
-                        let half = |ins: &[&[f64]], outs: &mut [Vec<f64>]| {
-                            let mut outs: Vec<&mut [f64]> =
-                                outs.iter_mut().map(Vec::as_mut_slice).collect();
-                            kernel.run(ins, &mut outs, &params).expect("runs");
-                            black_box(&mut outs);
-                        };
-                        rayon::join(|| half(&block_in, a), || half(&block2_in, b));
+                        let mut outs: Vec<&mut [f64]> =
+                            outs.iter_mut().map(Vec::as_mut_slice).collect();
+                        kernel.run(ins, &mut outs, &params).expect("runs");
+                        black_box(&mut outs);
                     }
-                })
+                };
+                pool2.install(|| rayon::join(|| repeat(&block_in, a), || repeat(&block2_in, b)));
             }),
         ),
         Variant::new(
@@ -570,6 +608,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut out = fresh();
     let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(reps); variants.len()];
+    let cpu_before = (Instant::now(), cpu_ticks());
     // Round 0 is the warm-up.
     for round in 0..=reps {
         for k in 0..variants.len() {
@@ -582,6 +621,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 samples[k].push(seconds * variants[k].scale);
             }
         }
+    }
+    let others_share = other_cpu_share(cpu_before, all_threads);
+    if let Some(share) = others_share {
+        eprintln!(
+            "other processes used {:.0}% of the machine's CPU time while this timed",
+            share * 100.0
+        );
     }
     let times: Vec<(&str, f64, usize, f64, f64)> = variants
         .iter()
@@ -612,6 +658,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "reps": reps,
         "seed": o.seed,
         "threads_all": all_threads,
+        "others_cpu_share": others_share,
         "simplify_seconds": simplify_seconds,
         "compile_seconds": compile_seconds,
         "interpreter": {

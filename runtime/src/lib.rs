@@ -3,6 +3,7 @@
 //! integrators and result I/O join it as the jobs land.
 
 pub mod kernel;
+pub mod mol;
 pub mod ode;
 pub mod output;
 

@@ -461,18 +461,22 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 return self.scalar(ExprKind::Const(id), span);
             }
         }
-        if let Some(what) = self.scope.pending.get(name).filter(|_| self.constant_only) {
-            return Err(self.report(
-                Diagnostic::new(
-                    Code::NotConstant,
-                    span,
-                    format!("`{name}` is {what}, but a constant is needed here"),
-                    "not a constant",
-                )
-                .with_help("constants are numbers, `pi`, `e` and other `const`s combined by arithmetic and functions"),
-            ));
+        if let Some(&what) = self.scope.pending.get(name).filter(|_| self.constant_only) {
+            return Err(self.not_constant(name, what, span));
         }
         Err(self.undefined(name, span, "not defined here"))
+    }
+
+    fn not_constant(&mut self, name: &str, what: &str, span: Span) -> Reported {
+        self.report(
+            Diagnostic::new(
+                Code::NotConstant,
+                span,
+                format!("`{name}` is {what}, but a constant is needed here"),
+                "not a constant",
+            )
+            .with_help("constants are numbers, `pi`, `e` and other `const`s combined by arithmetic and functions"),
+        )
     }
 
     fn binding(&mut self, binding: Binding, name: &str, span: Span) -> Elab<Value> {
@@ -483,18 +487,8 @@ impl<'s, 'a> Elaborator<'s, 'a> {
             Binding::Let(_) => None,
             _ => None,
         };
-        if self.constant_only {
-            if let Some(what) = non_constant {
-                return Err(self.report(
-                    Diagnostic::new(
-                        Code::NotConstant,
-                        span,
-                        format!("`{name}` is {what}, but a constant is needed here"),
-                        "not a constant",
-                    )
-                    .with_help("constants are numbers, `pi`, `e` and other `const`s combined by arithmetic and functions"),
-                ));
-            }
+        if let Some(what) = non_constant.filter(|_| self.constant_only) {
+            return Err(self.not_constant(name, what, span));
         }
         match binding {
             Binding::Var(v) => self.scalar(ExprKind::Var(v), span),

@@ -4,6 +4,8 @@
 //! until their runtime lands. `progress.rs` owns progress bars and Ctrl-C.
 
 pub mod ode;
+pub mod pde;
+mod pde_run;
 pub mod progress;
 pub mod simulate;
 mod write;

@@ -11,6 +11,13 @@ use physc_runtime::ode::{integrate, Method, OdeError, Solution};
 use std::time::Instant;
 
 pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobError> {
+    let has_pde = model
+        .equations
+        .iter()
+        .any(|e| e.kind == crate::check::EquationKind::Pde);
+    if has_pde {
+        return super::pde_run::run(model, job, options);
+    }
     let ode = compile_ode(model).map_err(|e| JobError::NotSupported(e.0))?;
     let method = method(job);
     let times = output_times(job, ode.t_span);
