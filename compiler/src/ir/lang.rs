@@ -211,15 +211,6 @@ impl Builder {
         Builder::default()
     }
 
-    /// Start from an existing expression (its nodes keep their ids).
-    pub fn from_expr(expr: &RecExpr<Math>) -> Builder {
-        let mut b = Builder::new();
-        for node in expr.as_ref() {
-            b.add(node.clone());
-        }
-        b
-    }
-
     pub fn node(&self, id: Id) -> &Math {
         &self.expr[id]
     }
