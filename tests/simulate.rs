@@ -28,6 +28,17 @@ fn run(file: &Path, out: &Path) -> Output {
         .expect("physc runs")
 }
 
+/// Run and insist on success, showing physc's messages if not.
+fn run_ok(file: &Path, out: &Path) {
+    let o = run(file, out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 /// Columns of a CSV written by physc: (header, rows).
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -55,13 +66,7 @@ fn report(dir: &Path) -> serde_json::Value {
 #[test]
 fn oscillator_matches_the_exact_solution() {
     let out = scratch("osc");
-    let o = run(&root().join("examples/oscillator.phys"), &out);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_ok(&root().join("examples/oscillator.phys"), &out);
     let dir = out.join("Oscillator");
     let (header, rows) = read_csv(&dir.join("trajectory.csv"));
     assert_eq!(header, vec!["t", "x", "v"]);
@@ -96,13 +101,7 @@ fn lorenz_agrees_with_a_tight_reference_for_five_time_units() {
         let file = dir.join(format!("{name}.phys"));
         std::fs::write(&file, model.replace("ATOL", atol).replace("TOL", tol)).unwrap();
         let out = dir.join(name);
-        let o = run(&file, &out);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        run_ok(&file, &out);
         results.push(read_csv(&out.join("Lorenz/trajectory.csv")).1);
     }
     let worst = results[0]
@@ -120,13 +119,7 @@ fn lorenz_agrees_with_a_tight_reference_for_five_time_units() {
 #[test]
 fn stiff_van_der_pol_takes_few_implicit_steps() {
     let out = scratch("vdp");
-    let o = run(&root().join("examples/van_der_pol_stiff.phys"), &out);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_ok(&root().join("examples/van_der_pol_stiff.phys"), &out);
     let report = report(&out.join("VanDerPolStiff"));
     let steps = report["stats"]["steps"].as_u64().unwrap();
     // An explicit method needs millions of steps here (stability, not accuracy, limits it).
@@ -202,13 +195,7 @@ fn array<'a>(
 #[test]
 fn burgers_by_the_method_of_lines_matches_the_reference_solution() {
     let out = scratch("burgers");
-    let o = run(&root().join("examples/burgers_mol.phys"), &out);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_ok(&root().join("examples/burgers_mol.phys"), &out);
     let ours = read_npz(&out.join("Burgers/fields.npz"));
     let reference = read_npz(&root().join("tests/data/burgers_deepxde.npz"));
     let u = array(&ours, "u"); // [t, x] on 1021 points
@@ -242,13 +229,7 @@ fn heat_error(scheme: &str, points: usize, dir: &Path) -> f64 {
     )
     .unwrap();
     let out = dir.join(format!("out_{scheme}_{points}"));
-    let o = run(&file, &out);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_ok(&file, &out);
     let fields = read_npz(&out.join("Heat/fields.npz"));
     let (x, u) = (array(&fields, "x").data().to_vec(), array(&fields, "u"));
     let last = u.row(u.dims().0 - 1);
@@ -275,13 +256,7 @@ fn finite_differences_converge_at_their_order() {
 #[test]
 fn kdv_by_etdrk4_stays_bounded_and_conserves_mass() {
     let out = scratch("kdv");
-    let o = run(&root().join("examples/kdv.phys"), &out);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_ok(&root().join("examples/kdv.phys"), &out);
     let fields = read_npz(&out.join("KdV/fields.npz"));
     let u = array(&fields, "u");
     let (nt, nx) = u.dims();
