@@ -9,14 +9,19 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Rendered diagnostics, with the checkout's absolute path cut so snapshots are the same
+/// wherever the repository lives.
 fn rendered_diagnostics(compilation: &driver::Compilation) -> String {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let prefix = format!("{}/", examples.canonicalize().unwrap_or(examples).display());
     compilation
         .diagnostics
         .clone()
         .sorted()
         .iter()
         .map(|d| physc::diagnostics::render_plain(d, &compilation.sources))
-        .collect()
+        .collect::<String>()
+        .replace(&prefix, "examples/")
 }
 
 #[test]
