@@ -25,7 +25,8 @@ pub fn model(m: &Model) -> String {
             .bounds
             .map(|(a, b)| format!(" in [{a}, {b}]"))
             .unwrap_or_default();
-        let _ = writeln!(out, "  param {} ~ {}{bounds}", p.name, p.guess);
+        let units = p.dim.map(|d| format!(" [{d}]")).unwrap_or_default();
+        let _ = writeln!(out, "  param {} ~ {}{units}{bounds}", p.name, p.guess);
     }
     for f in &m.fields {
         let inputs: Vec<&str> = f
@@ -38,7 +39,13 @@ pub fn model(m: &Model) -> String {
         } else {
             ": vector"
         };
-        let _ = writeln!(out, "  field {}({}){shape}", f.name, inputs.join(", "));
+        let units = f.dim.map(|d| format!(" [{d}]")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  field {}({}){shape}{units}",
+            f.name,
+            inputs.join(", ")
+        );
     }
     for e in &m.equations {
         let component = e
