@@ -1,6 +1,7 @@
-//! physc-runtime: execution for the jobs the compiler plans. Today it owns the kernel ABI
-//! and its safe, parallel calling interface (`kernel`); networks, optimizers, samplers,
-//! integrators and result I/O join it as the jobs land.
+//! physc-runtime: execution for the jobs the compiler plans. It owns the kernel ABI and its
+//! safe, parallel calling interface (`kernel`), ODE integrators (`ode`), the method of lines
+//! and ETDRK4 (`mol`), and result I/O and plots (`output`); networks, optimizers and
+//! samplers join it with the training job.
 
 pub mod kernel;
 pub mod mol;
@@ -8,3 +9,6 @@ pub mod ode;
 pub mod output;
 
 pub use kernel::{Kernel, KernelError, KernelFn, Real};
+
+#[cfg(test)]
+mod test_support;

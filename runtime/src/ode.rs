@@ -1023,6 +1023,7 @@ fn lu_solve(lu: &[f64], n: usize, pivots: &[usize], b: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{fitted_order, max_diff};
 
     /// A system from a closure (Jacobians by finite differences).
     struct Sys<F> {
@@ -1111,24 +1112,6 @@ mod tests {
         let (sol, err) = integrate(sys, &method, 0.0, y0, outputs, &mut no_progress());
         assert_eq!(err, None);
         sol
-    }
-
-    /// Least-squares slope of log(error) against log(h).
-    fn fitted_order(hs: &[f64], errors: &[f64]) -> f64 {
-        let xs: Vec<f64> = hs.iter().map(|h| h.ln()).collect();
-        let ys: Vec<f64> = errors.iter().map(|e| e.ln()).collect();
-        let n = xs.len() as f64;
-        let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
-        let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-        let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
-        sxy / sxx
-    }
-
-    fn max_diff(a: &[f64], b: &[f64]) -> f64 {
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f64::max)
     }
 
     /// Global error at `t_end` for each step count, with fixed steps of an adaptive
