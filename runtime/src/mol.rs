@@ -626,7 +626,7 @@ pub fn etdrk4(
         u0.len()
     );
     assert!(dt > 0.0 && dt.is_finite(), "time step {dt} is not positive");
-    check_outputs(t0, outputs);
+    crate::ode::check_outputs(t0, outputs);
     let mut rec = Recorder {
         times: outputs,
         next: 0,
@@ -637,19 +637,6 @@ pub fn etdrk4(
     let mut solution = rec.solution;
     solution.stats = stepper.stats;
     (solution, error)
-}
-
-fn check_outputs(t0: f64, outputs: &[f64]) {
-    assert!(t0.is_finite(), "start time {t0} is not finite");
-    let mut previous = t0;
-    for &t in outputs {
-        assert!(
-            t.is_finite() && t >= previous,
-            "output times must be finite, increasing and not before t0 = {t0}; got {t} after \
-             {previous}"
-        );
-        previous = t;
-    }
 }
 
 /// Steps of dt, the last before each output shortened to land on it.

@@ -149,13 +149,8 @@ pub fn integrate(
     (solution, error)
 }
 
-fn check_arguments(dim: usize, method: &Method, t0: f64, y0: &[f64], outputs: &[f64]) {
-    assert_eq!(
-        y0.len(),
-        dim,
-        "initial state has {} values, the system {dim}",
-        y0.len()
-    );
+/// Output times must be finite, non-decreasing and not before the start.
+pub(crate) fn check_outputs(t0: f64, outputs: &[f64]) {
     assert!(t0.is_finite(), "start time {t0} is not finite");
     let mut previous = t0;
     for &t in outputs {
@@ -166,6 +161,16 @@ fn check_arguments(dim: usize, method: &Method, t0: f64, y0: &[f64], outputs: &[
         );
         previous = t;
     }
+}
+
+fn check_arguments(dim: usize, method: &Method, t0: f64, y0: &[f64], outputs: &[f64]) {
+    assert_eq!(
+        y0.len(),
+        dim,
+        "initial state has {} values, the system {dim}",
+        y0.len()
+    );
+    check_outputs(t0, outputs);
     match *method {
         Method::Rk4 { dt } => {
             assert!(dt > 0.0 && dt.is_finite(), "RK4 step {dt} is not positive")

@@ -52,19 +52,11 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobErro
                 Some(SettingValue::Number(v)) => *v,
                 _ => 1e-3,
             };
-            let mut split = Split {
-                pde: &pde,
-                derivatives: derivatives_for(&grid, &scheme, pde.order)?,
-                x: &x,
-            };
+            let mut split = Split(Evaluator::new(&pde, &grid, &scheme, &x)?);
             mol::etdrk4(&grid, &mut split, dt, t0, &u0, &times, &mut progress)
         }
         _ => {
-            let mut system = Lines {
-                pde: &pde,
-                derivatives: derivatives_for(&grid, &scheme, pde.order)?,
-                x: &x,
-            };
+            let mut system = Lines(Evaluator::new(&pde, &grid, &scheme, &x)?);
             integrate(&mut system, &method, t0, &u0, &times, &mut progress)
         }
     };
@@ -114,10 +106,6 @@ fn job_method_is(job: &Job, method: &str) -> bool {
     matches!(job.settings.get("method"), Some(SettingValue::Call { name, .. }) if name == method)
 }
 
-fn derivatives_for(grid: &Grid1d, scheme: &Scheme, order: usize) -> Result<Derivatives, JobError> {
-    Derivatives::new(grid, *scheme, order.max(1)).map_err(|e| JobError::NotSupported(e.to_string()))
-}
-
 /// Boundary values at time t: u (Dirichlet) or u_x (Neumann) at each end.
 fn end_value(end: &End, at: f64, t: f64, params: &[f64]) -> f64 {
     match end {
@@ -129,45 +117,73 @@ fn end_value(end: &End, at: f64, t: f64, params: &[f64]) -> f64 {
     }
 }
 
-/// out = kernel(u, u_x, …, x, t) over the grid, after the boundary values are imposed.
-fn evaluate(
-    pde: &CompiledPde,
-    kernel: &physc_runtime::Kernel<f64>,
-    derivatives: &mut Derivatives,
-    x: &[f64],
-    t: f64,
-    u: &[f64],
-    out: &mut [f64],
-) {
-    let left = end_value(&pde.left, pde.space.1, t, &pde.params);
-    let right = end_value(&pde.right, pde.space.2, t, &pde.params);
-    let mut d = derivatives.columns();
-    derivatives.compute(u, left, right, &mut d);
-    let time = vec![t; u.len()];
-    let mut inputs: Vec<&[f64]> = d.iter().take(pde.order + 1).map(Vec::as_slice).collect();
-    inputs.push(x);
-    inputs.push(&time);
-    if kernel
-        .run_parallel(&inputs, &mut [out], &pde.params)
-        .is_err()
-    {
-        out.iter_mut().for_each(|v| *v = f64::NAN);
+/// Evaluates a kernel of (u, u_x, …, x, t) over the grid, with buffers kept between the
+/// many right-hand-side calls of an integration.
+struct Evaluator<'a> {
+    pde: &'a CompiledPde,
+    derivatives: Derivatives,
+    x: &'a [f64],
+    columns: Vec<Vec<f64>>,
+    time: Vec<f64>,
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(
+        pde: &'a CompiledPde,
+        grid: &Grid1d,
+        scheme: &Scheme,
+        x: &'a [f64],
+    ) -> Result<Self, JobError> {
+        let derivatives = Derivatives::new(grid, *scheme, pde.order.max(1))
+            .map_err(|e| JobError::NotSupported(e.to_string()))?;
+        Ok(Evaluator {
+            pde,
+            columns: derivatives.columns(),
+            derivatives,
+            x,
+            time: vec![0.0; x.len()],
+        })
+    }
+
+    /// out = kernel(u, u_x, …, x, t), after the boundary values are imposed.
+    fn evaluate(
+        &mut self,
+        kernel: &physc_runtime::Kernel<f64>,
+        t: f64,
+        u: &[f64],
+        out: &mut [f64],
+    ) {
+        let pde = self.pde;
+        let left = end_value(&pde.left, pde.space.1, t, &pde.params);
+        let right = end_value(&pde.right, pde.space.2, t, &pde.params);
+        self.derivatives.compute(u, left, right, &mut self.columns);
+        self.time.fill(t);
+        let mut inputs: Vec<&[f64]> = self
+            .columns
+            .iter()
+            .take(pde.order + 1)
+            .map(Vec::as_slice)
+            .collect();
+        inputs.push(self.x);
+        inputs.push(&self.time);
+        if kernel
+            .run_parallel(&inputs, &mut [out], &pde.params)
+            .is_err()
+        {
+            out.iter_mut().for_each(|v| *v = f64::NAN);
+        }
     }
 }
 
 /// u_t = L u + N(u) for ETDRK4: L from the constant-coefficient linear terms.
-struct Split<'a> {
-    pde: &'a CompiledPde,
-    derivatives: Derivatives,
-    x: &'a [f64],
-}
+struct Split<'a>(Evaluator<'a>);
 
 impl Semilinear for Split<'_> {
     fn symbol(&self, k: f64) -> Complex64 {
         let ik = Complex64::new(0.0, k);
         let mut power = Complex64::new(1.0, 0.0);
         let mut total = Complex64::new(0.0, 0.0);
-        for c in &self.pde.linear {
+        for c in &self.0.pde.linear {
             total += power * *c;
             power *= ik;
         }
@@ -175,50 +191,33 @@ impl Semilinear for Split<'_> {
     }
 
     fn nonlinear(&mut self, t: f64, u: &[f64], out: &mut [f64]) {
-        evaluate(
-            self.pde,
-            &self.pde.nonlinear,
-            &mut self.derivatives,
-            self.x,
-            t,
-            u,
-            out,
-        );
+        let kernel = &self.0.pde.nonlinear;
+        self.0.evaluate(kernel, t, u, out);
     }
 }
 
-struct Lines<'a> {
-    pde: &'a CompiledPde,
-    derivatives: Derivatives,
-    x: &'a [f64],
-}
+/// u_t = F(u) for the ODE integrators.
+struct Lines<'a>(Evaluator<'a>);
 
 impl OdeSystem for Lines<'_> {
     fn dim(&self) -> usize {
-        self.x.len()
+        self.0.x.len()
     }
 
     fn rhs(&mut self, t: f64, y: &[f64], dydt: &mut [f64]) {
-        evaluate(
-            self.pde,
-            &self.pde.rhs,
-            &mut self.derivatives,
-            self.x,
-            t,
-            y,
-            dydt,
-        );
+        let pde = self.0.pde;
+        self.0.evaluate(&pde.rhs, t, y, dydt);
         // Dirichlet ends follow their prescribed value, not the equation.
         let h = 1e-6 * (1.0 + t.abs());
         let n = dydt.len();
         for (end, i, at) in [
-            (&self.pde.left, 0, self.pde.space.1),
-            (&self.pde.right, n - 1, self.pde.space.2),
+            (&pde.left, 0, pde.space.1),
+            (&pde.right, n - 1, pde.space.2),
         ] {
             if matches!(end, End::Dirichlet(_)) {
                 let (a, b) = (
-                    end_value(end, at, t + h, &self.pde.params),
-                    end_value(end, at, t - h, &self.pde.params),
+                    end_value(end, at, t + h, &pde.params),
+                    end_value(end, at, t - h, &pde.params),
                 );
                 dydt[i] = (a - b) / (2.0 * h);
             }
