@@ -196,6 +196,14 @@ impl Lowering<'_> {
         self.symbols.intern(&name, kind, source, latex)
     }
 
+    /// A symbol written as its name in `.phys` syntax.
+    fn named(&mut self, name: &str, kind: SymbolKind) -> Id {
+        let s = self
+            .symbols
+            .intern(name, kind, name.to_string(), latex_name(name));
+        self.builder.sym(s)
+    }
+
     fn expr(&mut self, e: &check::Expr) -> Id {
         use check::ExprKind as K;
         let b = &mut self.builder;
@@ -203,13 +211,7 @@ impl Lowering<'_> {
             K::Number(v) => b.num(*v),
             K::Var(v) => {
                 let name = self.model.variables[*v].name.clone();
-                let s = self.symbols.intern(
-                    &name,
-                    SymbolKind::Var(*v),
-                    name.clone(),
-                    latex_name(&name),
-                );
-                self.builder.sym(s)
+                self.named(&name, SymbolKind::Var(*v))
             }
             K::Const(id) => {
                 let c = &self.model.constants[*id];
@@ -217,20 +219,12 @@ impl Lowering<'_> {
                     id: *id,
                     value: c.value,
                 };
-                let s = self
-                    .symbols
-                    .intern(&c.name, kind, c.name.clone(), latex_name(&c.name));
-                self.builder.sym(s)
+                let name = c.name.clone();
+                self.named(&name, kind)
             }
             K::Param(p) => {
                 let name = self.model.params[*p].name.clone();
-                let s = self.symbols.intern(
-                    &name,
-                    SymbolKind::Param(*p),
-                    name.clone(),
-                    latex_name(&name),
-                );
-                self.builder.sym(s)
+                self.named(&name, SymbolKind::Param(*p))
             }
             K::Field(r) => {
                 let s = self.jet(*r, Vec::new(), false);
