@@ -70,7 +70,8 @@ fn example_checked_models() {
             .program
             .models
             .iter()
-            .filter(|m| m.local)
+            // Imported models count when a job of the file runs them (burgers_mol.phys).
+            .filter(|m| m.local || compilation.program.jobs.iter().any(|j| j.target == m.name))
             .map(physc::check::print::model)
             .collect();
         let warnings = rendered_diagnostics(&compilation);

@@ -13,7 +13,8 @@ fn lowered_models(path: &std::path::Path) -> Vec<(physc::check::Model, ir::Lower
         .program
         .models
         .iter()
-        .filter(|m| m.local)
+        // Imported models count when a job of the file runs them (burgers_mol.phys).
+        .filter(|m| m.local || compilation.program.jobs.iter().any(|j| j.target == m.name))
         .map(|m| (m.clone(), ir::lower_model(m)))
         .collect()
 }
