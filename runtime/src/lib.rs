@@ -7,8 +7,11 @@ pub mod kernel;
 pub mod mol;
 pub mod ode;
 pub mod output;
+pub mod rng;
+pub mod scalar;
 
 pub use kernel::{Kernel, KernelError, KernelFn, Real};
+pub use scalar::{MatRef, Scalar};
 
 #[cfg(test)]
 mod test_support;
