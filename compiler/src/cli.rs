@@ -93,18 +93,39 @@ pub enum Command {
     },
     /// Run the jobs (train, simulate, discover, evolve) of a file.
     ///
-    /// Results go to `OUT/<Model>/` (trajectories as NPZ and CSV, report.json, PNG plots).
-    /// Ctrl-C stops a run cleanly and keeps what was computed.
-    Run {
-        /// The .phys file.
-        file: PathBuf,
-        /// Where results are written.
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        /// No progress bars or summaries.
-        #[arg(long, short)]
-        quiet: bool,
-    },
+    /// Results go to `OUT/<Model>/`: fields or trajectories as NPZ (numpy) and VTK/CSV,
+    /// report.json, PNG plots; training also writes loss.csv and checkpoint.npz. Ctrl-C stops
+    /// a run cleanly and keeps what was computed.
+    ///
+    /// Examples:
+    ///   physc run examples/burgers.phys
+    ///   physc run examples/burgers.phys --max-steps 200 --threads 2
+    ///   physc run examples/burgers.phys --resume
+    Run(RunArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The .phys file.
+    file: PathBuf,
+    /// Where results are written.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// No progress bars or summaries.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Random seed for network initialisation and sampling (overrides the job's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Continue training from OUT/<Model>/checkpoint.npz.
+    #[arg(long)]
+    resume: bool,
+    /// Run at most this many steps per optimizer stage (a quick trial of a long run).
+    #[arg(long, value_name = "N")]
+    max_steps: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -176,7 +197,7 @@ fn run_cli() -> ExitCode {
             count_only,
             colour,
         ),
-        Command::Run { file, out, quiet } => run(&file, &out, quiet, colour),
+        Command::Run(args) => run(&args, colour),
     };
     if ok {
         ExitCode::SUCCESS
@@ -355,8 +376,14 @@ fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool
     true
 }
 
-fn run(file: &std::path::Path, out: &std::path::Path, quiet: bool, colour: bool) -> bool {
-    let compilation: Compilation = driver::compile_file(file);
+fn run(args: &RunArgs, colour: bool) -> bool {
+    if let Some(threads) = args.threads {
+        // Fails only if the pool was already built, and then it already serves us.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global();
+    }
+    let compilation: Compilation = driver::compile_file(&args.file);
     let mut diags = compilation.diagnostics.clone();
     report(&diags.clone().sorted(), &compilation.sources, colour);
     if compilation.has_errors() {
@@ -375,8 +402,16 @@ fn run(file: &std::path::Path, out: &std::path::Path, quiet: bool, colour: bool)
         );
     }
     let options = crate::jobs::RunOptions {
-        out_dir: out.to_path_buf(),
-        quiet,
+        out_dir: args.out.clone(),
+        quiet: args.quiet,
+        source_dir: args
+            .file
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
+        seed: args.seed,
+        resume: args.resume,
+        max_steps: args.max_steps,
     };
     for job in &compilation.program.jobs {
         let result = crate::jobs::run_job(&compilation.program, job, &options);

@@ -3,11 +3,15 @@
 //! and ETDRK4 (`mol`), and result I/O and plots (`output`); networks, optimizers and
 //! samplers join it with the training job.
 
+pub mod exact;
 pub mod kernel;
 pub mod mol;
+pub mod nn;
 pub mod ode;
+pub mod optim;
 pub mod output;
 pub mod rng;
+pub mod sampling;
 pub mod scalar;
 
 pub use kernel::{Kernel, KernelError, KernelFn, Real};

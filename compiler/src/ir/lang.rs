@@ -328,6 +328,21 @@ impl Builder {
         self.add(node)
     }
 
+    /// `root` with every symbol in `map` replaced by its expression (already in this
+    /// builder).
+    pub fn substitute(&mut self, root: Id, map: &HashMap<Symbol, Id>) -> Id {
+        let mut new_ids: HashMap<Id, Id> = HashMap::new();
+        for id in reachable(&self.expr, &[root]) {
+            let node = self.expr[id].clone();
+            let new = match node {
+                Math::Symbol(s) if map.contains_key(&s) => map[&s],
+                other => self.add(other.map_children(|c| new_ids[&c])),
+            };
+            new_ids.insert(id, new);
+        }
+        new_ids[&root]
+    }
+
     /// Copy the DAG under `root` of another expression into this builder.
     pub fn import(&mut self, from: &RecExpr<Math>, root: Id) -> Id {
         let mut map: HashMap<Id, Id> = HashMap::new();

@@ -66,6 +66,50 @@ impl Lowered {
     }
 }
 
+impl Lowered {
+    /// The symbol of a field component's value, created if no residual uses it yet.
+    pub fn value_jet(&mut self, model: &Model, field: FieldRef) -> Id {
+        let name = model.field_ref_name(field);
+        let latex = latex_name(&name);
+        let kind = SymbolKind::Jet {
+            field,
+            wrt: Vec::new(),
+        };
+        let s = self.symbols.intern(&name, kind, name.clone(), latex);
+        self.builder.sym(s)
+    }
+
+    /// `root` with the jets of hard-constrained fields replaced by their expressions in the
+    /// network output's jets: what training differentiates. `None` when a jet it needs has
+    /// no expression (the constraint was lowered only for the residuals' jets).
+    pub fn through_constraints(&mut self, root: Id) -> Option<Id> {
+        let mut map = std::collections::HashMap::new();
+        for c in &self.constraints {
+            for (wrt, id) in &c.jets {
+                let symbol = self.symbols.iter().find(|i| {
+                    matches!(&i.kind, SymbolKind::Jet { field, wrt: w } if *field == c.field && w == wrt)
+                });
+                if let Some(s) = symbol {
+                    map.insert(s.name, *id);
+                }
+            }
+        }
+        let constrained: BTreeSet<FieldRef> = self.constraints.iter().map(|c| c.field).collect();
+        let missing = reachable(&self.builder.expr, &[root]).into_iter().any(|id| {
+            let Math::Symbol(s) = self.builder.expr[id] else {
+                return false;
+            };
+            match self.symbols.get(s).map(|i| &i.kind) {
+                Some(SymbolKind::Jet { field, .. }) => {
+                    constrained.contains(field) && !map.contains_key(&s)
+                }
+                _ => false,
+            }
+        });
+        (!missing).then(|| self.builder.substitute(root, &map))
+    }
+}
+
 pub fn lower_model(model: &Model) -> Lowered {
     let mut lowering = Lowering {
         model,

@@ -4,7 +4,7 @@
 
 use super::lang::Math;
 use super::lower::{lower_model, Lowered};
-use super::sensitivity::{sensitivities, Sensitivity};
+use super::sensitivity::{sensitivities_of, Sensitivity};
 use super::simplify::{simplify, Limits, Simplified};
 use crate::check::Model;
 use egg::{Id, RecExpr};
@@ -52,12 +52,19 @@ impl SimplifiedModel {
 }
 
 pub fn simplify_model(model: &Model, limits: &Limits) -> SimplifiedModel {
-    let mut lowered = lower_model(model);
-    let sens = sensitivities(&mut lowered);
-    let mut roots: Vec<Id> = lowered.residuals.iter().map(|r| r.root).collect();
-    roots.extend(sens.iter().flatten().map(|s| s.expr));
-    let result = simplify(&lowered.builder.expr, &roots, limits);
-    let n = lowered.residuals.len();
+    let lowered = lower_model(model);
+    let roots: Vec<Id> = lowered.residuals.iter().map(|r| r.root).collect();
+    simplify_lowered(lowered, &roots, limits)
+}
+
+/// Sensitivities of `roots` (expressions in `lowered.builder`: the model's residuals, or
+/// those a job builds from them) and one simplification of them all.
+pub fn simplify_lowered(mut lowered: Lowered, roots: &[Id], limits: &Limits) -> SimplifiedModel {
+    let sens = sensitivities_of(&mut lowered, roots);
+    let mut all: Vec<Id> = roots.to_vec();
+    all.extend(sens.iter().flatten().map(|s| s.expr));
+    let result = simplify(&lowered.builder.expr, &all, limits);
+    let n = roots.len();
     let residuals = result.roots[..n].to_vec();
     let mut rest = result.roots[n..].iter().copied();
     let sensitivity_roots = sens

@@ -18,9 +18,15 @@ pub struct Sensitivity {
 /// `lowered.builder`.
 pub fn sensitivities(lowered: &mut Lowered) -> Vec<Vec<Sensitivity>> {
     let roots: Vec<Id> = lowered.residuals.iter().map(|r| r.root).collect();
+    sensitivities_of(lowered, &roots)
+}
+
+/// The same for any roots built in `lowered.builder` (training adds data misfits and
+/// residuals rewritten through hard constraints).
+pub fn sensitivities_of(lowered: &mut Lowered, roots: &[Id]) -> Vec<Vec<Sensitivity>> {
     roots
-        .into_iter()
-        .map(|root| {
+        .iter()
+        .map(|&root| {
             let mut wrt: Vec<Symbol> = reachable(&lowered.builder.expr, &[root])
                 .into_iter()
                 .filter_map(|id| match lowered.builder.expr[id] {

@@ -1,13 +1,15 @@
-//! Jobs: what `physc run` does with each job block of a checked program. `simulate`
-//! integrates ODE models (`ode.rs` compiles them, `simulate.rs` runs them, `write.rs` writes
-//! the results); training, discovery and evolution report themselves as not implemented
-//! until their runtime lands. `progress.rs` owns progress bars and Ctrl-C.
+//! Jobs: what `physc run` does with each job block of a checked program. `train` fits
+//! physics-informed networks (`train/`); `simulate` integrates ODE models (`ode.rs` compiles
+//! them, `simulate.rs` runs them, `write.rs` writes the results) and 1-D PDEs (`pde.rs`,
+//! `pde_run.rs`); discovery and evolution report themselves as not implemented until their
+//! runtime lands. `progress.rs` owns progress bars and Ctrl-C.
 
 pub mod ode;
 pub mod pde;
 mod pde_run;
 pub mod progress;
 pub mod simulate;
+pub mod train;
 mod write;
 
 use crate::check::{Job, JobKind, Program};
@@ -18,6 +20,14 @@ pub struct RunOptions {
     pub out_dir: PathBuf,
     /// No progress bars or summaries (tests, scripts).
     pub quiet: bool,
+    /// The directory of the .phys file: relative paths in job settings start here.
+    pub source_dir: PathBuf,
+    /// Overrides the job's `seed`.
+    pub seed: Option<u64>,
+    /// Continue training from the checkpoint in the output directory.
+    pub resume: bool,
+    /// Caps every optimizer stage at this many steps (quick runs).
+    pub max_steps: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +46,7 @@ pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(),
     progress::catch_interrupts();
     match (job.kind, job.model) {
         (JobKind::Simulate, Some(m)) => simulate::run(&program.models[m], job, options),
+        (JobKind::Train, Some(m)) => train::run(&program.models[m], job, options),
         _ => Err(JobError::NotImplemented),
     }
 }

@@ -1,10 +1,10 @@
-//! The array every reader returns and every array writer takes: 1-D or 2-D, f64, row-major
+//! The array every reader returns and every array writer takes: f64, row-major
 //! (C order). Readers convert f32 and Fortran-order files into this one form, so callers
 //! never branch on how a file happened to be stored.
 
 use super::ErrorKind;
 
-/// A 1-D or 2-D array of f64 in row-major order.
+/// An array of f64 in row-major order (1-D and 2-D from readers, any rank for results).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Array {
     shape: Vec<usize>,
@@ -33,6 +33,18 @@ impl Array {
             shape: vec![rows, cols],
             data,
         })
+    }
+
+    /// An array of any number of dimensions (a field on a 3-D grid) from row-major `data`.
+    pub fn with_shape(shape: Vec<usize>, data: Vec<f64>) -> Result<Self, ErrorKind> {
+        let size = shape.iter().try_fold(1usize, |a, &b| a.checked_mul(b));
+        if size != Some(data.len()) {
+            return Err(ErrorKind::Invalid(format!(
+                "an array of shape {shape:?} cannot hold {} values",
+                data.len()
+            )));
+        }
+        Ok(Array { shape, data })
     }
 
     /// A 2-D array from equally long rows, e.g. a field `u[t][x]`.

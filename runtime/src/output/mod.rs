@@ -9,6 +9,7 @@ pub mod npy;
 pub mod npz;
 pub mod plot;
 pub mod report;
+pub mod vtk;
 mod zip;
 
 pub use array::Array;

@@ -25,7 +25,7 @@ pub fn to_bytes(array: &Array) -> Vec<u8> {
     let mut out = Vec::with_capacity(MAGIC.len() + 4 + header.len() + 8 * array.data().len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[1, 0]);
-    // Shapes are at most two numbers, so the header is far below u16::MAX.
+    // Shapes are a few numbers, so the header is far below u16::MAX.
     out.extend_from_slice(&(header.len() as u16).to_le_bytes());
     out.extend_from_slice(header.as_bytes());
     for v in array.data() {

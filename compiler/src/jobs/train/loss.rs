@@ -1,0 +1,363 @@
+//! The training objective: loss and gradient over every term. Each term's points are split
+//! into chunks that rayon's threads take whole: per chunk, the network pushes forward the
+//! term's jets, the term's kernel computes residuals and sensitivities, and (once the loss
+//! weights are known, which causal training makes depend on every chunk) the adjoints of
+//! the network outputs go back through the network. Buffers live across steps.
+
+use super::config::Causal;
+use super::problem::{KernelParam, Source, Target, Term, TermKind};
+use crate::codegen::cranelift::JitReal;
+use crate::codegen::kernels::cached;
+use physc_runtime::nn::{JetSet, Network, Tape};
+use physc_runtime::{Kernel, Scalar};
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// Points per chunk: large enough for efficient matrix products, small enough that two
+/// threads get several chunks each at the usual 4–16k collocation points.
+const CHUNK: usize = 512;
+
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    Coordinate(usize),
+    /// Column `jet * outputs + output` of the tape.
+    Net(usize),
+    Observed(usize),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Adjoint {
+    Net(usize),
+    Param(usize),
+}
+
+struct Chunk<T: Scalar> {
+    start: usize,
+    len: usize,
+    tape: Tape<T>,
+    kernel_out: Vec<Vec<T>>,
+    adjoint: Vec<T>,
+    grad: Vec<T>,
+    param_grad: Vec<f64>,
+}
+
+/// One loss term with its compiled kernel, its points and its buffers.
+pub struct TermState<T: Scalar> {
+    pub term: Term,
+    jets: JetSet,
+    /// Network outputs (field components).
+    outputs: usize,
+    columns: Vec<Column>,
+    adjoints: Vec<(usize, usize, Adjoint)>,
+    kernel: Arc<Kernel<T>>,
+    /// Point coordinates, one column per network input.
+    pub coords: Vec<Vec<T>>,
+    pub observed: Vec<Vec<T>>,
+    chunks: Vec<Chunk<T>>,
+    /// Per point, ∂loss/∂(r²): the term weight over the point count, or the causal weight.
+    coefficient: Vec<f64>,
+    /// Weighted loss and mean squared residual at the last evaluation.
+    pub loss: f64,
+    pub mean_square: f64,
+    /// Smallest causal weight at the last evaluation (1 without causal training).
+    pub min_causal_weight: f64,
+}
+
+fn column_of(jets: &JetSet, outputs: usize, jet: &[usize], output: usize) -> Result<usize, String> {
+    jets.index(jet)
+        .map(|j| j * outputs + output)
+        .ok_or_else(|| format!("jet {jet:?} missing from the jet set"))
+}
+
+impl<T: Scalar + JitReal> TermState<T> {
+    pub fn new(term: Term, outputs: usize, inputs: usize) -> Result<Self, String> {
+        let jets = JetSet::new(&term.jets(), inputs)?;
+        let columns = term
+            .sources
+            .iter()
+            .map(|s| {
+                Ok(match s {
+                    Source::Coordinate(i) => Column::Coordinate(*i),
+                    Source::Net { jet, output } => Column::Net(column_of(&jets, outputs, jet, *output)?),
+                    Source::Observed(k) => Column::Observed(*k),
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        let n_res = term.residuals.len();
+        let adjoints = term
+            .sensitivities
+            .iter()
+            .enumerate()
+            .map(|(k, (res, target))| {
+                let a = match target {
+                    Target::Net { jet, output } => Adjoint::Net(column_of(&jets, outputs, jet, *output)?),
+                    Target::Param(p) => Adjoint::Param(*p),
+                };
+                Ok((*res, n_res + k, a))
+            })
+            .collect::<Result<_, String>>()?;
+        let kernel = cached::<T>(&term.plan).map_err(|e| format!("term `{}`: {e}", term.name))?;
+        Ok(TermState {
+            term,
+            jets,
+            outputs,
+            columns,
+            adjoints,
+            kernel,
+            coords: Vec::new(),
+            observed: Vec::new(),
+            chunks: Vec::new(),
+            coefficient: Vec::new(),
+            loss: 0.0,
+            mean_square: 0.0,
+            min_causal_weight: 1.0,
+        })
+    }
+
+    pub fn points(&self) -> usize {
+        self.coords.first().map_or(0, Vec::len)
+    }
+
+    /// Replace the points (and observations); buffers are resized on the next evaluation.
+    pub fn set_points(&mut self, coords: Vec<Vec<f64>>, observed: Vec<Vec<f64>>) {
+        let cast = |cols: Vec<Vec<f64>>| -> Vec<Vec<T>> {
+            cols.into_iter()
+                .map(|c| c.into_iter().map(T::from_f64_lossy).collect())
+                .collect()
+        };
+        self.coords = cast(coords);
+        self.observed = cast(observed);
+        let n = self.points();
+        let n_params = self.chunks.first().map_or(0, |c| c.grad.len());
+        let n_model = self.chunks.first().map_or(0, |c| c.param_grad.len());
+        self.chunks = (0..n)
+            .step_by(CHUNK)
+            .map(|start| Chunk {
+                start,
+                len: CHUNK.min(n - start),
+                tape: Tape::default(),
+                kernel_out: Vec::new(),
+                adjoint: Vec::new(),
+                grad: vec![T::zero(); n_params],
+                param_grad: vec![0.0; n_model],
+            })
+            .collect();
+        self.coefficient = vec![0.0; n];
+    }
+
+    /// Network forward pass and kernel over every chunk.
+    fn forward(&mut self, net: &Network<T>, net_params: &[T], kernel_params: &[T]) -> Result<(), String> {
+        let outputs_len = self.kernel.outputs.len();
+        let (coords, observed) = (&self.coords, &self.observed);
+        let (columns, jets, kernel) = (&self.columns, &self.jets, &self.kernel);
+        self.chunks.par_iter_mut().try_for_each(|c| {
+            let range = c.start..c.start + c.len;
+            let inputs: Vec<&[T]> = coords.iter().map(|col| &col[range.clone()]).collect();
+            net.forward(net_params, &inputs, jets, &mut c.tape)?;
+            let tape_out = c.tape.outputs();
+            let cols: Vec<&[T]> = columns
+                .iter()
+                .map(|col| match *col {
+                    Column::Coordinate(i) => &coords[i][range.clone()],
+                    Column::Net(k) => &tape_out[k * c.len..(k + 1) * c.len],
+                    Column::Observed(k) => &observed[k][range.clone()],
+                })
+                .collect();
+            if c.kernel_out.len() != outputs_len || c.kernel_out.first().map_or(0, Vec::len) != c.len {
+                c.kernel_out = vec![vec![T::zero(); c.len]; outputs_len];
+            }
+            let mut outs: Vec<&mut [T]> = c.kernel_out.iter_mut().map(Vec::as_mut_slice).collect();
+            kernel.run(&cols, &mut outs, kernel_params).map_err(|e| e.to_string())
+        })
+    }
+
+    /// Squared residual per point, summed over the term's residuals.
+    fn squares(&self) -> Vec<f64> {
+        let n_res = self.term.residuals.len();
+        let mut sq = vec![0.0; self.points()];
+        for c in &self.chunks {
+            for r in &c.kernel_out[..n_res] {
+                for (i, v) in r.iter().enumerate() {
+                    let v = v.to_f64().unwrap_or(f64::NAN);
+                    sq[c.start + i] += v * v;
+                }
+            }
+        }
+        sq
+    }
+
+    /// The weighted loss, and ∂loss/∂(r²) per point.
+    fn weigh(&mut self, causal: Option<(Causal, usize, (f64, f64))>) {
+        let sq = self.squares();
+        let n = sq.len().max(1) as f64;
+        self.mean_square = sq.iter().sum::<f64>() / n;
+        let w = self.term.weight;
+        let causal = causal.filter(|_| matches!(self.term.kind, TermKind::Pde | TermKind::Constraint));
+        let Some((causal, time, (t0, t1))) = causal else {
+            self.coefficient.iter_mut().for_each(|c| *c = w / n);
+            self.loss = w * self.mean_square;
+            self.min_causal_weight = 1.0;
+            return;
+        };
+        let m = causal.chunks;
+        let bin_of = |t: f64| (((t - t0) / (t1 - t0)) * m as f64).floor().clamp(0.0, (m - 1) as f64) as usize;
+        let bins: Vec<usize> = self.coords[time]
+            .iter()
+            .map(|t| bin_of(t.to_f64().unwrap_or(t0)))
+            .collect();
+        let (mut sums, mut counts) = (vec![0.0; m], vec![0usize; m]);
+        for (&b, s) in bins.iter().zip(&sq) {
+            sums[b] += s;
+            counts[b] += 1;
+        }
+        let means: Vec<f64> = sums.iter().zip(&counts).map(|(s, &c)| s / c.max(1) as f64).collect();
+        let mut earlier = 0.0;
+        let weights: Vec<f64> = means
+            .iter()
+            .map(|l| {
+                let weight = (-causal.eps * earlier).exp();
+                earlier += l;
+                weight
+            })
+            .collect();
+        self.loss = w * weights.iter().zip(&means).map(|(a, b)| a * b).sum::<f64>() / m as f64;
+        self.min_causal_weight = weights.iter().copied().fold(1.0, f64::min);
+        for (c, &b) in self.coefficient.iter_mut().zip(&bins) {
+            *c = w * weights[b] / (m as f64 * counts[b].max(1) as f64);
+        }
+    }
+
+    /// Adjoints of the network outputs and the reverse pass, per chunk.
+    fn backward(&mut self, net: &Network<T>, net_params: &[T]) -> Result<(), String> {
+        let (coefficient, adjoints) = (&self.coefficient, &self.adjoints);
+        let tape_columns = self.jets.len() * self.outputs;
+        self.chunks.par_iter_mut().try_for_each(|c| {
+            c.adjoint.clear();
+            c.adjoint.resize(tape_columns * c.len, T::zero());
+            c.param_grad.iter_mut().for_each(|g| *g = 0.0);
+            for &(res, out, target) in adjoints {
+                let (r, s) = (&c.kernel_out[res], &c.kernel_out[out]);
+                match target {
+                    Adjoint::Net(k) => {
+                        let a = &mut c.adjoint[k * c.len..(k + 1) * c.len];
+                        for i in 0..c.len {
+                            let coef = T::from_f64_lossy(2.0 * coefficient[c.start + i]);
+                            a[i] += coef * r[i] * s[i];
+                        }
+                    }
+                    Adjoint::Param(p) => {
+                        let mut g = 0.0;
+                        for i in 0..c.len {
+                            let rs = (r[i] * s[i]).to_f64().unwrap_or(f64::NAN);
+                            g += 2.0 * coefficient[c.start + i] * rs;
+                        }
+                        c.param_grad[p] += g;
+                    }
+                }
+            }
+            c.grad.iter_mut().for_each(|g| *g = T::zero());
+            net.backward(net_params, &mut c.tape, &c.adjoint, &mut c.grad)
+        })
+    }
+}
+
+/// Why an evaluation failed.
+#[derive(Debug, Clone)]
+pub enum LossError {
+    /// A loss term became NaN or infinite.
+    NonFinite { term: String },
+    Interrupted,
+    Internal(String),
+}
+
+/// The whole objective: network, terms, learnable parameters.
+pub struct Objective<T: Scalar> {
+    pub net: Network<T>,
+    pub terms: Vec<TermState<T>>,
+    /// Bounds of the model's learnable parameters (stored after the network's weights).
+    pub param_bounds: Vec<Option<(f64, f64)>>,
+    pub causal: Option<(Causal, usize, (f64, f64))>,
+    pub evaluations: usize,
+}
+
+impl<T: Scalar + JitReal> Objective<T> {
+    pub fn net_len(&self) -> usize {
+        self.net.num_params()
+    }
+
+    /// Size the per-chunk gradient buffers (after points were set).
+    fn prepare(&mut self) {
+        let (n_net, n_model) = (self.net.num_params(), self.param_bounds.len());
+        for term in &mut self.terms {
+            for c in &mut term.chunks {
+                if c.grad.len() != n_net {
+                    c.grad = vec![T::zero(); n_net];
+                }
+                if c.param_grad.len() != n_model {
+                    c.param_grad = vec![0.0; n_model];
+                }
+            }
+        }
+    }
+
+    /// The model parameters as the kernels see them: clamped into their bounds.
+    pub fn model_params(&self, params: &[T]) -> Vec<f64> {
+        params[self.net_len()..]
+            .iter()
+            .zip(&self.param_bounds)
+            .map(|(p, b)| {
+                let v = p.to_f64().unwrap_or(f64::NAN);
+                b.map_or(v, |(lo, hi)| v.clamp(lo, hi))
+            })
+            .collect()
+    }
+
+    fn kernel_params(term: &Term, model: &[f64]) -> Vec<T> {
+        term.params
+            .iter()
+            .map(|p| match p {
+                KernelParam::Constant(v) => T::from_f64_lossy(*v),
+                KernelParam::Learnable(k) => T::from_f64_lossy(model[*k]),
+            })
+            .collect()
+    }
+
+    pub fn loss_and_gradient(&mut self, params: &[T], grad: &mut [T]) -> Result<f64, LossError> {
+        if super::super::progress::interrupted() {
+            return Err(LossError::Interrupted);
+        }
+        self.prepare();
+        self.evaluations += 1;
+        let n_net = self.net_len();
+        let model = self.model_params(params);
+        let (net_params, _) = params.split_at(n_net);
+        let causal = self.causal;
+        for term in &mut self.terms {
+            let kp = Self::kernel_params(&term.term, &model);
+            term.forward(&self.net, net_params, &kp).map_err(LossError::Internal)?;
+            term.weigh(causal);
+            if !term.loss.is_finite() {
+                return Err(LossError::NonFinite {
+                    term: term.term.name.clone(),
+                });
+            }
+        }
+        grad.iter_mut().for_each(|g| *g = T::zero());
+        let mut model_grad = vec![0.0; model.len()];
+        for term in &mut self.terms {
+            term.backward(&self.net, net_params).map_err(LossError::Internal)?;
+            for c in &term.chunks {
+                for (g, cg) in grad[..n_net].iter_mut().zip(&c.grad) {
+                    *g += *cg;
+                }
+                for (g, cg) in model_grad.iter_mut().zip(&c.param_grad) {
+                    *g += cg;
+                }
+            }
+        }
+        for (g, mg) in grad[n_net..].iter_mut().zip(model_grad) {
+            *g = T::from_f64_lossy(mg);
+        }
+        Ok(self.terms.iter().map(|t| t.loss).sum())
+    }
+}

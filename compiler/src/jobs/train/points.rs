@@ -1,0 +1,81 @@
+//! Where each loss term's points come from: the sampler over the term's region of the box
+//! (the interior, the start of time, one side, every side of the spatial box), or a random
+//! subset of the observations for data terms. Every draw comes from a seeded stream keyed
+//! by the draw number, so a resumed run draws what the original run would have.
+
+use super::problem::{Observations, Problem, Region};
+use physc_runtime::rng::Rng;
+use physc_runtime::sampling::{sample, Sampler};
+
+/// Columns of coordinates (one per network input) and of observed values.
+pub type Points = (Vec<Vec<f64>>, Vec<Vec<f64>>);
+
+pub fn draw(
+    problem: &Problem,
+    region: &Region,
+    n: usize,
+    sampler: Sampler,
+    observations: &[Observations],
+    data_points: Option<usize>,
+    rng: &mut Rng,
+) -> Result<Points, String> {
+    let bounds = &problem.bounds;
+    let mut coords = match region {
+        Region::Data(k) => return Ok(subset(&observations[*k], data_points, rng)),
+        _ => sample(sampler, bounds, n, rng)?,
+    };
+    match region {
+        Region::Interior | Region::Data(_) => {}
+        Region::Initial => {
+            if let Some(t) = problem.time_input {
+                coords[t].fill(bounds[t].0);
+            }
+        }
+        Region::Side { input, value } => coords[*input].fill(*value),
+        Region::AllSides => on_sides(problem, &mut coords),
+    }
+    Ok((coords, Vec::new()))
+}
+
+/// Move each point onto one side of the spatial box, sides chosen in proportion to their
+/// measure (stratified by point index, so every side gets its share).
+fn on_sides(problem: &Problem, coords: &mut [Vec<f64>]) {
+    let space: Vec<usize> = (0..problem.bounds.len())
+        .filter(|&i| Some(i) != problem.time_input && problem.periods[i].is_none())
+        .collect();
+    if space.is_empty() {
+        return;
+    }
+    let extent = |i: usize| problem.bounds[i].1 - problem.bounds[i].0;
+    let measure: Vec<f64> = space
+        .iter()
+        .map(|&i| space.iter().filter(|&&j| j != i).map(|&j| extent(j)).product::<f64>())
+        .collect();
+    let total: f64 = measure.iter().sum::<f64>() * 2.0;
+    let n = coords.first().map_or(0, Vec::len);
+    for p in 0..n {
+        let mut u = (p as f64 + 0.5) / n as f64 * total;
+        for (k, &i) in space.iter().enumerate() {
+            if u < 2.0 * measure[k] || k + 1 == space.len() {
+                let upper = u >= measure[k];
+                coords[i][p] = if upper { problem.bounds[i].1 } else { problem.bounds[i].0 };
+                break;
+            }
+            u -= 2.0 * measure[k];
+        }
+    }
+}
+
+fn subset(obs: &Observations, count: Option<usize>, rng: &mut Rng) -> Points {
+    let total = obs.coordinates.first().map_or(0, Vec::len);
+    let mut rows: Vec<usize> = (0..total).collect();
+    if let Some(k) = count.filter(|&k| k < total) {
+        rng.shuffle(&mut rows);
+        rows.truncate(k);
+        rows.sort_unstable();
+    }
+    let pick = |cols: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        cols.iter().map(|c| rows.iter().map(|&r| c[r]).collect()).collect()
+    };
+    (pick(&obs.coordinates), pick(&obs.values))
+}

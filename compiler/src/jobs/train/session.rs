@@ -1,0 +1,382 @@
+//! One training run: build the network and the loss terms, run the optimizer stages in
+//! sequence (Adam, then L-BFGS) with a progress bar, resampling, periodic checkpoints and a
+//! clean stop on Ctrl-C or a non-finite loss, then write the results. A run resumed from a
+//! checkpoint continues at the stage and step where the checkpoint was taken.
+
+use super::activation::JitActivation;
+use super::config::{Features, Stage, TrainConfig};
+use super::loss::{LossError, Objective, TermState};
+use super::output::{self, History, Outcome};
+use super::points;
+use super::problem::{Observations, Problem, Region};
+use crate::check::Model;
+use crate::codegen::cranelift::JitReal;
+use crate::jobs::{JobError, RunOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use physc_runtime::nn::{Embedding, Network, NetworkSpec};
+use physc_runtime::optim::{self, Adam, AdamState, Lbfgs, LbfgsStop};
+use physc_runtime::rng::Rng;
+use physc_runtime::Scalar;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Where a run is in its stage sequence.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Position {
+    pub stage: usize,
+    pub step_in_stage: usize,
+    pub step: usize,
+    /// Point draws so far (each resample is one).
+    pub draws: usize,
+}
+
+pub struct Session<T: Scalar> {
+    pub objective: Objective<T>,
+    pub params: Vec<T>,
+    /// The parameters of the last evaluation with a finite loss.
+    pub last_good: Vec<T>,
+    pub position: Position,
+    pub history: History,
+    pub adam_seconds: f64,
+    pub adam_steps: usize,
+    pub lbfgs_iterations: usize,
+    /// Adam's state from the checkpoint a run resumed from, for the stage it resumes in.
+    pub resumed_adam: Option<AdamState>,
+}
+
+pub fn train<T: Scalar + JitReal>(
+    model: &Model,
+    config: &TrainConfig,
+    problem: &Problem,
+    observations: &[Observations],
+    options: &RunOptions,
+) -> Result<(), JobError> {
+    let started = Instant::now();
+    let mut session = build::<T>(config, problem, observations).map_err(JobError::NotSupported)?;
+    let dir = options.out_dir.join(&problem.model);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
+    if options.resume {
+        output::restore(&dir, &mut session).map_err(JobError::Failed)?;
+    }
+    redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
+    let outcome = optimize(&mut session, config, problem, observations, options, &dir);
+    let seconds = started.elapsed().as_secs_f64();
+    // A finished run checkpoints as "at the end of its last stage", so `--resume` with more
+    // steps (a larger `--max-steps`, or an edited `steps`) trains that stage further.
+    if let Some(last) = config.stages.len().checked_sub(1) {
+        if session.position.stage > last {
+            session.position.stage = last;
+            session.position.step_in_stage = config.stages[last].steps();
+        }
+    }
+    let failure = match &outcome {
+        Outcome::Completed => None,
+        Outcome::Interrupted => Some("interrupted; the results so far were written".to_string()),
+        Outcome::NonFinite { step, term } => Some(format!(
+            "the loss term `{term}` became NaN or infinite at step {step}; the results and the checkpoint are from the last finite step"
+        )),
+        Outcome::Failed(e) => Some(e.clone()),
+    };
+    output::write_all(&dir, model, config, problem, &mut session, &outcome, seconds, &options.source_dir, options.quiet)
+        .map_err(JobError::Output)?;
+    match failure {
+        None => Ok(()),
+        Some(message) => Err(JobError::Failed(message)),
+    }
+}
+
+fn embedding(config: &TrainConfig, problem: &Problem) -> Embedding {
+    let (center, half_width) = problem
+        .bounds
+        .iter()
+        .map(|&(lo, hi)| (0.5 * (lo + hi), 0.5 * (hi - lo)))
+        .unzip();
+    let (fourier, gaussian) = match config.net.features {
+        Some(Features::Fourier { count, sigma }) => (Some((count, sigma)), None),
+        Some(Features::Gaussian { count, sigma }) => (None, Some((count, sigma))),
+        None => (None, None),
+    };
+    Embedding {
+        center,
+        half_width,
+        period: problem.periods.clone(),
+        fourier,
+        gaussian,
+    }
+}
+
+pub(super) fn build<T: Scalar + JitReal>(
+    config: &TrainConfig,
+    problem: &Problem,
+    observations: &[Observations],
+) -> Result<Session<T>, String> {
+    let spec = NetworkSpec {
+        inputs: problem.inputs.len(),
+        outputs: problem.outputs.len(),
+        hidden: vec![config.net.width; config.net.depth],
+        init: config.net.init,
+        embedding: embedding(config, problem),
+    };
+    let activation = Arc::new(JitActivation::<T>::new(&config.net.activation)?);
+    let mut rng = Rng::stream(config.seed, "init");
+    let (net, mut params) = Network::new(&spec, activation, &mut rng)?;
+    params.extend(problem.params.iter().map(|(_, guess, _)| T::from_f64_lossy(*guess)));
+    let terms = problem
+        .terms
+        .iter()
+        .filter(|t| !matches!(t.region, Region::Data(k) if k >= observations.len()))
+        .map(|t| TermState::new(t.clone(), problem.outputs.len(), problem.inputs.len()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let causal = config.causal.and_then(|c| {
+        problem
+            .time_input
+            .map(|t| (c, t, problem.bounds[t]))
+    });
+    let objective = Objective {
+        net,
+        terms,
+        param_bounds: problem.params.iter().map(|(_, _, b)| *b).collect(),
+        causal,
+        evaluations: 0,
+    };
+    Ok(Session {
+        objective,
+        last_good: params.clone(),
+        params,
+        position: Position::default(),
+        history: History::new(problem),
+        adam_seconds: 0.0,
+        adam_steps: 0,
+        lbfgs_iterations: 0,
+        resumed_adam: None,
+    })
+}
+
+/// Draw every term's points (draw number `session.position.draws`).
+pub(super) fn redraw<T: Scalar + JitReal>(
+    session: &mut Session<T>,
+    config: &TrainConfig,
+    problem: &Problem,
+    observations: &[Observations],
+) -> Result<(), String> {
+    let draw = session.position.draws;
+    for (k, term) in session.objective.terms.iter_mut().enumerate() {
+        let mut rng = Rng::stream(config.seed, &format!("points {draw} {k}"));
+        let (coords, observed) = points::draw(
+            problem,
+            &term.term.region,
+            term.term.points,
+            config.points.sampler,
+            observations,
+            config.points.data,
+            &mut rng,
+        )?;
+        term.set_points(coords, observed);
+    }
+    Ok(())
+}
+
+/// The L-BFGS view of the objective: errors stop it, and the last finite point is kept.
+struct Evaluate<'a, T: Scalar> {
+    objective: &'a mut Objective<T>,
+    last_good: &'a mut Vec<T>,
+}
+
+impl<T: Scalar + JitReal> optim::Objective<T> for Evaluate<'_, T> {
+    type Error = LossError;
+    fn evaluate(&mut self, params: &[T], grad: &mut [T]) -> Result<T, LossError> {
+        match self.objective.loss_and_gradient(params, grad) {
+            Ok(loss) => {
+                self.last_good.clear();
+                self.last_good.extend_from_slice(params);
+                Ok(T::from_f64_lossy(loss))
+            }
+            // Inside a line search a non-finite trial point means "step too far", not failure.
+            Err(LossError::NonFinite { .. }) => Ok(T::infinity()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
+    };
+    let style = ProgressStyle::with_template("{prefix:>6} [{bar:30}] {pos}/{len} {msg} ({elapsed}, eta {eta})")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar
+}
+
+fn optimize<T: Scalar + JitReal>(
+    session: &mut Session<T>,
+    config: &TrainConfig,
+    problem: &Problem,
+    observations: &[Observations],
+    options: &RunOptions,
+    dir: &std::path::Path,
+) -> Outcome {
+    let total: usize = config.stages.iter().map(Stage::steps).sum();
+    let bar = progress_bar(total, options.quiet);
+    bar.set_position(session.position.step as u64);
+    let mut outcome = Outcome::Completed;
+    while session.position.stage < config.stages.len() {
+        let stage = &config.stages[session.position.stage];
+        bar.set_prefix(stage.name());
+        let result = match stage {
+            Stage::Adam { lr, steps, schedule } => {
+                adam(session, config, problem, observations, (*lr, *steps, schedule.clone()), &bar, dir)
+            }
+            Stage::Lbfgs { steps, history, tol } => lbfgs(session, config, (*steps, *history, *tol), &bar, dir),
+        };
+        if let Err(o) = result {
+            outcome = o;
+            break;
+        }
+        session.position.stage += 1;
+        session.position.step_in_stage = 0;
+    }
+    bar.finish_and_clear();
+    outcome
+}
+
+fn failure(e: LossError, step: usize) -> Outcome {
+    match e {
+        LossError::NonFinite { term } => Outcome::NonFinite { step, term },
+        LossError::Interrupted => Outcome::Interrupted,
+        LossError::Internal(m) => Outcome::Failed(m),
+    }
+}
+
+fn checkpoint_due<T: Scalar>(session: &Session<T>, config: &TrainConfig) -> bool {
+    session.position.step > 0 && session.position.step % config.checkpoint_every == 0
+}
+
+fn adam<T: Scalar + JitReal>(
+    session: &mut Session<T>,
+    config: &TrainConfig,
+    problem: &Problem,
+    observations: &[Observations],
+    (lr, steps, schedule): (f64, usize, optim::Schedule),
+    bar: &ProgressBar,
+    dir: &std::path::Path,
+) -> Result<(), Outcome> {
+    let mut adam = Adam::<T>::new(session.params.len(), lr, schedule);
+    let resumed = session.resumed_adam.take();
+    if let Some(state) = resumed.filter(|_| session.position.step_in_stage > 0) {
+        adam.restore(state).map_err(Outcome::Failed)?;
+    }
+    let result = adam_steps(session, config, problem, observations, &mut adam, steps, bar, dir);
+    // Kept for the final checkpoint, so a resumed run continues with the same moments.
+    session.resumed_adam = Some(adam.state());
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn adam_steps<T: Scalar + JitReal>(
+    session: &mut Session<T>,
+    config: &TrainConfig,
+    problem: &Problem,
+    observations: &[Observations],
+    adam: &mut Adam<T>,
+    steps: usize,
+    bar: &ProgressBar,
+    dir: &std::path::Path,
+) -> Result<(), Outcome> {
+    let mut grad = vec![T::zero(); session.params.len()];
+    while session.position.step_in_stage < steps {
+        let step = session.position.step;
+        if let Some(k) = config.points.resample {
+            if session.position.step_in_stage > 0 && session.position.step_in_stage % k == 0 {
+                session.position.draws += 1;
+                redraw(session, config, problem, observations).map_err(Outcome::Failed)?;
+            }
+        }
+        let t = Instant::now();
+        let loss = session
+            .objective
+            .loss_and_gradient(&session.params, &mut grad)
+            .map_err(|e| failure(e, step))?;
+        session.last_good.clone_from(&session.params);
+        let rate = adam.learning_rate();
+        session.history.record(step, "adam", loss, &session.objective, &session.params, rate);
+        adam.step(&mut session.params, &grad);
+        clamp_params(session);
+        session.adam_seconds += t.elapsed().as_secs_f64();
+        session.adam_steps += 1;
+        session.position.step += 1;
+        session.position.step_in_stage += 1;
+        tick(bar, session, loss);
+        if checkpoint_due(session, config) {
+            output::checkpoint(dir, session, Some(&adam.state())).map_err(Outcome::Failed)?;
+        }
+    }
+    Ok(())
+}
+
+fn lbfgs<T: Scalar + JitReal>(
+    session: &mut Session<T>,
+    config: &TrainConfig,
+    (steps, history, tol): (usize, usize, f64),
+    bar: &ProgressBar,
+    dir: &std::path::Path,
+) -> Result<(), Outcome> {
+    session.resumed_adam = None;
+    let mut lbfgs = Lbfgs::<T>::new(session.params.len(), history, tol);
+    while session.position.step_in_stage < steps {
+        let step = session.position.step;
+        let mut evaluate = Evaluate {
+            objective: &mut session.objective,
+            last_good: &mut session.last_good,
+        };
+        let result = lbfgs.step(&mut session.params, &mut evaluate);
+        match result {
+            Ok(s) => {
+                let loss = s.loss.to_f64().unwrap_or(f64::NAN);
+                session.history.record(step, "lbfgs", loss, &session.objective, &session.params, s.step_length);
+            }
+            Err(LbfgsStop::Converged | LbfgsStop::NoProgress) => {
+                bar.inc((steps - session.position.step_in_stage) as u64);
+                return Ok(());
+            }
+            Err(LbfgsStop::Objective(e)) => return Err(failure(e, step)),
+        }
+        clamp_params(session);
+        session.lbfgs_iterations += 1;
+        session.position.step += 1;
+        session.position.step_in_stage += 1;
+        let loss = session.history.last_loss();
+        tick(bar, session, loss);
+        if checkpoint_due(session, config) {
+            output::checkpoint(dir, session, None).map_err(Outcome::Failed)?;
+        }
+    }
+    Ok(())
+}
+
+fn clamp_params<T: Scalar + JitReal>(session: &mut Session<T>) {
+    let n_net = session.objective.net_len();
+    for (p, b) in session.params[n_net..].iter_mut().zip(&session.objective.param_bounds) {
+        if let Some((lo, hi)) = b {
+            let v = p.to_f64().unwrap_or(f64::NAN).clamp(*lo, *hi);
+            *p = T::from_f64_lossy(v);
+        }
+    }
+}
+
+fn tick<T: Scalar + JitReal>(bar: &ProgressBar, session: &Session<T>, loss: f64) {
+    bar.set_position(session.position.step as u64);
+    if session.position.step % 10 == 0 {
+        let terms: Vec<String> = session
+            .objective
+            .terms
+            .iter()
+            .map(|t| format!("{} {:.2e}", t.term.name, t.loss))
+            .collect();
+        bar.set_message(format!("loss {loss:.3e} ({})", terms.join(", ")));
+    }
+}

@@ -1,0 +1,153 @@
+//! The training objective's gradient against central finite differences, for every
+//! architecture and several kinds of model (conditions on sides and everywhere, hard
+//! constraints, periodic inputs, causal weights, learnable parameters with data, several
+//! outputs).
+
+use super::config;
+use super::data;
+use super::problem;
+use super::session::{build, redraw, Session};
+use crate::driver::compile_source;
+use physc_runtime::output::{npz, Array};
+use physc_runtime::rng::Rng;
+
+fn session(source: &str) -> Session<f64> {
+    let compilation = compile_source("gradient.phys", source);
+    assert!(
+        !compilation.has_errors(),
+        "{:?}",
+        compilation.diagnostics
+    );
+    let program = &compilation.program;
+    let job = &program.jobs[0];
+    let model = &program.models[job.model.expect("train job has a model")];
+    let config = config::read(model, job);
+    let observations = data::load(model, &config).expect("observations load");
+    let problem = problem::plan(model, &config, &observations).expect("model plans");
+    let mut session = build::<f64>(&config, &problem, &observations).expect("session builds");
+    redraw(&mut session, &config, &problem, &observations).expect("points draw");
+    session
+}
+
+/// Compare the gradient with central differences at up to 40 network weights (spread over
+/// all layers) and every model parameter.
+fn check_gradient(source: &str) {
+    let mut s = session(source);
+    let n = s.params.len();
+    let params = s.params.clone();
+    let mut grad = vec![0.0; n];
+    s.objective.loss_and_gradient(&params, &mut grad).expect("loss evaluates");
+    let n_net = s.objective.net_len();
+    let mut rng = Rng::new(5);
+    let mut indices: Vec<usize> = (0..40).map(|_| rng.below(n_net)).collect();
+    indices.extend(n_net..n);
+    let scale = grad.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+    let mut scratch = vec![0.0; n];
+    for i in indices {
+        let h = 1e-6 * params[i].abs().max(1.0);
+        let mut at = |v: f64| {
+            let mut p = params.clone();
+            p[i] = v;
+            s.objective.loss_and_gradient(&p, &mut scratch).expect("loss evaluates")
+        };
+        let fd = (at(params[i] + h) - at(params[i] - h)) / (2.0 * h);
+        let err = (fd - grad[i]).abs() / grad[i].abs().max(1e-3 * scale).max(1e-12);
+        assert!(
+            err <= 1e-6,
+            "parameter {i}: analytic {} vs finite difference {fd} (relative error {err:.2e})",
+            grad[i]
+        );
+    }
+}
+
+#[test]
+fn gradient_burgers_tanh_mlp_sides_and_initial() {
+    check_gradient(
+        "model B { space x in [-1, 1]  time t in [0, 1]  const nu = 0.01 / pi  field u(x, t)
+           pde dt(u) + u * dx(u) = nu * dxx(u)
+           initial u = -sin(pi * x) at t = 0
+           boundary u = 0 at x = -1
+           boundary u = 0 at x = 1 }
+         train B { net mlp(width: 8, depth: 2, act: tanh)
+           points interior: 64, initial: 16, boundary: 16, sampler: sobol
+           weights pde: 1, initial: 10, boundary: 5 }",
+    );
+}
+
+#[test]
+fn gradient_hard_constraint_siren() {
+    check_gradient(
+        "model W { space x in [0, 1]  time t in [0, 1]  field u(x, t)
+           pde dtt(u) = dxx(u)
+           initial u = sin(pi * x)
+           initial dt(u) = 0
+           boundary u = 0 on boundary
+           constraint u = sin(pi * x) + x * (1 - x) * t^2 * net(u) }
+         train W { net siren(width: 8, depth: 2, omega: 2)
+           points interior: 64, initial: 16, boundary: 16 }",
+    );
+}
+
+#[test]
+fn gradient_periodic_fourier_features_causal() {
+    check_gradient(
+        "model A { space x in [-1, 1]  time t in [0, 1]  field u(x, t)
+           pde dt(u) = 0.001 * dxx(u) + 5 * (u - u^3)
+           initial u = x^2 * cos(pi * x)
+           boundary periodic in x }
+         train A { net mlp(width: 8, depth: 2, act: tanh, features: fourier(count: 4, sigma: 1))
+           points interior: 96, initial: 16, sampler: lhs
+           causal eps: 1, chunks: 4 }",
+    );
+}
+
+#[test]
+fn gradient_gaussian_features_everywhere_boundary_two_d() {
+    check_gradient(
+        "use std.operators
+         model P { space x in [0, 1]  space y in [0, 2]  field u(x, y)
+           pde -lap(u) = 2 * pi^2 * sin(pi * x) * sin(pi * y)
+           boundary u = 0 on boundary }
+         train P { net mlp(width: 8, depth: 2, act: gelu, features: gaussian(count: 6, sigma: 0.5))
+           points interior: 64, boundary: 32, sampler: uniform }",
+    );
+}
+
+#[test]
+fn gradient_several_outputs_swish_robin() {
+    check_gradient(
+        "model K { space x in [0, 1]  space y in [0, 1]  field u(x, y)  field p(x, y)
+           pde u * dx(u) + dy(p) = 0.05 * dxy(u)
+           pde dx(u) + dyy(p) = 0
+           boundary dx(u) + 2 * u = 0 at x = 1
+           boundary p = 0 at y = 0 }
+         train K { net mlp(width: 8, depth: 3, act: swish)
+           points interior: 64, boundary: 32 }",
+    );
+}
+
+#[test]
+fn gradient_learnable_parameter_with_data() {
+    let dir = std::env::temp_dir().join(format!("physc-grad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("obs.npz");
+    let mut rng = Rng::new(3);
+    let x: Vec<f64> = (0..50).map(|_| rng.range(-1.0, 1.0)).collect();
+    let t: Vec<f64> = (0..50).map(|_| rng.range(0.0, 1.0)).collect();
+    let u: Vec<f64> = x.iter().zip(&t).map(|(x, t)| -(std::f64::consts::PI * x).sin() * (-t).exp()).collect();
+    let arrays = [("x", Array::vector(x)), ("t", Array::vector(t)), ("u", Array::vector(u))];
+    let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (*n, a)).collect();
+    npz::write(&path, &refs).unwrap();
+    let source = format!(
+        "model I {{ space x in [-1, 1]  time t in [0, 1]  param nu ~ 0.05 in [0, 1]  field u(x, t)
+           pde dt(u) + u * dx(u) = nu * dxx(u)
+           initial u = -sin(pi * x)
+           data u from \"{}\" }}
+         train I {{ net mlp(width: 8, depth: 2, act: tanh)
+           points interior: 64, initial: 16, data: 30
+           weights data: 10 }}",
+        path.display()
+    );
+    check_gradient(&source);
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,0 +1,25 @@
+//! Physics-informed neural networks: fully connected networks evaluated with Taylor-mode
+//! jets (the output and chosen partial derivatives with respect to the inputs, `jets`) and
+//! a hand-written reverse pass from a loss on those jets to every parameter (`network`).
+//! It owns the jet sets and their Faà di Bruno tables (`jets`, `compose`), the activation
+//! interface and its closed-form fallback (`activation`), the input embedding (`embedding`:
+//! normalisation, exact periodicity, Fourier features; `gaussian`: trainable Gaussian
+//! features) and the forward record (`tape`). Training loops, losses and optimizers live
+//! elsewhere.
+
+pub mod activation;
+mod compose;
+pub mod embedding;
+mod gaussian;
+pub mod jets;
+pub mod network;
+mod tape;
+
+pub use activation::{Activation, Builtin, BuiltinKind};
+pub use embedding::Embedding;
+pub use jets::{FdbTerm, JetSet, MAX_ORDER};
+pub use network::{Init, Network, NetworkSpec};
+pub use tape::Tape;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,610 @@
+//! Whole-network tests: jets against finite differences of lower jets, the reverse pass
+//! against finite differences in every parameter, periodicity, reproducibility, f32 against
+//! f64, tape reuse and refused inputs.
+
+use super::*;
+use crate::rng::Rng;
+use crate::scalar::Scalar;
+use std::sync::Arc;
+
+/// An architecture under test: its spec, activation and the jets it is checked with.
+struct Arch {
+    name: &'static str,
+    spec: NetworkSpec,
+    kind: BuiltinKind,
+    jets: Vec<Vec<usize>>,
+}
+
+/// Every multi-index over `inputs` inputs of order 1..=order.
+fn all_jets(inputs: usize, order: usize) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = vec![vec![]];
+    let mut frontier = vec![vec![]];
+    for _ in 0..order {
+        let mut next = Vec::new();
+        for jet in &frontier {
+            let from = jet.last().copied().unwrap_or(0);
+            for i in from..inputs {
+                let mut j: Vec<usize> = jet.clone();
+                j.push(i);
+                next.push(j);
+            }
+        }
+        out.extend(next.iter().cloned());
+        frontier = next;
+    }
+    out
+}
+
+fn spec(
+    inputs: usize,
+    outputs: usize,
+    hidden: &[usize],
+    init: Init,
+    embedding: Embedding,
+) -> NetworkSpec {
+    NetworkSpec {
+        inputs,
+        outputs,
+        hidden: hidden.to_vec(),
+        init,
+        embedding,
+    }
+}
+
+fn archs() -> Vec<Arch> {
+    let boxed2 = Embedding::for_box(&[-1.0, 0.0], &[3.0, 1.0]);
+    let mut periodic = boxed2.clone();
+    periodic.period[0] = Some(2.0);
+    periodic.fourier = Some((6, 1.5));
+    let mut fourier = boxed2.clone();
+    fourier.fourier = Some((8, 1.0));
+    let mut gauss_periodic = boxed2.clone();
+    gauss_periodic.period[0] = Some(3.0);
+    gauss_periodic.gaussian = Some((6, 0.4));
+    let mut gauss_box = boxed2.clone();
+    gauss_box.fourier = Some((4, 1.0));
+    gauss_box.gaussian = Some((5, 0.5));
+    let three = Embedding::for_box(&[0.0, -2.0, 1.0], &[1.0, 2.0, 1.5]);
+    let order4 = vec![
+        vec![0, 0, 0, 0],
+        vec![0, 0, 1, 1],
+        vec![0, 1, 1, 1],
+        vec![1, 1, 1, 1],
+    ];
+    vec![
+        Arch {
+            name: "tanh 2-16-16-1",
+            spec: spec(2, 1, &[16, 16], Init::Glorot, boxed2.clone()),
+            kind: BuiltinKind::Tanh,
+            jets: all_jets(2, 3),
+        },
+        Arch {
+            name: "tanh 3-12-10-2 He",
+            spec: spec(3, 2, &[12, 10], Init::He, three),
+            kind: BuiltinKind::Tanh,
+            jets: vec![
+                vec![0, 1, 2],
+                vec![0, 0, 1],
+                vec![2, 2, 2],
+                vec![1, 1],
+                vec![1, 2, 2],
+            ],
+        },
+        Arch {
+            name: "siren 2-16-16-1",
+            spec: spec(2, 1, &[16, 16], Init::Siren { omega: 30.0 }, boxed2.clone()),
+            kind: BuiltinKind::Sin,
+            jets: all_jets(2, 3),
+        },
+        Arch {
+            name: "fourier features",
+            spec: spec(2, 1, &[16], Init::Glorot, fourier),
+            kind: BuiltinKind::Tanh,
+            jets: all_jets(2, 3),
+        },
+        Arch {
+            name: "periodic input + fourier",
+            spec: spec(2, 2, &[12, 12], Init::Glorot, periodic),
+            kind: BuiltinKind::Tanh,
+            jets: all_jets(2, 3),
+        },
+        Arch {
+            name: "gaussian, periodic input",
+            spec: spec(2, 1, &[12, 12], Init::Glorot, gauss_periodic),
+            kind: BuiltinKind::Tanh,
+            jets: all_jets(2, 3),
+        },
+        Arch {
+            name: "gaussian + fourier, order 4",
+            spec: spec(2, 1, &[10, 10], Init::Glorot, gauss_box),
+            kind: BuiltinKind::Tanh,
+            jets: order4,
+        },
+    ]
+}
+
+fn build<T: Scalar>(arch: &Arch, seed: u64) -> (Network<T>, Vec<T>) {
+    let act: Arc<dyn Activation<T>> = Arc::new(Builtin::new(arch.kind));
+    Network::new(&arch.spec, act, &mut Rng::stream(seed, "init")).unwrap()
+}
+
+/// n random points in the embedding's box (one period for periodic inputs), input-major.
+fn sample(emb: &Embedding, n: usize, seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = Rng::new(seed);
+    (0..emb.center.len())
+        .map(|i| {
+            let (lo, hi) = match emb.period[i] {
+                Some(l) => (0.0, l),
+                None => (
+                    emb.center[i] - emb.half_width[i],
+                    emb.center[i] + emb.half_width[i],
+                ),
+            };
+            (0..n).map(|_| rng.range(lo, hi)).collect()
+        })
+        .collect()
+}
+
+fn run<T: Scalar>(net: &Network<T>, params: &[T], x: &[Vec<T>], jets: &JetSet) -> Vec<T> {
+    let cols: Vec<&[T]> = x.iter().map(Vec::as_slice).collect();
+    let mut tape = Tape::default();
+    net.forward(params, &cols, jets, &mut tape).unwrap();
+    tape.outputs().to_vec()
+}
+
+/// A fourth-order central difference: (8(f(h) − f(−h)) − (f(2h) − f(−2h))) / 12h.
+fn central(f: &mut dyn FnMut(f64) -> Vec<f64>, h: f64) -> Vec<f64> {
+    let (p1, m1, p2, m2) = (f(h), f(-h), f(2.0 * h), f(-2.0 * h));
+    (0..p1.len())
+        .map(|k| (8.0 * (p1[k] - m1[k]) - (p2[k] - m2[k])) / (12.0 * h))
+        .collect()
+}
+
+/// A step for input i of the size of its variation scale.
+fn step(emb: &Embedding, i: usize) -> f64 {
+    2e-4 * emb.period[i].map_or(emb.half_width[i], |l| l / (2.0 * std::f64::consts::PI))
+}
+
+#[test]
+fn jets_match_finite_differences_of_lower_jets() {
+    let n = 4;
+    for arch in archs() {
+        let (net, params) = build::<f64>(&arch, 1);
+        let jets = JetSet::new(&arch.jets, arch.spec.inputs).unwrap();
+        let x = sample(&arch.spec.embedding, n, 2);
+        let out = run(&net, &params, &x, &jets);
+        let outputs = arch.spec.outputs;
+        let mut worst = 0.0f64;
+        let mut checked = 0;
+        for (j, jet) in jets.jets().iter().enumerate() {
+            for i in 0..arch.spec.inputs {
+                let mut up = jet.clone();
+                up.push(i);
+                let Some(k) = jets.index(&up) else { continue };
+                let h = step(&arch.spec.embedding, i);
+                let fd = central(
+                    &mut |dx| {
+                        let mut moved = x.clone();
+                        moved[i].iter_mut().for_each(|v| *v += dx);
+                        run(&net, &params, &moved, &jets)
+                    },
+                    h,
+                );
+                for o in 0..outputs {
+                    let exact = &out[(k * outputs + o) * n..][..n];
+                    let approx = &fd[(j * outputs + o) * n..][..n];
+                    let scale = exact.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
+                    for (e, a) in exact.iter().zip(approx) {
+                        let err = (e - a).abs() / scale;
+                        worst = worst.max(err);
+                        assert!(
+                            err <= 1e-6,
+                            "{}: d/dx{i} of {jet:?} (output {o}): {e} vs {a}, relative {err:e}",
+                            arch.name
+                        );
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 5, "{}: only {checked} checks", arch.name);
+        eprintln!(
+            "{}: {checked} jet checks, worst relative error {worst:e}",
+            arch.name
+        );
+    }
+}
+
+/// Loss Σ c1·y + ½ c2·y² over every output jet y, with fixed random c1, c2.
+struct Loss {
+    c1: Vec<f64>,
+    c2: Vec<f64>,
+}
+
+impl Loss {
+    fn new(len: usize, seed: u64) -> Loss {
+        let mut rng = Rng::new(seed);
+        let mut draw = || (0..len).map(|_| rng.range(-1.0, 1.0)).collect();
+        Loss {
+            c1: draw(),
+            c2: draw(),
+        }
+    }
+
+    fn value(&self, y: &[f64]) -> f64 {
+        y.iter()
+            .zip(&self.c1)
+            .zip(&self.c2)
+            .map(|((y, a), b)| a * y + 0.5 * b * y * y)
+            .sum()
+    }
+
+    fn adjoint(&self, y: &[f64]) -> Vec<f64> {
+        y.iter()
+            .zip(&self.c1)
+            .zip(&self.c2)
+            .map(|((y, a), b)| a + b * y)
+            .collect()
+    }
+}
+
+#[test]
+fn backward_matches_finite_differences_in_every_parameter() {
+    let n = 3;
+    for arch in archs() {
+        let (net, params) = build::<f64>(&arch, 3);
+        for needed in [arch.jets.clone(), vec![]] {
+            let jets = JetSet::new(&needed, arch.spec.inputs).unwrap();
+            let x = sample(&arch.spec.embedding, n, 4);
+            let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
+            let mut tape = Tape::default();
+            net.forward(&params, &cols, &jets, &mut tape).unwrap();
+            let loss = Loss::new(tape.outputs().len(), 5);
+            let adjoint = loss.adjoint(tape.outputs());
+            let mut grad = vec![0.0; net.num_params()];
+            net.backward(&params, &mut tape, &adjoint, &mut grad)
+                .unwrap();
+            let scale = grad.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+            let mut worst = 0.0f64;
+            for k in 0..params.len() {
+                let h = 1e-4 * params[k].abs().max(1.0);
+                let fd = central(
+                    &mut |d| {
+                        let mut p = params.clone();
+                        p[k] += d;
+                        vec![loss.value(&run(&net, &p, &x, &jets))]
+                    },
+                    h,
+                )[0];
+                let err = (fd - grad[k]).abs() / grad[k].abs().max(1e-3 * scale);
+                worst = worst.max(err);
+                let group = net
+                    .param_groups()
+                    .into_iter()
+                    .find(|g| g.1.contains(&k))
+                    .unwrap()
+                    .0;
+                assert!(err <= 1e-6, "{} ({} jets): parameter {k} ({group}): backward {} vs fd {fd}, relative {err:e}", arch.name, jets.len(), grad[k]);
+            }
+            eprintln!(
+                "{} ({} jets): {} parameters, worst relative error {worst:e}",
+                arch.name,
+                jets.len(),
+                params.len()
+            );
+            // backward adds into grad rather than overwriting it.
+            let once = grad.clone();
+            net.backward(&params, &mut tape, &adjoint, &mut grad)
+                .unwrap();
+            assert!(grad
+                .iter()
+                .zip(&once)
+                .all(|(g, o)| (g - 2.0 * o).abs() <= 1e-12 * o.abs().max(1.0)));
+        }
+    }
+}
+
+#[test]
+fn periodic_inputs_repeat_exactly() {
+    for arch in archs()
+        .into_iter()
+        .filter(|a| a.spec.embedding.period[0].is_some())
+    {
+        let (net, params) = build::<f64>(&arch, 6);
+        let jets = JetSet::new(&arch.jets, 2).unwrap();
+        let x = sample(&arch.spec.embedding, 8, 7);
+        let period = arch.spec.embedding.period[0].unwrap();
+        let mut shifted = x.clone();
+        shifted[0].iter_mut().for_each(|v| *v += period);
+        let (a, b) = (
+            run(&net, &params, &x, &jets),
+            run(&net, &params, &shifted, &jets),
+        );
+        let scale = a.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        for (u, v) in a.iter().zip(&b) {
+            assert!((u - v).abs() <= 1e-12 * scale, "{}: {u} vs {v}", arch.name);
+        }
+    }
+}
+
+#[test]
+fn same_seed_gives_the_same_network() {
+    for arch in archs() {
+        let (net_a, a) = build::<f64>(&arch, 11);
+        let (_, b) = build::<f64>(&arch, 11);
+        let (_, c) = build::<f64>(&arch, 12);
+        assert_eq!(a, b, "{}", arch.name);
+        assert_ne!(a, c, "{}", arch.name);
+        // The fixed features (Fourier frequencies) are reproduced too: same outputs.
+        let jets = JetSet::new(&[vec![0]], arch.spec.inputs).unwrap();
+        let x = sample(&arch.spec.embedding, 5, 1);
+        let (net_b, _) = build::<f64>(&arch, 11);
+        assert_eq!(run(&net_a, &a, &x, &jets), run(&net_b, &b, &x, &jets));
+    }
+}
+
+#[test]
+fn f32_forward_agrees_with_f64() {
+    for arch in archs() {
+        let (net64, p64) = build::<f64>(&arch, 21);
+        let (net32, p32) = build::<f32>(&arch, 21);
+        assert!(p64.iter().zip(&p32).all(|(a, b)| *b == *a as f32));
+        let jets = JetSet::new(&arch.jets, arch.spec.inputs).unwrap();
+        let x = sample(&arch.spec.embedding, 6, 22);
+        let x32: Vec<Vec<f32>> = x
+            .iter()
+            .map(|c| c.iter().map(|&v| v as f32).collect())
+            .collect();
+        // Compare at the points f32 can represent, so only the arithmetic differs.
+        let x64: Vec<Vec<f64>> = x32
+            .iter()
+            .map(|c| c.iter().map(|&v| v as f64).collect())
+            .collect();
+        let (a, b) = (
+            run(&net64, &p64, &x64, &jets),
+            run(&net32, &p32, &x32, &jets),
+        );
+        let n = 6;
+        for (block, (ya, yb)) in a.chunks(n).zip(b.chunks(n)).enumerate() {
+            let scale = ya.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
+            for (u, v) in ya.iter().zip(yb) {
+                let err = (u - *v as f64).abs() / scale;
+                assert!(
+                    err <= 2e-5,
+                    "{}: block {block}: {u} vs {v} ({err:e})",
+                    arch.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn tape_buffers_are_reused_and_resized() {
+    let arch = &archs()[5];
+    let (net, params) = build::<f64>(arch, 31);
+    let jets = JetSet::new(&arch.jets, 2).unwrap();
+    let x = sample(&arch.spec.embedding, 50, 32);
+    let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
+    let mut tape = Tape::default();
+    net.forward(&params, &cols, &jets, &mut tape).unwrap();
+    let first = tape.outputs().to_vec();
+    let pointers = |t: &Tape<f64>| {
+        let mut p = vec![t.out.as_ptr(), t.features.as_ptr(), t.gauss.phi.as_ptr()];
+        p.extend(
+            t.layers
+                .iter()
+                .flat_map(|l| [l.z.as_ptr(), l.derivs.as_ptr(), l.a.as_ptr()]),
+        );
+        p
+    };
+    let before = pointers(&tape);
+    let adjoint = vec![1.0; first.len()];
+    let mut grad = vec![0.0; net.num_params()];
+    net.backward(&params, &mut tape, &adjoint, &mut grad)
+        .unwrap();
+    let scratch = [
+        tape.g_a.as_ptr(),
+        tape.g_z.as_ptr(),
+        tape.gauss.g_phi.as_ptr(),
+    ];
+    net.forward(&params, &cols, &jets, &mut tape).unwrap();
+    net.backward(&params, &mut tape, &adjoint, &mut grad)
+        .unwrap();
+    assert_eq!(pointers(&tape), before);
+    assert_eq!(
+        [
+            tape.g_a.as_ptr(),
+            tape.g_z.as_ptr(),
+            tape.gauss.g_phi.as_ptr()
+        ],
+        scratch
+    );
+    assert_eq!(tape.outputs(), first.as_slice());
+    // Fewer points and fewer jets on the same tape give what a fresh tape gives.
+    let small: Vec<&[f64]> = x.iter().map(|c| &c[..7]).collect();
+    let value = JetSet::new(&[vec![1]], 2).unwrap();
+    net.forward(&params, &small, &value, &mut tape).unwrap();
+    let fresh = run(
+        &net,
+        &params,
+        &x.iter().map(|c| c[..7].to_vec()).collect::<Vec<_>>(),
+        &value,
+    );
+    assert_eq!(tape.outputs(), fresh.as_slice());
+    assert_eq!(tape.points(), 7);
+    assert_eq!(tape.output(1, 0), &fresh[7..14]);
+    // No points at all is an empty, valid evaluation.
+    let empty: Vec<&[f64]> = vec![&[], &[]];
+    net.forward(&params, &empty, &value, &mut tape).unwrap();
+    assert!(tape.outputs().is_empty());
+    net.backward(&params, &mut tape, &[], &mut grad).unwrap();
+}
+
+#[test]
+fn initial_weights_follow_their_distributions() {
+    let groups_of = |init: Init, hidden: &[usize]| {
+        let arch = Arch {
+            name: "init",
+            spec: spec(2, 1, hidden, init, Embedding::identity(2)),
+            kind: BuiltinKind::Tanh,
+            jets: vec![],
+        };
+        let (net, params) = build::<f64>(&arch, 41);
+        net.param_groups()
+            .into_iter()
+            .map(|(name, r)| (name, params[r].to_vec()))
+            .collect::<Vec<_>>()
+    };
+    let stats = |v: &[f64]| {
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64;
+        (mean, var, v.iter().fold(0.0f64, |m, x| m.max(x.abs())))
+    };
+    let he = groups_of(Init::He, &[256, 256]);
+    assert_eq!(he[2].0, "layer 2 weights");
+    let (mean, var, _) = stats(&he[2].1);
+    assert!(
+        mean.abs() < 3e-3 && (var / (2.0 / 256.0) - 1.0).abs() < 0.03,
+        "{mean} {var}"
+    );
+    assert!(he
+        .iter()
+        .filter(|g| g.0.ends_with("biases"))
+        .all(|g| g.1.iter().all(|&b| b == 0.0)));
+    let glorot = groups_of(Init::Glorot, &[256, 256]);
+    let (_, var, max) = stats(&glorot[2].1);
+    let bound = (6.0f64 / 512.0).sqrt();
+    assert!(max <= bound && max > 0.99 * bound && (var / (bound * bound / 3.0) - 1.0).abs() < 0.03);
+    let siren = groups_of(Init::Siren { omega: 30.0 }, &[64, 64]);
+    let max_of = |k: usize| stats(&siren[k].1).2;
+    assert!(
+        max_of(0) <= 15.0 && max_of(0) > 14.0,
+        "first layer U(±ω/fan_in)"
+    );
+    let hidden = (6.0f64 / 64.0).sqrt();
+    assert!(max_of(2) <= hidden && max_of(2) > 0.95 * hidden);
+    assert!(
+        max_of(4) <= hidden / 30.0 && max_of(4) > 0.9 * hidden / 30.0,
+        "output layer /ω"
+    );
+    assert!(
+        max_of(1) > 1.0 && siren[5].1 == [0.0],
+        "hidden biases drawn, output bias 0"
+    );
+}
+
+#[test]
+fn parameter_groups_tile_the_vector() {
+    for arch in archs() {
+        let (net, _) = build::<f64>(&arch, 51);
+        let groups = net.param_groups();
+        let mut next = 0;
+        for (_, r) in &groups {
+            assert_eq!(r.start, next);
+            next = r.end;
+        }
+        assert_eq!(next, net.num_params());
+        let has_gauss = groups.iter().any(|g| g.0 == "gaussian centres");
+        assert_eq!(has_gauss, arch.spec.embedding.gaussian.is_some());
+        assert_eq!(groups.last().unwrap().0, "output biases");
+    }
+}
+
+#[test]
+fn bad_calls_and_specs_are_refused() {
+    let arch = &archs()[0];
+    let (net, params) = build::<f64>(arch, 61);
+    let jets = JetSet::new(&[vec![0, 1]], 2).unwrap();
+    let (a, b) = (vec![0.1; 4], vec![0.2; 3]);
+    let mut tape = Tape::default();
+    let mut grad = vec![0.0; net.num_params()];
+    // Backward before any forward, and with a tape from another network.
+    assert!(net.backward(&params, &mut tape, &[], &mut grad).is_err());
+    assert!(
+        net.forward(&params, &[&a], &jets, &mut tape).is_err(),
+        "one column for two inputs"
+    );
+    assert!(
+        net.forward(&params, &[&a, &b], &jets, &mut tape).is_err(),
+        "ragged columns"
+    );
+    assert!(
+        net.forward(&params[1..], &[&a, &a], &jets, &mut tape)
+            .is_err(),
+        "short params"
+    );
+    let wide = JetSet::new(&[vec![2]], 3).unwrap();
+    assert!(
+        net.forward(&params, &[&a, &a], &wide, &mut tape).is_err(),
+        "jet on a third input"
+    );
+    net.forward(&params, &[&a, &a], &jets, &mut tape).unwrap();
+    let adjoint = vec![0.0; tape.outputs().len()];
+    assert!(
+        net.backward(&params, &mut tape, &adjoint[1..], &mut grad)
+            .is_err(),
+        "short adjoint"
+    );
+    assert!(
+        net.backward(&params, &mut tape, &adjoint, &mut grad[1..])
+            .is_err(),
+        "short grad"
+    );
+    let (other, other_params) = build::<f64>(&archs()[3], 61);
+    let mut other_grad = vec![0.0; other.num_params()];
+    assert!(
+        other
+            .backward(&other_params, &mut tape, &adjoint, &mut other_grad)
+            .is_err(),
+        "foreign tape"
+    );
+    net.backward(&params, &mut tape, &adjoint, &mut grad)
+        .unwrap();
+
+    let act: Arc<dyn Activation<f64>> = Arc::new(Builtin::new(BuiltinKind::Tanh));
+    let try_spec = |edit: &dyn Fn(&mut NetworkSpec)| {
+        let mut s = arch.spec.clone();
+        edit(&mut s);
+        Network::new(&s, act.clone(), &mut Rng::new(1)).map(|_| ())
+    };
+    assert!(try_spec(&|_| {}).is_ok());
+    assert!(try_spec(&|s| s.hidden = vec![16, 0]).is_err(), "zero width");
+    assert!(try_spec(&|s| s.hidden.clear()).is_err(), "no hidden layer");
+    assert!(try_spec(&|s| s.outputs = 0).is_err(), "no outputs");
+    assert!(
+        try_spec(&|s| s.inputs = 3).is_err(),
+        "embedding sized for 2 inputs"
+    );
+    assert!(
+        try_spec(&|s| s.embedding.half_width[1] = 0.0).is_err(),
+        "zero half-width"
+    );
+    assert!(
+        try_spec(&|s| s.embedding.period[0] = Some(-1.0)).is_err(),
+        "negative period"
+    );
+    assert!(
+        try_spec(&|s| s.embedding.fourier = Some((0, 1.0))).is_err(),
+        "no Fourier features"
+    );
+    assert!(
+        try_spec(&|s| s.embedding.gaussian = Some((3, f64::NAN))).is_err(),
+        "NaN width"
+    );
+    assert!(
+        try_spec(&|s| s.init = Init::Siren { omega: 0.0 }).is_err(),
+        "zero omega"
+    );
+}
+
+#[test]
+fn networks_and_tapes_cross_threads() {
+    fn shared<S: Send + Sync>() {}
+    shared::<Network<f64>>();
+    shared::<Network<f32>>();
+    shared::<Tape<f64>>();
+    shared::<JetSet>();
+    let (net, _) = build::<f64>(&archs()[6], 1);
+    assert!(format!("{net:?}").contains("num_params"));
+}

@@ -1,0 +1,63 @@
+//! Optimizers for training physics-informed networks: Adam with learning-rate schedules
+//! (`adam`), for the noisy first phase of training, and L-BFGS with a strong-Wolfe line
+//! search (`lbfgs`), for the smooth final phase. This module owns the `Objective` they
+//! minimise and the vector helpers they share.
+//!
+//! Parameters and gradients are `T` (f32 or f64), but every reduction accumulates in f64:
+//! an f32 dot product over 10⁵ parameters loses the digits a line search compares, and
+//! training in f32 is the common case.
+
+mod adam;
+mod lbfgs;
+
+pub use adam::{Adam, AdamState, Schedule};
+pub use lbfgs::{Lbfgs, LbfgsStep, LbfgsStop};
+
+use crate::scalar::Scalar;
+
+/// The function an optimizer minimises.
+pub trait Objective<T> {
+    /// Why an evaluation failed (a NaN loss detected by the caller, Ctrl-C, a kernel error).
+    /// An error aborts the optimizer and reaches its caller unchanged.
+    type Error;
+
+    /// Returns the loss at `params` and writes its gradient into `grad`
+    /// (`grad.len() == params.len()`).
+    fn evaluate(&mut self, params: &[T], grad: &mut [T]) -> Result<T, Self::Error>;
+}
+
+/// Any `FnMut(params, grad) -> Result<loss, E>` is an objective, so small problems and
+/// tests need no wrapper type.
+impl<T, E, F> Objective<T> for F
+where
+    F: FnMut(&[T], &mut [T]) -> Result<T, E>,
+{
+    type Error = E;
+
+    fn evaluate(&mut self, params: &[T], grad: &mut [T]) -> Result<T, E> {
+        self(params, grad)
+    }
+}
+
+/// `x` as f64; exact for both scalar types.
+fn wide<T: Scalar>(x: T) -> f64 {
+    x.to_f64().unwrap_or(f64::NAN)
+}
+
+/// `aᵀb`, accumulated in f64 whatever the element types.
+fn dot<A: Scalar, B: Scalar>(a: &[A], b: &[B]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(&x, &y)| wide(x) * wide(y)).sum()
+}
+
+/// The largest magnitude; NaN if any element is NaN (`f64::max` would hide it, and a NaN
+/// gradient must never look converged).
+fn norm_inf<T: Scalar>(a: &[T]) -> f64 {
+    a.iter()
+        .map(|&x| wide(x).abs())
+        .fold(0.0, |m, x| if x > m || x.is_nan() { x } else { m })
+}
+
+fn norm1<T: Scalar>(a: &[T]) -> f64 {
+    a.iter().map(|&x| wide(x).abs()).sum()
+}

@@ -1,0 +1,260 @@
+//! `physc run` on training jobs, end to end: the files a run leaves and what they hold,
+//! accuracy against exact solutions, the inverse problem, resuming, and bad input.
+//!
+//! The accuracy runs use the examples' full configurations and take minutes, so they run
+//! only with `PHYSC_SLOW_TESTS=1`; without it, the same examples run a few hundred steps
+//! (`--max-steps`) and the tests check the files and that training made progress.
+
+use physc_runtime::output::npz;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn physc() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_physc"))
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+fn slow() -> bool {
+    std::env::var("PHYSC_SLOW_TESTS").is_ok_and(|v| v == "1")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("physc-train-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Run `physc run FILE --out OUT ARGS…`, returning (success, stderr).
+fn run(file: &Path, out: &Path, args: &[&str]) -> (bool, String) {
+    let output = physc()
+        .arg("run")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(args)
+        .output()
+        .unwrap();
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+fn report(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn array(path: &Path, name: &str) -> (Vec<usize>, Vec<f64>) {
+    let arrays = npz::read(path).unwrap();
+    let (_, a) = arrays.into_iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no `{name}`"));
+    (a.shape().to_vec(), a.data().to_vec())
+}
+
+fn rel_l2(a: &[f64], b: &[f64]) -> f64 {
+    let e: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+    let n: f64 = b.iter().map(|y| y * y).sum();
+    (e / n).sqrt()
+}
+
+/// Steps per optimizer stage for the quick version of a run.
+const QUICK: &str = "150";
+
+fn train_example(name: &str, model: &str, tag: &str) -> PathBuf {
+    let out = scratch(tag);
+    let mut args = Vec::new();
+    if !slow() {
+        args.extend(["--max-steps", QUICK]);
+    }
+    let (ok, stderr) = run(&examples().join(name), &out, &args);
+    assert!(ok, "{stderr}");
+    out.join(model)
+}
+
+/// Field `u` on the output grid against an exact solution of the grid coordinates.
+fn field_error(dir: &Path, axes: [&str; 2], exact: impl Fn(f64, f64) -> f64) -> f64 {
+    let fields = dir.join("fields.npz");
+    let (_, a) = array(&fields, axes[0]);
+    let (_, b) = array(&fields, axes[1]);
+    let (shape, u) = array(&fields, "u");
+    assert_eq!(shape, vec![a.len(), b.len()]);
+    let reference: Vec<f64> = a.iter().flat_map(|&x| b.iter().map(move |&y| (x, y))).map(|(x, y)| exact(x, y)).collect();
+    rel_l2(&u, &reference)
+}
+
+fn assert_trained(dir: &Path) {
+    let r = report(dir);
+    assert_eq!(r["completed"], true, "{r}");
+    for file in ["report.json", "loss.csv", "loss.png", "fields.npz", "fields.vtk", "checkpoint.npz", "field_u.png"] {
+        assert!(dir.join(file).is_file(), "missing {file}");
+    }
+    let loss = std::fs::read_to_string(dir.join("loss.csv")).unwrap();
+    let column = |line: &str| line.split(',').nth(2).unwrap().parse::<f64>().unwrap();
+    let first = column(loss.lines().nth(1).unwrap());
+    let last = column(loss.lines().last().unwrap());
+    assert!(last < 0.1 * first, "loss went from {first} to {last}");
+}
+
+#[test]
+fn heat1d_trains_to_the_exact_solution() {
+    let dir = train_example("heat1d.phys", "Heat1D", "heat");
+    assert_trained(&dir);
+    let err = field_error(&dir, ["x", "t"], |x, t| {
+        (std::f64::consts::PI * x).sin() * (-0.1 * std::f64::consts::PI.powi(2) * t).exp()
+    });
+    let bound = if slow() { 1e-3 } else { 5e-2 };
+    assert!(err <= bound, "relative L2 error {err:.3e} > {bound}");
+    let vtk = std::fs::read(dir.join("fields.vtk")).unwrap();
+    assert!(vtk.starts_with(b"# vtk DataFile Version"));
+}
+
+#[test]
+fn poisson2d_trains_to_the_exact_solution() {
+    let dir = train_example("poisson2d.phys", "Poisson2D", "poisson");
+    assert_trained(&dir);
+    let pi = std::f64::consts::PI;
+    let err = field_error(&dir, ["x", "y"], |x, y| (pi * x).sin() * (pi * y).sin());
+    let bound = if slow() { 1e-3 } else { 0.3 };
+    assert!(err <= bound, "relative L2 error {err:.3e} > {bound}");
+}
+
+#[test]
+fn burgers_trains_against_the_cole_hopf_solution() {
+    let dir = train_example("burgers.phys", "Burgers", "burgers");
+    assert_trained(&dir);
+    let r = report(&dir);
+    let err = r["rel_l2"]["u"].as_f64().expect("rel_l2 in the report");
+    let bound = if slow() { 1e-2 } else { 0.6 };
+    assert!(err <= bound, "relative L2 error {err:.3e} > {bound}");
+    let (shape, _) = array(&dir.join("fields.npz"), "u");
+    assert_eq!(shape, vec![256, 100], "u is shaped [len(x), len(t)]");
+    assert!(dir.join("error_u.png").is_file());
+}
+
+#[test]
+fn burgers_inverse_recovers_the_viscosity() {
+    let dir = train_example("burgers_inverse.phys", "BurgersInverse", "inverse");
+    let r = report(&dir);
+    let nu = r["params"]["nu"].as_f64().unwrap();
+    let truth = 0.01 / std::f64::consts::PI;
+    if slow() {
+        assert!((nu - truth).abs() <= 0.05 * truth, "nu = {nu}, truth {truth}");
+    } else {
+        assert!(nu < 0.05, "nu should move down from its guess 0.05, got {nu}");
+    }
+}
+
+/// The observations shipped with the inverse example are the Cole–Hopf solution at their
+/// points (`PHYSC_REGENERATE=1` rewrites them).
+#[test]
+fn burgers_observations_are_the_exact_solution() {
+    let path = examples().join("burgers_obs.npz");
+    let nu = 0.01 / std::f64::consts::PI;
+    if std::env::var("PHYSC_REGENERATE").is_ok_and(|v| v == "1") {
+        let mut rng = physc_runtime::rng::Rng::new(2019);
+        let x: Vec<f64> = (0..2000).map(|_| rng.range(-1.0, 1.0)).collect();
+        let t: Vec<f64> = (0..2000).map(|_| rng.range(0.0, 1.0)).collect();
+        let u: Vec<f64> = x.iter().zip(&t).map(|(&x, &t)| physc_runtime::exact::burgers(x, t, nu)).collect();
+        let arrays = [("x", physc_runtime::output::Array::vector(x)), ("t", physc_runtime::output::Array::vector(t)), ("u", physc_runtime::output::Array::vector(u))];
+        let refs: Vec<(&str, &physc_runtime::output::Array)> = arrays.iter().map(|(n, a)| (*n, a)).collect();
+        npz::write(&path, &refs).unwrap();
+    }
+    let (_, x) = array(&path, "x");
+    let (_, t) = array(&path, "t");
+    let (_, u) = array(&path, "u");
+    assert_eq!((x.len(), t.len(), u.len()), (2000, 2000, 2000));
+    for ((&x, &t), &u) in x.iter().zip(&t).zip(&u) {
+        assert!((physc_runtime::exact::burgers(x, t, nu) - u).abs() < 1e-9);
+    }
+}
+
+fn write_model(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+const SMALL_HEAT: &str = "model H {
+  space x in [0, 1]
+  time  t in [0, 1]
+  field u(x, t)
+  pde      dt(u) = 0.1 * dxx(u)
+  initial  u = sin(pi * x)
+  boundary u = 0 on boundary
+}
+";
+
+#[test]
+fn resume_continues_from_the_checkpoint() {
+    let dir = scratch("resume");
+    let file = write_model(
+        &dir,
+        "h.phys",
+        &format!("{SMALL_HEAT}train H {{\n  net mlp(width: 8, depth: 2)\n  points interior: 256, initial: 32, boundary: 32\n  optimize adam(lr: 1e-3, steps: 60)\n  output every: 10\n}}\n"),
+    );
+    let out = dir.join("out");
+    let (ok, stderr) = run(&file, &out, &["--max-steps", "30"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(report(&out.join("H"))["steps"], 30);
+    let (ok, stderr) = run(&file, &out, &["--resume"]);
+    assert!(ok, "{stderr}");
+    let r = report(&out.join("H"));
+    assert_eq!(r["steps"], 60, "{r}");
+    assert_eq!(r["adam_steps"], 30, "the resumed run did the remaining 30 steps");
+}
+
+#[test]
+fn a_nan_loss_names_the_step_and_term_and_keeps_results() {
+    let dir = scratch("nan");
+    let file = write_model(
+        &dir,
+        "n.phys",
+        "model N {\n  space x in [0, 1]\n  time  t in [0, 1]\n  field u(x, t)\n  pde dt(u) = log(u - 10)\n  initial u = 0\n}\ntrain N {\n  net mlp(width: 4, depth: 1)\n  points interior: 64, initial: 16\n  optimize adam(steps: 10)\n}\n",
+    );
+    let out = dir.join("out");
+    let (ok, stderr) = run(&file, &out, &[]);
+    assert!(!ok);
+    assert!(stderr.contains("`pde` became NaN or infinite at step 0"), "{stderr}");
+    assert!(out.join("N/checkpoint.npz").is_file());
+    assert_eq!(report(&out.join("N"))["completed"], false);
+}
+
+#[test]
+fn bad_references_are_clear_errors() {
+    let dir = scratch("reference");
+    let base = format!("{SMALL_HEAT}train H {{\n  net mlp(width: 4, depth: 1)\n  points interior: 64, initial: 16, boundary: 16\n  optimize adam(steps: 2)\n  compare \"ref.npz\"\n}}\n");
+    let file = write_model(&dir, "h.phys", &base);
+    let out = dir.join("out");
+    let (ok, stderr) = run(&file, &out, &[]);
+    assert!(!ok);
+    assert!(stderr.contains("cannot read the reference") && stderr.contains("ref.npz"), "{stderr}");
+
+    let write = |x: Vec<f64>, t: Vec<f64>, u: Vec<f64>| {
+        let arrays = [("x", physc_runtime::output::Array::vector(x)), ("t", physc_runtime::output::Array::vector(t)), ("u", physc_runtime::output::Array::vector(u))];
+        let refs: Vec<(&str, &physc_runtime::output::Array)> = arrays.iter().map(|(n, a)| (*n, a)).collect();
+        npz::write(&dir.join("ref.npz"), &refs).unwrap();
+    };
+    write(vec![0.0, 0.5, 2.0], vec![0.0, 1.0], vec![0.0; 6]);
+    let (ok, stderr) = run(&file, &out, &[]);
+    assert!(!ok);
+    assert!(stderr.contains("does not lie inside the domain"), "{stderr}");
+    write(vec![0.0, 0.5, 1.0], vec![0.0, 1.0], vec![0.0; 5]);
+    let (ok, stderr) = run(&file, &out, &[]);
+    assert!(!ok);
+    assert!(stderr.contains("has shape [5]"), "{stderr}");
+}
+
+#[test]
+fn missing_observations_are_a_clear_error() {
+    let dir = scratch("data");
+    let file = write_model(
+        &dir,
+        "d.phys",
+        "model D {\n  space x in [0, 1]\n  field u(x)\n  pde dxx(u) = 0\n  data u from \"nowhere.npz\"\n}\ntrain D {\n  optimize adam(steps: 2)\n}\n",
+    );
+    let (ok, stderr) = run(&file, &dir.join("out"), &[]);
+    assert!(!ok);
+    assert!(stderr.contains("cannot read the data file") && stderr.contains("nowhere.npz"), "{stderr}");
+}
