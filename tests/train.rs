@@ -39,7 +39,10 @@ fn run(file: &Path, out: &Path, args: &[&str]) -> (bool, String) {
         .args(args)
         .output()
         .unwrap();
-    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 fn report(dir: &Path) -> serde_json::Value {
@@ -49,7 +52,10 @@ fn report(dir: &Path) -> serde_json::Value {
 
 fn array(path: &Path, name: &str) -> (Vec<usize>, Vec<f64>) {
     let arrays = npz::read(path).unwrap();
-    let (_, a) = arrays.into_iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no `{name}`"));
+    let (_, a) = arrays
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no `{name}`"));
     (a.shape().to_vec(), a.data().to_vec())
 }
 
@@ -80,14 +86,26 @@ fn field_error(dir: &Path, axes: [&str; 2], exact: impl Fn(f64, f64) -> f64) -> 
     let (_, b) = array(&fields, axes[1]);
     let (shape, u) = array(&fields, "u");
     assert_eq!(shape, vec![a.len(), b.len()]);
-    let reference: Vec<f64> = a.iter().flat_map(|&x| b.iter().map(move |&y| (x, y))).map(|(x, y)| exact(x, y)).collect();
+    let reference: Vec<f64> = a
+        .iter()
+        .flat_map(|&x| b.iter().map(move |&y| (x, y)))
+        .map(|(x, y)| exact(x, y))
+        .collect();
     rel_l2(&u, &reference)
 }
 
 fn assert_trained(dir: &Path) {
     let r = report(dir);
     assert_eq!(r["completed"], true, "{r}");
-    for file in ["report.json", "loss.csv", "loss.png", "fields.npz", "fields.vtk", "checkpoint.npz", "field_u.png"] {
+    for file in [
+        "report.json",
+        "loss.csv",
+        "loss.png",
+        "fields.npz",
+        "fields.vtk",
+        "checkpoint.npz",
+        "field_u.png",
+    ] {
         assert!(dir.join(file).is_file(), "missing {file}");
     }
     let loss = std::fs::read_to_string(dir.join("loss.csv")).unwrap();
@@ -140,9 +158,15 @@ fn burgers_inverse_recovers_the_viscosity() {
     let nu = r["params"]["nu"].as_f64().unwrap();
     let truth = 0.01 / std::f64::consts::PI;
     if slow() {
-        assert!((nu - truth).abs() <= 0.05 * truth, "nu = {nu}, truth {truth}");
+        assert!(
+            (nu - truth).abs() <= 0.05 * truth,
+            "nu = {nu}, truth {truth}"
+        );
     } else {
-        assert!(nu < 0.05, "nu should move down from its guess 0.05, got {nu}");
+        assert!(
+            nu < 0.05,
+            "nu should move down from its guess 0.05, got {nu}"
+        );
     }
 }
 
@@ -156,9 +180,18 @@ fn burgers_observations_are_the_exact_solution() {
         let mut rng = physc_runtime::rng::Rng::new(2019);
         let x: Vec<f64> = (0..2000).map(|_| rng.range(-1.0, 1.0)).collect();
         let t: Vec<f64> = (0..2000).map(|_| rng.range(0.0, 1.0)).collect();
-        let u: Vec<f64> = x.iter().zip(&t).map(|(&x, &t)| physc_runtime::exact::burgers(x, t, nu)).collect();
-        let arrays = [("x", physc_runtime::output::Array::vector(x)), ("t", physc_runtime::output::Array::vector(t)), ("u", physc_runtime::output::Array::vector(u))];
-        let refs: Vec<(&str, &physc_runtime::output::Array)> = arrays.iter().map(|(n, a)| (*n, a)).collect();
+        let u: Vec<f64> = x
+            .iter()
+            .zip(&t)
+            .map(|(&x, &t)| physc_runtime::exact::burgers(x, t, nu))
+            .collect();
+        let arrays = [
+            ("x", physc_runtime::output::Array::vector(x)),
+            ("t", physc_runtime::output::Array::vector(t)),
+            ("u", physc_runtime::output::Array::vector(u)),
+        ];
+        let refs: Vec<(&str, &physc_runtime::output::Array)> =
+            arrays.iter().map(|(n, a)| (*n, a)).collect();
         npz::write(&path, &refs).unwrap();
     }
     let (_, x) = array(&path, "x");
@@ -202,7 +235,10 @@ fn resume_continues_from_the_checkpoint() {
     assert!(ok, "{stderr}");
     let r = report(&out.join("H"));
     assert_eq!(r["steps"], 60, "{r}");
-    assert_eq!(r["adam_steps"], 30, "the resumed run did the remaining 30 steps");
+    assert_eq!(
+        r["adam_steps"], 30,
+        "the resumed run did the remaining 30 steps"
+    );
 }
 
 #[test]
@@ -216,7 +252,10 @@ fn a_nan_loss_names_the_step_and_term_and_keeps_results() {
     let out = dir.join("out");
     let (ok, stderr) = run(&file, &out, &[]);
     assert!(!ok);
-    assert!(stderr.contains("`pde` became NaN or infinite at step 0"), "{stderr}");
+    assert!(
+        stderr.contains("`pde` became NaN or infinite at step 0"),
+        "{stderr}"
+    );
     assert!(out.join("N/checkpoint.npz").is_file());
     assert_eq!(report(&out.join("N"))["completed"], false);
 }
@@ -229,17 +268,28 @@ fn bad_references_are_clear_errors() {
     let out = dir.join("out");
     let (ok, stderr) = run(&file, &out, &[]);
     assert!(!ok);
-    assert!(stderr.contains("cannot read the reference") && stderr.contains("ref.npz"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read the reference") && stderr.contains("ref.npz"),
+        "{stderr}"
+    );
 
     let write = |x: Vec<f64>, t: Vec<f64>, u: Vec<f64>| {
-        let arrays = [("x", physc_runtime::output::Array::vector(x)), ("t", physc_runtime::output::Array::vector(t)), ("u", physc_runtime::output::Array::vector(u))];
-        let refs: Vec<(&str, &physc_runtime::output::Array)> = arrays.iter().map(|(n, a)| (*n, a)).collect();
+        let arrays = [
+            ("x", physc_runtime::output::Array::vector(x)),
+            ("t", physc_runtime::output::Array::vector(t)),
+            ("u", physc_runtime::output::Array::vector(u)),
+        ];
+        let refs: Vec<(&str, &physc_runtime::output::Array)> =
+            arrays.iter().map(|(n, a)| (*n, a)).collect();
         npz::write(&dir.join("ref.npz"), &refs).unwrap();
     };
     write(vec![0.0, 0.5, 2.0], vec![0.0, 1.0], vec![0.0; 6]);
     let (ok, stderr) = run(&file, &out, &[]);
     assert!(!ok);
-    assert!(stderr.contains("does not lie inside the domain"), "{stderr}");
+    assert!(
+        stderr.contains("does not lie inside the domain"),
+        "{stderr}"
+    );
     write(vec![0.0, 0.5, 1.0], vec![0.0, 1.0], vec![0.0; 5]);
     let (ok, stderr) = run(&file, &out, &[]);
     assert!(!ok);
@@ -256,5 +306,8 @@ fn missing_observations_are_a_clear_error() {
     );
     let (ok, stderr) = run(&file, &dir.join("out"), &[]);
     assert!(!ok);
-    assert!(stderr.contains("cannot read the data file") && stderr.contains("nowhere.npz"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read the data file") && stderr.contains("nowhere.npz"),
+        "{stderr}"
+    );
 }

@@ -1,7 +1,7 @@
 //! Arithmetic the runtime's numerical code is generic over: `Scalar` is `f32` or `f64` with
 //! the operations networks and optimizers need, including a bounds-checked matrix product.
-//! Products go to `matrixmultiply` (the GEMM behind ndarray), chosen by the measurements
-//! in `runtime/benches/gemm.rs`.
+//! Products go to the `gemm` crate, chosen over matrixmultiply (the GEMM behind ndarray)
+//! by the measurements in `runtime/benches/gemm.rs`.
 
 use crate::kernel::Real;
 use num_traits::{Float, FromPrimitive, NumAssign};
@@ -82,7 +82,7 @@ fn check_shapes<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>, c_len: usize) {
 }
 
 macro_rules! impl_scalar {
-    ($t:ty, $gemm:ident) => {
+    ($t:ty) => {
         impl Scalar for $t {
             fn gemm(alpha: $t, a: MatRef<'_, $t>, b: MatRef<'_, $t>, beta: $t, c: &mut [$t]) {
                 check_shapes(&a, &b, c.len());
@@ -94,23 +94,29 @@ macro_rules! impl_scalar {
                     return;
                 }
                 // SAFETY: every element the views can address was checked to lie inside its
-                // slice, and `c` is exactly `a.rows × b.cols`, row-major.
+                // slice, and `c` is exactly `a.rows × b.cols`, row-major. `gemm` computes
+                // dst = alpha_g·dst + beta_g·lhs·rhs, reading dst only when asked to.
                 unsafe {
-                    matrixmultiply::$gemm(
+                    gemm::gemm(
                         a.rows,
-                        a.cols,
                         b.cols,
-                        alpha,
-                        a.data.as_ptr(),
-                        a.row_stride as isize,
-                        a.col_stride as isize,
-                        b.data.as_ptr(),
-                        b.row_stride as isize,
-                        b.col_stride as isize,
-                        beta,
+                        a.cols,
                         c.as_mut_ptr(),
-                        b.cols as isize,
                         1,
+                        b.cols as isize,
+                        beta != 0.0,
+                        a.data.as_ptr(),
+                        a.col_stride as isize,
+                        a.row_stride as isize,
+                        b.data.as_ptr(),
+                        b.col_stride as isize,
+                        b.row_stride as isize,
+                        beta,
+                        alpha,
+                        false,
+                        false,
+                        false,
+                        gemm::Parallelism::None,
                     );
                 }
             }
@@ -118,8 +124,8 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f64, dgemm);
-impl_scalar!(f32, sgemm);
+impl_scalar!(f64);
+impl_scalar!(f32);
 
 #[cfg(test)]
 mod tests {
@@ -154,7 +160,9 @@ mod tests {
             0.5,
             &mut c2,
         );
-        assert_eq!(c, c2);
+        for (x, y) in c.iter().zip(&c2) {
+            assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+        }
     }
 
     #[test]

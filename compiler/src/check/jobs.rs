@@ -30,6 +30,12 @@ pub enum SettingValue {
     Stages(Vec<SettingValue>),
     /// A mathematical expression kept for the job to elaborate (discovery library terms).
     Expr(ast::Expr),
+    /// A user function of one argument (an activation): its parameter and body.
+    Function {
+        name: String,
+        param: String,
+        body: ast::Expr,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -489,9 +495,15 @@ impl JobChecker<'_, '_> {
                     .globals
                     .fns
                     .get(n)
-                    .is_some_and(|f| f.params.len() == 1 && self.globals.visible.contains(n));
-                if ACTIVATIONS.contains(&n.as_str()) || user {
+                    .filter(|f| f.params.len() == 1 && self.globals.visible.contains(n));
+                if ACTIVATIONS.contains(&n.as_str()) {
                     Some(SettingValue::Name(n.clone()))
+                } else if let Some(f) = user {
+                    Some(SettingValue::Function {
+                        name: n.clone(),
+                        param: f.params[0].name.clone(),
+                        body: f.body.clone(),
+                    })
                 } else {
                     self.choice(key, ACTIVATIONS, n, e.span)
                 }

@@ -95,17 +95,19 @@ impl Lowered {
             }
         }
         let constrained: BTreeSet<FieldRef> = self.constraints.iter().map(|c| c.field).collect();
-        let missing = reachable(&self.builder.expr, &[root]).into_iter().any(|id| {
-            let Math::Symbol(s) = self.builder.expr[id] else {
-                return false;
-            };
-            match self.symbols.get(s).map(|i| &i.kind) {
-                Some(SymbolKind::Jet { field, .. }) => {
-                    constrained.contains(field) && !map.contains_key(&s)
+        let missing = reachable(&self.builder.expr, &[root])
+            .into_iter()
+            .any(|id| {
+                let Math::Symbol(s) = self.builder.expr[id] else {
+                    return false;
+                };
+                match self.symbols.get(s).map(|i| &i.kind) {
+                    Some(SymbolKind::Jet { field, .. }) => {
+                        constrained.contains(field) && !map.contains_key(&s)
+                    }
+                    _ => false,
                 }
-                _ => false,
-            }
-        });
+            });
         (!missing).then(|| self.builder.substitute(root, &map))
     }
 }

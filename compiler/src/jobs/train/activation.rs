@@ -3,13 +3,15 @@
 //! many derivatives as the network asks for (Taylor-mode jets of order m need σ⁽⁰⁾…σ⁽ᵐ⁾,
 //! their reverse pass one more). Built-in and user activations take the same path.
 
+use super::config::Activation;
 use crate::codegen::cranelift::JitReal;
 use crate::codegen::kernels::{cached, KernelPlan};
 use crate::ir::diff::{differentiate, Leaf};
 use crate::ir::lang::{Builder, Math, SymbolKind, Symbols};
 use crate::ir::simplify::{simplify, Limits};
-use egg::Id;
-use physc_runtime::nn::Activation;
+use crate::ir::standalone::lower_expression;
+use egg::{Id, Symbol};
+use physc_runtime::nn;
 use physc_runtime::{Kernel, Scalar};
 use std::sync::Arc;
 
@@ -47,29 +49,65 @@ fn builtin(b: &mut Builder, name: &str, z: Id) -> Option<Id> {
     })
 }
 
+/// σ as an IR expression of one symbol: a built-in by name, or a user function's body.
+fn expression(activation: &Activation) -> Result<(Builder, Symbols, Symbol, Id), String> {
+    match activation {
+        Activation::Builtin(name) => {
+            let mut symbols = Symbols::default();
+            let z = symbols.intern("z", SymbolKind::Free("z".into()), "z".into(), "z".into());
+            let mut b = Builder::new();
+            let zid = b.sym(z);
+            let root =
+                builtin(&mut b, name, zid).ok_or_else(|| format!("unknown activation `{name}`"))?;
+            Ok((b, symbols, z, root))
+        }
+        Activation::Function { name, param, body } => {
+            let s = lower_expression(body)
+                .map_err(|d| format!("activation `{name}`: {}", d.message))?;
+            let mut z = None;
+            for info in s.symbols.iter() {
+                if info.source == *param {
+                    z = Some(info.name);
+                } else {
+                    return Err(format!(
+                        "activation `{name}` may use only its argument `{param}`, numbers and built-in functions, not `{}`",
+                        info.source
+                    ));
+                }
+            }
+            // A constant function still needs its argument as the kernel's input column.
+            let mut symbols = s.symbols;
+            let z = z.unwrap_or_else(|| {
+                symbols.intern(
+                    param,
+                    SymbolKind::Free(param.clone()),
+                    param.clone(),
+                    param.clone(),
+                )
+            });
+            Ok((s.builder, symbols, z, s.root))
+        }
+    }
+}
+
 /// The kernel plans for σ with 1..=MAX_DERIVATIVES outputs.
-pub fn plans(name: &str) -> Option<Vec<KernelPlan>> {
-    let mut symbols = Symbols::default();
-    let z = symbols.intern("z", SymbolKind::Free("z".into()), "z".into(), "z".into());
-    let mut b = Builder::new();
-    let zid = b.sym(z);
-    let mut roots = vec![builtin(&mut b, name, zid)?];
+pub fn plans(activation: &Activation) -> Result<Vec<KernelPlan>, String> {
+    let (mut b, symbols, z, root) = expression(activation)?;
+    let mut roots = vec![root];
     let leaf = |s| if s == z { Leaf::One } else { Leaf::Zero };
     for k in 1..MAX_DERIVATIVES {
         let d = differentiate(&mut b, roots[k - 1], &leaf);
         roots.push(d);
     }
     let simplified = simplify(&b.expr, &roots, &Limits::default());
-    Some(
-        (1..=MAX_DERIVATIVES)
-            .map(|count| {
-                let outputs = (0..count)
-                    .map(|k| (format!("d{k} {name}"), simplified.roots[k]))
-                    .collect();
-                KernelPlan::new(&simplified.expr, outputs, &symbols)
-            })
-            .collect(),
-    )
+    Ok((1..=MAX_DERIVATIVES)
+        .map(|count| {
+            let outputs = (0..count)
+                .map(|k| (format!("d{k} {}", activation.name()), simplified.roots[k]))
+                .collect();
+            KernelPlan::new(&simplified.expr, outputs, &symbols)
+        })
+        .collect())
 }
 
 /// An activation evaluated by compiled kernels.
@@ -79,9 +117,9 @@ pub struct JitActivation<T: Scalar> {
 }
 
 impl<T: Scalar + JitReal> JitActivation<T> {
-    pub fn new(name: &str) -> Result<Self, String> {
-        let plans = plans(name).ok_or_else(|| format!("unknown activation `{name}`"))?;
-        let kernels = plans
+    pub fn new(activation: &Activation) -> Result<Self, String> {
+        let name = activation.name();
+        let kernels = plans(activation)?
             .iter()
             .map(|p| cached::<T>(p).map_err(|e| format!("activation `{name}`: {e}")))
             .collect::<Result<_, _>>()?;
@@ -89,7 +127,7 @@ impl<T: Scalar + JitReal> JitActivation<T> {
     }
 }
 
-impl<T: Scalar> Activation<T> for JitActivation<T> {
+impl<T: Scalar> nn::Activation<T> for JitActivation<T> {
     fn derivatives(&self, z: &[T], out: &mut [&mut [T]]) {
         let Some(kernel) = out.len().checked_sub(1).and_then(|k| self.kernels.get(k)) else {
             out.iter_mut().for_each(|o| o.fill(T::nan()));
@@ -97,7 +135,9 @@ impl<T: Scalar> Activation<T> for JitActivation<T> {
         };
         // Column counts and lengths come from the network's own buffers; a mismatch is a bug
         // the kernel refuses (it never reads out of bounds), and NaN makes it visible.
-        if kernel.run(&[z], out, &[]).is_err() {
+        // A constant activation's kernel reads no column at all.
+        let inputs: &[&[T]] = if kernel.inputs.is_empty() { &[] } else { &[z] };
+        if kernel.run(inputs, out, &[]).is_err() {
             out.iter_mut().for_each(|o| o.fill(T::nan()));
         }
     }

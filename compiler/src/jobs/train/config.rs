@@ -17,13 +17,32 @@ pub enum Features {
     Gaussian { count: usize, sigma: f64 },
 }
 
+/// A network's activation: built-in by name, or a user function of one argument.
+#[derive(Debug, Clone)]
+pub enum Activation {
+    Builtin(String),
+    Function {
+        name: String,
+        param: String,
+        body: crate::syntax::ast::Expr,
+    },
+}
+
+impl Activation {
+    pub fn name(&self) -> &str {
+        match self {
+            Activation::Builtin(n) | Activation::Function { name: n, .. } => n,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NetConfig {
     /// `mlp` or `siren`.
     pub kind: String,
     pub width: usize,
     pub depth: usize,
-    pub activation: String,
+    pub activation: Activation,
     pub features: Option<Features>,
     pub init: Init,
     pub inputs: Vec<VarId>,
@@ -65,7 +84,9 @@ impl Stage {
     /// At most `cap` steps (quick runs: `physc run --max-steps`).
     pub fn cap_steps(&mut self, cap: usize) {
         match self {
-            Stage::Adam { steps, schedule, .. } => {
+            Stage::Adam {
+                steps, schedule, ..
+            } => {
                 *steps = (*steps).min(cap);
                 if let Schedule::Cosine { total_steps } = schedule {
                     *total_steps = *steps;
@@ -261,10 +282,14 @@ fn net(model: &Model, job: &Job) -> NetConfig {
         kind: kind.to_string(),
         width: int(args, "width", 32),
         depth: int(args, "depth", 4),
-        activation: if siren {
-            "sin".into()
-        } else {
-            name(args, "act").unwrap_or("tanh").to_string()
+        activation: match args.get("act") {
+            _ if siren => Activation::Builtin("sin".into()),
+            Some(SettingValue::Function { name, param, body }) => Activation::Function {
+                name: name.clone(),
+                param: param.clone(),
+                body: body.clone(),
+            },
+            _ => Activation::Builtin(name(args, "act").unwrap_or("tanh").to_string()),
         },
         features,
         init,

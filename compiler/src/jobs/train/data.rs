@@ -19,11 +19,16 @@ pub fn load(model: &Model, config: &TrainConfig) -> Result<Vec<Observations>, St
             let column = |name: &str| -> Result<Vec<f64>, String> {
                 let array = find(&arrays, name).ok_or_else(|| {
                     let names: Vec<&str> = arrays.iter().map(|(n, _)| n.as_str()).collect();
-                    format!("the data file `{shown}` has no array `{name}` (it has: {})", names.join(", "))
+                    format!(
+                        "the data file `{shown}` has no array `{name}` (it has: {})",
+                        names.join(", ")
+                    )
                 })?;
                 let values = array.data().to_vec();
                 if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-                    return Err(format!("array `{name}` of `{shown}` has a non-finite value at index {i}"));
+                    return Err(format!(
+                        "array `{name}` of `{shown}` has a non-finite value at index {i}"
+                    ));
                 }
                 Ok(values)
             };
@@ -32,7 +37,10 @@ pub fn load(model: &Model, config: &TrainConfig) -> Result<Vec<Observations>, St
                 let var = &model.variables[v];
                 let values = column(&var.name)?;
                 let slack = 1e-9 * (var.hi - var.lo).abs().max(1.0);
-                if let Some(x) = values.iter().find(|x| **x < var.lo - slack || **x > var.hi + slack) {
+                if let Some(x) = values
+                    .iter()
+                    .find(|x| **x < var.lo - slack || **x > var.hi + slack)
+                {
                     return Err(format!(
                         "`{shown}`: {} = {x} lies outside the domain [{}, {}]",
                         var.name, var.lo, var.hi
@@ -45,7 +53,10 @@ pub fn load(model: &Model, config: &TrainConfig) -> Result<Vec<Observations>, St
             for &f in &source.fields {
                 let field = &model.fields[f];
                 for c in 0..field.components() {
-                    let name = model.field_ref_name(crate::check::FieldRef { field: f, component: c });
+                    let name = model.field_ref_name(crate::check::FieldRef {
+                        field: f,
+                        component: c,
+                    });
                     values.push(column(&name)?);
                     names.push(name);
                 }
@@ -54,11 +65,18 @@ pub fn load(model: &Model, config: &TrainConfig) -> Result<Vec<Observations>, St
             if len == 0 {
                 return Err(format!("the data file `{shown}` has no observations"));
             }
-            let all = coordinates.iter().map(|c| c.len()).chain(values.iter().map(|c| c.len()));
+            let all = coordinates
+                .iter()
+                .map(|c| c.len())
+                .chain(values.iter().map(|c| c.len()));
             if all.into_iter().any(|l| l != len) {
                 return Err(format!("the arrays of `{shown}` have different lengths"));
             }
-            Ok(Observations { coordinates, values, names })
+            Ok(Observations {
+                coordinates,
+                values,
+                names,
+            })
         })
         .collect()
 }

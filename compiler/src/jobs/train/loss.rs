@@ -78,7 +78,9 @@ impl<T: Scalar + JitReal> TermState<T> {
             .map(|s| {
                 Ok(match s {
                     Source::Coordinate(i) => Column::Coordinate(*i),
-                    Source::Net { jet, output } => Column::Net(column_of(&jets, outputs, jet, *output)?),
+                    Source::Net { jet, output } => {
+                        Column::Net(column_of(&jets, outputs, jet, *output)?)
+                    }
                     Source::Observed(k) => Column::Observed(*k),
                 })
             })
@@ -90,7 +92,9 @@ impl<T: Scalar + JitReal> TermState<T> {
             .enumerate()
             .map(|(k, (res, target))| {
                 let a = match target {
-                    Target::Net { jet, output } => Adjoint::Net(column_of(&jets, outputs, jet, *output)?),
+                    Target::Net { jet, output } => {
+                        Adjoint::Net(column_of(&jets, outputs, jet, *output)?)
+                    }
                     Target::Param(p) => Adjoint::Param(*p),
                 };
                 Ok((*res, n_res + k, a))
@@ -146,7 +150,12 @@ impl<T: Scalar + JitReal> TermState<T> {
     }
 
     /// Network forward pass and kernel over every chunk.
-    fn forward(&mut self, net: &Network<T>, net_params: &[T], kernel_params: &[T]) -> Result<(), String> {
+    fn forward(
+        &mut self,
+        net: &Network<T>,
+        net_params: &[T],
+        kernel_params: &[T],
+    ) -> Result<(), String> {
         let outputs_len = self.kernel.outputs.len();
         let (coords, observed) = (&self.coords, &self.observed);
         let (columns, jets, kernel) = (&self.columns, &self.jets, &self.kernel);
@@ -163,12 +172,28 @@ impl<T: Scalar + JitReal> TermState<T> {
                     Column::Observed(k) => &observed[k][range.clone()],
                 })
                 .collect();
-            if c.kernel_out.len() != outputs_len || c.kernel_out.first().map_or(0, Vec::len) != c.len {
+            if c.kernel_out.len() != outputs_len
+                || c.kernel_out.first().map_or(0, Vec::len) != c.len
+            {
                 c.kernel_out = vec![vec![T::zero(); c.len]; outputs_len];
             }
             let mut outs: Vec<&mut [T]> = c.kernel_out.iter_mut().map(Vec::as_mut_slice).collect();
-            kernel.run(&cols, &mut outs, kernel_params).map_err(|e| e.to_string())
+            kernel
+                .run(&cols, &mut outs, kernel_params)
+                .map_err(|e| e.to_string())
         })
+    }
+
+    /// Squared residual per point at the current points (for adaptive refinement).
+    pub fn score(
+        &mut self,
+        net: &Network<T>,
+        params: &[T],
+        model: &[f64],
+    ) -> Result<Vec<f64>, String> {
+        let kp = kernel_params::<T>(&self.term, model);
+        self.forward(net, &params[..net.num_params()], &kp)?;
+        Ok(self.squares())
     }
 
     /// Squared residual per point, summed over the term's residuals.
@@ -192,7 +217,8 @@ impl<T: Scalar + JitReal> TermState<T> {
         let n = sq.len().max(1) as f64;
         self.mean_square = sq.iter().sum::<f64>() / n;
         let w = self.term.weight;
-        let causal = causal.filter(|_| matches!(self.term.kind, TermKind::Pde | TermKind::Constraint));
+        let causal =
+            causal.filter(|_| matches!(self.term.kind, TermKind::Pde | TermKind::Constraint));
         let Some((causal, time, (t0, t1))) = causal else {
             self.coefficient.iter_mut().for_each(|c| *c = w / n);
             self.loss = w * self.mean_square;
@@ -200,7 +226,11 @@ impl<T: Scalar + JitReal> TermState<T> {
             return;
         };
         let m = causal.chunks;
-        let bin_of = |t: f64| (((t - t0) / (t1 - t0)) * m as f64).floor().clamp(0.0, (m - 1) as f64) as usize;
+        let bin_of = |t: f64| {
+            (((t - t0) / (t1 - t0)) * m as f64)
+                .floor()
+                .clamp(0.0, (m - 1) as f64) as usize
+        };
         let bins: Vec<usize> = self.coords[time]
             .iter()
             .map(|t| bin_of(t.to_f64().unwrap_or(t0)))
@@ -210,7 +240,11 @@ impl<T: Scalar + JitReal> TermState<T> {
             sums[b] += s;
             counts[b] += 1;
         }
-        let means: Vec<f64> = sums.iter().zip(&counts).map(|(s, &c)| s / c.max(1) as f64).collect();
+        let means: Vec<f64> = sums
+            .iter()
+            .zip(&counts)
+            .map(|(s, &c)| s / c.max(1) as f64)
+            .collect();
         let mut earlier = 0.0;
         let weights: Vec<f64> = means
             .iter()
@@ -261,11 +295,24 @@ impl<T: Scalar + JitReal> TermState<T> {
     }
 }
 
+/// A term's kernel parameters: constants, and learnable parameters at their values.
+pub fn kernel_params<T: Scalar>(term: &Term, model: &[f64]) -> Vec<T> {
+    term.params
+        .iter()
+        .map(|p| match p {
+            KernelParam::Constant(v) => T::from_f64_lossy(*v),
+            KernelParam::Learnable(k) => T::from_f64_lossy(model[*k]),
+        })
+        .collect()
+}
+
 /// Why an evaluation failed.
 #[derive(Debug, Clone)]
 pub enum LossError {
     /// A loss term became NaN or infinite.
-    NonFinite { term: String },
+    NonFinite {
+        term: String,
+    },
     Interrupted,
     Internal(String),
 }
@@ -312,16 +359,6 @@ impl<T: Scalar + JitReal> Objective<T> {
             .collect()
     }
 
-    fn kernel_params(term: &Term, model: &[f64]) -> Vec<T> {
-        term.params
-            .iter()
-            .map(|p| match p {
-                KernelParam::Constant(v) => T::from_f64_lossy(*v),
-                KernelParam::Learnable(k) => T::from_f64_lossy(model[*k]),
-            })
-            .collect()
-    }
-
     pub fn loss_and_gradient(&mut self, params: &[T], grad: &mut [T]) -> Result<f64, LossError> {
         if super::super::progress::interrupted() {
             return Err(LossError::Interrupted);
@@ -333,8 +370,9 @@ impl<T: Scalar + JitReal> Objective<T> {
         let (net_params, _) = params.split_at(n_net);
         let causal = self.causal;
         for term in &mut self.terms {
-            let kp = Self::kernel_params(&term.term, &model);
-            term.forward(&self.net, net_params, &kp).map_err(LossError::Internal)?;
+            let kp = kernel_params::<T>(&term.term, &model);
+            term.forward(&self.net, net_params, &kp)
+                .map_err(LossError::Internal)?;
             term.weigh(causal);
             if !term.loss.is_finite() {
                 return Err(LossError::NonFinite {
@@ -345,7 +383,8 @@ impl<T: Scalar + JitReal> Objective<T> {
         grad.iter_mut().for_each(|g| *g = T::zero());
         let mut model_grad = vec![0.0; model.len()];
         for term in &mut self.terms {
-            term.backward(&self.net, net_params).map_err(LossError::Internal)?;
+            term.backward(&self.net, net_params)
+                .map_err(LossError::Internal)?;
             for c in &term.chunks {
                 for (g, cg) in grad[..n_net].iter_mut().zip(&c.grad) {
                     *g += *cg;

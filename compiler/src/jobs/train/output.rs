@@ -71,7 +71,11 @@ impl History {
         for (column, term) in self.term_loss.iter_mut().zip(&objective.terms) {
             column.push(term.loss);
         }
-        for (column, v) in self.param_values.iter_mut().zip(objective.model_params(params)) {
+        for (column, v) in self
+            .param_values
+            .iter_mut()
+            .zip(objective.model_params(params))
+        {
             column.push(v);
         }
         self.rate.push(rate);
@@ -87,8 +91,18 @@ impl History {
             ("stage".into(), &self.stage),
             ("loss".into(), &self.loss),
         ];
-        cols.extend(self.terms.iter().map(|t| format!("loss {t}")).zip(self.term_loss.iter().map(Vec::as_slice)));
-        cols.extend(self.params.iter().cloned().zip(self.param_values.iter().map(Vec::as_slice)));
+        cols.extend(
+            self.terms
+                .iter()
+                .map(|t| format!("loss {t}"))
+                .zip(self.term_loss.iter().map(Vec::as_slice)),
+        );
+        cols.extend(
+            self.params
+                .iter()
+                .cloned()
+                .zip(self.param_values.iter().map(Vec::as_slice)),
+        );
         cols.push(("rate".into(), &self.rate));
         cols
     }
@@ -103,18 +117,34 @@ fn io<E: std::fmt::Display>(e: E) -> String {
 
 const CHECKPOINT: &str = "checkpoint.npz";
 
-pub fn checkpoint<T: Scalar>(dir: &Path, session: &Session<T>, adam: Option<&AdamState>) -> Result<(), String> {
+pub fn checkpoint<T: Scalar>(
+    dir: &Path,
+    session: &Session<T>,
+    adam: Option<&AdamState>,
+) -> Result<(), String> {
     // The current parameters match the optimizer state; after a failure they may not be
     // finite, and the last parameters with a finite loss are kept instead.
     let finite = session.params.iter().all(|v| v.is_finite());
-    let source = if finite { &session.params } else { &session.last_good };
-    let params: Vec<f64> = source.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
+    let source = if finite {
+        &session.params
+    } else {
+        &session.last_good
+    };
+    let params: Vec<f64> = source
+        .iter()
+        .map(|v| v.to_f64().unwrap_or(f64::NAN))
+        .collect();
     let p = session.position;
     let mut arrays = vec![
         ("params".to_string(), Array::vector(params)),
         (
             "position".to_string(),
-            Array::vector(vec![p.stage as f64, p.step_in_stage as f64, p.step as f64, p.draws as f64]),
+            Array::vector(vec![
+                p.stage as f64,
+                p.step_in_stage as f64,
+                p.step as f64,
+                p.draws as f64,
+            ]),
         ),
     ];
     if let Some(a) = adam {
@@ -150,7 +180,10 @@ pub fn restore<T: Scalar>(dir: &Path, session: &mut Session<T>) -> Result<(), St
     session.last_good.clone_from(&session.params);
     let pos = get("position")?;
     if pos.len() != 4 {
-        return Err(format!("cannot resume: `{}` has a malformed position", path.display()));
+        return Err(format!(
+            "cannot resume: `{}` has a malformed position",
+            path.display()
+        ));
     }
     session.position = Position {
         stage: pos[0] as usize,
@@ -184,7 +217,9 @@ impl Grid {
             .enumerate()
             .map(|(i, &(lo, hi))| {
                 let n = sizes.get(i).copied().unwrap_or(101).max(2);
-                (0..n).map(|k| lo + (hi - lo) * k as f64 / (n - 1) as f64).collect()
+                (0..n)
+                    .map(|k| lo + (hi - lo) * k as f64 / (n - 1) as f64)
+                    .collect()
             })
             .collect();
         Grid { axes }
@@ -238,10 +273,17 @@ pub fn evaluate<T: Scalar + JitReal>(
         let len = CHUNK.min(n - start);
         let cols: Vec<Vec<T>> = coords
             .iter()
-            .map(|c| c[start..start + len].iter().map(|&v| T::from_f64_lossy(v)).collect())
+            .map(|c| {
+                c[start..start + len]
+                    .iter()
+                    .map(|&v| T::from_f64_lossy(v))
+                    .collect()
+            })
             .collect();
         let inputs: Vec<&[T]> = cols.iter().map(Vec::as_slice).collect();
-        objective.net.forward(net_params, &inputs, &jets, &mut tape)?;
+        objective
+            .net
+            .forward(net_params, &inputs, &jets, &mut tape)?;
         let out = tape.outputs();
         let kin: Vec<&[T]> = problem
             .fields
@@ -272,22 +314,34 @@ struct Reference {
     values: Vec<Option<Vec<f64>>>,
 }
 
-fn reference(spec: &str, base: &Path, problem: &Problem, model: &Model) -> Result<Reference, String> {
+fn reference(
+    spec: &str,
+    base: &Path,
+    problem: &Problem,
+    model: &Model,
+) -> Result<Reference, String> {
     if spec == "cole-hopf" {
         return cole_hopf(problem, model);
     }
     let path = base.join(spec);
     let shown = path.display();
-    let arrays = npz::read(&path).map_err(|e| format!("cannot read the reference `{shown}`: {e}"))?;
+    let arrays =
+        npz::read(&path).map_err(|e| format!("cannot read the reference `{shown}`: {e}"))?;
     let find = |name: &str| arrays.iter().find(|(n, _)| n == name).map(|(_, a)| a);
     let mut axes = Vec::new();
     for (name, &(lo, hi)) in problem.input_names.iter().zip(&problem.bounds) {
         let axis = find(name)
-            .ok_or_else(|| format!("the reference `{shown}` has no array `{name}` (the grid along {name})"))?
+            .ok_or_else(|| {
+                format!("the reference `{shown}` has no array `{name}` (the grid along {name})")
+            })?
             .data()
             .to_vec();
         let slack = 1e-9 * (hi - lo).abs().max(1.0);
-        if axis.is_empty() || axis.iter().any(|v| !v.is_finite() || *v < lo - slack || *v > hi + slack) {
+        if axis.is_empty()
+            || axis
+                .iter()
+                .any(|v| !v.is_finite() || *v < lo - slack || *v > hi + slack)
+        {
             return Err(format!(
                 "the reference grid `{name}` of `{shown}` does not lie inside the domain [{lo}, {hi}]"
             ));
@@ -314,7 +368,9 @@ fn reference(spec: &str, base: &Path, problem: &Problem, model: &Model) -> Resul
             ));
         }
         if array.data().iter().any(|v| !v.is_finite()) {
-            return Err(format!("the reference `{name}` of `{shown}` has NaN or infinite values"));
+            return Err(format!(
+                "the reference `{name}` of `{shown}` has NaN or infinite values"
+            ));
         }
         values.push(Some(array.data().to_vec()));
     }
@@ -366,7 +422,11 @@ fn transpose(a: &[f64], rows: usize, cols: usize) -> Vec<f64> {
 }
 
 fn rel_l2(predicted: &[f64], reference: &[f64]) -> f64 {
-    let err: f64 = predicted.iter().zip(reference).map(|(p, r)| (p - r) * (p - r)).sum();
+    let err: f64 = predicted
+        .iter()
+        .zip(reference)
+        .map(|(p, r)| (p - r) * (p - r))
+        .sum();
     let norm: f64 = reference.iter().map(|r| r * r).sum();
     (err / norm.max(f64::MIN_POSITIVE)).sqrt()
 }
@@ -376,13 +436,21 @@ fn rel_l2(predicted: &[f64], reference: &[f64]) -> f64 {
 
 /// A 2-D picture of a field on a grid: time (or the second axis) up, the other across; for
 /// three inputs, the slice at the last time (or last value of the last axis).
-fn picture(grid: &Grid, values: &[f64], problem: &Problem) -> Option<(Array, (usize, usize), String)> {
+fn picture(
+    grid: &Grid,
+    values: &[f64],
+    problem: &Problem,
+) -> Option<(Array, (usize, usize), String)> {
     let shape = grid.shape();
     match shape.len() {
         2 => {
             let up = problem.time_input.unwrap_or(1);
             let across = 1 - up;
-            let data = if up == 0 { values.to_vec() } else { transpose(values, shape[0], shape[1]) };
+            let data = if up == 0 {
+                values.to_vec()
+            } else {
+                transpose(values, shape[0], shape[1])
+            };
             let array = Array::matrix(shape[up], shape[across], data).ok()?;
             Some((array, (across, up), String::new()))
         }
@@ -402,24 +470,45 @@ fn picture(grid: &Grid, values: &[f64], problem: &Problem) -> Option<(Array, (us
                 }
             }
             let array = Array::matrix(shape[up], shape[across], data).ok()?;
-            let at = format!(" at {} = {}", problem.input_names[fixed], grid.axes[fixed][last]);
+            let at = format!(
+                " at {} = {}",
+                problem.input_names[fixed], grid.axes[fixed][last]
+            );
             Some((array, (across, up), at))
         }
         _ => None,
     }
 }
 
-fn plot_field(path: &Path, title: &str, grid: &Grid, values: &[f64], problem: &Problem, label: &str) -> Result<(), String> {
+fn plot_field(
+    path: &Path,
+    title: &str,
+    grid: &Grid,
+    values: &[f64],
+    problem: &Problem,
+    label: &str,
+) -> Result<(), String> {
     if grid.axes.len() == 1 {
         let fig = Figure::new(title, &problem.input_names[0], label);
-        return plot::time_series(path, &fig, &grid.axes[0], &[(label, values)], Panels::Shared).map_err(io);
+        return plot::time_series(
+            path,
+            &fig,
+            &grid.axes[0],
+            &[(label, values)],
+            Panels::Shared,
+        )
+        .map_err(io);
     }
     let Some((array, (across, up), at)) = picture(grid, values, problem) else {
         return Ok(());
     };
     let range = |a: usize| (grid.axes[a][0], grid.axes[a][grid.axes[a].len() - 1]);
     let title = format!("{title}{at}");
-    let fig = Figure::new(&title, &problem.input_names[across], &problem.input_names[up]);
+    let fig = Figure::new(
+        &title,
+        &problem.input_names[across],
+        &problem.input_names[up],
+    );
     plot::heatmap(path, &fig, &array, range(up), range(across), label).map_err(io)
 }
 
@@ -438,7 +527,13 @@ pub fn write_all<T: Scalar + JitReal>(
     base: &Path,
     quiet: bool,
 ) -> Result<(), String> {
-    let mut files = vec!["report.json", "loss.csv", "fields.npz", "fields.vtk", "checkpoint.npz"];
+    let mut files = vec![
+        "report.json",
+        "loss.csv",
+        "fields.npz",
+        "fields.vtk",
+        "checkpoint.npz",
+    ];
     checkpoint(dir, session, session.resumed_adam.as_ref())?;
     let params = session.last_good.clone();
     let objective = &session.objective;
@@ -446,10 +541,27 @@ pub fn write_all<T: Scalar + JitReal>(
     let history = session.history.columns();
     let named: Vec<(&str, &[f64])> = history.iter().map(|(n, c)| (n.as_str(), *c)).collect();
     csv::write(&dir.join("loss.csv"), &named).map_err(io)?;
-    if session.history.loss.iter().any(|v| v.is_finite() && *v > 0.0) {
+    if session
+        .history
+        .loss
+        .iter()
+        .any(|v| v.is_finite() && *v > 0.0)
+    {
         let mut curves: Vec<(&str, &[f64])> = vec![("total", &session.history.loss)];
-        curves.extend(session.history.terms.iter().map(String::as_str).zip(session.history.term_loss.iter().map(Vec::as_slice)));
-        plot::loss_curves(&dir.join("loss.png"), &Figure::new("training loss", "step", "loss"), &curves).map_err(io)?;
+        curves.extend(
+            session
+                .history
+                .terms
+                .iter()
+                .map(String::as_str)
+                .zip(session.history.term_loss.iter().map(Vec::as_slice)),
+        );
+        plot::loss_curves(
+            &dir.join("loss.png"),
+            &Figure::new("training loss", "step", "loss"),
+            &curves,
+        )
+        .map_err(io)?;
         files.push("loss.png");
     }
 
@@ -463,19 +575,39 @@ pub fn write_all<T: Scalar + JitReal>(
         .map(|(n, a)| (n.clone(), Array::vector(a.clone())))
         .collect();
     for (name, v) in problem.output_names.iter().zip(&values) {
-        arrays.push((name.clone(), Array::with_shape(shape.clone(), v.clone()).map_err(io)?));
+        arrays.push((
+            name.clone(),
+            Array::with_shape(shape.clone(), v.clone()).map_err(io)?,
+        ));
     }
     let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (n.as_str(), a)).collect();
     npz::write(&dir.join("fields.npz"), &refs).map_err(io)?;
-    let axes: Vec<(&str, &[f64])> = problem.input_names.iter().map(String::as_str).zip(grid.axes.iter().map(Vec::as_slice)).collect();
-    let fields: Vec<(&str, &[f64])> = problem.output_names.iter().map(String::as_str).zip(values.iter().map(Vec::as_slice)).collect();
+    let axes: Vec<(&str, &[f64])> = problem
+        .input_names
+        .iter()
+        .map(String::as_str)
+        .zip(grid.axes.iter().map(Vec::as_slice))
+        .collect();
+    let fields: Vec<(&str, &[f64])> = problem
+        .output_names
+        .iter()
+        .map(String::as_str)
+        .zip(values.iter().map(Vec::as_slice))
+        .collect();
     if axes.len() <= 3 {
         vtk::write_rectilinear(&dir.join("fields.vtk"), &axes, &fields).map_err(io)?;
     }
     let mut plots = Vec::new();
     for (name, v) in problem.output_names.iter().zip(&values) {
         let file = format!("field_{}.png", name.replace('.', "_"));
-        plot_field(&dir.join(&file), &format!("{name} (trained)"), &grid, v, problem, name)?;
+        plot_field(
+            &dir.join(&file),
+            &format!("{name} (trained)"),
+            &grid,
+            v,
+            problem,
+            name,
+        )?;
         plots.push(file);
     }
 
@@ -490,15 +622,34 @@ pub fn write_all<T: Scalar + JitReal>(
             .map(|(n, a)| (n.clone(), Array::vector(a.clone())))
             .collect();
         let shape = reference.grid.shape();
-        for ((name, p), r) in problem.output_names.iter().zip(&predicted).zip(&reference.values) {
+        for ((name, p), r) in problem
+            .output_names
+            .iter()
+            .zip(&predicted)
+            .zip(&reference.values)
+        {
             let Some(r) = r else { continue };
             comparison.insert(name.clone(), serde_json::json!(rel_l2(p, r)));
             let error: Vec<f64> = p.iter().zip(r).map(|(a, b)| a - b).collect();
             let file = format!("error_{}.png", name.replace('.', "_"));
-            plot_field(&dir.join(&file), &format!("{name}: trained − reference"), &reference.grid, &error, problem, "error")?;
+            plot_field(
+                &dir.join(&file),
+                &format!("{name}: trained − reference"),
+                &reference.grid,
+                &error,
+                problem,
+                "error",
+            )?;
             plots.push(file);
-            for (suffix, data) in [("", p.clone()), ("_reference", r.clone()), ("_error", error)] {
-                arrays.push((format!("{name}{suffix}"), Array::with_shape(shape.clone(), data).map_err(io)?));
+            for (suffix, data) in [
+                ("", p.clone()),
+                ("_reference", r.clone()),
+                ("_error", error),
+            ] {
+                arrays.push((
+                    format!("{name}{suffix}"),
+                    Array::with_shape(shape.clone(), data).map_err(io)?,
+                ));
             }
         }
         let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (n.as_str(), a)).collect();
@@ -510,7 +661,12 @@ pub fn write_all<T: Scalar + JitReal>(
         .params
         .iter()
         .map(|p| p.0.clone())
-        .zip(objective.model_params(&params).into_iter().map(|v| serde_json::json!(v)))
+        .zip(
+            objective
+                .model_params(&params)
+                .into_iter()
+                .map(|v| serde_json::json!(v)),
+        )
         .collect();
     let terms: serde_json::Map<String, serde_json::Value> = objective
         .terms
@@ -528,7 +684,11 @@ pub fn write_all<T: Scalar + JitReal>(
             )
         })
         .collect();
-    let adam_step = if session.adam_steps > 0 { session.adam_seconds / session.adam_steps as f64 } else { f64::NAN };
+    let adam_step = if session.adam_steps > 0 {
+        session.adam_seconds / session.adam_steps as f64
+    } else {
+        f64::NAN
+    };
     let mut all_files: Vec<String> = files.iter().map(|s| s.to_string()).collect();
     all_files.extend(plots);
     let json = serde_json::json!({
@@ -538,7 +698,7 @@ pub fn write_all<T: Scalar + JitReal>(
         "outcome": format!("{outcome:?}"),
         "config": {
             "net": {"kind": config.net.kind, "width": config.net.width, "depth": config.net.depth,
-                    "activation": config.net.activation, "features": format!("{:?}", config.net.features),
+                    "activation": config.net.activation.name(), "features": format!("{:?}", config.net.features),
                     "inputs": problem.input_names, "outputs": problem.output_names,
                     "parameters": objective.net_len()},
             "stages": config.stages.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>(),
@@ -592,7 +752,10 @@ fn summary<T: Scalar>(
         println!("  {name} = {v}");
     }
     for (name, v) in comparison {
-        println!("  relative L2 error of {name}: {:.3e}", v.as_f64().unwrap_or(f64::NAN));
+        println!(
+            "  relative L2 error of {name}: {:.3e}",
+            v.as_f64().unwrap_or(f64::NAN)
+        );
     }
     println!("  results in {}", dir.display());
 }

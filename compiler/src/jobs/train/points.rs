@@ -49,7 +49,13 @@ fn on_sides(problem: &Problem, coords: &mut [Vec<f64>]) {
     let extent = |i: usize| problem.bounds[i].1 - problem.bounds[i].0;
     let measure: Vec<f64> = space
         .iter()
-        .map(|&i| space.iter().filter(|&&j| j != i).map(|&j| extent(j)).product::<f64>())
+        .map(|&i| {
+            space
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| extent(j))
+                .product::<f64>()
+        })
         .collect();
     let total: f64 = measure.iter().sum::<f64>() * 2.0;
     let n = coords.first().map_or(0, Vec::len);
@@ -58,7 +64,11 @@ fn on_sides(problem: &Problem, coords: &mut [Vec<f64>]) {
         for (k, &i) in space.iter().enumerate() {
             if u < 2.0 * measure[k] || k + 1 == space.len() {
                 let upper = u >= measure[k];
-                coords[i][p] = if upper { problem.bounds[i].1 } else { problem.bounds[i].0 };
+                coords[i][p] = if upper {
+                    problem.bounds[i].1
+                } else {
+                    problem.bounds[i].0
+                };
                 break;
             }
             u -= 2.0 * measure[k];
@@ -75,7 +85,9 @@ fn subset(obs: &Observations, count: Option<usize>, rng: &mut Rng) -> Points {
         rows.sort_unstable();
     }
     let pick = |cols: &[Vec<f64>]| -> Vec<Vec<f64>> {
-        cols.iter().map(|c| rows.iter().map(|&r| c[r]).collect()).collect()
+        cols.iter()
+            .map(|c| rows.iter().map(|&r| c[r]).collect())
+            .collect()
     };
     (pick(&obs.coordinates), pick(&obs.values))
 }

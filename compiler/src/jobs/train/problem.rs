@@ -42,7 +42,10 @@ pub enum Region {
     /// The time input at its start.
     Initial,
     /// One input held at one end of its interval.
-    Side { input: usize, value: f64 },
+    Side {
+        input: usize,
+        value: f64,
+    },
     /// All sides of the spatial box.
     AllSides,
     /// The observation points of data source `k`.
@@ -54,7 +57,10 @@ pub enum Region {
 pub enum Source {
     Coordinate(usize),
     /// Derivative `jet` (multi-index over network inputs) of network output `output`.
-    Net { jet: Vec<usize>, output: usize },
+    Net {
+        jet: Vec<usize>,
+        output: usize,
+    },
     /// Column `k` of the term's observations.
     Observed(usize),
 }
@@ -166,7 +172,9 @@ pub fn plan(
         .fields
         .iter()
         .enumerate()
-        .flat_map(|(field, f)| (0..f.components()).map(move |component| FieldRef { field, component }))
+        .flat_map(|(field, f)| {
+            (0..f.components()).map(move |component| FieldRef { field, component })
+        })
         .collect();
     let input_of = |v: VarId| inputs.iter().position(|&i| i == v);
     let time_input = model.time().and_then(input_of);
@@ -187,7 +195,10 @@ pub fn plan(
     for r in lowered.residuals.clone() {
         let (kind, region) = term_of(&r.kind, model, &input_of)?;
         let root = lowered.through_constraints(r.root).ok_or_else(|| {
-            format!("residual `{}` uses a derivative the hard constraint does not define", r.name)
+            format!(
+                "residual `{}` uses a derivative the hard constraint does not define",
+                r.name
+            )
         })?;
         match groups.iter_mut().find(|g| g.1 == kind && g.2 == region) {
             Some(g) => g.3.push((r.name.clone(), root)),
@@ -203,9 +214,9 @@ pub fn plan(
                 .find(|&f| model.field_ref_name(f) == *name)
                 .ok_or_else(|| format!("data names `{name}`, which is not a field of the model"))?;
             let value = lowered.value_jet(model, field);
-            let value = lowered
-                .through_constraints(value)
-                .ok_or_else(|| format!("data for `{name}` needs its value through the hard constraint"))?;
+            let value = lowered.through_constraints(value).ok_or_else(|| {
+                format!("data for `{name}` needs its value through the hard constraint")
+            })?;
             let observed = lowered.symbols.intern(
                 &format!("{name}_obs"),
                 SymbolKind::Free(format!("observed {j}")),
@@ -236,16 +247,22 @@ pub fn plan(
         field_roots.push(value);
     }
 
-    let mut roots: Vec<Id> = groups.iter().flat_map(|g| g.3.iter().map(|(_, id)| *id)).collect();
+    let mut roots: Vec<Id> = groups
+        .iter()
+        .flat_map(|g| g.3.iter().map(|(_, id)| *id))
+        .collect();
     let n_residuals = roots.len();
     roots.extend(&field_roots);
     let simplified = simplify_lowered(lowered, &roots, &Limits::default());
     let symbols = &simplified.lowered.symbols;
     let resolve = |s: Symbol| -> Result<Source, PlanError> {
         match symbols.get(s).map(|i| &i.kind) {
-            Some(SymbolKind::Var(v)) => input_of(*v)
-                .map(Source::Coordinate)
-                .ok_or_else(|| format!("the network does not take `{}` as input", model.variables[*v].name)),
+            Some(SymbolKind::Var(v)) => input_of(*v).map(Source::Coordinate).ok_or_else(|| {
+                format!(
+                    "the network does not take `{}` as input",
+                    model.variables[*v].name
+                )
+            }),
             Some(SymbolKind::Jet { field, wrt } | SymbolKind::NetJet { field, wrt }) => {
                 let output = outputs.iter().position(|o| o == field).unwrap_or(0);
                 let jet = wrt.iter().map(|&v| input_of(v).unwrap_or(0)).collect();
@@ -271,7 +288,11 @@ pub fn plan(
 
     let mut terms = Vec::new();
     let mut next = 0;
-    let boundary_terms = groups.iter().filter(|g| g.1 == TermKind::Boundary).count().max(1);
+    let boundary_terms = groups
+        .iter()
+        .filter(|g| g.1 == TermKind::Boundary)
+        .count()
+        .max(1);
     for (name, kind, region, residuals) in groups {
         let mut outputs_spec = Vec::new();
         let mut sens = Vec::new();
@@ -280,7 +301,10 @@ pub fn plan(
         }
         for (k, (rname, _)) in residuals.iter().enumerate() {
             let i = next + k;
-            for (s, &root) in simplified.sensitivities[i].iter().zip(&simplified.sensitivity_roots[i]) {
+            for (s, &root) in simplified.sensitivities[i]
+                .iter()
+                .zip(&simplified.sensitivity_roots[i])
+            {
                 let target = match symbols.get(s.wrt).map(|i| &i.kind) {
                     Some(SymbolKind::Param(p)) => Target::Param(*p),
                     _ => match resolve(s.wrt)? {
@@ -294,7 +318,11 @@ pub fn plan(
         }
         next += residuals.len();
         let plan = KernelPlan::new(simplified.expr(), outputs_spec, symbols);
-        let sources = plan.inputs.iter().map(|&s| resolve(s)).collect::<Result<_, _>>()?;
+        let sources = plan
+            .inputs
+            .iter()
+            .map(|&s| resolve(s))
+            .collect::<Result<_, _>>()?;
         let params = kernel_params(&plan);
         let points = match kind {
             TermKind::Pde | TermKind::Constraint => config.points.interior,
@@ -332,7 +360,10 @@ pub fn plan(
     };
     Ok(Problem {
         model: model.name.clone(),
-        input_names: inputs.iter().map(|&v| model.variables[v].name.clone()).collect(),
+        input_names: inputs
+            .iter()
+            .map(|&v| model.variables[v].name.clone())
+            .collect(),
         bounds: inputs
             .iter()
             .map(|&v| (model.variables[v].lo, model.variables[v].hi))
@@ -374,7 +405,13 @@ fn term_of(
                         model.variables[*var].name
                     )
                 })?;
-                (TermKind::Boundary, Region::Side { input, value: *value })
+                (
+                    TermKind::Boundary,
+                    Region::Side {
+                        input,
+                        value: *value,
+                    },
+                )
             }
             BoundaryLocation::Everywhere => {
                 if !model.variables.iter().any(|v| v.kind == VarKind::Space) {

@@ -8,7 +8,7 @@ use super::config::{Features, Stage, TrainConfig};
 use super::loss::{LossError, Objective, TermState};
 use super::output::{self, History, Outcome};
 use super::points;
-use super::problem::{Observations, Problem, Region};
+use super::problem::{Observations, Problem, Region, TermKind};
 use crate::check::Model;
 use crate::codegen::cranelift::JitReal;
 use crate::jobs::{JobError, RunOptions};
@@ -78,8 +78,18 @@ pub fn train<T: Scalar + JitReal>(
         )),
         Outcome::Failed(e) => Some(e.clone()),
     };
-    output::write_all(&dir, model, config, problem, &mut session, &outcome, seconds, &options.source_dir, options.quiet)
-        .map_err(JobError::Output)?;
+    output::write_all(
+        &dir,
+        model,
+        config,
+        problem,
+        &mut session,
+        &outcome,
+        seconds,
+        &options.source_dir,
+        options.quiet,
+    )
+    .map_err(JobError::Output)?;
     match failure {
         None => Ok(()),
         Some(message) => Err(JobError::Failed(message)),
@@ -121,18 +131,21 @@ pub(super) fn build<T: Scalar + JitReal>(
     let activation = Arc::new(JitActivation::<T>::new(&config.net.activation)?);
     let mut rng = Rng::stream(config.seed, "init");
     let (net, mut params) = Network::new(&spec, activation, &mut rng)?;
-    params.extend(problem.params.iter().map(|(_, guess, _)| T::from_f64_lossy(*guess)));
+    params.extend(
+        problem
+            .params
+            .iter()
+            .map(|(_, guess, _)| T::from_f64_lossy(*guess)),
+    );
     let terms = problem
         .terms
         .iter()
         .filter(|t| !matches!(t.region, Region::Data(k) if k >= observations.len()))
         .map(|t| TermState::new(t.clone(), problem.outputs.len(), problem.inputs.len()))
         .collect::<Result<Vec<_>, _>>()?;
-    let causal = config.causal.and_then(|c| {
-        problem
-            .time_input
-            .map(|t| (c, t, problem.bounds[t]))
-    });
+    let causal = config
+        .causal
+        .and_then(|c| problem.time_input.map(|t| (c, t, problem.bounds[t])));
     let objective = Objective {
         net,
         terms,
@@ -153,7 +166,10 @@ pub(super) fn build<T: Scalar + JitReal>(
     })
 }
 
-/// Draw every term's points (draw number `session.position.draws`).
+/// Draw every term's points (draw number `session.position.draws`). With `adaptive`,
+/// interior terms after the first draw keep half their points fresh and take the other half
+/// where the residual is largest among four times as many candidates (residual-based
+/// adaptive refinement).
 pub(super) fn redraw<T: Scalar + JitReal>(
     session: &mut Session<T>,
     config: &TrainConfig,
@@ -161,18 +177,44 @@ pub(super) fn redraw<T: Scalar + JitReal>(
     observations: &[Observations],
 ) -> Result<(), String> {
     let draw = session.position.draws;
-    for (k, term) in session.objective.terms.iter_mut().enumerate() {
+    let model = session.objective.model_params(&session.params);
+    let objective = &mut session.objective;
+    for (k, term) in objective.terms.iter_mut().enumerate() {
         let mut rng = Rng::stream(config.seed, &format!("points {draw} {k}"));
-        let (coords, observed) = points::draw(
-            problem,
-            &term.term.region,
-            term.term.points,
-            config.points.sampler,
-            observations,
-            config.points.data,
-            &mut rng,
-        )?;
-        term.set_points(coords, observed);
+        let n = term.term.points;
+        let region = term.term.region.clone();
+        let mut draw_points = |count: usize| {
+            points::draw(
+                problem,
+                &region,
+                count,
+                config.points.sampler,
+                observations,
+                config.points.data,
+                &mut rng,
+            )
+        };
+        let interior = matches!(term.term.kind, TermKind::Pde | TermKind::Constraint);
+        if !(config.points.adaptive && interior && draw > 0) {
+            let (coords, observed) = draw_points(n)?;
+            term.set_points(coords, observed);
+            continue;
+        }
+        let (fresh, _) = draw_points(n - n / 2)?;
+        let (candidates, _) = draw_points(4 * n)?;
+        term.set_points(candidates.clone(), Vec::new());
+        let scores = term.score(&objective.net, &session.params, &model)?;
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let coords = fresh
+            .into_iter()
+            .zip(&candidates)
+            .map(|(mut col, cand)| {
+                col.extend(order[..n / 2].iter().map(|&i| cand[i]));
+                col
+            })
+            .collect();
+        term.set_points(coords, Vec::new());
     }
     Ok(())
 }
@@ -205,9 +247,11 @@ fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
     } else {
         ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
     };
-    let style = ProgressStyle::with_template("{prefix:>6} [{bar:30}] {pos}/{len} {msg} ({elapsed}, eta {eta})")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+    let style = ProgressStyle::with_template(
+        "{prefix:>6} [{bar:30}] {pos}/{len} {msg} ({elapsed}, eta {eta})",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
     bar.set_style(style);
     bar
 }
@@ -228,10 +272,24 @@ fn optimize<T: Scalar + JitReal>(
         let stage = &config.stages[session.position.stage];
         bar.set_prefix(stage.name());
         let result = match stage {
-            Stage::Adam { lr, steps, schedule } => {
-                adam(session, config, problem, observations, (*lr, *steps, schedule.clone()), &bar, dir)
-            }
-            Stage::Lbfgs { steps, history, tol } => lbfgs(session, config, (*steps, *history, *tol), &bar, dir),
+            Stage::Adam {
+                lr,
+                steps,
+                schedule,
+            } => adam(
+                session,
+                config,
+                problem,
+                observations,
+                (*lr, *steps, schedule.clone()),
+                &bar,
+                dir,
+            ),
+            Stage::Lbfgs {
+                steps,
+                history,
+                tol,
+            } => lbfgs(session, config, (*steps, *history, *tol), &bar, dir),
         };
         if let Err(o) = result {
             outcome = o;
@@ -270,7 +328,16 @@ fn adam<T: Scalar + JitReal>(
     if let Some(state) = resumed.filter(|_| session.position.step_in_stage > 0) {
         adam.restore(state).map_err(Outcome::Failed)?;
     }
-    let result = adam_steps(session, config, problem, observations, &mut adam, steps, bar, dir);
+    let result = adam_steps(
+        session,
+        config,
+        problem,
+        observations,
+        &mut adam,
+        steps,
+        bar,
+        dir,
+    );
     // Kept for the final checkpoint, so a resumed run continues with the same moments.
     session.resumed_adam = Some(adam.state());
     result
@@ -303,7 +370,14 @@ fn adam_steps<T: Scalar + JitReal>(
             .map_err(|e| failure(e, step))?;
         session.last_good.clone_from(&session.params);
         let rate = adam.learning_rate();
-        session.history.record(step, "adam", loss, &session.objective, &session.params, rate);
+        session.history.record(
+            step,
+            "adam",
+            loss,
+            &session.objective,
+            &session.params,
+            rate,
+        );
         adam.step(&mut session.params, &grad);
         clamp_params(session);
         session.adam_seconds += t.elapsed().as_secs_f64();
@@ -337,7 +411,14 @@ fn lbfgs<T: Scalar + JitReal>(
         match result {
             Ok(s) => {
                 let loss = s.loss.to_f64().unwrap_or(f64::NAN);
-                session.history.record(step, "lbfgs", loss, &session.objective, &session.params, s.step_length);
+                session.history.record(
+                    step,
+                    "lbfgs",
+                    loss,
+                    &session.objective,
+                    &session.params,
+                    s.step_length,
+                );
             }
             Err(LbfgsStop::Converged | LbfgsStop::NoProgress) => {
                 bar.inc((steps - session.position.step_in_stage) as u64);
@@ -360,7 +441,10 @@ fn lbfgs<T: Scalar + JitReal>(
 
 fn clamp_params<T: Scalar + JitReal>(session: &mut Session<T>) {
     let n_net = session.objective.net_len();
-    for (p, b) in session.params[n_net..].iter_mut().zip(&session.objective.param_bounds) {
+    for (p, b) in session.params[n_net..]
+        .iter_mut()
+        .zip(&session.objective.param_bounds)
+    {
         if let Some((lo, hi)) = b {
             let v = p.to_f64().unwrap_or(f64::NAN).clamp(*lo, *hi);
             *p = T::from_f64_lossy(v);

@@ -11,13 +11,16 @@ use crate::driver::compile_source;
 use physc_runtime::output::{npz, Array};
 use physc_runtime::rng::Rng;
 
-fn session(source: &str) -> Session<f64> {
+struct Setup {
+    session: Session<f64>,
+    config: config::TrainConfig,
+    problem: problem::Problem,
+    observations: Vec<problem::Observations>,
+}
+
+fn setup(source: &str) -> Setup {
     let compilation = compile_source("gradient.phys", source);
-    assert!(
-        !compilation.has_errors(),
-        "{:?}",
-        compilation.diagnostics
-    );
+    assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
     let program = &compilation.program;
     let job = &program.jobs[0];
     let model = &program.models[job.model.expect("train job has a model")];
@@ -26,7 +29,16 @@ fn session(source: &str) -> Session<f64> {
     let problem = problem::plan(model, &config, &observations).expect("model plans");
     let mut session = build::<f64>(&config, &problem, &observations).expect("session builds");
     redraw(&mut session, &config, &problem, &observations).expect("points draw");
-    session
+    Setup {
+        session,
+        config,
+        problem,
+        observations,
+    }
+}
+
+fn session(source: &str) -> Session<f64> {
+    setup(source).session
 }
 
 /// Compare the gradient with central differences at up to 40 network weights (spread over
@@ -36,7 +48,9 @@ fn check_gradient(source: &str) {
     let n = s.params.len();
     let params = s.params.clone();
     let mut grad = vec![0.0; n];
-    s.objective.loss_and_gradient(&params, &mut grad).expect("loss evaluates");
+    s.objective
+        .loss_and_gradient(&params, &mut grad)
+        .expect("loss evaluates");
     let n_net = s.objective.net_len();
     let mut rng = Rng::new(5);
     let mut indices: Vec<usize> = (0..40).map(|_| rng.below(n_net)).collect();
@@ -48,7 +62,9 @@ fn check_gradient(source: &str) {
         let mut at = |v: f64| {
             let mut p = params.clone();
             p[i] = v;
-            s.objective.loss_and_gradient(&p, &mut scratch).expect("loss evaluates")
+            s.objective
+                .loss_and_gradient(&p, &mut scratch)
+                .expect("loss evaluates")
         };
         let fd = (at(params[i] + h) - at(params[i] - h)) / (2.0 * h);
         let err = (fd - grad[i]).abs() / grad[i].abs().max(1e-3 * scale).max(1e-12);
@@ -134,8 +150,16 @@ fn gradient_learnable_parameter_with_data() {
     let mut rng = Rng::new(3);
     let x: Vec<f64> = (0..50).map(|_| rng.range(-1.0, 1.0)).collect();
     let t: Vec<f64> = (0..50).map(|_| rng.range(0.0, 1.0)).collect();
-    let u: Vec<f64> = x.iter().zip(&t).map(|(x, t)| -(std::f64::consts::PI * x).sin() * (-t).exp()).collect();
-    let arrays = [("x", Array::vector(x)), ("t", Array::vector(t)), ("u", Array::vector(u))];
+    let u: Vec<f64> = x
+        .iter()
+        .zip(&t)
+        .map(|(x, t)| -(std::f64::consts::PI * x).sin() * (-t).exp())
+        .collect();
+    let arrays = [
+        ("x", Array::vector(x)),
+        ("t", Array::vector(t)),
+        ("u", Array::vector(u)),
+    ];
     let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (*n, a)).collect();
     npz::write(&path, &refs).unwrap();
     let source = format!(
@@ -150,4 +174,63 @@ fn gradient_learnable_parameter_with_data() {
     );
     check_gradient(&source);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn gradient_user_function_activation() {
+    check_gradient(
+        "fn wave(z) = sin(z) + 0.5 * z * tanh(z)
+         model U { space x in [0, 1]  time t in [0, 1]  field u(x, t)
+           pde dt(u) = 0.2 * dxx(u) + u * dx(u)
+           initial u = sin(pi * x)
+           boundary u = 0 on boundary }
+         train U { net mlp(width: 8, depth: 2, act: wave, init: he)
+           points interior: 64, initial: 16, boundary: 16 }",
+    );
+}
+
+#[test]
+fn activation_functions_may_not_use_other_names() {
+    let compilation = compile_source(
+        "act.phys",
+        "const k = 2
+         fn scaled(z) = tanh(k * z)
+         model U { space x in [0, 1]  field u(x)  pde dxx(u) = 1  boundary u = 0 on boundary }
+         train U { net mlp(act: scaled) }",
+    );
+    let job = &compilation.program.jobs[0];
+    let model = &compilation.program.models[job.model.unwrap()];
+    let config = config::read(model, job);
+    let err = super::activation::plans(&config.net.activation).unwrap_err();
+    assert!(
+        err.contains("may use only its argument `z`") && err.contains("`k`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn adaptive_refinement_moves_points_to_large_residuals() {
+    let mut s = setup(
+        "model B { space x in [-1, 1]  time t in [0, 1]  field u(x, t)
+           pde dt(u) + u * dx(u) = 0.01 * dxx(u) + 50 * exp(-100 * x^2)
+           initial u = -sin(pi * x) }
+         train B { net mlp(width: 8, depth: 2)
+           points interior: 256, initial: 16, resample: 10, adaptive: true }",
+    );
+    let mean_score = |s: &mut Setup| {
+        let model = s.session.objective.model_params(&s.session.params);
+        let scores = s.session.objective.terms[0]
+            .score(&s.session.objective.net, &s.session.params, &model)
+            .unwrap();
+        scores.iter().sum::<f64>() / scores.len() as f64
+    };
+    let before = mean_score(&mut s);
+    s.session.position.draws = 1;
+    redraw(&mut s.session, &s.config, &s.problem, &s.observations).unwrap();
+    assert_eq!(s.session.objective.terms[0].points(), 256);
+    let after = mean_score(&mut s);
+    assert!(
+        after > 1.5 * before,
+        "mean squared residual {before} -> {after}"
+    );
 }
