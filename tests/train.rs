@@ -311,3 +311,20 @@ fn missing_observations_are_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn single_precision_trains_and_reports_it() {
+    let dir = scratch("f32");
+    let file = write_model(
+        &dir,
+        "h.phys",
+        &format!("{SMALL_HEAT}train H {{\n  net mlp(width: 16, depth: 2)\n  points interior: 512, initial: 64, boundary: 64\n  optimize adam(lr: 3e-3, steps: 200) then lbfgs(steps: 50)\n  precision f32\n}}\n"),
+    );
+    let out = dir.join("out");
+    let (ok, stderr) = run(&file, &out, &["--threads", "1", "--seed", "9"]);
+    assert!(ok, "{stderr}");
+    let r = report(&out.join("H"));
+    assert_eq!(r["config"]["precision"], "f32");
+    assert_eq!(r["config"]["seed"], 9);
+    assert_trained(&out.join("H"));
+}

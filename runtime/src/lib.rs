@@ -1,7 +1,8 @@
 //! physc-runtime: execution for the jobs the compiler plans. It owns the kernel ABI and its
-//! safe, parallel calling interface (`kernel`), ODE integrators (`ode`), the method of lines
-//! and ETDRK4 (`mol`), and result I/O and plots (`output`); networks, optimizers and
-//! samplers join it with the training job.
+//! safe, parallel calling interface (`kernel`), the numbers it computes with (`scalar`,
+//! `rng`), networks with Taylor-mode jets (`nn`), optimizers (`optim`), collocation
+//! samplers (`sampling`), exact reference solutions (`exact`), ODE integrators (`ode`), the
+//! method of lines and ETDRK4 (`mol`), and result I/O and plots (`output`).
 
 pub mod exact;
 pub mod kernel;

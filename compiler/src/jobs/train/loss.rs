@@ -41,18 +41,29 @@ struct Chunk<T: Scalar> {
     param_grad: Vec<f64>,
 }
 
-/// One loss term with its compiled kernel, its points and its buffers.
-pub struct TermState<T: Scalar> {
-    pub term: Term,
+/// What a term's chunks read and never write: jets, kernel, where its columns come from.
+struct Compiled<T: Scalar> {
     jets: JetSet,
     /// Network outputs (field components).
     outputs: usize,
     columns: Vec<Column>,
     adjoints: Vec<(usize, usize, Adjoint)>,
     kernel: Arc<Kernel<T>>,
-    /// Point coordinates, one column per network input.
+    n_residuals: usize,
+}
+
+/// Point coordinates (one column per network input) and observed values.
+#[derive(Default)]
+pub struct Points<T> {
     pub coords: Vec<Vec<T>>,
     pub observed: Vec<Vec<T>>,
+}
+
+/// One loss term with its compiled kernel, its points and its buffers.
+pub struct TermState<T: Scalar> {
+    pub term: Term,
+    compiled: Compiled<T>,
+    pub points: Points<T>,
     chunks: Vec<Chunk<T>>,
     /// Per point, ∂loss/∂(r²): the term weight over the point count, or the causal weight.
     coefficient: Vec<f64>,
@@ -102,14 +113,16 @@ impl<T: Scalar + JitReal> TermState<T> {
             .collect::<Result<_, String>>()?;
         let kernel = cached::<T>(&term.plan).map_err(|e| format!("term `{}`: {e}", term.name))?;
         Ok(TermState {
+            compiled: Compiled {
+                jets,
+                outputs,
+                columns,
+                adjoints,
+                kernel,
+                n_residuals: n_res,
+            },
             term,
-            jets,
-            outputs,
-            columns,
-            adjoints,
-            kernel,
-            coords: Vec::new(),
-            observed: Vec::new(),
+            points: Points::default(),
             chunks: Vec::new(),
             coefficient: Vec::new(),
             loss: 0.0,
@@ -119,7 +132,7 @@ impl<T: Scalar + JitReal> TermState<T> {
     }
 
     pub fn points(&self) -> usize {
-        self.coords.first().map_or(0, Vec::len)
+        self.points.coords.first().map_or(0, Vec::len)
     }
 
     /// Replace the points (and observations); buffers are resized on the next evaluation.
@@ -129,8 +142,10 @@ impl<T: Scalar + JitReal> TermState<T> {
                 .map(|c| c.into_iter().map(T::from_f64_lossy).collect())
                 .collect()
         };
-        self.coords = cast(coords);
-        self.observed = cast(observed);
+        self.points = Points {
+            coords: cast(coords),
+            observed: cast(observed),
+        };
         let n = self.points();
         let n_params = self.chunks.first().map_or(0, |c| c.grad.len());
         let n_model = self.chunks.first().map_or(0, |c| c.param_grad.len());
@@ -149,41 +164,6 @@ impl<T: Scalar + JitReal> TermState<T> {
         self.coefficient = vec![0.0; n];
     }
 
-    /// Network forward pass and kernel over every chunk.
-    fn forward(
-        &mut self,
-        net: &Network<T>,
-        net_params: &[T],
-        kernel_params: &[T],
-    ) -> Result<(), String> {
-        let outputs_len = self.kernel.outputs.len();
-        let (coords, observed) = (&self.coords, &self.observed);
-        let (columns, jets, kernel) = (&self.columns, &self.jets, &self.kernel);
-        self.chunks.par_iter_mut().try_for_each(|c| {
-            let range = c.start..c.start + c.len;
-            let inputs: Vec<&[T]> = coords.iter().map(|col| &col[range.clone()]).collect();
-            net.forward(net_params, &inputs, jets, &mut c.tape)?;
-            let tape_out = c.tape.outputs();
-            let cols: Vec<&[T]> = columns
-                .iter()
-                .map(|col| match *col {
-                    Column::Coordinate(i) => &coords[i][range.clone()],
-                    Column::Net(k) => &tape_out[k * c.len..(k + 1) * c.len],
-                    Column::Observed(k) => &observed[k][range.clone()],
-                })
-                .collect();
-            if c.kernel_out.len() != outputs_len
-                || c.kernel_out.first().map_or(0, Vec::len) != c.len
-            {
-                c.kernel_out = vec![vec![T::zero(); c.len]; outputs_len];
-            }
-            let mut outs: Vec<&mut [T]> = c.kernel_out.iter_mut().map(Vec::as_mut_slice).collect();
-            kernel
-                .run(&cols, &mut outs, kernel_params)
-                .map_err(|e| e.to_string())
-        })
-    }
-
     /// Squared residual per point at the current points (for adaptive refinement).
     pub fn score(
         &mut self,
@@ -192,13 +172,17 @@ impl<T: Scalar + JitReal> TermState<T> {
         model: &[f64],
     ) -> Result<Vec<f64>, String> {
         let kp = kernel_params::<T>(&self.term, model);
-        self.forward(net, &params[..net.num_params()], &kp)?;
+        let net_params = &params[..net.num_params()];
+        let (compiled, points) = (&self.compiled, &self.points);
+        self.chunks
+            .par_iter_mut()
+            .try_for_each(|c| forward_chunk(compiled, points, net, net_params, &kp, c))?;
         Ok(self.squares())
     }
 
     /// Squared residual per point, summed over the term's residuals.
     fn squares(&self) -> Vec<f64> {
-        let n_res = self.term.residuals.len();
+        let n_res = self.compiled.n_residuals;
         let mut sq = vec![0.0; self.points()];
         for c in &self.chunks {
             for r in &c.kernel_out[..n_res] {
@@ -231,7 +215,7 @@ impl<T: Scalar + JitReal> TermState<T> {
                 .floor()
                 .clamp(0.0, (m - 1) as f64) as usize
         };
-        let bins: Vec<usize> = self.coords[time]
+        let bins: Vec<usize> = self.points.coords[time]
             .iter()
             .map(|t| bin_of(t.to_f64().unwrap_or(t0)))
             .collect();
@@ -260,39 +244,80 @@ impl<T: Scalar + JitReal> TermState<T> {
             *c = w * weights[b] / (m as f64 * counts[b].max(1) as f64);
         }
     }
+}
 
-    /// Adjoints of the network outputs and the reverse pass, per chunk.
-    fn backward(&mut self, net: &Network<T>, net_params: &[T]) -> Result<(), String> {
-        let (coefficient, adjoints) = (&self.coefficient, &self.adjoints);
-        let tape_columns = self.jets.len() * self.outputs;
-        self.chunks.par_iter_mut().try_for_each(|c| {
-            c.adjoint.clear();
-            c.adjoint.resize(tape_columns * c.len, T::zero());
-            c.param_grad.iter_mut().for_each(|g| *g = 0.0);
-            for &(res, out, target) in adjoints {
-                let (r, s) = (&c.kernel_out[res], &c.kernel_out[out]);
-                match target {
-                    Adjoint::Net(k) => {
-                        let a = &mut c.adjoint[k * c.len..(k + 1) * c.len];
-                        for i in 0..c.len {
-                            let coef = T::from_f64_lossy(2.0 * coefficient[c.start + i]);
-                            a[i] += coef * r[i] * s[i];
-                        }
-                    }
-                    Adjoint::Param(p) => {
-                        let mut g = 0.0;
-                        for i in 0..c.len {
-                            let rs = (r[i] * s[i]).to_f64().unwrap_or(f64::NAN);
-                            g += 2.0 * coefficient[c.start + i] * rs;
-                        }
-                        c.param_grad[p] += g;
-                    }
+/// Network forward pass and kernel on one chunk.
+fn forward_chunk<T: Scalar>(
+    compiled: &Compiled<T>,
+    points: &Points<T>,
+    net: &Network<T>,
+    net_params: &[T],
+    kernel_params: &[T],
+    c: &mut Chunk<T>,
+) -> Result<(), String> {
+    let range = c.start..c.start + c.len;
+    let inputs: Vec<&[T]> = points
+        .coords
+        .iter()
+        .map(|col| &col[range.clone()])
+        .collect();
+    net.forward(net_params, &inputs, &compiled.jets, &mut c.tape)?;
+    let tape_out = c.tape.outputs();
+    let cols: Vec<&[T]> = compiled
+        .columns
+        .iter()
+        .map(|col| match *col {
+            Column::Coordinate(i) => &points.coords[i][range.clone()],
+            Column::Net(k) => &tape_out[k * c.len..(k + 1) * c.len],
+            Column::Observed(k) => &points.observed[k][range.clone()],
+        })
+        .collect();
+    let outputs_len = compiled.kernel.outputs.len();
+    if c.kernel_out.len() != outputs_len || c.kernel_out.first().map_or(0, Vec::len) != c.len {
+        c.kernel_out = vec![vec![T::zero(); c.len]; outputs_len];
+    }
+    let mut outs: Vec<&mut [T]> = c.kernel_out.iter_mut().map(Vec::as_mut_slice).collect();
+    compiled
+        .kernel
+        .run(&cols, &mut outs, kernel_params)
+        .map_err(|e| e.to_string())
+}
+
+/// Adjoints of the network outputs and the reverse pass on one chunk.
+fn backward_chunk<T: Scalar>(
+    compiled: &Compiled<T>,
+    coefficient: &[f64],
+    net: &Network<T>,
+    net_params: &[T],
+    c: &mut Chunk<T>,
+) -> Result<(), String> {
+    let tape_columns = compiled.jets.len() * compiled.outputs;
+    c.adjoint.clear();
+    c.adjoint.resize(tape_columns * c.len, T::zero());
+    c.param_grad.iter_mut().for_each(|g| *g = 0.0);
+    for &(res, out, target) in &compiled.adjoints {
+        let (r, s) = (&c.kernel_out[res], &c.kernel_out[out]);
+        let coefficient = &coefficient[c.start..c.start + c.len];
+        match target {
+            Adjoint::Net(k) => {
+                let a = &mut c.adjoint[k * c.len..(k + 1) * c.len];
+                for (((a, &r), &s), &w) in a.iter_mut().zip(r).zip(s).zip(coefficient) {
+                    *a += T::from_f64_lossy(2.0 * w) * r * s;
                 }
             }
-            c.grad.iter_mut().for_each(|g| *g = T::zero());
-            net.backward(net_params, &mut c.tape, &c.adjoint, &mut c.grad)
-        })
+            Adjoint::Param(p) => {
+                let g: f64 = r
+                    .iter()
+                    .zip(s)
+                    .zip(coefficient)
+                    .map(|((&r, &s), &w)| 2.0 * w * (r * s).to_f64().unwrap_or(f64::NAN))
+                    .sum();
+                c.param_grad[p] += g;
+            }
+        }
     }
+    c.grad.iter_mut().for_each(|g| *g = T::zero());
+    net.backward(net_params, &mut c.tape, &c.adjoint, &mut c.grad)
 }
 
 /// A term's kernel parameters: constants, and learnable parameters at their values.
@@ -369,10 +394,38 @@ impl<T: Scalar + JitReal> Objective<T> {
         let model = self.model_params(params);
         let (net_params, _) = params.split_at(n_net);
         let causal = self.causal;
+        let kernel_params: Vec<Vec<T>> = self
+            .terms
+            .iter()
+            .map(|t| kernel_params::<T>(&t.term, &model))
+            .collect();
+        let net = &self.net;
+        // Every chunk of every term is one task, so small terms (boundaries, initial
+        // conditions) run beside the interior instead of after it.
+        let tasks: Vec<_> = self
+            .terms
+            .iter_mut()
+            .zip(&kernel_params)
+            .flat_map(|(t, kp)| {
+                let TermState {
+                    compiled,
+                    points,
+                    chunks,
+                    ..
+                } = t;
+                let (compiled, points) = (&*compiled, &*points);
+                chunks
+                    .iter_mut()
+                    .map(move |c| (compiled, points, kp.as_slice(), c))
+            })
+            .collect();
+        tasks
+            .into_par_iter()
+            .try_for_each(|(compiled, points, kp, c)| {
+                forward_chunk(compiled, points, net, net_params, kp, c)
+            })
+            .map_err(LossError::Internal)?;
         for term in &mut self.terms {
-            let kp = kernel_params::<T>(&term.term, &model);
-            term.forward(&self.net, net_params, &kp)
-                .map_err(LossError::Internal)?;
             term.weigh(causal);
             if !term.loss.is_finite() {
                 return Err(LossError::NonFinite {
@@ -380,18 +433,34 @@ impl<T: Scalar + JitReal> Objective<T> {
                 });
             }
         }
+        let tasks: Vec<_> = self
+            .terms
+            .iter_mut()
+            .flat_map(|t| {
+                let TermState {
+                    compiled,
+                    coefficient,
+                    chunks,
+                    ..
+                } = t;
+                let (compiled, coefficient) = (&*compiled, coefficient.as_slice());
+                chunks.iter_mut().map(move |c| (compiled, coefficient, c))
+            })
+            .collect();
+        tasks
+            .into_par_iter()
+            .try_for_each(|(compiled, coefficient, c)| {
+                backward_chunk(compiled, coefficient, net, net_params, c)
+            })
+            .map_err(LossError::Internal)?;
         grad.iter_mut().for_each(|g| *g = T::zero());
         let mut model_grad = vec![0.0; model.len()];
-        for term in &mut self.terms {
-            term.backward(&self.net, net_params)
-                .map_err(LossError::Internal)?;
-            for c in &term.chunks {
-                for (g, cg) in grad[..n_net].iter_mut().zip(&c.grad) {
-                    *g += *cg;
-                }
-                for (g, cg) in model_grad.iter_mut().zip(&c.param_grad) {
-                    *g += cg;
-                }
+        for c in self.terms.iter().flat_map(|t| &t.chunks) {
+            for (g, cg) in grad[..n_net].iter_mut().zip(&c.grad) {
+                *g += *cg;
+            }
+            for (g, cg) in model_grad.iter_mut().zip(&c.param_grad) {
+                *g += cg;
             }
         }
         for (g, mg) in grad[n_net..].iter_mut().zip(model_grad) {

@@ -46,7 +46,7 @@ impl History {
     pub fn new(problem: &Problem) -> History {
         History {
             terms: problem.terms.iter().map(|t| t.name.clone()).collect(),
-            params: problem.params.iter().map(|p| p.0.clone()).collect(),
+            params: problem.params.iter().map(|p| p.name.clone()).collect(),
             step: Vec::new(),
             stage: Vec::new(),
             loss: Vec::new(),
@@ -660,7 +660,7 @@ pub fn write_all<T: Scalar + JitReal>(
     let learned: serde_json::Map<String, serde_json::Value> = problem
         .params
         .iter()
-        .map(|p| p.0.clone())
+        .map(|p| p.name.clone())
         .zip(
             objective
                 .model_params(&params)

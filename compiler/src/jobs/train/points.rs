@@ -63,12 +63,9 @@ fn on_sides(problem: &Problem, coords: &mut [Vec<f64>]) {
         let mut u = (p as f64 + 0.5) / n as f64 * total;
         for (k, &i) in space.iter().enumerate() {
             if u < 2.0 * measure[k] || k + 1 == space.len() {
-                let upper = u >= measure[k];
-                coords[i][p] = if upper {
-                    problem.bounds[i].1
-                } else {
-                    problem.bounds[i].0
-                };
+                let (lo, hi) = problem.bounds[i];
+                let column: &mut Vec<f64> = &mut coords[i];
+                column[p] = if u >= measure[k] { hi } else { lo };
                 break;
             }
             u -= 2.0 * measure[k];

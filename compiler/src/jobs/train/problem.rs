@@ -141,7 +141,23 @@ pub struct Problem {
     pub terms: Vec<Term>,
     /// Field values from the network outputs (identity unless hard-constrained).
     pub fields: FieldsPlan,
-    pub params: Vec<(String, f64, Option<(f64, f64)>)>,
+    pub params: Vec<LearnableParam>,
+}
+
+/// A learnable parameter of the model: its name, initial guess and bounds.
+#[derive(Debug, Clone)]
+pub struct LearnableParam {
+    pub name: String,
+    pub guess: f64,
+    pub bounds: Option<(f64, f64)>,
+}
+
+/// Residuals of one kind at one place, before they get a kernel.
+struct Group {
+    name: String,
+    kind: TermKind,
+    region: Region,
+    residuals: Vec<(String, Id)>,
 }
 
 #[derive(Debug, Clone)]
@@ -191,7 +207,7 @@ pub fn plan(
         .collect();
 
     let mut lowered = lower_model(model);
-    let mut groups: Vec<(String, TermKind, Region, Vec<(String, Id)>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     for r in lowered.residuals.clone() {
         let (kind, region) = term_of(&r.kind, model, &input_of)?;
         let root = lowered.through_constraints(r.root).ok_or_else(|| {
@@ -200,9 +216,17 @@ pub fn plan(
                 r.name
             )
         })?;
-        match groups.iter_mut().find(|g| g.1 == kind && g.2 == region) {
-            Some(g) => g.3.push((r.name.clone(), root)),
-            None => groups.push((r.name.clone(), kind, region, vec![(r.name.clone(), root)])),
+        match groups
+            .iter_mut()
+            .find(|g| g.kind == kind && g.region == region)
+        {
+            Some(g) => g.residuals.push((r.name.clone(), root)),
+            None => groups.push(Group {
+                name: r.name.clone(),
+                kind,
+                region,
+                residuals: vec![(r.name.clone(), root)],
+            }),
         }
     }
     for (k, (source, obs)) in model.data.iter().zip(observations).enumerate() {
@@ -233,7 +257,12 @@ pub fn plan(
             format!("data.{}", k + 1)
         };
         let _ = source;
-        groups.push((name, TermKind::Data, Region::Data(k), residuals));
+        groups.push(Group {
+            name,
+            kind: TermKind::Data,
+            region: Region::Data(k),
+            residuals,
+        });
     }
     let mut field_roots = Vec::new();
     for &f in &outputs {
@@ -249,7 +278,7 @@ pub fn plan(
 
     let mut roots: Vec<Id> = groups
         .iter()
-        .flat_map(|g| g.3.iter().map(|(_, id)| *id))
+        .flat_map(|g| g.residuals.iter().map(|(_, id)| *id))
         .collect();
     let n_residuals = roots.len();
     roots.extend(&field_roots);
@@ -290,10 +319,16 @@ pub fn plan(
     let mut next = 0;
     let boundary_terms = groups
         .iter()
-        .filter(|g| g.1 == TermKind::Boundary)
+        .filter(|g| g.kind == TermKind::Boundary)
         .count()
         .max(1);
-    for (name, kind, region, residuals) in groups {
+    for Group {
+        name,
+        kind,
+        region,
+        residuals,
+    } in groups
+    {
         let mut outputs_spec = Vec::new();
         let mut sens = Vec::new();
         for (k, (rname, _)) in residuals.iter().enumerate() {
@@ -378,7 +413,11 @@ pub fn plan(
         params: model
             .params
             .iter()
-            .map(|p| (p.name.clone(), p.guess, p.bounds))
+            .map(|p| LearnableParam {
+                name: p.name.clone(),
+                guess: p.guess,
+                bounds: p.bounds,
+            })
             .collect(),
     })
 }

@@ -131,12 +131,7 @@ pub(super) fn build<T: Scalar + JitReal>(
     let activation = Arc::new(JitActivation::<T>::new(&config.net.activation)?);
     let mut rng = Rng::stream(config.seed, "init");
     let (net, mut params) = Network::new(&spec, activation, &mut rng)?;
-    params.extend(
-        problem
-            .params
-            .iter()
-            .map(|(_, guess, _)| T::from_f64_lossy(*guess)),
-    );
+    params.extend(problem.params.iter().map(|p| T::from_f64_lossy(p.guess)));
     let terms = problem
         .terms
         .iter()
@@ -149,7 +144,7 @@ pub(super) fn build<T: Scalar + JitReal>(
     let objective = Objective {
         net,
         terms,
-        param_bounds: problem.params.iter().map(|(_, _, b)| *b).collect(),
+        param_bounds: problem.params.iter().map(|p| p.bounds).collect(),
         causal,
         evaluations: 0,
     };
@@ -281,7 +276,7 @@ fn optimize<T: Scalar + JitReal>(
                 config,
                 problem,
                 observations,
-                (*lr, *steps, schedule.clone()),
+                (*lr, *steps, *schedule),
                 &bar,
                 dir,
             ),
@@ -311,7 +306,11 @@ fn failure(e: LossError, step: usize) -> Outcome {
 }
 
 fn checkpoint_due<T: Scalar>(session: &Session<T>, config: &TrainConfig) -> bool {
-    session.position.step > 0 && session.position.step % config.checkpoint_every == 0
+    session.position.step > 0
+        && session
+            .position
+            .step
+            .is_multiple_of(config.checkpoint_every)
 }
 
 fn adam<T: Scalar + JitReal>(
@@ -358,7 +357,9 @@ fn adam_steps<T: Scalar + JitReal>(
     while session.position.step_in_stage < steps {
         let step = session.position.step;
         if let Some(k) = config.points.resample {
-            if session.position.step_in_stage > 0 && session.position.step_in_stage % k == 0 {
+            if session.position.step_in_stage > 0
+                && session.position.step_in_stage.is_multiple_of(k)
+            {
                 session.position.draws += 1;
                 redraw(session, config, problem, observations).map_err(Outcome::Failed)?;
             }
@@ -454,7 +455,7 @@ fn clamp_params<T: Scalar + JitReal>(session: &mut Session<T>) {
 
 fn tick<T: Scalar + JitReal>(bar: &ProgressBar, session: &Session<T>, loss: f64) {
     bar.set_position(session.position.step as u64);
-    if session.position.step % 10 == 0 {
+    if session.position.step.is_multiple_of(10) {
         let terms: Vec<String> = session
             .objective
             .terms

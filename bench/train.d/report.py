@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Table, targets and RESULT line of `bench/train`, from bench/train.d/run.py's results.json.
+
+Time per Adam step (loss, gradient and update; no set-up, no compilation):
+  physc    report.json's adam_step_s of `physc run` (its mean over the run's Adam steps)
+  peers    the median step of the process (bench/train.d/peers.py), after warm-up steps
+Each figure in the table is the median over the rounds. Every ratio = peer time / physc time
+at the same configuration and precision (f32; above 1: physc is faster). RESULT:
+  deepxde_small  = DeepXDE (PyTorch) small / physc f32 small
+  torch_large    = DeepXDE (PyTorch) large / physc f32 large
+  jax_large      = jax.jit step large      / physc f32 large
+  burgers_rel_l2 = rel_l2.u of examples/burgers.phys against Cole-Hopf (full run, or
+                   --max-steps with BENCH_QUICK=1, which the output says)
+"""
+
+import argparse
+import json
+
+
+def median(xs):
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--wall", type=float, default=None, help="seconds the whole run took")
+    ap.add_argument("--build", type=float, default=None, help="seconds cargo build took")
+    ap.add_argument("--install", type=float, default=None, help="seconds the venv set-up took")
+    ap.add_argument("--load", default=None, help="load averages, as text")
+    a = ap.parse_args()
+    with open(a.results, encoding="utf-8") as f:
+        res = json.load(f)
+    runs, info, sizes = res["runs"], res["info"], res["sizes"]
+    t = {k: median([r["step_s"] for r in v]) for k, v in runs.items() if v}
+    shares = [r["others_cpu_share"] for v in runs.values() for r in v
+              if r["others_cpu_share"] is not None]
+
+    dde = info["deepxde_small"]
+    jx = info["jax_large"]
+    print("bench/train: time per Adam step of the Burgers PINN, physc vs DeepXDE (PyTorch) "
+          "and a jax.jit step")
+    for name, s in sizes.items():
+        net = "-".join(str(n) for n in [2] + [s["width"]] * s["depth"] + [1])
+        print(f"  {name:<5}: net {net} tanh, {s['interior']} interior + 160 initial + 80 "
+              f"boundary points, Adam lr 1e-3; {s['steps']} timed steps per run "
+              f"(peers after {s['warmup']} warm-up steps)")
+    print(f"  {res['rounds']} rounds, every variant once per round in rotating order, each its "
+          f"own process; {res['threads']} threads for all (physc --threads, "
+          "torch.set_num_threads, OMP/MKL variables, XLA CPU)"
+          + (f", pinned to CPUs {res['affinity']}" if res.get("affinity") else ""))
+    print("  physc: mean step of its run (report.json adam_step_s); peers: median step of "
+          "the run; table: median over the rounds")
+    print(f"  peers: {dde['what']}; {jx['what']}, {jx['devices'][0]}; Python {dde['python']}")
+    print(f"  DeepXDE evaluates the PDE residual on all {dde['points_pde']} training points "
+          f"(small; physc and JAX on the {sizes['small']['interior']} interior ones)")
+    if a.load:
+        print(f"  load average: {a.load}")
+    if shares:
+        worst = max(shares)
+        note = ("" if worst < 0.1 else
+                "  <- the machine was not idle: rerun for reliable ratios")
+        print(f"  other processes used {100 * sum(shares) / len(shares):.0f}% of the machine's "
+              f"CPU time on average (worst measurement {100 * worst:.0f}%){note}")
+    print()
+
+    rows = [
+        ("small", "physc", "physc_small_f32", "f32", "physc_small_f32"),
+        ("small", "DeepXDE (PyTorch)", "deepxde_small", "f32", "physc_small_f32"),
+        ("small", "JAX, jax.jit step by hand", "jax_small", "f32", "physc_small_f32"),
+        ("large", "physc", "physc_large_f32", "f32", "physc_large_f32"),
+        ("large", "physc", "physc_large_f64", "f64", "physc_large_f32"),
+        ("large", "DeepXDE (PyTorch)", "deepxde_large", "f32", "physc_large_f32"),
+        ("large", "JAX, jax.jit step by hand", "jax_large", "f32", "physc_large_f32"),
+    ]
+    header = (f"{'config':<6} {'variant':<27} {'prec':<4} {'ms/step':>9} "
+              f"{'per round (ms)':<26} {'÷ physc f32':>11} {'÷ physc f64':>11}")
+    print(header)
+    print("-" * len(header))
+    for size, label, key, prec, base in rows:
+        if key not in t:
+            continue
+        per = ", ".join(f"{r['step_s'] * 1e3:.1f}" for r in runs[key])
+        ratio = t[key] / t[base]
+        r64 = ""
+        if size == "large" and key != "physc_large_f32":
+            r64 = f"{t[key] / t['physc_large_f64']:.2f}"
+        print(f"{size:<6} {label:<27} {prec:<4} {t[key] * 1e3:>9.2f} {per:<26} "
+              f"{ratio:>11.2f} {r64:>11}")
+    print()
+
+    deepxde_small = t["deepxde_small"] / t["physc_small_f32"]
+    torch_large = t["deepxde_large"] / t["physc_large_f32"]
+    jax_large = t["jax_large"] / t["physc_large_f32"]
+    jax_small = t["jax_small"] / t["physc_small_f32"]
+    b = res["burgers"]
+    rel = b["rel_l2"].get("u", float("nan")) if isinstance(b["rel_l2"], dict) else float("nan")
+
+    def verdict(ok):
+        return "met" if ok else "NOT met"
+
+    print("Targets (f32, same threads):")
+    print(f"  physc >= 5x DeepXDE, small   : {deepxde_small:6.2f}  {verdict(deepxde_small >= 5)}")
+    print(f"  physc >= 5x DeepXDE, large   : {torch_large:6.2f}  {verdict(torch_large >= 5)}"
+          "   (RESULT key torch_large: DeepXDE on PyTorch)")
+    print(f"  physc >= 2x jax.jit, large   : {jax_large:6.2f}  {verdict(jax_large >= 2)}"
+          f"   (small: {jax_small:.2f})")
+    print(f"  physc f64 / f32, large       : "
+          f"{t['physc_large_f64'] / t['physc_large_f32']:6.2f}")
+    quick = "  <- BENCH_QUICK=1: not the full training" if b["quick"] else ""
+    print(f"Accuracy: {b['label']}: rel_l2(u) vs Cole-Hopf = {rel:.3e}{quick}")
+    print(f"  {b['adam_steps']} Adam steps + {b['lbfgs_iterations']} L-BFGS iterations, "
+          f"{b['precision']}, final loss {b['final_loss']:.3e}, training {b['wall_time_s']:.0f} s "
+          f"({b['adam_step_s'] * 1e3:.2f} ms per Adam step)")
+    if a.wall is not None:
+        extra = []
+        if a.build is not None:
+            extra.append(f"cargo build {a.build:.0f} s")
+        if a.install is not None:
+            extra.append(f"venv check/install {a.install:.0f} s")
+        print(f"  wall time of bench/train: {a.wall:.0f} s"
+              + (f" ({', '.join(extra)})" if extra else ""))
+    print()
+    print(f"RESULT train deepxde_small={deepxde_small:.2f} torch_large={torch_large:.2f} "
+          f"jax_large={jax_large:.2f} burgers_rel_l2={rel:.3e}")
+
+
+if __name__ == "__main__":
+    main()
