@@ -8,7 +8,8 @@ Each figure in the table is the median over the rounds. Every ratio = peer time 
 at the same configuration and precision (f32; above 1: physc is faster). RESULT:
   deepxde_small  = DeepXDE (PyTorch) small / physc f32 small
   torch_large    = DeepXDE (PyTorch) large / physc f32 large
-  jax_large      = jax.jit step large      / physc f32 large
+  jax_large      = jax.jit step large      / physc f32 large (derivatives by nested jax.jvp;
+                   the table also shows a JAX step with the derivatives propagated by hand)
   burgers_rel_l2 = rel_l2.u of examples/burgers.phys against Cole-Hopf (full run, or
                    --max-steps with BENCH_QUICK=1, which the output says)
 """
@@ -34,7 +35,14 @@ def main():
     with open(a.results, encoding="utf-8") as f:
         res = json.load(f)
     runs, info, sizes = res["runs"], res["info"], res["sizes"]
-    t = {k: median([r["step_s"] for r in v]) for k, v in runs.items() if v}
+    busy = res.get("busy", 0.15)
+
+    def disturbed(m):
+        return m["others_cpu_share"] is not None and m["others_cpu_share"] > busy
+
+    # the median of the undisturbed measurements, or of all where every one was disturbed
+    used = {k: [m for m in v if not disturbed(m)] or v for k, v in runs.items() if v}
+    t = {k: median([m["step_s"] for m in v]) for k, v in used.items()}
     shares = [r["others_cpu_share"] for v in runs.values() for r in v
               if r["others_cpu_share"] is not None]
 
@@ -52,7 +60,8 @@ def main():
           "torch.set_num_threads, OMP/MKL variables, XLA CPU)"
           + (f", pinned to CPUs {res['affinity']}" if res.get("affinity") else ""))
     print("  physc: mean step of its run (report.json adam_step_s); peers: median step of "
-          "the run; table: median over the rounds")
+          "the run; table: median over the runs, leaving out those during which other "
+          f"processes used more than {busy:.0%} of the CPU time (marked *) unless all were")
     print(f"  peers: {dde['what']}; {jx['what']}, {jx['devices'][0]}; Python {dde['python']}")
     print(f"  DeepXDE evaluates the PDE residual on all {dde['points_pde']} training points "
           f"(small; physc and JAX on the {sizes['small']['interior']} interior ones)")
@@ -60,8 +69,10 @@ def main():
         print(f"  load average: {a.load}")
     if shares:
         worst = max(shares)
-        note = ("" if worst < 0.1 else
-                "  <- the machine was not idle: rerun for reliable ratios")
+        left = [k for k, v in runs.items() if v and all(disturbed(m) for m in v)]
+        note = ("" if not left else
+                "\n  <- the machine was busy during every run of " + ", ".join(left)
+                + ": those figures are unreliable; rerun when it is idle")
         print(f"  other processes used {100 * sum(shares) / len(shares):.0f}% of the machine's "
               f"CPU time on average (worst measurement {100 * worst:.0f}%){note}")
     print()
@@ -69,20 +80,22 @@ def main():
     rows = [
         ("small", "physc", "physc_small_f32", "f32", "physc_small_f32"),
         ("small", "DeepXDE (PyTorch)", "deepxde_small", "f32", "physc_small_f32"),
-        ("small", "JAX, jax.jit step by hand", "jax_small", "f32", "physc_small_f32"),
+        ("small", "JAX jit, derivatives by jvp", "jax_small", "f32", "physc_small_f32"),
         ("large", "physc", "physc_large_f32", "f32", "physc_large_f32"),
         ("large", "physc", "physc_large_f64", "f64", "physc_large_f32"),
         ("large", "DeepXDE (PyTorch)", "deepxde_large", "f32", "physc_large_f32"),
-        ("large", "JAX, jax.jit step by hand", "jax_large", "f32", "physc_large_f32"),
+        ("large", "JAX jit, derivatives by jvp", "jax_large", "f32", "physc_large_f32"),
+        ("large", "JAX jit, jets by hand", "jax_jets_large", "f32", "physc_large_f32"),
     ]
     header = (f"{'config':<6} {'variant':<27} {'prec':<4} {'ms/step':>9} "
-              f"{'per round (ms)':<26} {'÷ physc f32':>11} {'÷ physc f64':>11}")
+              f"{'per run (ms)':<26} {'÷ physc f32':>11} {'÷ physc f64':>11}")
     print(header)
     print("-" * len(header))
     for size, label, key, prec, base in rows:
         if key not in t:
             continue
-        per = ", ".join(f"{r['step_s'] * 1e3:.1f}" for r in runs[key])
+        per = " ".join(f"{m['step_s'] * 1e3:.1f}" + ("*" if disturbed(m) else "")
+                       for m in runs[key])
         ratio = t[key] / t[base]
         r64 = ""
         if size == "large" and key != "physc_large_f32":
@@ -106,7 +119,8 @@ def main():
     print(f"  physc >= 5x DeepXDE, large   : {torch_large:6.2f}  {verdict(torch_large >= 5)}"
           "   (RESULT key torch_large: DeepXDE on PyTorch)")
     print(f"  physc >= 2x jax.jit, large   : {jax_large:6.2f}  {verdict(jax_large >= 2)}"
-          f"   (small: {jax_small:.2f})")
+          f"   (small: {jax_small:.2f}; JAX with jets by hand, large: "
+          f"{t['jax_jets_large'] / t['physc_large_f32']:.2f})")
     print(f"  physc f64 / f32, large       : "
           f"{t['physc_large_f64'] / t['physc_large_f32']:6.2f}")
     quick = "  <- BENCH_QUICK=1: not the full training" if b["quick"] else ""

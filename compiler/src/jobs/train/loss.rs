@@ -342,12 +342,42 @@ pub enum LossError {
     Internal(String),
 }
 
+/// A learnable model parameter as the optimizer sees it: θ = value / scale, the scale being
+/// the size of the initial guess. Adam's steps are about `lr` in θ whatever the gradient,
+/// so without the scale a parameter of size 0.003 would move by 0.001 per step; with it,
+/// steps are relative to the parameter. Bounds apply to the value.
+#[derive(Debug, Clone, Copy)]
+pub struct Learnable {
+    pub scale: f64,
+    pub bounds: Option<(f64, f64)>,
+}
+
+impl Learnable {
+    pub fn new(guess: f64, bounds: Option<(f64, f64)>) -> Learnable {
+        let scale = if guess != 0.0 && guess.is_finite() {
+            guess.abs()
+        } else {
+            1.0
+        };
+        Learnable { scale, bounds }
+    }
+
+    pub fn value(&self, theta: f64) -> f64 {
+        let v = theta * self.scale;
+        self.bounds.map_or(v, |(lo, hi)| v.clamp(lo, hi))
+    }
+
+    pub fn theta(&self, value: f64) -> f64 {
+        value / self.scale
+    }
+}
+
 /// The whole objective: network, terms, learnable parameters.
 pub struct Objective<T: Scalar> {
     pub net: Network<T>,
     pub terms: Vec<TermState<T>>,
-    /// Bounds of the model's learnable parameters (stored after the network's weights).
-    pub param_bounds: Vec<Option<(f64, f64)>>,
+    /// The model's learnable parameters (stored after the network's weights, as θ).
+    pub learnable: Vec<Learnable>,
     pub causal: Option<(Causal, usize, (f64, f64))>,
     pub evaluations: usize,
 }
@@ -359,7 +389,7 @@ impl<T: Scalar + JitReal> Objective<T> {
 
     /// Size the per-chunk gradient buffers (after points were set).
     fn prepare(&mut self) {
-        let (n_net, n_model) = (self.net.num_params(), self.param_bounds.len());
+        let (n_net, n_model) = (self.net.num_params(), self.learnable.len());
         for term in &mut self.terms {
             for c in &mut term.chunks {
                 if c.grad.len() != n_net {
@@ -372,15 +402,12 @@ impl<T: Scalar + JitReal> Objective<T> {
         }
     }
 
-    /// The model parameters as the kernels see them: clamped into their bounds.
+    /// The model parameters as the kernels see them: scaled, and clamped into their bounds.
     pub fn model_params(&self, params: &[T]) -> Vec<f64> {
         params[self.net_len()..]
             .iter()
-            .zip(&self.param_bounds)
-            .map(|(p, b)| {
-                let v = p.to_f64().unwrap_or(f64::NAN);
-                b.map_or(v, |(lo, hi)| v.clamp(lo, hi))
-            })
+            .zip(&self.learnable)
+            .map(|(p, l)| l.value(p.to_f64().unwrap_or(f64::NAN)))
             .collect()
     }
 
@@ -463,8 +490,12 @@ impl<T: Scalar + JitReal> Objective<T> {
                 *g += cg;
             }
         }
-        for (g, mg) in grad[n_net..].iter_mut().zip(model_grad) {
-            *g = T::from_f64_lossy(mg);
+        for ((g, mg), l) in grad[n_net..]
+            .iter_mut()
+            .zip(model_grad)
+            .zip(&self.learnable)
+        {
+            *g = T::from_f64_lossy(mg * l.scale);
         }
         Ok(self.terms.iter().map(|t| t.loss).sum())
     }

@@ -535,7 +535,7 @@ pub fn write_all<T: Scalar + JitReal>(
         "checkpoint.npz",
     ];
     checkpoint(dir, session, session.resumed_adam.as_ref())?;
-    let params = session.last_good.clone();
+    let params = session.params.clone();
     let objective = &session.objective;
 
     let history = session.history.columns();

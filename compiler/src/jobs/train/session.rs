@@ -5,7 +5,7 @@
 
 use super::activation::JitActivation;
 use super::config::{Features, Stage, TrainConfig};
-use super::loss::{LossError, Objective, TermState};
+use super::loss::{Learnable, LossError, Objective, TermState};
 use super::output::{self, History, Outcome};
 use super::points;
 use super::problem::{Observations, Problem, Region, TermKind};
@@ -62,6 +62,9 @@ pub fn train<T: Scalar + JitReal>(
     redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
     let outcome = optimize(&mut session, config, problem, observations, options, &dir);
     let seconds = started.elapsed().as_secs_f64();
+    if matches!(outcome, Outcome::NonFinite { .. }) {
+        session.params.clone_from(&session.last_good);
+    }
     // A finished run checkpoints as "at the end of its last stage", so `--resume` with more
     // steps (a larger `--max-steps`, or an edited `steps`) trains that stage further.
     if let Some(last) = config.stages.len().checked_sub(1) {
@@ -131,7 +134,17 @@ pub(super) fn build<T: Scalar + JitReal>(
     let activation = Arc::new(JitActivation::<T>::new(&config.net.activation)?);
     let mut rng = Rng::stream(config.seed, "init");
     let (net, mut params) = Network::new(&spec, activation, &mut rng)?;
-    params.extend(problem.params.iter().map(|p| T::from_f64_lossy(p.guess)));
+    let learnable: Vec<Learnable> = problem
+        .params
+        .iter()
+        .map(|p| Learnable::new(p.guess, p.bounds))
+        .collect();
+    params.extend(
+        learnable
+            .iter()
+            .zip(&problem.params)
+            .map(|(l, p)| T::from_f64_lossy(l.theta(p.guess))),
+    );
     let terms = problem
         .terms
         .iter()
@@ -144,7 +157,7 @@ pub(super) fn build<T: Scalar + JitReal>(
     let objective = Objective {
         net,
         terms,
-        param_bounds: problem.params.iter().map(|p| p.bounds).collect(),
+        learnable,
         causal,
         evaluations: 0,
     };
@@ -442,14 +455,12 @@ fn lbfgs<T: Scalar + JitReal>(
 
 fn clamp_params<T: Scalar + JitReal>(session: &mut Session<T>) {
     let n_net = session.objective.net_len();
-    for (p, b) in session.params[n_net..]
+    for (p, l) in session.params[n_net..]
         .iter_mut()
-        .zip(&session.objective.param_bounds)
+        .zip(&session.objective.learnable)
     {
-        if let Some((lo, hi)) = b {
-            let v = p.to_f64().unwrap_or(f64::NAN).clamp(*lo, *hi);
-            *p = T::from_f64_lossy(v);
-        }
+        let value = l.value(p.to_f64().unwrap_or(f64::NAN));
+        *p = T::from_f64_lossy(l.theta(value));
     }
 }
 
