@@ -5,7 +5,7 @@
 //! only with `PHYSC_SLOW_TESTS=1`; without it, the same examples run a few hundred steps
 //! (`--max-steps`) and the tests check the files and that training made progress.
 
-use physc_runtime::output::npz;
+use physc_runtime::output::{npz, Array};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -57,6 +57,15 @@ fn array(path: &Path, name: &str) -> (Vec<usize>, Vec<f64>) {
         .find(|(n, _)| n == name)
         .unwrap_or_else(|| panic!("no `{name}`"));
     (a.shape().to_vec(), a.data().to_vec())
+}
+
+fn write_npz(path: &Path, columns: Vec<(&str, Vec<f64>)>) {
+    let arrays: Vec<(&str, Array)> = columns
+        .into_iter()
+        .map(|(n, c)| (n, Array::vector(c)))
+        .collect();
+    let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (*n, a)).collect();
+    npz::write(path, &refs).unwrap();
 }
 
 fn rel_l2(a: &[f64], b: &[f64]) -> f64 {
@@ -185,14 +194,7 @@ fn burgers_observations_are_the_exact_solution() {
             .zip(&t)
             .map(|(&x, &t)| physc_runtime::exact::burgers(x, t, nu))
             .collect();
-        let arrays = [
-            ("x", physc_runtime::output::Array::vector(x)),
-            ("t", physc_runtime::output::Array::vector(t)),
-            ("u", physc_runtime::output::Array::vector(u)),
-        ];
-        let refs: Vec<(&str, &physc_runtime::output::Array)> =
-            arrays.iter().map(|(n, a)| (*n, a)).collect();
-        npz::write(&path, &refs).unwrap();
+        write_npz(&path, vec![("x", x), ("t", t), ("u", u)]);
     }
     let (_, x) = array(&path, "x");
     let (_, t) = array(&path, "t");
@@ -274,14 +276,7 @@ fn bad_references_are_clear_errors() {
     );
 
     let write = |x: Vec<f64>, t: Vec<f64>, u: Vec<f64>| {
-        let arrays = [
-            ("x", physc_runtime::output::Array::vector(x)),
-            ("t", physc_runtime::output::Array::vector(t)),
-            ("u", physc_runtime::output::Array::vector(u)),
-        ];
-        let refs: Vec<(&str, &physc_runtime::output::Array)> =
-            arrays.iter().map(|(n, a)| (*n, a)).collect();
-        npz::write(&dir.join("ref.npz"), &refs).unwrap();
+        write_npz(&dir.join("ref.npz"), vec![("x", x), ("t", t), ("u", u)]);
     };
     write(vec![0.0, 0.5, 2.0], vec![0.0, 1.0], vec![0.0; 6]);
     let (ok, stderr) = run(&file, &out, &[]);
