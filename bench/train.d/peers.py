@@ -12,10 +12,12 @@
            DeepXDE's bookkeeping); the interval to the next stamp is one step. The loss display
            is set to the last step only, whose interval is not counted.
   jax      a hand-written step, compiled with jax.jit: the same MLP, u_t, u_x, u_xx by nested
-           forward-mode jax.jvp (with --jets: value and derivatives propagated through the
-           layers by hand, Taylor mode, as physc does; the fastest JAX form measured), loss = mean squared PDE residual + mean squared initial and
-           (two) boundary residuals, gradient by jax.value_and_grad, Adam (the same formulas as
-           torch.optim.Adam) in jax.numpy, all in one jitted function. Each step is timed with
+           forward-mode jax.jvp (the fastest of nested jvp, vmap of jax.grad, and
+           jax.experimental.jet measured here; with --jets: value and derivatives propagated
+           through the layers by hand, Taylor mode, as physc does, faster still), loss = mean
+           squared PDE residual + mean squared initial and (two) boundary residuals, gradient
+           by jax.value_and_grad, Adam (the same formulas as torch.optim.Adam) in jax.numpy,
+           all in one jitted function. Each step is timed with
            block_until_ready after compilation and warm-up steps.
 
 Both run in float32 on the threads the caller allows (bench/train sets the thread variables and

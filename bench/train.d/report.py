@@ -69,12 +69,10 @@ def main():
         print(f"  load average: {a.load}")
     if shares:
         worst = max(shares)
-        left = [k for k, v in runs.items() if v and all(disturbed(m) for m in v)]
-        note = ("" if not left else
-                "\n  <- the machine was busy during every run of " + ", ".join(left)
-                + ": those figures are unreliable; rerun when it is idle")
         print(f"  other processes used {100 * sum(shares) / len(shares):.0f}% of the machine's "
-              f"CPU time on average (worst measurement {100 * worst:.0f}%){note}")
+              f"CPU time on average (worst measurement {100 * worst:.0f}%)"
+              + (f"; measurements waited {res['idle_wait_s']:.0f} s in all for them"
+                 if res.get("idle_wait_s") else ""))
     print()
 
     rows = [
@@ -111,14 +109,21 @@ def main():
     b = res["burgers"]
     rel = b["rel_l2"].get("u", float("nan")) if isinstance(b["rel_l2"], dict) else float("nan")
 
-    def verdict(ok):
-        return "met" if ok else "NOT met"
+    shaky = {k for k, v in runs.items() if v and all(disturbed(m) for m in v)}
+
+    def verdict(ok, *keys):
+        bad = [k for k in keys if k in shaky]
+        return ("met" if ok else "NOT met") + (
+            f" (UNRELIABLE: {', '.join(bad)} ran only on a busy machine)" if bad else "")
 
     print("Targets (f32, same threads):")
-    print(f"  physc >= 5x DeepXDE, small   : {deepxde_small:6.2f}  {verdict(deepxde_small >= 5)}")
-    print(f"  physc >= 5x DeepXDE, large   : {torch_large:6.2f}  {verdict(torch_large >= 5)}"
+    v_small = verdict(deepxde_small >= 5, "deepxde_small", "physc_small_f32")
+    v_torch = verdict(torch_large >= 5, "deepxde_large", "physc_large_f32")
+    v_jax = verdict(jax_large >= 2, "jax_large", "physc_large_f32")
+    print(f"  physc >= 5x DeepXDE, small   : {deepxde_small:6.2f}  {v_small}")
+    print(f"  physc >= 5x DeepXDE, large   : {torch_large:6.2f}  {v_torch}"
           "   (RESULT key torch_large: DeepXDE on PyTorch)")
-    print(f"  physc >= 2x jax.jit, large   : {jax_large:6.2f}  {verdict(jax_large >= 2)}"
+    print(f"  physc >= 2x jax.jit, large   : {jax_large:6.2f}  {v_jax}"
           f"   (small: {jax_small:.2f}; JAX with jets by hand, large: "
           f"{t['jax_jets_large'] / t['physc_large_f32']:.2f})")
     print(f"  physc f64 / f32, large       : "
@@ -136,6 +141,9 @@ def main():
             extra.append(f"venv check/install {a.install:.0f} s")
         print(f"  wall time of bench/train: {a.wall:.0f} s"
               + (f" ({', '.join(extra)})" if extra else ""))
+    if shaky:
+        print(f"  WARNING: other processes were busy during every run of {', '.join(sorted(shaky))}"
+              "; ratios built on them are not to be trusted; rerun on an idle machine")
     print()
     print(f"RESULT train deepxde_small={deepxde_small:.2f} torch_large={torch_large:.2f} "
           f"jax_large={jax_large:.2f} burgers_rel_l2={rel:.3e}")

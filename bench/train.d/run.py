@@ -47,6 +47,20 @@ def measured(cmd, env, log):
     return t1 - t0, share
 
 
+def wait_for_idle(limit, busy):
+    """Wait (at most `limit` seconds, in half-second samples) until other processes use less
+    than `busy` of the machine's CPU time; return the seconds waited."""
+    waited = 0.0
+    while waited < limit:
+        j0 = busy_jiffies()
+        time.sleep(0.5)
+        j1 = busy_jiffies()
+        waited += 0.5
+        if not j0 or not j1 or j1[1] <= j0[1] or (j1[0] - j0[0]) / (j1[1] - j0[1]) < busy:
+            break
+    return waited
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--physc", required=True)
@@ -61,6 +75,9 @@ def main():
                     help="extra tries of a variant whose every measurement was disturbed")
     ap.add_argument("--retry-until", type=float, default=300,
                     help="no retry starts later than this many seconds into the rounds")
+    ap.add_argument("--idle-budget", type=float, default=90,
+                    help="seconds in all that measurements may wait for a busy machine to calm "
+                    "down (each waits while others use more than --busy of the CPU time)")
     ap.add_argument("--busy", type=float, default=0.15,
                     help="a measurement during which others used more than this share of "
                     "the CPU time is disturbed")
@@ -96,14 +113,18 @@ def main():
     ]
     runs = {v[0]: [] for v in variants}
     start = time.perf_counter()
+    idle = [0.0]  # seconds spent waiting for an idle machine, all measurements together
     info = {}
 
     def measure(label, tag, key, kind, size, conf):
         s = sizes[size]
         out = os.path.join(work, tag, key)
         os.makedirs(out, exist_ok=True)
-        print(f"   {label}: {key}", file=sys.stderr, flush=True)
-        print(f"== {label}: {key}", file=log, flush=True)
+        waited = wait_for_idle(max(0.0, a.idle_budget - idle[0]) + 0.5, a.busy)
+        idle[0] += waited - 0.5
+        note = f" (waited {waited:.0f} s for other processes to finish)" if waited > 1 else ""
+        print(f"   {label}: {key}{note}", file=sys.stderr, flush=True)
+        print(f"== {label}: {key}{note}", file=log, flush=True)
         if kind == "physc":
             cmd = [a.physc, "run", os.path.join(here, conf + ".phys"), "--out", out,
                    "--quiet", "--threads", th, "--max-steps", str(s["steps"])]
@@ -165,8 +186,9 @@ def main():
                "final_loss": rep["final_loss"], "wall_time_s": rep["wall_time_s"],
                "adam_step_s": rep["adam_step_s"], "precision": rep["config"]["precision"]}
 
-    result = {"rounds": a.rounds, "busy": a.busy, "threads": a.threads, "sizes": sizes, "runs": runs,
-              "info": info, "burgers": burgers, "cpus": os.cpu_count(),
+    result = {"rounds": a.rounds, "busy": a.busy, "threads": a.threads, "sizes": sizes,
+              "runs": runs, "info": info, "burgers": burgers, "idle_wait_s": idle[0],
+              "cpus": os.cpu_count(),
               "affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
               else None}
     with open(os.path.join(work, "results.json"), "w", encoding="utf-8") as f:
