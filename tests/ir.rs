@@ -83,7 +83,13 @@ fn hard_constraints_give_field_jets_in_terms_of_network_jets() {
         .map(Vec::len)
         .collect();
     assert_eq!(net, vec![0, 1, 2], "u_xx of x(1-x)N needs N, N_x and N_xx");
-    assert_eq!(lowered.constraints[0].jets.len(), 1);
+    // u_xx for the equation, and u itself, which outputs and data always need.
+    let wrt: Vec<usize> = lowered.constraints[0]
+        .jets
+        .iter()
+        .map(|(w, _)| w.len())
+        .collect();
+    assert_eq!(wrt, vec![0, 2]);
 }
 
 fn parse(text: &str) -> standalone::Standalone {

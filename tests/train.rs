@@ -289,6 +289,20 @@ fn bad_references_are_clear_errors() {
     let (ok, stderr) = run(&file, &out, &[]);
     assert!(!ok);
     assert!(stderr.contains("has shape [5]"), "{stderr}");
+    // Laid out [len(t), len(x)] instead of [len(x), len(t)]: refused, not compared transposed.
+    let transposed = Array::matrix(2, 3, vec![0.0; 6]).unwrap();
+    let (x, t) = (
+        Array::vector(vec![0.0, 0.5, 1.0]),
+        Array::vector(vec![0.0, 1.0]),
+    );
+    npz::write(
+        &dir.join("ref.npz"),
+        &[("x", &x), ("t", &t), ("u", &transposed)],
+    )
+    .unwrap();
+    let (ok, stderr) = run(&file, &out, &[]);
+    assert!(!ok);
+    assert!(stderr.contains("has shape [2, 3]"), "{stderr}");
 }
 
 #[test]

@@ -152,7 +152,9 @@ pub fn lower_model(model: &Model) -> Lowered {
     let mut constraints = Vec::new();
     for h in &model.hard_constraints {
         let transform = lowering.expr(&h.transform);
-        let needed = jets.get(&h.field).cloned().unwrap_or_default();
+        // The value is always expanded: outputs and data need it even when no equation does.
+        let mut needed = jets.get(&h.field).cloned().unwrap_or_default();
+        needed.insert(Vec::new());
         let mut list = Vec::new();
         for wrt in needed {
             let mut id = transform;

@@ -180,7 +180,7 @@ pub fn read(model: &Model, job: &Job) -> TrainConfig {
         2 => 101,
         _ => 41,
     };
-    let grid = match output.get("grid") {
+    let mut grid: Vec<usize> = match output.get("grid") {
         Some(SettingValue::List(items)) => items
             .iter()
             .map(|v| match v {
@@ -188,8 +188,9 @@ pub fn read(model: &Model, job: &Job) -> TrainConfig {
                 _ => default_grid,
             })
             .collect(),
-        _ => vec![default_grid; dims],
+        _ => Vec::new(),
     };
+    grid.resize(dims, default_grid);
     TrainConfig {
         net: net(model, job),
         points: PointsConfig {

@@ -201,8 +201,7 @@ impl<T: Scalar + JitReal> TermState<T> {
         let n = sq.len().max(1) as f64;
         self.mean_square = sq.iter().sum::<f64>() / n;
         let w = self.term.weight;
-        let causal =
-            causal.filter(|_| matches!(self.term.kind, TermKind::Pde | TermKind::Constraint));
+        let causal = causal.filter(|_| self.term.kind == TermKind::Pde);
         let Some((causal, time, (t0, t1))) = causal else {
             self.coefficient.iter_mut().for_each(|c| *c = w / n);
             self.loss = w * self.mean_square;
@@ -411,10 +410,16 @@ impl<T: Scalar + JitReal> Objective<T> {
             .collect()
     }
 
+    /// Loss and gradient, or `Interrupted` once Ctrl-C was pressed.
     pub fn loss_and_gradient(&mut self, params: &[T], grad: &mut [T]) -> Result<f64, LossError> {
         if super::super::progress::interrupted() {
             return Err(LossError::Interrupted);
         }
+        self.evaluate(params, grad)
+    }
+
+    /// Loss and gradient, whatever Ctrl-C said (the evaluation for the results).
+    pub fn evaluate(&mut self, params: &[T], grad: &mut [T]) -> Result<f64, LossError> {
         self.prepare();
         self.evaluations += 1;
         let n_net = self.net_len();
@@ -482,20 +487,37 @@ impl<T: Scalar + JitReal> Objective<T> {
             .map_err(LossError::Internal)?;
         grad.iter_mut().for_each(|g| *g = T::zero());
         let mut model_grad = vec![0.0; model.len()];
-        for c in self.terms.iter().flat_map(|t| &t.chunks) {
-            for (g, cg) in grad[..n_net].iter_mut().zip(&c.grad) {
-                *g += *cg;
-            }
-            for (g, cg) in model_grad.iter_mut().zip(&c.param_grad) {
-                *g += cg;
+        for t in &self.terms {
+            for c in &t.chunks {
+                // A finite loss can still have a NaN gradient (sqrt or abs at 0): caught here,
+                // before it reaches the optimizer's state.
+                let finite = c.grad.iter().all(|g| g.is_finite())
+                    && c.param_grad.iter().all(|g| g.is_finite());
+                if !finite {
+                    return Err(LossError::NonFinite {
+                        term: format!("{} (its gradient)", t.term.name),
+                    });
+                }
+                for (g, cg) in grad[..n_net].iter_mut().zip(&c.grad) {
+                    *g += *cg;
+                }
+                for (g, cg) in model_grad.iter_mut().zip(&c.param_grad) {
+                    *g += cg;
+                }
             }
         }
-        for ((g, mg), l) in grad[n_net..]
+        let thetas = params[n_net..]
+            .iter()
+            .map(|p| p.to_f64().unwrap_or(f64::NAN));
+        for (((g, mg), l), theta) in grad[n_net..]
             .iter_mut()
             .zip(model_grad)
             .zip(&self.learnable)
+            .zip(thetas)
         {
-            *g = T::from_f64_lossy(mg * l.scale);
+            // Where the bound holds the value, the loss does not depend on θ.
+            let held = l.value(theta) != theta * l.scale;
+            *g = T::from_f64_lossy(if held { 0.0 } else { mg * l.scale });
         }
         Ok(self.terms.iter().map(|t| t.loss).sum())
     }

@@ -147,6 +147,7 @@ pub fn checkpoint<T: Scalar>(
             ]),
         ),
     ];
+    arrays.push(("seed".into(), Array::vector(vec![session.seed as f64])));
     if let Some(a) = adam {
         arrays.push(("adam_step".into(), Array::vector(vec![a.step as f64])));
         arrays.push(("adam_m".into(), Array::vector(a.m.clone())));
@@ -167,6 +168,16 @@ pub fn restore<T: Scalar>(dir: &Path, session: &mut Session<T>) -> Result<(), St
             .map(|(_, a)| a.data().to_vec())
             .ok_or_else(|| format!("cannot resume: `{}` has no array `{name}`", path.display()))
     };
+    // Fixed features (Fourier frequencies) and points come from the seed, not the file.
+    if let Some(&seed) = get("seed")?.first() {
+        if seed != session.seed as f64 {
+            return Err(format!(
+                "cannot resume: `{}` was trained with seed {seed}, this run has seed {}",
+                path.display(),
+                session.seed
+            ));
+        }
+    }
     let params = get("params")?;
     if params.len() != session.params.len() {
         return Err(format!(
@@ -210,13 +221,14 @@ pub struct Grid {
 }
 
 impl Grid {
+    /// `sizes` has one entry per model variable, in declaration order.
     fn new(problem: &Problem, sizes: &[usize]) -> Grid {
         let axes = problem
             .bounds
             .iter()
-            .enumerate()
-            .map(|(i, &(lo, hi))| {
-                let n = sizes.get(i).copied().unwrap_or(101).max(2);
+            .zip(&problem.inputs)
+            .map(|(&(lo, hi), &var)| {
+                let n = sizes.get(var).copied().unwrap_or(101).max(2);
                 (0..n)
                     .map(|k| lo + (hi - lo) * k as f64 / (n - 1) as f64)
                     .collect()
@@ -308,13 +320,14 @@ pub fn evaluate<T: Scalar + JitReal>(
 // ---------------------------------------------------------------------------------------
 // Reference solutions
 
-struct Reference {
+pub struct Reference {
     grid: Grid,
     /// Per field component (None where the reference lacks it).
     values: Vec<Option<Vec<f64>>>,
 }
 
-fn reference(
+/// The reference solution of `compare`, read (and checked) before training starts.
+pub fn reference(
     spec: &str,
     base: &Path,
     problem: &Problem,
@@ -346,6 +359,11 @@ fn reference(
                 "the reference grid `{name}` of `{shown}` does not lie inside the domain [{lo}, {hi}]"
             ));
         }
+        if axis.len() < 2 || axis.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(format!(
+                "the reference grid `{name}` of `{shown}` must have at least two points, in increasing order"
+            ));
+        }
         axes.push(axis);
     }
     let grid = Grid { axes };
@@ -359,7 +377,10 @@ fn reference(
             continue;
         };
         let size: usize = shape.iter().product();
-        if array.data().len() != size {
+        // Axes of length 1 carry no order; every other axis must be where the grid has it
+        // (a [len(t), len(x)] array would otherwise be compared transposed).
+        let long = |s: &[usize]| s.iter().copied().filter(|&n| n != 1).collect::<Vec<_>>();
+        if array.data().len() != size || long(array.shape()) != long(&shape) {
             return Err(format!(
                 "the reference `{name}` of `{shown}` has shape {:?}, but the grid {:?} needs {size} values (axes in the order {})",
                 array.shape(),
@@ -386,9 +407,11 @@ fn reference(
 /// The exact viscous Burgers solution (Cole–Hopf) for u(x, 0) = −sin(πx) on [−1, 1], with
 /// ν the model's constant `nu`, on the grid of the published reference (256 × 100).
 fn cole_hopf(problem: &Problem, model: &Model) -> Result<Reference, String> {
+    // The model's own constants come after the top-level ones it can see, and shadow them.
     let nu = model
         .constants
         .iter()
+        .rev()
         .find(|c| c.name == "nu")
         .map(|c| c.value)
         .ok_or("`compare \"cole-hopf\"` needs the model's viscosity as a constant `nu`")?;
@@ -396,6 +419,13 @@ fn cole_hopf(problem: &Problem, model: &Model) -> Result<Reference, String> {
         return Err("`compare \"cole-hopf\"` needs a model of one space variable and time".into());
     };
     let x = 1 - t;
+    let (space, time) = (problem.bounds[x], problem.bounds[t]);
+    if space != (-1.0, 1.0) || time.0 != 0.0 || time.1 < 0.99 {
+        return Err(format!(
+            "`compare \"cole-hopf\"` is the solution on x in [-1, 1] from t = 0 to 0.99; this model has [{}, {}] and [{}, {}]",
+            space.0, space.1, time.0, time.1
+        ));
+    }
     let mut axes = vec![Vec::new(), Vec::new()];
     axes[x] = (0..256).map(|i| -1.0 + 2.0 * i as f64 / 255.0).collect();
     axes[t] = (0..100).map(|i| 0.99 * i as f64 / 99.0).collect();
@@ -487,20 +517,21 @@ fn plot_field(
     values: &[f64],
     problem: &Problem,
     label: &str,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     if grid.axes.len() == 1 {
         let fig = Figure::new(title, &problem.input_names[0], label);
-        return plot::time_series(
+        plot::time_series(
             path,
             &fig,
             &grid.axes[0],
             &[(label, values)],
             Panels::Shared,
         )
-        .map_err(io);
+        .map_err(io)?;
+        return Ok(true);
     }
     let Some((array, (across, up), at)) = picture(grid, values, problem) else {
-        return Ok(());
+        return Ok(false);
     };
     let range = |a: usize| (grid.axes[a][0], grid.axes[a][grid.axes[a].len() - 1]);
     let title = format!("{title}{at}");
@@ -509,7 +540,8 @@ fn plot_field(
         &problem.input_names[across],
         &problem.input_names[up],
     );
-    plot::heatmap(path, &fig, &array, range(up), range(across), label).map_err(io)
+    plot::heatmap(path, &fig, &array, range(up), range(across), label).map_err(io)?;
+    Ok(true)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -518,22 +550,15 @@ fn plot_field(
 #[allow(clippy::too_many_arguments)]
 pub fn write_all<T: Scalar + JitReal>(
     dir: &Path,
-    model: &Model,
     config: &TrainConfig,
     problem: &Problem,
     session: &mut Session<T>,
     outcome: &Outcome,
     seconds: f64,
-    base: &Path,
+    reference: Option<&Reference>,
     quiet: bool,
 ) -> Result<(), String> {
-    let mut files = vec![
-        "report.json",
-        "loss.csv",
-        "fields.npz",
-        "fields.vtk",
-        "checkpoint.npz",
-    ];
+    let mut files = vec!["report.json", "loss.csv", "fields.npz", "checkpoint.npz"];
     checkpoint(dir, session, session.resumed_adam.as_ref())?;
     let params = session.params.clone();
     let objective = &session.objective;
@@ -594,26 +619,28 @@ pub fn write_all<T: Scalar + JitReal>(
         .map(String::as_str)
         .zip(values.iter().map(Vec::as_slice))
         .collect();
+    // VTK grids have at most three axes.
     if axes.len() <= 3 {
         vtk::write_rectilinear(&dir.join("fields.vtk"), &axes, &fields).map_err(io)?;
+        files.push("fields.vtk");
     }
     let mut plots = Vec::new();
     for (name, v) in problem.output_names.iter().zip(&values) {
         let file = format!("field_{}.png", name.replace('.', "_"));
-        plot_field(
+        if plot_field(
             &dir.join(&file),
             &format!("{name} (trained)"),
             &grid,
             v,
             problem,
             name,
-        )?;
-        plots.push(file);
+        )? {
+            plots.push(file);
+        }
     }
 
     let mut comparison = serde_json::Map::new();
-    if let Some(spec) = &config.compare {
-        let reference = reference(spec, base, problem, model)?;
+    if let Some(reference) = reference {
         let predicted = evaluate(objective, problem, &params, &reference.grid.points())?;
         let mut arrays: Vec<(String, Array)> = problem
             .input_names
@@ -632,15 +659,16 @@ pub fn write_all<T: Scalar + JitReal>(
             comparison.insert(name.clone(), serde_json::json!(rel_l2(p, r)));
             let error: Vec<f64> = p.iter().zip(r).map(|(a, b)| a - b).collect();
             let file = format!("error_{}.png", name.replace('.', "_"));
-            plot_field(
+            if plot_field(
                 &dir.join(&file),
                 &format!("{name}: trained − reference"),
                 &reference.grid,
                 &error,
                 problem,
                 "error",
-            )?;
-            plots.push(file);
+            )? {
+                plots.push(file);
+            }
             for (suffix, data) in [
                 ("", p.clone()),
                 ("_reference", r.clone()),
@@ -711,7 +739,7 @@ pub fn write_all<T: Scalar + JitReal>(
         "adam_steps": session.adam_steps,
         "lbfgs_iterations": session.lbfgs_iterations,
         "evaluations": objective.evaluations,
-        "final_loss": session.history.last_loss(),
+        "final_loss": session.final_loss.unwrap_or(f64::NAN),
         "terms": terms,
         "params": learned,
         "rel_l2": comparison,
@@ -746,7 +774,7 @@ fn summary<T: Scalar>(
         session.position.step,
         session.adam_steps,
         session.lbfgs_iterations,
-        session.history.last_loss()
+        session.final_loss.unwrap_or(f64::NAN)
     );
     for (name, v) in learned {
         println!("  {name} = {v}");

@@ -6,7 +6,7 @@
 //! derivative of a network output, an observed value, or a learnable parameter.
 
 use super::config::{TrainConfig, Weights};
-use crate::check::{BoundaryLocation, EquationKind, FieldRef, Model, VarId, VarKind};
+use crate::check::{BoundaryLocation, EquationKind, FieldRef, Model, VarId};
 use crate::codegen::kernels::KernelPlan;
 use crate::ir::lang::SymbolKind;
 use crate::ir::lower::lower_model;
@@ -362,7 +362,7 @@ pub fn plan(
         let points = match kind {
             TermKind::Pde | TermKind::Constraint => config.points.interior,
             TermKind::Initial => config.points.initial,
-            TermKind::Boundary => (config.points.boundary / boundary_terms).max(16),
+            TermKind::Boundary => (config.points.boundary / boundary_terms).max(1),
             TermKind::Data => 0,
         };
         terms.push(Term {
@@ -453,8 +453,14 @@ fn term_of(
                 )
             }
             BoundaryLocation::Everywhere => {
-                if !model.variables.iter().any(|v| v.kind == VarKind::Space) {
-                    return Err("`on boundary` needs a space variable".into());
+                let bounded = model
+                    .space()
+                    .any(|(v, _)| !model.periodic.iter().any(|p| p.var == v));
+                if !bounded {
+                    return Err(
+                        "`on boundary` has no side to hold on: every space direction is periodic"
+                            .into(),
+                    );
                 }
                 (TermKind::Boundary, Region::AllSides)
             }

@@ -42,6 +42,10 @@ pub struct Session<T: Scalar> {
     pub lbfgs_iterations: usize,
     /// Adam's state from the checkpoint a run resumed from, for the stage it resumes in.
     pub resumed_adam: Option<AdamState>,
+    /// The loss at the parameters the results are written with.
+    pub final_loss: Option<f64>,
+    /// The seed the network's fixed features and the points were drawn with.
+    pub seed: u64,
 }
 
 pub fn train<T: Scalar + JitReal>(
@@ -52,6 +56,13 @@ pub fn train<T: Scalar + JitReal>(
     options: &RunOptions,
 ) -> Result<(), JobError> {
     let started = Instant::now();
+    // A bad reference is found now, not after minutes of training.
+    let reference = config
+        .compare
+        .as_ref()
+        .map(|spec| output::reference(spec, &options.source_dir, problem, model))
+        .transpose()
+        .map_err(JobError::Failed)?;
     let mut session = build::<T>(config, problem, observations).map_err(JobError::NotSupported)?;
     let dir = options.out_dir.join(&problem.model);
     std::fs::create_dir_all(&dir)
@@ -60,10 +71,12 @@ pub fn train<T: Scalar + JitReal>(
         output::restore(&dir, &mut session).map_err(JobError::Failed)?;
     }
     redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
-    let outcome = optimize(&mut session, config, problem, observations, options, &dir);
+    let mut outcome = optimize(&mut session, config, problem, observations, options, &dir);
     let seconds = started.elapsed().as_secs_f64();
-    if matches!(outcome, Outcome::NonFinite { .. }) {
-        session.params.clone_from(&session.last_good);
+    if let Err(failure) = evaluate_final(&mut session) {
+        if matches!(outcome, Outcome::Completed | Outcome::Interrupted) {
+            outcome = failure;
+        }
     }
     // A finished run checkpoints as "at the end of its last stage", so `--resume` with more
     // steps (a larger `--max-steps`, or an edited `steps`) trains that stage further.
@@ -83,19 +96,37 @@ pub fn train<T: Scalar + JitReal>(
     };
     output::write_all(
         &dir,
-        model,
         config,
         problem,
         &mut session,
         &outcome,
         seconds,
-        &options.source_dir,
+        reference.as_ref(),
         options.quiet,
     )
     .map_err(JobError::Output)?;
     match failure {
         None => Ok(()),
         Some(message) => Err(JobError::Failed(message)),
+    }
+}
+
+/// Evaluate the loss terms at the parameters the results are written with, so the report's
+/// losses belong to them. Parameters with a non-finite loss (the optimizer's last step went
+/// wrong, or the run stopped on one) are replaced by the last ones with a finite loss.
+fn evaluate_final<T: Scalar + JitReal>(session: &mut Session<T>) -> Result<(), Outcome> {
+    let mut grad = vec![T::zero(); session.params.len()];
+    let step = session.position.step;
+    match session.objective.evaluate(&session.params, &mut grad) {
+        Ok(loss) => {
+            session.final_loss = Some(loss);
+            Ok(())
+        }
+        Err(e) => {
+            session.params.clone_from(&session.last_good);
+            session.final_loss = session.objective.evaluate(&session.params, &mut grad).ok();
+            Err(failure(e, step))
+        }
     }
 }
 
@@ -151,9 +182,11 @@ pub(super) fn build<T: Scalar + JitReal>(
         .filter(|t| !matches!(t.region, Region::Data(k) if k >= observations.len()))
         .map(|t| TermState::new(t.clone(), problem.outputs.len(), problem.inputs.len()))
         .collect::<Result<Vec<_>, _>>()?;
-    let causal = config
-        .causal
-        .and_then(|c| problem.time_input.map(|t| (c, t, problem.bounds[t])));
+    let causal = match (config.causal, problem.time_input) {
+        (Some(c), Some(t)) => Some((c, t, problem.bounds[t])),
+        (Some(_), None) => return Err("causal training needs time as a network input".into()),
+        (None, _) => None,
+    };
     let objective = Objective {
         net,
         terms,
@@ -171,6 +204,8 @@ pub(super) fn build<T: Scalar + JitReal>(
         adam_steps: 0,
         lbfgs_iterations: 0,
         resumed_adam: None,
+        final_loss: None,
+        seed: config.seed,
     })
 }
 

@@ -234,3 +234,32 @@ fn adaptive_refinement_moves_points_to_large_residuals() {
         "mean squared residual {before} -> {after}"
     );
 }
+
+#[test]
+fn gradient_hard_constraint_whose_value_no_equation_uses() {
+    check_gradient(
+        "model C { space x in [0, 1]  time t in [0, 1]  field u(x, t)
+           pde dt(u) = 0.1 * dxx(u)
+           constraint u = sin(pi * x) + x * (1 - x) * t * net(u) }
+         train C { net mlp(width: 8, depth: 2)
+           points interior: 64 }",
+    );
+}
+
+#[test]
+fn boundaries_everywhere_need_a_side_that_is_not_periodic() {
+    let compilation = compile_source(
+        "periodic.phys",
+        "model R { space x in [0, 1]  time t in [0, 1]  field u(x, t)
+           pde dt(u) = dxx(u)
+           initial u = sin(2 * pi * x)
+           boundary u = 0 on boundary
+           boundary periodic in x }
+         train R { points interior: 64 }",
+    );
+    let job = &compilation.program.jobs[0];
+    let model = &compilation.program.models[job.model.unwrap()];
+    let config = config::read(model, job);
+    let err = problem::plan(model, &config, &[]).unwrap_err();
+    assert!(err.contains("every space direction is periodic"), "{err}");
+}
