@@ -1,5 +1,5 @@
-//! Which GEMM the runtime should use: `matrixmultiply` (behind `Scalar::gemm`) against the
-//! `gemm` crate, single-threaded, on the products one network layer costs in training with
+//! Which GEMM the runtime should use: `matrixmultiply` (the GEMM behind ndarray) against
+//! the `gemm` crate (behind `Scalar::gemm`, chosen by this benchmark), single-threaded, on the products one network layer costs in training with
 //! 32768 points per chunk:
 //!
 //! * forward `Z = A·Wᵀ`: A is row-major (points × width), W row-major (out × in), read
@@ -59,21 +59,69 @@ fn filled<T: Scalar>(len: usize, seed: f64) -> Vec<T> {
         .collect()
 }
 
-fn with_matrixmultiply<T: Scalar>(case: &Case, a: &[T], b: &[T], c: &mut [T]) {
-    let view = |data, rows, cols, (row_stride, col_stride)| MatRef {
-        data,
-        rows,
-        cols,
-        row_stride,
-        col_stride,
-    };
-    T::gemm(
-        T::one(),
-        view(a, case.m, case.k, case.a_strides),
-        view(b, case.k, case.n, case.b_strides),
-        T::zero(),
-        c,
+/// matrixmultiply's entry point for each precision.
+trait Matrixmultiply: Scalar {
+    /// # Safety
+    /// The strided views must stay inside their buffers and `c` must be m×n, row-major.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn mm(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        c: *mut Self,
     );
+}
+
+macro_rules! matrixmultiply_for {
+    ($t:ty, $f:ident) => {
+        impl Matrixmultiply for $t {
+            unsafe fn mm(
+                m: usize,
+                k: usize,
+                n: usize,
+                a: *const $t,
+                rsa: isize,
+                csa: isize,
+                b: *const $t,
+                rsb: isize,
+                csb: isize,
+                c: *mut $t,
+            ) {
+                matrixmultiply::$f(
+                    m, k, n, 1.0, a, rsa, csa, b, rsb, csb, 0.0, c, n as isize, 1,
+                );
+            }
+        }
+    };
+}
+
+matrixmultiply_for!(f64, dgemm);
+matrixmultiply_for!(f32, sgemm);
+
+fn with_matrixmultiply<T: Matrixmultiply>(case: &Case, a: &[T], b: &[T], c: &mut [T]) {
+    assert!(a.len() >= case.m * case.k && b.len() >= case.k * case.n);
+    assert_eq!(c.len(), case.m * case.n);
+    // SAFETY: as for the gemm crate below: dense buffers read with permuted strides.
+    unsafe {
+        T::mm(
+            case.m,
+            case.k,
+            case.n,
+            a.as_ptr(),
+            case.a_strides.0 as isize,
+            case.a_strides.1 as isize,
+            b.as_ptr(),
+            case.b_strides.0 as isize,
+            case.b_strides.1 as isize,
+            c.as_mut_ptr(),
+        );
+    }
 }
 
 fn with_gemm_crate<T: Scalar>(case: &Case, a: &[T], b: &[T], c: &mut [T]) {
@@ -107,7 +155,7 @@ fn with_gemm_crate<T: Scalar>(case: &Case, a: &[T], b: &[T], c: &mut [T]) {
 }
 
 /// Both libraries must compute the same product before either is timed.
-fn check_agree<T: Scalar>(case: &Case, a: &[T], b: &[T]) {
+fn check_agree<T: Matrixmultiply>(case: &Case, a: &[T], b: &[T]) {
     let mut c1 = vec![T::zero(); case.m * case.n];
     let mut c2 = c1.clone();
     with_matrixmultiply(case, a, b, &mut c1);
@@ -124,7 +172,7 @@ fn check_agree<T: Scalar>(case: &Case, a: &[T], b: &[T]) {
     );
 }
 
-fn bench_type<T: Scalar>(crit: &mut Criterion) {
+fn bench_type<T: Matrixmultiply>(crit: &mut Criterion) {
     let mut group = crit.benchmark_group(format!("gemm {}", T::NAME));
     for case in cases() {
         let a = filled::<T>(case.m * case.k, 0.5);
