@@ -12,7 +12,7 @@
 //! `cargo bench -p physc-runtime --bench gemm -- --warm-up-time 1 --measurement-time 3`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use physc_runtime::{MatRef, Scalar};
+use physc_runtime::Scalar;
 use std::hint::black_box;
 
 const POINTS: usize = 32768;
