@@ -50,3 +50,17 @@ pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(),
         _ => Err(JobError::NotImplemented),
     }
 }
+
+/// A numeric option of a job setting (`dt: 1e-3`, `steps: 500`), or `default` when absent.
+pub(crate) fn setting_number(
+    args: &std::collections::BTreeMap<String, crate::check::jobs::SettingValue>,
+    key: &str,
+    default: f64,
+) -> f64 {
+    use crate::check::jobs::SettingValue;
+    match args.get(key) {
+        Some(SettingValue::Number(v)) => *v,
+        Some(SettingValue::Int(v)) => *v as f64,
+        _ => default,
+    }
+}

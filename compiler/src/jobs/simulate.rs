@@ -92,28 +92,20 @@ fn failure_message(ode: &CompiledOde, e: &OdeError) -> String {
     }
 }
 
-fn number(args: &std::collections::BTreeMap<String, SettingValue>, key: &str, default: f64) -> f64 {
-    match args.get(key) {
-        Some(SettingValue::Number(v)) => *v,
-        Some(SettingValue::Int(v)) => *v as f64,
-        _ => default,
-    }
-}
-
 /// The integrator from `method ...`, Dormand–Prince at rtol 1e-8 by default.
 pub fn method(job: &Job) -> Method {
     match job.settings.get("method") {
         Some(SettingValue::Call { name, args }) => match name.as_str() {
             "rk4" => Method::Rk4 {
-                dt: number(args, "dt", 1e-3),
+                dt: super::setting_number(args, "dt", 1e-3),
             },
             "rosenbrock" => Method::Rosenbrock {
-                rtol: number(args, "rtol", 1e-6),
-                atol: number(args, "atol", 1e-9),
+                rtol: super::setting_number(args, "rtol", 1e-6),
+                atol: super::setting_number(args, "atol", 1e-9),
             },
             _ => Method::Dopri5 {
-                rtol: number(args, "rtol", 1e-8),
-                atol: number(args, "atol", 1e-10),
+                rtol: super::setting_number(args, "rtol", 1e-8),
+                atol: super::setting_number(args, "atol", 1e-10),
             },
         },
         _ => Method::Dopri5 {

@@ -135,11 +135,7 @@ pub struct TrainConfig {
 }
 
 fn num(args: &Args, key: &str, default: f64) -> f64 {
-    match args.get(key) {
-        Some(SettingValue::Number(v)) => *v,
-        Some(SettingValue::Int(v)) => *v as f64,
-        _ => default,
-    }
+    crate::jobs::setting_number(args, key, default)
 }
 
 fn int(args: &Args, key: &str, default: usize) -> usize {

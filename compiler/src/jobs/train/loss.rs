@@ -147,8 +147,6 @@ impl<T: Scalar + JitReal> TermState<T> {
             observed: cast(observed),
         };
         let n = self.points();
-        let n_params = self.chunks.first().map_or(0, |c| c.grad.len());
-        let n_model = self.chunks.first().map_or(0, |c| c.param_grad.len());
         self.chunks = (0..n)
             .step_by(CHUNK)
             .map(|start| Chunk {
@@ -157,8 +155,9 @@ impl<T: Scalar + JitReal> TermState<T> {
                 tape: Tape::default(),
                 kernel_out: Vec::new(),
                 adjoint: Vec::new(),
-                grad: vec![T::zero(); n_params],
-                param_grad: vec![0.0; n_model],
+                // Sized by `Objective::prepare`, which knows the parameter counts.
+                grad: Vec::new(),
+                param_grad: Vec::new(),
             })
             .collect();
         self.coefficient = vec![0.0; n];
@@ -171,7 +170,7 @@ impl<T: Scalar + JitReal> TermState<T> {
         params: &[T],
         model: &[f64],
     ) -> Result<Vec<f64>, String> {
-        let kp = kernel_params::<T>(&self.term, model);
+        let kp = kernel_params::<T>(&self.term.params, model);
         let net_params = &params[..net.num_params()];
         let (compiled, points) = (&self.compiled, &self.points);
         self.chunks
@@ -319,9 +318,9 @@ fn backward_chunk<T: Scalar>(
     net.backward(net_params, &mut c.tape, &c.adjoint, &mut c.grad)
 }
 
-/// A term's kernel parameters: constants, and learnable parameters at their values.
-pub fn kernel_params<T: Scalar>(term: &Term, model: &[f64]) -> Vec<T> {
-    term.params
+/// Kernel parameters: constants, and learnable parameters at their values.
+pub fn kernel_params<T: Scalar>(params: &[KernelParam], model: &[f64]) -> Vec<T> {
+    params
         .iter()
         .map(|p| match p {
             KernelParam::Constant(v) => T::from_f64_lossy(*v),
@@ -429,7 +428,7 @@ impl<T: Scalar + JitReal> Objective<T> {
         let kernel_params: Vec<Vec<T>> = self
             .terms
             .iter()
-            .map(|t| kernel_params::<T>(&t.term, &model))
+            .map(|t| kernel_params::<T>(&t.term.params, &model))
             .collect();
         let net = &self.net;
         // Every chunk of every term is one task, so small terms (boundaries, initial

@@ -6,8 +6,8 @@
 //! `--resume` continues from). Every file is written atomically.
 
 use super::config::TrainConfig;
-use super::loss::Objective;
-use super::problem::{KernelParam, Problem, Source};
+use super::loss::{kernel_params, Objective};
+use super::problem::{Problem, Source};
 use super::session::{Position, Session};
 use crate::check::Model;
 use crate::codegen::cranelift::JitReal;
@@ -266,15 +266,7 @@ pub fn evaluate<T: Scalar + JitReal>(
     let kernel = cached::<T>(&problem.fields.plan).map_err(io)?;
     let jets = JetSet::new(&[], problem.inputs.len())?;
     let model = objective.model_params(params);
-    let kparams: Vec<T> = problem
-        .fields
-        .params
-        .iter()
-        .map(|p| match p {
-            KernelParam::Constant(v) => T::from_f64_lossy(*v),
-            KernelParam::Learnable(k) => T::from_f64_lossy(model[*k]),
-        })
-        .collect();
+    let kparams: Vec<T> = kernel_params(&problem.fields.params, &model);
     let net_params = &params[..objective.net_len()];
     let n = coords.first().map_or(0, Vec::len);
     let outputs = problem.outputs.len();

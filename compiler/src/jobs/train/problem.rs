@@ -229,7 +229,7 @@ pub fn plan(
             }),
         }
     }
-    for (k, (source, obs)) in model.data.iter().zip(observations).enumerate() {
+    for (k, obs) in observations.iter().enumerate() {
         let mut residuals = Vec::new();
         for (j, name) in obs.names.iter().enumerate() {
             let field = outputs
@@ -256,7 +256,6 @@ pub fn plan(
         } else {
             format!("data.{}", k + 1)
         };
-        let _ = source;
         groups.push(Group {
             name,
             kind: TermKind::Data,

@@ -8,7 +8,7 @@ use super::config::{Features, Stage, TrainConfig};
 use super::loss::{Learnable, LossError, Objective, TermState};
 use super::output::{self, History, Outcome};
 use super::points;
-use super::problem::{Observations, Problem, Region, TermKind};
+use super::problem::{Observations, Problem, TermKind};
 use crate::check::Model;
 use crate::codegen::cranelift::JitReal;
 use crate::jobs::{JobError, RunOptions};
@@ -63,7 +63,7 @@ pub fn train<T: Scalar + JitReal>(
         .map(|spec| output::reference(spec, &options.source_dir, problem, model))
         .transpose()
         .map_err(JobError::Failed)?;
-    let mut session = build::<T>(config, problem, observations).map_err(JobError::NotSupported)?;
+    let mut session = build::<T>(config, problem).map_err(JobError::NotSupported)?;
     let dir = options.out_dir.join(&problem.model);
     std::fs::create_dir_all(&dir)
         .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
@@ -153,7 +153,6 @@ fn embedding(config: &TrainConfig, problem: &Problem) -> Embedding {
 pub(super) fn build<T: Scalar + JitReal>(
     config: &TrainConfig,
     problem: &Problem,
-    observations: &[Observations],
 ) -> Result<Session<T>, String> {
     let spec = NetworkSpec {
         inputs: problem.inputs.len(),
@@ -179,7 +178,6 @@ pub(super) fn build<T: Scalar + JitReal>(
     let terms = problem
         .terms
         .iter()
-        .filter(|t| !matches!(t.region, Region::Data(k) if k >= observations.len()))
         .map(|t| TermState::new(t.clone(), problem.outputs.len(), problem.inputs.len()))
         .collect::<Result<Vec<_>, _>>()?;
     let causal = match (config.causal, problem.time_input) {

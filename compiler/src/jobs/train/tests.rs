@@ -27,7 +27,7 @@ fn setup(source: &str) -> Setup {
     let config = config::read(model, job);
     let observations = data::load(model, &config).expect("observations load");
     let problem = problem::plan(model, &config, &observations).expect("model plans");
-    let mut session = build::<f64>(&config, &problem, &observations).expect("session builds");
+    let mut session = build::<f64>(&config, &problem).expect("session builds");
     redraw(&mut session, &config, &problem, &observations).expect("points draw");
     Setup {
         session,
