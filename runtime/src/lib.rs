@@ -7,6 +7,7 @@
 pub mod exact;
 pub mod kernel;
 pub mod mol;
+pub mod mol_grid;
 pub mod nn;
 pub mod ode;
 pub mod optim;

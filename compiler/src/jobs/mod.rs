@@ -1,9 +1,12 @@
 //! Jobs: what `physc run` does with each job block of a checked program. `train` fits
 //! physics-informed networks (`train/`); `simulate` integrates ODE models (`ode.rs` compiles
-//! them, `simulate.rs` runs them, `write.rs` writes the results) and 1-D PDEs (`pde.rs`,
-//! `pde_run.rs`); discovery and evolution report themselves as not implemented until their
+//! them, `simulate.rs` runs them, `write.rs` writes the results), 1-D PDEs of one field
+//! (`pde.rs`, `pde_run.rs`: finite differences or spectral, ETDRK4) and PDEs of several
+//! fields or in two dimensions on tensor grids (`grid_pde.rs`, `grid_pde_run.rs`); discovery and evolution report themselves as not implemented until their
 //! runtime lands. `progress.rs` owns progress bars and Ctrl-C.
 
+pub mod grid_pde;
+mod grid_pde_run;
 pub mod ode;
 pub mod pde;
 mod pde_run;

@@ -188,7 +188,7 @@ pub fn compile_pde(model: &Model) -> Result<CompiledPde, NotSupported> {
     })
 }
 
-fn jet_name(model: &Model, field: FieldRef, wrt: &[usize]) -> String {
+pub(super) fn jet_name(model: &Model, field: FieldRef, wrt: &[usize]) -> String {
     let base = model.field_ref_name(field);
     if wrt.is_empty() {
         base
@@ -201,14 +201,14 @@ fn jet_name(model: &Model, field: FieldRef, wrt: &[usize]) -> String {
     }
 }
 
-fn var_symbol(lowered: &mut Lowered, model: &Model, v: usize) -> Symbol {
+pub(super) fn var_symbol(lowered: &mut Lowered, model: &Model, v: usize) -> Symbol {
     let name = model.variables[v].name.clone();
     lowered
         .symbols
         .intern(&name, SymbolKind::Var(v), name.clone(), name.clone())
 }
 
-fn parameters(symbols: &Symbols, model: &Model) -> (Vec<Symbol>, Vec<f64>) {
+pub(super) fn parameters(symbols: &Symbols, model: &Model) -> (Vec<Symbol>, Vec<f64>) {
     symbols
         .iter()
         .filter_map(|s| match s.kind {
@@ -221,7 +221,7 @@ fn parameters(symbols: &Symbols, model: &Model) -> (Vec<Symbol>, Vec<f64>) {
 
 /// For a residual r = c·s + g with a constant c = ∂r/∂s and g free of s, the value of s
 /// that makes r vanish: -g / c.
-fn solve_for(b: &mut Builder, r: Id, s: Symbol) -> Option<Id> {
+pub(super) fn solve_for(b: &mut Builder, r: Id, s: Symbol) -> Option<Id> {
     let leaf = |t: Symbol| if t == s { Leaf::One } else { Leaf::Zero };
     let c = differentiate(b, r, &leaf);
     let c = constant_value(b, c)?;

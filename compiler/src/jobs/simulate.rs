@@ -15,8 +15,13 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobErro
         .equations
         .iter()
         .any(|e| e.kind == crate::check::EquationKind::Pde);
-    if has_pde {
+    let single_1d_field =
+        model.space_dims() == 1 && model.fields.len() == 1 && model.fields[0].components() == 1;
+    if has_pde && single_1d_field {
         return super::pde_run::run(model, job, options);
+    }
+    if has_pde {
+        return super::grid_pde_run::run(model, job, options);
     }
     let ode = compile_ode(model).map_err(|e| JobError::NotSupported(e.0))?;
     let method = method(job);

@@ -145,10 +145,11 @@ impl Header {
         let fortran_order = fortran.ok_or_else(|| missing("fortran_order"))?;
         let shape = shape.ok_or_else(|| missing("shape"))?;
         let (little_endian, item_size) = dtype(&descr)?;
-        if !matches!(shape.len(), 1 | 2) {
+        if shape.is_empty() || fortran_order && shape.len() > 2 {
             return Err(ErrorKind::Unsupported(format!(
-                "a {}-D array of shape {shape:?} (only 1-D and 2-D arrays are read)",
-                shape.len()
+                "a {}-D {}array of shape {shape:?} (arrays of 1 or more dimensions in C order, or 1-D and 2-D in Fortran order, are read)",
+                shape.len(),
+                if fortran_order { "Fortran-order " } else { "" }
             )));
         }
         Ok(Header {
@@ -337,6 +338,14 @@ mod tests {
             \x0a\x01\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00";
 
     #[test]
+    fn three_dimensional_arrays_round_trip() {
+        let a = Array::with_shape(vec![2, 3, 4], (0..24).map(f64::from).collect()).unwrap();
+        let back = from_bytes(&to_bytes(&a)).unwrap();
+        assert_eq!(back.shape(), &[2, 3, 4]);
+        assert_eq!(back.data(), a.data());
+    }
+
+    #[test]
     fn round_trips_1d_and_2d() {
         let v = Array::vector(vec![0.1, -1e-300, f64::INFINITY, 7.0]);
         let m = Array::matrix(2, 3, (0..6).map(f64::from).collect()).unwrap();
@@ -390,8 +399,8 @@ mod tests {
             error(&b)
         };
         assert!(
-            header("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }")
-                .contains("3-D")
+            header("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2, 2), }")
+                .contains("3-D Fortran-order")
         );
         assert!(header("{'descr': '<f8', 'fortran_order': False, 'shape': (), }").contains("0-D"));
         assert!(header("{'descr': [('a', '<f8')], 'shape': (1,)}").contains("structured"));
