@@ -691,9 +691,9 @@ impl Stepper for Dopri5 {
             combine(arg, &self.y, h, &DP_A[s][..s], done);
             sys.rhs(t + DP_C[s] * h, arg, &mut rest[0]);
         }
-        for (i, e) in self.err.iter_mut().enumerate() {
-            *e = h * (0..7).map(|s| DP_E[s] * self.k[s][i]).sum::<f64>();
-        }
+        // Stage by stage, so each pass is one vectorisable sweep.
+        self.err.fill(0.0);
+        accumulate(&mut self.err, h, &DP_E, &self.k);
         if !all_finite(&self.k[6]) {
             return f64::INFINITY;
         }
@@ -702,14 +702,15 @@ impl Stepper for Dopri5 {
 
     fn accept(&mut self, h: f64) {
         let [y0, dy, bspl, curv, ext] = &mut self.dense;
+        let (k0, k6) = (&self.k[0], &self.k[6]);
         for i in 0..self.y.len() {
-            let k = |s: usize| self.k[s][i];
             y0[i] = self.y[i];
             dy[i] = self.y_new[i] - self.y[i];
-            bspl[i] = h * k(0) - dy[i];
-            curv[i] = dy[i] - h * k(6) - bspl[i];
-            ext[i] = h * (0..7).map(|s| DP_D[s] * k(s)).sum::<f64>();
+            bspl[i] = h * k0[i] - dy[i];
+            curv[i] = dy[i] - h * k6[i] - bspl[i];
         }
+        ext.fill(0.0);
+        accumulate(ext, h, &DP_D, &self.k);
         std::mem::swap(&mut self.y, &mut self.y_new);
         // First same as last: the rate at the new state is already known.
         self.k.swap(0, 6);
