@@ -15,6 +15,7 @@ pub mod output;
 pub mod rng;
 pub mod sampling;
 pub mod scalar;
+pub mod vmath;
 
 pub use kernel::{Kernel, KernelError, KernelFn, Real};
 pub use scalar::{MatRef, Scalar};

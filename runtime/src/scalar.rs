@@ -53,6 +53,9 @@ pub trait Scalar:
     /// buffers from the same layer shapes, so a mismatch is a bug, never bad user input.
     fn gemm(alpha: Self, a: MatRef<'_, Self>, b: MatRef<'_, Self>, beta: Self, c: &mut [Self]);
 
+    /// `out[i] = tanh(z[i])`, vectorised (see `vmath`).
+    fn tanh_slice(z: &[Self], out: &mut [Self]);
+
     fn from_f64_lossy(v: f64) -> Self {
         Self::from_f64(v).unwrap_or_else(Self::nan)
     }
@@ -82,8 +85,12 @@ fn check_shapes<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>, c_len: usize) {
 }
 
 macro_rules! impl_scalar {
-    ($t:ty) => {
+    ($t:ty, $tanh:path) => {
         impl Scalar for $t {
+            fn tanh_slice(z: &[$t], out: &mut [$t]) {
+                $tanh(z, out)
+            }
+
             fn gemm(alpha: $t, a: MatRef<'_, $t>, b: MatRef<'_, $t>, beta: $t, c: &mut [$t]) {
                 check_shapes(&a, &b, c.len());
                 if c.is_empty() {
@@ -124,8 +131,8 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f64);
-impl_scalar!(f32);
+impl_scalar!(f64, crate::vmath::tanh_f64);
+impl_scalar!(f32, crate::vmath::tanh_f32);
 
 #[cfg(test)]
 mod tests {

@@ -78,9 +78,7 @@ fn tanh_derivatives<T: Scalar>(polys: &[Vec<f64>], z: &[T], out: &mut [&mut [T]]
         return;
     };
     // tanh once per element (it dominates the cost); every derivative is a polynomial in it.
-    for (t, &zi) in first.iter_mut().zip(z) {
-        *t = zi.tanh();
-    }
+    T::tanh_slice(z, first);
     let t: &[T] = first;
     for (k, column) in (1..).zip(higher.iter_mut()) {
         match polys.get(k) {

@@ -110,6 +110,20 @@ pub fn plans(activation: &Activation) -> Result<Vec<KernelPlan>, String> {
         .collect())
 }
 
+/// The activation a network uses: tanh by the runtime's vectorised closed form (its
+/// derivatives are polynomials in tanh, the same the symbolic core derives, without a
+/// scalar libcall per element), everything else by compiled kernels.
+pub fn for_network<T: Scalar + JitReal>(
+    activation: &Activation,
+) -> Result<Arc<dyn nn::Activation<T>>, String> {
+    match activation {
+        Activation::Builtin(name) if name == "tanh" => {
+            Ok(Arc::new(nn::Builtin::new(nn::BuiltinKind::Tanh)))
+        }
+        _ => Ok(Arc::new(JitActivation::<T>::new(activation)?)),
+    }
+}
+
 /// An activation evaluated by compiled kernels.
 pub struct JitActivation<T: Scalar> {
     /// `kernels[k]` computes σ and its first k derivatives.

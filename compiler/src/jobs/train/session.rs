@@ -3,7 +3,6 @@
 //! clean stop on Ctrl-C or a non-finite loss, then write the results. A run resumed from a
 //! checkpoint continues at the stage and step where the checkpoint was taken.
 
-use super::activation::JitActivation;
 use super::config::{Features, Stage, TrainConfig};
 use super::loss::{Learnable, LossError, Objective, TermState};
 use super::output::{self, History, Outcome};
@@ -161,7 +160,7 @@ pub(super) fn build<T: Scalar + JitReal>(
         init: config.net.init,
         embedding: embedding(config, problem),
     };
-    let activation = Arc::new(JitActivation::<T>::new(&config.net.activation)?);
+    let activation = super::activation::for_network::<T>(&config.net.activation)?;
     let mut rng = Rng::stream(config.seed, "init");
     let (net, mut params) = Network::new(&spec, activation, &mut rng)?;
     let learnable: Vec<Learnable> = problem
