@@ -16,7 +16,6 @@ use physc_runtime::nn::{Embedding, Network, NetworkSpec};
 use physc_runtime::optim::{self, Adam, AdamState, Lbfgs, LbfgsStop};
 use physc_runtime::rng::Rng;
 use physc_runtime::Scalar;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// Where a run is in its stage sequence.
