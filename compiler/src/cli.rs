@@ -60,7 +60,8 @@ pub enum Command {
     /// Stages, in pipeline order: `ast` (parse tree), `model` (checked and elaborated model),
     /// `ir` (lowered residuals and the jets each field needs), `simplified` (residuals and
     /// their sensitivities after e-graph simplification, with op counts before and after),
-    /// `clif` (the Cranelift IR of each model's fused residual-and-sensitivity kernel).
+    /// `clif` (the Cranelift IR of each model's fused residual-and-sensitivity kernel),
+    /// `cuda` (the same kernels as CUDA C source, f64).
     Show {
         /// The .phys file.
         file: PathBuf,
@@ -148,6 +149,7 @@ pub enum Stage {
     Ir,
     Simplified,
     Clif,
+    Cuda,
 }
 
 pub fn main() -> ExitCode {
@@ -348,6 +350,23 @@ fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool
                             println!("; output {k}: {out}");
                         }
                         print!("{clif}");
+                    }
+                    Err(e) => {
+                        eprintln!("error: model {}: {e}", m.name);
+                        return false;
+                    }
+                }
+            }
+        }
+        Stage::Cuda => {
+            use crate::codegen::cuda;
+            for m in compilation.program.models.iter().filter(|m| m.local) {
+                let simplified = crate::ir::pipeline::simplify_model(m, &Default::default());
+                let plan = crate::codegen::kernels::KernelPlan::residuals(&simplified);
+                match cuda::generate(&plan.spec(), cuda::Precision::F64, cuda::KERNEL_NAME) {
+                    Ok(source) => {
+                        println!("// model {}: one fused kernel over the points", m.name);
+                        print!("{source}");
                     }
                     Err(e) => {
                         eprintln!("error: model {}: {e}", m.name);
