@@ -127,6 +127,10 @@ pub struct RunArgs {
     /// Run at most this many steps per optimizer stage (a quick trial of a long run).
     #[arg(long, value_name = "N")]
     max_steps: Option<usize>,
+    /// Where to compute: `cpu`, or `cuda` / `cuda:N` (needs a build with `--features cuda`
+    /// and an NVIDIA GPU; jobs do not run on it yet, kernels do).
+    #[arg(long, default_value = "cpu", value_parser = clap::value_parser!(crate::jobs::device::Device))]
+    device: crate::jobs::device::Device,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -396,6 +400,10 @@ fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool
 }
 
 fn run(args: &RunArgs, colour: bool) -> bool {
+    if let Err(why) = crate::jobs::device::check(args.device) {
+        eprintln!("error: cannot use --device {}: {why}", args.device);
+        return false;
+    }
     if let Some(threads) = args.threads {
         // Fails only if the pool was already built, and then it already serves us.
         let _ = rayon::ThreadPoolBuilder::new()
@@ -431,6 +439,7 @@ fn run(args: &RunArgs, colour: bool) -> bool {
         seed: args.seed,
         resume: args.resume,
         max_steps: args.max_steps,
+        device: args.device,
     };
     for job in &compilation.program.jobs {
         let result = crate::jobs::run_job(&compilation.program, job, &options);

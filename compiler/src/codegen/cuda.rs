@@ -356,3 +356,48 @@ impl Emitter<'_, '_> {
         result.unwrap_or_else(|| x.to_string())
     }
 }
+
+/// Generate, compile (NVRTC, cached per process) and load a plan's kernel on a GPU.
+#[cfg(feature = "cuda")]
+pub fn load<T: physc_runtime::cuda::CudaReal>(
+    device: &physc_runtime::cuda::CudaDevice,
+    plan: &super::kernels::KernelPlan,
+) -> Result<physc_runtime::cuda::CudaKernel<T>, LoadError> {
+    let source = generate(&plan.spec(), Precision::of(T::NAME), KERNEL_NAME)
+        .map_err(LoadError::Codegen)?;
+    let function = device
+        .function(&source, KERNEL_NAME, NVRTC_OPTIONS)
+        .map_err(LoadError::Cuda)?;
+    let names = |syms: &[egg::Symbol]| syms.iter().map(|s| s.to_string()).collect();
+    // SAFETY: `generate` writes exactly the runtime's ABI for these columns, in `T`.
+    unsafe {
+        device.kernel(
+            function,
+            names(&plan.inputs),
+            plan.outputs.iter().map(|(n, _)| n.clone()).collect(),
+            names(&plan.params),
+        )
+    }
+    .map_err(LoadError::Cuda)
+}
+
+/// Why a kernel could not be put on a GPU.
+#[cfg(feature = "cuda")]
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadError {
+    Codegen(CodegenError),
+    Cuda(physc_runtime::cuda::CudaError),
+}
+
+#[cfg(feature = "cuda")]
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Codegen(e) => write!(f, "{e}"),
+            LoadError::Cuda(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl std::error::Error for LoadError {}

@@ -2,8 +2,10 @@
 //! physics-informed networks (`train/`); `simulate` integrates ODE models (`ode.rs` compiles
 //! them, `simulate.rs` runs them, `write.rs` writes the results) and 1-D PDEs (`pde.rs`,
 //! `pde_run.rs`); discovery and evolution report themselves as not implemented until their
-//! runtime lands. `progress.rs` owns progress bars and Ctrl-C.
+//! runtime lands. `progress.rs` owns progress bars and Ctrl-C; `device.rs` what
+//! `--device` selects and whether it is usable.
 
+pub mod device;
 pub mod ode;
 pub mod pde;
 mod pde_run;
@@ -28,6 +30,8 @@ pub struct RunOptions {
     pub resume: bool,
     /// Caps every optimizer stage at this many steps (quick runs).
     pub max_steps: Option<usize>,
+    /// Where to compute (`--device`); checked usable before any job runs.
+    pub device: device::Device,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +48,13 @@ pub enum JobError {
 
 pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(), JobError> {
     progress::catch_interrupts();
+    if let device::Device::Cuda(_) = options.device {
+        return Err(JobError::NotSupported(format!(
+            "running `{}` jobs on a GPU is not yet supported: the CUDA backend compiles and \
+             runs kernels only (`physc show --stage cuda`, bench/gpu); use `--device cpu`",
+            job.kind.keyword()
+        )));
+    }
     match (job.kind, job.model) {
         (JobKind::Simulate, Some(m)) => simulate::run(&program.models[m], job, options),
         (JobKind::Train, Some(m)) => train::run(&program.models[m], job, options),
