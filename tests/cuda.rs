@@ -29,26 +29,35 @@ fn run_on<T: CudaReal>(
     kernel: &CudaKernel<T>,
     columns: &[Vec<f64>],
     params: &[f64],
-    to_t: fn(f64) -> T,
-    to_f64: fn(T) -> f64,
 ) -> Vec<Vec<f64>> {
     let n = columns.first().map_or(0, Vec::len);
     let inputs: Vec<_> = columns
         .iter()
-        .map(|c| device.upload(&c.iter().map(|&v| to_t(v)).collect::<Vec<T>>()).unwrap())
+        .map(|c| {
+            device
+                .upload(&c.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>())
+                .unwrap()
+        })
         .collect();
     let mut outputs: Vec<_> = kernel
         .outputs
         .iter()
         .map(|_| device.zeros::<T>(n).unwrap())
         .collect();
-    let params: Vec<T> = params.iter().map(|&p| to_t(p)).collect();
+    let params: Vec<T> = params.iter().map(|&p| T::from_f64(p)).collect();
     let ins: Vec<_> = inputs.iter().collect();
     let mut outs: Vec<_> = outputs.iter_mut().collect();
     kernel.run(&ins, &mut outs, &params).expect("launches");
     outputs
         .iter()
-        .map(|o| device.download(o).unwrap().into_iter().map(to_f64).collect())
+        .map(|o| {
+            device
+                .download(o)
+                .unwrap()
+                .into_iter()
+                .map(T::to_f64)
+                .collect()
+        })
         .collect()
 }
 
@@ -70,11 +79,11 @@ fn gpu_kernels_match_the_interpreter() {
         let got = match case.precision {
             Precision::F64 => {
                 let k = load::<f64>(&device, &case.plan).expect("compiles with NVRTC");
-                run_on(&device, &k, &columns, &params, |v| v, |v| v)
+                run_on(&device, &k, &columns, &params)
             }
             Precision::F32 => {
                 let k = load::<f32>(&device, &case.plan).expect("compiles with NVRTC");
-                run_on(&device, &k, &columns, &params, |v| v as f32, |v| v as f64)
+                run_on(&device, &k, &columns, &params)
             }
         };
         // libdevice is within 2 ULP of the correctly rounded result in f64, as glibc is
@@ -122,8 +131,15 @@ fn cublas_gemm_matches_a_host_product() {
         cols,
         transposed,
     };
-    blas.gemm(1.0, mat(&da, m, k, false), mat(&db, k, n, false), 0.0, &mut dc, (m, n))
-        .unwrap();
+    blas.gemm(
+        1.0,
+        mat(&da, m, k, false),
+        mat(&db, k, n, false),
+        0.0,
+        &mut dc,
+        (m, n),
+    )
+    .unwrap();
     let c = device.download(&dc).unwrap();
     for i in 0..m {
         for j in 0..n {
@@ -133,8 +149,15 @@ fn cublas_gemm_matches_a_host_product() {
     }
     // Aᵀ·A (k × k) with A used transposed.
     let mut dt = device.zeros::<f64>(k * k).unwrap();
-    blas.gemm(1.0, mat(&da, m, k, true), mat(&da, m, k, false), 0.0, &mut dt, (k, k))
-        .unwrap();
+    blas.gemm(
+        1.0,
+        mat(&da, m, k, true),
+        mat(&da, m, k, false),
+        0.0,
+        &mut dt,
+        (k, k),
+    )
+    .unwrap();
     let t = device.download(&dt).unwrap();
     for i in 0..k {
         for j in 0..k {
@@ -143,6 +166,13 @@ fn cublas_gemm_matches_a_host_product() {
         }
     }
     assert!(blas
-        .gemm(1.0, mat(&da, m, k, false), mat(&da, m, k, false), 0.0, &mut dc, (m, n))
+        .gemm(
+            1.0,
+            mat(&da, m, k, false),
+            mat(&da, m, k, false),
+            0.0,
+            &mut dc,
+            (m, n)
+        )
         .is_err());
 }

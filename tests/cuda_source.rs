@@ -73,7 +73,10 @@ fn helpers_powers_and_hoisting_in_f32() {
     // multiplications; f32 functions and literals carry their suffix.
     let before_loop = &source[..source.find("for (").unwrap()];
     assert!(before_loop.contains("p_0 * p_0"), "{source}");
-    assert!(source.contains("fmaf(") && source.contains("0.1f"), "{source}");
+    assert!(
+        source.contains("fmaf(") && source.contains("0.1f"),
+        "{source}"
+    );
     insta::assert_snapshot!(source);
 }
 
@@ -140,7 +143,9 @@ fn harness(cases: &[Case]) -> String {
          switch (c) {\n",
     );
     for c in 0..cases.len() {
-        src.push_str(&format!("      case {c}: out = run_{c}(in, p, n); break;\n"));
+        src.push_str(&format!(
+            "      case {c}: out = run_{c}(in, p, n); break;\n"
+        ));
     }
     src.push_str(
         "      default: return 4;\n    }\n    \
@@ -197,7 +202,13 @@ fn build(cases: &[Case], tag: &str) -> Option<PathBuf> {
 }
 
 /// Run case `c` on `columns` with `params`; returns the output columns.
-fn run(binary: &Path, c: usize, columns: &[Vec<f64>], params: &[f64], outputs: usize) -> Vec<Vec<f64>> {
+fn run(
+    binary: &Path,
+    c: usize,
+    columns: &[Vec<f64>],
+    params: &[f64],
+    outputs: usize,
+) -> Vec<Vec<f64>> {
     let n = columns.first().map_or(0, Vec::len);
     let mut input: Vec<f64> = vec![
         c as f64,
@@ -227,7 +238,11 @@ fn run(binary: &Path, c: usize, columns: &[Vec<f64>], params: &[f64], outputs: u
         .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
         .collect();
     assert_eq!(values.len(), outputs * n);
-    values.chunks(n.max(1)).map(<[f64]>::to_vec).take(outputs).collect()
+    values
+        .chunks(n.max(1))
+        .map(<[f64]>::to_vec)
+        .take(outputs)
+        .collect()
 }
 
 #[test]

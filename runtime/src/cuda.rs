@@ -92,6 +92,9 @@ impl From<KernelError> for CudaError {
 
 /// Scalars the GPU computes with: f32 and f64.
 pub trait CudaReal: Real + DeviceRepr + ValidAsZeroBits + Default {
+    /// `v` rounded to this precision.
+    fn from_f64(v: f64) -> Self;
+    fn to_f64(self) -> f64;
     fn gemm(
         blas: &CudaBlas,
         config: GemmConfig<Self>,
@@ -104,6 +107,12 @@ pub trait CudaReal: Real + DeviceRepr + ValidAsZeroBits + Default {
 macro_rules! cuda_real {
     ($t:ty) => {
         impl CudaReal for $t {
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
             fn gemm(
                 blas: &CudaBlas,
                 config: GemmConfig<Self>,
@@ -125,8 +134,7 @@ cuda_real!(f64);
 /// cannot find, so every entry point asks this first.
 fn driver_present() -> bool {
     // SAFETY: only tries to load the library and resolve its symbols.
-    std::panic::catch_unwind(|| unsafe { cudarc::driver::sys::is_culib_present() })
-        .unwrap_or(false)
+    std::panic::catch_unwind(|| unsafe { cudarc::driver::sys::is_culib_present() }).unwrap_or(false)
 }
 
 /// The number of CUDA devices, or why there are none.
@@ -244,10 +252,9 @@ impl CudaDevice {
     pub fn blas(&self) -> Result<Blas, CudaError> {
         let blas = self.blas.get_or_init(|| {
             // SAFETY: only loads the library.
-            let present = std::panic::catch_unwind(|| unsafe {
-                cudarc::cublas::sys::is_culib_present()
-            })
-            .unwrap_or(false);
+            let present =
+                std::panic::catch_unwind(|| unsafe { cudarc::cublas::sys::is_culib_present() })
+                    .unwrap_or(false);
             if !present {
                 return Err(CudaError::NoCublas);
             }
@@ -276,9 +283,8 @@ pub fn compile(source: &str, options: &[&str]) -> Result<Ptx, CudaError> {
         return Ok(ptx);
     }
     // SAFETY: only loads the library.
-    let present =
-        std::panic::catch_unwind(|| unsafe { cudarc::nvrtc::sys::is_culib_present() })
-            .unwrap_or(false);
+    let present = std::panic::catch_unwind(|| unsafe { cudarc::nvrtc::sys::is_culib_present() })
+        .unwrap_or(false);
     if !present {
         return Err(CudaError::NoNvrtc);
     }

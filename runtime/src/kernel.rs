@@ -183,8 +183,7 @@ impl<T: Real> Kernel<T> {
     ) -> Result<usize, KernelError> {
         let inputs: Vec<usize> = inputs.iter().map(|c| c.len()).collect();
         let outputs: Vec<usize> = outputs.iter().map(|c| c.len()).collect();
-        self.signature()
-            .check(&inputs, &outputs, params.len())
+        self.signature().check(&inputs, &outputs, params.len())
     }
 
     /// The names this kernel's columns and parameters have, for shape checks.

@@ -84,7 +84,11 @@ pub fn compare(
             let have = got[k][i];
             if f32 {
                 let shift = (nudged[usize::from(*root)] - want).abs() / (1e-6 * scale);
-                let condition = if shift.is_finite() { shift.max(1.0) } else { f64::INFINITY };
+                let condition = if shift.is_finite() {
+                    shift.max(1.0)
+                } else {
+                    f64::INFINITY
+                };
                 if !(want.is_finite() && want.abs() < 1e30 && scale < 1e30 && condition < 1e3) {
                     continue;
                 }
@@ -108,7 +112,14 @@ pub fn random_expr(rng: &mut Rng, size: usize) -> (RecExpr<Math>, Id, Symbols) {
     let mut symbols = Symbols::default();
     let names: Vec<Symbol> = ["a", "b", "c"]
         .iter()
-        .map(|n| symbols.intern(n, SymbolKind::Free(n.to_string()), n.to_string(), n.to_string()))
+        .map(|n| {
+            symbols.intern(
+                n,
+                SymbolKind::Free(n.to_string()),
+                n.to_string(),
+                n.to_string(),
+            )
+        })
         .collect();
     let p = symbols.intern("p", SymbolKind::Param(0), "p".into(), "p".into());
     let mut b = Builder::new();
@@ -158,7 +169,12 @@ pub fn random_expr(rng: &mut Rng, size: usize) -> (RecExpr<Math>, Id, Symbols) {
 
 /// Random inputs for a plan: uniform in [-2.5, 2.5], or drawn from special values
 /// (NaN, infinities, signed zeros, huge and subnormal numbers).
-pub fn random_columns(rng: &mut Rng, plan: &KernelPlan, points: usize, special: bool) -> Vec<Vec<f64>> {
+pub fn random_columns(
+    rng: &mut Rng,
+    plan: &KernelPlan,
+    points: usize,
+    special: bool,
+) -> Vec<Vec<f64>> {
     let specials = [
         f64::NAN,
         f64::INFINITY,
@@ -188,7 +204,10 @@ pub fn random_columns(rng: &mut Rng, plan: &KernelPlan, points: usize, special: 
 
 /// The parameter values tests use: constants as declared, learnable parameters 0.37.
 pub fn params(plan: &KernelPlan) -> Vec<f64> {
-    plan.param_values.iter().map(|v| v.unwrap_or(0.37)).collect()
+    plan.param_values
+        .iter()
+        .map(|v| v.unwrap_or(0.37))
+        .collect()
 }
 
 /// Every example's residual kernel, in f64 and in f32.

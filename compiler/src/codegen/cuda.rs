@@ -154,7 +154,11 @@ impl Helper {
 }
 
 /// Generate the CUDA C source of one kernel named `name`.
-pub fn generate(spec: &KernelSpec, precision: Precision, name: &str) -> Result<String, CodegenError> {
+pub fn generate(
+    spec: &KernelSpec,
+    precision: Precision,
+    name: &str,
+) -> Result<String, CodegenError> {
     let roots: Vec<Id> = spec.outputs.iter().map(|(_, id)| *id).collect();
     let order = reachable(spec.expr, &roots);
     let mut varies: HashMap<Id, bool> = HashMap::new();
@@ -363,8 +367,8 @@ pub fn load<T: physc_runtime::cuda::CudaReal>(
     device: &physc_runtime::cuda::CudaDevice,
     plan: &super::kernels::KernelPlan,
 ) -> Result<physc_runtime::cuda::CudaKernel<T>, LoadError> {
-    let source = generate(&plan.spec(), Precision::of(T::NAME), KERNEL_NAME)
-        .map_err(LoadError::Codegen)?;
+    let source =
+        generate(&plan.spec(), Precision::of(T::NAME), KERNEL_NAME).map_err(LoadError::Codegen)?;
     let function = device
         .function(&source, KERNEL_NAME, NVRTC_OPTIONS)
         .map_err(LoadError::Cuda)?;

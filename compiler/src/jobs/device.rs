@@ -60,9 +60,11 @@ fn cuda_available(ordinal: usize) -> Result<(), String> {
 
 #[cfg(not(feature = "cuda"))]
 fn cuda_available(_ordinal: usize) -> Result<(), String> {
-    Err("this physc was built without the `cuda` feature (rebuild with \
+    Err(
+        "this physc was built without the `cuda` feature (rebuild with \
          `cargo build --release --features cuda`)"
-        .into())
+            .into(),
+    )
 }
 
 #[cfg(test)]
