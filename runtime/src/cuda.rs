@@ -142,7 +142,12 @@ pub fn device_count() -> Result<usize, CudaError> {
     if !driver_present() {
         return Err(CudaError::NoDriver);
     }
-    Ok(CudaContext::device_count()?.max(0) as usize)
+    match CudaContext::device_count() {
+        Ok(n) => Ok(n.max(0) as usize),
+        // cuInit fails this way on a machine with a driver but no GPU.
+        Err(e) if e.0 == cudarc::driver::sys::CUresult::CUDA_ERROR_NO_DEVICE => Ok(0),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// One GPU and the stream physc uses on it.
@@ -460,5 +465,32 @@ impl Blas {
             ldc: int(n.max(1))?,
         };
         T::gemm(&self.blas, config, b.data, a.data, c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn launches_fill_the_device_but_no_more_than_the_points_need() {
+        assert_eq!(launch_config(0, 132).grid_dim.0, 1);
+        assert_eq!(launch_config(1000, 132).grid_dim.0, 4);
+        assert_eq!(launch_config(1 << 30, 132).grid_dim.0, 132 * 32);
+        assert_eq!(launch_config(1000, 132).block_dim.0, BLOCK);
+    }
+
+    /// On any machine: a device that cannot exist is an error that says why (no driver
+    /// here, no such device on a GPU machine), never a panic.
+    #[test]
+    fn a_missing_device_is_an_error() {
+        match CudaDevice::open(1 << 20) {
+            Err(CudaError::NoDriver) => {
+                assert!(CudaError::NoDriver.to_string().contains("no CUDA driver found"))
+            }
+            Err(CudaError::NoDevice { ordinal, .. }) => assert_eq!(ordinal, 1 << 20),
+            Err(other) => panic!("unexpected error: {other}"),
+            Ok(_) => panic!("device 2^20 exists"),
+        }
     }
 }
