@@ -486,7 +486,9 @@ mod tests {
     fn a_missing_device_is_an_error() {
         match CudaDevice::open(1 << 20) {
             Err(CudaError::NoDriver) => {
-                assert!(CudaError::NoDriver.to_string().contains("no CUDA driver found"))
+                assert!(CudaError::NoDriver
+                    .to_string()
+                    .contains("no CUDA driver found"))
             }
             Err(CudaError::NoDevice { ordinal, .. }) => assert_eq!(ordinal, 1 << 20),
             Err(other) => panic!("unexpected error: {other}"),
