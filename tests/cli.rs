@@ -178,3 +178,62 @@ fn pathological_nesting_is_an_error_not_a_crash() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("E0008"), "{}", stderr(&out));
 }
+
+#[test]
+fn show_prints_cuda_source() {
+    let out = physc(&["show", "examples/heat1d.phys", "--stage", "cuda"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("extern \"C\" __global__ void physc_kernel("),
+        "{text}"
+    );
+    assert!(text.contains("i += stride"), "{text}");
+}
+
+#[test]
+fn unknown_device_is_a_usage_error() {
+    let out = physc(&["run", "examples/lorenz.phys", "--device", "gpu"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("expected `cpu`, `cuda` or `cuda:N`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Without the `cuda` feature, `--device cuda` says the build lacks it (with the feature
+/// but no GPU, it says no driver or no such device: `jobs::device`).
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn cuda_device_without_the_feature_is_a_clear_error() {
+    let out = physc(&[
+        "run",
+        "examples/lorenz.phys",
+        "--device",
+        "cuda:1",
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("cannot use --device cuda:1"), "{err}");
+    assert!(err.contains("without the `cuda` feature"), "{err}");
+}
+
+/// bench/gpu must stop at once, with a reason and exit status 2, where there is no GPU.
+#[test]
+fn gpu_benchmark_fails_fast_without_a_gpu() {
+    let start = std::time::Instant::now();
+    let out = Command::new("bash")
+        .arg(root().join("bench/gpu"))
+        .env("BENCH_GPU_PROBE", "false")
+        .output()
+        .expect("bash runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no NVIDIA GPU found"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(start.elapsed().as_secs() < 10, "it built or ran something");
+}

@@ -60,7 +60,8 @@ pub enum Command {
     /// Stages, in pipeline order: `ast` (parse tree), `model` (checked and elaborated model),
     /// `ir` (lowered residuals and the jets each field needs), `simplified` (residuals and
     /// their sensitivities after e-graph simplification, with op counts before and after),
-    /// `clif` (the Cranelift IR of each model's fused residual-and-sensitivity kernel).
+    /// `clif` (the Cranelift IR of each model's fused residual-and-sensitivity kernel),
+    /// `cuda` (the same kernels as CUDA C source, f64).
     Show {
         /// The .phys file.
         file: PathBuf,
@@ -126,6 +127,10 @@ pub struct RunArgs {
     /// Run at most this many steps per optimizer stage (a quick trial of a long run).
     #[arg(long, value_name = "N")]
     max_steps: Option<usize>,
+    /// Where to compute: `cpu`, or `cuda` / `cuda:N` (needs a build with `--features cuda`
+    /// and an NVIDIA GPU; jobs do not run on it yet, kernels do).
+    #[arg(long, default_value = "cpu", value_parser = clap::value_parser!(crate::jobs::device::Device))]
+    device: crate::jobs::device::Device,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -148,6 +153,7 @@ pub enum Stage {
     Ir,
     Simplified,
     Clif,
+    Cuda,
 }
 
 pub fn main() -> ExitCode {
@@ -356,6 +362,23 @@ fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool
                 }
             }
         }
+        Stage::Cuda => {
+            use crate::codegen::cuda;
+            for m in compilation.program.models.iter().filter(|m| m.local) {
+                let simplified = crate::ir::pipeline::simplify_model(m, &Default::default());
+                let plan = crate::codegen::kernels::KernelPlan::residuals(&simplified);
+                match cuda::generate(&plan.spec(), cuda::Precision::F64, cuda::KERNEL_NAME) {
+                    Ok(source) => {
+                        println!("// model {}: one fused kernel over the points", m.name);
+                        print!("{source}");
+                    }
+                    Err(e) => {
+                        eprintln!("error: model {}: {e}", m.name);
+                        return false;
+                    }
+                }
+            }
+        }
         Stage::Simplified => {
             let style = crate::ir::report::Style { latex };
             let limits = crate::ir::simplify::Limits::default();
@@ -377,6 +400,10 @@ fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool
 }
 
 fn run(args: &RunArgs, colour: bool) -> bool {
+    if let Err(why) = crate::jobs::device::check(args.device) {
+        eprintln!("error: cannot use --device {}: {why}", args.device);
+        return false;
+    }
     if let Some(threads) = args.threads {
         // Fails only if the pool was already built, and then it already serves us.
         let _ = rayon::ThreadPoolBuilder::new()
@@ -412,6 +439,7 @@ fn run(args: &RunArgs, colour: bool) -> bool {
         seed: args.seed,
         resume: args.resume,
         max_steps: args.max_steps,
+        device: args.device,
     };
     for job in &compilation.program.jobs {
         let result = crate::jobs::run_job(&compilation.program, job, &options);

@@ -87,6 +87,58 @@ impl fmt::Display for KernelError {
 
 impl std::error::Error for KernelError {}
 
+/// The columns and parameters of a kernel, by name: what a call is checked against, on the
+/// CPU here and on a GPU by the `cuda` module.
+#[derive(Debug, Clone, Copy)]
+pub struct Signature<'a> {
+    pub inputs: &'a [String],
+    pub outputs: &'a [String],
+    pub params: &'a [String],
+}
+
+impl Signature<'_> {
+    /// Check a call's column lengths and parameter count; returns the number of points
+    /// (the first input's length, or the first output's for a kernel without inputs).
+    pub fn check(
+        &self,
+        inputs: &[usize],
+        outputs: &[usize],
+        params: usize,
+    ) -> Result<usize, KernelError> {
+        let count = |expected: usize, got: usize, e: fn(usize, usize) -> KernelError| {
+            if expected == got {
+                Ok(())
+            } else {
+                Err(e(expected, got))
+            }
+        };
+        count(self.inputs.len(), inputs.len(), |expected, got| {
+            KernelError::InputCount { expected, got }
+        })?;
+        count(self.outputs.len(), outputs.len(), |expected, got| {
+            KernelError::OutputCount { expected, got }
+        })?;
+        count(self.params.len(), params, |expected, got| {
+            KernelError::ParamCount { expected, got }
+        })?;
+        let n = inputs.first().or(outputs.first()).copied().unwrap_or(0);
+        let columns = inputs
+            .iter()
+            .zip(self.inputs)
+            .chain(outputs.iter().zip(self.outputs));
+        for (&len, name) in columns {
+            if len != n {
+                return Err(KernelError::Length {
+                    column: name.clone(),
+                    expected: n,
+                    got: len,
+                });
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// A compiled kernel with the names of its columns and parameters.
 pub struct Kernel<T: Real> {
     func: KernelFn<T>,
@@ -129,42 +181,18 @@ impl<T: Real> Kernel<T> {
         outputs: &[&mut [T]],
         params: &[T],
     ) -> Result<usize, KernelError> {
-        let count = |expected: usize, got: usize, e: fn(usize, usize) -> KernelError| {
-            if expected == got {
-                Ok(())
-            } else {
-                Err(e(expected, got))
-            }
-        };
-        count(self.inputs.len(), inputs.len(), |expected, got| {
-            KernelError::InputCount { expected, got }
-        })?;
-        count(self.outputs.len(), outputs.len(), |expected, got| {
-            KernelError::OutputCount { expected, got }
-        })?;
-        count(self.params.len(), params.len(), |expected, got| {
-            KernelError::ParamCount { expected, got }
-        })?;
-        let n = inputs
-            .first()
-            .map(|c| c.len())
-            .or_else(|| outputs.first().map(|c| c.len()))
-            .unwrap_or(0);
-        let columns = inputs
-            .iter()
-            .map(|c| c.len())
-            .zip(&self.inputs)
-            .chain(outputs.iter().map(|c| c.len()).zip(&self.outputs));
-        for (len, name) in columns {
-            if len != n {
-                return Err(KernelError::Length {
-                    column: name.clone(),
-                    expected: n,
-                    got: len,
-                });
-            }
+        let inputs: Vec<usize> = inputs.iter().map(|c| c.len()).collect();
+        let outputs: Vec<usize> = outputs.iter().map(|c| c.len()).collect();
+        self.signature().check(&inputs, &outputs, params.len())
+    }
+
+    /// The names this kernel's columns and parameters have, for shape checks.
+    pub fn signature(&self) -> Signature<'_> {
+        Signature {
+            inputs: &self.inputs,
+            outputs: &self.outputs,
+            params: &self.params,
         }
-        Ok(n)
     }
 
     /// Run on the calling thread.

@@ -2,8 +2,11 @@
 //! safe, parallel calling interface (`kernel`), the numbers it computes with (`scalar`,
 //! `rng`), networks with Taylor-mode jets (`nn`), optimizers (`optim`), collocation
 //! samplers (`sampling`), exact reference solutions (`exact`), ODE integrators (`ode`), the
-//! method of lines and ETDRK4 (`mol`), and result I/O and plots (`output`).
+//! method of lines and ETDRK4 (`mol`), and result I/O and plots (`output`). With the `cuda`
+//! feature, `cuda` runs generated kernels and GEMMs on an NVIDIA GPU.
 
+#[cfg(feature = "cuda")]
+pub mod cuda;
 pub mod exact;
 pub mod kernel;
 pub mod mol;
@@ -17,7 +20,7 @@ pub mod sampling;
 pub mod scalar;
 pub mod vmath;
 
-pub use kernel::{Kernel, KernelError, KernelFn, Real};
+pub use kernel::{Kernel, KernelError, KernelFn, Real, Signature};
 pub use scalar::{MatRef, Scalar};
 
 #[cfg(test)]

@@ -2,9 +2,12 @@
 //! physics-informed networks (`train/`); `simulate` integrates ODE models (`ode.rs` compiles
 //! them, `simulate.rs` runs them, `write.rs` writes the results), 1-D PDEs of one field
 //! (`pde.rs`, `pde_run.rs`: finite differences or spectral, ETDRK4) and PDEs of several
-//! fields or in two dimensions on tensor grids (`grid_pde.rs`, `grid_pde_run.rs`); discovery and evolution report themselves as not implemented until their
-//! runtime lands. `progress.rs` owns progress bars and Ctrl-C.
+//! fields or in two dimensions on tensor grids (`grid_pde.rs`, `grid_pde_run.rs`);
+//! discovery and evolution report themselves as not implemented until their runtime
+//! lands. `progress.rs` owns progress bars and Ctrl-C; `device.rs` what `--device`
+//! selects and whether it is usable.
 
+pub mod device;
 pub mod grid_pde;
 mod grid_pde_run;
 pub mod ode;
@@ -31,6 +34,8 @@ pub struct RunOptions {
     pub resume: bool,
     /// Caps every optimizer stage at this many steps (quick runs).
     pub max_steps: Option<usize>,
+    /// Where to compute (`--device`); checked usable before any job runs.
+    pub device: device::Device,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +52,13 @@ pub enum JobError {
 
 pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(), JobError> {
     progress::catch_interrupts();
+    if let device::Device::Cuda(_) = options.device {
+        return Err(JobError::NotSupported(format!(
+            "running `{}` jobs on a GPU is not yet supported: the CUDA backend compiles and \
+             runs kernels only (`physc show --stage cuda`, bench/gpu); use `--device cpu`",
+            job.kind.keyword()
+        )));
+    }
     match (job.kind, job.model) {
         (JobKind::Simulate, Some(m)) => simulate::run(&program.models[m], job, options),
         (JobKind::Train, Some(m)) => train::run(&program.models[m], job, options),
