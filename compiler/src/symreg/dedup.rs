@@ -29,8 +29,8 @@ pub struct Canonical {
 /// above what small expressions need), so the same genome always gets the same form.
 fn limits() -> Limits {
     Limits {
-        iterations: 8,
-        nodes: 2_000,
+        iterations: 4,
+        nodes: 1_000,
         time: Duration::from_secs(2),
     }
 }

@@ -10,14 +10,37 @@ use crate::ir::lang::{Builder, Math};
 use egg::{Id, RecExpr, Symbol};
 use physc_runtime::Kernel;
 
-/// The samples a candidate is fitted to.
-pub struct Data<'a> {
+/// Samples: input columns (one per variable) and the target.
+#[derive(Debug, Clone)]
+pub struct Data {
     pub vars: Vec<Symbol>,
-    pub columns: Vec<&'a [f64]>,
-    pub target: &'a [f64],
+    pub columns: Vec<Vec<f64>>,
+    pub target: Vec<f64>,
     /// Standard deviation of the target (positive): errors are RMSE divided by it.
     pub scale: f64,
 }
+
+impl Data {
+    /// At most `rows` samples, evenly spread over all of them: constants are fitted on these
+    /// (cheaper, and plenty for a handful of constants), errors measured on all samples.
+    pub fn subset(&self, rows: usize) -> Data {
+        let stride = self.target.len().div_ceil(rows.max(1)).max(1);
+        let pick = |c: &Vec<f64>| c.iter().step_by(stride).copied().collect();
+        Data {
+            vars: self.vars.clone(),
+            columns: self.columns.iter().map(pick).collect(),
+            target: pick(&self.target),
+            scale: self.scale,
+        }
+    }
+
+    fn views(&self) -> Vec<&[f64]> {
+        self.columns.iter().map(Vec::as_slice).collect()
+    }
+}
+
+/// Samples constants are fitted on.
+pub const FIT_ROWS: usize = 256;
 
 /// Fitted constants (by canonical index) and the normalised RMSE they reach.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,12 +90,12 @@ impl Compiled {
     /// Values and gradients into `out` (1 + k columns); the sum of squared residuals.
     fn sse(&self, data: &Data, params: &[f64], out: &mut [Vec<f64>]) -> f64 {
         let mut views: Vec<&mut [f64]> = out.iter_mut().map(|c| c.as_mut_slice()).collect();
-        if self.kernel.run(&data.columns, &mut views, params).is_err() {
+        if self.kernel.run(&data.views(), &mut views, params).is_err() {
             return f64::INFINITY;
         }
         let sse: f64 = out[0]
             .iter()
-            .zip(data.target)
+            .zip(&data.target)
             .map(|(f, y)| (f - y) * (f - y))
             .sum();
         if sse.is_finite() {
@@ -83,9 +106,11 @@ impl Compiled {
     }
 }
 
-/// Fit the constants of a canonical candidate (constants `$0 … $(k-1)`) from `start`.
-/// Candidates that fail to compile or are undefined on the samples get an infinite error.
-pub fn fit(expr: &RecExpr<Math>, root: Id, start: &[f64], data: &Data) -> Fitted {
+/// Fit the constants of a canonical candidate (constants `$0 … $(k-1)`) from `start` on
+/// `sub`, then measure the error on `all`. Candidates that fail to compile or are undefined
+/// on some sample get an infinite error.
+pub fn fit(expr: &RecExpr<Math>, root: Id, start: &[f64], sub: &Data, all: &Data) -> Fitted {
+    let data = sub;
     let k = start.len();
     let failed = Fitted {
         constants: start.to_vec(),
@@ -109,7 +134,7 @@ pub fn fit(expr: &RecExpr<Math>, root: Id, start: &[f64], data: &Data) -> Fitted
         if k == 0 || sse <= exact {
             break;
         }
-        let (a, g) = normal_equations(&out, data.target, k);
+        let (a, g) = normal_equations(&out, &data.target, k);
         loop {
             let step = solve_damped(&a, &g, lambda, k);
             let candidate: Vec<f64> = p.iter().zip(&step).map(|(p, d)| p + d).collect();
@@ -135,11 +160,14 @@ pub fn fit(expr: &RecExpr<Math>, root: Id, start: &[f64], data: &Data) -> Fitted
             }
         }
     }
+    let n = all.target.len();
+    let mut out = vec![vec![0.0; n]; 1 + compiled.constants];
+    let sse = compiled.sse(all, &p, &mut out);
     let stride = (n / PROBES).max(1);
     Fitted {
-        constants: p,
-        error: (sse / n as f64).sqrt() / data.scale,
+        error: (sse / n as f64).sqrt() / all.scale,
         probe: out[0].iter().step_by(stride).take(PROBES).copied().collect(),
+        constants: p,
     }
 }
 

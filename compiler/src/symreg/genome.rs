@@ -159,7 +159,7 @@ impl Grammar<'_> {
             // Multiply the subtree by a constant.
             _ => {
                 child.push(Gene::Binary(BinaryOp::Mul));
-                child.push(Gene::Const(1.0));
+                child.push(Gene::Const(random_constant(rng)));
                 child.extend_from_slice(&genes[at..end]);
             }
         }
@@ -215,6 +215,20 @@ impl Genome {
         self.genes.len()
     }
 
+    /// The tree without its constant values: genomes with one shape have one canonical form.
+    pub fn shape(&self) -> String {
+        let mut s = String::with_capacity(3 * self.genes.len());
+        for g in &self.genes {
+            match g {
+                Gene::Var(i) => s.push_str(&format!("v{i} ")),
+                Gene::Const(_) => s.push_str("$ "),
+                Gene::Unary(op) => s.push_str(&format!("{op:?} ")),
+                Gene::Binary(op) => s.push_str(&format!("{op:?} ")),
+            }
+        }
+        s
+    }
+
     pub fn constants(&self) -> Vec<f64> {
         self.genes
             .iter()
@@ -239,9 +253,27 @@ impl Genome {
         Genome { genes }
     }
 
+    /// Variants with one constant set to 0 or to 1, normalised: where the fit allows, these
+    /// drop a term or a factor (`x * 1e-19 + y` → `y`).
+    pub fn rounded(&self) -> Vec<Genome> {
+        let values = self.constants();
+        let mut out = Vec::new();
+        for i in 0..values.len() {
+            for nice in [0.0, 1.0] {
+                if values[i] != nice {
+                    let mut v = values.clone();
+                    v[i] = nice;
+                    out.push(self.with_constants(&v).normalised());
+                }
+            }
+        }
+        out
+    }
+
     /// The tree with redundant constants merged, so the fitter never sees two constants that
     /// only their product or sum determines: a subtree without variables becomes one
     /// constant, and a constant times (a constant times x) becomes one constant times x.
+    /// Multiplying by 0 or 1 and adding 0 are dropped.
     pub fn normalised(&self) -> Genome {
         let mut out = Vec::with_capacity(self.genes.len());
         normalise(&self.genes, 0, &mut out);
@@ -284,38 +316,47 @@ fn normalise(genes: &[Gene], start: usize, out: &mut Vec<Gene>) -> usize {
         }
         Gene::Binary(op) => {
             let (a, b) = (constant(arg_starts[0], out), constant(arg_starts[1], out));
-            if let (Some(a), Some(b)) = (a, b) {
-                let v = match op {
-                    BinaryOp::Add => a + b,
-                    BinaryOp::Sub => a - b,
-                    BinaryOp::Mul => a * b,
-                    BinaryOp::Div => a / b,
-                };
-                if v.is_finite() {
-                    out.truncate(here);
-                    out.push(Gene::Const(v));
-                }
-            } else if op == BinaryOp::Mul {
-                // c * (d * x) → (c d) * x, either side.
-                let (c, other) = match (a, b) {
-                    (Some(c), None) => (c, arg_starts[1]),
-                    (None, Some(c)) => (c, arg_starts[0]),
-                    _ => return next,
-                };
-                if out[other] == Gene::Binary(BinaryOp::Mul) {
-                    let inner_a = other + 1;
-                    let inner_b = subtree_end(out, inner_a);
-                    let inner_end = subtree_end(out, inner_b);
-                    let (d, rest) = match (constant(inner_a, out), constant(inner_b, out)) {
-                        (Some(d), _) => (d, out[inner_b..inner_end].to_vec()),
-                        (_, Some(d)) => (d, out[inner_a..inner_b].to_vec()),
-                        _ => return next,
+            let left = out[arg_starts[0]..arg_starts[1]].to_vec();
+            let right = out[arg_starts[1]..].to_vec();
+            let replace = |out: &mut Vec<Gene>, genes: Vec<Gene>| {
+                out.truncate(here);
+                out.extend(genes);
+            };
+            use BinaryOp::*;
+            match (op, a, b) {
+                (_, Some(a), Some(b)) => {
+                    let v = match op {
+                        Add => a + b,
+                        Sub => a - b,
+                        Mul => a * b,
+                        Div => a / b,
                     };
-                    out.truncate(here);
-                    out.push(Gene::Binary(BinaryOp::Mul));
-                    out.push(Gene::Const(c * d));
-                    out.extend(rest);
+                    if v.is_finite() {
+                        replace(out, vec![Gene::Const(v)]);
+                    }
                 }
+                // Identities, for constants the rounding step set to exactly 0 or 1.
+                (Mul, Some(0.0), _) | (Mul, _, Some(0.0)) | (Div, Some(0.0), _) => {
+                    replace(out, vec![Gene::Const(0.0)])
+                }
+                (Mul, Some(1.0), _) | (Add, Some(0.0), _) => replace(out, right),
+                (Mul | Div, _, Some(1.0)) | (Add | Sub, _, Some(0.0)) => replace(out, left),
+                // c * (d * x) → (c d) * x, either side.
+                (Mul, Some(c), None) | (Mul, None, Some(c)) => {
+                    let other = if a.is_some() { right } else { left };
+                    if other[0] == Gene::Binary(Mul) {
+                        let inner_b = subtree_end(&other, 1);
+                        let (d, rest) = match (constant(1, &other), constant(inner_b, &other)) {
+                            (Some(d), _) => (d, other[inner_b..].to_vec()),
+                            (_, Some(d)) => (d, other[1..inner_b].to_vec()),
+                            _ => return next,
+                        };
+                        let mut genes = vec![Gene::Binary(Mul), Gene::Const(c * d)];
+                        genes.extend(rest);
+                        replace(out, genes);
+                    }
+                }
+                _ => {}
             }
         }
         _ => {}

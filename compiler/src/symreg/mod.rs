@@ -41,6 +41,7 @@ use pareto::{choose, Hall, Individual};
 use physc_runtime::rng::Rng;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::ir::lang::{Math, Symbols};
@@ -284,13 +285,15 @@ pub fn search(
     let std = (target.iter().map(|y| (y - mean) * (y - mean)).sum::<f64>() / n).sqrt();
     let data = Data {
         vars: inputs.iter().map(|(name, _)| Symbol::from(*name)).collect(),
-        columns: inputs.iter().map(|(_, c)| *c).collect(),
-        target,
+        columns: inputs.iter().map(|(_, c)| c.to_vec()).collect(),
+        target: target.to_vec(),
         // A constant target: errors are plain RMSE, and the constant fits it exactly.
         scale: if std > 0.0 { std } else { 1.0 },
     };
     let mut engine = Engine {
+        sub: data.subset(fit::FIT_ROWS),
         data,
+        forms: HashMap::new(),
         fitted: HashMap::new(),
         evaluations: 0,
         duplicates: 0,
@@ -320,6 +323,7 @@ pub fn search(
     hall.update(&population);
 
     let mut generation = 0;
+    let mut rounded: HashSet<u64> = HashSet::new();
     let mut exact_since: Option<(usize, usize)> = None; // (complexity, generation)
     while generation < config.generations {
         generation += 1;
@@ -330,6 +334,15 @@ pub fn search(
         let elite: Vec<Individual> = hall.front().into_iter().cloned().collect();
         population = engine.unique(elite, [children, population].concat(), config.population);
         hall.update(&population);
+        // Round the front's constants to 0 and 1 where the fit allows (each model once).
+        let variants: Vec<Genome> = hall
+            .front()
+            .into_iter()
+            .filter(|i| rounded.insert(i.fingerprint))
+            .flat_map(|i| i.genome.rounded())
+            .collect();
+        let variants = engine.evaluate(variants);
+        hall.update(&variants);
 
         let front = hall.front();
         let errors: Vec<(usize, f64)> = front.iter().map(|i| (i.complexity(), i.error)).collect();
@@ -408,18 +421,37 @@ fn breed(population: &[Individual], hall: &Hall, grammar: &Grammar, rng: &mut Rn
 }
 
 /// What one search has fitted so far, by canonical form.
-struct Engine<'a> {
-    data: Data<'a>,
+struct Engine {
+    data: Data,
+    /// The samples constants are fitted on.
+    sub: Data,
+    /// Canonical forms by genome shape (simplified once per shape).
+    forms: HashMap<String, Arc<Canonical>>,
     fitted: HashMap<String, Fitted>,
     evaluations: u64,
     duplicates: u64,
 }
 
-impl Engine<'_> {
+impl Engine {
     /// Fit the genomes (in parallel), reusing fits of canonical forms seen before.
     fn evaluate(&mut self, genomes: Vec<Genome>) -> Vec<Individual> {
         let vars = &self.data.vars;
-        let forms: Vec<Canonical> = genomes.par_iter().map(|g| canonical(g, vars)).collect();
+        let shapes: Vec<String> = genomes.iter().map(Genome::shape).collect();
+        let mut unseen: Vec<usize> = Vec::new();
+        let mut pending = HashSet::new();
+        for (i, shape) in shapes.iter().enumerate() {
+            if !self.forms.contains_key(shape) && pending.insert(shape) {
+                unseen.push(i);
+            }
+        }
+        let new_forms: Vec<Canonical> = unseen
+            .par_iter()
+            .map(|&i| canonical(&genomes[i], vars))
+            .collect();
+        for (&i, form) in unseen.iter().zip(new_forms) {
+            self.forms.insert(shapes[i].clone(), Arc::new(form));
+        }
+        let forms: Vec<Arc<Canonical>> = shapes.iter().map(|s| self.forms[s].clone()).collect();
         // Which forms are new: the first genome with each, in order (deterministic).
         let mut first: HashMap<&str, usize> = HashMap::new();
         let mut new = Vec::new();
@@ -431,13 +463,13 @@ impl Engine<'_> {
                 new.push(i);
             }
         }
-        let data = &self.data;
+        let (sub, data) = (&self.sub, &self.data);
         let fits: Vec<Fitted> = new
             .par_iter()
             .map(|&i| {
                 let values = genomes[i].constants();
                 let start: Vec<f64> = forms[i].order.iter().map(|&c| values[c]).collect();
-                fit(&forms[i].expr, forms[i].root, &start, data)
+                fit(&forms[i].expr, forms[i].root, &start, sub, data)
             })
             .collect();
         self.evaluations += fits.len() as u64;
