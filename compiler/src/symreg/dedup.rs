@@ -43,7 +43,9 @@ fn constant_index(s: Symbol) -> Option<usize> {
 pub fn canonical(genome: &Genome, vars: &[Symbol]) -> Canonical {
     let (expr, root) = genome.to_ir(vars);
     let simplified = simplify(&expr, &[root], &limits());
-    let (expr, root) = (simplified.expr, simplified.roots[0]);
+    let mut sorted = Builder::new();
+    let root = sort_operands(&simplified.expr, simplified.roots[0], &mut sorted).0;
+    let expr = sorted.expr;
     let mut order = Vec::new();
     first_appearance(&expr, root, &mut order);
     let mut b = Builder::new();
@@ -63,6 +65,71 @@ pub fn canonical(genome: &Genome, vars: &[Symbol]) -> Canonical {
         root,
         key,
         order,
+    }
+}
+
+/// The tree rebuilt with chains of `+` and of `*` flattened and their operands sorted by
+/// their text (constants all written `$`), so the order extraction happened to give them
+/// does not matter. Returns the new id and its text.
+fn sort_operands(expr: &RecExpr<Math>, id: Id, b: &mut Builder) -> (Id, String) {
+    let node = &expr[id];
+    match node {
+        Math::Symbol(s) => {
+            let text = match constant_index(*s) {
+                Some(_) => "$".to_string(),
+                None => s.to_string(),
+            };
+            (b.add(node.clone()), text)
+        }
+        Math::Num(c) => (b.add(node.clone()), c.to_string()),
+        Math::Add(_) | Math::Mul(_) => {
+            let mut operands = Vec::new();
+            flatten(expr, id, std::mem::discriminant(node), &mut operands);
+            let mut built: Vec<(Id, String)> =
+                operands.iter().map(|&o| sort_operands(expr, o, b)).collect();
+            built.sort_by(|x, y| x.1.cmp(&y.1));
+            let op = if matches!(node, Math::Add(_)) { "+" } else { "*" };
+            let text = format!("({op} {})", built.iter().map(|x| x.1.as_str()).collect::<Vec<_>>().join(" "));
+            let mut acc = built[0].0;
+            for &(next, _) in &built[1..] {
+                acc = b.add(if op == "+" {
+                    Math::Add([acc, next])
+                } else {
+                    Math::Mul([acc, next])
+                });
+            }
+            (acc, text)
+        }
+        _ => {
+            let children: Vec<(Id, String)> =
+                node.children().iter().map(|&c| sort_operands(expr, c, b)).collect();
+            let mut i = 0;
+            let rebuilt = node.clone().map_children(|_| {
+                i += 1;
+                children[i - 1].0
+            });
+            let text = format!(
+                "({node} {})",
+                children.iter().map(|x| x.1.as_str()).collect::<Vec<_>>().join(" ")
+            );
+            (b.add(rebuilt), text)
+        }
+    }
+}
+
+/// The operands of a chain of one associative operation.
+fn flatten(
+    expr: &RecExpr<Math>,
+    id: Id,
+    op: std::mem::Discriminant<Math>,
+    out: &mut Vec<Id>,
+) {
+    if std::mem::discriminant(&expr[id]) == op {
+        for &c in expr[id].children() {
+            flatten(expr, c, op, out);
+        }
+    } else {
+        out.push(id);
     }
 }
 

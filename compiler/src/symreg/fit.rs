@@ -3,7 +3,7 @@
 //! constant value), and Levenberg–Marquardt minimises the squared error over the samples.
 
 use super::genome::const_symbol;
-use crate::codegen::cranelift::{compile, CodegenError};
+use crate::codegen::cranelift::{self, CodegenError};
 use crate::codegen::KernelSpec;
 use crate::ir::diff::{differentiate, Leaf};
 use crate::ir::lang::{Builder, Math};
@@ -62,16 +62,19 @@ struct Compiled {
     constants: usize,
 }
 
-fn compile_with_gradient(
+/// The kernel of a candidate with `constants` constants: its value, and with `gradient`
+/// its derivative by each constant.
+fn compile(
     expr: &RecExpr<Math>,
     root: Id,
     constants: usize,
+    gradient: bool,
     data: &Data,
 ) -> Result<Compiled, CodegenError> {
     let mut b = Builder::new();
     let f = b.import(expr, root);
     let mut outputs = vec![("f".to_string(), f)];
-    for j in 0..constants {
+    for j in (0..constants).filter(|_| gradient) {
         let wrt = const_symbol(j);
         let d = differentiate(&mut b, f, &|s| if s == wrt { Leaf::One } else { Leaf::Zero });
         outputs.push((format!("d{j}"), d));
@@ -82,8 +85,11 @@ fn compile_with_gradient(
         inputs: data.vars.clone(),
         params: (0..constants).map(const_symbol).collect(),
     };
-    let (kernel, _) = compile::<f64>(&spec)?;
-    Ok(Compiled { kernel, constants })
+    let (kernel, _) = cranelift::compile::<f64>(&spec)?;
+    Ok(Compiled {
+        kernel,
+        constants: if gradient { constants } else { 0 },
+    })
 }
 
 impl Compiled {
@@ -117,7 +123,7 @@ pub fn fit(expr: &RecExpr<Math>, root: Id, start: &[f64], sub: &Data, all: &Data
         error: f64::INFINITY,
         probe: Vec::new(),
     };
-    let Ok(compiled) = compile_with_gradient(expr, root, k, data) else {
+    let Ok(compiled) = compile(expr, root, k, true, data) else {
         return failed;
     };
     let n = data.target.len();
@@ -229,3 +235,39 @@ fn solve_damped(a: &[f64], g: &[f64], lambda: f64, k: usize) -> Vec<f64> {
     }
     x
 }
+
+/// The constants rounded to the fewest significant digits (all alike) that keep the error
+/// within `budget`, and that error; the constants unchanged if no rounding does.
+pub fn round_constants(
+    expr: &RecExpr<Math>,
+    root: Id,
+    values: &[f64],
+    data: &Data,
+    budget: f64,
+) -> (Vec<f64>, f64) {
+    let Ok(compiled) = compile(expr, root, values.len(), false, data) else {
+        return (values.to_vec(), f64::INFINITY);
+    };
+    let n = data.target.len();
+    let mut out = vec![vec![0.0; n]];
+    let mut error = |v: &[f64]| (compiled.sse(data, v, &mut out) / n as f64).sqrt() / data.scale;
+    for digits in 1..=15 {
+        let rounded: Vec<f64> = values.iter().map(|&v| significant(v, digits)).collect();
+        let e = error(&rounded);
+        if e <= budget {
+            return (rounded, e);
+        }
+    }
+    let e = error(values);
+    (values.to_vec(), e)
+}
+
+/// `v` to `digits` significant decimal digits.
+fn significant(v: f64, digits: i32) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let text = format!("{:.*e}", (digits - 1) as usize, v);
+    text.parse().unwrap_or(v)
+}
+

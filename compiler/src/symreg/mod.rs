@@ -292,6 +292,7 @@ pub fn search(
     };
     let mut engine = Engine {
         sub: data.subset(fit::FIT_ROWS),
+        tolerance: config.tolerance,
         data,
         forms: HashMap::new(),
         fitted: HashMap::new(),
@@ -323,7 +324,7 @@ pub fn search(
     hall.update(&population);
 
     let mut generation = 0;
-    let mut rounded: HashSet<u64> = HashSet::new();
+    let mut rounded: HashSet<String> = HashSet::new();
     let mut exact_since: Option<(usize, usize)> = None; // (complexity, generation)
     while generation < config.generations {
         generation += 1;
@@ -338,7 +339,7 @@ pub fn search(
         let variants: Vec<Genome> = hall
             .front()
             .into_iter()
-            .filter(|i| rounded.insert(i.fingerprint))
+            .filter(|i| rounded.insert(i.genome.shape()))
             .flat_map(|i| i.genome.rounded())
             .collect();
         let variants = engine.evaluate(variants);
@@ -425,6 +426,7 @@ struct Engine {
     data: Data,
     /// The samples constants are fitted on.
     sub: Data,
+    tolerance: f64,
     /// Canonical forms by genome shape (simplified once per shape).
     forms: HashMap<String, Arc<Canonical>>,
     fitted: HashMap<String, Fitted>,
@@ -524,13 +526,18 @@ impl Engine {
         let form = canonical(&ind.genome, &self.data.vars);
         let values = ind.genome.constants();
         let ordered: Vec<f64> = form.order.iter().map(|&c| values[c]).collect();
+        // Round for display where the fit allows: within 1% of the error (or far below the
+        // tolerance), so the rounded model is as good as the fitted one.
+        let budget = (1.01 * ind.error).max(0.01 * self.tolerance);
+        let (ordered, error) =
+            fit::round_constants(&form.expr, form.root, &ordered, &self.data, budget);
         let (expr, root) = with_values(&form, &ordered);
         let source = crate::ir::print::source(&expr, root, &Symbols::default());
         Candidate {
             expr,
             root,
             complexity: ind.complexity(),
-            error: ind.error,
+            error,
             source,
         }
     }

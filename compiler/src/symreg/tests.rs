@@ -1,3 +1,4 @@
+use super::genome::{BinaryOp, Gene};
 use super::*;
 
 /// Samples of `f` at `n` deterministic points with each input uniform in its range.
@@ -101,4 +102,141 @@ fn timing_breakdown() {
     }
     let t_compile = t.elapsed().as_secs_f64();
     eprintln!("per genome: canonical {:.2} ms, fit {:.2} ms, compile alone {:.2} ms", t_canon * 5.0, t_fit * 5.0, t_compile * 5.0);
+}
+
+fn parse(text: &str) -> Genome {
+    // Prefix tokens: + - * / for binary, sq sqrt exp sin for unary, x y for variables, numbers.
+    let genes = text
+        .split_whitespace()
+        .map(|t| match t {
+            "+" => Gene::Binary(BinaryOp::Add),
+            "-" => Gene::Binary(BinaryOp::Sub),
+            "*" => Gene::Binary(BinaryOp::Mul),
+            "/" => Gene::Binary(BinaryOp::Div),
+            "sq" => Gene::Unary(UnaryOp::Square),
+            "sqrt" => Gene::Unary(UnaryOp::Sqrt),
+            "exp" => Gene::Unary(UnaryOp::Exp),
+            "sin" => Gene::Unary(UnaryOp::Sin),
+            "x" => Gene::Var(0),
+            "y" => Gene::Var(1),
+            n => Gene::Const(n.parse().unwrap()),
+        })
+        .collect();
+    Genome { genes }
+}
+
+fn vars() -> Vec<Symbol> {
+    vec![Symbol::from("x"), Symbol::from("y")]
+}
+
+#[test]
+fn subtrees_are_contiguous() {
+    let g = parse("+ * x 2 sqrt y");
+    assert_eq!(genome::subtree_end(&g.genes, 0), 6);
+    assert_eq!(genome::subtree_end(&g.genes, 1), 4);
+    assert_eq!(genome::subtree_end(&g.genes, 4), 6);
+}
+
+#[test]
+fn normalising_merges_constants_and_drops_identities() {
+    let cases = [
+        ("* 2 * 3 x", "* 6 x"),
+        ("* * x 3 2", "* 6 x"),
+        ("+ x * 2 sqrt 4", "+ x 4"),
+        ("+ * 0 y x", "x"),
+        ("- x 0", "x"),
+        ("/ * 1 x 1", "x"),
+        ("sin + 0 y", "sin y"),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(parse(input).normalised(), parse(expected), "{input}");
+    }
+    // Division by a zero constant is kept (not folded into an infinity).
+    assert_eq!(parse("/ 1 0").normalised(), parse("/ 1 0"));
+}
+
+#[test]
+fn rounding_offers_each_constant_at_zero_and_one() {
+    let variants = parse("+ * 1.5 x * 1e-19 y").rounded();
+    assert!(variants.contains(&parse("* 1.5 x")));
+    assert!(variants.contains(&parse("+ x * 1e-19 y")));
+    assert!(variants.contains(&parse("+ * 1.5 x y")));
+}
+
+#[test]
+fn equivalent_genomes_share_a_canonical_form() {
+    let key = |t: &str| dedup::canonical(&parse(t), &vars()).key;
+    assert_eq!(key("+ * 2 x y"), key("+ y * x 5"));
+    assert_eq!(key("* x + y 3"), key("* + 1 y x"));
+    assert_ne!(key("* x y"), key("+ x y"));
+    let form = dedup::canonical(&parse("+ * 2 x * y 7"), &vars());
+    assert_eq!(form.order.len(), 2);
+}
+
+#[test]
+fn levenberg_marquardt_fits_nonlinear_constants() {
+    // y = 3 exp(-0.7 x) + 0.5 from a start far away.
+    let xs: Vec<f64> = (0..300).map(|i| i as f64 / 60.0).collect();
+    let ys: Vec<f64> = xs.iter().map(|x| 3.0 * (-0.7 * x).exp() + 0.5).collect();
+    let data = Data {
+        vars: vars()[..1].to_vec(),
+        columns: vec![xs],
+        target: ys,
+        scale: 1.0,
+    };
+    let form = dedup::canonical(&parse("+ * 1 exp * -0.1 x 2"), &data.vars);
+    let values = parse("+ * 1 exp * -0.1 x 2").constants();
+    let start: Vec<f64> = form.order.iter().map(|&c| values[c]).collect();
+    let fitted = fit(&form.expr, form.root, &start, &data.subset(100), &data);
+    assert!(fitted.error < 1e-10, "{fitted:?}");
+    let mut got = fitted.constants.clone();
+    got.sort_by(f64::total_cmp);
+    for (g, want) in got.iter().zip([-0.7, 0.5, 3.0]) {
+        assert!((g - want).abs() < 1e-8, "{got:?}");
+    }
+}
+
+#[test]
+fn undefined_models_get_an_infinite_error() {
+    let xs: Vec<f64> = (0..20).map(|i| i as f64 - 10.0).collect();
+    let data = Data {
+        vars: vars()[..1].to_vec(),
+        columns: vec![xs.clone()],
+        target: xs,
+        scale: 1.0,
+    };
+    let form = dedup::canonical(&parse("sqrt x"), &data.vars);
+    assert_eq!(fit(&form.expr, form.root, &[], &data, &data).error, f64::INFINITY);
+}
+
+#[test]
+fn choice_is_the_simplest_exact_model_else_the_knee() {
+    assert_eq!(pareto::choose(&[(1, 1.0), (3, 1e-3), (5, 1e-12), (9, 1e-16)], 1e-9), 2);
+    // No exact model: the biggest drop in log error per unit of complexity.
+    assert_eq!(pareto::choose(&[(1, 1.0), (3, 0.1), (5, 1e-4), (9, 0.9e-4)], 1e-9), 2);
+    // Models much worse than the best are not chosen, however steep their drop.
+    assert_eq!(pareto::choose(&[(1, 1.0), (2, 0.01), (9, 1e-4)], 1e-9), 2);
+}
+
+#[test]
+fn same_seed_same_front_and_progress_can_stop() {
+    let (columns, target) = samples(&[("x", 0.5, 2.0)], 100, 4, |x| x[0].sin() * 2.0);
+    let config = SrConfig {
+        population: 40,
+        generations: 4,
+        seed: 11,
+        ..SrConfig::default()
+    };
+    let a = run(&columns, &target, &config).unwrap();
+    let b = run(&columns, &target, &config).unwrap();
+    let text = |r: &SrResult| -> Vec<String> { r.front.iter().map(|c| c.source.clone()).collect() };
+    assert_eq!(text(&a), text(&b));
+    let inputs = [("x", columns[0].1.as_slice())];
+    let mut calls = 0;
+    let stopped = search(&inputs, &target, &config, &mut |_, _| {
+        calls += 1;
+        false
+    })
+    .unwrap();
+    assert_eq!((calls, stopped.generations), (1, 1));
 }
