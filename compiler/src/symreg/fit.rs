@@ -113,26 +113,60 @@ impl Compiled {
 }
 
 /// Fit the constants of a canonical candidate (constants `$0 … $(k-1)`) from `start` on
-/// `sub`, then measure the error on `all`. Candidates that fail to compile or are undefined
-/// on some sample get an infinite error.
+/// `sub`, then measure the error on `all`. Where the model has `exp`, `sin` or `cos` and the
+/// fit is not close, it is restarted from the start scaled by ±0.1 and ±0.01: their
+/// arguments' scale decides which minimum Levenberg–Marquardt finds (`exp(c h / T)` with
+/// `h / T` near 10 overflows from `c = 1`). Candidates that fail to compile or are
+/// undefined on some sample get an infinite error.
 pub fn fit(expr: &RecExpr<Math>, root: Id, start: &[f64], sub: &Data, all: &Data) -> Fitted {
-    let data = sub;
     let k = start.len();
     let failed = Fitted {
         constants: start.to_vec(),
         error: f64::INFINITY,
         probe: Vec::new(),
     };
-    let Ok(compiled) = compile(expr, root, k, true, data) else {
+    let Ok(compiled) = compile(expr, root, k, true, sub) else {
         return failed;
     };
-    let n = data.target.len();
-    let mut out = vec![vec![0.0; n]; 1 + compiled.constants];
-    let mut trial = out.clone();
-    let mut p = start.to_vec();
-    let mut sse = compiled.sse(data, &p, &mut out);
+    let (mut p, mut sse) = levenberg_marquardt(&compiled, sub, start.to_vec());
+    let scale_sensitive = expr
+        .as_ref()
+        .iter()
+        .any(|n| matches!(n, Math::Exp(_) | Math::Sin(_) | Math::Cos(_)));
+    let close = 1e-12 * sub.target.len() as f64 * sub.scale * sub.scale;
+    if k > 0 && scale_sensitive && !(sse <= close) {
+        for factor in [0.1, -0.1, 0.01, -0.01] {
+            let scaled = start.iter().map(|c| c * factor).collect();
+            let (q, e) = levenberg_marquardt(&compiled, sub, scaled);
+            if e < sse {
+                (p, sse) = (q, e);
+            }
+        }
+    }
     if !sse.is_finite() {
         return failed;
+    }
+    let n = all.target.len();
+    let mut out = vec![vec![0.0; n]; 1 + compiled.constants];
+    let sse = compiled.sse(all, &p, &mut out);
+    let stride = (n / PROBES).max(1);
+    Fitted {
+        error: (sse / n as f64).sqrt() / all.scale,
+        probe: out[0].iter().step_by(stride).take(PROBES).copied().collect(),
+        constants: p,
+    }
+}
+
+/// Levenberg–Marquardt from `p`: the constants reached and their sum of squared residuals
+/// (infinite if the model is undefined at the start).
+fn levenberg_marquardt(compiled: &Compiled, data: &Data, mut p: Vec<f64>) -> (Vec<f64>, f64) {
+    let k = compiled.constants;
+    let n = data.target.len();
+    let mut out = vec![vec![0.0; n]; 1 + k];
+    let mut trial = out.clone();
+    let mut sse = compiled.sse(data, &p, &mut out);
+    if !sse.is_finite() {
+        return (p, f64::INFINITY);
     }
     let exact = 1e-30 * data.target.iter().map(|y| y * y).sum::<f64>();
     let mut lambda = 1e-3;
@@ -166,15 +200,7 @@ pub fn fit(expr: &RecExpr<Math>, root: Id, start: &[f64], sub: &Data, all: &Data
             }
         }
     }
-    let n = all.target.len();
-    let mut out = vec![vec![0.0; n]; 1 + compiled.constants];
-    let sse = compiled.sse(all, &p, &mut out);
-    let stride = (n / PROBES).max(1);
-    Fitted {
-        error: (sse / n as f64).sqrt() / all.scale,
-        probe: out[0].iter().step_by(stride).take(PROBES).copied().collect(),
-        constants: p,
-    }
+    (p, sse)
 }
 
 /// JᵀJ (k×k, row-major) and −Jᵀr from the kernel's columns.

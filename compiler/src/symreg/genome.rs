@@ -82,7 +82,7 @@ impl Grammar<'_> {
             return;
         }
         let op = self.operator(rng);
-        out.push(op);
+        push_operator(op, rng, out);
         for _ in 0..op.arity() {
             self.random_tree(rng, depth - 1, out);
         }
@@ -121,7 +121,7 @@ impl Grammar<'_> {
             // Wrap the subtree in an operation.
             2 => {
                 let op = self.operator(rng);
-                child.push(op);
+                push_operator(op, rng, &mut child);
                 if let Gene::Binary(_) = op {
                     if rng.uniform() < 0.5 {
                         self.random_tree(rng, 2, &mut child);
@@ -179,6 +179,17 @@ impl Grammar<'_> {
         genes.extend_from_slice(&a.genes[end..]);
         let child = Genome { genes }.normalised();
         (child.genes.len() <= self.max_size).then_some(child)
+    }
+}
+
+/// Push an operation gene. `exp`, `sin` and `cos` come with a constant factor on their
+/// argument (`sin(c * x)`): rates and frequencies are rarely 1, and a factor inside is
+/// something the search would otherwise have to stumble on.
+fn push_operator(op: Gene, rng: &mut Rng, out: &mut Vec<Gene>) {
+    out.push(op);
+    if let Gene::Unary(UnaryOp::Exp | UnaryOp::Sin | UnaryOp::Cos) = op {
+        out.push(Gene::Binary(BinaryOp::Mul));
+        out.push(Gene::Const(random_constant(rng)));
     }
 }
 
@@ -273,7 +284,7 @@ impl Genome {
     /// The tree with redundant constants merged, so the fitter never sees two constants that
     /// only their product or sum determines: a subtree without variables becomes one
     /// constant, and a constant times (a constant times x) becomes one constant times x.
-    /// Multiplying by 0 or 1 and adding 0 are dropped.
+    /// Multiplying by 0 or 1 and adding 0 are dropped; `x / x` is 1 and `x - x` is 0.
     pub fn normalised(&self) -> Genome {
         let mut out = Vec::with_capacity(self.genes.len());
         normalise(&self.genes, 0, &mut out);
@@ -341,6 +352,10 @@ fn normalise(genes: &[Gene], start: usize, out: &mut Vec<Gene>) -> usize {
                 }
                 (Mul, Some(1.0), _) | (Add, Some(0.0), _) => replace(out, right),
                 (Mul | Div, _, Some(1.0)) | (Add | Sub, _, Some(0.0)) => replace(out, left),
+                // x / x and x - x of one subtree (the genome's own; the e-graph keeps them
+                // where x may vanish or be undefined, but a search loses nothing by this).
+                (Div, ..) if left == right => replace(out, vec![Gene::Const(1.0)]),
+                (Sub, ..) if left == right => replace(out, vec![Gene::Const(0.0)]),
                 // c * (d * x) → (c d) * x, either side.
                 (Mul, Some(c), None) | (Mul, None, Some(c)) => {
                     let other = if a.is_some() { right } else { left };

@@ -147,6 +147,8 @@ fn normalising_merges_constants_and_drops_identities() {
         ("- x 0", "x"),
         ("/ * 1 x 1", "x"),
         ("sin + 0 y", "sin y"),
+        ("* exp / y y x", "* 2.718281828459045 x"),
+        ("+ x - sin y sin y", "x"),
     ];
     for (input, expected) in cases {
         assert_eq!(parse(input).normalised(), parse(expected), "{input}");
