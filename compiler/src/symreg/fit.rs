@@ -114,9 +114,9 @@ impl Compiled {
 
 /// Fit the constants of a canonical candidate (constants `$0 … $(k-1)`) from `start` on
 /// `sub`, then measure the error on `all`. Where the model has `exp`, `sin` or `cos` and the
-/// fit is not close, it is restarted from the start scaled by ±0.1 and ±0.01: their
-/// arguments' scale decides which minimum Levenberg–Marquardt finds (`exp(c h / T)` with
-/// `h / T` near 10 overflows from `c = 1`). Candidates that fail to compile or are
+/// fit is not close, it is restarted from the best of the start scaled by -1 and ±10⁻¹ to
+/// ±10⁻⁴: their arguments' scale decides which minimum Levenberg–Marquardt finds
+/// (`exp(c h)` with `h` in the thousands underflows from `c = 1`). Candidates that fail to compile or are
 /// undefined on some sample get an infinite error.
 pub fn fit(expr: &RecExpr<Math>, root: Id, start: &[f64], sub: &Data, all: &Data) -> Fitted {
     let k = start.len();
@@ -135,8 +135,18 @@ pub fn fit(expr: &RecExpr<Math>, root: Id, start: &[f64], sub: &Data, all: &Data
         .any(|n| matches!(n, Math::Exp(_) | Math::Sin(_) | Math::Cos(_)));
     let close = 1e-12 * sub.target.len() as f64 * sub.scale * sub.scale;
     if k > 0 && scale_sensitive && !(sse <= close) {
-        for factor in [0.1, -0.1, 0.01, -0.01] {
-            let scaled = start.iter().map(|c| c * factor).collect();
+        // Scan the scaled starts with one evaluation each; descend from the best.
+        let n = sub.target.len();
+        let mut out = vec![vec![0.0; n]; 1 + k];
+        let mut best: Option<(Vec<f64>, f64)> = None;
+        for factor in [-1.0, 0.1, -0.1, 1e-2, -1e-2, 1e-3, -1e-3, 1e-4, -1e-4] {
+            let scaled: Vec<f64> = start.iter().map(|c| c * factor).collect();
+            let e = compiled.sse(sub, &scaled, &mut out);
+            if best.as_ref().is_none_or(|b| e < b.1) {
+                best = Some((scaled, e));
+            }
+        }
+        if let Some((scaled, _)) = best.filter(|b| b.1.is_finite()) {
             let (q, e) = levenberg_marquardt(&compiled, sub, scaled);
             if e < sse {
                 (p, sse) = (q, e);

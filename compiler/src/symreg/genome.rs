@@ -352,6 +352,14 @@ fn normalise(genes: &[Gene], start: usize, out: &mut Vec<Gene>) -> usize {
                 }
                 (Mul, Some(1.0), _) | (Add, Some(0.0), _) => replace(out, right),
                 (Mul | Div, _, Some(1.0)) | (Add | Sub, _, Some(0.0)) => replace(out, left),
+                // 0 - x → -1 * x, whose constant can then merge with one inside x.
+                (Sub, Some(0.0), _) => {
+                    let mut negated = vec![Gene::Binary(Mul), Gene::Const(-1.0)];
+                    negated.extend(right);
+                    let mut merged = Vec::with_capacity(negated.len());
+                    normalise(&negated, 0, &mut merged);
+                    replace(out, merged);
+                }
                 // x / x and x - x of one subtree (the genome's own; the e-graph keeps them
                 // where x may vanish or be undefined, but a search loses nothing by this).
                 (Div, ..) if left == right => replace(out, vec![Gene::Const(1.0)]),

@@ -356,7 +356,9 @@ pub fn search(
                 _ => exact_since = Some((chosen.complexity(), generation)),
             }
         }
-        let settled = exact_since.is_some_and(|(_, g)| generation - g >= config.patience);
+        // Nothing is simpler than one variable or constant.
+        let settled = exact_since
+            .is_some_and(|(c, g)| c == 1 || generation - g >= config.patience);
         let out_of_time = config.time_limit.is_some_and(|t| start.elapsed() >= t);
         if !go_on || settled || out_of_time {
             break;

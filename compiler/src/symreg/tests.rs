@@ -149,6 +149,7 @@ fn normalising_merges_constants_and_drops_identities() {
         ("sin + 0 y", "sin y"),
         ("* exp / y y x", "* 2.718281828459045 x"),
         ("+ x - sin y sin y", "x"),
+        ("- 0 * -8 x", "* 8 x"),
     ];
     for (input, expected) in cases {
         assert_eq!(parse(input).normalised(), parse(expected), "{input}");
