@@ -39,7 +39,12 @@ fn formulas() -> Vec<Formula> {
         Formula {
             name: "oscillator energy",
             text: "m v^2 / 2 + k x^2 / 2",
-            inputs: &[("m", 1.0, 5.0), ("v", -2.0, 2.0), ("k", 1.0, 5.0), ("x", -2.0, 2.0)],
+            inputs: &[
+                ("m", 1.0, 5.0),
+                ("v", -2.0, 2.0),
+                ("k", 1.0, 5.0),
+                ("x", -2.0, 2.0),
+            ],
             f: |x| 0.5 * x[0] * x[1] * x[1] + 0.5 * x[2] * x[3] * x[3],
         },
         Formula {
@@ -57,7 +62,12 @@ fn formulas() -> Vec<Formula> {
         Formula {
             name: "Coulomb force",
             text: "q1 q2 / (4 pi eps r^2)",
-            inputs: &[("q1", 1.0, 5.0), ("q2", 1.0, 5.0), ("eps", 1.0, 5.0), ("r", 1.0, 5.0)],
+            inputs: &[
+                ("q1", 1.0, 5.0),
+                ("q2", 1.0, 5.0),
+                ("eps", 1.0, 5.0),
+                ("r", 1.0, 5.0),
+            ],
             f: |x| x[0] * x[1] / (4.0 * PI * x[2] * x[3] * x[3]),
         },
         Formula {
@@ -134,7 +144,10 @@ fn fresh_error(formula: &Formula, result: &SrResult) -> f64 {
             });
             ((value - target[row]) / target[row]).abs()
         })
-        .fold(0.0, |m, e| if e.is_nan() { f64::INFINITY } else { m.max(e) })
+        .fold(
+            0.0,
+            |m, e| if e.is_nan() { f64::INFINITY } else { m.max(e) },
+        )
 }
 
 fn recovered(formula: &Formula, result: &SrResult) -> bool {
@@ -218,7 +231,8 @@ fn same_seed_same_result() {
     };
     let a = run(formula, &config).unwrap();
     let b = run(formula, &config).unwrap();
-    let sources = |r: &SrResult| -> Vec<String> { r.front.iter().map(|c| c.source.clone()).collect() };
+    let sources =
+        |r: &SrResult| -> Vec<String> { r.front.iter().map(|c| c.source.clone()).collect() };
     assert_eq!(sources(&a), sources(&b));
     assert_eq!(a.evaluations, b.evaluations);
     assert_eq!(a.duplicates_skipped, b.duplicates_skipped);
@@ -236,7 +250,10 @@ fn bad_input_is_rejected_with_the_reason() {
         SrError::TooFewSamples { got: 5, need: 10 }
     );
     let e = run(&[("x", &x[..19])], &y);
-    assert_eq!(e.to_string(), "column `x` has 19 samples but the target has 20");
+    assert_eq!(
+        e.to_string(),
+        "column `x` has 19 samples but the target has 20"
+    );
     let mut nan = x.clone();
     nan[3] = f64::NAN;
     assert_eq!(
@@ -246,7 +263,10 @@ fn bad_input_is_rejected_with_the_reason() {
             row: 3
         }
     );
-    assert_eq!(run(&[("x", &x), ("x", &x)], &y), SrError::BadName("x".into()));
+    assert_eq!(
+        run(&[("x", &x), ("x", &x)], &y),
+        SrError::BadName("x".into())
+    );
     assert_eq!(run(&[], &y), SrError::NoInputs);
 }
 

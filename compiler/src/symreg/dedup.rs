@@ -85,11 +85,24 @@ fn sort_operands(expr: &RecExpr<Math>, id: Id, b: &mut Builder) -> (Id, String) 
         Math::Add(_) | Math::Mul(_) => {
             let mut operands = Vec::new();
             flatten(expr, id, std::mem::discriminant(node), &mut operands);
-            let mut built: Vec<(Id, String)> =
-                operands.iter().map(|&o| sort_operands(expr, o, b)).collect();
+            let mut built: Vec<(Id, String)> = operands
+                .iter()
+                .map(|&o| sort_operands(expr, o, b))
+                .collect();
             built.sort_by(|x, y| x.1.cmp(&y.1));
-            let op = if matches!(node, Math::Add(_)) { "+" } else { "*" };
-            let text = format!("({op} {})", built.iter().map(|x| x.1.as_str()).collect::<Vec<_>>().join(" "));
+            let op = if matches!(node, Math::Add(_)) {
+                "+"
+            } else {
+                "*"
+            };
+            let text = format!(
+                "({op} {})",
+                built
+                    .iter()
+                    .map(|x| x.1.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
             let mut acc = built[0].0;
             for &(next, _) in &built[1..] {
                 acc = b.add(if op == "+" {
@@ -101,8 +114,11 @@ fn sort_operands(expr: &RecExpr<Math>, id: Id, b: &mut Builder) -> (Id, String) 
             (acc, text)
         }
         _ => {
-            let children: Vec<(Id, String)> =
-                node.children().iter().map(|&c| sort_operands(expr, c, b)).collect();
+            let children: Vec<(Id, String)> = node
+                .children()
+                .iter()
+                .map(|&c| sort_operands(expr, c, b))
+                .collect();
             let mut i = 0;
             let rebuilt = node.clone().map_children(|_| {
                 i += 1;
@@ -110,7 +126,11 @@ fn sort_operands(expr: &RecExpr<Math>, id: Id, b: &mut Builder) -> (Id, String) 
             });
             let text = format!(
                 "({node} {})",
-                children.iter().map(|x| x.1.as_str()).collect::<Vec<_>>().join(" ")
+                children
+                    .iter()
+                    .map(|x| x.1.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             );
             (b.add(rebuilt), text)
         }
@@ -118,12 +138,7 @@ fn sort_operands(expr: &RecExpr<Math>, id: Id, b: &mut Builder) -> (Id, String) 
 }
 
 /// The operands of a chain of one associative operation.
-fn flatten(
-    expr: &RecExpr<Math>,
-    id: Id,
-    op: std::mem::Discriminant<Math>,
-    out: &mut Vec<Id>,
-) {
+fn flatten(expr: &RecExpr<Math>, id: Id, op: std::mem::Discriminant<Math>, out: &mut Vec<Id>) {
     if std::mem::discriminant(&expr[id]) == op {
         for &c in expr[id].children() {
             flatten(expr, c, op, out);

@@ -76,7 +76,13 @@ fn compile(
     let mut outputs = vec![("f".to_string(), f)];
     for j in (0..constants).filter(|_| gradient) {
         let wrt = const_symbol(j);
-        let d = differentiate(&mut b, f, &|s| if s == wrt { Leaf::One } else { Leaf::Zero });
+        let d = differentiate(&mut b, f, &|s| {
+            if s == wrt {
+                Leaf::One
+            } else {
+                Leaf::Zero
+            }
+        });
         outputs.push((format!("d{j}"), d));
     }
     let spec = KernelSpec {
@@ -162,7 +168,12 @@ pub fn fit(expr: &RecExpr<Math>, root: Id, start: &[f64], sub: &Data, all: &Data
     let stride = (n / PROBES).max(1);
     Fitted {
         error: (sse / n as f64).sqrt() / all.scale,
-        probe: out[0].iter().step_by(stride).take(PROBES).copied().collect(),
+        probe: out[0]
+            .iter()
+            .step_by(stride)
+            .take(PROBES)
+            .copied()
+            .collect(),
         constants: p,
     }
 }
@@ -238,7 +249,10 @@ fn normal_equations(out: &[Vec<f64>], target: &[f64], k: usize) -> (Vec<f64>, Ve
 /// multiple of the identity keeps directions that do not affect the fit from blowing up.
 fn solve_damped(a: &[f64], g: &[f64], lambda: f64, k: usize) -> Vec<f64> {
     let mut m: Vec<f64> = a.to_vec();
-    let trace = (0..k).map(|i| a[i * k + i]).sum::<f64>().max(f64::MIN_POSITIVE);
+    let trace = (0..k)
+        .map(|i| a[i * k + i])
+        .sum::<f64>()
+        .max(f64::MIN_POSITIVE);
     for i in 0..k {
         m[i * k + i] += lambda * a[i * k + i] + 1e-14 * trace;
     }
@@ -306,4 +320,3 @@ fn significant(v: f64, digits: i32) -> f64 {
     let text = format!("{:.*e}", (digits - 1) as usize, v);
     text.parse().unwrap_or(v)
 }
-

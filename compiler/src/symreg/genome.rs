@@ -123,12 +123,18 @@ impl Grammar<'_> {
                 let op = self.operator(rng);
                 push_operator(op, rng, &mut child);
                 if let Gene::Binary(_) = op {
+                    // The other operand: mostly one variable or constant (`h` → `h / T`).
+                    let mut other = Vec::new();
+                    match rng.uniform() < 0.6 {
+                        true => other.push(self.leaf(rng)),
+                        false => self.random_tree(rng, 2, &mut other),
+                    }
                     if rng.uniform() < 0.5 {
-                        self.random_tree(rng, 2, &mut child);
+                        child.extend(other);
                         child.extend_from_slice(&genes[at..end]);
                     } else {
                         child.extend_from_slice(&genes[at..end]);
-                        self.random_tree(rng, 2, &mut child);
+                        child.extend(other);
                     }
                 } else {
                     child.extend_from_slice(&genes[at..end]);

@@ -357,15 +357,18 @@ pub fn search(
             }
         }
         // Nothing is simpler than one variable or constant.
-        let settled = exact_since
-            .is_some_and(|(c, g)| c == 1 || generation - g >= config.patience);
+        let settled = exact_since.is_some_and(|(c, g)| c == 1 || generation - g >= config.patience);
         let out_of_time = config.time_limit.is_some_and(|t| start.elapsed() >= t);
         if !go_on || settled || out_of_time {
             break;
         }
     }
 
-    let front: Vec<Candidate> = hall.front().into_iter().map(|i| engine.candidate(i)).collect();
+    let front: Vec<Candidate> = hall
+        .front()
+        .into_iter()
+        .map(|i| engine.candidate(i))
+        .collect();
     let errors: Vec<(usize, f64)> = front.iter().map(|c| (c.complexity, c.error)).collect();
     Ok(SrResult {
         chosen: choose(&errors, config.tolerance),
@@ -398,11 +401,11 @@ fn tournament<'p>(population: &'p [Individual], rng: &mut Rng) -> &'p Individual
 }
 
 /// One child: mostly a mutant of a tournament winner, sometimes a crossover of two; parents
-/// come from the hall of fame one time in ten.
+/// come from the Pareto front one time in five.
 fn breed(population: &[Individual], hall: &Hall, grammar: &Grammar, rng: &mut Rng) -> Genome {
     let front = hall.front();
     let pick = |rng: &mut Rng| -> Genome {
-        if !front.is_empty() && rng.uniform() < 0.1 {
+        if !front.is_empty() && rng.uniform() < 0.2 {
             front[rng.below(front.len())].genome.clone()
         } else {
             tournament(population, rng).genome.clone()

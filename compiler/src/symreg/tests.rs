@@ -101,7 +101,12 @@ fn timing_breakdown() {
         let _ = crate::codegen::compile::<f64>(&spec);
     }
     let t_compile = t.elapsed().as_secs_f64();
-    eprintln!("per genome: canonical {:.2} ms, fit {:.2} ms, compile alone {:.2} ms", t_canon * 5.0, t_fit * 5.0, t_compile * 5.0);
+    eprintln!(
+        "per genome: canonical {:.2} ms, fit {:.2} ms, compile alone {:.2} ms",
+        t_canon * 5.0,
+        t_fit * 5.0,
+        t_compile * 5.0
+    );
 }
 
 fn parse(text: &str) -> Genome {
@@ -209,14 +214,23 @@ fn undefined_models_get_an_infinite_error() {
         scale: 1.0,
     };
     let form = dedup::canonical(&parse("sqrt x"), &data.vars);
-    assert_eq!(fit(&form.expr, form.root, &[], &data, &data).error, f64::INFINITY);
+    assert_eq!(
+        fit(&form.expr, form.root, &[], &data, &data).error,
+        f64::INFINITY
+    );
 }
 
 #[test]
 fn choice_is_the_simplest_exact_model_else_the_knee() {
-    assert_eq!(pareto::choose(&[(1, 1.0), (3, 1e-3), (5, 1e-12), (9, 1e-16)], 1e-9), 2);
+    assert_eq!(
+        pareto::choose(&[(1, 1.0), (3, 1e-3), (5, 1e-12), (9, 1e-16)], 1e-9),
+        2
+    );
     // No exact model: the biggest drop in log error per unit of complexity.
-    assert_eq!(pareto::choose(&[(1, 1.0), (3, 0.1), (5, 1e-4), (9, 0.9e-4)], 1e-9), 2);
+    assert_eq!(
+        pareto::choose(&[(1, 1.0), (3, 0.1), (5, 1e-4), (9, 0.9e-4)], 1e-9),
+        2
+    );
     // Models much worse than the best are not chosen, however steep their drop.
     assert_eq!(pareto::choose(&[(1, 1.0), (2, 0.01), (9, 1e-4)], 1e-9), 2);
 }
@@ -242,4 +256,27 @@ fn same_seed_same_front_and_progress_can_stop() {
     })
     .unwrap();
     assert_eq!((calls, stopped.generations), (1, 1));
+}
+
+#[test]
+fn rates_far_from_one_are_found_inside_exp() {
+    // p = x exp(-0.0341 h / T) with h in the thousands: from c = 2, exp overflows.
+    let (columns, target) = samples(
+        &[("x", 1.0, 5.0), ("y", 0.0, 5000.0), ("T", 250.0, 300.0)],
+        500,
+        5,
+        |v| v[0] * (-0.0341 * v[1] / v[2]).exp(),
+    );
+    let data = Data {
+        vars: vec![Symbol::from("x"), Symbol::from("y"), Symbol::from("T")],
+        columns: columns.iter().map(|c| c.1.clone()).collect(),
+        target,
+        scale: 1.0,
+    };
+    let mut g = parse("* x exp * 2 / y x");
+    g.genes[7] = Gene::Var(2);
+    let form = dedup::canonical(&g, &data.vars);
+    let fitted = fit(&form.expr, form.root, &[2.0], &data.subset(256), &data);
+    assert!(fitted.error < 1e-12, "{fitted:?}");
+    assert!((fitted.constants[0] + 0.0341).abs() < 1e-10, "{fitted:?}");
 }
