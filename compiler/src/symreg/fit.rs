@@ -140,7 +140,7 @@ pub fn fit(expr: &RecExpr<Math>, root: Id, start: &[f64], sub: &Data, all: &Data
         .iter()
         .any(|n| matches!(n, Math::Exp(_) | Math::Sin(_) | Math::Cos(_)));
     let close = 1e-12 * sub.target.len() as f64 * sub.scale * sub.scale;
-    if k > 0 && scale_sensitive && !(sse <= close) {
+    if k > 0 && scale_sensitive && sse > close {
         // Scan the scaled starts with one evaluation each; descend from the best.
         let n = sub.target.len();
         let mut out = vec![vec![0.0; n]; 1 + k];

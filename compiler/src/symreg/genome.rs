@@ -125,9 +125,10 @@ impl Grammar<'_> {
                 if let Gene::Binary(_) = op {
                     // The other operand: mostly one variable or constant (`h` → `h / T`).
                     let mut other = Vec::new();
-                    match rng.uniform() < 0.6 {
-                        true => other.push(self.leaf(rng)),
-                        false => self.random_tree(rng, 2, &mut other),
+                    if rng.uniform() < 0.6 {
+                        other.push(self.leaf(rng));
+                    } else {
+                        self.random_tree(rng, 2, &mut other);
                     }
                     if rng.uniform() < 0.5 {
                         child.extend(other);
@@ -275,9 +276,9 @@ impl Genome {
     pub fn rounded(&self) -> Vec<Genome> {
         let values = self.constants();
         let mut out = Vec::new();
-        for i in 0..values.len() {
+        for (i, &value) in values.iter().enumerate() {
             for nice in [0.0, 1.0] {
-                if values[i] != nice {
+                if value != nice {
                     let mut v = values.clone();
                     v[i] = nice;
                     out.push(self.with_constants(&v).normalised());

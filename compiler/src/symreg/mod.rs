@@ -4,20 +4,25 @@
 //! ```text
 //! let inputs = [("m", &m[..]), ("v", &v[..])];
 //! let result = symreg::search(&inputs, &energy, &SrConfig::default(), &mut |_, _| true)?;
-//! let best = &result.front[result.chosen]; // best.source == "0.5 * m * v^2"
+//! let best = result.best(); // best.source: "m * (v * (v * 0.5))"
 //! ```
 //!
 //! One search: a random population of expression trees (`genome`) is evolved by tournament
-//! selection, subtree crossover and mutation. Every new genome is first simplified by the
+//! selection, subtree crossover and mutation (`exp`, `sin` and `cos` always come with a
+//! constant factor on their argument). Every new genome is first simplified by the
 //! e-graph with its constants as free symbols (`dedup`): genomes with the same canonical form
 //! are one model up to constants, fitted once (the others are counted in
 //! `duplicates_skipped`). A new model's value and its derivatives by each constant are
 //! compiled into one Cranelift kernel with the constants as kernel parameters, and
-//! Levenberg–Marquardt fits the constants (`fit`); fitted constants are written back into the
-//! genome, so children inherit them. Models whose fitted values agree at fixed samples are
-//! kept once in the population. The best model of each size is kept in a hall of fame whose
-//! Pareto front (complexity against normalised RMSE) is the result (`pareto`); the chosen
-//! model is the simplest that is exact up to `tolerance`, or else the knee of the front.
+//! Levenberg–Marquardt fits the constants on at most 256 evenly spread samples (`fit`; the
+//! error is then measured on all); fitted constants are written back into the genome, so
+//! children inherit them. Models whose fitted values agree at fixed samples are kept once in
+//! the population. The best model of each size is kept in a hall of fame whose Pareto front
+//! (complexity against normalised RMSE) is the result (`pareto`); each front model is also
+//! tried with each constant set to 0 and to 1, which drops terms a fit made negligible. The
+//! chosen model is the simplest that is exact up to `tolerance`, or else the knee of the
+//! front. Reported constants are rounded to the fewest significant digits that keep the
+//! error within 1% (or far below `tolerance`).
 //!
 //! Complexity is the genome's size: every variable, constant and operation counts one
 //! (`x^2` written with the square operation counts two). The error is the RMSE divided by

@@ -57,6 +57,7 @@ fn recovers_kinetic_energy() {
     assert!(best.complexity <= 7, "{}", best.source);
 }
 
+/// Where the time of one new genome goes (run with `--ignored --nocapture`).
 #[test]
 #[ignore]
 fn timing_breakdown() {
