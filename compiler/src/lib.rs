@@ -14,4 +14,5 @@ pub mod driver;
 pub mod ir;
 pub mod jobs;
 pub mod source;
+pub mod symreg;
 pub mod syntax;
