@@ -4,6 +4,7 @@
 //! samplers (`sampling`), exact reference solutions (`exact`), ODE integrators (`ode`), the
 //! method of lines and ETDRK4 (`mol`), and result I/O and plots (`output`).
 
+pub mod discover;
 pub mod exact;
 pub mod kernel;
 pub mod mol;
