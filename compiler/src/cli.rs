@@ -114,7 +114,7 @@ pub enum Command {
     /// Examples:
     ///   physc discover lorenz.csv --time t --vars x,y,z
     ///   physc discover lorenz.csv --vars x,y,z --degree 3 --threshold auto
-    ///   physc discover noisy.csv --vars x,y,z --derivative savgol --ensemble 50
+    ///   physc discover noisy.csv --vars x,y,z --derivative savgol --window 25 --ensemble 50
     ///   physc discover run1.csv run2.csv --vars x,y      (one trajectory per file)
     ///   physc discover burgers.npz --time t --space x --vars u --threshold auto
     Discover(DiscoverArgs),
@@ -147,6 +147,12 @@ pub struct DiscoverArgs {
     /// How time derivatives are estimated.
     #[arg(long, value_enum, default_value_t = Derivative::Fd)]
     derivative: Derivative,
+    /// Savitzky–Golay window in samples (default 7; wider smooths more noise).
+    #[arg(long, value_name = "N")]
+    window: Option<usize>,
+    /// Savitzky–Golay polynomial order (default 3).
+    #[arg(long, value_name = "N")]
+    order: Option<usize>,
     /// Bag this many fits on resampled rows (robust to noise).
     #[arg(long, value_name = "N")]
     ensemble: Option<usize>,
@@ -528,7 +534,7 @@ fn discover(args: &DiscoverArgs) -> bool {
         space: args.space.clone(),
         vars: args.vars.clone(),
         library,
-        derivative: config::derivative_method(derivative, &Default::default()),
+        derivative: config::derivative_method(derivative, &savgol_args(args.window, args.order)),
         regression: Regression::Stlsq {
             threshold,
             ridge: 0.0,
@@ -558,6 +564,22 @@ fn discover(args: &DiscoverArgs) -> bool {
             false
         }
     }
+}
+
+/// `window` and `order` as the settings a `savgol(...)` call would give.
+fn savgol_args(
+    window: Option<usize>,
+    order: Option<usize>,
+) -> std::collections::BTreeMap<String, crate::check::jobs::SettingValue> {
+    use crate::check::jobs::SettingValue;
+    let mut args = std::collections::BTreeMap::new();
+    if let Some(w) = window {
+        args.insert("window".to_string(), SettingValue::Int(w as i64));
+    }
+    if let Some(o) = order {
+        args.insert("order".to_string(), SettingValue::Int(o as i64));
+    }
+    args
 }
 
 /// A model name from a data file: `lorenz_noisy.csv` → `LorenzNoisy`.

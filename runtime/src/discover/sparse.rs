@@ -3,7 +3,8 @@
 //! whose coefficients are below a threshold (in the caller's units, so `0.1` means 0.1);
 //! known terms can be fixed and are subtracted from the target first. `sweep` runs STLSQ
 //! over a range of thresholds and keeps each distinct support; `pareto` keeps the
-//! candidates no sparser candidate beats, and `choose` picks one by AICc. `bagging` fits
+//! candidates no sparser candidate beats, and `choose` picks one by AICc (robust to the
+//! systematic errors of derivative estimates). `bagging` fits
 //! bootstrap resamples of the rows and keeps the terms that most fits include (median
 //! coefficients, then a refit on all rows), which makes noisy data far more reliable.
 
@@ -204,14 +205,21 @@ pub fn pareto(candidates: &[Candidate]) -> Vec<Candidate> {
 }
 
 /// Candidates whose AICc is within this of the best are equally supported by the data
-/// (Burnham and Anderson); among them the sparsest is chosen.
+/// (Burnham and Anderson).
 pub const AICC_TIE: f64 = 2.0;
+/// Candidates whose error is within this fraction of the best candidate's also count as
+/// equally good. AICc assumes independent errors; derivative estimates have systematic
+/// ones (truncation error, smoothing), which extra terms can fit a little, and with many
+/// samples AICc then keeps tiny spurious terms. A real term lowers the error by far more.
+pub const ERROR_SLACK: f64 = 0.5;
 
-/// The index of the sparsest candidate whose AICc is within `AICC_TIE` of the smallest.
+/// The index of the sparsest candidate as good as the one with the smallest AICc: within
+/// `AICC_TIE` of its AICc or `ERROR_SLACK` of its error.
 pub fn choose(front: &[Candidate]) -> Option<usize> {
-    let best = front.iter().map(|c| c.aicc).min_by(f64::total_cmp)?;
+    let best = (0..front.len()).min_by(|&a, &b| front[a].aicc.total_cmp(&front[b].aicc))?;
+    let (aicc, error) = (front[best].aicc, front[best].error);
     (0..front.len())
-        .filter(|&i| front[i].aicc <= best + AICC_TIE)
+        .filter(|&i| front[i].aicc <= aicc + AICC_TIE || front[i].error <= error * (1.0 + ERROR_SLACK))
         .min_by_key(|&i| front[i].fit.terms())
 }
 

@@ -55,9 +55,25 @@ pub fn discover(config: &Config, grid: &Grid, warnings: &mut Vec<String>) -> Res
                 .map_err(err("space derivative"))?,
         );
     }
-    let keep: Vec<usize> = (m..nt - m)
+    let resolved = resolved_points(grid, &u_t, &inputs[1], &inputs[2])?;
+    let interior: Vec<usize> = (m..nt - m)
         .flat_map(|i| (m..nx - m).map(move |j| i * nx + j))
         .collect();
+    let keep: Vec<usize> = interior.iter().copied().filter(|&i| resolved[i]).collect();
+    let dropped = interior.len() - keep.len();
+    if dropped > 0 {
+        warnings.push(format!(
+            "{dropped} of {} interior grid points were left out because the grid does not resolve the field there (e.g. a shock): their derivative estimates are not accurate enough",
+            interior.len()
+        ));
+    }
+    if keep.len() < interior.len() / 10 {
+        return Err(format!(
+            "the grid resolves the field at only {} of {} points: the data are too coarse (or too noisy) for derivative estimates",
+            keep.len(),
+            interior.len()
+        ));
+    }
     let pick = |v: &[f64]| -> Vec<f64> { keep.iter().map(|&i| v[i]).collect() };
     let inputs: Vec<Vec<f64>> = inputs.iter().map(|c| pick(c)).collect();
     let target = pick(&u_t);
@@ -77,6 +93,35 @@ pub fn discover(config: &Config, grid: &Grid, warnings: &mut Vec<String>) -> Res
         equation,
         points: keep.len(),
     })
+}
+
+/// A leading truncation error this large, relative to the RMS of the estimate over the
+/// grid, marks a point as unresolved.
+const RESOLUTION: f64 = 0.01;
+
+/// Points where the second-order estimates of u_t, u_x and u_xx are accurate: their leading
+/// truncation errors (Δt²/6·u_ttt, Δx²/6·u_xxx, Δx²/12·u_xxxx, higher derivatives by finite
+/// differences, largest spacings) are below `RESOLUTION` of each estimate's RMS. Where a
+/// shock is steeper than the grid, these errors are of the size of the derivatives
+/// themselves, and such points would only mislead the regression.
+fn resolved_points(grid: &Grid, u_t: &[f64], u_x: &[f64], u_xx: &[f64]) -> Result<Vec<bool>, String> {
+    let shape = [grid.t.len(), grid.x.len()];
+    let fd = |m: usize| move |c: &[f64], f: &[f64]| physc_runtime::discover::derivative::finite_difference(c, f, m);
+    let fail = |e: physc_runtime::discover::DiscoverError| e.to_string();
+    let u_ttt = along_axis(&grid.u, &shape, 0, &grid.t, fd(3)).map_err(fail)?;
+    let u_xxx = along_axis(&grid.u, &shape, 1, &grid.x, fd(3)).map_err(fail)?;
+    let u_xxxx = along_axis(&grid.u, &shape, 1, &grid.x, fd(4)).map_err(fail)?;
+    let spacing = |c: &[f64]| c.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f64::max);
+    let (dt, dx) = (spacing(&grid.t), spacing(&grid.x));
+    let rms = |v: &[f64]| (v.iter().map(|a| a * a).sum::<f64>() / v.len().max(1) as f64).sqrt();
+    let (st, sx, sxx) = (rms(u_t), rms(u_x), rms(u_xx));
+    Ok((0..grid.u.len())
+        .map(|i| {
+            dt * dt / 6.0 * u_ttt[i].abs() <= RESOLUTION * st
+                && dx * dx / 6.0 * u_xxx[i].abs() <= RESOLUTION * sx
+                && dx * dx / 12.0 * u_xxxx[i].abs() <= RESOLUTION * sxx
+        })
+        .collect())
 }
 
 /// The discovered PDE as a model; initial and boundary conditions are the user's to add.
