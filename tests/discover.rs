@@ -68,7 +68,10 @@ fn assert_equation(report: &Value, lhs: &str, truth: &[(&str, f64)], tol: f64) {
     );
     for (term, v) in &want {
         let f = found[term];
-        assert!((f - v).abs() <= tol * v.abs(), "{lhs}: {term} = {f}, expected {v} within {tol}");
+        assert!(
+            (f - v).abs() <= tol * v.abs(),
+            "{lhs}: {term} = {f}, expected {v} within {tol}"
+        );
     }
 }
 
@@ -76,7 +79,11 @@ fn assert_support(report: &Value, lhs: &str, terms: &[&str]) {
     let found = coefficients(report, lhs);
     let mut want: Vec<&str> = terms.to_vec();
     want.sort();
-    assert_eq!(found.keys().map(String::as_str).collect::<Vec<_>>(), want, "{lhs}: {found:?}");
+    assert_eq!(
+        found.keys().map(String::as_str).collect::<Vec<_>>(),
+        want,
+        "{lhs}: {found:?}"
+    );
 }
 
 const CLEAN: &str = r#"
@@ -103,18 +110,36 @@ discover FoundLotkaVolterra {
 fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
     let dir = scratch("clean");
     std::fs::write(dir.join("systems.phys"), CLEAN).unwrap();
-    ok(&physc(&["run", "--quiet", "--out", "out", "systems.phys"], &dir));
+    ok(&physc(
+        &["run", "--quiet", "--out", "out", "systems.phys"],
+        &dir,
+    ));
     let r = report(&dir.join("out/FoundLorenz"));
     assert_equation(&r, "dt(x)", &[("x", -10.0), ("y", 10.0)], 0.01);
-    assert_equation(&r, "dt(y)", &[("x", 28.0), ("y", -1.0), ("x * z", -1.0)], 0.01);
+    assert_equation(
+        &r,
+        "dt(y)",
+        &[("x", 28.0), ("y", -1.0), ("x * z", -1.0)],
+        0.01,
+    );
     assert_equation(&r, "dt(z)", &[("z", -8.0 / 3.0), ("x * y", 1.0)], 0.01);
     let r = report(&dir.join("out/FoundRossler"));
     assert_equation(&r, "dt(x)", &[("y", -1.0), ("z", -1.0)], 0.01);
     assert_equation(&r, "dt(y)", &[("x", 1.0), ("y", 0.2)], 0.01);
-    assert_equation(&r, "dt(z)", &[("1", 0.2), ("z", -5.7), ("x * z", 1.0)], 0.01);
+    assert_equation(
+        &r,
+        "dt(z)",
+        &[("1", 0.2), ("z", -5.7), ("x * z", 1.0)],
+        0.01,
+    );
     let r = report(&dir.join("out/FoundChen"));
     assert_equation(&r, "dt(x)", &[("x", -35.0), ("y", 35.0)], 0.01);
-    assert_equation(&r, "dt(y)", &[("x", -7.0), ("y", 28.0), ("x * z", -1.0)], 0.01);
+    assert_equation(
+        &r,
+        "dt(y)",
+        &[("x", -7.0), ("y", 28.0), ("x * z", -1.0)],
+        0.01,
+    );
     assert_equation(&r, "dt(z)", &[("z", -3.0), ("x * y", 1.0)], 0.01);
     let r = report(&dir.join("out/FoundSprottF"));
     assert_equation(&r, "dt(x)", &[("y", 1.0), ("z", 1.0)], 0.01);
@@ -124,7 +149,13 @@ fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
     assert_equation(&r, "dt(x)", &[("x", 1.1), ("x * y", -0.4)], 0.01);
     assert_equation(&r, "dt(y)", &[("y", -0.4), ("x * y", 0.1)], 0.01);
     // Every session wrote its model, which re-checks clean.
-    for name in ["FoundLorenz", "FoundRossler", "FoundChen", "FoundSprottF", "FoundLotkaVolterra"] {
+    for name in [
+        "FoundLorenz",
+        "FoundRossler",
+        "FoundChen",
+        "FoundSprottF",
+        "FoundLotkaVolterra",
+    ] {
         let model = dir.join("out").join(name).join("discovered.phys");
         ok(&physc(&["check", model.to_str().unwrap()], &dir));
     }
@@ -156,7 +187,10 @@ discover NoisyRossler {
 fn one_percent_noise_keeps_the_support_exact() {
     let dir = scratch("noisy");
     std::fs::write(dir.join("noisy.phys"), NOISY).unwrap();
-    ok(&physc(&["run", "--quiet", "--out", "out", "noisy.phys"], &dir));
+    ok(&physc(
+        &["run", "--quiet", "--out", "out", "noisy.phys"],
+        &dir,
+    ));
     let r = report(&dir.join("out/NoisyLorenz"));
     assert_eq!(r["data"]["noise"], 0.01);
     assert_support(&r, "dt(x)", &["x", "y"]);
@@ -172,7 +206,10 @@ fn one_percent_noise_keeps_the_support_exact() {
     assert!(inclusion["y^2"].as_f64().unwrap() < 0.6, "{inclusion}");
     // Same seed, same session.
     let first = std::fs::read_to_string(dir.join("out/NoisyRossler/discovered.phys")).unwrap();
-    ok(&physc(&["run", "--quiet", "--out", "again", "noisy.phys"], &dir));
+    ok(&physc(
+        &["run", "--quiet", "--out", "again", "noisy.phys"],
+        &dir,
+    ));
     let second = std::fs::read_to_string(dir.join("again/NoisyRossler/discovered.phys")).unwrap();
     assert_eq!(first, second);
     std::fs::remove_dir_all(dir).unwrap();
@@ -182,7 +219,10 @@ fn one_percent_noise_keeps_the_support_exact() {
 fn the_example_prints_and_writes_a_runnable_model() {
     let dir = scratch("example");
     let example = root().join("examples/discover_lorenz.phys");
-    let stderr = ok(&physc(&["run", "--out", "out", example.to_str().unwrap()], &dir));
+    let stderr = ok(&physc(
+        &["run", "--out", "out", example.to_str().unwrap()],
+        &dir,
+    ));
     assert!(stderr.contains("dt(z) = x * y - 2.66667 * z"), "{stderr}");
     let out = dir.join("out/LorenzEquations");
     let model = std::fs::read_to_string(out.join("discovered.phys")).unwrap();
@@ -190,18 +230,34 @@ fn the_example_prints_and_writes_a_runnable_model() {
     let r = report(&out);
     assert_eq!(r["equations"]["dt(x)"], "10 * y - 10 * x");
     assert_eq!(r["equations"]["dt(y)"], "x * (28 - z) - y");
-    assert!(r["latex"]["dt(z)"].as_str().unwrap().starts_with("\\frac{d z}{d t} = "));
+    assert!(r["latex"]["dt(z)"]
+        .as_str()
+        .unwrap()
+        .starts_with("\\frac{d z}{d t} = "));
     // The Pareto front runs from the empty model to the full library.
     let front = r["pareto"]["dt(x)"].as_array().unwrap();
     assert_eq!(front[0]["complexity"], 0);
     assert!(front.iter().any(|c| c["complexity"] == 2));
     assert!(r["timings"]["total_s"].as_f64().unwrap() > 0.0);
-    assert!(r["comparison"]["agreement_time"].as_f64().unwrap() > 5.0, "{}", r["comparison"]);
+    assert!(
+        r["comparison"]["agreement_time"].as_f64().unwrap() > 5.0,
+        "{}",
+        r["comparison"]
+    );
     for f in ["compare_x.png", "compare_y.png", "compare_z.png"] {
         assert!(out.join(f).exists(), "{f}");
     }
     // The discovered model runs as it is.
-    ok(&physc(&["run", "--quiet", "--out", "rerun", out.join("discovered.phys").to_str().unwrap()], &dir));
+    ok(&physc(
+        &[
+            "run",
+            "--quiet",
+            "--out",
+            "rerun",
+            out.join("discovered.phys").to_str().unwrap(),
+        ],
+        &dir,
+    ));
     assert!(dir.join("rerun/LorenzEquations/trajectory.csv").exists());
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -215,7 +271,10 @@ fn lorenz_csv(dir: &Path, every: f64, t1: f64, x0: f64) -> PathBuf {
     );
     let file = dir.join(format!("{name}.phys"));
     std::fs::write(&file, source).unwrap();
-    ok(&physc(&["run", "--quiet", "--out", "sim", file.to_str().unwrap()], dir));
+    ok(&physc(
+        &["run", "--quiet", "--out", "sim", file.to_str().unwrap()],
+        dir,
+    ));
     dir.join(format!("sim/L{}/trajectory.csv", x0.abs() as i64))
 }
 
@@ -235,20 +294,48 @@ fn the_cli_handles_uneven_steps_and_several_trajectories() {
     }
     std::fs::write(dir.join("uneven.csv"), uneven).unwrap();
     let stderr = ok(&physc(
-        &["discover", "uneven.csv", "--time", "t", "--vars", "x,y,z", "--derivative", "savgol", "--out", "out"],
+        &[
+            "discover",
+            "uneven.csv",
+            "--time",
+            "t",
+            "--vars",
+            "x,y,z",
+            "--derivative",
+            "savgol",
+            "--out",
+            "out",
+        ],
         &dir,
     ));
     assert!(stderr.contains("Uneven:"), "{stderr}");
     let r = report(&dir.join("out/Uneven"));
     assert_equation(&r, "dt(x)", &[("x", -10.0), ("y", 10.0)], 0.01);
-    assert_equation(&r, "dt(y)", &[("x", 28.0), ("y", -1.0), ("x * z", -1.0)], 0.01);
+    assert_equation(
+        &r,
+        "dt(y)",
+        &[("x", 28.0), ("y", -1.0), ("x * z", -1.0)],
+        0.01,
+    );
     assert_equation(&r, "dt(z)", &[("z", -8.0 / 3.0), ("x * y", 1.0)], 0.01);
     // Two files, two trajectories; `auto` picks the threshold.
     let other = lorenz_csv(&dir, 0.002, 5.0, 3.0);
     ok(&physc(
         &[
-            "discover", csv.to_str().unwrap(), other.to_str().unwrap(), "--vars", "x,y,z",
-            "--derivative", "savgol", "--threshold", "auto", "--name", "Two", "--quiet", "--out", "out",
+            "discover",
+            csv.to_str().unwrap(),
+            other.to_str().unwrap(),
+            "--vars",
+            "x,y,z",
+            "--derivative",
+            "savgol",
+            "--threshold",
+            "auto",
+            "--name",
+            "Two",
+            "--quiet",
+            "--out",
+            "out",
         ],
         &dir,
     ));
@@ -267,14 +354,32 @@ fn burgers_equation_is_found_from_the_published_data() {
     let data = root().join("tests/data/burgers_deepxde.npz");
     ok(&physc(
         &[
-            "discover", data.to_str().unwrap(), "--time", "t", "--space", "x", "--vars", "usol",
-            "--threshold", "auto", "--name", "Burgers", "--quiet", "--out", "out",
+            "discover",
+            data.to_str().unwrap(),
+            "--time",
+            "t",
+            "--space",
+            "x",
+            "--vars",
+            "usol",
+            "--threshold",
+            "auto",
+            "--name",
+            "Burgers",
+            "--quiet",
+            "--out",
+            "out",
         ],
         &dir,
     ));
     let r = report(&dir.join("out/Burgers"));
     let nu = 0.01 / std::f64::consts::PI;
-    assert_equation(&r, "dt(usol)", &[("usol * dx(usol)", -1.0), ("dxx(usol)", nu)], 0.05);
+    assert_equation(
+        &r,
+        "dt(usol)",
+        &[("usol * dx(usol)", -1.0), ("dxx(usol)", nu)],
+        0.05,
+    );
     let model = dir.join("out/Burgers/discovered.phys");
     let text = std::fs::read_to_string(&model).unwrap();
     assert!(text.contains("pde dt(usol) = "), "{text}");
@@ -294,25 +399,67 @@ fn bad_input_is_named() {
         .collect();
     let mut with_nan = rows.clone();
     with_nan[50] = "0.5,nan,3".into();
-    std::fs::write(dir.join("decay.csv"), format!("t,x,c\n{}\n", with_nan.join("\n"))).unwrap();
+    std::fs::write(
+        dir.join("decay.csv"),
+        format!("t,x,c\n{}\n", with_nan.join("\n")),
+    )
+    .unwrap();
     // NaN rows are dropped with a warning; a constant column is named.
-    let stderr = ok(&physc(&["discover", "decay.csv", "--vars", "x,c", "--out", "out"], &dir));
+    let stderr = ok(&physc(
+        &["discover", "decay.csv", "--vars", "x,c", "--out", "out"],
+        &dir,
+    ));
     assert!(stderr.contains("dropped 1 row(s) with NaN"), "{stderr}");
     assert!(stderr.contains("`c` is constant"), "{stderr}");
     let r = report(&dir.join("out/Decay"));
     assert_equation(&r, "dt(x)", &[("x", -0.5)], 0.01);
     // Unknown names list the columns there are.
-    let stderr = failed(&physc(&["discover", "decay.csv", "--vars", "x,w", "--out", "out"], &dir));
-    assert!(stderr.contains("the variable `w` is not in") && stderr.contains("`t`, `x`, `c`"), "{stderr}");
-    let stderr = failed(&physc(&["discover", "decay.csv", "--time", "time", "--out", "out"], &dir));
+    let stderr = failed(&physc(
+        &["discover", "decay.csv", "--vars", "x,w", "--out", "out"],
+        &dir,
+    ));
+    assert!(
+        stderr.contains("the variable `w` is not in") && stderr.contains("`t`, `x`, `c`"),
+        "{stderr}"
+    );
+    let stderr = failed(&physc(
+        &["discover", "decay.csv", "--time", "time", "--out", "out"],
+        &dir,
+    ));
     assert!(stderr.contains("the time column `time`"), "{stderr}");
     // A library larger than the data.
-    std::fs::write(dir.join("short.csv"), format!("t,x,c\n{}\n", rows[..12].join("\n"))).unwrap();
-    let stderr = failed(&physc(&["discover", "short.csv", "--vars", "x,c", "--degree", "4", "--out", "out"], &dir));
-    assert!(stderr.contains("the library has 15 terms but there are only 12 samples"), "{stderr}");
+    std::fs::write(
+        dir.join("short.csv"),
+        format!("t,x,c\n{}\n", rows[..12].join("\n")),
+    )
+    .unwrap();
+    let stderr = failed(&physc(
+        &[
+            "discover",
+            "short.csv",
+            "--vars",
+            "x,c",
+            "--degree",
+            "4",
+            "--out",
+            "out",
+        ],
+        &dir,
+    ));
+    assert!(
+        stderr.contains("the library has 15 terms but there are only 12 samples"),
+        "{stderr}"
+    );
     // Too few samples to differentiate.
-    std::fs::write(dir.join("tiny.csv"), format!("t,x,c\n{}\n", rows[..2].join("\n"))).unwrap();
-    let stderr = failed(&physc(&["discover", "tiny.csv", "--vars", "x", "--out", "out"], &dir));
+    std::fs::write(
+        dir.join("tiny.csv"),
+        format!("t,x,c\n{}\n", rows[..2].join("\n")),
+    )
+    .unwrap();
+    let stderr = failed(&physc(
+        &["discover", "tiny.csv", "--vars", "x", "--out", "out"],
+        &dir,
+    ));
     assert!(stderr.contains("2 samples are too few"), "{stderr}");
     // Symbolic regression is not there yet: said plainly, not a crash.
     std::fs::write(
@@ -321,7 +468,10 @@ fn bad_input_is_named() {
     )
     .unwrap();
     let stderr = failed(&physc(&["run", "--out", "out", "sr.phys"], &dir));
-    assert!(stderr.contains("symbolic regression (`method sr(...)`) is not available yet"), "{stderr}");
+    assert!(
+        stderr.contains("symbolic regression (`method sr(...)`) is not available yet"),
+        "{stderr}"
+    );
     // A user term over a name the data does not have.
     std::fs::write(
         dir.join("user.phys"),
@@ -329,7 +479,10 @@ fn bad_input_is_named() {
     )
     .unwrap();
     let stderr = failed(&physc(&["run", "--out", "out", "user.phys"], &dir));
-    assert!(stderr.contains("the library term `sin(q)` uses `q`"), "{stderr}");
+    assert!(
+        stderr.contains("the library term `sin(q)` uses `q`"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -357,7 +510,10 @@ fn user_terms_join_the_library() {
         "discover Law {\n  data \"law.csv\"\n  vars [x]\n  library [poly(degree: 1), sin(x), cos(x)]\n  derivative savgol(window: 7, order: 5)\n}\n",
     )
     .unwrap();
-    ok(&physc(&["run", "--quiet", "--out", "out", "law.phys"], &dir));
+    ok(&physc(
+        &["run", "--quiet", "--out", "out", "law.phys"],
+        &dir,
+    ));
     let r = report(&dir.join("out/Law"));
     assert_equation(&r, "dt(x)", &[("sin(x)", -1.0)], 0.01);
     assert_eq!(r["equations"]["dt(x)"], "-sin(x)");

@@ -504,7 +504,9 @@ fn run(args: &RunArgs, colour: bool) -> bool {
 }
 
 fn discover(args: &DiscoverArgs) -> bool {
-    use crate::jobs::discover::config::{self, Config, DataSpec, LibraryItem, Regression, Threshold};
+    use crate::jobs::discover::config::{
+        self, Config, DataSpec, LibraryItem, Regression, Threshold,
+    };
     let threshold = match args.threshold.as_str() {
         "auto" => Threshold::Auto,
         text => match text.parse::<f64>() {
@@ -526,7 +528,10 @@ fn discover(args: &DiscoverArgs) -> bool {
     if let Some(harmonics) = args.trig {
         library.push(LibraryItem::Trig { harmonics });
     }
-    let name = args.name.clone().unwrap_or_else(|| session_name(&args.data[0]));
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| session_name(&args.data[0]));
     let config = Config {
         name,
         data: DataSpec::Files(args.data.clone()),

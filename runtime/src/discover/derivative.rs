@@ -13,9 +13,14 @@ use super::DiscoverError;
 pub enum Method {
     FiniteDifference,
     /// Local least-squares polynomial of `order` over `window` samples.
-    SavitzkyGolay { window: usize, order: usize },
+    SavitzkyGolay {
+        window: usize,
+        order: usize,
+    },
     /// Total-variation regularisation of strength `alpha` (relative to the data's scale).
-    TotalVariation { alpha: f64 },
+    TotalVariation {
+        alpha: f64,
+    },
 }
 
 /// A derivative estimate and the values it is consistent with: the smoothed samples for
@@ -184,12 +189,13 @@ pub fn savitzky_golay(
     for i in 0..n {
         let lo = i.saturating_sub(window / 2).min(n - window);
         let ts = &t[lo..lo + window];
-        let scale = ts
-            .iter()
-            .map(|tj| (tj - t[i]).abs())
-            .fold(0.0f64, f64::max);
+        let scale = ts.iter().map(|tj| (tj - t[i]).abs()).fold(0.0f64, f64::max);
         let columns: Vec<Vec<f64>> = (0..=order)
-            .map(|k| ts.iter().map(|tj| ((tj - t[i]) / scale).powi(k as i32)).collect())
+            .map(|k| {
+                ts.iter()
+                    .map(|tj| ((tj - t[i]) / scale).powi(k as i32))
+                    .collect()
+            })
             .collect();
         let fit = super::lstsq::qr_solve(&columns, &f[lo..lo + window]);
         for k in 0..=m {
@@ -287,8 +293,16 @@ impl TvOps<'_> {
         }
         (0..n)
             .map(|j| {
-                let right = if j + 1 < n { 0.5 * self.h[j] * suffix[j + 1] } else { 0.0 };
-                let left = if j >= 1 { 0.5 * self.h[j - 1] * suffix[j] } else { 0.0 };
+                let right = if j + 1 < n {
+                    0.5 * self.h[j] * suffix[j + 1]
+                } else {
+                    0.0
+                };
+                let left = if j >= 1 {
+                    0.5 * self.h[j - 1] * suffix[j]
+                } else {
+                    0.0
+                };
                 right + left
             })
             .collect()
@@ -422,7 +436,10 @@ mod tests {
                 let f: Vec<f64> = t.iter().map(|x| (1.3 * x).sin()).collect();
                 let exact: Vec<f64> = t
                     .iter()
-                    .map(|x| 1.3f64.powi(m as i32) * (1.3 * x + m as f64 * std::f64::consts::FRAC_PI_2).sin())
+                    .map(|x| {
+                        1.3f64.powi(m as i32)
+                            * (1.3 * x + m as f64 * std::f64::consts::FRAC_PI_2).sin()
+                    })
                     .collect();
                 max_error(&finite_difference(&t, &f, m).unwrap(), &exact, 0)
             });
@@ -454,18 +471,31 @@ mod tests {
         let n = 400;
         let t: Vec<f64> = (0..n).map(|i| 2.0 * i as f64 / (n - 1) as f64).collect();
         let mut rng = crate::rng::Rng::new(7);
-        let f: Vec<f64> = t.iter().map(|x| (x - 1.0).abs() + 0.01 * rng.normal()).collect();
+        let f: Vec<f64> = t
+            .iter()
+            .map(|x| (x - 1.0).abs() + 0.01 * rng.normal())
+            .collect();
         let tv = total_variation(&t, &f, 1e-3).unwrap().derivative;
         let fd = finite_difference(&t, &f, 1).unwrap();
         let exact: Vec<f64> = t.iter().map(|x| (x - 1.0).signum()).collect();
         let rms = |d: &[f64]| {
-            let s: f64 = d.iter().zip(&exact).skip(20).take(n - 40)
+            let s: f64 = d
+                .iter()
+                .zip(&exact)
+                .skip(20)
+                .take(n - 40)
                 .filter(|_| true)
-                .map(|(a, b)| (a - b).powi(2)).sum();
+                .map(|(a, b)| (a - b).powi(2))
+                .sum();
             (s / (n - 40) as f64).sqrt()
         };
         assert!(rms(&tv) < 0.2, "TV rms error {}", rms(&tv));
-        assert!(rms(&tv) < 0.2 * rms(&fd), "TV {} vs FD {}", rms(&tv), rms(&fd));
+        assert!(
+            rms(&tv) < 0.2 * rms(&fd),
+            "TV {} vs FD {}",
+            rms(&tv),
+            rms(&fd)
+        );
     }
 
     #[test]

@@ -219,7 +219,9 @@ pub fn choose(front: &[Candidate]) -> Option<usize> {
     let best = (0..front.len()).min_by(|&a, &b| front[a].aicc.total_cmp(&front[b].aicc))?;
     let (aicc, error) = (front[best].aicc, front[best].error);
     (0..front.len())
-        .filter(|&i| front[i].aicc <= aicc + AICC_TIE || front[i].error <= error * (1.0 + ERROR_SLACK))
+        .filter(|&i| {
+            front[i].aicc <= aicc + AICC_TIE || front[i].error <= error * (1.0 + ERROR_SLACK)
+        })
         .min_by_key(|&i| front[i].fit.terms())
 }
 
@@ -321,7 +323,12 @@ mod tests {
         truth[6] = 0.5; // x1 * x2
         let y: Vec<f64> = (0..n)
             .map(|i| {
-                truth.iter().zip(&cols).map(|(c, col)| c * col[i]).sum::<f64>() + noise * rng.normal()
+                truth
+                    .iter()
+                    .zip(&cols)
+                    .map(|(c, col)| c * col[i])
+                    .sum::<f64>()
+                    + noise * rng.normal()
             })
             .collect();
         (cols, y, truth)
@@ -352,7 +359,14 @@ mod tests {
         assert_eq!(fit.coef[1], -10.0);
         assert!((fit.coef[2] - truth[2]).abs() < 1e-10);
         // A wrong fixed value shows up as a worse fit, not as a changed coefficient.
-        let wrong = stlsq(&refs(&cols), &y, &Options { fixed: vec![(1, -9.0)], ..Options::default() });
+        let wrong = stlsq(
+            &refs(&cols),
+            &y,
+            &Options {
+                fixed: vec![(1, -9.0)],
+                ..Options::default()
+            },
+        );
         assert_eq!(wrong.coef[1], -9.0);
         assert!(wrong.rss > 1.0);
     }
@@ -360,7 +374,14 @@ mod tests {
     #[test]
     fn a_large_threshold_drops_everything() {
         let (cols, y, _) = synthetic(0.0, 3);
-        let fit = stlsq(&refs(&cols), &y, &Options { threshold: 100.0, ..Options::default() });
+        let fit = stlsq(
+            &refs(&cols),
+            &y,
+            &Options {
+                threshold: 100.0,
+                ..Options::default()
+            },
+        );
         assert_eq!(fit.terms(), 0);
     }
 
@@ -369,7 +390,9 @@ mod tests {
         let (cols, y, truth) = synthetic(0.05, 4);
         let candidates = sweep(&refs(&cols), &y, &Options::default());
         let front = pareto(&candidates);
-        assert!(front.windows(2).all(|w| w[0].fit.terms() < w[1].fit.terms() && w[0].error > w[1].error));
+        assert!(front
+            .windows(2)
+            .all(|w| w[0].fit.terms() < w[1].fit.terms() && w[0].error > w[1].error));
         let chosen = &front[choose(&front).unwrap()];
         let support: Vec<bool> = truth.iter().map(|t| *t != 0.0).collect();
         assert_eq!(chosen.fit.support(), support, "{:?}", chosen.fit.coef);
@@ -381,12 +404,19 @@ mod tests {
     fn bagging_keeps_the_true_terms_with_heavy_noise() {
         let (cols, y, truth) = synthetic(0.5, 5);
         let mut rng = Rng::new(9);
-        let options = Options { threshold: 0.3, ..Options::default() };
+        let options = Options {
+            threshold: 0.3,
+            ..Options::default()
+        };
         let e = bagging(&refs(&cols), &y, &options, 50, 0.6, &mut rng);
         for (j, t) in truth.iter().enumerate() {
             if *t != 0.0 {
                 assert!(e.inclusion[j] > 0.95, "term {j}: {:?}", e.inclusion);
-                assert!((e.fit.coef[j] - t).abs() < 0.1 * t.abs(), "{:?}", e.fit.coef);
+                assert!(
+                    (e.fit.coef[j] - t).abs() < 0.1 * t.abs(),
+                    "{:?}",
+                    e.fit.coef
+                );
             } else {
                 assert_eq!(e.fit.coef[j], 0.0, "term {j}: {:?}", e.inclusion);
             }

@@ -134,9 +134,7 @@ pub fn from_job(job: &Job, source_dir: &std::path::Path) -> Config {
     }
     match s.get("derivative") {
         Some(SettingValue::Call { name, args }) => c.derivative = derivative_method(name, args),
-        Some(SettingValue::Name(name)) => {
-            c.derivative = derivative_method(name, &BTreeMap::new())
-        }
+        Some(SettingValue::Name(name)) => c.derivative = derivative_method(name, &BTreeMap::new()),
         _ => {}
     }
     match s.get("method") {
@@ -167,8 +165,7 @@ fn names(value: Option<&SettingValue>) -> Vec<String> {
 }
 
 fn library_item(item: &SettingValue) -> Option<LibraryItem> {
-    let int = |args: &BTreeMap<String, SettingValue>, key: &str, default: usize| match args
-        .get(key)
+    let int = |args: &BTreeMap<String, SettingValue>, key: &str, default: usize| match args.get(key)
     {
         Some(SettingValue::Int(v)) => *v as usize,
         _ => default,

@@ -84,7 +84,11 @@ fn list(names: &[String]) -> String {
         .join(", ")
 }
 
-pub fn load(config: &Config, program: Option<&Program>, warnings: &mut Vec<String>) -> Result<Data, String> {
+pub fn load(
+    config: &Config,
+    program: Option<&Program>,
+    warnings: &mut Vec<String>,
+) -> Result<Data, String> {
     let mut data = match &config.data {
         DataSpec::Model(name) => Data::Series(simulated(config, program, name)?),
         DataSpec::Files(files) if files.is_empty() => return Err("no data file given".into()),
@@ -128,7 +132,11 @@ fn read_table(path: &Path, config: &Config) -> Result<Table, String> {
         "npz" => {
             let arrays = npz::read(path).map_err(|e| e.to_string())?;
             let (names, arrays) = arrays.into_iter().unzip();
-            Ok(Table { names, arrays, file })
+            Ok(Table {
+                names,
+                arrays,
+                file,
+            })
         }
         "npy" => {
             let a = npy::read(path).map_err(|e| e.to_string())?;
@@ -145,7 +153,11 @@ fn read_table(path: &Path, config: &Config) -> Result<Table, String> {
             let arrays = (0..cols)
                 .map(|c| Array::vector((0..rows).map(|r| a.row(r)[c]).collect()))
                 .collect();
-            Ok(Table { names, arrays, file })
+            Ok(Table {
+                names,
+                arrays,
+                file,
+            })
         }
         _ => Err(format!(
             "{file}: unknown data format `.{ext}` (physc reads .csv, .npy and .npz)"
@@ -156,7 +168,10 @@ fn read_table(path: &Path, config: &Config) -> Result<Table, String> {
 fn read_csv(path: &Path) -> Result<Table, String> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {file}: {e}"))?;
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = lines.next() else {
         return Err(format!("{file} is empty"));
     };
@@ -201,7 +216,11 @@ fn read_csv(path: &Path) -> Result<Table, String> {
 /// The column name that splits a CSV into trajectories.
 pub const TRAJECTORY_COLUMN: &str = "trajectory";
 
-fn series_from(config: &Config, table: &Table, warnings: &mut Vec<String>) -> Result<Series, String> {
+fn series_from(
+    config: &Config,
+    table: &Table,
+    warnings: &mut Vec<String>,
+) -> Result<Series, String> {
     let time = table.get(&config.time, "the time column")?;
     let vars: Vec<String> = if config.vars.is_empty() {
         table
@@ -281,7 +300,11 @@ fn split_groups(ids: &[f64]) -> Vec<Vec<usize>> {
     groups
 }
 
-fn drop_nan_rows(trajectories: &mut [Trajectory], file: &str, warnings: &mut Vec<String>) -> Result<(), String> {
+fn drop_nan_rows(
+    trajectories: &mut [Trajectory],
+    file: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
     let mut dropped = 0;
     let mut first = None;
     for (k, tr) in trajectories.iter_mut().enumerate() {
@@ -292,11 +315,8 @@ fn drop_nan_rows(trajectories: &mut [Trajectory], file: &str, warnings: &mut Vec
             first.get_or_insert((k, i));
         }
         dropped += keep.iter().filter(|k| !**k).count();
-        let filter = |v: &Vec<f64>| -> Vec<f64> {
-            v.iter().zip(&keep).filter(|(_, k)| **k).map(|(x, _)| *x).collect()
-        };
-        tr.t = filter(&tr.t);
-        tr.columns = tr.columns.iter().map(filter).collect();
+        tr.t = kept(&tr.t, &keep);
+        tr.columns = tr.columns.iter().map(|c| kept(c, &keep)).collect();
     }
     if let Some((k, i)) = first {
         let total: usize = trajectories.iter().map(|t| t.t.len()).sum();
@@ -313,6 +333,15 @@ fn drop_nan_rows(trajectories: &mut [Trajectory], file: &str, warnings: &mut Vec
         ));
     }
     Ok(())
+}
+
+fn kept(values: &[f64], keep: &[bool]) -> Vec<f64> {
+    values
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| *x)
+        .collect()
 }
 
 /// The trajectory of `model`'s simulate block, computed in-process.

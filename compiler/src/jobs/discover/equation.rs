@@ -77,7 +77,11 @@ fn coefficients_first(expr: &RecExpr<Math>, id: Id, out: &mut Builder) -> Id {
         Math::Add([a, b]) => {
             let (x, y) = (go(*a, out), go(*b, out));
             // Lead with a positive term where there is one: `28 * x - y`, not `-y + 28 * x`.
-            let (x, y) = if negative(out, x) && !negative(out, y) { (y, x) } else { (x, y) };
+            let (x, y) = if negative(out, x) && !negative(out, y) {
+                (y, x)
+            } else {
+                (x, y)
+            };
             let x = leading(out, x);
             out.sum(x, y)
         }

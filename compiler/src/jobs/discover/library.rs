@@ -45,7 +45,12 @@ impl Input {
 }
 
 /// Build the library of an ODE system over `vars` (the time `t` may appear in user terms).
-pub fn for_odes(items: &[LibraryItem], vars: &[String], time: &str, warnings: &mut Vec<String>) -> Result<Library, String> {
+pub fn for_odes(
+    items: &[LibraryItem],
+    vars: &[String],
+    time: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Library, String> {
     let mut inputs: Vec<Input> = vars.iter().map(|v| Input::plain(v)).collect();
     inputs.push(Input::plain(time));
     let mut lib = Library::new(&inputs);
@@ -66,7 +71,12 @@ pub fn for_odes(items: &[LibraryItem], vars: &[String], time: &str, warnings: &m
 }
 
 /// Build the PDE-FIND library of a field `u` over one space variable `x`.
-pub fn for_pde(items: &[LibraryItem], var: &str, space: &str, warnings: &mut Vec<String>) -> Result<Library, String> {
+pub fn for_pde(
+    items: &[LibraryItem],
+    var: &str,
+    space: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Library, String> {
     let inputs: Vec<Input> = (0..=3)
         .map(|k| {
             if k == 0 {
@@ -86,12 +96,12 @@ pub fn for_pde(items: &[LibraryItem], var: &str, space: &str, warnings: &mut Vec
         match item {
             LibraryItem::Poly { degree } => {
                 for p in 0..=*degree {
-                    for k in 0..=3 {
+                    for (k, &derivative) in derivs.iter().enumerate() {
                         let power = lib.monomial(&[u], &[p]);
                         let id = if k == 0 {
                             power
                         } else {
-                            let d = lib.builder.sym(derivs[k]);
+                            let d = lib.builder.sym(derivative);
                             lib.builder.product(power, d)
                         };
                         lib.push(id, warnings);
@@ -185,7 +195,11 @@ impl Library {
         }
     }
 
-    fn user(&mut self, e: &crate::syntax::ast::Expr, warnings: &mut Vec<String>) -> Result<(), String> {
+    fn user(
+        &mut self,
+        e: &crate::syntax::ast::Expr,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), String> {
         let lowered = crate::ir::standalone::lower_expression(e).map_err(|d| d.message)?;
         let known: Vec<&str> = self
             .inputs
@@ -210,7 +224,9 @@ impl Library {
     fn push(&mut self, id: Id, warnings: &mut Vec<String>) {
         let name = crate::ir::print::source(&self.builder.expr, id, &self.symbols);
         if self.terms.iter().any(|t| t.id == id) {
-            warnings.push(format!("the library term `{name}` appears twice; it is used once"));
+            warnings.push(format!(
+                "the library term `{name}` appears twice; it is used once"
+            ));
             return;
         }
         self.terms.push(Term { name, id });
@@ -255,7 +271,10 @@ mod tests {
     #[test]
     fn library_terms_are_named_and_evaluated_by_one_kernel() {
         let mut warnings = Vec::new();
-        let items = vec![LibraryItem::Poly { degree: 2 }, LibraryItem::Trig { harmonics: 1 }];
+        let items = vec![
+            LibraryItem::Poly { degree: 2 },
+            LibraryItem::Trig { harmonics: 1 },
+        ];
         let lib = for_odes(&items, &["x".into(), "y".into()], "t", &mut warnings).unwrap();
         let names: Vec<&str> = lib.terms.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
@@ -272,8 +291,26 @@ mod tests {
 
     #[test]
     fn pde_library_multiplies_powers_by_derivatives() {
-        let lib = for_pde(&[LibraryItem::Poly { degree: 1 }], "u", "x", &mut Vec::new()).unwrap();
+        let lib = for_pde(
+            &[LibraryItem::Poly { degree: 1 }],
+            "u",
+            "x",
+            &mut Vec::new(),
+        )
+        .unwrap();
         let names: Vec<&str> = lib.terms.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["1", "dx(u)", "dxx(u)", "dxxx(u)", "u", "u * dx(u)", "u * dxx(u)", "u * dxxx(u)"]);
+        assert_eq!(
+            names,
+            [
+                "1",
+                "dx(u)",
+                "dxx(u)",
+                "dxxx(u)",
+                "u",
+                "u * dx(u)",
+                "u * dxx(u)",
+                "u * dxxx(u)"
+            ]
+        );
     }
 }

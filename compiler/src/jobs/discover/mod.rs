@@ -36,10 +36,15 @@ pub fn run(program: &Program, job: &Job, options: &RunOptions) -> Result<(), Job
 }
 
 /// Run a discovery session; results go to `<out_dir>/<name>/`.
-pub fn discover(config: &Config, program: Option<&Program>, options: &RunOptions) -> Result<(), JobError> {
+pub fn discover(
+    config: &Config,
+    program: Option<&Program>,
+    options: &RunOptions,
+) -> Result<(), JobError> {
     if config.regression == Regression::Symbolic {
         return Err(JobError::NotSupported(
-            "symbolic regression (`method sr(...)`) is not available yet; use `method stlsq(...)`".into(),
+            "symbolic regression (`method sr(...)`) is not available yet; use `method stlsq(...)`"
+                .into(),
         ));
     }
     let started = Instant::now();
@@ -50,8 +55,12 @@ pub fn discover(config: &Config, program: Option<&Program>, options: &RunOptions
     std::fs::create_dir_all(&dir)
         .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
     match data {
-        data::Data::Series(series) => ode_session(config, &series, warnings, load_s, started, &dir, options),
-        data::Data::Grid(grid) => pde_session(config, &grid, warnings, load_s, started, &dir, options),
+        data::Data::Series(series) => {
+            ode_session(config, &series, warnings, load_s, started, &dir, options)
+        }
+        data::Data::Grid(grid) => {
+            pde_session(config, &grid, warnings, load_s, started, &dir, options)
+        }
     }
 }
 
@@ -61,8 +70,14 @@ fn base_report(config: &Config, kind: &str) -> serde_json::Map<String, Value> {
     r.insert("name".into(), json!(config.name));
     r.insert("kind".into(), json!(kind));
     r.insert("seed".into(), json!(config.seed));
-    r.insert("derivative".into(), json!(output::derivative_text(&config.derivative)));
-    r.insert("method".into(), json!(output::method_text(&config.regression)));
+    r.insert(
+        "derivative".into(),
+        json!(output::derivative_text(&config.derivative)),
+    );
+    r.insert(
+        "method".into(),
+        json!(output::method_text(&config.regression)),
+    );
     r
 }
 
@@ -75,13 +90,19 @@ fn ode_session(
     dir: &std::path::Path,
     options: &RunOptions,
 ) -> Result<(), JobError> {
-    let bar = super::progress::count_bar(&config.name, series.vars.len(), "equations", options.quiet);
+    let bar =
+        super::progress::count_bar(&config.name, series.vars.len(), "equations", options.quiet);
     let t = Instant::now();
     let found = odes::discover(config, series, &mut warnings, &|k| bar.set(k))
         .map_err(JobError::NotSupported)?;
     bar.finish();
     let discovery_s = t.elapsed().as_secs_f64();
-    let header = output::header(config, &series.source, series.samples(), found.library.terms.len());
+    let header = output::header(
+        config,
+        &series.source,
+        series.samples(),
+        found.library.terms.len(),
+    );
     let source = odes::model_source(config, series, &found.equations, &header);
     output::write_model(dir, &source).map_err(JobError::Output)?;
     let t = Instant::now();
@@ -92,11 +113,16 @@ fn ode_session(
             if let Some(e) = &sim.error {
                 warnings.push(format!("re-simulating the discovered model stopped: {e}"));
             }
-            files.extend(output::comparison_plots(dir, &series.vars, data, &sim).map_err(JobError::Output)?);
+            files.extend(
+                output::comparison_plots(dir, &series.vars, data, &sim)
+                    .map_err(JobError::Output)?,
+            );
             output::comparison_json(&series.vars, data, &sim)
         }
         Err(e) => {
-            warnings.push(format!("the discovered model could not be re-simulated: {e}"));
+            warnings.push(format!(
+                "the discovered model could not be re-simulated: {e}"
+            ));
             Value::Null
         }
     };
@@ -113,7 +139,11 @@ fn ode_session(
             "noise": config.noise,
         }),
     );
-    report.extend(output::equations_json(&found.library, &found.equations, &found.fits));
+    report.extend(output::equations_json(
+        &found.library,
+        &found.equations,
+        &found.fits,
+    ));
     report.insert("comparison".into(), comparison);
     report.insert(
         "timings".into(),
@@ -133,7 +163,11 @@ fn ode_session(
             config.name,
             series.samples(),
             series.trajectories.len(),
-            if series.trajectories.len() == 1 { "trajectory" } else { "trajectories" },
+            if series.trajectories.len() == 1 {
+                "trajectory"
+            } else {
+                "trajectories"
+            },
             found.library.terms.len(),
             output::derivative_text(&config.derivative),
             output::method_text(&config.regression)
@@ -155,7 +189,12 @@ fn pde_session(
     let t = Instant::now();
     let found = pdes::discover(config, grid, &mut warnings).map_err(JobError::NotSupported)?;
     let discovery_s = t.elapsed().as_secs_f64();
-    let header = output::header(config, &grid.source, found.points, found.library.terms.len());
+    let header = output::header(
+        config,
+        &grid.source,
+        found.points,
+        found.library.terms.len(),
+    );
     let source = pdes::model_source(config, grid, &found.equation, &header);
     let checked = crate::driver::compile_source(MODEL_FILE, &source);
     if checked.has_errors() {

@@ -111,20 +111,34 @@ pub fn is_identifier(name: &str) -> bool {
 
 /// The discovered model as a `.phys` file: fields, `ode`s, initial values from the first
 /// sample of the first trajectory, and a `simulate` block over the data's time span.
-pub fn model_source(config: &Config, series: &Series, equations: &[Equation], header: &str) -> String {
+pub fn model_source(
+    config: &Config,
+    series: &Series,
+    equations: &[Equation],
+    header: &str,
+) -> String {
     use crate::check::print::number;
     let tr = &series.trajectories[0];
     let (t0, t1) = (tr.t[0], tr.t[tr.t.len() - 1]);
     let mut s = String::new();
     s.push_str(header);
     s.push_str(&format!("model {} {{\n", config.name));
-    s.push_str(&format!("  time {} in [{}, {}]\n", series.time, number(t0), number(t1)));
+    s.push_str(&format!(
+        "  time {} in [{}, {}]\n",
+        series.time,
+        number(t0),
+        number(t1)
+    ));
     for v in &series.vars {
         s.push_str(&format!("  field {v}({})\n", series.time));
     }
     s.push('\n');
     for e in equations {
-        let rhs = if e.terms.is_empty() { "0".to_string() } else { e.rhs.clone() };
+        let rhs = if e.terms.is_empty() {
+            "0".to_string()
+        } else {
+            e.rhs.clone()
+        };
         s.push_str(&format!("  ode {} = {rhs}\n", e.lhs));
     }
     s.push('\n');
@@ -173,14 +187,10 @@ pub fn resimulate(source: &str, series: &Series) -> Result<Resimulation, String>
         rtol: 1e-8,
         atol: 1e-10,
     };
-    let (solution, error) = physc_runtime::ode::integrate(
-        &mut system,
-        &method,
-        tr.t[0],
-        &ode.y0,
-        &tr.t,
-        &mut |_| !crate::jobs::progress::interrupted(),
-    );
+    let (solution, error) =
+        physc_runtime::ode::integrate(&mut system, &method, tr.t[0], &ode.y0, &tr.t, &mut |_| {
+            !crate::jobs::progress::interrupted()
+        });
     // The compiled states follow the model's field order, which is the data's.
     let states = (0..ode.states.len())
         .map(|k| solution.y.iter().map(|y| y[k]).collect())

@@ -36,7 +36,9 @@ pub fn header(config: &Config, source: &str, samples: usize, terms: usize) -> St
 pub fn derivative_text(m: &Method) -> String {
     match m {
         Method::FiniteDifference => "fd".into(),
-        Method::SavitzkyGolay { window, order } => format!("savgol(window: {window}, order: {order})"),
+        Method::SavitzkyGolay { window, order } => {
+            format!("savgol(window: {window}, order: {order})")
+        }
         Method::TotalVariation { alpha } => format!("tv(alpha: {alpha})"),
     }
 }
@@ -69,7 +71,13 @@ fn candidate_text(names: &[String], coef: &[f64]) -> String {
         .iter()
         .zip(coef)
         .filter(|(_, c)| **c != 0.0)
-        .map(|(n, c)| if n == "1" { format!("{c}") } else { format!("{c} * {n}") })
+        .map(|(n, c)| {
+            if n == "1" {
+                format!("{c}")
+            } else {
+                format!("{c} * {n}")
+            }
+        })
         .collect();
     if parts.is_empty() {
         "0".into()
@@ -79,14 +87,39 @@ fn candidate_text(names: &[String], coef: &[f64]) -> String {
 }
 
 /// The equation-related part of the report.
-pub fn equations_json(library: &Library, equations: &[Equation], fits: &[EquationFit]) -> Map<String, Value> {
+pub fn equations_json(
+    library: &Library,
+    equations: &[Equation],
+    fits: &[EquationFit],
+) -> Map<String, Value> {
     let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
-    let (mut eqs, mut latex, mut coefs, mut fit_info, mut fronts, mut chosen) =
-        (Map::new(), Map::new(), Map::new(), Map::new(), Map::new(), Map::new());
+    let (mut eqs, mut latex, mut coefs, mut fit_info, mut fronts, mut chosen) = (
+        Map::new(),
+        Map::new(),
+        Map::new(),
+        Map::new(),
+        Map::new(),
+        Map::new(),
+    );
     for (e, f) in equations.iter().zip(fits) {
-        let rhs = if e.terms.is_empty() { "0".to_string() } else { e.rhs.clone() };
+        let rhs = if e.terms.is_empty() {
+            "0".to_string()
+        } else {
+            e.rhs.clone()
+        };
         eqs.insert(e.lhs.clone(), json!(rhs));
-        latex.insert(e.lhs.clone(), json!(format!("{} = {}", e.lhs_latex, if e.terms.is_empty() { "0" } else { &e.rhs_latex })));
+        latex.insert(
+            e.lhs.clone(),
+            json!(format!(
+                "{} = {}",
+                e.lhs_latex,
+                if e.terms.is_empty() {
+                    "0"
+                } else {
+                    &e.rhs_latex
+                }
+            )),
+        );
         let c: Map<String, Value> = e.terms.iter().map(|(n, v)| (n.clone(), json!(v))).collect();
         coefs.insert(e.lhs.clone(), Value::Object(c));
         let inclusion = f.inclusion.as_ref().map(|inc| {
@@ -134,7 +167,9 @@ pub fn equations_json(library: &Library, equations: &[Equation], fits: &[Equatio
 }
 
 pub fn write_report(dir: &Path, report_value: &Value) -> Result<(), String> {
-    report::write(dir, report_value).map(|_| ()).map_err(|e| e.to_string())
+    report::write(dir, report_value)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Data against the re-simulated model, one PNG per variable; returns the file names.
@@ -174,7 +209,9 @@ pub fn comparison_json(vars: &[String], data: &[Vec<f64>], sim: &Resimulation) -
     let mut agree = sim.t.last().copied();
     for (k, var) in vars.iter().enumerate() {
         let spread = super::data::std_dev(&data[k]).max(f64::MIN_POSITIVE);
-        let sq: f64 = (0..n).map(|i| (sim.states[k][i] - data[k][i]).powi(2)).sum();
+        let sq: f64 = (0..n)
+            .map(|i| (sim.states[k][i] - data[k][i]).powi(2))
+            .sum();
         rel.insert(var.clone(), json!((sq / n.max(1) as f64).sqrt() / spread));
         if let Some(i) = (0..n).find(|&i| (sim.states[k][i] - data[k][i]).abs() > 0.1 * spread) {
             let t = sim.t[i];
@@ -189,7 +226,13 @@ pub fn comparison_json(vars: &[String], data: &[Vec<f64>], sim: &Resimulation) -
     })
 }
 
-pub fn print_summary(title: &str, equations: &[Equation], fits: &[EquationFit], warnings: &[String], dir: &Path) {
+pub fn print_summary(
+    title: &str,
+    equations: &[Equation],
+    fits: &[EquationFit],
+    warnings: &[String],
+    dir: &Path,
+) {
     eprintln!("{title}");
     let width = equations.iter().map(|e| e.lhs.len()).max().unwrap_or(0);
     for (e, f) in equations.iter().zip(fits) {

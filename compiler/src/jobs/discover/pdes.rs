@@ -27,10 +27,16 @@ fn margin(method: &Method) -> usize {
     }
 }
 
-pub fn discover(config: &Config, grid: &Grid, warnings: &mut Vec<String>) -> Result<PdeDiscovery, String> {
+pub fn discover(
+    config: &Config,
+    grid: &Grid,
+    warnings: &mut Vec<String>,
+) -> Result<PdeDiscovery, String> {
     for name in [&grid.var, &grid.space, &grid.time] {
         if !super::odes::is_identifier(name) {
-            return Err(format!("`{name}` cannot name a variable of the discovered model"));
+            return Err(format!(
+                "`{name}` cannot name a variable of the discovered model"
+            ));
         }
     }
     let (nt, nx) = (grid.t.len(), grid.x.len());
@@ -83,9 +89,21 @@ pub fn discover(config: &Config, grid: &Grid, warnings: &mut Vec<String>) -> Res
     let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
     regress::check_design(&names, &columns, target.len(), warnings)?;
     let lhs = format!("d{}({})", grid.time, grid.var);
-    let lhs_latex = format!("{}_{{{}}}", crate::ir::lower::latex_name(&grid.var), grid.time);
+    let lhs_latex = format!(
+        "{}_{{{}}}",
+        crate::ir::lower::latex_name(&grid.var),
+        grid.time
+    );
     let mut rng = Rng::stream(config.seed, "bagging");
-    let fit = regress::fit(&names, &columns, &target, &config.regression, &mut rng, &lhs, warnings);
+    let fit = regress::fit(
+        &names,
+        &columns,
+        &target,
+        &config.regression,
+        &mut rng,
+        &lhs,
+        warnings,
+    );
     let equation = equation::build(&library, (&lhs, &lhs_latex), &fit.coef);
     Ok(PdeDiscovery {
         library,
@@ -104,14 +122,25 @@ const RESOLUTION: f64 = 0.01;
 /// differences, largest spacings) are below `RESOLUTION` of each estimate's RMS. Where a
 /// shock is steeper than the grid, these errors are of the size of the derivatives
 /// themselves, and such points would only mislead the regression.
-fn resolved_points(grid: &Grid, u_t: &[f64], u_x: &[f64], u_xx: &[f64]) -> Result<Vec<bool>, String> {
+fn resolved_points(
+    grid: &Grid,
+    u_t: &[f64],
+    u_x: &[f64],
+    u_xx: &[f64],
+) -> Result<Vec<bool>, String> {
     let shape = [grid.t.len(), grid.x.len()];
-    let fd = |m: usize| move |c: &[f64], f: &[f64]| physc_runtime::discover::derivative::finite_difference(c, f, m);
+    let fd = |m: usize| {
+        move |c: &[f64], f: &[f64]| physc_runtime::discover::derivative::finite_difference(c, f, m)
+    };
     let fail = |e: physc_runtime::discover::DiscoverError| e.to_string();
     let u_ttt = along_axis(&grid.u, &shape, 0, &grid.t, fd(3)).map_err(fail)?;
     let u_xxx = along_axis(&grid.u, &shape, 1, &grid.x, fd(3)).map_err(fail)?;
     let u_xxxx = along_axis(&grid.u, &shape, 1, &grid.x, fd(4)).map_err(fail)?;
-    let spacing = |c: &[f64]| c.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f64::max);
+    let spacing = |c: &[f64]| {
+        c.windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f64::max)
+    };
     let (dt, dx) = (spacing(&grid.t), spacing(&grid.x));
     let rms = |v: &[f64]| (v.iter().map(|a| a * a).sum::<f64>() / v.len().max(1) as f64).sqrt();
     let (st, sx, sxx) = (rms(u_t), rms(u_x), rms(u_xx));
@@ -132,7 +161,11 @@ pub fn model_source(config: &Config, grid: &Grid, equation: &Equation, header: &
         grid.x.iter().copied().fold(f64::INFINITY, f64::min),
         grid.x.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     );
-    let rhs = if equation.terms.is_empty() { "0" } else { &equation.rhs };
+    let rhs = if equation.terms.is_empty() {
+        "0"
+    } else {
+        &equation.rhs
+    };
     format!(
         "{header}// The PDE alone: initial and boundary conditions are not discovered. Add them (and a\n\
          // `simulate` block with a grid) to run it.\n\

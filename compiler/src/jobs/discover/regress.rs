@@ -35,7 +35,12 @@ const NEGLIGIBLE_ERROR: f64 = 1e-5;
 const CONDITION_WARNING: f64 = 1e8;
 
 /// Check that the data can support the library at all.
-pub fn check_design(terms: &[String], columns: &[Vec<f64>], samples: usize, warnings: &mut Vec<String>) -> Result<(), String> {
+pub fn check_design(
+    terms: &[String],
+    columns: &[Vec<f64>],
+    samples: usize,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
     let p = terms.len();
     if samples <= p {
         return Err(format!(
@@ -106,7 +111,14 @@ pub fn fit(
             best = front[i].fit.clone();
         }
     }
-    let full = sparse::stlsq(&refs, y, &Options { threshold: 0.0, ..options.clone() });
+    let full = sparse::stlsq(
+        &refs,
+        y,
+        &Options {
+            threshold: 0.0,
+            ..options.clone()
+        },
+    );
     for &j in &full.dependent {
         warnings.push(format!(
             "{lhs}: the library term `{}` is zero or a combination of earlier terms on this data (e.g. a constant variable); its coefficient is 0",
@@ -147,9 +159,12 @@ pub fn round_significant(v: f64, digits: u32) -> f64 {
     let scale = 10f64.powi(digits as i32 - 1 - magnitude);
     let rounded = (v * scale).round() / scale;
     // Print-friendly: go through the decimal text so 0.1 + tiny errors vanish.
-    format!("{rounded:.prec$e}", prec = digits.saturating_sub(1) as usize)
-        .parse()
-        .unwrap_or(rounded)
+    format!(
+        "{rounded:.prec$e}",
+        prec = digits.saturating_sub(1) as usize
+    )
+    .parse()
+    .unwrap_or(rounded)
 }
 
 /// Round each coefficient (largest contribution first) to the fewest significant digits for
@@ -158,7 +173,8 @@ pub fn round_significant(v: f64, digits: u32) -> f64 {
 fn round_coefficients(columns: &[&[f64]], y: &[f64], coef: &[f64], ridge: f64) -> Vec<f64> {
     let base = residual(columns, coef, y);
     let scale: f64 = y.iter().map(|v| v * v).sum();
-    let allowed = (base * (1.0 + ROUNDING_TOLERANCE)).max(NEGLIGIBLE_ERROR * NEGLIGIBLE_ERROR * scale);
+    let allowed =
+        (base * (1.0 + ROUNDING_TOLERANCE)).max(NEGLIGIBLE_ERROR * NEGLIGIBLE_ERROR * scale);
     let norm = |j: usize| columns[j].iter().map(|v| v * v).sum::<f64>().sqrt();
     let mut order: Vec<usize> = (0..coef.len()).filter(|&j| coef[j] != 0.0).collect();
     order.sort_by(|&a, &b| (coef[b].abs() * norm(b)).total_cmp(&(coef[a].abs() * norm(a))));
@@ -220,6 +236,10 @@ mod tests {
             .collect();
         let coef = round_coefficients(&[&x, &y2], &y, &[10.00001, 8.0 / 3.0], 0.0);
         assert_eq!(coef[0], 10.0);
-        assert!((coef[1] - 8.0 / 3.0).abs() < 1e-3 && coef[1] != 8.0 / 3.0, "{}", coef[1]);
+        assert!(
+            (coef[1] - 8.0 / 3.0).abs() < 1e-3 && coef[1] != 8.0 / 3.0,
+            "{}",
+            coef[1]
+        );
     }
 }
