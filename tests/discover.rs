@@ -345,6 +345,29 @@ fn the_cli_handles_uneven_steps_and_several_trajectories() {
     assert_support(&r, "dt(y)", &["x", "y", "x * z"]);
     assert_support(&r, "dt(z)", &["z", "x * y"]);
     assert!(r["chosen"]["dt(x)"].is_number());
+    // The same trajectory as NPZ (arrays named t, x, y, z), with a wider Savitzky–Golay.
+    let npz = csv.with_file_name("trajectory.npz");
+    ok(&physc(
+        &[
+            "discover",
+            npz.to_str().unwrap(),
+            "--derivative",
+            "savgol",
+            "--window",
+            "9",
+            "--order",
+            "5",
+            "--name",
+            "FromNpz",
+            "--quiet",
+            "--out",
+            "out",
+        ],
+        &dir,
+    ));
+    let r = report(&dir.join("out/FromNpz"));
+    assert_eq!(r["data"]["variables"], serde_json::json!(["x", "y", "z"]));
+    assert_equation(&r, "dt(z)", &[("z", -8.0 / 3.0), ("x * y", 1.0)], 0.01);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -110,13 +110,12 @@ pub enum Command {
     /// model `physc run` simulates), report.json (equations, Pareto front, timings,
     /// warnings) and plots of the data against the re-simulated model. A `discover` block in
     /// a .phys file says all of this and more (user terms, models as data).
-    ///
-    /// Examples:
-    ///   physc discover lorenz.csv --time t --vars x,y,z
-    ///   physc discover lorenz.csv --vars x,y,z --degree 3 --threshold auto
-    ///   physc discover noisy.csv --vars x,y,z --derivative savgol --window 25 --ensemble 50
-    ///   physc discover run1.csv run2.csv --vars x,y      (one trajectory per file)
-    ///   physc discover burgers.npz --time t --space x --vars u --threshold auto
+    #[command(after_help = "Examples:\n  \
+        physc discover lorenz.csv --time t --vars x,y,z\n  \
+        physc discover lorenz.csv --vars x,y,z --degree 3 --threshold auto\n  \
+        physc discover noisy.csv --vars x,y,z --derivative savgol --window 25 --ensemble 50\n  \
+        physc discover run1.csv run2.csv --vars x,y    (one trajectory per file)\n  \
+        physc discover burgers.npz --time t --space x --vars u --threshold auto")]
     Discover(DiscoverArgs),
 }
 
