@@ -1,7 +1,9 @@
 //! Sparse regression of one target on a library of candidate columns (SINDy, Brunton et
 //! al. 2016). STLSQ alternates least squares on the active terms with dropping the terms
 //! whose coefficients are below a threshold (in the caller's units, so `0.1` means 0.1);
-//! known terms can be fixed and are subtracted from the target first. `sweep` runs STLSQ
+//! known terms can be fixed and are subtracted from the target first. `Gram` and
+//! `stlsq_gram` do the same on the normal equations, for the many fits of a sweep, a
+//! rounding or an ensemble. `sweep` runs STLSQ
 //! over a range of thresholds and keeps each distinct support; `pareto` keeps the
 //! candidates no sparser candidate beats, and `choose` picks one by AICc (robust to the
 //! systematic errors of derivative estimates). `bagging` fits
@@ -109,6 +111,183 @@ pub fn stlsq(columns: &[&[f64]], y: &[f64], options: &Options) -> Fit {
     }
 }
 
+/// The normal equations of a library: ΘᵀΘ, Θᵀy and yᵀy. Every STLSQ step on them is a
+/// p×p Cholesky solve instead of a pass over the samples, which makes threshold sweeps,
+/// rounding and bagging cheap; final fits go through QR (`stlsq`) for accuracy.
+#[derive(Debug, Clone)]
+pub struct Gram {
+    p: usize,
+    g: Vec<f64>,
+    b: Vec<f64>,
+    yy: f64,
+}
+
+impl Gram {
+    pub fn new(columns: &[&[f64]], y: &[f64]) -> Gram {
+        Gram::from_rows(columns, y, None)
+    }
+
+    /// The Gram matrix of the rows `rows` (with repetition: a bootstrap resample).
+    pub fn from_rows(columns: &[&[f64]], y: &[f64], rows: Option<&[usize]>) -> Gram {
+        let p = columns.len();
+        let mut g = vec![0.0; p * p];
+        let mut b = vec![0.0; p];
+        let mut yy = 0.0;
+        let mut add_row = |r: usize| {
+            let yr = y[r];
+            yy += yr * yr;
+            for i in 0..p {
+                let ci = columns[i][r];
+                b[i] += ci * yr;
+                for j in i..p {
+                    g[i * p + j] += ci * columns[j][r];
+                }
+            }
+        };
+        match rows {
+            Some(rows) => rows.iter().for_each(|&r| add_row(r)),
+            None => (0..y.len()).for_each(&mut add_row),
+        }
+        for i in 0..p {
+            for j in 0..i {
+                g[i * p + j] = g[j * p + i];
+            }
+        }
+        Gram { p, g, b, yy }
+    }
+
+    /// ‖Θc − y‖² from the normal equations.
+    pub fn rss(&self, coef: &[f64]) -> f64 {
+        let p = self.p;
+        let mut quad = 0.0;
+        for i in 0..p {
+            if coef[i] == 0.0 {
+                continue;
+            }
+            let row: f64 = (0..p).map(|j| self.g[i * p + j] * coef[j]).sum();
+            quad += coef[i] * row;
+        }
+        let lin: f64 = coef.iter().zip(&self.b).map(|(c, b)| c * b).sum();
+        (self.yy - 2.0 * lin + quad).max(0.0)
+    }
+
+    /// Least squares over `active` with the `fixed` coefficients held, columns scaled to
+    /// unit norm, ridge on the scaled coefficients (a tiny one always, so dependent columns
+    /// cannot break the Cholesky factorisation).
+    fn solve(&self, active: &[usize], fixed: &[(usize, f64)], ridge: f64) -> Vec<f64> {
+        let p = self.p;
+        let k = active.len();
+        let scale: Vec<f64> = active
+            .iter()
+            .map(|&j| {
+                let d = self.g[j * p + j].sqrt();
+                if d > 0.0 {
+                    1.0 / d
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mut a = vec![0.0; k * k];
+        let mut rhs = vec![0.0; k];
+        for (r, &i) in active.iter().enumerate() {
+            let mut v = self.b[i];
+            for &(j, c) in fixed {
+                v -= self.g[i * p + j] * c;
+            }
+            rhs[r] = v * scale[r];
+            for (s, &j) in active.iter().enumerate() {
+                a[r * k + s] = self.g[i * p + j] * scale[r] * scale[s];
+            }
+            a[r * k + r] += ridge.max(1e-13);
+        }
+        let x = cholesky_solve(&mut a, &rhs, k);
+        x.iter().zip(&scale).map(|(x, s)| x * s).collect()
+    }
+}
+
+/// Solve A x = b for symmetric positive definite A (row-major k×k, overwritten).
+fn cholesky_solve(a: &mut [f64], b: &[f64], k: usize) -> Vec<f64> {
+    for j in 0..k {
+        let mut d = a[j * k + j];
+        for m in 0..j {
+            d -= a[j * k + m] * a[j * k + m];
+        }
+        let d = d.max(f64::MIN_POSITIVE).sqrt();
+        a[j * k + j] = d;
+        for i in j + 1..k {
+            let mut v = a[i * k + j];
+            for m in 0..j {
+                v -= a[i * k + m] * a[j * k + m];
+            }
+            a[i * k + j] = v / d;
+        }
+    }
+    let mut y = b.to_vec();
+    for i in 0..k {
+        for m in 0..i {
+            y[i] -= a[i * k + m] * y[m];
+        }
+        y[i] /= a[i * k + i];
+    }
+    for i in (0..k).rev() {
+        for m in i + 1..k {
+            y[i] -= a[m * k + i] * y[m];
+        }
+        y[i] /= a[i * k + i];
+    }
+    y
+}
+
+/// STLSQ on the normal equations (see `Gram`); `condition` and `dependent` are not
+/// estimated here (1 and none).
+pub fn stlsq_gram(gram: &Gram, options: &Options) -> Fit {
+    let p = gram.p;
+    let mut coef = vec![0.0; p];
+    let fixed: Vec<(usize, f64)> = options
+        .fixed
+        .iter()
+        .copied()
+        .filter(|(j, _)| *j < p)
+        .collect();
+    for &(j, v) in &fixed {
+        coef[j] = v;
+    }
+    let mut active: Vec<usize> = (0..p)
+        .filter(|j| !fixed.iter().any(|(k, _)| k == j))
+        .collect();
+    for _ in 0..options.max_iter.max(1) {
+        if active.is_empty() {
+            break;
+        }
+        let x = gram.solve(&active, &fixed, options.ridge);
+        for (&j, &c) in active.iter().zip(&x) {
+            coef[j] = c;
+        }
+        let kept: Vec<usize> = active
+            .iter()
+            .zip(&x)
+            .filter(|(_, c)| c.abs() >= options.threshold && **c != 0.0)
+            .map(|(&j, _)| j)
+            .collect();
+        if kept.len() == active.len() {
+            break;
+        }
+        for &j in &active {
+            if !kept.contains(&j) {
+                coef[j] = 0.0;
+            }
+        }
+        active = kept;
+    }
+    Fit {
+        rss: gram.rss(&coef),
+        coef,
+        condition: 1.0,
+        dependent: Vec::new(),
+    }
+}
+
 /// One point of a threshold sweep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
@@ -137,9 +316,9 @@ pub fn aicc(rss: f64, n: usize, k: usize) -> f64 {
 /// coefficient magnitudes of the full fit) from 0 to above the largest coefficient; one
 /// candidate per distinct support, sparsest last.
 pub fn sweep(columns: &[&[f64]], y: &[f64], options: &Options) -> Vec<Candidate> {
-    let full = stlsq(
-        columns,
-        y,
+    let gram = Gram::new(columns, y);
+    let full = stlsq_gram(
+        &gram,
         &Options {
             threshold: 0.0,
             ..options.clone()
@@ -163,9 +342,8 @@ pub fn sweep(columns: &[&[f64]], y: &[f64], options: &Options) -> Vec<Candidate>
     let scale: f64 = y.iter().map(|v| v * v).sum::<f64>().max(f64::MIN_POSITIVE);
     let mut out: Vec<Candidate> = Vec::new();
     for threshold in thresholds {
-        let fit = stlsq(
-            columns,
-            y,
+        let fit = stlsq_gram(
+            &gram,
             &Options {
                 threshold,
                 ..options.clone()
@@ -253,13 +431,8 @@ pub fn bagging(
         for r in rows.iter_mut() {
             *r = rng.below(n);
         }
-        let sub: Vec<Vec<f64>> = columns
-            .iter()
-            .map(|c| rows.iter().map(|&r| c[r]).collect())
-            .collect();
-        let sub_y: Vec<f64> = rows.iter().map(|&r| y[r]).collect();
-        let refs: Vec<&[f64]> = sub.iter().map(Vec::as_slice).collect();
-        let fit = stlsq(&refs, &sub_y, options);
+        let gram = Gram::from_rows(columns, y, Some(&rows));
+        let fit = stlsq_gram(&gram, options);
         for (j, c) in fit.coef.iter().enumerate() {
             coefs[j].push(*c);
         }
@@ -346,6 +519,28 @@ mod tests {
             assert!((c - t).abs() < 1e-10, "{:?}", fit.coef);
         }
         assert_eq!(fit.terms(), 3);
+    }
+
+    #[test]
+    fn normal_equations_agree_with_qr() {
+        let (cols, y, _) = synthetic(0.05, 6);
+        let options = Options {
+            fixed: vec![(0, 0.0)],
+            ..Options::default()
+        };
+        let qr = stlsq(&refs(&cols), &y, &options);
+        let gram = Gram::new(&refs(&cols), &y);
+        let ne = stlsq_gram(&gram, &options);
+        assert_eq!(qr.support(), ne.support());
+        for (a, b) in qr.coef.iter().zip(&ne.coef) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        assert!(
+            (qr.rss - ne.rss).abs() < 1e-8 * qr.rss.max(1.0),
+            "{} vs {}",
+            qr.rss,
+            ne.rss
+        );
     }
 
     #[test]

@@ -108,7 +108,20 @@ pub fn fit(
     };
     if let Some(i) = chosen {
         if ensemble.is_none() {
-            best = front[i].fit.clone();
+            // The sweep fits on the normal equations; refit the chosen support by QR.
+            let off: Vec<(usize, f64)> = (0..terms.len())
+                .filter(|&j| front[i].fit.coef[j] == 0.0)
+                .map(|j| (j, 0.0))
+                .collect();
+            best = sparse::stlsq(
+                &refs,
+                y,
+                &Options {
+                    threshold: 0.0,
+                    fixed: off,
+                    ..options.clone()
+                },
+            );
         }
     }
     let full = sparse::stlsq(
@@ -171,6 +184,7 @@ pub fn round_significant(v: f64, digits: u32) -> f64 {
 /// which the refit of the others keeps the residual within `ROUNDING_TOLERANCE` of the
 /// unrounded fit's, or the relative error below `NEGLIGIBLE_ERROR`.
 fn round_coefficients(columns: &[&[f64]], y: &[f64], coef: &[f64], ridge: f64) -> Vec<f64> {
+    let gram = sparse::Gram::new(columns, y);
     let base = residual(columns, coef, y);
     let scale: f64 = y.iter().map(|v| v * v).sum();
     let allowed =
@@ -189,9 +203,8 @@ fn round_coefficients(columns: &[&[f64]], y: &[f64], coef: &[f64], ridge: f64) -
             let r = round_significant(current[j], digits);
             let mut trial_fixed = fixed.clone();
             trial_fixed.push((j, r));
-            let trial = sparse::stlsq(
-                columns,
-                y,
+            let trial = sparse::stlsq_gram(
+                &gram,
                 &Options {
                     threshold: 0.0,
                     ridge,
