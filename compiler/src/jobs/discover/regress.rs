@@ -61,6 +61,21 @@ pub fn check_design(
             ));
         }
     }
+    // Dependence and conditioning belong to the library on this data, whatever the target.
+    let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let full = physc_runtime::discover::lstsq::solve(&refs, &vec![0.0; samples], 0.0);
+    for &j in &full.dependent {
+        warnings.push(format!(
+            "the library term `{}` is zero or a combination of earlier terms on this data (e.g. a constant variable); its coefficient is 0",
+            terms[j]
+        ));
+    }
+    if full.condition > CONDITION_WARNING && full.condition.is_finite() {
+        warnings.push(format!(
+            "the library is ill-conditioned on this data (condition ≈ {:.1e}): terms are nearly dependent, so coefficients may be unreliable",
+            full.condition
+        ));
+    }
     Ok(())
 }
 
@@ -99,57 +114,37 @@ pub fn fit(
         threshold: value,
         ..base
     };
-    let (mut best, inclusion) = match ensemble {
+    let gram = sparse::Gram::new(&refs, y);
+    let (best, inclusion) = match ensemble {
         Some(bags) => {
             let e = sparse::bagging(&refs, y, &options, bags, 0.6, rng);
             (e.fit, Some(e.inclusion))
         }
-        None => (sparse::stlsq(&refs, y, &options), None),
-    };
-    if let Some(i) = chosen {
-        if ensemble.is_none() {
-            // The sweep fits on the normal equations; refit the chosen support by QR.
+        None => {
+            // Sweep and STLSQ run on the normal equations; the final support is refitted by
+            // QR, once.
+            let support = match chosen {
+                Some(i) => front[i].fit.coef.clone(),
+                None => sparse::stlsq_gram(&gram, &options).coef,
+            };
             let off: Vec<(usize, f64)> = (0..terms.len())
-                .filter(|&j| front[i].fit.coef[j] == 0.0)
+                .filter(|&j| support[j] == 0.0)
                 .map(|j| (j, 0.0))
                 .collect();
-            best = sparse::stlsq(
-                &refs,
-                y,
-                &Options {
-                    threshold: 0.0,
-                    fixed: off,
-                    ..options.clone()
-                },
-            );
+            let refit = Options {
+                threshold: 0.0,
+                fixed: off,
+                ..options.clone()
+            };
+            (sparse::stlsq(&refs, y, &refit), None)
         }
-    }
-    let full = sparse::stlsq(
-        &refs,
-        y,
-        &Options {
-            threshold: 0.0,
-            ..options.clone()
-        },
-    );
-    for &j in &full.dependent {
-        warnings.push(format!(
-            "{lhs}: the library term `{}` is zero or a combination of earlier terms on this data (e.g. a constant variable); its coefficient is 0",
-            terms[j]
-        ));
-    }
-    if full.condition > CONDITION_WARNING && full.condition.is_finite() {
-        warnings.push(format!(
-            "{lhs}: the library is ill-conditioned on this data (condition ≈ {:.1e}): terms are nearly dependent, so coefficients may be unreliable",
-            full.condition
-        ));
-    }
+    };
     if best.terms() == 0 {
         warnings.push(format!(
             "{lhs}: no term survived the threshold {value}: the equation is `{lhs} = 0` (try a smaller threshold or `threshold: auto`)"
         ));
     }
-    let coef = round_coefficients(&refs, y, &best.coef, ridge);
+    let coef = round_coefficients(&refs, y, &gram, &best.coef, ridge);
     let rss = residual(&refs, &coef, y);
     let scale: f64 = y.iter().map(|v| v * v).sum::<f64>().max(f64::MIN_POSITIVE);
     EquationFit {
@@ -183,8 +178,13 @@ pub fn round_significant(v: f64, digits: u32) -> f64 {
 /// Round each coefficient (largest contribution first) to the fewest significant digits for
 /// which the refit of the others keeps the residual within `ROUNDING_TOLERANCE` of the
 /// unrounded fit's, or the relative error below `NEGLIGIBLE_ERROR`.
-fn round_coefficients(columns: &[&[f64]], y: &[f64], coef: &[f64], ridge: f64) -> Vec<f64> {
-    let gram = sparse::Gram::new(columns, y);
+fn round_coefficients(
+    columns: &[&[f64]],
+    y: &[f64],
+    gram: &sparse::Gram,
+    coef: &[f64],
+    ridge: f64,
+) -> Vec<f64> {
     let base = residual(columns, coef, y);
     let scale: f64 = y.iter().map(|v| v * v).sum();
     let allowed =
@@ -204,7 +204,7 @@ fn round_coefficients(columns: &[&[f64]], y: &[f64], coef: &[f64], ridge: f64) -
             let mut trial_fixed = fixed.clone();
             trial_fixed.push((j, r));
             let trial = sparse::stlsq_gram(
-                &gram,
+                gram,
                 &Options {
                     threshold: 0.0,
                     ridge,
@@ -247,7 +247,8 @@ mod tests {
         let y: Vec<f64> = (0..100)
             .map(|i| 10.00001 * x[i] + 8.0 / 3.0 * y2[i] + 1e-3 * rng.normal())
             .collect();
-        let coef = round_coefficients(&[&x, &y2], &y, &[10.00001, 8.0 / 3.0], 0.0);
+        let gram = sparse::Gram::new(&[&x, &y2], &y);
+        let coef = round_coefficients(&[&x, &y2], &y, &gram, &[10.00001, 8.0 / 3.0], 0.0);
         assert_eq!(coef[0], 10.0);
         assert!(
             (coef[1] - 8.0 / 3.0).abs() < 1e-3 && coef[1] != 8.0 / 3.0,
