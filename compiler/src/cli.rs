@@ -1,4 +1,4 @@
-//! The command-line interface: `physc check | fmt | show | run`. Parsing arguments (clap),
+//! The command-line interface: `physc check | fmt | show | simplify | run | discover`. Parsing arguments (clap),
 //! printing diagnostics (coloured on a terminal, plain when piped, JSON on request), and
 //! turning outcomes into exit codes: 0 success, 1 any error in the input. A panic (101) is
 //! always a bug.
@@ -103,6 +103,84 @@ pub enum Command {
     ///   physc run examples/burgers.phys --max-steps 200 --threads 2
     ///   physc run examples/burgers.phys --resume
     Run(RunArgs),
+    /// Discover governing equations from data by sparse regression (SINDy, PDE-FIND).
+    ///
+    /// Estimates time derivatives from the samples, regresses them on a library of
+    /// candidate terms (all monomials up to --degree, optionally sin/cos harmonics) by
+    /// sequentially thresholded least squares, and writes OUT/NAME/: discovered.phys (a
+    /// model `physc run` simulates), report.json (equations, Pareto front, timings,
+    /// warnings) and plots of the data against the re-simulated model. A `discover` block in
+    /// a .phys file says all of this and more (user terms, models as data).
+    #[command(after_help = "Examples:\n  \
+        physc discover lorenz.csv --time t --vars x,y,z\n  \
+        physc discover lorenz.csv --vars x,y,z --degree 3 --threshold auto\n  \
+        physc discover noisy.csv --vars x,y,z --derivative savgol --window 25 --ensemble 50\n  \
+        physc discover run1.csv run2.csv --vars x,y    (one trajectory per file)\n  \
+        physc discover burgers.npz --time t --space x --vars u --threshold auto")]
+    Discover(DiscoverArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DiscoverArgs {
+    /// Data: CSV with a header row (a `trajectory` column splits trajectories), NPZ with
+    /// arrays named after the time and variables, or NPY (columns: time, then --vars).
+    #[arg(required = true, value_name = "DATA")]
+    data: Vec<PathBuf>,
+    /// The time column.
+    #[arg(long, default_value = "t")]
+    time: String,
+    /// State variables, comma-separated (default: every column but the time).
+    #[arg(long, value_delimiter = ',')]
+    vars: Vec<String>,
+    /// Space column for PDE discovery on a gridded NPZ field.
+    #[arg(long, value_delimiter = ',')]
+    space: Vec<String>,
+    /// Highest total degree of the polynomial library.
+    #[arg(long, default_value_t = 2)]
+    degree: usize,
+    /// Add sin(k v) and cos(k v) for k up to this many harmonics.
+    #[arg(long, value_name = "K")]
+    trig: Option<usize>,
+    /// Drop terms with coefficients below this, or `auto` (AICc on the Pareto front).
+    #[arg(long, default_value = "0.1", value_name = "T|auto")]
+    threshold: String,
+    /// How time derivatives are estimated.
+    #[arg(long, value_enum, default_value_t = Derivative::Fd)]
+    derivative: Derivative,
+    /// Savitzky–Golay window in samples (default 7; wider smooths more noise).
+    #[arg(long, value_name = "N")]
+    window: Option<usize>,
+    /// Savitzky–Golay polynomial order (default 3).
+    #[arg(long, value_name = "N")]
+    order: Option<usize>,
+    /// Bag this many fits on resampled rows (robust to noise).
+    #[arg(long, value_name = "N")]
+    ensemble: Option<usize>,
+    /// Add Gaussian noise of this size relative to each variable's spread (testing).
+    #[arg(long, default_value_t = 0.0)]
+    noise: f64,
+    /// Session name: the model's name and the output folder (default: from the data file).
+    #[arg(long)]
+    name: Option<String>,
+    /// Where results are written.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Random seed (noise, bagging).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// No progress bars or summaries.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Derivative {
+    /// Second-order finite differences.
+    Fd,
+    /// Savitzky–Golay (local cubic over 7 samples), also smoothing the values.
+    Savgol,
+    /// Total-variation regularised differentiation, for noisy data.
+    Tv,
 }
 
 #[derive(clap::Args, Debug)]
@@ -204,6 +282,7 @@ fn run_cli() -> ExitCode {
             colour,
         ),
         Command::Run(args) => run(&args, colour),
+        Command::Discover(args) => discover(&args),
     };
     if ok {
         ExitCode::SUCCESS
@@ -449,6 +528,110 @@ fn run(args: &RunArgs, colour: bool) -> bool {
     }
     report(&diags.clone().sorted(), &compilation.sources, colour);
     !diags.has_errors()
+}
+
+fn discover(args: &DiscoverArgs) -> bool {
+    use crate::jobs::discover::config::{
+        self, Config, DataSpec, LibraryItem, Regression, Threshold,
+    };
+    let threshold = match args.threshold.as_str() {
+        "auto" => Threshold::Auto,
+        text => match text.parse::<f64>() {
+            Ok(v) if v >= 0.0 && v.is_finite() => Threshold::Value(v),
+            _ => {
+                eprintln!("error: --threshold takes a number ≥ 0 or `auto`, not `{text}`");
+                return false;
+            }
+        },
+    };
+    let derivative = match args.derivative {
+        Derivative::Fd => "fd",
+        Derivative::Savgol => "savgol",
+        Derivative::Tv => "tv",
+    };
+    let mut library = vec![LibraryItem::Poly {
+        degree: args.degree,
+    }];
+    if let Some(harmonics) = args.trig {
+        library.push(LibraryItem::Trig { harmonics });
+    }
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| session_name(&args.data[0]));
+    let config = Config {
+        name,
+        data: DataSpec::Files(args.data.clone()),
+        time: args.time.clone(),
+        space: args.space.clone(),
+        vars: args.vars.clone(),
+        library,
+        derivative: config::derivative_method(derivative, &savgol_args(args.window, args.order)),
+        regression: Regression::Stlsq {
+            threshold,
+            ridge: 0.0,
+            ensemble: args.ensemble.filter(|n| *n > 1),
+        },
+        noise: args.noise,
+        seed: args.seed,
+    };
+    let options = crate::jobs::RunOptions {
+        out_dir: args.out.clone(),
+        quiet: args.quiet,
+        source_dir: PathBuf::new(),
+        seed: None,
+        resume: false,
+        max_steps: None,
+        device: crate::jobs::device::Device::Cpu,
+    };
+    crate::jobs::progress::catch_interrupts();
+    match crate::jobs::discover::discover(&config, None, &options) {
+        Ok(()) => true,
+        Err(e) => {
+            let why = match e {
+                crate::jobs::JobError::NotImplemented => "not implemented".to_string(),
+                crate::jobs::JobError::NotSupported(w) | crate::jobs::JobError::Failed(w) => w,
+                crate::jobs::JobError::Output(w) => format!("results could not be written: {w}"),
+            };
+            eprintln!("error: cannot discover equations: {why}");
+            false
+        }
+    }
+}
+
+/// `window` and `order` as the settings a `savgol(...)` call would give.
+fn savgol_args(
+    window: Option<usize>,
+    order: Option<usize>,
+) -> std::collections::BTreeMap<String, crate::check::jobs::SettingValue> {
+    use crate::check::jobs::SettingValue;
+    let mut args = std::collections::BTreeMap::new();
+    if let Some(w) = window {
+        args.insert("window".to_string(), SettingValue::Int(w as i64));
+    }
+    if let Some(o) = order {
+        args.insert("order".to_string(), SettingValue::Int(o as i64));
+    }
+    args
+}
+
+/// A model name from a data file: `lorenz_noisy.csv` → `LorenzNoisy`.
+fn session_name(path: &std::path::Path) -> String {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("data");
+    let mut name: String = stem
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut cs = p.chars();
+            cs.next()
+                .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name.insert_str(0, "Data");
+    }
+    name
 }
 
 fn job_diagnostic(job: &crate::check::Job, error: crate::jobs::JobError) -> Diagnostic {

@@ -7,6 +7,7 @@
 
 #[cfg(feature = "cuda")]
 pub mod cuda;
+pub mod discover;
 pub mod exact;
 pub mod kernel;
 pub mod mol;

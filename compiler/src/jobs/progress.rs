@@ -58,3 +58,33 @@ impl TimeBar {
         self.bar.finish_and_clear();
     }
 }
+
+/// A bar over a count of steps (equations, fits).
+pub struct CountBar {
+    bar: ProgressBar,
+}
+
+pub fn count_bar(name: &str, total: usize, unit: &str, quiet: bool) -> CountBar {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
+    };
+    let template = format!("{{prefix}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{elapsed}})");
+    let style = ProgressStyle::with_template(&template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_prefix(name.to_string());
+    CountBar { bar }
+}
+
+impl CountBar {
+    pub fn set(&self, done: usize) {
+        self.bar.set_position(done as u64);
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,251 @@
+//! Session output in `out/<name>/`: `discovered.phys`, `report.json` (equations, LaTeX,
+//! coefficients, each equation's Pareto front with errors and complexities, the chosen
+//! candidates, the comparison with the data, timings, warnings), for ODEs the data
+//! against the re-simulated model as `compare_<var>.png`, and the printed summary. Every
+//! file is written atomically by the runtime.
+
+use super::config::{Config, Regression, Threshold};
+use super::equation::Equation;
+use super::library::Library;
+use super::odes::Resimulation;
+use super::regress::EquationFit;
+use physc_runtime::discover::derivative::Method;
+use physc_runtime::output::plot::{self, Figure, Panels};
+use physc_runtime::output::{atomic_write, report};
+use serde_json::{json, Map, Value};
+use std::path::Path;
+
+pub const MODEL_FILE: &str = "discovered.phys";
+
+pub fn write_model(dir: &Path, source: &str) -> Result<(), String> {
+    atomic_write(&dir.join(MODEL_FILE), source.as_bytes()).map_err(|e| e.to_string())
+}
+
+/// The comment heading `discovered.phys`.
+pub fn header(config: &Config, source: &str, samples: usize, terms: usize) -> String {
+    format!(
+        "// Discovered by `physc discover` (session `{}`, seed {}) from {source}:\n\
+         // {samples} samples, {terms} library terms, derivatives by {}, {}.\n\n",
+        config.name,
+        config.seed,
+        derivative_text(&config.derivative),
+        method_text(&config.regression)
+    )
+}
+
+pub fn derivative_text(m: &Method) -> String {
+    match m {
+        Method::FiniteDifference => "fd".into(),
+        Method::SavitzkyGolay { window, order } => {
+            format!("savgol(window: {window}, order: {order})")
+        }
+        Method::TotalVariation { alpha } => format!("tv(alpha: {alpha})"),
+    }
+}
+
+pub fn method_text(r: &Regression) -> String {
+    match r {
+        Regression::Stlsq {
+            threshold,
+            ridge,
+            ensemble,
+        } => {
+            let mut parts = vec![match threshold {
+                Threshold::Auto => "threshold: auto".to_string(),
+                Threshold::Value(v) => format!("threshold: {v}"),
+            }];
+            if *ridge > 0.0 {
+                parts.push(format!("alpha: {ridge}"));
+            }
+            if let Some(n) = ensemble {
+                parts.push(format!("ensemble: {n}"));
+            }
+            format!("stlsq({})", parts.join(", "))
+        }
+        Regression::Symbolic => "sr".into(),
+    }
+}
+
+fn candidate_text(names: &[String], coef: &[f64]) -> String {
+    let parts: Vec<String> = names
+        .iter()
+        .zip(coef)
+        .filter(|(_, c)| **c != 0.0)
+        .map(|(n, c)| {
+            if n == "1" {
+                format!("{c}")
+            } else {
+                format!("{c} * {n}")
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        "0".into()
+    } else {
+        parts.join(" + ")
+    }
+}
+
+/// The equation-related part of the report.
+pub fn equations_json(
+    library: &Library,
+    equations: &[Equation],
+    fits: &[EquationFit],
+) -> Map<String, Value> {
+    let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
+    let (mut eqs, mut latex, mut coefs, mut fit_info, mut fronts, mut chosen) = (
+        Map::new(),
+        Map::new(),
+        Map::new(),
+        Map::new(),
+        Map::new(),
+        Map::new(),
+    );
+    for (e, f) in equations.iter().zip(fits) {
+        let rhs = if e.terms.is_empty() {
+            "0".to_string()
+        } else {
+            e.rhs.clone()
+        };
+        eqs.insert(e.lhs.clone(), json!(rhs));
+        latex.insert(
+            e.lhs.clone(),
+            json!(format!(
+                "{} = {}",
+                e.lhs_latex,
+                if e.terms.is_empty() {
+                    "0"
+                } else {
+                    &e.rhs_latex
+                }
+            )),
+        );
+        let c: Map<String, Value> = e.terms.iter().map(|(n, v)| (n.clone(), json!(v))).collect();
+        coefs.insert(e.lhs.clone(), Value::Object(c));
+        let inclusion = f.inclusion.as_ref().map(|inc| {
+            names
+                .iter()
+                .zip(inc)
+                .map(|(n, p)| (n.clone(), json!(p)))
+                .collect::<Map<String, Value>>()
+        });
+        fit_info.insert(
+            e.lhs.clone(),
+            json!({
+                "terms": e.terms.len(),
+                "relative_error": f.error,
+                "rss": f.rss,
+                "condition": if f.condition.is_finite() { json!(f.condition) } else { Value::Null },
+                "inclusion": inclusion,
+            }),
+        );
+        let front: Vec<Value> = f
+            .front
+            .iter()
+            .map(|c| {
+                json!({
+                    "complexity": c.fit.terms(),
+                    "relative_error": c.error,
+                    "aicc": if c.aicc.is_finite() { json!(c.aicc) } else { Value::Null },
+                    "threshold": c.threshold,
+                    "equation": candidate_text(&names, &c.fit.coef),
+                })
+            })
+            .collect();
+        fronts.insert(e.lhs.clone(), Value::Array(front));
+        chosen.insert(e.lhs.clone(), json!(f.chosen));
+    }
+    let mut out = Map::new();
+    out.insert("library".into(), json!(names));
+    out.insert("equations".into(), Value::Object(eqs));
+    out.insert("latex".into(), Value::Object(latex));
+    out.insert("coefficients".into(), Value::Object(coefs));
+    out.insert("fit".into(), Value::Object(fit_info));
+    out.insert("pareto".into(), Value::Object(fronts));
+    out.insert("chosen".into(), Value::Object(chosen));
+    out
+}
+
+pub fn write_report(dir: &Path, report_value: &Value) -> Result<(), String> {
+    report::write(dir, report_value)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Data against the re-simulated model, one PNG per variable; returns the file names.
+pub fn comparison_plots(
+    dir: &Path,
+    vars: &[String],
+    data: &[Vec<f64>],
+    sim: &Resimulation,
+) -> Result<Vec<String>, String> {
+    let mut files = Vec::new();
+    let n = sim.t.len();
+    if n < 2 {
+        return Ok(files);
+    }
+    for (k, var) in vars.iter().enumerate() {
+        let name = format!("compare_{var}.png");
+        let title = format!("{var}: data and discovered model");
+        plot::time_series(
+            &dir.join(&name),
+            &Figure::new(&title, "t", var),
+            &sim.t,
+            &[("data", &data[k][..n]), ("discovered", &sim.states[k])],
+            Panels::Shared,
+        )
+        .map_err(|e| e.to_string())?;
+        files.push(name);
+    }
+    Ok(files)
+}
+
+/// How well the re-simulated model follows the data: RMS error relative to each
+/// variable's spread, and the time until any variable is off by more than 10% of its
+/// spread (chaotic systems separate eventually, whatever the model).
+pub fn comparison_json(vars: &[String], data: &[Vec<f64>], sim: &Resimulation) -> Value {
+    let n = sim.t.len();
+    let mut rel = Map::new();
+    let mut agree = sim.t.last().copied();
+    for (k, var) in vars.iter().enumerate() {
+        let spread = super::data::std_dev(&data[k]).max(f64::MIN_POSITIVE);
+        let sq: f64 = (0..n)
+            .map(|i| (sim.states[k][i] - data[k][i]).powi(2))
+            .sum();
+        rel.insert(var.clone(), json!((sq / n.max(1) as f64).sqrt() / spread));
+        if let Some(i) = (0..n).find(|&i| (sim.states[k][i] - data[k][i]).abs() > 0.1 * spread) {
+            let t = sim.t[i];
+            agree = Some(agree.map_or(t, |a: f64| a.min(t)));
+        }
+    }
+    json!({
+        "relative_rms_error": rel,
+        "agreement_time": agree,
+        "completed": sim.error.is_none(),
+        "error": sim.error,
+    })
+}
+
+pub fn print_summary(
+    title: &str,
+    equations: &[Equation],
+    fits: &[EquationFit],
+    warnings: &[String],
+    dir: &Path,
+) {
+    eprintln!("{title}");
+    let width = equations.iter().map(|e| e.lhs.len()).max().unwrap_or(0);
+    for (e, f) in equations.iter().zip(fits) {
+        let rhs = if e.terms.is_empty() { "0" } else { &e.rhs };
+        eprintln!(
+            "  {:width$} = {rhs}    ({} terms, relative error {:.2e})",
+            e.lhs,
+            e.terms.len(),
+            f.error
+        );
+    }
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    eprintln!("wrote {}", dir.display());
+}

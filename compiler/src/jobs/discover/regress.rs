@@ -1,0 +1,259 @@
+//! The regression of each equation's target (a time derivative) on the library: STLSQ at
+//! the asked threshold or the AICc choice from the threshold sweep's Pareto front,
+//! optionally bagged; then coefficients rounded to the fewest significant digits whose
+//! refit raises the residual negligibly. Problems with the design (more terms than the data
+//! can support, dependent or constant terms, bad conditioning) become errors or warnings
+//! that name the terms.
+
+use super::config::{Regression, Threshold};
+use physc_runtime::discover::lstsq::residual;
+use physc_runtime::discover::sparse::{self, Candidate, Options};
+use physc_runtime::rng::Rng;
+
+/// The fit of one equation.
+#[derive(Debug, Clone)]
+pub struct EquationFit {
+    /// One coefficient per library term, rounded; 0 for terms not in the equation.
+    pub coef: Vec<f64>,
+    pub rss: f64,
+    /// Root-mean-square residual relative to the target's.
+    pub error: f64,
+    /// The threshold sweep's Pareto front, sparsest first.
+    pub front: Vec<Candidate>,
+    /// The front's candidate `auto` chose.
+    pub chosen: Option<usize>,
+    /// Bagging: the fraction of fits that kept each term.
+    pub inclusion: Option<Vec<f64>>,
+    pub condition: f64,
+}
+
+/// Rounding may raise the residual by this fraction of itself, or up to this relative error
+/// (whichever allows more): either change is negligible.
+const ROUNDING_TOLERANCE: f64 = 1e-2;
+const NEGLIGIBLE_ERROR: f64 = 1e-5;
+/// Condition estimates above this get a warning.
+const CONDITION_WARNING: f64 = 1e8;
+
+/// Check that the data can support the library at all.
+pub fn check_design(
+    terms: &[String],
+    columns: &[Vec<f64>],
+    samples: usize,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
+    let p = terms.len();
+    if samples <= p {
+        return Err(format!(
+            "the library has {p} terms but there are only {samples} samples: a fit needs more samples than terms (use a smaller degree or more data)"
+        ));
+    }
+    if samples < 5 * p {
+        warnings.push(format!(
+            "only {samples} samples for {p} library terms: the fit may be unreliable (aim for at least {} samples)",
+            10 * p
+        ));
+    }
+    for (name, col) in terms.iter().zip(columns) {
+        if let Some(i) = col.iter().position(|v| !v.is_finite()) {
+            return Err(format!(
+                "the library term `{name}` is not finite at sample {i} (value {}): check the data's range for this term",
+                col[i]
+            ));
+        }
+    }
+    // Dependence and conditioning belong to the library on this data, whatever the target.
+    let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let full = physc_runtime::discover::lstsq::solve(&refs, &vec![0.0; samples], 0.0);
+    for &j in &full.dependent {
+        warnings.push(format!(
+            "the library term `{}` is zero or a combination of earlier terms on this data (e.g. a constant variable); its coefficient is 0",
+            terms[j]
+        ));
+    }
+    if full.condition > CONDITION_WARNING && full.condition.is_finite() {
+        warnings.push(format!(
+            "the library is ill-conditioned on this data (condition ≈ {:.1e}): terms are nearly dependent, so coefficients may be unreliable",
+            full.condition
+        ));
+    }
+    Ok(())
+}
+
+pub fn fit(
+    terms: &[String],
+    columns: &[Vec<f64>],
+    y: &[f64],
+    regression: &Regression,
+    rng: &mut Rng,
+    lhs: &str,
+    warnings: &mut Vec<String>,
+) -> EquationFit {
+    let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let (threshold, ridge, ensemble) = match regression {
+        Regression::Stlsq {
+            threshold,
+            ridge,
+            ensemble,
+        } => (threshold.clone(), *ridge, *ensemble),
+        Regression::Symbolic => (Threshold::Value(0.0), 0.0, None),
+    };
+    let base = Options {
+        ridge,
+        ..Options::default()
+    };
+    let candidates = sparse::sweep(&refs, y, &base);
+    let front = sparse::pareto(&candidates);
+    let (value, chosen) = match threshold {
+        Threshold::Value(v) => (v, None),
+        Threshold::Auto => match sparse::choose(&front) {
+            Some(i) => (front[i].threshold, Some(i)),
+            None => (super::config::DEFAULT_THRESHOLD, None),
+        },
+    };
+    let options = Options {
+        threshold: value,
+        ..base
+    };
+    let gram = sparse::Gram::new(&refs, y);
+    let (best, inclusion) = match ensemble {
+        Some(bags) => {
+            let e = sparse::bagging(&refs, y, &options, bags, 0.6, rng);
+            (e.fit, Some(e.inclusion))
+        }
+        None => {
+            // Sweep and STLSQ run on the normal equations; the final support is refitted by
+            // QR, once.
+            let support = match chosen {
+                Some(i) => front[i].fit.coef.clone(),
+                None => sparse::stlsq_gram(&gram, &options).coef,
+            };
+            let off: Vec<(usize, f64)> = (0..terms.len())
+                .filter(|&j| support[j] == 0.0)
+                .map(|j| (j, 0.0))
+                .collect();
+            let refit = Options {
+                threshold: 0.0,
+                fixed: off,
+                ..options.clone()
+            };
+            (sparse::stlsq(&refs, y, &refit), None)
+        }
+    };
+    if best.terms() == 0 {
+        warnings.push(format!(
+            "{lhs}: no term survived the threshold {value}: the equation is `{lhs} = 0` (try a smaller threshold or `threshold: auto`)"
+        ));
+    }
+    let coef = round_coefficients(&refs, y, &gram, &best.coef, ridge);
+    let rss = residual(&refs, &coef, y);
+    let scale: f64 = y.iter().map(|v| v * v).sum::<f64>().max(f64::MIN_POSITIVE);
+    EquationFit {
+        coef,
+        rss,
+        error: (rss / scale).sqrt(),
+        front,
+        chosen,
+        inclusion,
+        condition: best.condition,
+    }
+}
+
+/// `v` to `digits` significant digits.
+pub fn round_significant(v: f64, digits: u32) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let scale = 10f64.powi(digits as i32 - 1 - magnitude);
+    let rounded = (v * scale).round() / scale;
+    // Print-friendly: go through the decimal text so 0.1 + tiny errors vanish.
+    format!(
+        "{rounded:.prec$e}",
+        prec = digits.saturating_sub(1) as usize
+    )
+    .parse()
+    .unwrap_or(rounded)
+}
+
+/// Round each coefficient (largest contribution first) to the fewest significant digits for
+/// which the refit of the others keeps the residual within `ROUNDING_TOLERANCE` of the
+/// unrounded fit's, or the relative error below `NEGLIGIBLE_ERROR`.
+fn round_coefficients(
+    columns: &[&[f64]],
+    y: &[f64],
+    gram: &sparse::Gram,
+    coef: &[f64],
+    ridge: f64,
+) -> Vec<f64> {
+    let base = residual(columns, coef, y);
+    let scale: f64 = y.iter().map(|v| v * v).sum();
+    let allowed =
+        (base * (1.0 + ROUNDING_TOLERANCE)).max(NEGLIGIBLE_ERROR * NEGLIGIBLE_ERROR * scale);
+    let norm = |j: usize| columns[j].iter().map(|v| v * v).sum::<f64>().sqrt();
+    let mut order: Vec<usize> = (0..coef.len()).filter(|&j| coef[j] != 0.0).collect();
+    order.sort_by(|&a, &b| (coef[b].abs() * norm(b)).total_cmp(&(coef[a].abs() * norm(a))));
+    let mut fixed: Vec<(usize, f64)> = (0..coef.len())
+        .filter(|&j| coef[j] == 0.0)
+        .map(|j| (j, 0.0))
+        .collect();
+    let mut current = coef.to_vec();
+    for j in order {
+        let mut accepted = false;
+        for digits in 1..=12 {
+            let r = round_significant(current[j], digits);
+            let mut trial_fixed = fixed.clone();
+            trial_fixed.push((j, r));
+            let trial = sparse::stlsq_gram(
+                gram,
+                &Options {
+                    threshold: 0.0,
+                    ridge,
+                    max_iter: 1,
+                    fixed: trial_fixed.clone(),
+                },
+            );
+            if trial.rss <= allowed {
+                current = trial.coef;
+                fixed = trial_fixed;
+                accepted = true;
+                break;
+            }
+        }
+        if !accepted {
+            fixed.push((j, current[j]));
+        }
+    }
+    current
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(round_significant(2.66667, 3), 2.67);
+        assert_eq!(round_significant(-0.0031831, 2), -0.0032);
+        assert_eq!(round_significant(27.999, 2), 28.0);
+        assert_eq!(round_significant(0.0, 2), 0.0);
+    }
+
+    #[test]
+    fn rounding_stops_where_the_fit_needs_digits() {
+        let x: Vec<f64> = (0..100).map(|i| (i as f64 * 0.37).sin()).collect();
+        let y2: Vec<f64> = (0..100).map(|i| (i as f64 * 0.11).cos()).collect();
+        // y = 10.00001 x + 8/3 y2 with small noise: 10 is enough, 8/3 needs digits.
+        let mut rng = Rng::new(3);
+        let y: Vec<f64> = (0..100)
+            .map(|i| 10.00001 * x[i] + 8.0 / 3.0 * y2[i] + 1e-3 * rng.normal())
+            .collect();
+        let gram = sparse::Gram::new(&[&x, &y2], &y);
+        let coef = round_coefficients(&[&x, &y2], &y, &gram, &[10.00001, 8.0 / 3.0], 0.0);
+        assert_eq!(coef[0], 10.0);
+        assert!(
+            (coef[1] - 8.0 / 3.0).abs() < 1e-3 && coef[1] != 8.0 / 3.0,
+            "{}",
+            coef[1]
+        );
+    }
+}

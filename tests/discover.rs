@@ -1,0 +1,544 @@
+//! `physc discover` and `physc run` on `discover` blocks, end to end: exact support and
+//! coefficients within 1% on clean simulated data of five chaotic and classic systems,
+//! exact support with 1% noise (Savitzky–Golay, and bagging), uneven time steps and several
+//! trajectories through the CLI, Burgers' equation by PDE-FIND on the published data, the
+//! discovered model re-checked and re-run, and bad input answered with clear messages.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("physc-discover-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn physc(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_physc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("physc runs")
+}
+
+fn ok(o: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    stderr
+}
+
+fn failed(o: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    stderr
+}
+
+fn report(dir: &Path) -> Value {
+    let path = dir.join("report.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The coefficients of one equation: term → value.
+fn coefficients(report: &Value, lhs: &str) -> BTreeMap<String, f64> {
+    report["coefficients"][lhs]
+        .as_object()
+        .unwrap_or_else(|| panic!("no equation {lhs} in {report}"))
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_f64().unwrap()))
+        .collect()
+}
+
+/// Exactly these terms, each within `tol` (relative) of its value.
+fn assert_equation(report: &Value, lhs: &str, truth: &[(&str, f64)], tol: f64) {
+    let found = coefficients(report, lhs);
+    let want: BTreeMap<String, f64> = truth.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    assert_eq!(
+        found.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "{lhs}: support differs; found {found:?}"
+    );
+    for (term, v) in &want {
+        let f = found[term];
+        assert!(
+            (f - v).abs() <= tol * v.abs(),
+            "{lhs}: {term} = {f}, expected {v} within {tol}"
+        );
+    }
+}
+
+fn assert_support(report: &Value, lhs: &str, terms: &[&str]) {
+    let found = coefficients(report, lhs);
+    let mut want: Vec<&str> = terms.to_vec();
+    want.sort();
+    assert_eq!(
+        found.keys().map(String::as_str).collect::<Vec<_>>(),
+        want,
+        "{lhs}: {found:?}"
+    );
+}
+
+const CLEAN: &str = r#"
+use std.systems
+
+simulate Lorenz { method dopri5(rtol: 1e-10, atol: 1e-12)  output every: 0.01 }
+simulate Rossler { method dopri5(rtol: 1e-10, atol: 1e-12)  output every: 0.05 }
+simulate Chen { method dopri5(rtol: 1e-10, atol: 1e-12)  output every: 0.005 }
+simulate SprottF { method dopri5(rtol: 1e-10, atol: 1e-12)  output every: 0.05 }
+simulate LotkaVolterra { method dopri5(rtol: 1e-10, atol: 1e-12)  output every: 0.02 }
+
+discover FoundLorenz { data Lorenz  derivative savgol(window: 7, order: 5) }
+discover FoundRossler { data Rossler  derivative savgol(window: 7, order: 5) }
+discover FoundChen { data Chen  derivative savgol(window: 7, order: 5) }
+discover FoundSprottF { data SprottF  derivative savgol(window: 7, order: 5) }
+discover FoundLotkaVolterra {
+  data LotkaVolterra
+  derivative savgol(window: 7, order: 5)
+  method stlsq(threshold: 0.05)
+}
+"#;
+
+#[test]
+fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
+    let dir = scratch("clean");
+    std::fs::write(dir.join("systems.phys"), CLEAN).unwrap();
+    ok(&physc(
+        &["run", "--quiet", "--out", "out", "systems.phys"],
+        &dir,
+    ));
+    let r = report(&dir.join("out/FoundLorenz"));
+    assert_equation(&r, "dt(x)", &[("x", -10.0), ("y", 10.0)], 0.01);
+    assert_equation(
+        &r,
+        "dt(y)",
+        &[("x", 28.0), ("y", -1.0), ("x * z", -1.0)],
+        0.01,
+    );
+    assert_equation(&r, "dt(z)", &[("z", -8.0 / 3.0), ("x * y", 1.0)], 0.01);
+    let r = report(&dir.join("out/FoundRossler"));
+    assert_equation(&r, "dt(x)", &[("y", -1.0), ("z", -1.0)], 0.01);
+    assert_equation(&r, "dt(y)", &[("x", 1.0), ("y", 0.2)], 0.01);
+    assert_equation(
+        &r,
+        "dt(z)",
+        &[("1", 0.2), ("z", -5.7), ("x * z", 1.0)],
+        0.01,
+    );
+    let r = report(&dir.join("out/FoundChen"));
+    assert_equation(&r, "dt(x)", &[("x", -35.0), ("y", 35.0)], 0.01);
+    assert_equation(
+        &r,
+        "dt(y)",
+        &[("x", -7.0), ("y", 28.0), ("x * z", -1.0)],
+        0.01,
+    );
+    assert_equation(&r, "dt(z)", &[("z", -3.0), ("x * y", 1.0)], 0.01);
+    let r = report(&dir.join("out/FoundSprottF"));
+    assert_equation(&r, "dt(x)", &[("y", 1.0), ("z", 1.0)], 0.01);
+    assert_equation(&r, "dt(y)", &[("x", -1.0), ("y", 0.5)], 0.01);
+    assert_equation(&r, "dt(z)", &[("x^2", 1.0), ("z", -1.0)], 0.01);
+    let r = report(&dir.join("out/FoundLotkaVolterra"));
+    assert_equation(&r, "dt(x)", &[("x", 1.1), ("x * y", -0.4)], 0.01);
+    assert_equation(&r, "dt(y)", &[("y", -0.4), ("x * y", 0.1)], 0.01);
+    // Every session wrote its model, which re-checks clean.
+    for name in [
+        "FoundLorenz",
+        "FoundRossler",
+        "FoundChen",
+        "FoundSprottF",
+        "FoundLotkaVolterra",
+    ] {
+        let model = dir.join("out").join(name).join("discovered.phys");
+        ok(&physc(&["check", model.to_str().unwrap()], &dir));
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+const NOISY: &str = r#"
+use std.systems
+
+simulate Lorenz { method dopri5(rtol: 1e-10, atol: 1e-12)  output every: 0.002 }
+simulate Rossler { method dopri5(rtol: 1e-10, atol: 1e-12)  output every: 0.01 }
+
+discover NoisyLorenz {
+  data Lorenz
+  noise 0.01
+  derivative savgol(window: 25, order: 3)
+  seed 1
+}
+discover NoisyRossler {
+  data Rossler
+  noise 0.01
+  derivative savgol(window: 25, order: 3)
+  method stlsq(threshold: 0.1, ensemble: 20)
+  seed 1
+}
+"#;
+
+#[test]
+fn one_percent_noise_keeps_the_support_exact() {
+    let dir = scratch("noisy");
+    std::fs::write(dir.join("noisy.phys"), NOISY).unwrap();
+    ok(&physc(
+        &["run", "--quiet", "--out", "out", "noisy.phys"],
+        &dir,
+    ));
+    let r = report(&dir.join("out/NoisyLorenz"));
+    assert_eq!(r["data"]["noise"], 0.01);
+    assert_support(&r, "dt(x)", &["x", "y"]);
+    assert_support(&r, "dt(y)", &["x", "y", "x * z"]);
+    assert_support(&r, "dt(z)", &["z", "x * y"]);
+    let r = report(&dir.join("out/NoisyRossler"));
+    assert_support(&r, "dt(x)", &["y", "z"]);
+    assert_support(&r, "dt(y)", &["x", "y"]);
+    assert_support(&r, "dt(z)", &["1", "z", "x * z"]);
+    // Bagging reports how often each term was kept: the true ones always.
+    let inclusion = &r["fit"]["dt(z)"]["inclusion"];
+    assert_eq!(inclusion["x * z"], 1.0, "{inclusion}");
+    assert!(inclusion["y^2"].as_f64().unwrap() < 0.6, "{inclusion}");
+    // Same seed, same session.
+    let first = std::fs::read_to_string(dir.join("out/NoisyRossler/discovered.phys")).unwrap();
+    ok(&physc(
+        &["run", "--quiet", "--out", "again", "noisy.phys"],
+        &dir,
+    ));
+    let second = std::fs::read_to_string(dir.join("again/NoisyRossler/discovered.phys")).unwrap();
+    assert_eq!(first, second);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_example_prints_and_writes_a_runnable_model() {
+    let dir = scratch("example");
+    let example = root().join("examples/discover_lorenz.phys");
+    let stderr = ok(&physc(
+        &["run", "--out", "out", example.to_str().unwrap()],
+        &dir,
+    ));
+    assert!(stderr.contains("dt(z) = x * y - 2.66667 * z"), "{stderr}");
+    let out = dir.join("out/LorenzEquations");
+    let model = std::fs::read_to_string(out.join("discovered.phys")).unwrap();
+    insta::assert_snapshot!("discovered_lorenz", model);
+    let r = report(&out);
+    assert_eq!(r["equations"]["dt(x)"], "10 * y - 10 * x");
+    assert_eq!(r["equations"]["dt(y)"], "x * (28 - z) - y");
+    assert!(r["latex"]["dt(z)"]
+        .as_str()
+        .unwrap()
+        .starts_with("\\frac{d z}{d t} = "));
+    // The Pareto front runs from the empty model to the full library.
+    let front = r["pareto"]["dt(x)"].as_array().unwrap();
+    assert_eq!(front[0]["complexity"], 0);
+    assert!(front.iter().any(|c| c["complexity"] == 2));
+    assert!(r["timings"]["total_s"].as_f64().unwrap() > 0.0);
+    assert!(
+        r["comparison"]["agreement_time"].as_f64().unwrap() > 5.0,
+        "{}",
+        r["comparison"]
+    );
+    for f in ["compare_x.png", "compare_y.png", "compare_z.png"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    // The discovered model runs as it is.
+    ok(&physc(
+        &[
+            "run",
+            "--quiet",
+            "--out",
+            "rerun",
+            out.join("discovered.phys").to_str().unwrap(),
+        ],
+        &dir,
+    ));
+    assert!(dir.join("rerun/LorenzEquations/trajectory.csv").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A Lorenz trajectory as CSV, from `physc run` on a simulate block.
+fn lorenz_csv(dir: &Path, every: f64, t1: f64, x0: f64) -> PathBuf {
+    let name = format!("lorenz_{x0}");
+    let source = format!(
+        "model L{n} {{\n  time t in [0, {t1}]\n  field x(t), y(t), z(t)\n  ode dt(x) = 10 * (y - x)\n  ode dt(y) = x * (28 - z) - y\n  ode dt(z) = x * y - 8 / 3 * z\n  initial x = {x0}, y = 1, z = 20\n}}\nsimulate L{n} {{ method dopri5(rtol: 1e-10, atol: 1e-12)  output every: {every} }}\n",
+        n = x0.abs() as i64
+    );
+    let file = dir.join(format!("{name}.phys"));
+    std::fs::write(&file, source).unwrap();
+    ok(&physc(
+        &["run", "--quiet", "--out", "sim", file.to_str().unwrap()],
+        dir,
+    ));
+    dir.join(format!("sim/L{}/trajectory.csv", x0.abs() as i64))
+}
+
+#[test]
+fn the_cli_handles_uneven_steps_and_several_trajectories() {
+    let dir = scratch("cli");
+    let csv = lorenz_csv(&dir, 0.002, 10.0, -8.0);
+    // Uneven time steps: drop rows in an irregular pattern.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    let mut uneven = format!("{}\n", lines.next().unwrap());
+    for (i, line) in lines.enumerate() {
+        if i % 3 != 1 && i % 7 != 4 {
+            uneven.push_str(line);
+            uneven.push('\n');
+        }
+    }
+    std::fs::write(dir.join("uneven.csv"), uneven).unwrap();
+    let stderr = ok(&physc(
+        &[
+            "discover",
+            "uneven.csv",
+            "--time",
+            "t",
+            "--vars",
+            "x,y,z",
+            "--derivative",
+            "savgol",
+            "--out",
+            "out",
+        ],
+        &dir,
+    ));
+    assert!(stderr.contains("Uneven:"), "{stderr}");
+    let r = report(&dir.join("out/Uneven"));
+    assert_equation(&r, "dt(x)", &[("x", -10.0), ("y", 10.0)], 0.01);
+    assert_equation(
+        &r,
+        "dt(y)",
+        &[("x", 28.0), ("y", -1.0), ("x * z", -1.0)],
+        0.01,
+    );
+    assert_equation(&r, "dt(z)", &[("z", -8.0 / 3.0), ("x * y", 1.0)], 0.01);
+    // Two files, two trajectories; `auto` picks the threshold.
+    let other = lorenz_csv(&dir, 0.002, 5.0, 3.0);
+    ok(&physc(
+        &[
+            "discover",
+            csv.to_str().unwrap(),
+            other.to_str().unwrap(),
+            "--vars",
+            "x,y,z",
+            "--derivative",
+            "savgol",
+            "--threshold",
+            "auto",
+            "--name",
+            "Two",
+            "--quiet",
+            "--out",
+            "out",
+        ],
+        &dir,
+    ));
+    let r = report(&dir.join("out/Two"));
+    assert_eq!(r["data"]["trajectories"], 2);
+    assert_support(&r, "dt(x)", &["x", "y"]);
+    assert_support(&r, "dt(y)", &["x", "y", "x * z"]);
+    assert_support(&r, "dt(z)", &["z", "x * y"]);
+    assert!(r["chosen"]["dt(x)"].is_number());
+    // The same trajectory as NPZ (arrays named t, x, y, z), with a wider Savitzky–Golay.
+    let npz = csv.with_file_name("trajectory.npz");
+    ok(&physc(
+        &[
+            "discover",
+            npz.to_str().unwrap(),
+            "--derivative",
+            "savgol",
+            "--window",
+            "9",
+            "--order",
+            "5",
+            "--name",
+            "FromNpz",
+            "--quiet",
+            "--out",
+            "out",
+        ],
+        &dir,
+    ));
+    let r = report(&dir.join("out/FromNpz"));
+    assert_eq!(r["data"]["variables"], serde_json::json!(["x", "y", "z"]));
+    assert_equation(&r, "dt(z)", &[("z", -8.0 / 3.0), ("x * y", 1.0)], 0.01);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn burgers_equation_is_found_from_the_published_data() {
+    let dir = scratch("burgers");
+    let data = root().join("tests/data/burgers_deepxde.npz");
+    ok(&physc(
+        &[
+            "discover",
+            data.to_str().unwrap(),
+            "--time",
+            "t",
+            "--space",
+            "x",
+            "--vars",
+            "usol",
+            "--threshold",
+            "auto",
+            "--name",
+            "Burgers",
+            "--quiet",
+            "--out",
+            "out",
+        ],
+        &dir,
+    ));
+    let r = report(&dir.join("out/Burgers"));
+    let nu = 0.01 / std::f64::consts::PI;
+    assert_equation(
+        &r,
+        "dt(usol)",
+        &[("usol * dx(usol)", -1.0), ("dxx(usol)", nu)],
+        0.05,
+    );
+    let model = dir.join("out/Burgers/discovered.phys");
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert!(text.contains("pde dt(usol) = "), "{text}");
+    ok(&physc(&["check", model.to_str().unwrap()], &dir));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_input_is_named() {
+    let dir = scratch("bad");
+    let rows: Vec<String> = (0..200)
+        .map(|i| {
+            let t = i as f64 * 0.01;
+            let x = (-0.5 * t).exp();
+            format!("{t},{x},3")
+        })
+        .collect();
+    let mut with_nan = rows.clone();
+    with_nan[50] = "0.5,nan,3".into();
+    std::fs::write(
+        dir.join("decay.csv"),
+        format!("t,x,c\n{}\n", with_nan.join("\n")),
+    )
+    .unwrap();
+    // NaN rows are dropped with a warning; a constant column is named.
+    let stderr = ok(&physc(
+        &["discover", "decay.csv", "--vars", "x,c", "--out", "out"],
+        &dir,
+    ));
+    assert!(stderr.contains("dropped 1 row(s) with NaN"), "{stderr}");
+    assert!(stderr.contains("`c` is constant"), "{stderr}");
+    let r = report(&dir.join("out/Decay"));
+    assert_equation(&r, "dt(x)", &[("x", -0.5)], 0.01);
+    // Unknown names list the columns there are.
+    let stderr = failed(&physc(
+        &["discover", "decay.csv", "--vars", "x,w", "--out", "out"],
+        &dir,
+    ));
+    assert!(
+        stderr.contains("the variable `w` is not in") && stderr.contains("`t`, `x`, `c`"),
+        "{stderr}"
+    );
+    let stderr = failed(&physc(
+        &["discover", "decay.csv", "--time", "time", "--out", "out"],
+        &dir,
+    ));
+    assert!(stderr.contains("the time column `time`"), "{stderr}");
+    // A library larger than the data.
+    std::fs::write(
+        dir.join("short.csv"),
+        format!("t,x,c\n{}\n", rows[..12].join("\n")),
+    )
+    .unwrap();
+    let stderr = failed(&physc(
+        &[
+            "discover",
+            "short.csv",
+            "--vars",
+            "x,c",
+            "--degree",
+            "4",
+            "--out",
+            "out",
+        ],
+        &dir,
+    ));
+    assert!(
+        stderr.contains("the library has 15 terms but there are only 12 samples"),
+        "{stderr}"
+    );
+    // Too few samples to differentiate.
+    std::fs::write(
+        dir.join("tiny.csv"),
+        format!("t,x,c\n{}\n", rows[..2].join("\n")),
+    )
+    .unwrap();
+    let stderr = failed(&physc(
+        &["discover", "tiny.csv", "--vars", "x", "--out", "out"],
+        &dir,
+    ));
+    assert!(stderr.contains("2 samples are too few"), "{stderr}");
+    // Symbolic regression is not there yet: said plainly, not a crash.
+    std::fs::write(
+        dir.join("sr.phys"),
+        "discover Sr {\n  data \"decay.csv\"\n  vars [x]\n  method sr(population: 100)\n}\n",
+    )
+    .unwrap();
+    let stderr = failed(&physc(&["run", "--out", "out", "sr.phys"], &dir));
+    assert!(
+        stderr.contains("symbolic regression (`method sr(...)`) is not available yet"),
+        "{stderr}"
+    );
+    // A user term over a name the data does not have.
+    std::fs::write(
+        dir.join("user.phys"),
+        "discover User {\n  data \"decay.csv\"\n  vars [x]\n  library [poly(degree: 1), sin(q)]\n}\n",
+    )
+    .unwrap();
+    let stderr = failed(&physc(&["run", "--out", "out", "user.phys"], &dir));
+    assert!(
+        stderr.contains("the library term `sin(q)` uses `q`"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn user_terms_join_the_library() {
+    let dir = scratch("user");
+    // dx/dt = -sin(x): a pendulum-like law outside the polynomial library.
+    let mut x = 2.5f64;
+    let mut rows = Vec::new();
+    let h = 1e-3;
+    for i in 0..=4000 {
+        if i % 5 == 0 {
+            rows.push(format!("{},{x}", i as f64 * h));
+        }
+        // RK4 step
+        let f = |x: f64| -x.sin();
+        let (k1, k2) = (f(x), f(x + 0.5 * h * f(x)));
+        let k3 = f(x + 0.5 * h * k2);
+        let k4 = f(x + h * k3);
+        x += h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
+    }
+    std::fs::write(dir.join("law.csv"), format!("t,x\n{}\n", rows.join("\n"))).unwrap();
+    std::fs::write(
+        dir.join("law.phys"),
+        "discover Law {\n  data \"law.csv\"\n  vars [x]\n  library [poly(degree: 1), sin(x), cos(x)]\n  derivative savgol(window: 7, order: 5)\n}\n",
+    )
+    .unwrap();
+    ok(&physc(
+        &["run", "--quiet", "--out", "out", "law.phys"],
+        &dir,
+    ));
+    let r = report(&dir.join("out/Law"));
+    assert_equation(&r, "dt(x)", &[("sin(x)", -1.0)], 0.01);
+    assert_eq!(r["equations"]["dt(x)"], "-sin(x)");
+    std::fs::remove_dir_all(dir).unwrap();
+}
