@@ -484,17 +484,6 @@ fn bad_input_is_named() {
         &dir,
     ));
     assert!(stderr.contains("2 samples are too few"), "{stderr}");
-    // Symbolic regression is not there yet: said plainly, not a crash.
-    std::fs::write(
-        dir.join("sr.phys"),
-        "discover Sr {\n  data \"decay.csv\"\n  vars [x]\n  method sr(population: 100)\n}\n",
-    )
-    .unwrap();
-    let stderr = failed(&physc(&["run", "--out", "out", "sr.phys"], &dir));
-    assert!(
-        stderr.contains("symbolic regression (`method sr(...)`) is not available yet"),
-        "{stderr}"
-    );
     // A user term over a name the data does not have.
     std::fs::write(
         dir.join("user.phys"),
@@ -540,5 +529,51 @@ fn user_terms_join_the_library() {
     let r = report(&dir.join("out/Law"));
     assert_equation(&r, "dt(x)", &[("sin(x)", -1.0)], 0.01);
     assert_eq!(r["equations"]["dt(x)"], "-sin(x)");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn symbolic_regression_finds_a_law_outside_any_polynomial_library() {
+    let dir = scratch("sr");
+    // Michaelis–Menten uptake dx/dt = -2 x / (1 + x): rational, so no polynomial library
+    // holds it, but symbolic regression over the IR can build it.
+    let f = |x: f64| -2.0 * x / (1.0 + x);
+    let mut x = 4.0f64;
+    let mut rows = Vec::new();
+    let h = 1e-3;
+    for i in 0..=3000 {
+        if i % 5 == 0 {
+            rows.push(format!("{},{x}", i as f64 * h));
+        }
+        let (k1, k2) = (f(x), f(x + 0.5 * h * f(x)));
+        let k3 = f(x + 0.5 * h * k2);
+        let k4 = f(x + h * k3);
+        x += h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
+    }
+    std::fs::write(
+        dir.join("uptake.csv"),
+        format!("t,x\n{}\n", rows.join("\n")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("uptake.phys"),
+        "discover Uptake {\n  data \"uptake.csv\"\n  vars [x]\n  derivative savgol(window: 7, order: 5)\n  method sr(population: 200, generations: 25)\n  seed 3\n}\n",
+    )
+    .unwrap();
+    ok(&physc(
+        &["run", "--quiet", "--out", "out", "uptake.phys"],
+        &dir,
+    ));
+    let r = report(&dir.join("out/Uptake"));
+    let search = &r["symbolic_regression"]["dt(x)"];
+    assert!(
+        search["front"].as_array().is_some_and(|f| !f.is_empty()),
+        "{r}"
+    );
+    // The discovered model, re-simulated from the first sample, follows the data.
+    let rms = r["comparison"]["relative_rms_error"]["x"].as_f64().unwrap();
+    assert!(rms < 1e-6, "re-simulation error {rms}: {}", r["equations"]);
+    let model = std::fs::read_to_string(dir.join("out/Uptake/discovered.phys")).unwrap();
+    assert!(model.contains("ode dt(x) = "), "{model}");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -61,8 +61,12 @@ pub enum Regression {
         /// Number of bagged fits (None: one fit on all rows).
         ensemble: Option<usize>,
     },
-    /// Symbolic regression (`method sr(...)`), built separately.
-    Symbolic,
+    /// Symbolic regression (`method sr(...)`): unset options take `SrConfig`'s defaults.
+    Symbolic {
+        population: Option<usize>,
+        generations: Option<usize>,
+        max_size: Option<usize>,
+    },
 }
 
 pub const DEFAULT_THRESHOLD: f64 = 0.1;
@@ -184,7 +188,15 @@ fn library_item(item: &SettingValue) -> Option<LibraryItem> {
 
 fn regression(name: &str, args: &BTreeMap<String, SettingValue>) -> Regression {
     if name == "sr" {
-        return Regression::Symbolic;
+        let count = |key: &str| match args.get(key) {
+            Some(SettingValue::Int(n)) if *n > 0 => Some(*n as usize),
+            _ => None,
+        };
+        return Regression::Symbolic {
+            population: count("population"),
+            generations: count("generations"),
+            max_size: count("max_size"),
+        };
     }
     let threshold = match args.get("threshold") {
         Some(SettingValue::Name(n)) if n == "auto" => Threshold::Auto,

@@ -33,9 +33,7 @@ pub fn build(library: &Library, lhs: (&str, &str), coef: &[f64]) -> Equation {
         terms.push((term.name.clone(), c));
     }
     let simplified = simplify(&builder.expr, &[sum], &Limits::default());
-    let mut readable = Builder::new();
-    let root = coefficients_first(&simplified.expr, simplified.roots[0], &mut readable);
-    let root = leading(&mut readable, root);
+    let (readable, root) = readable(&simplified.expr, simplified.roots[0]);
     Equation {
         lhs: lhs.0.to_string(),
         lhs_latex: lhs.1.to_string(),
@@ -43,6 +41,14 @@ pub fn build(library: &Library, lhs: (&str, &str), coef: &[f64]) -> Equation {
         rhs_latex: crate::ir::print::latex(&readable.expr, root, &library.symbols),
         terms,
     }
+}
+
+/// `root` rebuilt the way people write equations (see `coefficients_first`).
+pub fn readable(expr: &RecExpr<Math>, root: Id) -> (Builder, Id) {
+    let mut out = Builder::new();
+    let root = coefficients_first(expr, root, &mut out);
+    let root = leading(&mut out, root);
+    (out, root)
 }
 
 /// The same expression written the way people write equations: numbers before the factors

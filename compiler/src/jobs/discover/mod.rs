@@ -6,8 +6,8 @@
 //! bagging) and rounds coefficients; `equation.rs` simplifies and prints the equations;
 //! `odes.rs` and `pdes.rs` are the two pipelines; `output.rs` writes `discovered.phys`,
 //! `report.json`, the comparison plots and the summary. The numerics live in
-//! `physc_runtime::discover`. Symbolic regression (`method sr`) is reported as not
-//! available yet.
+//! `physc_runtime::discover`. `symbolic.rs` runs symbolic regression (`method sr`, the
+//! `crate::symreg` search) on time series instead of a fixed library.
 
 pub mod config;
 mod data;
@@ -17,6 +17,7 @@ mod odes;
 mod output;
 mod pdes;
 mod regress;
+mod symbolic;
 
 use super::{JobError, RunOptions};
 use crate::check::{Job, Program};
@@ -41,12 +42,6 @@ pub fn discover(
     program: Option<&Program>,
     options: &RunOptions,
 ) -> Result<(), JobError> {
-    if config.regression == Regression::Symbolic {
-        return Err(JobError::NotSupported(
-            "symbolic regression (`method sr(...)`) is not available yet; use `method stlsq(...)`"
-                .into(),
-        ));
-    }
     let started = Instant::now();
     let mut warnings = Vec::new();
     let data = data::load(config, program, &mut warnings).map_err(JobError::NotSupported)?;
@@ -57,6 +52,11 @@ pub fn discover(
     match data {
         data::Data::Series(series) => {
             ode_session(config, &series, warnings, load_s, started, &dir, options)
+        }
+        data::Data::Grid(_) if matches!(config.regression, Regression::Symbolic { .. }) => {
+            Err(JobError::NotSupported(
+                "symbolic regression (`method sr(...)`) covers time series; use `method stlsq(...)` for gridded fields".into(),
+            ))
         }
         data::Data::Grid(grid) => {
             pde_session(config, &grid, warnings, load_s, started, &dir, options)
@@ -93,17 +93,26 @@ fn ode_session(
     let bar =
         super::progress::count_bar(&config.name, series.vars.len(), "equations", options.quiet);
     let t = Instant::now();
-    let found = odes::discover(config, series, &mut warnings, &|k| bar.set(k))
-        .map_err(JobError::NotSupported)?;
+    let progress = |k| bar.set(k);
+    let found = match config.regression {
+        Regression::Symbolic { .. } => OdeFound::Symbolic(
+            symbolic::discover(config, series, &mut warnings, &progress)
+                .map_err(JobError::NotSupported)?,
+        ),
+        Regression::Stlsq { .. } => OdeFound::Sparse(Box::new(
+            odes::discover(config, series, &mut warnings, &progress)
+                .map_err(JobError::NotSupported)?,
+        )),
+    };
     bar.finish();
     let discovery_s = t.elapsed().as_secs_f64();
     let header = output::header(
         config,
         &series.source,
         series.samples(),
-        found.library.terms.len(),
+        found.library_terms(),
     );
-    let source = odes::model_source(config, series, &found.equations, &header);
+    let source = odes::model_source(config, series, found.equations(), &header);
     output::write_model(dir, &source).map_err(JobError::Output)?;
     let t = Instant::now();
     let mut files = vec![MODEL_FILE.to_string(), "report.json".to_string()];
@@ -139,11 +148,7 @@ fn ode_session(
             "noise": config.noise,
         }),
     );
-    report.extend(output::equations_json(
-        &found.library,
-        &found.equations,
-        &found.fits,
-    ));
+    report.extend(found.report());
     report.insert("comparison".into(), comparison);
     report.insert(
         "timings".into(),
@@ -159,7 +164,7 @@ fn ode_session(
     output::write_report(dir, &Value::Object(report)).map_err(JobError::Output)?;
     if !options.quiet {
         let title = format!(
-            "{}: {} samples ({} {}), {} library terms, {}, {}",
+            "{}: {} samples ({} {}), {}, {}, {}",
             config.name,
             series.samples(),
             series.trajectories.len(),
@@ -168,11 +173,11 @@ fn ode_session(
             } else {
                 "trajectories"
             },
-            found.library.terms.len(),
+            output::library_text(config, found.library_terms()),
             output::derivative_text(&config.derivative),
             output::method_text(&config.regression)
         );
-        output::print_summary(&title, &found.equations, &found.fits, &warnings, dir);
+        output::print_summary(&title, found.equations(), &found.errors(), &warnings, dir);
     }
     Ok(())
 }
@@ -239,7 +244,46 @@ fn pde_session(
             output::derivative_text(&config.derivative),
             output::method_text(&config.regression)
         );
-        output::print_summary(&title, &equations, &fits, &warnings, dir);
+        let errors: Vec<f64> = fits.iter().map(|f| f.error).collect();
+        output::print_summary(&title, &equations, &errors, &warnings, dir);
     }
     Ok(())
+}
+
+/// What the regression found on time series: sparse fits over a library, or symbolic
+/// regression's chosen models.
+enum OdeFound {
+    Sparse(Box<odes::OdeDiscovery>),
+    Symbolic(symbolic::SymbolicDiscovery),
+}
+
+impl OdeFound {
+    fn equations(&self) -> &[equation::Equation] {
+        match self {
+            OdeFound::Sparse(f) => &f.equations,
+            OdeFound::Symbolic(f) => &f.equations,
+        }
+    }
+
+    /// Library size (symbolic regression builds its terms as it goes: 0).
+    fn library_terms(&self) -> usize {
+        match self {
+            OdeFound::Sparse(f) => f.library.terms.len(),
+            OdeFound::Symbolic(_) => 0,
+        }
+    }
+
+    fn errors(&self) -> Vec<f64> {
+        match self {
+            OdeFound::Sparse(f) => f.fits.iter().map(|f| f.error).collect(),
+            OdeFound::Symbolic(f) => f.errors(),
+        }
+    }
+
+    fn report(&self) -> serde_json::Map<String, Value> {
+        match self {
+            OdeFound::Sparse(f) => output::equations_json(&f.library, &f.equations, &f.fits),
+            OdeFound::Symbolic(f) => symbolic::report(f),
+        }
+    }
 }

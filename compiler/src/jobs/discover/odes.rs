@@ -17,12 +17,18 @@ pub struct OdeDiscovery {
     pub equations: Vec<Equation>,
 }
 
-pub fn discover(
+/// Every variable's values (smoothed by the derivative method) and time derivative, all
+/// trajectories stacked: `inputs` holds one column per variable, then time.
+pub struct Samples {
+    pub inputs: Vec<Vec<f64>>,
+    pub derivatives: Vec<Vec<f64>>,
+}
+
+pub fn samples(
     config: &Config,
     series: &Series,
     warnings: &mut Vec<String>,
-    progress: &dyn Fn(usize),
-) -> Result<OdeDiscovery, String> {
+) -> Result<Samples, String> {
     for name in series.vars.iter().chain([&series.time]) {
         if !is_identifier(name) {
             return Err(format!(
@@ -61,7 +67,6 @@ pub fn discover(
             ));
         }
     }
-    let library = library::for_odes(&config.library, &series.vars, &series.time, warnings)?;
     let mut inputs: Vec<Vec<f64>> = vec![Vec::new(); series.vars.len() + 1];
     for (tr, vals) in series.trajectories.iter().zip(&values) {
         for (v, col) in vals.iter().enumerate() {
@@ -69,6 +74,23 @@ pub fn discover(
         }
         inputs[series.vars.len()].extend_from_slice(&tr.t);
     }
+    Ok(Samples {
+        inputs,
+        derivatives,
+    })
+}
+
+pub fn discover(
+    config: &Config,
+    series: &Series,
+    warnings: &mut Vec<String>,
+    progress: &dyn Fn(usize),
+) -> Result<OdeDiscovery, String> {
+    let Samples {
+        inputs,
+        derivatives,
+    } = samples(config, series, warnings)?;
+    let library = library::for_odes(&config.library, &series.vars, &series.time, warnings)?;
     let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
     let columns = library.evaluate(&refs)?;
     let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();

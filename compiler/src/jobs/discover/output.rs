@@ -25,12 +25,21 @@ pub fn write_model(dir: &Path, source: &str) -> Result<(), String> {
 pub fn header(config: &Config, source: &str, samples: usize, terms: usize) -> String {
     format!(
         "// Discovered by `physc discover` (session `{}`, seed {}) from {source}:\n\
-         // {samples} samples, {terms} library terms, derivatives by {}, {}.\n\n",
+         // {samples} samples, {}, derivatives by {}, {}.\n\n",
         config.name,
         config.seed,
+        library_text(config, terms),
         derivative_text(&config.derivative),
         method_text(&config.regression)
     )
+}
+
+/// "12 library terms", or what stands for a library in symbolic regression.
+pub fn library_text(config: &Config, terms: usize) -> String {
+    match config.regression {
+        Regression::Symbolic { .. } => "expressions built by symbolic regression".into(),
+        Regression::Stlsq { .. } => format!("{terms} library terms"),
+    }
 }
 
 pub fn derivative_text(m: &Method) -> String {
@@ -62,7 +71,21 @@ pub fn method_text(r: &Regression) -> String {
             }
             format!("stlsq({})", parts.join(", "))
         }
-        Regression::Symbolic => "sr".into(),
+        Regression::Symbolic {
+            population,
+            generations,
+            max_size,
+        } => {
+            let parts: Vec<String> = [
+                ("population", population),
+                ("generations", generations),
+                ("max_size", max_size),
+            ]
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
+            .collect();
+            format!("sr({})", parts.join(", "))
+        }
     }
 }
 
@@ -229,19 +252,19 @@ pub fn comparison_json(vars: &[String], data: &[Vec<f64>], sim: &Resimulation) -
 pub fn print_summary(
     title: &str,
     equations: &[Equation],
-    fits: &[EquationFit],
+    errors: &[f64],
     warnings: &[String],
     dir: &Path,
 ) {
     eprintln!("{title}");
     let width = equations.iter().map(|e| e.lhs.len()).max().unwrap_or(0);
-    for (e, f) in equations.iter().zip(fits) {
+    for (e, error) in equations.iter().zip(errors) {
         let rhs = if e.terms.is_empty() { "0" } else { &e.rhs };
         eprintln!(
             "  {:width$} = {rhs}    ({} terms, relative error {:.2e})",
             e.lhs,
             e.terms.len(),
-            f.error
+            error
         );
     }
     for w in warnings {

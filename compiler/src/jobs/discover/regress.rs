@@ -95,7 +95,7 @@ pub fn fit(
             ridge,
             ensemble,
         } => (threshold.clone(), *ridge, *ensemble),
-        Regression::Symbolic => (Threshold::Value(0.0), 0.0, None),
+        Regression::Symbolic { .. } => (Threshold::Value(0.0), 0.0, None),
     };
     let base = Options {
         ridge,
