@@ -2,8 +2,10 @@
 //! safe, parallel calling interface (`kernel`), the numbers it computes with (`scalar`,
 //! `rng`), networks with Taylor-mode jets (`nn`), optimizers (`optim`), collocation
 //! samplers (`sampling`), exact reference solutions (`exact`), ODE integrators (`ode`), the
-//! method of lines and ETDRK4 (`mol`), and result I/O and plots (`output`).
+//! method of lines and ETDRK4 (`mol`), the numerics of evolved approximations (`evolve`:
+//! programs, constant fitting, ULP errors), and result I/O and plots (`output`).
 
+pub mod evolve;
 pub mod exact;
 pub mod kernel;
 pub mod mol;
