@@ -1,9 +1,11 @@
 //! Jobs: what `physc run` does with each job block of a checked program. `train` fits
 //! physics-informed networks (`train/`); `simulate` integrates ODE models (`ode.rs` compiles
 //! them, `simulate.rs` runs them, `write.rs` writes the results) and 1-D PDEs (`pde.rs`,
-//! `pde_run.rs`); discovery and evolution report themselves as not implemented until their
-//! runtime lands. `progress.rs` owns progress bars and Ctrl-C.
+//! `pde_run.rs`); `evolve/` searches for fast approximations of functions; discovery reports
+//! itself as not implemented until its runtime lands. `progress.rs` owns progress bars and
+//! Ctrl-C.
 
+pub mod evolve;
 pub mod ode;
 pub mod pde;
 mod pde_run;
@@ -47,6 +49,7 @@ pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(),
     match (job.kind, job.model) {
         (JobKind::Simulate, Some(m)) => simulate::run(&program.models[m], job, options),
         (JobKind::Train, Some(m)) => train::run(&program.models[m], job, options),
+        (JobKind::Evolve, _) => evolve::run(job, options),
         _ => Err(JobError::NotImplemented),
     }
 }

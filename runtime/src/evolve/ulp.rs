@@ -48,6 +48,13 @@ pub fn relative_error(got: f64, want: f64) -> f64 {
     }
 }
 
+/// `out[i] = f(xs[i])`, compiled optimised (references are called a billion times).
+pub fn map(f: fn(f64) -> f64, xs: &[f64], out: &mut [f64]) {
+    for (o, &x) in out.iter_mut().zip(xs) {
+        *o = f(x);
+    }
+}
+
 /// f32 numbers in order as integers (−0 and +0 both map to 0).
 fn key(f: f32) -> i64 {
     let bits = f.to_bits();
@@ -98,13 +105,14 @@ pub struct Exhaustive {
 }
 
 /// Check every f32 in [lo, hi]: `eval` computes a chunk of results (a compiled kernel),
-/// `reference` the exact value in f64. Chunks of `chunk` numbers run in parallel.
+/// `reference` the exact values in f64 of a chunk of inputs. Chunks of `chunk` numbers run
+/// in parallel.
 pub fn exhaustive_f32(
     lo: f64,
     hi: f64,
     chunk: usize,
     eval: impl Fn(&[f32], &mut [f32]) + Sync,
-    reference: impl Fn(f64) -> f64 + Sync,
+    reference: impl Fn(&[f64], &mut [f64]) + Sync,
 ) -> Exhaustive {
     let start = std::time::Instant::now();
     let (a, b) = key_range(lo, hi);
@@ -114,8 +122,8 @@ pub fn exhaustive_f32(
     let (max_ulp, worst_x, sum) = (0..chunks)
         .into_par_iter()
         .map_init(
-            || (Vec::<f32>::new(), Vec::<f32>::new()),
-            |(xs, ys), c| {
+            || (Vec::<f32>::new(), Vec::<f32>::new(), Vec::new(), Vec::new()),
+            |(xs, ys, wide, want), c| {
                 let first = a + c * chunk;
                 let last = (first + chunk - 1).min(b);
                 xs.clear();
@@ -123,9 +131,14 @@ pub fn exhaustive_f32(
                 ys.clear();
                 ys.resize(xs.len(), 0.0);
                 eval(xs, ys);
+                wide.clear();
+                wide.extend(xs.iter().map(|&x| x as f64));
+                want.clear();
+                want.resize(xs.len(), 0.0);
+                reference(wide, want);
                 let mut worst = (0.0f64, xs[0], 0.0f64);
-                for (&x, &y) in xs.iter().zip(ys.iter()) {
-                    let e = ulp_error(y, reference(x as f64));
+                for ((&x, &y), &w) in xs.iter().zip(ys.iter()).zip(want.iter()) {
+                    let e = ulp_error(y, w);
                     worst.2 += e;
                     if e > worst.0 || e.is_nan() {
                         worst.0 = e;
@@ -197,7 +210,7 @@ mod tests {
                     *y = x.sqrt();
                 }
             },
-            f64::sqrt,
+            |xs, ys| map(f64::sqrt, xs, ys),
         );
         assert_eq!(r.count, (1 << 23) + 1);
         assert!(r.max_ulp <= 0.5 && r.max_ulp > 0.49, "{r:?}");
@@ -212,7 +225,7 @@ mod tests {
                     *y = if *x == bad { x.next_up() } else { *x };
                 }
             },
-            |x| x,
+            |xs, ys| ys.copy_from_slice(xs),
         );
         assert_eq!((r.max_ulp, r.worst_x), (1.0, bad));
     }
