@@ -501,16 +501,19 @@ fn run(args: &RunArgs, colour: bool) -> bool {
 
 /// `physc evolve`: the same configuration an `evolve` block gives, run by the same code.
 fn evolve(args: &EvolveArgs) -> bool {
-    use crate::jobs::evolve::config::{Budget, CostKind, EvolveConfig, Precision, Target, DEFAULT_OPS};
+    use crate::jobs::evolve::config::{
+        Budget, CostKind, EvolveConfig, Precision, Target, DEFAULT_OPS,
+    };
     use physc_runtime::evolve::Op;
     if let Some(threads) = args.threads {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build_global();
     }
-    let range = args.range.split_once(':').and_then(|(a, b)| {
-        Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?))
-    });
+    let range = args
+        .range
+        .split_once(':')
+        .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)));
     let Some(range) = range else {
         eprintln!("error: --range must be A:B with two numbers, e.g. --range 0:1 or --range=-1:1");
         return false;
@@ -556,7 +559,10 @@ fn evolve(args: &EvolveArgs) -> bool {
     match crate::jobs::evolve::run_config(&name, &config, &options) {
         Ok(_) => true,
         Err(e) => {
-            eprintln!("error: evolve {name}: {}", crate::jobs::evolve::describe(&e));
+            eprintln!(
+                "error: evolve {name}: {}",
+                crate::jobs::evolve::describe(&e)
+            );
             false
         }
     }

@@ -132,11 +132,7 @@ impl Standalone {
 }
 
 fn unknown(span: crate::source::Span, name: &str) -> Diagnostic {
-    let names: Vec<&str> = MathFn::ALL
-        .iter()
-        .map(|f| f.name())
-        .chain(["d"])
-        .collect();
+    let names: Vec<&str> = MathFn::ALL.iter().map(|f| f.name()).chain(["d"]).collect();
     let d = Diagnostic::new(
         Code::UnknownFunction,
         span,

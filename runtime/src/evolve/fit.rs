@@ -41,8 +41,10 @@ pub struct Problem {
 
 /// Fitting nodes (Chebyshev extrema on the range).
 pub const FIT_NODES: usize = 200;
-/// Scoring points (uniform, with both ends).
+/// Scoring points during search (uniform, with both ends).
 pub const SCORE_POINTS: usize = 4096;
+/// Scoring points of the final fits: a closer estimate of the maximum over every float.
+pub const FINAL_SCORE_POINTS: usize = 1 << 16;
 
 impl Problem {
     /// Sample `reference` on the range; fails if it is not finite everywhere sampled.
@@ -51,6 +53,18 @@ impl Problem {
         range: (f64, f64),
         reference: &dyn Fn(f64) -> f64,
     ) -> Result<Problem, String> {
+        Problem::with_score_points(metric, range, reference, SCORE_POINTS)
+    }
+
+    /// [`Problem::new`] with `score_points` scoring points (≥ 2): more make the score a
+    /// closer estimate of the true maximum (final fits use [`FINAL_SCORE_POINTS`]).
+    pub fn with_score_points(
+        metric: Metric,
+        range: (f64, f64),
+        reference: &dyn Fn(f64) -> f64,
+        score_points: usize,
+    ) -> Result<Problem, String> {
+        let score_points = score_points.max(2);
         let (a, b) = range;
         let (mid, half) = ((a + b) / 2.0, (b - a) / 2.0);
         let n = FIT_NODES;
@@ -59,8 +73,8 @@ impl Problem {
             .collect();
         fit_x[0] = a;
         fit_x[n - 1] = b;
-        let mut score_x: Vec<f64> = (0..SCORE_POINTS)
-            .map(|i| a + (b - a) * i as f64 / (SCORE_POINTS - 1) as f64)
+        let mut score_x: Vec<f64> = (0..score_points)
+            .map(|i| a + (b - a) * i as f64 / (score_points - 1) as f64)
             .collect();
         if metric == Metric::Ulp32 {
             // Score where f32 inputs are: at floats inside the range.
@@ -191,7 +205,13 @@ impl Problem {
 
     /// Lawson's algorithm with Gauss–Newton inner solves; returns the constants with the
     /// smallest maximum error seen.
-    fn lawson(&self, program: &Program, mut c: Vec<f64>, rounds: usize, s: &mut Scratch<f64>) -> Vec<f64> {
+    fn lawson(
+        &self,
+        program: &Program,
+        mut c: Vec<f64>,
+        rounds: usize,
+        s: &mut Scratch<f64>,
+    ) -> Vec<f64> {
         let m = self.fit_x.len();
         let k = c.len();
         let mut v = vec![1.0 / m as f64; m];
@@ -297,7 +317,14 @@ fn max_nan(m: f64, x: f64) -> f64 {
 
 /// Solve min Σ vᵢ (rᵢ + (J δ)ᵢ)² + λ Σ (dⱼ δⱼ)² (dⱼ the column norms) by Householder QR on the
 /// column-scaled, row-weighted system. `jac` is column-major (m × k).
-fn damped_step(jac: &[f64], r: &[f64], v: &[f64], m: usize, k: usize, lambda: f64) -> Option<Vec<f64>> {
+fn damped_step(
+    jac: &[f64],
+    r: &[f64],
+    v: &[f64],
+    m: usize,
+    k: usize,
+    lambda: f64,
+) -> Option<Vec<f64>> {
     let rows = m + k;
     let mut a = vec![0.0; rows * k]; // column-major
     let mut b = vec![0.0; rows];
@@ -307,7 +334,11 @@ fn damped_step(jac: &[f64], r: &[f64], v: &[f64], m: usize, k: usize, lambda: f6
             .map(|i| v[i] * jac[j * m + i] * jac[j * m + i])
             .sum::<f64>()
             .sqrt();
-        scale[j] = if norm > 0.0 && norm.is_finite() { norm } else { 1.0 };
+        scale[j] = if norm > 0.0 && norm.is_finite() {
+            norm
+        } else {
+            1.0
+        };
         for i in 0..m {
             a[j * rows + i] = v[i].sqrt() * jac[j * m + i] / scale[j];
         }
@@ -318,7 +349,10 @@ fn damped_step(jac: &[f64], r: &[f64], v: &[f64], m: usize, k: usize, lambda: f6
     }
     // Householder QR, applied to b as we go.
     for j in 0..k {
-        let norm = (j..rows).map(|i| a[j * rows + i].powi(2)).sum::<f64>().sqrt();
+        let norm = (j..rows)
+            .map(|i| a[j * rows + i].powi(2))
+            .sum::<f64>()
+            .sqrt();
         if norm == 0.0 || !norm.is_finite() {
             return None;
         }
@@ -388,30 +422,6 @@ mod tests {
         assert!(err < 1.0, "{err}");
         for c in &fitted.consts {
             assert_eq!(*c, *c as f32 as f64);
-        }
-    }
-}
-#[cfg(test)]
-mod debug_tests {
-    use super::super::program::horner;
-    use super::*;
-    #[test]
-    fn debug_exp() {
-        let p = Problem::new(Metric::Ulp32, (0.0, 1.0), &f64::exp).unwrap();
-        for d in [5, 6, 7] {
-            for e in [Effort::SEARCH, Effort::FINAL] {
-                let t = std::time::Instant::now();
-                let (f, err) = p.fit(&horner(d, true), e);
-                eprintln!("f32 deg {d} {err} {:?} {:?}", t.elapsed(), f.consts);
-            }
-        }
-        let p = Problem::new(Metric::Relative, (0.0, 1.0), &f64::exp).unwrap();
-        for d in [5, 9] {
-            for e in [Effort::SEARCH, Effort::FINAL] {
-                let t = std::time::Instant::now();
-                let (_, err) = p.fit(&horner(d, false), e);
-                eprintln!("f64 deg {d} {err:e} {:?}", t.elapsed());
-            }
         }
     }
 }

@@ -218,7 +218,13 @@ mod tests {
             if let Some(q) = apply(&p, m, &ops, &mut rng) {
                 made += 1;
                 for (i, ins) in q.instrs.iter().enumerate() {
-                    assert_eq!(ins.args[ins.op.arity()..].iter().filter(|a| **a != Operand::X).count(), 0);
+                    assert_eq!(
+                        ins.args[ins.op.arity()..]
+                            .iter()
+                            .filter(|a| **a != Operand::X)
+                            .count(),
+                        0
+                    );
                     for a in ins.operands() {
                         match *a {
                             Operand::Node(j) => assert!(j < i, "{q:?}"),

@@ -117,7 +117,10 @@ mod tests {
     fn finds_the_rosenbrock_minimum() {
         let rosenbrock = |x: &[f64]| (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2);
         let r = minimize(rosenbrock, &[-1.2, 1.0], 0.1, 5_000, 1e-15);
-        assert!((r.x[0] - 1.0).abs() < 1e-4 && (r.x[1] - 1.0).abs() < 1e-4, "{r:?}");
+        assert!(
+            (r.x[0] - 1.0).abs() < 1e-4 && (r.x[1] - 1.0).abs() < 1e-4,
+            "{r:?}"
+        );
         assert!(r.value < 1e-8);
         assert!(r.evaluations <= 5_000);
     }

@@ -132,11 +132,13 @@ impl EvolveConfig {
             generations: count(budget.get("generations")),
             evaluations: count(budget.get("evaluations")),
         };
-        if budget == (Budget {
-            minutes: None,
-            generations: None,
-            evaluations: None,
-        }) {
+        if budget
+            == (Budget {
+                minutes: None,
+                generations: None,
+                evaluations: None,
+            })
+        {
             budget.minutes = Some(DEFAULT_MINUTES);
         }
         let cost = match s.get("cost") {

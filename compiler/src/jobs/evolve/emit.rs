@@ -14,7 +14,10 @@ pub fn phys_body(p: &Program) -> String {
     let (expr, root) = to_ir(p, Constants::Values);
     let mut symbols = Symbols::default();
     symbols.intern("x", SymbolKind::Free("x".into()), "x".into(), "x".into());
-    debug_assert!(expr.as_ref().iter().all(|n| !matches!(n, Math::Symbol(s) if s.as_str() != "x")));
+    debug_assert!(expr
+        .as_ref()
+        .iter()
+        .all(|n| !matches!(n, Math::Symbol(s) if s.as_str() != "x")));
     print::source(&expr, root, &symbols)
 }
 
@@ -109,7 +112,10 @@ mod tests {
         p.consts = vec![0.5, -1.25, 1.0];
         assert_eq!(phys_body(&p), "fma(fma(0.5, x, -1.25), x, 1)");
         let r = rust(&p, "f", Precision::F32, "test");
-        assert!(r.contains("let t0: f32 = 0.5_f32.mul_add(x, -1.25_f32);"), "{r}");
+        assert!(
+            r.contains("let t0: f32 = 0.5_f32.mul_add(x, -1.25_f32);"),
+            "{r}"
+        );
         assert!(r.contains("let t1: f32 = t0.mul_add(x, 1.0_f32);"), "{r}");
         let c = c(&p, "physc_f", Precision::F32, "test");
         assert!(c.contains("float physc_f(float x) {"), "{c}");

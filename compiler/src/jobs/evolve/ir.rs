@@ -109,9 +109,7 @@ mod tests {
         p.consts = vec![0.1, -0.2, 0.3, 1.5, 1.0];
         let mut programs = vec![p.clone()];
         for _ in 0..300 {
-            if let Some(q) =
-                physc_runtime::evolve::mutate::mutate(&p, &Op::ALL, 12, &mut rng)
-            {
+            if let Some(q) = physc_runtime::evolve::mutate::mutate(&p, &Op::ALL, 12, &mut rng) {
                 programs.push(q.clone());
                 p = q;
             }
@@ -124,7 +122,10 @@ mod tests {
             let mut lookup = env;
             let want = p.eval(0.37f64);
             let got = crate::ir::eval::eval(&expr, root, &mut lookup);
-            assert!(got == want || (got.is_nan() && want.is_nan()), "{got} {want}");
+            assert!(
+                got == want || (got.is_nan() && want.is_nan()),
+                "{got} {want}"
+            );
         }
     }
 

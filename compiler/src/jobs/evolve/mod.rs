@@ -22,6 +22,7 @@ pub mod verify;
 use super::{JobError, RunOptions};
 use crate::check::Job;
 use config::{Budget, CostKind, EvolveConfig, Precision};
+use physc_runtime::evolve::fit::FINAL_SCORE_POINTS;
 use physc_runtime::evolve::{Effort, Metric, Problem};
 use rayon::prelude::*;
 use search::{Archive, Individual, Stats};
@@ -70,16 +71,14 @@ pub fn run_config(
         Precision::F32 => Metric::Ulp32,
         Precision::F64 => Metric::Relative,
     };
-    let problem = Problem::new(metric, config.range, &|x| reference.at(x))
-        .map_err(JobError::NotSupported)?;
+    let problem =
+        Problem::new(metric, config.range, &|x| reference.at(x)).map_err(JobError::NotSupported)?;
     let dir = options.out_dir.join(name);
     let precision = config.precision;
     let range = config.range;
     let cost = move |p: &physc_runtime::evolve::Program| match config.cost {
         CostKind::Ops => p.cost() as f64,
-        CostKind::Measured => {
-            verify::measured_ns(p, precision, range).unwrap_or(f64::INFINITY)
-        }
+        CostKind::Measured => verify::measured_ns(p, precision, range).unwrap_or(f64::INFINITY),
     };
     let budget = Budget {
         minutes: config.budget.minutes.map(|m| m * SEARCH_SHARE),
@@ -93,7 +92,11 @@ pub fn run_config(
     let unit = unit(config.precision);
     let (archive, stats) = search::run(&problem, config, &budget, &cost, &mut |s, a| {
         bar.update(s.seconds);
-        let best = a.members.iter().map(|m| m.error).fold(f64::INFINITY, f64::min);
+        let best = a
+            .members
+            .iter()
+            .map(|m| m.error)
+            .fold(f64::INFINITY, f64::min);
         bar.message(format!(
             "gen {} · {} fits · best {best:.3e} {unit} · front {}",
             s.generations,
@@ -103,20 +106,31 @@ pub fn run_config(
     });
     bar.finish();
 
-    // Final fits, harder, from where search left each member.
+    // Final fits, harder and scored on more points, from where search left each member.
+    let dense = Problem::with_score_points(
+        metric,
+        config.range,
+        &|x| reference.at(x),
+        FINAL_SCORE_POINTS,
+    )
+    .map_err(JobError::NotSupported)?;
     let refit: Vec<Individual> = archive
         .members
         .par_iter()
         .map(|m| {
-            let (program, error) = problem.fit(&m.program, Effort::FINAL);
-            if error < m.error {
+            let before = dense.score(&m.program, &m.program.consts);
+            let (program, error) = dense.fit(&m.program, Effort::FINAL);
+            if error < before {
                 Individual {
                     cost: cost(&program),
                     program,
                     error,
                 }
             } else {
-                m.clone()
+                Individual {
+                    error: before,
+                    ..m.clone()
+                }
             }
         })
         .collect();
@@ -215,9 +229,18 @@ fn choose(front: &[Member]) -> usize {
     (0..front.len())
         .filter(|&i| front[i].verified.is_some())
         .min_by(|&a, &b| {
-            let e = |i: usize| front[i].verified.as_ref().map_or(f64::INFINITY, |v| v.max_error);
-            e(a).total_cmp(&e(b))
-                .then(front[a].individual.cost.total_cmp(&front[b].individual.cost))
+            let e = |i: usize| {
+                front[i]
+                    .verified
+                    .as_ref()
+                    .map_or(f64::INFINITY, |v| v.max_error)
+            };
+            e(a).total_cmp(&e(b)).then(
+                front[a]
+                    .individual
+                    .cost
+                    .total_cmp(&front[b].individual.cost),
+            )
         })
         .unwrap_or(0)
 }

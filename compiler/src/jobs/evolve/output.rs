@@ -44,7 +44,12 @@ pub fn digits(rel: f64) -> f64 {
     }
 }
 
-pub fn write(dir: &Path, name: &str, config: &EvolveConfig, outcome: &Outcome) -> Result<(), String> {
+pub fn write(
+    dir: &Path,
+    name: &str,
+    config: &EvolveConfig,
+    outcome: &Outcome,
+) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let p = config.precision;
     let base = base_name(config);
@@ -54,7 +59,11 @@ pub fn write(dir: &Path, name: &str, config: &EvolveConfig, outcome: &Outcome) -
     let cost = col(&|m| m.individual.cost);
     let error = col(&|m| m.individual.error);
     let verified = col(&|m| m.verified.as_ref().map_or(f64::NAN, |v| v.max_error));
-    let exhaustive = col(&|m| m.verified.as_ref().map_or(0.0, |v| v.exhaustive as u8 as f64));
+    let exhaustive = col(&|m| {
+        m.verified
+            .as_ref()
+            .map_or(0.0, |v| v.exhaustive as u8 as f64)
+    });
     csv::write(
         &dir.join("front.csv"),
         &[
@@ -75,11 +84,19 @@ pub fn write(dir: &Path, name: &str, config: &EvolveConfig, outcome: &Outcome) -
         Precision::F32 => "max error (f32 ULP)",
         Precision::F64 => "max relative error",
     };
-    let title = format!("{name}: {} on [{}, {}]", config.target.name(), config.range.0, config.range.1);
+    let title = format!(
+        "{name}: {} on [{}, {}]",
+        config.target.name(),
+        config.range.0,
+        config.range.1
+    );
     let points: Vec<(f64, f64)> = front
         .iter()
         .map(|m| {
-            let e = m.verified.as_ref().map_or(m.individual.error, |v| v.max_error);
+            let e = m
+                .verified
+                .as_ref()
+                .map_or(m.individual.error, |v| v.max_error);
             (m.individual.cost, e)
         })
         .collect();
@@ -101,7 +118,11 @@ pub fn write(dir: &Path, name: &str, config: &EvolveConfig, outcome: &Outcome) -
                 "{} ops, max error {} ({} over {} points)",
                 ind.program.cost(),
                 error_text(v.max_error, p),
-                if v.exhaustive { "every f32" } else { "dense grid" },
+                if v.exhaustive {
+                    "every f32"
+                } else {
+                    "dense grid"
+                },
                 v.points
             ),
             None => format!(
@@ -120,7 +141,10 @@ pub fn write(dir: &Path, name: &str, config: &EvolveConfig, outcome: &Outcome) -
         dir.join("evolved.phys").display()
     );
     let best_body = emit::phys_body(&front[outcome.best].individual.program);
-    phys += &format!("// The chosen program: {}.\nfn {base}(x) = {best_body}\n", describe(outcome.best));
+    phys += &format!(
+        "// The chosen program: {}.\nfn {base}(x) = {best_body}\n",
+        describe(outcome.best)
+    );
     for i in 0..front.len() {
         phys += &format!(
             "\n// {}.\nfn {}(x) = {}\n",
@@ -144,7 +168,10 @@ pub fn write(dir: &Path, name: &str, config: &EvolveConfig, outcome: &Outcome) -
         emit::rust(best, &base, p, &comment)
     );
     atomic_write(&dir.join("best.rs"), rs.as_bytes()).map_err(|e| e.to_string())?;
-    let c_name = format!("physc_{}", base_name(config).trim_end_matches(&format!("_{}", p.name())));
+    let c_name = format!(
+        "physc_{}",
+        base_name(config).trim_end_matches(&format!("_{}", p.name()))
+    );
     let c = format!(
         "/* Evolved by physc. Compile with -ffp-contract=off (or none): the program's own fma calls are the only fused operations it was verified with. */\n#include <math.h>\n\n{}",
         emit::c(best, &c_name, p, &comment)
@@ -230,15 +257,22 @@ pub fn summary(name: &str, config: &EvolveConfig, outcome: &Outcome) {
     );
     eprintln!("  ops  {:>12}  verified", unit(config.precision));
     for (i, m) in outcome.front.iter().enumerate() {
-        let v = m
-            .verified
-            .as_ref()
-            .map_or("-".to_string(), |v| format!("{:.4e}{}", v.max_error, if v.exhaustive { " (every f32)" } else { "" }));
+        let v = m.verified.as_ref().map_or("-".to_string(), |v| {
+            format!(
+                "{:.4e}{}",
+                v.max_error,
+                if v.exhaustive { " (every f32)" } else { "" }
+            )
+        });
         eprintln!(
             "  {:>3}  {:>12.4e}  {v}{}",
             m.individual.program.cost(),
             m.individual.error,
-            if i == outcome.best { "  ← chosen" } else { "" }
+            if i == outcome.best {
+                "  ← chosen"
+            } else {
+                ""
+            }
         );
     }
 }

@@ -200,10 +200,7 @@ fn select<'a>(
     let sample: Vec<&Individual> = (0..TOURNAMENT.min(population.len()))
         .map(|_| &population[rng.below(population.len())])
         .collect();
-    let under: Vec<&&Individual> = sample
-        .iter()
-        .filter(|i| i.program.cost() <= cap)
-        .collect();
+    let under: Vec<&&Individual> = sample.iter().filter(|i| i.program.cost() <= cap).collect();
     if under.is_empty() {
         sample
             .into_iter()
@@ -251,7 +248,12 @@ mod tests {
         let (a, sa) = run(&problem, &c, &c.budget, &ops, &mut |_, _| {});
         let (b, sb) = run(&problem, &c, &c.budget, &ops, &mut |_, _| {});
         assert_eq!(sa.evaluations, sb.evaluations);
-        let errors = |a: &Archive| a.members.iter().map(|m| (m.cost, m.error)).collect::<Vec<_>>();
+        let errors = |a: &Archive| {
+            a.members
+                .iter()
+                .map(|m| (m.cost, m.error))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(errors(&a), errors(&b));
         // Dedup counted: children = fitted + duplicates + invalid (seeds are fitted too).
         assert_eq!(
@@ -263,7 +265,12 @@ mod tests {
         for w in a.members.windows(2) {
             assert!(w[0].cost < w[1].cost && w[0].error > w[1].error);
         }
-        let at4 = a.members.iter().filter(|m| m.cost <= 4.0).map(|m| m.error).fold(f64::INFINITY, f64::min);
+        let at4 = a
+            .members
+            .iter()
+            .filter(|m| m.cost <= 4.0)
+            .map(|m| m.error)
+            .fold(f64::INFINITY, f64::min);
         assert!(at4 < 1e-2, "{a:?}");
     }
 }

@@ -60,7 +60,11 @@ impl Reference {
 }
 
 /// A user function of one parameter as an f64 kernel of one input column.
-fn compile_fn(name: &str, param: &str, body: &crate::syntax::ast::Expr) -> Result<Kernel<f64>, String> {
+fn compile_fn(
+    name: &str,
+    param: &str,
+    body: &crate::syntax::ast::Expr,
+) -> Result<Kernel<f64>, String> {
     let s = lower_expression(body).map_err(|d| format!("target `{name}`: {}", d.message))?;
     let mut input = None;
     for info in s.symbols.iter() {

@@ -23,7 +23,9 @@ pub fn kernel<T: JitReal>(p: &Program) -> Result<Kernel<T>, String> {
         inputs: vec![Symbol::from("x")],
         params: vec![],
     };
-    compile::<T>(&spec).map(|(k, _)| k).map_err(|e| e.to_string())
+    compile::<T>(&spec)
+        .map(|(k, _)| k)
+        .map_err(|e| e.to_string())
 }
 
 /// What verification found.
@@ -45,7 +47,11 @@ pub const DENSE_POINTS: usize = 1 << 21;
 const CHUNK: usize = 1 << 20;
 
 /// Every f32 in the range through the compiled f32 kernel.
-pub fn exhaustive(p: &Program, range: (f64, f64), reference: &Reference) -> Result<Verified, String> {
+pub fn exhaustive(
+    p: &Program,
+    range: (f64, f64),
+    reference: &Reference,
+) -> Result<Verified, String> {
     let k = kernel::<f32>(p)?;
     let r = exhaustive_f32(
         range.0,
@@ -111,7 +117,13 @@ pub fn dense(
     let (worst, max) = errors
         .iter()
         .enumerate()
-        .fold((0, 0.0f64), |(i, m), (j, &e)| if e > m || e.is_nan() { (j, e) } else { (i, m) });
+        .fold((0, 0.0f64), |(i, m), (j, &e)| {
+            if e > m || e.is_nan() {
+                (j, e)
+            } else {
+                (i, m)
+            }
+        });
     Ok(Verified {
         max_error: max,
         exhaustive: false,
@@ -169,9 +181,15 @@ mod tests {
             let y32 = k32.eval(&[&x32], &[]).unwrap();
             for i in 0..xs.len() {
                 let (a, b) = (y64[0][i], p.eval(xs[i]));
-                assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{p:?}");
+                assert!(
+                    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                    "{p:?}"
+                );
                 let (a, b) = (y32[0][i], p.eval(x32[i]));
-                assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{p:?}");
+                assert!(
+                    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                    "{p:?}"
+                );
             }
             if let Some(q) = mutate(&p, &Op::ALL, 10, &mut rng) {
                 p = q;

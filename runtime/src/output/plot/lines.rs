@@ -256,9 +256,9 @@ pub fn pareto_front(
         return Err(invalid(what.into()).at(path));
     }
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (lo, hi) = pts
-        .iter()
-        .fold((f64::INFINITY, 0.0f64), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
+    let (lo, hi) = pts.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
+        (lo.min(p.1), hi.max(p.1))
+    });
     let x = padded(pts.iter().map(|p| p.0));
     let y = lo / 2.0..hi * 2.0;
     let mut stairs = Vec::with_capacity(2 * pts.len());
