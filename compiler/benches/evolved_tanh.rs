@@ -20,7 +20,7 @@ use std::time::Instant;
 
 fn kernel(phys: &str) -> Result<Kernel<f32>, Box<dyn std::error::Error>> {
     let mut sources = SourceMap::new();
-    let file = sources.add("<evolved>".into(), None, phys.to_string());
+    let file = sources.add("<evolved>", None, phys.to_string());
     let e =
         physc::syntax::parse_expression(file, phys).map_err(|_| format!("cannot parse {phys}"))?;
     let s = lower_expression(&e).map_err(|d| d.message)?;
@@ -86,7 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut t_lib = Vec::new();
     let mut t_evo = Vec::new();
     for r in 0..=reps {
-        let mut time =
+        let time =
             |k: &Kernel<f32>, out: &mut Vec<f32>| -> Result<f64, Box<dyn std::error::Error>> {
                 let t = Instant::now();
                 k.run(&[&xs], &mut [out.as_mut_slice()], &[])?;

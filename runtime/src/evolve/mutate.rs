@@ -193,8 +193,8 @@ fn replace(p: &mut Program, ops: &[Op], rng: &mut Rng) -> Option<()> {
         return None;
     }
     let mut args = old.args;
-    for slot in old.op.arity()..op.arity() {
-        args[slot] = random_operand(p, i, rng);
+    for arg in args.iter_mut().take(op.arity()).skip(old.op.arity()) {
+        *arg = random_operand(p, i, rng);
     }
     p.instrs[i] = Instr::new(op, &args);
     Some(())

@@ -145,12 +145,12 @@ pub fn write(
         "// The chosen program: {}.\nfn {base}(x) = {best_body}\n",
         describe(outcome.best)
     );
-    for i in 0..front.len() {
+    for (i, m) in front.iter().enumerate() {
         phys += &format!(
             "\n// {}.\nfn {}(x) = {}\n",
             describe(i),
             member_name(&base, outcome, i),
-            emit::phys_body(&front[i].individual.program)
+            emit::phys_body(&m.individual.program)
         );
     }
     atomic_write(&dir.join("evolved.phys"), phys.as_bytes()).map_err(|e| e.to_string())?;

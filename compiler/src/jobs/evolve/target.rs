@@ -11,10 +11,12 @@ use physc_runtime::evolve::ulp::map;
 use physc_runtime::Kernel;
 use std::sync::Arc;
 
+type SliceFn = dyn Fn(&[f64], &mut [f64]) + Send + Sync;
+
 /// The target function, evaluated over slices (`out[i] = f(xs[i])`).
 #[derive(Clone)]
 pub struct Reference {
-    eval: Arc<dyn Fn(&[f64], &mut [f64]) + Send + Sync>,
+    eval: Arc<SliceFn>,
 }
 
 impl Reference {
