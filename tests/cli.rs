@@ -122,7 +122,7 @@ fn run_reports_unimplemented_jobs_clearly() {
         "--quiet",
         "--out",
         std::env::temp_dir().to_str().unwrap(),
-        "examples/evolve_exp.phys",
+        "examples/discover_lorenz.phys",
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("E0408"), "{}", stderr(&out));
