@@ -116,19 +116,6 @@ fn show_prints_the_parse_tree_and_the_model() {
 }
 
 #[test]
-fn run_reports_unimplemented_jobs_clearly() {
-    let out = physc(&[
-        "run",
-        "--quiet",
-        "--out",
-        std::env::temp_dir().to_str().unwrap(),
-        "examples/evolve_exp.phys",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("E0408"), "{}", stderr(&out));
-}
-
-#[test]
 fn fmt_rewrites_in_place_and_keeps_comments() {
     let path = temp_file(
         "messy.phys",

@@ -1,4 +1,5 @@
-//! The command-line interface: `physc check | fmt | show | simplify | run | discover`. Parsing arguments (clap),
+//! The command-line interface: `physc check | fmt | show | simplify | run | discover | evolve`.
+//! Parsing arguments (clap),
 //! printing diagnostics (coloured on a terminal, plain when piped, JSON on request), and
 //! turning outcomes into exit codes: 0 success, 1 any error in the input. A panic (101) is
 //! always a bug.
@@ -118,6 +119,20 @@ pub enum Command {
         physc discover run1.csv run2.csv --vars x,y    (one trajectory per file)\n  \
         physc discover burgers.npz --time t --space x --vars u --threshold auto")]
     Discover(DiscoverArgs),
+    /// Evolve a fast approximation of a function on an interval (AutoNumerics-style).
+    ///
+    /// Searches straight-line programs over + − × ÷ (and fma, sqrt when allowed) for the best
+    /// trade-off of maximum error (f32: ULPs, checked over every float of the range; f64:
+    /// relative error on a dense grid) against cost (operations, or measured time). Writes
+    /// OUT/<target>_<precision>/: front.csv and front.png (the Pareto front), evolved.phys
+    /// (functions a model can `use`), best.rs, best.c, report.json. The same search runs
+    /// from an `evolve` block with `physc run`; a user `fn` as target needs the block.
+    ///
+    /// Examples:
+    ///   physc evolve exp --range 0:1 --precision f32 --fma --minutes 5
+    ///   physc evolve exp --range 0:1 --precision f64 --max-ops 10 --minutes 5
+    ///   physc evolve tanh --range=-4:4 --fma --cost measured --seed 3
+    Evolve(EvolveArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -181,6 +196,67 @@ pub enum Derivative {
     Savgol,
     /// Total-variation regularised differentiation, for noisy data.
     Tv,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvolveArgs {
+    /// The function: exp, log, sin, cos, tanh, sigmoid or erf.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::check::schema::EVOLVE_TARGETS))]
+    target: String,
+    /// The interval A:B (write --range=-1:1 for a negative start).
+    #[arg(long, value_name = "A:B")]
+    range: String,
+    /// Precision of the evolved program.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
+    precision: PrecisionArg,
+    /// Allow fused multiply–add (adds `fma` to the default operations add, sub, mul, div).
+    #[arg(long)]
+    fma: bool,
+    /// The allowed operations, comma-separated (overrides the default and --fma).
+    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(crate::check::schema::EVOLVE_OPS))]
+    ops: Option<Vec<String>>,
+    /// Wall-time budget in minutes (search, then final fits and verification).
+    #[arg(long, default_value_t = 1.0)]
+    minutes: f64,
+    /// Stop after this many generations (of 32 children) instead of by time.
+    #[arg(long)]
+    generations: Option<usize>,
+    /// Stop after this many constant fits.
+    #[arg(long)]
+    evaluations: Option<usize>,
+    /// The longest program, in operations.
+    #[arg(long, default_value_t = crate::jobs::evolve::config::DEFAULT_MAX_OPS)]
+    max_ops: usize,
+    /// Cost: operations that depend on x, or measured time of the compiled program.
+    #[arg(long, value_enum, default_value_t = CostArg::Ops)]
+    cost: CostArg,
+    /// Population size.
+    #[arg(long, default_value_t = crate::jobs::evolve::config::DEFAULT_POPULATION)]
+    population: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where results are written (in OUT/<target>_<precision>/).
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// No progress bar or summary.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PrecisionArg {
+    F32,
+    F64,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CostArg {
+    Ops,
+    Measured,
 }
 
 #[derive(clap::Args, Debug)]
@@ -283,6 +359,7 @@ fn run_cli() -> ExitCode {
         ),
         Command::Run(args) => run(&args, colour),
         Command::Discover(args) => discover(&args),
+        Command::Evolve(args) => evolve(&args),
     };
     if ok {
         ExitCode::SUCCESS
@@ -594,6 +671,76 @@ fn discover(args: &DiscoverArgs) -> bool {
                 crate::jobs::JobError::Output(w) => format!("results could not be written: {w}"),
             };
             eprintln!("error: cannot discover equations: {why}");
+            false
+        }
+    }
+}
+
+/// `physc evolve`: the same configuration an `evolve` block gives, run by the same code.
+fn evolve(args: &EvolveArgs) -> bool {
+    use crate::jobs::evolve::config::{
+        Budget, CostKind, EvolveConfig, Precision, Target, DEFAULT_OPS,
+    };
+    use physc_runtime::evolve::Op;
+    if let Some(threads) = args.threads {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global();
+    }
+    let range = args
+        .range
+        .split_once(':')
+        .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)));
+    let Some(range) = range else {
+        eprintln!("error: --range must be A:B with two numbers, e.g. --range 0:1 or --range=-1:1");
+        return false;
+    };
+    let ops: Vec<Op> = match &args.ops {
+        Some(list) => list.iter().filter_map(|o| Op::from_name(o)).collect(),
+        None => DEFAULT_OPS
+            .into_iter()
+            .filter(|&o| o != Op::Fma || args.fma)
+            .collect(),
+    };
+    let config = EvolveConfig {
+        target: Target::Builtin(args.target.clone()),
+        range,
+        precision: match args.precision {
+            PrecisionArg::F32 => Precision::F32,
+            PrecisionArg::F64 => Precision::F64,
+        },
+        ops,
+        budget: Budget {
+            minutes: Some(args.minutes),
+            generations: args.generations,
+            evaluations: args.evaluations,
+        },
+        cost: match args.cost {
+            CostArg::Ops => CostKind::Ops,
+            CostArg::Measured => CostKind::Measured,
+        },
+        population: args.population,
+        max_ops: args.max_ops,
+        seed: args.seed,
+    };
+    crate::jobs::progress::catch_interrupts();
+    let options = crate::jobs::RunOptions {
+        out_dir: args.out.clone(),
+        quiet: args.quiet,
+        source_dir: PathBuf::from("."),
+        seed: None,
+        resume: false,
+        max_steps: None,
+        device: crate::jobs::device::Device::Cpu,
+    };
+    let name = crate::jobs::evolve::output_name(&config);
+    match crate::jobs::evolve::run_config(&name, &config, &options) {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!(
+                "error: evolve {name}: {}",
+                crate::jobs::evolve::describe(&e)
+            );
             false
         }
     }

@@ -2,12 +2,15 @@
 //! safe, parallel calling interface (`kernel`), the numbers it computes with (`scalar`,
 //! `rng`), networks with Taylor-mode jets (`nn`), optimizers (`optim`), collocation
 //! samplers (`sampling`), exact reference solutions (`exact`), ODE integrators (`ode`), the
-//! method of lines and ETDRK4 (`mol`), and result I/O and plots (`output`). With the `cuda`
-//! feature, `cuda` runs generated kernels and GEMMs on an NVIDIA GPU.
+//! method of lines and ETDRK4 (`mol`, `mol_grid`), the numerics of equation discovery
+//! (`discover`) and of evolved approximations (`evolve`: programs, constant fitting, ULP
+//! errors), and result I/O and plots (`output`). With the `cuda` feature, `cuda` runs
+//! generated kernels and GEMMs on an NVIDIA GPU.
 
 #[cfg(feature = "cuda")]
 pub mod cuda;
 pub mod discover;
+pub mod evolve;
 pub mod exact;
 pub mod kernel;
 pub mod mol;

@@ -47,6 +47,7 @@ math_fns! {
     Erf = "erf" / 1,
     Min = "min" / 2,
     Max = "max" / 2,
+    Fma = "fma" / 3,
 }
 
 impl MathFn {
@@ -83,6 +84,7 @@ impl MathFn {
             MathFn::Erf => erf(x),
             MathFn::Min => minimum(x, args[1]),
             MathFn::Max => -minimum(-x, -args[1]),
+            MathFn::Fma => x.mul_add(args[1], args[2]),
         }
     }
 
@@ -90,7 +92,7 @@ impl MathFn {
     pub fn needs_dimensionless(self) -> bool {
         !matches!(
             self,
-            MathFn::Sqrt | MathFn::Abs | MathFn::Sign | MathFn::Min | MathFn::Max
+            MathFn::Sqrt | MathFn::Abs | MathFn::Sign | MathFn::Min | MathFn::Max | MathFn::Fma
         )
     }
 }

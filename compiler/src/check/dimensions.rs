@@ -59,6 +59,18 @@ pub fn infer(e: &Expr, scope: &ModelScope, diags: &mut Diagnostics) -> Result<Di
                 super::builtins::MathFn::Sqrt => Ok(dims[0].and_then(|d| d.pow(0.5))),
                 super::builtins::MathFn::Sign => Ok(Some(Dimension::NONE)),
                 super::builtins::MathFn::Abs => Ok(dims[0]),
+                super::builtins::MathFn::Fma => {
+                    // a·b + c: the product and the addend must agree.
+                    let product = dims[0].zip(dims[1]).map(|(a, b)| a * b);
+                    agree(
+                        (&args[0], product),
+                        (&args[2], dims[2]),
+                        args[0].span,
+                        args[2].span,
+                        "added",
+                        diags,
+                    )
+                }
                 _ => agree(
                     (&args[0], dims[0]),
                     (&args[1], dims[1]),

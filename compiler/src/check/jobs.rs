@@ -513,9 +513,15 @@ impl JobChecker<'_, '_> {
                     .globals
                     .fns
                     .get(n)
-                    .is_some_and(|f| f.params.len() == 1 && self.globals.visible.contains(n));
-                if schema::EVOLVE_TARGETS.contains(&n.as_str()) || user {
+                    .filter(|f| f.params.len() == 1 && self.globals.visible.contains(n));
+                if schema::EVOLVE_TARGETS.contains(&n.as_str()) {
                     Some(SettingValue::Name(n.clone()))
+                } else if let Some(f) = user {
+                    Some(SettingValue::Function {
+                        name: n.clone(),
+                        param: f.params[0].name.clone(),
+                        body: f.body.clone(),
+                    })
                 } else {
                     self.choice(key, schema::EVOLVE_TARGETS, n, e.span)
                 }

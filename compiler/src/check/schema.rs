@@ -415,6 +415,7 @@ const EVOLVE: &[Opt] = &[
         "cost: operations that depend on x, or measured run time",
     ),
     opt("population", COUNT, "population size"),
+    opt("max_ops", COUNT, "longest program, in operations"),
     opt("seed", NATURAL, "random seed"),
 ];
 

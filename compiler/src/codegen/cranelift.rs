@@ -339,7 +339,9 @@ impl<T: JitReal> Emitter<'_, '_, T> {
                 }
                 _ => self.call(b, "pow", &[v(x), v(y)]),
             },
-            Math::Fma([x, y, z]) => self.call(b, "fma", &[v(x), v(y), v(z)]),
+            // One fused instruction where the CPU has it (cranelift_native enables FMA when
+            // detected); otherwise Cranelift calls libm's correctly rounded `fma`.
+            Math::Fma([x, y, z]) => b.ins().fma(v(x), v(y), v(z)),
             Math::Exp(x) => self.call(b, "exp", &[v(x)]),
             Math::Log(x) => self.call(b, "log", &[v(x)]),
             Math::Sin(x) => self.call(b, "sin", &[v(x)]),

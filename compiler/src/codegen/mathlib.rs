@@ -78,14 +78,6 @@ extern "C" fn pow_f32(x: f32, y: f32) -> f32 {
     x.powf(y)
 }
 
-extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
-    a.mul_add(b, c)
-}
-
-extern "C" fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
-    a.mul_add(b, c)
-}
-
 /// (symbol name, address, arity) of every function kernels may call, for one precision.
 pub fn symbols(f32: bool) -> Vec<(&'static str, *const u8, usize)> {
     macro_rules! table {
@@ -106,10 +98,8 @@ pub fn symbols(f32: bool) -> Vec<(&'static str, *const u8, usize)> {
     };
     if f32 {
         list.push(("pow", pow_f32 as *const u8, 2));
-        list.push(("fma", fma_f32 as *const u8, 3));
     } else {
         list.push(("pow", pow_f64 as *const u8, 2));
-        list.push(("fma", fma_f64 as *const u8, 3));
     }
     list
 }

@@ -386,6 +386,7 @@ pub fn math_node(f: check::builtins::MathFn, a: &[Id]) -> Math {
         F::Erf => Math::Erf(a[0]),
         F::Min => Math::Min([a[0], a[1]]),
         F::Max => Math::Max([a[0], a[1]]),
+        F::Fma => Math::Fma([a[0], a[1], a[2]]),
     }
 }
 

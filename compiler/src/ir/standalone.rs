@@ -2,7 +2,7 @@
 //! `pi` and `e` are numbers, and `d(f, x)` / `dx(f)` differentiate by the symbol `x`.
 
 use super::diff::{differentiate, Leaf};
-use super::lang::{Builder, Math, SymbolKind, Symbols};
+use super::lang::{Builder, SymbolKind, Symbols};
 use super::lower::{latex_name, math_node};
 use crate::check::builtins::{self, MathFn};
 use crate::diagnostics::{Code, Diagnostic};
@@ -90,13 +90,6 @@ impl Standalone {
                         .collect::<Result<Vec<_>, _>>()?;
                     return Ok(self.builder.call(math_node(f, &ids)));
                 }
-                if name == "fma" && args.len() == 3 {
-                    let ids = args
-                        .iter()
-                        .map(|a| self.lower(&a.value))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    return Ok(self.builder.add(Math::Fma([ids[0], ids[1], ids[2]])));
-                }
                 let wrt: Vec<String> = if name == "d" && args.len() >= 2 {
                     args[1..]
                         .iter()
@@ -139,11 +132,7 @@ impl Standalone {
 }
 
 fn unknown(span: crate::source::Span, name: &str) -> Diagnostic {
-    let names: Vec<&str> = MathFn::ALL
-        .iter()
-        .map(|f| f.name())
-        .chain(["d", "fma"])
-        .collect();
+    let names: Vec<&str> = MathFn::ALL.iter().map(|f| f.name()).chain(["d"]).collect();
     let d = Diagnostic::new(
         Code::UnknownFunction,
         span,

@@ -3,12 +3,13 @@
 //! them, `simulate.rs` runs them, `write.rs` writes the results), 1-D PDEs of one field
 //! (`pde.rs`, `pde_run.rs`: finite differences or spectral, ETDRK4) and PDEs of several
 //! fields or in two dimensions on tensor grids (`grid_pde.rs`, `grid_pde_run.rs`);
-//! `discover/` finds equations from data (sparse regression); evolution reports itself as
-//! not implemented until its runtime lands. `progress.rs` owns progress bars and Ctrl-C;
-//! `device.rs` what `--device` selects and whether it is usable.
+//! `discover/` finds equations from data (sparse and symbolic regression); `evolve/`
+//! searches for fast approximations of functions. `progress.rs` owns progress bars and
+//! Ctrl-C; `device.rs` what `--device` selects and whether it is usable.
 
 pub mod device;
 pub mod discover;
+pub mod evolve;
 pub mod grid_pde;
 mod grid_pde_run;
 pub mod ode;
@@ -64,6 +65,7 @@ pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(),
         (JobKind::Simulate, Some(m)) => simulate::run(&program.models[m], job, options),
         (JobKind::Train, Some(m)) => train::run(&program.models[m], job, options),
         (JobKind::Discover, _) => discover::run(program, job, options),
+        (JobKind::Evolve, _) => evolve::run(job, options),
         _ => Err(JobError::NotImplemented),
     }
 }

@@ -54,6 +54,11 @@ impl TimeBar {
         self.bar.set_message(format!("t = {t:.4}"));
     }
 
+    /// Replace the message after the bar (what a job wants to say about its progress).
+    pub fn message(&self, m: String) {
+        self.bar.set_message(m);
+    }
+
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }

@@ -1,6 +1,7 @@
 //! Optimizers for training physics-informed networks: Adam with learning-rate schedules
 //! (`adam`), for the noisy first phase of training, and L-BFGS with a strong-Wolfe line
-//! search (`lbfgs`), for the smooth final phase. This module owns the `Objective` they
+//! search (`lbfgs`), for the smooth final phase; Nelder–Mead (`nelder_mead`) for small
+//! non-smooth problems (the constants of evolved programs). This module owns the `Objective` they
 //! minimise and the vector helpers they share.
 //!
 //! Parameters and gradients are `T` (f32 or f64), but every reduction accumulates in f64:
@@ -9,6 +10,7 @@
 
 mod adam;
 mod lbfgs;
+pub mod nelder_mead;
 
 pub use adam::{Adam, AdamState, Schedule};
 pub use lbfgs::{Lbfgs, LbfgsStep, LbfgsStop};

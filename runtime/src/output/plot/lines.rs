@@ -1,5 +1,5 @@
-//! Line plots: time series (one panel or stacked), 2-D and 3-D phase portraits, and loss
-//! curves on a log axis.
+//! Line plots: time series (one panel or stacked), 2-D and 3-D phase portraits, loss
+//! curves on a log axis, and Pareto fronts (error on a log axis against cost).
 
 use super::{
     check_len, color, extent, finite2, invalid, padded, render, runs, Drawn, Figure, Panels, Root,
@@ -237,6 +237,56 @@ pub fn loss_curves(
             line(&mut chart, runs(points, |p| positive(&p.1)), color(i), name)?;
         }
         legend(&mut chart)
+    })
+}
+
+/// A Pareto front: error (log axis) against cost, each point marked and joined as a
+/// staircase (an error is reachable at every cost from where it appears); `chosen` is ringed.
+/// Non-positive or non-finite errors are left out.
+pub fn pareto_front(
+    path: &Path,
+    fig: &Figure,
+    points: &[(f64, f64)],
+    chosen: Option<(f64, f64)>,
+) -> Result<(), OutputError> {
+    let positive = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite() && p.1 > 0.0;
+    let mut pts: Vec<(f64, f64)> = points.iter().copied().filter(positive).collect();
+    if pts.is_empty() {
+        let what = "a Pareto front needs at least one point with a positive, finite error";
+        return Err(invalid(what.into()).at(path));
+    }
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (lo, hi) = pts.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
+        (lo.min(p.1), hi.max(p.1))
+    });
+    let x = padded(pts.iter().map(|p| p.0));
+    let y = lo / 2.0..hi * 2.0;
+    let mut stairs = Vec::with_capacity(2 * pts.len());
+    for (i, p) in pts.iter().enumerate() {
+        if i > 0 {
+            stairs.push((p.0, pts[i - 1].1));
+        }
+        stairs.push(*p);
+    }
+    render(path, fig.size, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(fig.title, (FONT, TITLE_SIZE))
+            .margin(15)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x, y.log_scale())?;
+        styled(&mut chart.configure_mesh())
+            .x_desc(fig.x_label)
+            .y_desc(fig.y_label)
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .draw()?;
+        line(&mut chart, vec![stairs], color(0), "")?;
+        let style = color(0).filled();
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, style)))?;
+        if let Some(c) = chosen.filter(positive) {
+            chart.draw_series([Circle::new(c, 9, color(3).stroke_width(LINE_WIDTH))])?;
+        }
+        Ok(())
     })
 }
 

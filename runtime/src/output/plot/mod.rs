@@ -1,4 +1,5 @@
-//! PNG plots of results: time series, phase portraits, space–time heatmaps and loss curves.
+//! PNG plots of results: time series, phase portraits, space–time heatmaps, loss curves and
+//! Pareto fronts.
 //! plotters draws into an RGB buffer with a bundled font (DejaVu Sans, registered once), so
 //! plots look the same on machines without system fonts; `png` encodes the buffer and
 //! `atomic_write` puts it in place. Non-finite points leave gaps in a line rather than
@@ -9,7 +10,7 @@ mod lines;
 mod png;
 
 pub use heatmap::heatmap;
-pub use lines::{loss_curves, phase_portrait, phase_portrait_3d, time_series};
+pub use lines::{loss_curves, pareto_front, phase_portrait, phase_portrait_3d, time_series};
 
 use super::{atomic_write, ErrorKind, OutputError};
 use plotters::coord::Shift;

@@ -189,3 +189,26 @@ fn single_points_and_constant_series_still_plot() {
     let _ = phase_portrait_3d(&path, &small, "z", [&t, &t, &t]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn pareto_front_on_log_axis() {
+    let (dir, keep) = out_dir("pareto");
+    let path = dir.join("front.png");
+    let front = [
+        (1.0, 0.3),
+        (3.0, 1e-3),
+        (5.0, 2e-6),
+        (6.0, 0.9e-6),
+        (8.0, 0.0),
+    ];
+    pareto_front(
+        &path,
+        &Figure::new("front", "operations", "max error"),
+        &front,
+        Some((5.0, 2e-6)),
+    )
+    .unwrap();
+    check_png(&path, DEFAULT_SIZE);
+    assert!(pareto_front(&path, &Figure::new("f", "x", "y"), &[(1.0, 0.0)], None).is_err());
+    finish(dir, keep);
+}

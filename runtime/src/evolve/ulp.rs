@@ -1,0 +1,233 @@
+//! Errors in units in the last place (ULP) of f32, measured against an f64 reference, and the
+//! exhaustive scan of every f32 in an interval. A correctly rounded f32 result is within 0.5
+//! ULP; f64 references carry about 2⁻²⁹ ULP of f32 error of their own, far below what
+//! matters here.
+
+use rayon::prelude::*;
+
+/// The spacing of f32 numbers at magnitude |y| (the ULP of f32 at y): 2^(e − 23) for
+/// |y| in [2^e, 2^(e+1)), and the subnormal spacing 2⁻¹⁴⁹ below 2⁻¹²⁶.
+pub fn ulp_f32(y: f64) -> f64 {
+    let a = y.abs();
+    if !a.is_finite() {
+        return f64::INFINITY;
+    }
+    if a < f32::MIN_POSITIVE as f64 {
+        return (-149f64).exp2();
+    }
+    let e = ((a.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    // 2^(e − 23) built from its bits (this runs a billion times in an exhaustive scan).
+    f64::from_bits(((e.min(127) - 23 + 1023) as u64) << 52)
+}
+
+/// |got − want| in ULPs of f32 at `want`; NaN or a wrong infinity is infinitely wrong.
+pub fn ulp_error(got: f32, want: f64) -> f64 {
+    let g = got as f64;
+    if g == want {
+        return 0.0;
+    }
+    if !g.is_finite() || !want.is_finite() {
+        return f64::INFINITY;
+    }
+    (g - want).abs() / ulp_f32(want)
+}
+
+/// |got − want| / |want| (absolute error where want is 0); NaN is infinitely wrong.
+pub fn relative_error(got: f64, want: f64) -> f64 {
+    if got == want {
+        return 0.0;
+    }
+    let e = if want == 0.0 {
+        got.abs()
+    } else {
+        ((got - want) / want).abs()
+    };
+    if e.is_nan() {
+        f64::INFINITY
+    } else {
+        e
+    }
+}
+
+/// `out[i] = f(xs[i])`, compiled optimised (references are called a billion times).
+pub fn map(f: fn(f64) -> f64, xs: &[f64], out: &mut [f64]) {
+    for (o, &x) in out.iter_mut().zip(xs) {
+        *o = f(x);
+    }
+}
+
+/// f32 numbers in order as integers (−0 and +0 both map to 0).
+fn key(f: f32) -> i64 {
+    let bits = f.to_bits();
+    if bits & 0x8000_0000 != 0 {
+        -((bits & 0x7fff_ffff) as i64)
+    } else {
+        bits as i64
+    }
+}
+
+fn from_key(k: i64) -> f32 {
+    if k < 0 {
+        f32::from_bits((-k) as u32 | 0x8000_0000)
+    } else {
+        f32::from_bits(k as u32)
+    }
+}
+
+/// The first and last f32 inside [lo, hi] as keys.
+fn key_range(lo: f64, hi: f64) -> (i64, i64) {
+    let mut a = lo as f32;
+    if (a as f64) < lo {
+        a = from_key(key(a) + 1);
+    }
+    let mut b = hi as f32;
+    if (b as f64) > hi {
+        b = from_key(key(b) - 1);
+    }
+    (key(a), key(b))
+}
+
+/// How many f32 numbers lie in [lo, hi] (zero counted once).
+pub fn f32_count(lo: f64, hi: f64) -> u64 {
+    let (a, b) = key_range(lo, hi);
+    (b - a + 1).max(0) as u64
+}
+
+/// What an exhaustive scan found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exhaustive {
+    /// f32 numbers checked.
+    pub count: u64,
+    pub max_ulp: f64,
+    /// Where the maximum is reached.
+    pub worst_x: f32,
+    pub mean_ulp: f64,
+    pub seconds: f64,
+}
+
+/// Check every f32 in [lo, hi]: `eval` computes a chunk of results (a compiled kernel),
+/// `reference` the exact values in f64 of a chunk of inputs. Chunks of `chunk` numbers run
+/// in parallel.
+pub fn exhaustive_f32(
+    lo: f64,
+    hi: f64,
+    chunk: usize,
+    eval: impl Fn(&[f32], &mut [f32]) + Sync,
+    reference: impl Fn(&[f64], &mut [f64]) + Sync,
+) -> Exhaustive {
+    let start = std::time::Instant::now();
+    let (a, b) = key_range(lo, hi);
+    let count = (b - a + 1).max(0) as u64;
+    let chunk = chunk.max(1) as i64;
+    let chunks = (count as i64 + chunk - 1) / chunk;
+    let (max_ulp, worst_x, sum) = (0..chunks)
+        .into_par_iter()
+        .map_init(
+            || (Vec::<f32>::new(), Vec::<f32>::new(), Vec::new(), Vec::new()),
+            |(xs, ys, wide, want), c| {
+                let first = a + c * chunk;
+                let last = (first + chunk - 1).min(b);
+                xs.clear();
+                xs.extend((first..=last).map(from_key));
+                ys.clear();
+                ys.resize(xs.len(), 0.0);
+                eval(xs, ys);
+                wide.clear();
+                wide.extend(xs.iter().map(|&x| x as f64));
+                want.clear();
+                want.resize(xs.len(), 0.0);
+                reference(wide, want);
+                let mut worst = (0.0f64, xs[0], 0.0f64);
+                for ((&x, &y), &w) in xs.iter().zip(ys.iter()).zip(want.iter()) {
+                    let e = ulp_error(y, w);
+                    worst.2 += e;
+                    if e > worst.0 || e.is_nan() {
+                        worst.0 = e;
+                        worst.1 = x;
+                    }
+                }
+                worst
+            },
+        )
+        .reduce(
+            || (0.0, f32::NAN, 0.0),
+            |p, q| {
+                let (m, x) = if q.0 > p.0 || p.1.is_nan() {
+                    (q.0, q.1)
+                } else {
+                    (p.0, p.1)
+                };
+                (m, x, p.2 + q.2)
+            },
+        );
+    Exhaustive {
+        count,
+        max_ulp,
+        worst_x,
+        mean_ulp: if count > 0 { sum / count as f64 } else { 0.0 },
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ulp_of_f32_at_binade_edges() {
+        assert_eq!(ulp_f32(1.0), f32::EPSILON as f64);
+        assert_eq!(ulp_f32(1.999), f32::EPSILON as f64);
+        assert_eq!(ulp_f32(2.0), 2.0 * f32::EPSILON as f64);
+        assert_eq!(ulp_f32(-0.75), f32::EPSILON as f64 / 2.0);
+        assert_eq!(ulp_f32(0.0), (-149f64).exp2());
+        assert_eq!(ulp_f32(1e-40), (-149f64).exp2());
+    }
+
+    #[test]
+    fn ulp_error_counts_spacings() {
+        let one_up = 1.0f32 + f32::EPSILON;
+        assert_eq!(ulp_error(one_up, 1.0), 1.0);
+        assert_eq!(ulp_error(1.0, 1.0 + f32::EPSILON as f64 / 4.0), 0.25);
+        // The correctly rounded f32 of any value is within half an ULP.
+        for y in [std::f64::consts::E, 0.1, 1e-3, 12345.678] {
+            assert!(ulp_error(y as f32, y) <= 0.5);
+        }
+        assert_eq!(ulp_error(f32::NAN, 1.0), f64::INFINITY);
+        assert_eq!(ulp_error(f32::INFINITY, f64::INFINITY), 0.0);
+    }
+
+    #[test]
+    fn counts_and_scans_every_float() {
+        // [1, 2] holds 2^23 + 1 floats; [-1, 1] twice the floats of [0, 1] minus the shared 0.
+        assert_eq!(f32_count(1.0, 2.0), (1 << 23) + 1);
+        assert_eq!(f32_count(-1.0, 1.0), 2 * f32_count(0.0, 1.0) - 1);
+        assert_eq!(f32_count(0.1, 0.1), 0); // 0.1 is not an f32
+        let r = exhaustive_f32(
+            1.0,
+            2.0,
+            1 << 16,
+            |xs, ys| {
+                for (x, y) in xs.iter().zip(ys) {
+                    *y = x.sqrt();
+                }
+            },
+            |xs, ys| map(f64::sqrt, xs, ys),
+        );
+        assert_eq!(r.count, (1 << 23) + 1);
+        assert!(r.max_ulp <= 0.5 && r.max_ulp > 0.49, "{r:?}");
+        // One float off by one ULP is found.
+        let bad = 1.5f32;
+        let r = exhaustive_f32(
+            1.0,
+            2.0,
+            1 << 16,
+            |xs, ys| {
+                for (x, y) in xs.iter().zip(ys) {
+                    *y = if *x == bad { x.next_up() } else { *x };
+                }
+            },
+            |xs, ys| ys.copy_from_slice(xs),
+        );
+        assert_eq!((r.max_ulp, r.worst_x), (1.0, bad));
+    }
+}

@@ -1,0 +1,287 @@
+//! `physc evolve` and `evolve` blocks end to end, on tiny budgets: the files exist, the
+//! verification in report.json is real (recomputed independently from best.c with the
+//! system C compiler where there is one, over every float physc checked), the evolved
+//! `.phys` functions can be used by a model, and f64 targets (built-in and user `fn`) reach
+//! sensible accuracy. The f32 search runs on [0.5, 1] (2^23 + 1 floats); with
+//! PHYSC_SLOW_TESTS=1 on [0, 1] (1,065,353,217 floats, about a minute on 2 cores).
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+use std::process::{Command, Output};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("physc-evolve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn physc(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_physc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("physc runs")
+}
+
+fn ok(o: &Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn report(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+fn slow() -> bool {
+    std::env::var_os("PHYSC_SLOW_TESTS").is_some_and(|v| v == "1")
+}
+
+/// A C program that evaluates `physc_exp` on every float of [lo, hi] (both ≥ 0) and at `at`,
+/// and prints the largest ULP error against double-precision exp, measured as physc
+/// measures it.
+const CHECK_C: &str = r#"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+float physc_exp(float x);
+static double ulp_f32(double y) {
+    double a = fabs(y);
+    if (a < 1.1754943508222875e-38) return ldexp(1.0, -149);
+    int e; frexp(a, &e); /* a = m 2^e, m in [0.5, 1) */
+    return ldexp(1.0, e - 1 - 23);
+}
+static double err(float x) {
+    double want = exp((double)x), got = (double)physc_exp(x);
+    return got == want ? 0.0 : fabs(got - want) / ulp_f32(want);
+}
+int main(int argc, char **argv) {
+    float lo = strtof(argv[1], 0), hi = strtof(argv[2], 0), at = strtof(argv[3], 0);
+    unsigned a, b; memcpy(&a, &lo, 4); memcpy(&b, &hi, 4);
+    double max = 0.0;
+    for (unsigned k = a; k <= b; k++) {
+        float x; memcpy(&x, &k, 4);
+        double e = err(x); if (e > max) max = e;
+    }
+    printf("%.17g %.17g %u\n", max, err(at), b - a + 1);
+    return 0;
+}
+"#;
+
+#[test]
+fn exp_f32_is_verified_exhaustively_and_written_out() {
+    let dir = scratch("exp32");
+    let (lo, hi, floats) = if slow() {
+        ("0", "1", 0x3f80_0001u64)
+    } else {
+        ("0.5", "1", (1u64 << 23) + 1)
+    };
+    let range = format!("{lo}:{hi}");
+    let o = physc(
+        &[
+            "evolve",
+            "exp",
+            "--range",
+            &range,
+            "--precision",
+            "f32",
+            "--fma",
+            "--generations",
+            "2",
+            "--max-ops",
+            "8",
+            "--population",
+            "30",
+            "--seed",
+            "3",
+            "--quiet",
+            "--out",
+            "out",
+        ],
+        &dir,
+    );
+    ok(&o);
+    let out = dir.join("out/exp_f32");
+    for f in [
+        "front.csv",
+        "front.png",
+        "evolved.phys",
+        "best.rs",
+        "best.c",
+        "report.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let r = report(&out);
+    let v = &r["best"]["verification"];
+    assert_eq!(v["exhaustive"], true, "{r:#}");
+    assert_eq!(v["points"], floats);
+    let max_ulp = v["max_ulp"].as_f64().unwrap();
+    // Horner forms up to degree 8 are in the first generation: about one rounding.
+    assert!(max_ulp > 0.5 && max_ulp < 1.5, "{max_ulp}");
+    assert!(v["ops"].as_u64().unwrap() <= 8);
+    assert!(r["evaluations"].as_u64().unwrap() > 0);
+    assert!(r["evaluations_per_second"].as_f64().unwrap() > 0.0);
+    assert!(r["dedup"]["shape_duplicates"].as_u64().is_some());
+    let csv = std::fs::read_to_string(out.join("front.csv")).unwrap();
+    assert!(
+        csv.starts_with("ops,cost,train_error,verified_error,exhaustive"),
+        "{csv}"
+    );
+
+    // The C snippet compiles alone and, recomputed independently, gives the same maximum.
+    let c = std::fs::read_to_string(out.join("best.c")).unwrap();
+    assert!(c.contains("float physc_exp(float x)"), "{c}");
+    if Command::new("gcc").arg("--version").output().is_ok() {
+        let object = dir.join("best.o");
+        let cc = Command::new("gcc")
+            .args([
+                "-std=c99",
+                "-Wall",
+                "-Werror",
+                "-O2",
+                "-ffp-contract=off",
+                "-c",
+            ])
+            .arg(out.join("best.c"))
+            .arg("-o")
+            .arg(&object)
+            .output()
+            .unwrap();
+        ok(&cc);
+        std::fs::write(dir.join("check.c"), CHECK_C).unwrap();
+        let exe = dir.join("check");
+        let link = Command::new("gcc")
+            .args(["-O2", "-ffp-contract=off"])
+            .arg(dir.join("check.c"))
+            .arg(&object)
+            .arg("-o")
+            .arg(&exe)
+            .arg("-lm")
+            .output()
+            .unwrap();
+        ok(&link);
+        let worst = v["worst_x"].as_f64().unwrap();
+        let run = Command::new(&exe)
+            .args([lo, hi, &format!("{worst:e}")])
+            .output()
+            .unwrap();
+        ok(&run);
+        let text = String::from_utf8_lossy(&run.stdout);
+        let nums: Vec<f64> = text
+            .split_whitespace()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        // Over the same floats, C finds the same maximum, at physc's worst float.
+        assert_eq!(nums[2] as u64, floats);
+        assert!(
+            (nums[0] - max_ulp).abs() <= 1e-12 * max_ulp,
+            "{text} vs {max_ulp}"
+        );
+        assert!(
+            (nums[1] - max_ulp).abs() <= 1e-12 * max_ulp,
+            "{text} vs {max_ulp}"
+        );
+    }
+
+    // A model can use the evolved function.
+    std::fs::write(
+        dir.join("model.phys"),
+        "use \"out/exp_f32/evolved.phys\"\n\nmodel Growth {\n  time t in [0, 1]\n  field y(t)\n  ode dt(y) = exp_f32(t)\n  initial y = 0\n}\n",
+    )
+    .unwrap();
+    ok(&physc(&["check", "model.phys"], &dir));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn f64_block_with_a_user_function_and_a_builtin() {
+    let dir = scratch("block64");
+    std::fs::write(
+        dir.join("fast.phys"),
+        r#"
+fn bump(x) = exp(-x * x)
+
+evolve Bump {
+  target     bump
+  range      [0, 1]
+  precision  f64
+  ops        [add, sub, mul, div]
+  budget     generations: 3
+  max_ops    10
+  population 40
+  seed       2
+}
+
+evolve Exp64 {
+  target     exp
+  range      [0, 1]
+  precision  f64
+  ops        [add, sub, mul, div]
+  budget     generations: 3
+  max_ops    10
+  seed       2
+}
+"#,
+    )
+    .unwrap();
+    let o = physc(&["run", "--quiet", "--out", "out", "fast.phys"], &dir);
+    ok(&o);
+    for (name, at_most) in [("Bump", 1e-3), ("Exp64", 1e-5)] {
+        let r = report(&dir.join("out").join(name));
+        let v = &r["best"]["verification"];
+        let e = v["max_rel_err"].as_f64().unwrap();
+        assert!(e > 0.0 && e < at_most, "{name}: {e}");
+        assert!(v["ops"].as_u64().unwrap() <= 10);
+        assert!((v["digits"].as_f64().unwrap() + e.log10()).abs() < 1e-9);
+        let phys =
+            std::fs::read_to_string(dir.join("out").join(name).join("evolved.phys")).unwrap();
+        let base = if name == "Bump" {
+            "bump_f64"
+        } else {
+            "exp_f64"
+        };
+        assert!(phys.contains(&format!("fn {base}(x) = ")), "{phys}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_ranges_and_ops_are_errors() {
+    let dir = scratch("bad");
+    let o = physc(&["evolve", "exp", "--range", "1:0", "--quiet"], &dir);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("range"));
+    let o = physc(&["evolve", "exp", "--range", "zero:1", "--quiet"], &dir);
+    assert_eq!(o.status.code(), Some(1));
+    let o = physc(
+        &[
+            "evolve", "exp", "--range", "0:1", "--ops", "add,sub", "--quiet",
+        ],
+        &dir,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("product"));
+    let o = physc(
+        &[
+            "evolve",
+            "log",
+            "--range",
+            "0:1",
+            "--quiet",
+            "--generations",
+            "1",
+        ],
+        &dir,
+    );
+    assert_eq!(o.status.code(), Some(1), "log(0) is not finite");
+    let _ = std::fs::remove_dir_all(&dir);
+}
