@@ -111,17 +111,12 @@ const EXPM1_32: [f32; 8] = [
     1.0 / 40320.0,
 ];
 
+/// Σ c_k x^k by Horner's rule, unrolled for the fixed degree.
 #[inline(always)]
-fn horner64<const N: usize>(c: &[f64; N], x: f64) -> f64 {
-    let mut p = c[N - 1];
-    for k in (0..N - 1).rev() {
-        p = p * x + c[k];
-    }
-    p
-}
-
-#[inline(always)]
-fn horner32<const N: usize>(c: &[f32; N], x: f32) -> f32 {
+fn horner<T, const N: usize>(c: &[T; N], x: T) -> T
+where
+    T: Copy + std::ops::Mul<Output = T> + std::ops::Add<Output = T>,
+{
     let mut p = c[N - 1];
     for k in (0..N - 1).rev() {
         p = p * x + c[k];
@@ -144,7 +139,7 @@ fn expm1_64(x: f64) -> f64 {
     let bits = (shifted.to_bits().wrapping_add(1023)) << 52;
     let two_k = f64::from_bits(bits);
     // expm1(r), |r| ≤ ln2/2: Taylor to r^13 (truncation below 1e-17 relative).
-    let p = r * horner64(&EXPM1_64, r);
+    let p = r * horner(&EXPM1_64, r);
     two_k * p + (two_k - 1.0)
 }
 
@@ -161,7 +156,7 @@ fn expm1_32(x: f32) -> f32 {
     let r = (x - k * LN2_HI) - k * LN2_LO;
     let bits = (shifted.to_bits().wrapping_add(127)) << 23;
     let two_k = f32::from_bits(bits);
-    let p = r * horner32(&EXPM1_32, r);
+    let p = r * horner(&EXPM1_32, r);
     two_k * p + (two_k - 1.0)
 }
 
