@@ -2,7 +2,7 @@
 //! Ctrl-C asks the running job to stop cleanly and keep its results; a second one exits.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Once;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -28,6 +28,9 @@ pub fn interrupted() -> bool {
 pub struct TimeBar {
     bar: ProgressBar,
     span: (f64, f64),
+    /// The tick last shown: integrators report every step, and redrawing (a clock read and
+    /// a formatted message) costs more than a step of a small system.
+    shown: AtomicU64,
 }
 
 const TICKS: u64 = 1000;
@@ -43,14 +46,22 @@ pub fn time_bar(name: &str, span: (f64, f64), quiet: bool) -> TimeBar {
         .progress_chars("=> ");
     bar.set_style(style);
     bar.set_prefix(name.to_string());
-    TimeBar { bar, span }
+    TimeBar {
+        bar,
+        span,
+        shown: AtomicU64::new(u64::MAX),
+    }
 }
 
 impl TimeBar {
     pub fn update(&self, t: f64) {
         let (t0, t1) = self.span;
         let fraction = ((t - t0) / (t1 - t0)).clamp(0.0, 1.0);
-        self.bar.set_position((fraction * TICKS as f64) as u64);
+        let tick = (fraction * TICKS as f64) as u64;
+        if self.shown.swap(tick, Ordering::Relaxed) == tick {
+            return;
+        }
+        self.bar.set_position(tick);
         self.bar.set_message(format!("t = {t:.4}"));
     }
 
