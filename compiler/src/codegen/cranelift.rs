@@ -29,6 +29,28 @@ pub struct KernelSpec<'a> {
     pub params: Vec<Symbol>,
 }
 
+impl KernelSpec<'_> {
+    /// The nodes the outputs need, children before parents, and which of them vary from
+    /// point to point (read an input column); the rest can be computed once per call.
+    /// Every backend hoists by this.
+    pub fn point_dependence(&self) -> Result<(Vec<Id>, HashMap<Id, bool>), CodegenError> {
+        let roots: Vec<Id> = self.outputs.iter().map(|(_, id)| *id).collect();
+        let order = reachable(self.expr, &roots);
+        let mut varies: HashMap<Id, bool> = HashMap::new();
+        for &id in &order {
+            let v = match &self.expr[id] {
+                Math::Symbol(s) if self.inputs.contains(s) => true,
+                Math::Symbol(s) if self.params.contains(s) => false,
+                Math::Symbol(s) => return Err(CodegenError::UnboundSymbol(s.to_string())),
+                Math::Num(_) => false,
+                node => node.children().iter().any(|c| varies[c]),
+            };
+            varies.insert(id, v);
+        }
+        Ok((order, varies))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum CodegenError {
     /// A symbol the outputs use is neither an input nor a parameter.
@@ -192,26 +214,7 @@ struct Emitter<'s, 'a, T> {
 impl<T: JitReal> Emitter<'_, '_, T> {
     fn emit(&mut self, b: &mut FunctionBuilder) -> Result<(), CodegenError> {
         let spec = self.spec;
-        let roots: Vec<Id> = spec.outputs.iter().map(|(_, id)| *id).collect();
-        let order = reachable(spec.expr, &roots);
-        // Which nodes vary from point to point.
-        let mut varies: HashMap<Id, bool> = HashMap::new();
-        for &id in &order {
-            let v = match &spec.expr[id] {
-                Math::Symbol(s) => {
-                    if spec.inputs.contains(s) {
-                        true
-                    } else if spec.params.contains(s) {
-                        false
-                    } else {
-                        return Err(CodegenError::UnboundSymbol(s.to_string()));
-                    }
-                }
-                Math::Num(_) => false,
-                node => node.children().iter().any(|c| varies[c]),
-            };
-            varies.insert(id, v);
-        }
+        let (order, varies) = spec.point_dependence()?;
 
         let entry = b.create_block();
         let header = b.create_block();

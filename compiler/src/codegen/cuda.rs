@@ -27,8 +27,8 @@
 //! is identical.
 
 use super::cranelift::{CodegenError, KernelSpec};
-use crate::ir::lang::{reachable, Math};
-use egg::{Id, Language};
+use crate::ir::lang::Math;
+use egg::Id;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 
@@ -159,25 +159,7 @@ pub fn generate(
     precision: Precision,
     name: &str,
 ) -> Result<String, CodegenError> {
-    let roots: Vec<Id> = spec.outputs.iter().map(|(_, id)| *id).collect();
-    let order = reachable(spec.expr, &roots);
-    let mut varies: HashMap<Id, bool> = HashMap::new();
-    for &id in &order {
-        let v = match &spec.expr[id] {
-            Math::Symbol(s) => {
-                if spec.inputs.contains(s) {
-                    true
-                } else if spec.params.contains(s) {
-                    false
-                } else {
-                    return Err(CodegenError::UnboundSymbol(s.to_string()));
-                }
-            }
-            Math::Num(_) => false,
-            node => node.children().iter().any(|c| varies[c]),
-        };
-        varies.insert(id, v);
-    }
+    let (order, varies) = spec.point_dependence()?;
 
     let mut e = Emitter {
         spec,

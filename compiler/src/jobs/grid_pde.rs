@@ -7,11 +7,11 @@
 //! `jobs/pde.rs` keeps the 1-D single-field case with its spectral and ETDRK4 options.
 
 use super::ode::NotAnOde as NotSupported;
-use super::pde::{jet_name, parameters, solve_for, var_symbol};
+use super::pde::{constant_coefficient, jet_name, parameters, solve_for, var_symbol};
 use crate::check::{BoundaryLocation, EquationKind, FieldRef, Model, VarId};
 use crate::codegen::kernels::{cached, KernelPlan};
 use crate::ir::diff::{differentiate, Leaf};
-use crate::ir::lang::{reachable, Math, SymbolKind, Symbols};
+use crate::ir::lang::{reachable, Math, SymbolKind};
 use crate::ir::{lower_model, simplify, Lowered};
 use egg::{Id, Symbol};
 use physc_runtime::Kernel;
@@ -444,7 +444,7 @@ fn affine_condition(
     let mut coefficient = |s: Symbol| {
         let leaf = |t: Symbol| if t == s { Leaf::One } else { Leaf::Zero };
         let d = differentiate(&mut cx.lowered.builder, root, &leaf);
-        constant(&cx.lowered.builder.expr, d, &cx.lowered.symbols)
+        constant_coefficient(&cx.lowered.builder.expr, d, &cx.lowered.symbols)
     };
     let (a, b) = (
         coefficient(u).ok_or_else(shape)?,
@@ -458,21 +458,4 @@ fn affine_condition(
     let rest = cx.lowered.builder.substitute(root, &map);
     let g = cx.lowered.builder.neg(rest);
     Ok((a, b, g))
-}
-
-/// The value of an expression whose only symbols are constants.
-fn constant(expr: &egg::RecExpr<Math>, id: Id, symbols: &Symbols) -> Option<f64> {
-    let value = |s: Symbol| match symbols.get(s).map(|i| &i.kind) {
-        Some(SymbolKind::Const { value, .. }) => Some(*value),
-        _ => None,
-    };
-    let only_constants = reachable(expr, &[id]).into_iter().all(|n| match expr[n] {
-        Math::Symbol(s) => value(s).is_some(),
-        _ => true,
-    });
-    if !only_constants {
-        return None;
-    }
-    let v = crate::ir::eval::eval(expr, id, &mut |s| value(s).unwrap_or(f64::NAN));
-    v.is_finite().then_some(v)
 }

@@ -31,7 +31,10 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobErro
     let sizes: Vec<usize> = pde
         .axes
         .iter()
-        .map(|(name, ..)| grid_size(job, name, pde.axes.len()))
+        .map(|(name, ..)| {
+            let default = if pde.axes.len() == 1 { 256 } else { 64 };
+            super::pde_run::grid_points(job, name, default)
+        })
         .collect();
     let grid = tensor_grid(&pde, &sizes)?;
     let mut system = Lines::new(&pde, &grid, scheme)?;
@@ -73,17 +76,6 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobErro
     }
 }
 
-fn grid_size(job: &Job, axis: &str, dims: usize) -> usize {
-    let default = if dims == 1 { 256 } else { 64 };
-    match job.settings.get("grid") {
-        Some(SettingValue::Record(sizes)) => match sizes.get(axis) {
-            Some(SettingValue::Int(n)) => *n as usize,
-            _ => default,
-        },
-        _ => default,
-    }
-}
-
 /// The grid of the axes; an axis is periodic when the model says so (for every field).
 fn tensor_grid(pde: &GridPde, sizes: &[usize]) -> Result<TensorGrid, JobError> {
     let mut axes = Vec::new();
@@ -115,6 +107,8 @@ struct SideState {
     /// Coordinates of the points (one column per axis) and a t column, for g.
     inputs: Vec<Vec<f64>>,
     g: Vec<f64>,
+    /// g a moment earlier, for the rate of a time-dependent Dirichlet value.
+    earlier: Vec<f64>,
 }
 
 /// The method-of-lines system: state = every field at every grid point, field after field.
@@ -168,6 +162,7 @@ impl<'a> Lines<'a> {
                     inputs.push(vec![0.0; points.len()]);
                     SideState {
                         g: vec![0.0; points.len()],
+                        earlier: vec![0.0; points.len()],
                         points,
                         inputs,
                     }
@@ -345,10 +340,10 @@ impl<'a> Lines<'a> {
                         state.points.iter().for_each(|&i| rate[i] = 0.0);
                         continue;
                     }
-                    evaluate_g(g, t + h, params, state);
-                    let later = state.g.clone();
                     evaluate_g(g, t - h, params, state);
-                    for ((&i, g1), g0) in state.points.iter().zip(&later).zip(&state.g) {
+                    std::mem::swap(&mut state.g, &mut state.earlier);
+                    evaluate_g(g, t + h, params, state);
+                    for ((&i, g1), g0) in state.points.iter().zip(&state.g).zip(&state.earlier) {
                         rate[i] = (g1 - g0) / (2.0 * h * coef);
                     }
                 }

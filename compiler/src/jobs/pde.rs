@@ -277,6 +277,28 @@ fn constant_value(b: &Builder, id: Id) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// The value of an expression whose only symbols are constants (consts count as known
+/// numbers), if finite.
+pub(super) fn constant_coefficient(
+    expr: &egg::RecExpr<Math>,
+    id: Id,
+    symbols: &Symbols,
+) -> Option<f64> {
+    let value = |s: Symbol| match symbols.get(s).map(|i| &i.kind) {
+        Some(SymbolKind::Const { value, .. }) => Some(*value),
+        _ => None,
+    };
+    let only_constants = reachable(expr, &[id]).into_iter().all(|n| match expr[n] {
+        Math::Symbol(s) => value(s).is_some(),
+        _ => true,
+    });
+    if !only_constants {
+        return None;
+    }
+    let v = crate::ir::eval::eval(expr, id, &mut |s| value(s).unwrap_or(f64::NAN));
+    v.is_finite().then_some(v)
+}
+
 /// Split F into Σ c_m jets[m] (the jets whose coefficient is a constant) and the rest.
 fn split_linear(lowered: &mut Lowered, f: Id, jets: &[Symbol]) -> (Vec<f64>, Id) {
     let b = &mut lowered.builder;
@@ -286,24 +308,7 @@ fn split_linear(lowered: &mut Lowered, f: Id, jets: &[Symbol]) -> (Vec<f64>, Id)
         let leaf = |t: Symbol| if t == s { Leaf::One } else { Leaf::Zero };
         let d = differentiate(b, f, &leaf);
         // Constant coefficients only; consts count as known numbers here.
-        let symbols = &lowered.symbols;
-        let value = reachable(&b.expr, &[d])
-            .into_iter()
-            .all(|n| match b.expr[n] {
-                Math::Symbol(t) => matches!(
-                    symbols.get(t).map(|i| &i.kind),
-                    Some(SymbolKind::Const { .. })
-                ),
-                _ => true,
-            })
-            .then(|| {
-                crate::ir::eval::eval(&b.expr, d, &mut |t| match symbols.get(t).map(|i| &i.kind) {
-                    Some(SymbolKind::Const { value, .. }) => *value,
-                    _ => f64::NAN,
-                })
-            })
-            .filter(|v| v.is_finite());
-        if let Some(c) = value {
+        if let Some(c) = constant_coefficient(&b.expr, d, &lowered.symbols) {
             coefficients[m] = c;
             let s_id = b.sym(s);
             let c_id = b.num(c);

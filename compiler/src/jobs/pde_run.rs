@@ -16,7 +16,7 @@ use std::time::Instant;
 
 pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobError> {
     let pde = compile_pde(model).map_err(|e| JobError::NotSupported(e.0))?;
-    let n = grid_points(job, &pde.space.0);
+    let n = grid_points(job, &pde.space.0, 256);
     let scheme = scheme(job, &pde);
     let boundary = |e: &End| match e {
         End::Periodic => Boundary::Periodic,
@@ -82,13 +82,14 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobErro
     }
 }
 
-fn grid_points(job: &Job, x: &str) -> usize {
+/// Grid points along `axis` from the job's `grid` setting, or `default`.
+pub(super) fn grid_points(job: &Job, axis: &str, default: usize) -> usize {
     match job.settings.get("grid") {
-        Some(SettingValue::Record(sizes)) => match sizes.get(x) {
+        Some(SettingValue::Record(sizes)) => match sizes.get(axis) {
             Some(SettingValue::Int(n)) => *n as usize,
-            _ => 256,
+            _ => default,
         },
-        _ => 256,
+        _ => default,
     }
 }
 
