@@ -370,18 +370,7 @@ impl Rows {
 
     fn apply(&self, u: &[f64], slopes: (f64, f64), periodic: bool, out: &mut [f64]) {
         let (n, half) = (u.len(), self.half);
-        let interior = &mut out[half..n - half];
-        match self.central.len() {
-            3 => central::<3>(&self.central, u, interior),
-            5 => central::<5>(&self.central, u, interior),
-            7 => central::<7>(&self.central, u, interior),
-            9 => central::<9>(&self.central, u, interior),
-            _ => {
-                for (i, o) in interior.iter_mut().enumerate() {
-                    *o = dot(&self.central, &u[i..]);
-                }
-            }
-        }
+        stencil_sums(&self.central, u, &mut out[half..n - half]);
         if periodic {
             for i in (0..half).chain(n - half..n) {
                 out[i] = (0..self.central.len())
@@ -406,6 +395,27 @@ impl EdgeRow {
             values
         } else {
             values + self.slope * slope
+        }
+    }
+}
+
+/// `out[i]` = Σ_j weights[j]·u[i + j] for every `i` of `out` (u has at least
+/// `out.len() + weights.len() − 1` values), unrolled for the usual stencil widths.
+pub fn stencil_sums(weights: &[f64], u: &[f64], out: &mut [f64]) {
+    match weights.len() {
+        3 => central::<3>(weights, u, out),
+        5 => central::<5>(weights, u, out),
+        7 => central::<7>(weights, u, out),
+        9 => central::<9>(weights, u, out),
+        // Wide stencils (Savitzky–Golay filters): tap by tap over all points, the same
+        // sums in the same order, vectorised over points.
+        _ => {
+            out.fill(0.0);
+            for (j, &w) in weights.iter().enumerate() {
+                for (o, x) in out.iter_mut().zip(&u[j..]) {
+                    *o += w * x;
+                }
+            }
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The reference interpreter: evaluates an expression DAG in f64, node by node. It is the
 //! oracle every simplification and every code generator is tested against, so it is written
-//! for obviousness, not speed.
+//! for obviousness, not speed. `eval_columns` runs the same operations over whole columns
+//! of points, for one-shot evaluations too small to repay compiling a kernel.
 
 use super::lang::Math;
 use crate::check::builtins::{erf, MathFn};
 use egg::{Id, Language, RecExpr, Symbol};
+use std::borrow::Cow;
 
 /// Apply one operation to argument values (the value of its children, in order). `None` for
 /// leaves.
@@ -64,4 +66,110 @@ pub fn eval_all(expr: &RecExpr<Math>, lookup: &mut impl FnMut(Symbol) -> f64) ->
 /// Evaluate one root.
 pub fn eval(expr: &RecExpr<Math>, root: Id, lookup: &mut impl FnMut(Symbol) -> f64) -> f64 {
     eval_all(expr, lookup)[usize::from(root)]
+}
+
+/// Evaluate `roots` on `n` points, node by node over whole columns. `input` gives the column
+/// of each symbol (of length `n`), or `None` for an unknown symbol (its value is NaN).
+pub fn eval_columns<'a>(
+    expr: &RecExpr<Math>,
+    roots: &[Id],
+    n: usize,
+    input: &mut impl FnMut(Symbol) -> Option<&'a [f64]>,
+) -> Vec<Vec<f64>> {
+    let mut columns: Vec<Option<Cow<'a, [f64]>>> = vec![None; expr.len()];
+    let constant = |c: f64| Cow::Owned(vec![c; n]);
+    for id in super::lang::reachable(expr, roots) {
+        let column: Cow<[f64]> = match &expr[id] {
+            // Numbers become columns only where an operation needs one (below).
+            Math::Num(_) => continue,
+            Math::Symbol(s) => match input(*s) {
+                Some(col) => Cow::Borrowed(&col[..n]),
+                None => constant(f64::NAN),
+            },
+            op => match integer_power(expr, op) {
+                Some(k) => {
+                    let base = operand(expr, &mut columns, op.children()[0], n);
+                    Cow::Owned(base.iter().map(|v| v.powi(k)).collect())
+                }
+                None => {
+                    for &c in op.children() {
+                        operand(expr, &mut columns, c, n);
+                    }
+                    let args: Vec<&[f64]> = op
+                        .children()
+                        .iter()
+                        .map(|&c| columns[usize::from(c)].as_deref().unwrap_or(&[]))
+                        .collect();
+                    Cow::Owned(apply_columns(op, &args, n))
+                }
+            },
+        };
+        columns[usize::from(id)] = Some(column);
+    }
+    // Each root's column moves out at its last occurrence among the roots.
+    (0..roots.len())
+        .map(|k| {
+            let i = usize::from(roots[k]);
+            if let Some(c) = expr[roots[k]].number() {
+                vec![c; n]
+            } else if roots[k + 1..].contains(&roots[k]) {
+                columns[i].as_deref().unwrap_or(&[]).to_vec()
+            } else {
+                columns[i].take().map(Cow::into_owned).unwrap_or_default()
+            }
+        })
+        .collect()
+}
+
+/// The column of `id`, made from its number if it is one.
+fn operand<'b, 'a>(
+    expr: &RecExpr<Math>,
+    columns: &'b mut [Option<Cow<'a, [f64]>>],
+    id: Id,
+    n: usize,
+) -> &'b [f64] {
+    let slot = &mut columns[usize::from(id)];
+    if slot.is_none() {
+        let value = expr[id].number().unwrap_or(f64::NAN);
+        *slot = Some(Cow::Owned(vec![value; n]));
+    }
+    slot.as_deref().unwrap_or(&[])
+}
+
+/// The exponent of `a^k` for a small integer constant `k` (library monomials): repeated
+/// multiplication, as the kernels compile it, instead of a general `pow`.
+fn integer_power(expr: &RecExpr<Math>, op: &Math) -> Option<i32> {
+    let Math::Pow([_, k]) = op else { return None };
+    let Math::Num(k) = expr[*k] else { return None };
+    let k = k.into_inner();
+    (k.fract() == 0.0 && k.abs() <= 16.0).then_some(k as i32)
+}
+
+/// One operation over columns: arithmetic in tight loops, everything else through `apply`.
+fn apply_columns(op: &Math, args: &[&[f64]], n: usize) -> Vec<f64> {
+    let zip2 = |f: fn(f64, f64) -> f64| -> Vec<f64> {
+        args[0]
+            .iter()
+            .zip(args[1])
+            .map(|(&a, &b)| f(a, b))
+            .collect()
+    };
+    match op {
+        Math::Add(_) => zip2(|a, b| a + b),
+        Math::Sub(_) => zip2(|a, b| a - b),
+        Math::Mul(_) => zip2(|a, b| a * b),
+        Math::Div(_) => zip2(|a, b| a / b),
+        Math::Neg(_) => args[0].iter().map(|a| -a).collect(),
+        _ => {
+            let mut point = vec![0.0; args.len()];
+            (0..n)
+                .map(|i| {
+                    for (p, a) in point.iter_mut().zip(args) {
+                        *p = a[i];
+                    }
+                    apply(op, &point).unwrap_or(f64::NAN)
+                })
+                .collect()
+        }
+    }
 }

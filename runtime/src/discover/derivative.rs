@@ -146,27 +146,28 @@ pub fn finite_difference(t: &[f64], f: &[f64], m: usize) -> Result<Vec<f64>, Dis
     let uniform = t
         .windows(2)
         .all(|w| ((w[1] - w[0]) - step).abs() <= 1e-9 * step.abs());
-    let interior = uniform.then(|| fornberg(&t[..centred], t[half], m).swap_remove(m));
-    Ok((0..n)
-        .map(|i| {
-            if let (Some(w), true) = (&interior, i >= half && i + half < n) {
-                return w
-                    .iter()
-                    .zip(&f[i - half..=i + half])
-                    .map(|(w, v)| w * v)
-                    .sum();
-            }
-            let (lo, len) = if i >= half && i + half < n {
-                (i - half, centred)
-            } else if i < half {
-                (0, edge)
-            } else {
-                (n - edge, edge)
-            };
-            let w = fornberg(&t[lo..lo + len], t[i], m);
-            w[m].iter().zip(&f[lo..lo + len]).map(|(w, v)| w * v).sum()
-        })
-        .collect())
+    let mut out = vec![0.0; n];
+    let stencil = |i: usize, out: &mut [f64]| {
+        let (lo, len) = if i >= half && i + half < n {
+            (i - half, centred)
+        } else if i < half {
+            (0, edge)
+        } else {
+            (n - edge, edge)
+        };
+        let w = fornberg(&t[lo..lo + len], t[i], m);
+        out[i] = w[m].iter().zip(&f[lo..lo + len]).map(|(w, v)| w * v).sum();
+    };
+    if uniform && n > 2 * half {
+        let interior = fornberg(&t[..centred], t[half], m).swap_remove(m);
+        crate::mol::stencil_sums(&interior, f, &mut out[half..n - half]);
+        for i in (0..half).chain(n - half..n) {
+            stencil(i, &mut out);
+        }
+    } else {
+        (0..n).for_each(|i| stencil(i, &mut out));
+    }
+    Ok(out)
 }
 
 /// Savitzky–Golay on any grid: at each sample, a polynomial of `order` fitted by least
@@ -201,42 +202,42 @@ pub fn savitzky_golay(
         .collect();
     // On a uniform grid every centred window has the same design: its weights are
     // computed once (the fits of the unit vectors) and applied as a filter.
+    let mut weights = vec![vec![0.0; window]; m + 1];
     let step = (t[n - 1] - t[0]) / (n - 1) as f64;
     let uniform = t
         .windows(2)
         .all(|w| ((w[1] - w[0]) - step).abs() <= 1e-9 * step.abs());
-    let mut weights: Option<Vec<Vec<f64>>> = None;
-    for i in 0..n {
-        let lo = i.saturating_sub(window / 2).min(n - window);
-        if uniform && i >= window / 2 && lo == i - window / 2 {
-            let w = weights.get_or_insert_with(|| {
-                let ts = &t[lo..lo + window];
-                let scale = ts.iter().map(|tj| (tj - t[i]).abs()).fold(0.0f64, f64::max);
-                let columns: Vec<Vec<f64>> = (0..=order)
-                    .map(|k| {
-                        ts.iter()
-                            .map(|tj| ((tj - t[i]) / scale).powi(k as i32))
-                            .collect()
-                    })
-                    .collect();
-                let mut w = vec![vec![0.0; window]; m + 1];
-                for j in 0..window {
-                    let mut unit = vec![0.0; window];
-                    unit[j] = 1.0;
-                    let fit = super::lstsq::qr_solve(&columns, &unit);
-                    for k in 0..=m {
-                        w[k][j] = fit.coef[k] * factorial[k] / scale.powi(k as i32);
-                    }
-                }
-                w
-            });
+    let half = window / 2;
+    // Samples whose window is centred (half before, window − half − 1 after).
+    let centred = half..n + half + 1 - window;
+    if uniform {
+        let ts = &t[..window];
+        let scale = ts
+            .iter()
+            .map(|tj| (tj - t[half]).abs())
+            .fold(0.0f64, f64::max);
+        let columns: Vec<Vec<f64>> = (0..=order)
+            .map(|k| {
+                ts.iter()
+                    .map(|tj| ((tj - t[half]) / scale).powi(k as i32))
+                    .collect()
+            })
+            .collect();
+        for j in 0..window {
+            let mut unit = vec![0.0; window];
+            unit[j] = 1.0;
+            let fit = super::lstsq::qr_solve(&columns, &unit);
             for k in 0..=m {
-                out[k][i] = w[k]
-                    .iter()
-                    .zip(&f[lo..lo + window])
-                    .map(|(a, b)| a * b)
-                    .sum();
+                weights[k][j] = fit.coef[k] * factorial[k] / scale.powi(k as i32);
             }
+        }
+        for k in 0..=m {
+            crate::mol::stencil_sums(&weights[k], f, &mut out[k][centred.clone()]);
+        }
+    }
+    for i in 0..n {
+        let lo = i.saturating_sub(half).min(n - window);
+        if uniform && centred.contains(&i) {
             continue;
         }
         let ts = &t[lo..lo + window];

@@ -2,7 +2,12 @@
 //! norm first, so terms of very different sizes such as `1` and `x³` do not ruin the
 //! conditioning), optional ridge regularisation (appended as extra rows), and the numbers a
 //! warning needs: an estimate of the condition number and whether the columns are
-//! numerically dependent.
+//! numerically dependent. `Factored` does the QR of a library once, with every target
+//! appended: after it, a least-squares problem over any subset of the columns (any target,
+//! fixed terms, ridge) is a p×k problem, so the many fits of a discovery session never pass
+//! over the samples again.
+
+use std::ops::Range;
 
 /// A least-squares solution in the caller's units.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,15 +49,7 @@ pub fn solve(columns: &[&[f64]], y: &[f64], ridge: f64) -> Solution {
     let mut b = y.to_vec();
     b.extend(std::iter::repeat_n(0.0, extra));
     let (scaled, rdiag) = householder_solve(&mut a, &mut b);
-    let big = rdiag.iter().fold(0.0f64, |m, r| m.max(r.abs()));
-    let dependent: Vec<usize> = (0..p)
-        .filter(|&j| norms[j] == 0.0 || rdiag[j].abs() <= RANK_TOL * big)
-        .collect();
-    let small = rdiag
-        .iter()
-        .enumerate()
-        .filter(|(j, _)| !dependent.contains(j))
-        .fold(f64::INFINITY, |m, (_, r)| m.min(r.abs()));
+    let (dependent, condition) = diagnose(&rdiag, |j| norms[j] == 0.0);
     let coef: Vec<f64> = (0..p)
         .map(|j| {
             if dependent.contains(&j) {
@@ -66,13 +63,297 @@ pub fn solve(columns: &[&[f64]], y: &[f64], ridge: f64) -> Solution {
     Solution {
         coef,
         rss,
-        condition: if small > 0.0 && small.is_finite() {
-            big / small
-        } else {
-            f64::INFINITY
-        },
+        condition,
         dependent,
     }
+}
+
+/// Σ a_i b_i with four independent sums, so the compiler can vectorise it (a single
+/// running sum is a dependency chain it must keep in order).
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a4, b4) = (a[..n].chunks_exact(4), b[..n].chunks_exact(4));
+    let tail: f64 = a4
+        .remainder()
+        .iter()
+        .zip(b4.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    let mut acc = [0.0; 4];
+    for (x, y) in a4.zip(b4) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// Σ w_i a_i b_i, vectorised like `dot`.
+pub fn weighted_dot(w: &[f64], a: &[f64], b: &[f64]) -> f64 {
+    let n = w.len().min(a.len()).min(b.len());
+    let mut acc = [0.0; 4];
+    let mut chunks = (
+        w[..n].chunks_exact(4),
+        a[..n].chunks_exact(4),
+        b[..n].chunks_exact(4),
+    );
+    for ((w, x), y) in (&mut chunks.0).zip(&mut chunks.1).zip(&mut chunks.2) {
+        for k in 0..4 {
+            acc[k] += w[k] * x[k] * y[k];
+        }
+    }
+    let tail: f64 = (chunks.0.remainder().iter())
+        .zip(chunks.1.remainder())
+        .zip(chunks.2.remainder())
+        .map(|((w, x), y)| w * x * y)
+        .sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// y += k·x.
+fn axpy(k: f64, x: &[f64], y: &mut [f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += k * xi;
+    }
+}
+
+/// A library's Householder QR with the targets carried along: Θ̃ = QR for the unit-norm
+/// columns Θ̃ = Θ·diag(1/‖θ_j‖), and for each target y its projection z = (Qᵀy)[..p] and
+/// the squared norm of the rest (what no combination of the columns can fit). For any
+/// subset S of the columns, ‖Θ_S c − y‖² = ‖R_S c̃ − z‖² + rest: the same solution as a QR
+/// of the subset on all samples, from p×|S| numbers.
+#[derive(Debug, Clone)]
+pub struct Factored {
+    norms: Vec<f64>,
+    /// R column by column (entries below the diagonal are 0).
+    r: Vec<Vec<f64>>,
+    z: Vec<Vec<f64>>,
+    rest: Vec<f64>,
+    samples: usize,
+}
+
+impl Factored {
+    /// Factor `columns` (all of the length of every target).
+    pub fn new(columns: &[&[f64]], targets: &[&[f64]]) -> Factored {
+        let samples = targets.first().map_or(0, |t| t.len());
+        let fill = |rows: Range<usize>, block: &mut [Vec<f64>]| {
+            for (col, source) in block.iter_mut().zip(columns.iter().chain(targets)) {
+                col.extend_from_slice(&source[rows.clone()]);
+            }
+            Ok::<(), std::convert::Infallible>(())
+        };
+        match Factored::from_blocks(columns.len(), targets.len(), samples, fill) {
+            Ok(f) => f,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Factor a library that `fill` produces block by block of rows (TSQR): `fill(rows,
+    /// block)` appends the rows `rows` of the p columns and then of the targets to the
+    /// (empty) columns of `block`. Each block's QR runs in cache and leaves p rows of R
+    /// and z; those stacked are factored again. Neither the library nor a copy of it is
+    /// ever held whole. The first error of `fill` stops the factorisation.
+    pub fn from_blocks<E>(
+        p: usize,
+        targets: usize,
+        samples: usize,
+        mut fill: impl FnMut(Range<usize>, &mut [Vec<f64>]) -> Result<(), E>,
+    ) -> Result<Factored, E> {
+        let mut stacked: Vec<Vec<f64>> = vec![Vec::new(); p + targets];
+        let mut rest = vec![0.0; targets];
+        let mut block: Vec<Vec<f64>> = vec![Vec::with_capacity(BLOCK_ROWS); p + targets];
+        for start in (0..samples).step_by(BLOCK_ROWS) {
+            block.iter_mut().for_each(Vec::clear);
+            fill(start..(start + BLOCK_ROWS).min(samples), &mut block)?;
+            triangularise(&mut block, p);
+            fold_block(&block, p, &mut stacked, &mut rest);
+        }
+        triangularise(&mut stacked, p);
+        let mut top = vec![Vec::new(); stacked.len()];
+        fold_block(&stacked, p, &mut top, &mut rest);
+        let square = |mut col: Vec<f64>| {
+            col.resize(p, 0.0);
+            col
+        };
+        let z: Vec<Vec<f64>> = top.split_off(p).into_iter().map(square).collect();
+        // QR commutes with scaling columns: R of the unit-norm columns is R·diag(1/‖θ_j‖),
+        // and ‖θ_j‖ is the norm of R's column j (Q preserves norms).
+        let mut r: Vec<Vec<f64>> = top.into_iter().map(square).collect();
+        let norms: Vec<f64> = r.iter().map(|c| dot(c, c).sqrt()).collect();
+        for (col, &norm) in r.iter_mut().zip(&norms) {
+            let s = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+            col.iter_mut().for_each(|v| *v *= s);
+        }
+        Ok(Factored {
+            norms,
+            r,
+            z,
+            rest,
+            samples,
+        })
+    }
+
+    pub fn columns(&self) -> usize {
+        self.norms.len()
+    }
+
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
+    /// ‖θ_j‖ of each column.
+    pub fn norms(&self) -> &[f64] {
+        &self.norms
+    }
+
+    /// ΘᵀΘ (row-major p×p), from R: no pass over the samples.
+    pub fn gram(&self) -> Vec<f64> {
+        let p = self.columns();
+        let mut g = vec![0.0; p * p];
+        for i in 0..p {
+            for j in i..p {
+                let v = dot(&self.r[i], &self.r[j]) * self.norms[i] * self.norms[j];
+                g[i * p + j] = v;
+                g[j * p + i] = v;
+            }
+        }
+        g
+    }
+
+    /// Θᵀy and yᵀy of target `t`.
+    pub fn moments(&self, t: usize) -> (Vec<f64>, f64) {
+        let b = (0..self.columns())
+            .map(|j| dot(&self.r[j], &self.z[t]) * self.norms[j])
+            .collect();
+        (b, dot(&self.z[t], &self.z[t]) + self.rest[t])
+    }
+
+    /// ‖Σ_j coef_j θ_j − y_t‖².
+    pub fn rss(&self, t: usize, coef: &[f64]) -> f64 {
+        let mut r = self.z[t].clone();
+        for (j, &c) in coef.iter().enumerate() {
+            if c != 0.0 {
+                axpy(-c * self.norms[j], &self.r[j], &mut r);
+            }
+        }
+        dot(&r, &r) + self.rest[t]
+    }
+
+    /// Least squares of target `t`, less the `fixed` terms, on the columns `active`, with
+    /// ridge on their unit-norm coefficients: as `solve` on those columns of the samples.
+    /// `coef` follows `active`; `rss` includes the fixed terms; `dependent` indexes `active`.
+    pub fn solve(
+        &self,
+        t: usize,
+        active: &[usize],
+        fixed: &[(usize, f64)],
+        ridge: f64,
+    ) -> Solution {
+        let p = self.columns();
+        let mut rhs = self.z[t].clone();
+        for &(j, c) in fixed {
+            if j < p && c != 0.0 {
+                axpy(-c * self.norms[j], &self.r[j], &mut rhs);
+            }
+        }
+        let extra = if ridge > 0.0 { active.len() } else { 0 };
+        let mut a: Vec<Vec<f64>> = active
+            .iter()
+            .enumerate()
+            .map(|(k, &j)| {
+                let mut col = self.r[j].clone();
+                col.extend((0..extra).map(|m| if m == k { ridge.sqrt() } else { 0.0 }));
+                col
+            })
+            .collect();
+        let mut b = rhs.clone();
+        b.extend(std::iter::repeat_n(0.0, extra));
+        let (scaled, rdiag) = householder_solve(&mut a, &mut b);
+        let (dependent, condition) = diagnose(&rdiag, |k| self.norms[active[k]] == 0.0);
+        let coef: Vec<f64> = (0..active.len())
+            .map(|k| {
+                if dependent.contains(&k) {
+                    0.0
+                } else {
+                    scaled[k] / self.norms[active[k]]
+                }
+            })
+            .collect();
+        for (k, &j) in active.iter().enumerate() {
+            axpy(-coef[k] * self.norms[j], &self.r[j], &mut rhs);
+        }
+        Solution {
+            coef,
+            rss: dot(&rhs, &rhs) + self.rest[t],
+            condition,
+            dependent,
+        }
+    }
+
+    /// The dependent columns and the condition estimate of the whole library.
+    pub fn diagnose(&self) -> (Vec<usize>, f64) {
+        let rdiag: Vec<f64> = (0..self.columns()).map(|j| self.r[j][j]).collect();
+        diagnose(&rdiag, |j| self.norms[j] == 0.0)
+    }
+}
+
+/// Rows per block of `Factored::new`: a block of a dozen columns stays in the L1 cache.
+const BLOCK_ROWS: usize = 256;
+
+/// Householder QR of the first `p` columns of `a` in place, the other columns carried
+/// along (Qᵀ applied to them).
+fn triangularise(a: &mut [Vec<f64>], p: usize) {
+    let m = a.first().map_or(0, Vec::len);
+    for j in 0..p.min(m) {
+        let norm = dot(&a[j][j..], &a[j][j..]).sqrt();
+        if norm == 0.0 {
+            continue;
+        }
+        let alpha = if a[j][j] > 0.0 { -norm } else { norm };
+        let mut v: Vec<f64> = a[j][j..].to_vec();
+        v[0] -= alpha;
+        let vv = dot(&v, &v);
+        if vv == 0.0 {
+            continue;
+        }
+        a[j][j] = alpha;
+        a[j][j + 1..].iter_mut().for_each(|x| *x = 0.0);
+        for col in a.iter_mut().skip(j + 1) {
+            axpy(-2.0 * dot(&v, &col[j..]) / vv, &v, &mut col[j..]);
+        }
+    }
+}
+
+/// Append the top rows (R and z: at most p) of a triangularised block to `stacked`, and
+/// add the squared norm of each carried column's remaining rows to `rest`.
+fn fold_block(block: &[Vec<f64>], p: usize, stacked: &mut [Vec<f64>], rest: &mut [f64]) {
+    let keep = p.min(block.first().map_or(0, Vec::len));
+    for (j, col) in block.iter().enumerate() {
+        stacked[j].extend_from_slice(&col[..keep]);
+        if j >= p {
+            rest[j - p] += dot(&col[keep..], &col[keep..]);
+        }
+    }
+}
+
+/// Columns whose |R_jj| is negligible (or that are zero), and max |R_jj| / min |R_jj| over
+/// the others.
+fn diagnose(rdiag: &[f64], zero: impl Fn(usize) -> bool) -> (Vec<usize>, f64) {
+    let big = rdiag.iter().fold(0.0f64, |m, r| m.max(r.abs()));
+    let dependent: Vec<usize> = (0..rdiag.len())
+        .filter(|&j| zero(j) || rdiag[j].abs() <= RANK_TOL * big)
+        .collect();
+    let small = rdiag
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| !dependent.contains(j))
+        .fold(f64::INFINITY, |m, (_, r)| m.min(r.abs()));
+    let condition = if small > 0.0 && small.is_finite() {
+        big / small
+    } else {
+        f64::INFINITY
+    };
+    (dependent, condition)
 }
 
 /// ‖Σ c_j columns[j] − y‖².
@@ -80,12 +361,10 @@ pub fn residual(columns: &[&[f64]], coef: &[f64], y: &[f64]) -> f64 {
     let mut r = y.to_vec();
     for (c, &k) in columns.iter().zip(coef) {
         if k != 0.0 {
-            for (ri, v) in r.iter_mut().zip(c.iter()) {
-                *ri -= k * v;
-            }
+            axpy(-k, c, &mut r);
         }
     }
-    r.iter().map(|v| v * v).sum()
+    dot(&r, &r)
 }
 
 /// Plain least squares on small, well-scaled problems (Savitzky–Golay windows).
@@ -102,25 +381,19 @@ fn householder_solve(a: &mut [Vec<f64>], b: &mut [f64]) -> (Vec<f64>, Vec<f64>) 
     let m = b.len();
     let mut rdiag = vec![0.0; p];
     for j in 0..p.min(m) {
-        let norm = a[j][j..].iter().map(|v| v * v).sum::<f64>().sqrt();
+        let norm = dot(&a[j][j..], &a[j][j..]).sqrt();
         if norm == 0.0 {
             continue;
         }
         let alpha = if a[j][j] > 0.0 { -norm } else { norm };
         let mut v: Vec<f64> = a[j][j..].to_vec();
         v[0] -= alpha;
-        let vv: f64 = v.iter().map(|x| x * x).sum();
+        let vv = dot(&v, &v);
         if vv == 0.0 {
             rdiag[j] = alpha;
             continue;
         }
-        let reflect = |col: &mut [f64]| {
-            let dot: f64 = v.iter().zip(col.iter()).map(|(a, b)| a * b).sum();
-            let s = 2.0 * dot / vv;
-            for (c, vi) in col.iter_mut().zip(&v) {
-                *c -= s * vi;
-            }
-        };
+        let reflect = |col: &mut [f64]| axpy(-2.0 * dot(&v, col) / vv, &v, col);
         for col in a.iter_mut().skip(j) {
             reflect(&mut col[j..]);
         }
@@ -169,6 +442,67 @@ mod tests {
         assert_eq!(s.dependent, vec![1, 2]);
         assert!((s.coef[0] - 4.0).abs() < 1e-10, "{:?}", s.coef);
         assert!(s.rss < 1e-16);
+    }
+
+    #[test]
+    fn factored_subproblems_equal_direct_solves() {
+        let n = 300;
+        let t: Vec<f64> = (0..n).map(|i| i as f64 / n as f64).collect();
+        let cols: Vec<Vec<f64>> = vec![
+            vec![1.0; n],
+            t.clone(),
+            t.iter().map(|v| 100.0 * v * v).collect(),
+            t.iter().map(|v| (7.0 * v).sin()).collect(),
+            vec![0.0; n],
+        ];
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let y1: Vec<f64> = (0..n)
+            .map(|i| 3.0 * t[i] - 0.02 * cols[2][i] + (i as f64).cos())
+            .collect();
+        let y2: Vec<f64> = (0..n)
+            .map(|i| cols[3][i] + 0.1 * (3.0 * i as f64).sin())
+            .collect();
+        let factored = Factored::new(&refs, &[&y1, &y2]);
+        for (target, y) in [&y1, &y2].into_iter().enumerate() {
+            for (active, fixed, ridge) in [
+                (vec![0, 1, 2, 3, 4], vec![], 0.0),
+                (vec![1, 3], vec![(2, -0.02)], 0.0),
+                (vec![0, 2], vec![(1, 2.5), (3, 0.0)], 0.3),
+            ] {
+                let mut shifted = y.clone();
+                for &(j, c) in &fixed {
+                    for (s, v) in shifted.iter_mut().zip(&cols[j]) {
+                        *s -= c * v;
+                    }
+                }
+                let sub: Vec<&[f64]> = active.iter().map(|&j| refs[j]).collect();
+                let direct = solve(&sub, &shifted, ridge);
+                let reduced = factored.solve(target, &active, &fixed, ridge);
+                assert_eq!(direct.dependent, reduced.dependent);
+                for (a, b) in direct.coef.iter().zip(&reduced.coef) {
+                    assert!((a - b).abs() <= 1e-10 * a.abs().max(1.0), "{a} vs {b}");
+                }
+                assert!(
+                    (direct.rss - reduced.rss).abs() <= 1e-9 * direct.rss,
+                    "{} vs {}",
+                    direct.rss,
+                    reduced.rss
+                );
+                assert!((direct.condition / reduced.condition - 1.0).abs() < 1e-8);
+            }
+            let coef = [0.5, -1.0, 0.01, 2.0, 0.0];
+            let direct = residual(&refs, &coef, y);
+            assert!((factored.rss(target, &coef) - direct).abs() <= 1e-10 * direct);
+        }
+        assert_eq!(factored.diagnose().0, vec![4]);
+        let g = factored.gram();
+        let p = refs.len();
+        for i in 0..p {
+            for j in 0..p {
+                let d = dot(refs[i], refs[j]);
+                assert!((g[i * p + j] - d).abs() <= 1e-10 * d.abs().max(1.0));
+            }
+        }
     }
 
     #[test]

@@ -1,16 +1,17 @@
 //! Sparse regression of one target on a library of candidate columns (SINDy, Brunton et
 //! al. 2016). STLSQ alternates least squares on the active terms with dropping the terms
 //! whose coefficients are below a threshold (in the caller's units, so `0.1` means 0.1);
-//! known terms can be fixed and are subtracted from the target first. `Gram` and
-//! `stlsq_gram` do the same on the normal equations, for the many fits of a sweep, a
-//! rounding or an ensemble. `sweep` runs STLSQ
+//! known terms can be fixed and are subtracted from the target first. Its least-squares
+//! steps run on a `lstsq::Factored` library (one QR for all targets and all fits). `Gram`
+//! and `stlsq_gram` do the same on the normal equations, for the many fits of a sweep, a
+//! rounding or an ensemble (whose bootstrap resamples have no shared QR). `sweep` runs STLSQ
 //! over a range of thresholds and keeps each distinct support; `pareto` keeps the
 //! candidates no sparser candidate beats, and `choose` picks one by AICc (robust to the
 //! systematic errors of derivative estimates). `bagging` fits
 //! bootstrap resamples of the rows and keeps the terms that most fits include (median
 //! coefficients, then a refit on all rows), which makes noisy data far more reliable.
 
-use super::lstsq::{residual, solve};
+use super::lstsq::{dot, weighted_dot, Factored};
 use crate::rng::Rng;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,18 +58,23 @@ impl Fit {
 
 /// Sequentially thresholded least squares.
 pub fn stlsq(columns: &[&[f64]], y: &[f64], options: &Options) -> Fit {
-    let p = columns.len();
-    let mut target = y.to_vec();
+    stlsq_factored(&Factored::new(columns, &[y]), 0, options)
+}
+
+/// STLSQ of target `t` of a factored library: every least-squares step is p×k.
+pub fn stlsq_factored(factored: &Factored, t: usize, options: &Options) -> Fit {
+    let p = factored.columns();
+    let fixed: Vec<(usize, f64)> = options
+        .fixed
+        .iter()
+        .copied()
+        .filter(|(j, _)| *j < p)
+        .collect();
     let mut coef = vec![0.0; p];
-    for &(j, value) in &options.fixed {
-        if j < p {
-            coef[j] = value;
-            for (t, v) in target.iter_mut().zip(columns[j].iter()) {
-                *t -= value * v;
-            }
-        }
+    for &(j, value) in &fixed {
+        coef[j] = value;
     }
-    let is_fixed = |j: usize| options.fixed.iter().any(|(k, _)| *k == j);
+    let is_fixed = |j: usize| fixed.iter().any(|(k, _)| *k == j);
     let mut active: Vec<usize> = (0..p).filter(|&j| !is_fixed(j)).collect();
     let (mut condition, mut dependent) = (1.0, Vec::new());
     let mut first = true;
@@ -76,8 +82,7 @@ pub fn stlsq(columns: &[&[f64]], y: &[f64], options: &Options) -> Fit {
         if active.is_empty() {
             break;
         }
-        let cols: Vec<&[f64]> = active.iter().map(|&j| columns[j]).collect();
-        let s = solve(&cols, &target, options.ridge);
+        let s = factored.solve(t, &active, &fixed, options.ridge);
         condition = s.condition;
         if first {
             dependent = s.dependent.iter().map(|&k| active[k]).collect();
@@ -102,10 +107,9 @@ pub fn stlsq(columns: &[&[f64]], y: &[f64], options: &Options) -> Fit {
         }
         active = kept;
     }
-    let rss = residual(columns, &coef, y);
     Fit {
+        rss: factored.rss(t, &coef),
         coef,
-        rss,
         condition,
         dependent,
     }
@@ -124,36 +128,52 @@ pub struct Gram {
 
 impl Gram {
     pub fn new(columns: &[&[f64]], y: &[f64]) -> Gram {
-        Gram::from_rows(columns, y, None)
+        Gram::weighted(columns, y, None)
+    }
+
+    /// The Gram matrix of target `t` of a factored library, without touching the samples.
+    pub fn from_factored(factored: &Factored, t: usize) -> Gram {
+        let (b, yy) = factored.moments(t);
+        Gram {
+            p: factored.columns(),
+            g: factored.gram(),
+            b,
+            yy,
+        }
     }
 
     /// The Gram matrix of the rows `rows` (with repetition: a bootstrap resample).
-    pub fn from_rows(columns: &[&[f64]], y: &[f64], rows: Option<&[usize]>) -> Gram {
+    pub fn from_rows(columns: &[&[f64]], y: &[f64], rows: &[usize]) -> Gram {
+        let mut counts = vec![0.0; y.len()];
+        for &r in rows {
+            counts[r] += 1.0;
+        }
+        Gram::weighted(columns, y, Some(&counts))
+    }
+
+    /// Column by column (contiguous, vectorised dot products), each row weighted by
+    /// `weights` when given.
+    fn weighted(columns: &[&[f64]], y: &[f64], weights: Option<&[f64]>) -> Gram {
         let p = columns.len();
-        let mut g = vec![0.0; p * p];
-        let mut b = vec![0.0; p];
-        let mut yy = 0.0;
-        let mut add_row = |r: usize| {
-            let yr = y[r];
-            yy += yr * yr;
-            for i in 0..p {
-                let ci = columns[i][r];
-                b[i] += ci * yr;
-                for j in i..p {
-                    g[i * p + j] += ci * columns[j][r];
-                }
-            }
+        let product = |a: &[f64], b: &[f64]| match weights {
+            Some(w) => weighted_dot(w, a, b),
+            None => dot(a, b),
         };
-        match rows {
-            Some(rows) => rows.iter().for_each(|&r| add_row(r)),
-            None => (0..y.len()).for_each(&mut add_row),
-        }
+        let mut g = vec![0.0; p * p];
         for i in 0..p {
-            for j in 0..i {
-                g[i * p + j] = g[j * p + i];
+            for j in i..p {
+                let v = product(columns[i], columns[j]);
+                g[i * p + j] = v;
+                g[j * p + i] = v;
             }
         }
-        Gram { p, g, b, yy }
+        let b = columns.iter().map(|c| product(c, y)).collect();
+        Gram {
+            p,
+            g,
+            b,
+            yy: product(y, y),
+        }
     }
 
     /// ‖Θc − y‖² from the normal equations.
@@ -316,9 +336,13 @@ pub fn aicc(rss: f64, n: usize, k: usize) -> f64 {
 /// coefficient magnitudes of the full fit) from 0 to above the largest coefficient; one
 /// candidate per distinct support, sparsest last.
 pub fn sweep(columns: &[&[f64]], y: &[f64], options: &Options) -> Vec<Candidate> {
-    let gram = Gram::new(columns, y);
+    sweep_gram(&Gram::new(columns, y), y.len(), options)
+}
+
+/// `sweep` on the normal equations of `samples` rows.
+pub fn sweep_gram(gram: &Gram, samples: usize, options: &Options) -> Vec<Candidate> {
     let full = stlsq_gram(
-        &gram,
+        gram,
         &Options {
             threshold: 0.0,
             ..options.clone()
@@ -339,11 +363,11 @@ pub fn sweep(columns: &[&[f64]], y: &[f64], options: &Options) -> Vec<Candidate>
         thresholds.extend((0..=steps).map(|i| (a + (b - a) * i as f64 / steps as f64).exp()));
     }
     thresholds.sort_by(f64::total_cmp);
-    let scale: f64 = y.iter().map(|v| v * v).sum::<f64>().max(f64::MIN_POSITIVE);
+    let scale = gram.yy.max(f64::MIN_POSITIVE);
     let mut out: Vec<Candidate> = Vec::new();
     for threshold in thresholds {
         let fit = stlsq_gram(
-            &gram,
+            gram,
             &Options {
                 threshold,
                 ..options.clone()
@@ -355,7 +379,7 @@ pub fn sweep(columns: &[&[f64]], y: &[f64], options: &Options) -> Vec<Candidate>
         out.push(Candidate {
             threshold,
             error: (fit.rss / scale).sqrt(),
-            aicc: aicc(fit.rss, y.len(), fit.terms()),
+            aicc: aicc(fit.rss, samples, fit.terms()),
             fit,
         });
     }
@@ -431,7 +455,7 @@ pub fn bagging(
         for r in rows.iter_mut() {
             *r = rng.below(n);
         }
-        let gram = Gram::from_rows(columns, y, Some(&rows));
+        let gram = Gram::from_rows(columns, y, &rows);
         let fit = stlsq_gram(&gram, options);
         for (j, c) in fit.coef.iter().enumerate() {
             coefs[j].push(*c);

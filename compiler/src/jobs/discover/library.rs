@@ -12,6 +12,10 @@ use crate::ir::lang::{Builder, Math, SymbolKind, Symbols};
 use crate::ir::lower::latex_name;
 use egg::{Id, Symbol};
 
+/// Point-operations (samples × DAG nodes) below which a library is evaluated by the column
+/// interpreter: compiling its kernel takes about as long as 2·10⁶ interpreted operations.
+const COLUMN_WORK: usize = 2_000_000;
+
 pub struct Library {
     pub builder: Builder,
     pub symbols: Symbols,
@@ -241,15 +245,85 @@ impl Library {
 
     /// Every term on every sample: one column per term. `columns` follow `inputs`.
     pub fn evaluate(&self, columns: &[&[f64]]) -> Result<Vec<Vec<f64>>, String> {
-        let plan = KernelPlan {
-            expr: self.builder.expr.clone(),
-            outputs: self.terms.iter().map(|t| (t.name.clone(), t.id)).collect(),
-            inputs: self.inputs.clone(),
-            params: Vec::new(),
-            param_values: Vec::new(),
+        let n = columns.first().map_or(0, |c| c.len());
+        let mut out = vec![Vec::with_capacity(n); self.terms.len()];
+        self.evaluator(n)?.append(columns, 0..n, &mut out)?;
+        Ok(out)
+    }
+
+    /// How to evaluate the library on `samples` samples. A library is evaluated once:
+    /// below `COLUMN_WORK` point-operations the interpreter over columns finishes before a
+    /// kernel would have compiled.
+    pub fn evaluator(&self, samples: usize) -> Result<Evaluator<'_>, String> {
+        let roots: Vec<Id> = self.terms.iter().map(|t| t.id).collect();
+        let work = samples * crate::ir::lang::reachable(&self.builder.expr, &roots).len();
+        let kernel = if work <= COLUMN_WORK {
+            None
+        } else {
+            let plan = KernelPlan {
+                expr: self.builder.expr.clone(),
+                outputs: self.terms.iter().map(|t| (t.name.clone(), t.id)).collect(),
+                inputs: self.inputs.clone(),
+                params: Vec::new(),
+                param_values: Vec::new(),
+            };
+            Some(cached::<f64>(&plan).map_err(|e| e.to_string())?)
         };
-        let kernel = cached::<f64>(&plan).map_err(|e| e.to_string())?;
-        kernel.eval(columns, &[]).map_err(|e| e.to_string())
+        Ok(Evaluator {
+            library: self,
+            roots,
+            kernel,
+        })
+    }
+}
+
+/// A library's values on any rows of the data (see `Library::evaluator`).
+pub struct Evaluator<'l> {
+    library: &'l Library,
+    roots: Vec<Id>,
+    kernel: Option<std::sync::Arc<physc_runtime::Kernel<f64>>>,
+}
+
+impl Evaluator<'_> {
+    /// Append the terms' values on the samples `rows` to `out` (one column per term);
+    /// `columns` follow the library's inputs and hold every sample.
+    pub fn append(
+        &self,
+        columns: &[&[f64]],
+        rows: std::ops::Range<usize>,
+        out: &mut [Vec<f64>],
+    ) -> Result<(), String> {
+        let inputs: Vec<&[f64]> = columns.iter().map(|c| &c[rows.clone()]).collect();
+        match &self.kernel {
+            Some(kernel) => {
+                let start = out.first().map_or(0, Vec::len);
+                for col in out.iter_mut() {
+                    col.resize(start + rows.len(), 0.0);
+                }
+                let mut outputs: Vec<&mut [f64]> =
+                    out.iter_mut().map(|c| &mut c[start..]).collect();
+                kernel
+                    .run(&inputs, &mut outputs, &[])
+                    .map_err(|e| e.to_string())
+            }
+            None => {
+                let library = self.library;
+                let mut input = |s: Symbol| {
+                    let k = library.inputs.iter().position(|i| *i == s)?;
+                    inputs.get(k).copied()
+                };
+                let values = crate::ir::eval::eval_columns(
+                    &library.builder.expr,
+                    &self.roots,
+                    rows.len(),
+                    &mut input,
+                );
+                for (col, v) in out.iter_mut().zip(values) {
+                    col.extend_from_slice(&v);
+                }
+                Ok(())
+            }
+        }
     }
 }
 
@@ -287,6 +361,29 @@ mod tests {
         assert_eq!(cols[4], vec![3.0, -2.0]);
         assert!((cols[6][1] - 2f64.sin()).abs() < 1e-15);
         assert!(warnings.is_empty());
+        // The column interpreter (small data) and the kernel (large data) agree.
+        let mut rng = physc_runtime::rng::Rng::new(4);
+        let data: Vec<Vec<f64>> = (0..3)
+            .map(|_| (0..1000).map(|_| rng.range(-3.0, 3.0)).collect())
+            .collect();
+        let refs: Vec<&[f64]> = data.iter().map(Vec::as_slice).collect();
+        let n = refs[0].len();
+        let mut by_columns = vec![Vec::new(); lib.terms.len()];
+        let mut by_kernel = by_columns.clone();
+        lib.evaluator(n)
+            .unwrap()
+            .append(&refs, 0..n, &mut by_columns)
+            .unwrap();
+        let kernel = lib.evaluator(COLUMN_WORK + 1).unwrap();
+        assert!(kernel.kernel.is_some());
+        // In two blocks of rows, as the factorisation asks for them.
+        kernel.append(&refs, 0..600, &mut by_kernel).unwrap();
+        kernel.append(&refs, 600..n, &mut by_kernel).unwrap();
+        for (a, b) in by_columns.iter().zip(&by_kernel) {
+            for (a, b) in a.iter().zip(b) {
+                assert!((a - b).abs() <= 1e-14 * a.abs().max(1.0), "{a} vs {b}");
+            }
+        }
     }
 
     #[test]

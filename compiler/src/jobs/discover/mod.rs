@@ -155,6 +155,7 @@ fn ode_session(
         json!({
             "load_s": load_s,
             "discovery_s": discovery_s,
+            "regression_s": found.regression_s(),
             "resimulation_s": resimulation_s,
             "total_s": started.elapsed().as_secs_f64(),
         }),
@@ -270,6 +271,13 @@ impl OdeFound {
         match self {
             OdeFound::Sparse(f) => f.library.terms.len(),
             OdeFound::Symbolic(_) => 0,
+        }
+    }
+
+    fn regression_s(&self) -> Option<f64> {
+        match self {
+            OdeFound::Sparse(f) => Some(f.regression_s),
+            OdeFound::Symbolic(_) => None,
         }
     }
 

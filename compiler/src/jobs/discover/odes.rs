@@ -3,8 +3,8 @@
 //! trajectories stacked, one regression per variable; then the discovered model
 //! re-simulated from the data's first sample for comparison.
 
-use super::config::Config;
-use super::data::{std_dev, Series};
+use super::config::{Config, Regression};
+use super::data::{self, Series};
 use super::equation::{self, Equation};
 use super::library::{self, Library};
 use super::regress::{self, EquationFit};
@@ -15,6 +15,9 @@ pub struct OdeDiscovery {
     pub library: Library,
     pub fits: Vec<EquationFit>,
     pub equations: Vec<Equation>,
+    /// Seconds for the derivatives, the library and the regressions: the numerical part of
+    /// the discovery, without simplifying and printing the equations.
+    pub regression_s: f64,
 }
 
 /// Every variable's values (smoothed by the derivative method) and time derivative, all
@@ -36,10 +39,9 @@ pub fn samples(
             ));
         }
     }
-    let mut values = Vec::new();
+    let mut inputs: Vec<Vec<f64>> = vec![Vec::new(); series.vars.len() + 1];
     let mut derivatives: Vec<Vec<f64>> = vec![Vec::new(); series.vars.len()];
     for (k, tr) in series.trajectories.iter().enumerate() {
-        let mut per_var = Vec::new();
         for (v, col) in tr.columns.iter().enumerate() {
             let estimate = differentiate(&tr.t, col, &config.derivative).map_err(|e| {
                 let which = if series.trajectories.len() > 1 {
@@ -49,30 +51,20 @@ pub fn samples(
                 };
                 format!("{which}`{}`: {e}", series.vars[v])
             })?;
-            derivatives[v].extend(estimate.derivative);
-            per_var.push(estimate.value);
-        }
-        values.push(per_var);
-    }
-    for (v, name) in series.vars.iter().enumerate() {
-        let all: Vec<f64> = series
-            .trajectories
-            .iter()
-            .flat_map(|t| t.columns[v].iter().copied())
-            .collect();
-        if std_dev(&all) == 0.0 {
-            warnings.push(format!(
-                "`{name}` is constant ({}) in the data: its derivative is 0 and its terms duplicate others",
-                all[0]
-            ));
-        }
-    }
-    let mut inputs: Vec<Vec<f64>> = vec![Vec::new(); series.vars.len() + 1];
-    for (tr, vals) in series.trajectories.iter().zip(&values) {
-        for (v, col) in vals.iter().enumerate() {
-            inputs[v].extend_from_slice(col);
+            append(&mut derivatives[v], estimate.derivative);
+            append(&mut inputs[v], estimate.value);
         }
         inputs[series.vars.len()].extend_from_slice(&tr.t);
+    }
+    for (v, name) in series.vars.iter().enumerate() {
+        let first = series.trajectories[0].columns[v].first().copied();
+        let constant = |tr: &data::Trajectory| tr.columns[v].iter().all(|x| Some(*x) == first);
+        if series.trajectories.iter().all(constant) {
+            warnings.push(format!(
+                "`{name}` is constant ({}) in the data: its derivative is 0 and its terms duplicate others",
+                first.unwrap_or(0.0)
+            ));
+        }
     }
     Ok(Samples {
         inputs,
@@ -86,43 +78,76 @@ pub fn discover(
     warnings: &mut Vec<String>,
     progress: &dyn Fn(usize),
 ) -> Result<OdeDiscovery, String> {
+    let started = std::time::Instant::now();
     let Samples {
         inputs,
         derivatives,
     } = samples(config, series, warnings)?;
     let library = library::for_odes(&config.library, &series.vars, &series.time, warnings)?;
     let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
-    let columns = library.evaluate(&refs)?;
     let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
-    regress::check_design(&names, &columns, series.samples(), warnings)?;
+    let targets: Vec<&[f64]> = derivatives.iter().map(Vec::as_slice).collect();
+    let evaluator = library.evaluator(series.samples())?;
+    let factored = regress::factor(
+        &names,
+        &targets,
+        |rows, out| evaluator.append(&refs, rows, out),
+        warnings,
+    )?;
+    // Only bagging needs the whole library (its resamples cannot share the factorisation).
+    let columns = match &config.regression {
+        Regression::Stlsq {
+            ensemble: Some(_), ..
+        } => Some(library.evaluate(&refs)?),
+        _ => None,
+    };
     let mut rng = Rng::stream(config.seed, "bagging");
     let mut fits = Vec::new();
-    let mut equations = Vec::new();
     for (v, var) in series.vars.iter().enumerate() {
         let lhs = format!("d{}({var})", series.time);
-        let lhs_latex = format!(
-            "\\frac{{d {}}}{{d {}}}",
-            crate::ir::lower::latex_name(var),
-            series.time
-        );
         let fit = regress::fit(
             &names,
-            &columns,
+            columns.as_deref(),
+            (&factored, v),
             &derivatives[v],
             &config.regression,
             &mut rng,
             &lhs,
             warnings,
         );
-        equations.push(equation::build(&library, (&lhs, &lhs_latex), &fit.coef));
         fits.push(fit);
         progress(v + 1);
     }
+    let regression_s = started.elapsed().as_secs_f64();
+    let equations = series
+        .vars
+        .iter()
+        .zip(&fits)
+        .map(|(var, fit)| {
+            let lhs = format!("d{}({var})", series.time);
+            let lhs_latex = format!(
+                "\\frac{{d {}}}{{d {}}}",
+                crate::ir::lower::latex_name(var),
+                series.time
+            );
+            equation::build(&library, (&lhs, &lhs_latex), &fit.coef)
+        })
+        .collect();
     Ok(OdeDiscovery {
         library,
         fits,
         equations,
+        regression_s,
     })
+}
+
+/// `to` followed by `column`, without a copy when `to` is empty (one trajectory).
+fn append(to: &mut Vec<f64>, column: Vec<f64>) {
+    if to.is_empty() {
+        *to = column;
+    } else {
+        to.extend_from_slice(&column);
+    }
 }
 
 pub fn is_identifier(name: &str) -> bool {

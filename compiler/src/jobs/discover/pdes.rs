@@ -87,7 +87,7 @@ pub fn discover(
     let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
     let columns = library.evaluate(&refs)?;
     let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
-    regress::check_design(&names, &columns, target.len(), warnings)?;
+    let factored = regress::check_design(&names, &columns, &[&target], warnings)?;
     let lhs = format!("d{}({})", grid.time, grid.var);
     let lhs_latex = format!(
         "{}_{{{}}}",
@@ -97,7 +97,8 @@ pub fn discover(
     let mut rng = Rng::stream(config.seed, "bagging");
     let fit = regress::fit(
         &names,
-        &columns,
+        Some(&columns),
+        (&factored, 0),
         &target,
         &config.regression,
         &mut rng,

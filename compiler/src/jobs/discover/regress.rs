@@ -6,9 +6,10 @@
 //! that name the terms.
 
 use super::config::{Regression, Threshold};
-use physc_runtime::discover::lstsq::residual;
+use physc_runtime::discover::lstsq::Factored;
 use physc_runtime::discover::sparse::{self, Candidate, Options};
 use physc_runtime::rng::Rng;
+use std::ops::Range;
 
 /// The fit of one equation.
 #[derive(Debug, Clone)]
@@ -34,14 +35,33 @@ const NEGLIGIBLE_ERROR: f64 = 1e-5;
 /// Condition estimates above this get a warning.
 const CONDITION_WARNING: f64 = 1e8;
 
-/// Check that the data can support the library at all.
+/// Check that the data can support the library at all, and factor it once with every
+/// target (`regress::fit` then never passes over the samples again).
 pub fn check_design(
     terms: &[String],
     columns: &[Vec<f64>],
-    samples: usize,
+    targets: &[&[f64]],
     warnings: &mut Vec<String>,
-) -> Result<(), String> {
+) -> Result<Factored, String> {
+    let library = |rows: Range<usize>, out: &mut [Vec<f64>]| {
+        for (o, c) in out.iter_mut().zip(columns) {
+            o.extend_from_slice(&c[rows.clone()]);
+        }
+        Ok(())
+    };
+    factor(terms, targets, library, warnings)
+}
+
+/// `check_design` for a library that `library(rows, out)` evaluates block by block (it
+/// appends the rows `rows` of every term to `out`), so that it is never held whole.
+pub fn factor(
+    terms: &[String],
+    targets: &[&[f64]],
+    mut library: impl FnMut(Range<usize>, &mut [Vec<f64>]) -> Result<(), String>,
+    warnings: &mut Vec<String>,
+) -> Result<Factored, String> {
     let p = terms.len();
+    let samples = targets.first().map_or(0, |t| t.len());
     if samples <= p {
         return Err(format!(
             "the library has {p} terms but there are only {samples} samples: a fit needs more samples than terms (use a smaller degree or more data)"
@@ -53,42 +73,52 @@ pub fn check_design(
             10 * p
         ));
     }
-    for (name, col) in terms.iter().zip(columns) {
-        if let Some(i) = col.iter().position(|v| !v.is_finite()) {
-            return Err(format!(
-                "the library term `{name}` is not finite at sample {i} (value {}): check the data's range for this term",
-                col[i]
-            ));
+    let fill = |rows: Range<usize>, block: &mut [Vec<f64>]| {
+        library(rows.clone(), &mut block[..p])?;
+        for (name, col) in terms.iter().zip(block.iter()) {
+            if let Some(i) = col.iter().position(|v| !v.is_finite()) {
+                return Err(format!(
+                    "the library term `{name}` is not finite at sample {} (value {}): check the data's range for this term",
+                    rows.start + i,
+                    col[i]
+                ));
+            }
         }
-    }
+        for (col, target) in block[p..].iter_mut().zip(targets) {
+            col.extend_from_slice(&target[rows.clone()]);
+        }
+        Ok(())
+    };
+    let factored = Factored::from_blocks(p, targets.len(), samples, fill)?;
     // Dependence and conditioning belong to the library on this data, whatever the target.
-    let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
-    let full = physc_runtime::discover::lstsq::solve(&refs, &vec![0.0; samples], 0.0);
-    for &j in &full.dependent {
+    let (dependent, condition) = factored.diagnose();
+    for &j in &dependent {
         warnings.push(format!(
             "the library term `{}` is zero or a combination of earlier terms on this data (e.g. a constant variable); its coefficient is 0",
             terms[j]
         ));
     }
-    if full.condition > CONDITION_WARNING && full.condition.is_finite() {
+    if condition > CONDITION_WARNING && condition.is_finite() {
         warnings.push(format!(
-            "the library is ill-conditioned on this data (condition ≈ {:.1e}): terms are nearly dependent, so coefficients may be unreliable",
-            full.condition
+            "the library is ill-conditioned on this data (condition ≈ {condition:.1e}): terms are nearly dependent, so coefficients may be unreliable"
         ));
     }
-    Ok(())
+    Ok(factored)
 }
 
+/// The fit of target `t` (`y`) of the factored library; bagging also needs the library's
+/// `columns` (its resamples have no shared factorisation).
+#[allow(clippy::too_many_arguments)]
 pub fn fit(
     terms: &[String],
-    columns: &[Vec<f64>],
+    columns: Option<&[Vec<f64>]>,
+    (factored, t): (&Factored, usize),
     y: &[f64],
     regression: &Regression,
     rng: &mut Rng,
     lhs: &str,
     warnings: &mut Vec<String>,
 ) -> EquationFit {
-    let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
     let (threshold, ridge, ensemble) = match regression {
         Regression::Stlsq {
             threshold,
@@ -101,7 +131,8 @@ pub fn fit(
         ridge,
         ..Options::default()
     };
-    let candidates = sparse::sweep(&refs, y, &base);
+    let gram = sparse::Gram::from_factored(factored, t);
+    let candidates = sparse::sweep_gram(&gram, y.len(), &base);
     let front = sparse::pareto(&candidates);
     let (value, chosen) = match threshold {
         Threshold::Value(v) => (v, None),
@@ -114,15 +145,15 @@ pub fn fit(
         threshold: value,
         ..base
     };
-    let gram = sparse::Gram::new(&refs, y);
-    let (best, inclusion) = match ensemble {
-        Some(bags) => {
+    let (best, inclusion) = match ensemble.zip(columns) {
+        Some((bags, columns)) => {
+            let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
             let e = sparse::bagging(&refs, y, &options, bags, 0.6, rng);
             (e.fit, Some(e.inclusion))
         }
         None => {
-            // Sweep and STLSQ run on the normal equations; the final support is refitted by
-            // QR, once.
+            // Sweep and STLSQ run on the normal equations; the final support is refitted on
+            // the QR factors.
             let support = match chosen {
                 Some(i) => front[i].fit.coef.clone(),
                 None => sparse::stlsq_gram(&gram, &options).coef,
@@ -136,7 +167,7 @@ pub fn fit(
                 fixed: off,
                 ..options.clone()
             };
-            (sparse::stlsq(&refs, y, &refit), None)
+            (sparse::stlsq_factored(factored, t, &refit), None)
         }
     };
     if best.terms() == 0 {
@@ -144,8 +175,8 @@ pub fn fit(
             "{lhs}: no term survived the threshold {value}: the equation is `{lhs} = 0` (try a smaller threshold or `threshold: auto`)"
         ));
     }
-    let coef = round_coefficients(&refs, y, &gram, &best.coef, ridge);
-    let rss = residual(&refs, &coef, y);
+    let coef = round_coefficients((factored, t), &gram, &best.coef, ridge);
+    let rss = factored.rss(t, &coef);
     let scale: f64 = y.iter().map(|v| v * v).sum::<f64>().max(f64::MIN_POSITIVE);
     EquationFit {
         coef,
@@ -179,19 +210,18 @@ pub fn round_significant(v: f64, digits: u32) -> f64 {
 /// which the refit of the others keeps the residual within `ROUNDING_TOLERANCE` of the
 /// unrounded fit's, or the relative error below `NEGLIGIBLE_ERROR`.
 fn round_coefficients(
-    columns: &[&[f64]],
-    y: &[f64],
+    (factored, t): (&Factored, usize),
     gram: &sparse::Gram,
     coef: &[f64],
     ridge: f64,
 ) -> Vec<f64> {
-    let base = residual(columns, coef, y);
-    let scale: f64 = y.iter().map(|v| v * v).sum();
+    let base = factored.rss(t, coef);
+    let scale = factored.moments(t).1;
     let allowed =
         (base * (1.0 + ROUNDING_TOLERANCE)).max(NEGLIGIBLE_ERROR * NEGLIGIBLE_ERROR * scale);
-    let norm = |j: usize| columns[j].iter().map(|v| v * v).sum::<f64>().sqrt();
+    let norm = factored.norms();
     let mut order: Vec<usize> = (0..coef.len()).filter(|&j| coef[j] != 0.0).collect();
-    order.sort_by(|&a, &b| (coef[b].abs() * norm(b)).total_cmp(&(coef[a].abs() * norm(a))));
+    order.sort_by(|&a, &b| (coef[b].abs() * norm[b]).total_cmp(&(coef[a].abs() * norm[a])));
     let mut fixed: Vec<(usize, f64)> = (0..coef.len())
         .filter(|&j| coef[j] == 0.0)
         .map(|j| (j, 0.0))
@@ -247,8 +277,9 @@ mod tests {
         let y: Vec<f64> = (0..100)
             .map(|i| 10.00001 * x[i] + 8.0 / 3.0 * y2[i] + 1e-3 * rng.normal())
             .collect();
-        let gram = sparse::Gram::new(&[&x, &y2], &y);
-        let coef = round_coefficients(&[&x, &y2], &y, &gram, &[10.00001, 8.0 / 3.0], 0.0);
+        let factored = Factored::new(&[&x, &y2], &[&y]);
+        let gram = sparse::Gram::from_factored(&factored, 0);
+        let coef = round_coefficients((&factored, 0), &gram, &[10.00001, 8.0 / 3.0], 0.0);
         assert_eq!(coef[0], 10.0);
         assert!(
             (coef[1] - 8.0 / 3.0).abs() < 1e-3 && coef[1] != 8.0 / 3.0,
