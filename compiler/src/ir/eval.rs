@@ -89,7 +89,7 @@ pub fn eval_columns<'a>(
             op => match integer_power(expr, op) {
                 Some(k) => {
                     let base = operand(expr, &mut columns, op.children()[0], n);
-                    Cow::Owned(base.iter().map(|v| v.powi(k)).collect())
+                    Cow::Owned(base.iter().map(|&v| power(v, k)).collect())
                 }
                 None => {
                     for &c in op.children() {
@@ -143,6 +143,23 @@ fn integer_power(expr: &RecExpr<Math>, op: &Math) -> Option<i32> {
     let Math::Num(k) = expr[*k] else { return None };
     let k = k.into_inner();
     (k.fract() == 0.0 && k.abs() <= 16.0).then_some(k as i32)
+}
+
+/// x^k by repeated squaring, the multiplications the kernels compile (`powi` is a call).
+fn power(x: f64, k: i32) -> f64 {
+    let (mut result, mut base, mut e) = (1.0, x, k.unsigned_abs());
+    while e > 0 {
+        if e & 1 == 1 {
+            result *= base;
+        }
+        base *= base;
+        e >>= 1;
+    }
+    if k < 0 {
+        1.0 / result
+    } else {
+        result
+    }
 }
 
 /// One operation over columns: arithmetic in tight loops, everything else through `apply`.

@@ -25,10 +25,10 @@ pub enum Method {
 
 /// A derivative estimate and the values it is consistent with: the smoothed samples for
 /// Savitzky–Golay and TV (regressing on them removes much of the noise from the library),
-/// the data themselves for finite differences.
+/// the data themselves for finite differences (`None`: no copy of them is made).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
-    pub value: Vec<f64>,
+    pub value: Option<Vec<f64>>,
     pub derivative: Vec<f64>,
 }
 
@@ -65,14 +65,17 @@ pub fn check_grid(t: &[f64], f: &[f64], needed: usize) -> Result<(), DiscoverErr
 pub fn differentiate(t: &[f64], f: &[f64], method: &Method) -> Result<Estimate, DiscoverError> {
     match *method {
         Method::FiniteDifference => Ok(Estimate {
-            value: f.to_vec(),
+            value: None,
             derivative: finite_difference(t, f, 1)?,
         }),
         Method::SavitzkyGolay { window, order } => {
             let mut fits = savitzky_golay(t, f, window, order, 1)?;
             let derivative = fits.pop().unwrap_or_default();
             let value = fits.pop().unwrap_or_default();
-            Ok(Estimate { value, derivative })
+            Ok(Estimate {
+                value: Some(value),
+                derivative,
+            })
         }
         Method::TotalVariation { alpha } => total_variation(t, f, alpha),
     }
@@ -310,7 +313,7 @@ pub fn total_variation(t: &[f64], f: &[f64], alpha: f64) -> Result<Estimate, Dis
     }
     let integral = ops.a(&u);
     Ok(Estimate {
-        value: integral.iter().map(|v| f[0] + v * range).collect(),
+        value: Some(integral.iter().map(|v| f[0] + v * range).collect()),
         derivative: u.iter().map(|v| v * range / span).collect(),
     })
 }

@@ -10,6 +10,7 @@ use super::library::{self, Library};
 use super::regress::{self, EquationFit};
 use physc_runtime::discover::derivative::differentiate;
 use physc_runtime::rng::Rng;
+use std::borrow::Cow;
 
 pub struct OdeDiscovery {
     pub library: Library,
@@ -21,17 +22,18 @@ pub struct OdeDiscovery {
 }
 
 /// Every variable's values (smoothed by the derivative method) and time derivative, all
-/// trajectories stacked: `inputs` holds one column per variable, then time.
-pub struct Samples {
-    pub inputs: Vec<Vec<f64>>,
+/// trajectories stacked: `inputs` holds one column per variable, then time (borrowed from
+/// the series where they are its own single trajectory's).
+pub struct Samples<'s> {
+    pub inputs: Vec<Cow<'s, [f64]>>,
     pub derivatives: Vec<Vec<f64>>,
 }
 
-pub fn samples(
+pub fn samples<'s>(
     config: &Config,
-    series: &Series,
+    series: &'s Series,
     warnings: &mut Vec<String>,
-) -> Result<Samples, String> {
+) -> Result<Samples<'s>, String> {
     for name in series.vars.iter().chain([&series.time]) {
         if !is_identifier(name) {
             return Err(format!(
@@ -39,7 +41,7 @@ pub fn samples(
             ));
         }
     }
-    let mut inputs: Vec<Vec<f64>> = vec![Vec::new(); series.vars.len() + 1];
+    let mut inputs: Vec<Cow<[f64]>> = vec![Cow::Borrowed(&[]); series.vars.len() + 1];
     let mut derivatives: Vec<Vec<f64>> = vec![Vec::new(); series.vars.len()];
     for (k, tr) in series.trajectories.iter().enumerate() {
         for (v, col) in tr.columns.iter().enumerate() {
@@ -52,9 +54,12 @@ pub fn samples(
                 format!("{which}`{}`: {e}", series.vars[v])
             })?;
             append(&mut derivatives[v], estimate.derivative);
-            append(&mut inputs[v], estimate.value);
+            match estimate.value {
+                Some(value) => append_values(&mut inputs[v], Cow::Owned(value)),
+                None => append_values(&mut inputs[v], Cow::Borrowed(col)),
+            }
         }
-        inputs[series.vars.len()].extend_from_slice(&tr.t);
+        append_values(&mut inputs[series.vars.len()], Cow::Borrowed(&tr.t));
     }
     for (v, name) in series.vars.iter().enumerate() {
         let first = series.trajectories[0].columns[v].first().copied();
@@ -84,7 +89,7 @@ pub fn discover(
         derivatives,
     } = samples(config, series, warnings)?;
     let library = library::for_odes(&config.library, &series.vars, &series.time, warnings)?;
-    let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
+    let refs: Vec<&[f64]> = inputs.iter().map(|c| &**c).collect();
     let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
     let targets: Vec<&[f64]> = derivatives.iter().map(Vec::as_slice).collect();
     let evaluator = library.evaluator(series.samples())?;
@@ -147,6 +152,15 @@ fn append(to: &mut Vec<f64>, column: Vec<f64>) {
         *to = column;
     } else {
         to.extend_from_slice(&column);
+    }
+}
+
+/// `to` followed by `values`: `values` itself when `to` is empty.
+fn append_values<'s>(to: &mut Cow<'s, [f64]>, values: Cow<'s, [f64]>) {
+    if to.is_empty() {
+        *to = values;
+    } else {
+        to.to_mut().extend_from_slice(&values);
     }
 }
 

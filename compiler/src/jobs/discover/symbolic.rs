@@ -59,7 +59,7 @@ pub fn discover(
         .vars
         .iter()
         .map(String::as_str)
-        .zip(samples.inputs.iter().map(Vec::as_slice))
+        .zip(samples.inputs.iter().map(|c| &**c))
         .collect();
     let mut equations = Vec::new();
     let mut results = Vec::new();
