@@ -152,6 +152,9 @@ pub struct Kernel<T: Real> {
 /// Below this many points per thread, more threads cost more than they save.
 pub const MIN_POINTS_PER_THREAD: usize = 16 * 1024;
 
+/// Column counts up to which `run` keeps its pointer tables on the stack.
+const STACK_COLUMNS: usize = 16;
+
 impl<T: Real> Kernel<T> {
     /// Wrap native code.
     ///
@@ -203,6 +206,21 @@ impl<T: Real> Kernel<T> {
         params: &[T],
     ) -> Result<(), KernelError> {
         let n = self.validate(inputs, outputs, params)?;
+        // Pointer tables on the stack for the usual column counts: a solver calls small
+        // kernels thousands of times, and two allocations per call would show.
+        if inputs.len() <= STACK_COLUMNS && outputs.len() <= STACK_COLUMNS {
+            let mut ins = [std::ptr::null::<T>(); STACK_COLUMNS];
+            let mut outs = [std::ptr::null_mut::<T>(); STACK_COLUMNS];
+            for (p, c) in ins.iter_mut().zip(inputs) {
+                *p = c.as_ptr();
+            }
+            for (p, c) in outs.iter_mut().zip(outputs.iter_mut()) {
+                *p = c.as_mut_ptr();
+            }
+            // SAFETY: counts and lengths were checked against the kernel's contract.
+            unsafe { (self.func)(ins.as_ptr(), outs.as_ptr(), params.as_ptr(), n) };
+            return Ok(());
+        }
         let ins: Vec<*const T> = inputs.iter().map(|c| c.as_ptr()).collect();
         let outs: Vec<*mut T> = outputs.iter_mut().map(|c| c.as_mut_ptr()).collect();
         // SAFETY: counts and lengths were checked against the kernel's contract.

@@ -4,7 +4,8 @@
 //! samplers (`sampling`), exact reference solutions (`exact`), ODE integrators (`ode`), the
 //! method of lines and ETDRK4 (`mol`, `mol_grid`), the numerics of equation discovery
 //! (`discover`) and of evolved approximations (`evolve`: programs, constant fitting, ULP
-//! errors), and result I/O and plots (`output`). With the `cuda` feature, `cuda` runs
+//! errors), and result I/O and plots (`output`). `wide` holds the dense inner loops (dot,
+//! axpy, stage sums) compiled for AVX2 where the CPU has it. With the `cuda` feature, `cuda` runs
 //! generated kernels and GEMMs on an NVIDIA GPU.
 
 #[cfg(feature = "cuda")]
@@ -23,6 +24,7 @@ pub mod rng;
 pub mod sampling;
 pub mod scalar;
 pub mod vmath;
+pub mod wide;
 
 pub use kernel::{Kernel, KernelError, KernelFn, Real, Signature};
 pub use scalar::{MatRef, Scalar};

@@ -399,9 +399,11 @@ impl EdgeRow {
     }
 }
 
-/// `out[i]` = Σ_j weights[j]·u[i + j] for every `i` of `out` (u has at least
-/// `out.len() + weights.len() − 1` values), unrolled for the usual stencil widths.
-pub fn stencil_sums(weights: &[f64], u: &[f64], out: &mut [f64]) {
+crate::wide::dispatch!(
+    /// `out[i]` = Σ_j weights[j]·u[i + j] for every `i` of `out` (u has at least
+    /// `out.len() + weights.len() − 1` values), unrolled for the usual stencil widths.
+    stencil_sums, stencil_sums_any, stencil_sums_wide,
+    (weights: &[f64], u: &[f64], out: &mut [f64]) -> (), {
     match weights.len() {
         3 => central::<3>(weights, u, out),
         5 => central::<5>(weights, u, out),
@@ -418,11 +420,12 @@ pub fn stencil_sums(weights: &[f64], u: &[f64], out: &mut [f64]) {
             }
         }
     }
-}
+});
 
 /// The central stencil of width W at every point where it fits: `out[i]` is the weighted
 /// sum of u[i..i + W]. A fixed width lets the compiler unroll the stencil and vectorise
 /// over points, the hot loop of every method-of-lines right-hand side.
+#[inline(always)]
 fn central<const W: usize>(weights: &[f64], u: &[f64], out: &mut [f64]) {
     let w: &[f64; W] = weights.try_into().expect("the stencil has W weights");
     for (i, o) in out.iter_mut().enumerate() {

@@ -561,19 +561,34 @@ fn initial_step<S: Stepper>(
 
 /// u = y + h Σ_j a_j k_j over the stages given.
 fn combine(out: &mut [f64], y: &[f64], h: f64, a: &[f64], k: &[Vec<f64>]) {
-    out.copy_from_slice(y);
-    accumulate(out, h, a, k);
+    stage_sum(out, Some(y), h, a, k);
 }
 
 /// u += h Σ_j a_j k_j.
 fn accumulate(out: &mut [f64], h: f64, a: &[f64], k: &[Vec<f64>]) {
-    for (aj, kj) in a.iter().zip(k) {
-        if *aj != 0.0 {
-            for (o, kji) in out.iter_mut().zip(kj) {
-                *o += h * aj * kji;
-            }
-        }
+    stage_sum(out, None, h, a, k);
+}
+
+/// The nonzero terms (h·a_j, k_j) summed onto `base` (or `out`) in one pass; up to eight
+/// terms stay on the stack (every step of every explicit method comes here several times).
+fn stage_sum(out: &mut [f64], base: Option<&[f64]>, h: f64, a: &[f64], k: &[Vec<f64>]) {
+    let nonzero = || {
+        a.iter()
+            .zip(k)
+            .filter(|(aj, _)| **aj != 0.0)
+            .map(|(aj, kj)| (h * aj, kj.as_slice()))
+    };
+    let mut terms: [(f64, &[f64]); 8] = [(0.0, &[]); 8];
+    if a.len() > terms.len() {
+        let all: Vec<(f64, &[f64])> = nonzero().collect();
+        return crate::wide::weighted_sum(out, base, &all);
     }
+    let mut count = 0;
+    for term in nonzero() {
+        terms[count] = term;
+        count += 1;
+    }
+    crate::wide::weighted_sum(out, base, &terms[..count]);
 }
 
 /// Dormand–Prince 5(4) nodes, coefficients and weights (the last row of A is the
@@ -703,11 +718,13 @@ impl Stepper for Dopri5 {
     fn accept(&mut self, h: f64) {
         let [y0, dy, bspl, curv, ext] = &mut self.dense;
         let (k0, k6) = (&self.k[0], &self.k[6]);
-        for i in 0..self.y.len() {
-            y0[i] = self.y[i];
-            dy[i] = self.y_new[i] - self.y[i];
-            bspl[i] = h * k0[i] - dy[i];
-            curv[i] = dy[i] - h * k6[i] - bspl[i];
+        y0.copy_from_slice(&self.y);
+        let rows = dy.iter_mut().zip(bspl.iter_mut()).zip(curv.iter_mut());
+        let values = self.y.iter().zip(&self.y_new).zip(k0.iter().zip(k6));
+        for (((dy, bspl), curv), ((y, y_new), (k0, k6))) in rows.zip(values) {
+            *dy = y_new - y;
+            *bspl = h * k0 - *dy;
+            *curv = *dy - h * k6 - *bspl;
         }
         ext.fill(0.0);
         accumulate(ext, h, &DP_D, &self.k);

@@ -7,6 +7,7 @@
 //! fixed terms, ridge) is a p×k problem, so the many fits of a discovery session never pass
 //! over the samples again.
 
+pub use crate::wide::{axpy, dot, weighted_dot};
 use std::ops::Range;
 
 /// A least-squares solution in the caller's units.
@@ -67,104 +68,6 @@ pub fn solve(columns: &[&[f64]], y: &[f64], ridge: f64) -> Solution {
         dependent,
     }
 }
-
-/// Whether the CPU has AVX2 and FMA (checked once; the build targets plain x86-64).
-fn wide() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-/// Compile `$body` twice, for plain x86-64 and for AVX2 + FMA, and pick at run time.
-macro_rules! dispatch {
-    ($name:ident, $wide:ident, ($($arg:ident: $ty:ty),*) -> $ret:ty, $body:block) => {
-        #[inline(always)]
-        fn $name($($arg: $ty),*) -> $ret $body
-
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn $wide($($arg: $ty),*) -> $ret {
-            $name($($arg),*)
-        }
-    };
-}
-
-/// Σ a_i b_i with sixteen independent sums, so the compiler can vectorise it and keep
-/// several vector additions in flight (one running sum is a chain it must keep in order).
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    if wide() {
-        // SAFETY: the CPU has the features `dot_wide` is compiled for.
-        return unsafe { dot_wide(a, b) };
-    }
-    dot_any(a, b)
-}
-
-dispatch!(dot_any, dot_wide, (a: &[f64], b: &[f64]) -> f64, {
-    let n = a.len().min(b.len());
-    let (a16, b16) = (a[..n].chunks_exact(16), b[..n].chunks_exact(16));
-    let tail: f64 = a16
-        .remainder()
-        .iter()
-        .zip(b16.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    let mut acc = [0.0; 16];
-    for (x, y) in a16.zip(b16) {
-        for k in 0..16 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f64>() + tail
-});
-
-/// Σ w_i a_i b_i, vectorised like `dot`.
-pub fn weighted_dot(w: &[f64], a: &[f64], b: &[f64]) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    if wide() {
-        // SAFETY: the CPU has the features `weighted_dot_wide` is compiled for.
-        return unsafe { weighted_dot_wide(w, a, b) };
-    }
-    weighted_dot_any(w, a, b)
-}
-
-dispatch!(weighted_dot_any, weighted_dot_wide, (w: &[f64], a: &[f64], b: &[f64]) -> f64, {
-    let n = w.len().min(a.len()).min(b.len());
-    let mut acc = [0.0; 8];
-    let mut chunks = (w[..n].chunks_exact(8), a[..n].chunks_exact(8), b[..n].chunks_exact(8));
-    for ((w, x), y) in (&mut chunks.0).zip(&mut chunks.1).zip(&mut chunks.2) {
-        for k in 0..8 {
-            acc[k] += w[k] * x[k] * y[k];
-        }
-    }
-    let tail: f64 = (chunks.0.remainder().iter())
-        .zip(chunks.1.remainder())
-        .zip(chunks.2.remainder())
-        .map(|((w, x), y)| w * x * y)
-        .sum();
-    acc.iter().sum::<f64>() + tail
-});
-
-/// y += k·x.
-fn axpy(k: f64, x: &[f64], y: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if wide() {
-        // SAFETY: the CPU has the features `axpy_wide` is compiled for.
-        return unsafe { axpy_wide(k, x, y) };
-    }
-    axpy_any(k, x, y)
-}
-
-dispatch!(axpy_any, axpy_wide, (k: f64, x: &[f64], y: &mut [f64]) -> (), {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += k * xi;
-    }
-});
 
 /// A library's Householder QR with the targets carried along: Θ̃ = QR for the unit-norm
 /// columns Θ̃ = Θ·diag(1/‖θ_j‖), and for each target y its projection z = (Qᵀy)[..p] and
