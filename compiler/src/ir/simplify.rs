@@ -1308,6 +1308,30 @@ mod tests {
     }
 
     #[test]
+    fn polynomials_expand_and_divide() {
+        assert_eq!(
+            shown("(- (^ (+ x y) 2) (+ (+ (^ x 2) (* (* 2 x) y)) (^ y 2)))"),
+            "0"
+        );
+        assert_eq!(shown("(- (* (+ x 1) (- x 1)) (^ x 2))"), "-1");
+        // Like terms inside opaque sub-terms: sin(x) is an atom.
+        assert_eq!(
+            cost("(- (* (+ (sin x) 1) (+ (sin x) 1)) (+ (* (sin x) (sin x)) 1))"),
+            17 // 2 sin(x)
+        );
+        // Exact division by a divisor the expression requires non-zero.
+        assert_eq!(cost("(/ (- (^ x 2) 1) (- x 1))"), 1);
+        assert_eq!(cost("(/ (+ (+ (^ x 2) (* 2 x)) 1) (+ x 1))"), 1);
+        let (out, root) = check_equivalent("(/ (- (^ x 4) (^ y 4)) (+ (^ x 2) (^ y 2)))");
+        assert_eq!(op_count(&out, &[root]), 3, "{out}");
+        // Not exact: stays a quotient.
+        assert!(shown("(/ (+ (^ x 2) 1) (- x 1))").starts_with("(/"));
+        // A divisor not known non-zero where the roots are defined: no division.
+        let both = shown_together(&["(/ (- (^ x 2) 1) (- x 1))", "(- x 1)"]);
+        assert!(both[0].starts_with("(/"), "{both:?}");
+    }
+
+    #[test]
     fn square_minus_itself_is_zero() {
         assert_eq!(shown("(- (* (+ x 1) (+ x 1)) (^ (+ x 1) 2))"), "0");
     }
@@ -1524,7 +1548,7 @@ mod tests {
     const EXPONENTS: [f64; 8] = [2.0, 3.0, -1.0, 0.5, -2.0, 1.5, 4.0, -0.5];
 
     /// Shapes the rules know, with `A` and `B` standing for random sub-terms.
-    const TEMPLATES: [&str; 50] = [
+    const TEMPLATES: [&str; 58] = [
         "(+ (^ (sin A) 2) (^ (cos A) 2))",
         "(- 1 (^ (tanh A) 2))",
         "(* (sigmoid A) (- 1 (sigmoid A)))",
@@ -1575,6 +1599,14 @@ mod tests {
         "(/ (- (exp A) (exp (neg A))) (+ (exp A) (exp (neg A))))",
         "(^ (* A B) 3)",
         "(abs (* (exp A) (cosh B)))",
+        "(/ (- (* A A) 1) (- A 1))",
+        "(/ (- (^ A 4) (^ B 4)) (+ (^ A 2) (^ B 2)))",
+        "(- (^ (+ A B) 2) (+ (* A A) (* B B)))",
+        "(+ (/ 1 (+ A 1)) (/ 1 (- A 1)))",
+        "(/ (* A B) (* A x))",
+        "(* (tan A) (cos A))",
+        "(exp (* 2 (log A)))",
+        "(/ (/ A B) (/ x B))",
     ];
 
     /// A random DAG over `x`, `y`, `z` with about `size` nodes and one to three roots.
