@@ -1,15 +1,24 @@
 //! E-graph simplification: algebraic rewrites over [`Math`] run by egg under node, iteration
-//! and time limits, constant folding through an analysis, and extraction of the cheapest form
-//! of every root by [`Math::weight`], rebuilt into one hash-consed DAG so sub-terms shared
-//! between roots stay shared.
+//! and time limits, constant folding and sign facts through an analysis, polynomial
+//! expansion and exact division over opaque sub-terms ([`super::poly`]), and extraction of
+//! the cheapest form of every root by [`Math::weight`] (integer powers priced as the
+//! multiplications code generators emit), rebuilt into one hash-consed DAG so sub-terms
+//! shared between roots stay shared.
 //!
-//! Soundness: a rule `l → r` is admitted only if, for all finite real values of its pattern
-//! variables (that satisfy its guard), `r = l` wherever `l` is finite and `r` is undefined
-//! wherever `l` is. So `x * 0 → 0` and `x - x → 0` are in, while `x / x → 1`,
-//! `exp(log x) → x` and `sqrt(x)² → x` need the analysis to know `x` non-zero or positive.
-//! Equalities are those of real arithmetic; rounding and overflow are not modelled, but rules
-//! that would trade an accurate value for a cancelling difference are left out. Rules never
-//! match classes known to be undefined everywhere (`1/0`), where they would prove anything.
+//! Soundness: the result equals the input wherever the input is defined (every root, up to
+//! rounding). A rule `l → r` is admitted if, for all finite real values of its pattern
+//! variables that satisfy its guard, `r` is defined and equal to `l` wherever `l` is. So
+//! `x * 0 → 0` and `x - x → 0` are in unguarded, while `x / x → 1`, `exp(log x) → x` and
+//! `sqrt(x)² → x` need the analysis to know `x` non-zero, positive or non-negative. The
+//! analysis knows that from the values themselves (`exp` is positive) and from what the
+//! roots require ([`assumptions`]): in `(x y)/(x z)` the divisor, hence `x`, is non-zero
+//! wherever the expression is defined, so it becomes `y/z`. The result may then be defined
+//! at more points than the input (a removable singularity goes: `(x²−1)/(x−1) → x+1`),
+//! never at fewer. `sqrt(x²)` stays `|x|` and `log(x²)` stays as it is: nothing there says
+//! `x` is positive. Equalities are those of real arithmetic; rounding and overflow are not
+//! modelled, but rules that would trade an accurate value for a cancelling difference are
+//! left out. Rules never match classes known to be undefined everywhere (`1/0`), where they
+//! would prove anything.
 //!
 //! Extraction minimises the weighted cost of the DAG, not of the tree: derivatives share most
 //! of their sub-terms, and tree costs, which pay for a shared term at every use, would undo
