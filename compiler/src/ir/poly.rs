@@ -59,7 +59,7 @@ impl Poly {
     }
 
     pub fn degree(&self) -> u32 {
-        self.terms.keys().map(|m| degree(m)).max().unwrap_or(0)
+        self.terms.keys().map(degree).max().unwrap_or(0)
     }
 
     pub fn add(&self, o: &Poly) -> Poly {
