@@ -53,6 +53,15 @@ impl Poly {
         }
     }
 
+    /// A single atom to the first power with coefficient 1.
+    pub fn is_atom(&self) -> bool {
+        self.terms.len() == 1
+            && self
+                .terms
+                .iter()
+                .all(|(m, &c)| c == 1.0 && m.len() == 1 && m[0].1 == 1)
+    }
+
     /// All coefficients finite.
     pub fn is_finite(&self) -> bool {
         self.terms.values().all(|c| c.is_finite())

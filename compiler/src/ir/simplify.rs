@@ -47,6 +47,11 @@ pub struct Limits {
     pub nodes: usize,
     /// Wall-clock time for rewriting (extraction comes on top and is linear in the e-graph).
     pub time: Duration,
+    /// Whether sums, differences, products and quotients are also read as polynomials
+    /// (the `poly-` rules: expansion, exact division). The strongest rules and the
+    /// costliest: canonical forms of many small candidates (symbolic regression, evolution)
+    /// leave them out, which makes those about five times faster.
+    pub polynomials: bool,
 }
 
 impl Default for Limits {
@@ -61,6 +66,7 @@ impl Default for Limits {
             iterations: 10,
             nodes: 5_000,
             time: Duration::from_millis(50),
+            polynomials: true,
         }
     }
 }
@@ -168,7 +174,8 @@ fn simplify_tuned(
         .run(
             rules()
                 .iter()
-                .filter(|r| !tuning.without.contains(&r.name.as_str())),
+                .filter(|r| !tuning.without.contains(&r.name.as_str()))
+                .filter(|r| limits.polynomials || !r.name.as_str().starts_with("poly-")),
         );
     let stop = match runner.stop_reason {
         Some(StopReason::Saturated) => "saturated".to_string(),
@@ -1018,7 +1025,62 @@ enum PolyRule {
 
 struct Polynomial(PolyRule);
 
+impl Polynomial {
+    /// The polynomial `a op b` (or `a / b`) to add to the matched class, if any: not when
+    /// both operands are plain atoms (`x + y` read as a polynomial is itself), nor past the
+    /// bounds.
+    fn result(&self, reader: &mut PolyReader, a: Id, b: Id) -> Option<Poly> {
+        let (pa, pb) = (reader.read(a, POLY_DEPTH), reader.read(b, POLY_DEPTH));
+        let result = match self.0 {
+            PolyRule::Expand(_) if pa.is_atom() && pb.is_atom() => return None,
+            PolyRule::Expand(op) => op(&pa, &pb),
+            PolyRule::Divide => {
+                if pb.as_constant().is_some() {
+                    return None;
+                }
+                pa.divide_exact(&pb, 4 * POLY_MAX_TERMS)?
+            }
+        };
+        (result.terms.len() <= POLY_MAX_TERMS
+            && result.degree() <= POLY_MAX_DEGREE
+            && result.is_finite())
+        .then_some(result)
+    }
+
+    fn add(egraph: &mut Graph, found: Vec<(Id, Poly)>) -> Vec<Id> {
+        let mut changed = Vec::new();
+        for (eclass, p) in found {
+            let id = add_poly(egraph, &p);
+            if egraph.union(eclass, id) {
+                changed.push(eclass);
+            }
+        }
+        changed
+    }
+}
+
 impl Applier<Math, Facts> for Polynomial {
+    /// All matches of one search are read with one [`PolyReader`], so sub-terms shared
+    /// between them are read once.
+    fn apply_matches(
+        &self,
+        egraph: &mut Graph,
+        matches: &[SearchMatches<Math>],
+        _: Symbol,
+    ) -> Vec<Id> {
+        let (a, b) = (var("?a"), var("?b"));
+        let mut found = Vec::new();
+        let mut reader = PolyReader::new(egraph);
+        for m in matches {
+            for subst in &m.substs {
+                if let Some(p) = self.result(&mut reader, subst[a], subst[b]) {
+                    found.push((m.eclass, p));
+                }
+            }
+        }
+        Polynomial::add(egraph, found)
+    }
+
     fn apply_one(
         &self,
         egraph: &mut Graph,
@@ -1027,33 +1089,11 @@ impl Applier<Math, Facts> for Polynomial {
         _: Option<&PatternAst<Math>>,
         _: Symbol,
     ) -> Vec<Id> {
-        let (a, b) = (subst[var("?a")], subst[var("?b")]);
         let mut reader = PolyReader::new(egraph);
-        let (pa, pb) = (reader.read(a, POLY_DEPTH), reader.read(b, POLY_DEPTH));
-        let result = match self.0 {
-            PolyRule::Expand(op) => op(&pa, &pb),
-            PolyRule::Divide => {
-                if pb.as_constant().is_some() {
-                    return Vec::new();
-                }
-                match pa.divide_exact(&pb, 4 * POLY_MAX_TERMS) {
-                    Some(q) => q,
-                    None => return Vec::new(),
-                }
-            }
-        };
-        if result.terms.len() > POLY_MAX_TERMS
-            || result.degree() > POLY_MAX_DEGREE
-            || !result.is_finite()
-        {
-            return Vec::new();
-        }
-        let id = add_poly(egraph, &result);
-        if egraph.union(eclass, id) {
-            vec![eclass]
-        } else {
-            Vec::new()
-        }
+        let found = self
+            .result(&mut reader, subst[var("?a")], subst[var("?b")])
+            .map(|p| (eclass, p));
+        Polynomial::add(egraph, found.into_iter().collect())
     }
 }
 
