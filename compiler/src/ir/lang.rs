@@ -61,8 +61,32 @@ impl Math {
             | Math::Sign(_) => 1,
             Math::Min(_) | Math::Max(_) | Math::Fma(_) => 1,
             Math::Div(_) | Math::Sqrt(_) => 4,
-            Math::Pow(_) => 8,
+            Math::Pow(_) => Math::power_weight(None),
             _ => 16,
+        }
+    }
+
+    /// The weight of `x^n` for an exponent `n` known or not: integer exponents up to 16 in
+    /// size become the multiplications of repeated squaring (and a division when negative),
+    /// as the code generators emit them, so `x^5` weighs what `x*x*(x*(x*x))` does and its
+    /// one node wins; other powers call `pow`.
+    pub fn power_weight(n: Option<f64>) -> usize {
+        match n {
+            Some(n) if n.fract() == 0.0 && n != 0.0 && n.abs() <= 16.0 => {
+                let k = n.abs() as u32;
+                let multiplications = (31 - k.leading_zeros() + k.count_ones() - 1).max(1);
+                multiplications as usize + if n < 0.0 { 4 } else { 0 }
+            }
+            _ => 8,
+        }
+    }
+
+    /// [`Math::weight`], with integer powers priced by [`Math::power_weight`]: `exponent`
+    /// gives the constant value of a child, if known.
+    pub fn weight_given(&self, exponent: impl Fn(Id) -> Option<f64>) -> usize {
+        match self {
+            Math::Pow([_, n]) => Math::power_weight(exponent(*n)),
+            other => other.weight(),
         }
     }
 
@@ -90,7 +114,7 @@ pub fn op_count(expr: &RecExpr<Math>, roots: &[Id]) -> usize {
 pub fn dag_cost(expr: &RecExpr<Math>, roots: &[Id]) -> usize {
     reachable(expr, roots)
         .into_iter()
-        .map(|id| expr[id].weight())
+        .map(|id| expr[id].weight_given(|c| expr[c].number()))
         .sum()
 }
 

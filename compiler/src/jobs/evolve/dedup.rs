@@ -18,12 +18,14 @@ use std::time::Duration;
 
 /// Limits for canonical forms: iterations and nodes, which small programs reach in about a
 /// millisecond. The time limit is only a safety net: if it ever bound, the key would depend
-/// on the machine's load and a seeded search would not repeat.
+/// on the machine's load and a seeded search would not repeat. No polynomial rules: programs
+/// are small and many, and those rules cost the most.
 fn limits() -> Limits {
     Limits {
         iterations: 6,
         nodes: 2_000,
         time: Duration::from_secs(2),
+        polynomials: false,
     }
 }
 
