@@ -297,6 +297,12 @@ impl<'a> Recorder<'a> {
         self.next == self.times.len()
     }
 
+    /// Whether an output time falls before `t` (a step ending at `t` must then keep what
+    /// interpolation needs).
+    fn interpolates_before(&self, t: f64) -> bool {
+        self.times.get(self.next).is_some_and(|&time| time < t)
+    }
+
     fn t_end(&self) -> f64 {
         *self.times.last().expect("outputs are not empty")
     }
@@ -431,8 +437,9 @@ trait Stepper {
     fn rate(&self) -> &[f64];
     /// Try a step from (t, state) of size h; the weighted error norm (≤ 1 is acceptable).
     fn attempt(&mut self, sys: &mut Counted, t: f64, h: f64, tol: Tolerance) -> f64;
-    /// Make the last trial the current state, keeping what `interpolate` needs.
-    fn accept(&mut self, h: f64);
+    /// Make the last trial the current state, keeping what `interpolate` needs when
+    /// `dense` (an output falls inside the step; most steps have none).
+    fn accept(&mut self, h: f64, dense: bool);
     /// The solution at fraction `theta` ∈ [0, 1] of the last accepted step.
     fn interpolate(&self, theta: f64, out: &mut [f64]);
 }
@@ -512,9 +519,9 @@ fn adaptive<S: Stepper>(
             continue;
         }
         sys.stats.steps += 1;
-        stepper.accept(h);
         let t_old = t;
         t = if last { t_end } else { t + h };
+        stepper.accept(h, rec.interpolates_before(t));
         rec.record_due(t, stepper.state(), |time, out| {
             stepper.interpolate((time - t_old) / h, out)
         });
@@ -715,7 +722,27 @@ impl Stepper for Dopri5 {
         tol.norm(&self.err, &self.y, &self.y_new)
     }
 
-    fn accept(&mut self, h: f64) {
+    fn accept(&mut self, h: f64, dense: bool) {
+        if dense {
+            self.keep_dense(h);
+        }
+        std::mem::swap(&mut self.y, &mut self.y_new);
+        // First same as last: the rate at the new state is already known.
+        self.k.swap(0, 6);
+    }
+
+    fn interpolate(&self, theta: f64, out: &mut [f64]) {
+        let [y0, dy, bspl, curv, ext] = &self.dense;
+        let theta1 = 1.0 - theta;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = y0[i] + theta * (dy[i] + theta1 * (bspl[i] + theta * (curv[i] + theta1 * ext[i])));
+        }
+    }
+}
+
+impl Dopri5 {
+    /// Hairer's dense-output coefficients of the trial step about to be accepted.
+    fn keep_dense(&mut self, h: f64) {
         let [y0, dy, bspl, curv, ext] = &mut self.dense;
         let (k0, k6) = (&self.k[0], &self.k[6]);
         y0.copy_from_slice(&self.y);
@@ -728,17 +755,6 @@ impl Stepper for Dopri5 {
         }
         ext.fill(0.0);
         accumulate(ext, h, &DP_D, &self.k);
-        std::mem::swap(&mut self.y, &mut self.y_new);
-        // First same as last: the rate at the new state is already known.
-        self.k.swap(0, 6);
-    }
-
-    fn interpolate(&self, theta: f64, out: &mut [f64]) {
-        let [y0, dy, bspl, curv, ext] = &self.dense;
-        let theta1 = 1.0 - theta;
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = y0[i] + theta * (dy[i] + theta1 * (bspl[i] + theta * (curv[i] + theta1 * ext[i])));
-        }
     }
 }
 
@@ -965,7 +981,8 @@ impl Stepper for Rosenbrock {
         err.max(interpolation)
     }
 
-    fn accept(&mut self, h: f64) {
+    fn accept(&mut self, h: f64, _dense: bool) {
+        // Rosenbrock steps are few and long: keep the Hermite data of every one.
         let [y0, hf0, y1, hf1] = &mut self.dense;
         y0.copy_from_slice(&self.y);
         y1.copy_from_slice(&self.y_new);
@@ -1163,7 +1180,7 @@ mod tests {
                 let h = t_end / steps as f64;
                 for i in 0..steps {
                     stepper.attempt(&mut sys, i as f64 * h, h, loose);
-                    stepper.accept(h);
+                    stepper.accept(h, false);
                 }
                 max_diff(stepper.state(), exact)
             })
