@@ -6,6 +6,8 @@
 pub mod fit;
 pub mod mutate;
 pub mod program;
+pub mod seeds;
+pub mod tune;
 pub mod ulp;
 
 pub use fit::{Effort, Metric, Problem};
