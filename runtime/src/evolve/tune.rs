@@ -223,7 +223,7 @@ pub struct Refined {
 
 /// Alternate [`tune`] on `proxy` with exhaustive scans (`scan` of a set of constants),
 /// adding each scan's worst floats to the proxy (with `reference` values), for at most
-/// `rounds` tunings while `more()` allows. Starts with a scan of `consts`, so the result
+/// `rounds` tunings while `more(seconds of the last scan)` allows. Starts with a scan of `consts`, so the result
 /// is never worse than the start over every float, and every result is scanned.
 #[allow(clippy::too_many_arguments)]
 pub fn refine(
@@ -235,7 +235,7 @@ pub fn refine(
     rng: &mut Rng,
     scan: &mut dyn FnMut(&[f64]) -> Exhaustive,
     reference: &dyn Fn(&[f64], &mut [f64]),
-    more: &dyn Fn() -> bool,
+    more: &dyn Fn(f64) -> bool,
 ) -> Refined {
     let add_hard = |proxy: &mut Proxy, s: &Exhaustive| {
         let xs: Vec<f32> = s.worst.iter().map(|w| w.0).collect();
@@ -249,8 +249,9 @@ pub fn refine(
     add_hard(proxy, &start);
     let mut best_scan = start.clone();
     let mut scans = 1;
+    let mut last_seconds = start.seconds;
     for _ in 0..rounds {
-        if !more() || best.is_empty() {
+        if !more(last_seconds) || best.is_empty() {
             break;
         }
         let (c, _) = tune(program, &best, proxy, effort, rng);
@@ -259,6 +260,7 @@ pub fn refine(
         }
         let s = scan(&c);
         scans += 1;
+        last_seconds = s.seconds;
         add_hard(proxy, &s);
         if s.max_ulp < best_scan.max_ulp {
             best = c;
@@ -336,7 +338,7 @@ mod tests {
             &mut rng,
             &mut scan,
             &|xs, ys| map(f64::exp, xs, ys),
-            &|| true,
+            &|_| true,
         );
         assert!(r.start.max_ulp > 2.0, "{}", r.start.max_ulp);
         assert!(

@@ -251,9 +251,12 @@ fn verify_front(
                 let left = seconds.map(|s| (s - start.elapsed().as_secs_f64()).max(0.0));
                 let share = left.map(|l| l / ALWAYS_VERIFIED.saturating_sub(n).max(1) as f64);
                 let member_start = Instant::now();
-                let more = || {
+                // Another round (a tuning and a scan) if it fits in the share.
+                let more = |scan_seconds: f64| {
                     !super::progress::interrupted()
-                        && share.is_none_or(|s| member_start.elapsed().as_secs_f64() < s / 2.0)
+                        && share.is_none_or(|s| {
+                            member_start.elapsed().as_secs_f64() + scan_seconds < s
+                        })
                 };
                 let (program, v, tuning) = verify::tune_exhaustive(
                     &m.individual.program,

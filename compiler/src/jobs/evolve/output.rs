@@ -216,6 +216,9 @@ pub fn write(
                     "scans": t.scans,
                 })),
                 "phys": emit::phys_body(&m.individual.program),
+                // The member alone as C (what best.c holds for the chosen one), so any
+                // member can be checked independently.
+                "c": emit::c(&m.individual.program, &c_name, p, &describe(i)),
             })
         })
         .collect();

@@ -9,6 +9,10 @@
 //! rayon's threads, while every random choice is made on one thread from one seeded stream,
 //! so a seed and a budget in generations or evaluations give the same result on any number
 //! of threads (a budget in minutes stops wherever the clock says).
+//!
+//! The first generation is the seeds ([`seeds`]): Horner polynomials and, for `+ − × ÷`,
+//! exp's continued fractions and squared polynomials with exp's constants. Every individual
+//! remembers the seed it descends from, for the report.
 
 use super::config::{Budget, EvolveConfig};
 use super::dedup::{fingerprint, shape_key};

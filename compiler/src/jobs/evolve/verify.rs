@@ -1,7 +1,10 @@
 //! Checking candidates with the code that would really run: each program is compiled by
 //! Cranelift (f32 kernels round in f32 and fuse `fma` like the CPU does) and compared with
 //! the f64 reference — over every f32 in the range for f32 targets, over a dense grid for f64
-//! targets. Also the measured cost of a program: the time per point of its kernel.
+//! targets. f32 members first have their constants tuned by a discrete search over
+//! neighbouring f32 values, alternating with exhaustive scans whose worst floats join the
+//! tuner's points ([`tune_exhaustive`]). Also the measured cost of a program: the time per
+//! point of its kernel.
 
 use super::config::Precision;
 use super::ir::{to_ir, Constants};
@@ -107,7 +110,7 @@ pub fn proxy(range: (f64, f64), reference: &Reference, n: usize) -> Proxy {
 
 /// Rounding-aware tuning of an f32 program's constants, alternating with exhaustive scans
 /// of the compiled kernel ([`physc_runtime::evolve::tune::refine`]): at most `rounds`
-/// tunings while `more()` allows. Returns the tuned program, its exhaustive verification
+/// tunings while `more(seconds of the last scan)` allows. Returns the tuned program, its exhaustive verification
 /// and what tuning did; never worse over every float than the program given.
 pub fn tune_exhaustive(
     p: &Program,
@@ -115,7 +118,7 @@ pub fn tune_exhaustive(
     reference: &Reference,
     proxy: &mut Proxy,
     rounds: usize,
-    more: &dyn Fn() -> bool,
+    more: &dyn Fn(f64) -> bool,
     rng: &mut Rng,
 ) -> Result<(Program, Verified, Tuning), String> {
     kernel::<f32>(p)?;
