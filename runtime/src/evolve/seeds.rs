@@ -8,8 +8,9 @@
 //!   constants). Costs `6 + 2L + k` operations of `+ − × ÷`.
 //! - [`squared_horner`]: a Horner polynomial of exp(x/2^k), squared `k` times.
 //!
-//! The constants are exp's (Padé and Taylor coefficients of exp(x/2^k)); for other targets
-//! they are only a shape that fitting moves on from. Every seed is in normal form.
+//! The constants are exp's (Padé and Taylor coefficients of exp(x/2^k)), so these forms seed
+//! only searches for exp; other targets start from plain Horner polynomials. Every seed is
+//! in normal form.
 
 use super::program::{horner, Instr, Op, Operand, Program};
 
@@ -84,10 +85,10 @@ pub fn squared_horner(degree: usize, fma: bool, squarings: usize) -> Program {
 }
 
 /// Every seed within `max_ops` that the allowed `ops` can express: Horner polynomials of
-/// every degree (fused and not, all constants 1 as fitting sets them anyway), the same
-/// squared once or twice with exp's Taylor constants, and exp's continued fractions with
-/// 0–2 squarings.
-pub fn classical(ops: &[Op], max_ops: usize) -> Vec<Seed> {
+/// every degree (fused and not, all constants 1 as fitting sets them anyway) and, with
+/// `exp_forms`, the same squared once or twice with exp's Taylor constants, and exp's
+/// continued fractions with 0–2 squarings.
+pub fn classical(ops: &[Op], max_ops: usize, exp_forms: bool) -> Vec<Seed> {
     let has = |o: Op| ops.contains(&o);
     let mut out = Vec::new();
     let mut add = |name: String, program: Program| {
@@ -102,6 +103,9 @@ pub fn classical(ops: &[Op], max_ops: usize) -> Vec<Seed> {
         if has(Op::Mul) && has(Op::Add) {
             add(format!("horner{d}"), horner(d, false));
         }
+    }
+    if !exp_forms {
+        return out;
     }
     for k in 1..=2 {
         for d in 1..=max_ops {
@@ -170,12 +174,15 @@ mod tests {
     #[test]
     fn seeds_respect_ops_and_length() {
         let basic = [Op::Add, Op::Sub, Op::Mul, Op::Div];
-        let seeds = classical(&basic, 10);
+        let seeds = classical(&basic, 10, true);
+        assert!(classical(&basic, 10, false)
+            .iter()
+            .all(|s| s.name.starts_with("horner") && !s.name.contains("sq")));
         assert!(seeds.iter().all(|s| s.program.cost() <= 10));
         assert!(seeds.iter().any(|s| s.name == "cf1_sq2"));
         assert!(seeds.iter().any(|s| s.name == "cf2_sq0"));
         assert!(!seeds.iter().any(|s| s.name.contains("fma")));
-        let fma_only = classical(&[Op::Fma], 6);
+        let fma_only = classical(&[Op::Fma], 6, true);
         assert!(fma_only.iter().all(|s| s.name.starts_with("horner")));
         assert!(fma_only
             .iter()

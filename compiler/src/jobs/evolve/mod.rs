@@ -254,9 +254,8 @@ fn verify_front(
                 // Another round (a tuning and a scan) if it fits in the share.
                 let more = |scan_seconds: f64| {
                     !super::progress::interrupted()
-                        && share.is_none_or(|s| {
-                            member_start.elapsed().as_secs_f64() + scan_seconds < s
-                        })
+                        && share
+                            .is_none_or(|s| member_start.elapsed().as_secs_f64() + scan_seconds < s)
                 };
                 let (program, v, tuning) = verify::tune_exhaustive(
                     &m.individual.program,

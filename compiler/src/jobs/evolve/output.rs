@@ -196,10 +196,7 @@ pub fn write(
     if p == Precision::F64 {
         verification["digits"] = json!(v.map(|v| digits(v.max_error)));
     }
-    let seed_names: Vec<String> = search::seeds(config)
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
+    let seed_names: Vec<String> = search::seeds(config).into_iter().map(|s| s.name).collect();
     let members: Vec<serde_json::Value> = (0..front.len())
         .map(|i| {
             let m = &front[i];
@@ -271,10 +268,7 @@ pub fn summary(name: &str, config: &EvolveConfig, outcome: &Outcome) {
         s.value_duplicates
     );
     eprintln!("  ops  {:>12}  verified  (seed)", unit(config.precision));
-    let seed_names: Vec<String> = search::seeds(config)
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
+    let seed_names: Vec<String> = search::seeds(config).into_iter().map(|s| s.name).collect();
     for (i, m) in outcome.front.iter().enumerate() {
         let v = m.verified.as_ref().map_or("-".to_string(), |v| {
             format!(

@@ -10,11 +10,11 @@
 //! so a seed and a budget in generations or evaluations give the same result on any number
 //! of threads (a budget in minutes stops wherever the clock says).
 //!
-//! The first generation is the seeds ([`seeds`]): Horner polynomials and, for `+ − × ÷`,
-//! exp's continued fractions and squared polynomials with exp's constants. Every individual
+//! The first generation is the seeds ([`seeds`]): Horner polynomials and, for exp with
+//! `+ − × ÷`, exp's continued fractions and squared polynomials with exp's constants. Every individual
 //! remembers the seed it descends from, for the report.
 
-use super::config::{Budget, EvolveConfig};
+use super::config::{Budget, EvolveConfig, Target};
 use super::dedup::{fingerprint, shape_key};
 use crate::jobs::progress;
 use physc_runtime::evolve::mutate::mutate;
@@ -86,10 +86,12 @@ impl Archive {
 }
 
 /// Starting points: Horner polynomials of every degree the length limit allows (fused and
-/// not), and, where the operations allow, exp's classical forms: squared polynomials and
-/// continued fractions with up to two squarings ([`physc_runtime::evolve::seeds`]).
+/// not), and, for exp where the operations allow, exp's classical forms: squared
+/// polynomials and continued fractions with up to two squarings
+/// ([`physc_runtime::evolve::seeds`]).
 pub fn seeds(config: &EvolveConfig) -> Vec<Seed> {
-    classical(&config.ops, config.max_ops)
+    let exp = matches!(&config.target, Target::Builtin(name) if name == "exp");
+    classical(&config.ops, config.max_ops, exp)
 }
 
 /// Run the search until the budget is spent; `report` sees each generation.
@@ -221,10 +223,10 @@ fn select<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::{CostKind, Precision, Target};
-    use physc_runtime::evolve::Op;
+    use super::super::config::{CostKind, Precision};
     use super::*;
     use physc_runtime::evolve::Metric;
+    use physc_runtime::evolve::Op;
 
     fn config(generations: usize) -> EvolveConfig {
         EvolveConfig {
