@@ -1,11 +1,15 @@
 //! The numerics of `evolve` that need no compiler: straight-line programs and their f32/f64
-//! evaluation (`program`), mutations (`mutate`), fitting their constants toward minimax
-//! (`fit`), and f32 ULP errors with the exhaustive scan of an interval (`ulp`). The search
+//! evaluation (`program`), mutations (`mutate`), classical starting programs (`seeds`),
+//! fitting their constants toward minimax (`fit`), tuning f32 constants by discrete search
+//! against the true f32 error (`tune`), and f32 ULP errors with the exhaustive scan of an
+//! interval (`ulp`). The search
 //! itself, the IR and the outputs are the compiler's (`compiler/src/jobs/evolve/`).
 
 pub mod fit;
 pub mod mutate;
 pub mod program;
+pub mod seeds;
+pub mod tune;
 pub mod ulp;
 
 pub use fit::{Effort, Metric, Problem};

@@ -1,7 +1,9 @@
 //! Mutations of programs: insert an operation, remove one, rewire an operand, replace an
-//! operation by another. Inserted operations start as identities where they can (`+ 0`,
-//! `× 1`, `fma(·, 1, 0)`), so a child starts where its parent was and fitting moves on from
-//! there. Every mutation returns a normalised program within the length limit, or `None`.
+//! operation by another, and grow a constant into `c + t/c'` (a continued fraction grows a
+//! level this way; `t` is `x` or an earlier value). Inserted operations start as identities
+//! where they can (`+ 0`, `× 1`, `fma(·, 1, 0)`, `c + t/10⁶`), so a child starts where its
+//! parent was (or very near) and fitting moves on from there. Every mutation returns a
+//! normalised program within the length limit, or `None`.
 
 use super::program::{Instr, Op, Operand, Program};
 use crate::rng::Rng;
@@ -13,14 +15,17 @@ pub enum Mutation {
     Remove,
     Rewire,
     Replace,
+    /// A constant operand `c` becomes `c + t/c'` with `c'` large (needs `+` and `÷`).
+    Grow,
 }
 
 impl Mutation {
-    pub const ALL: [Mutation; 4] = [
+    pub const ALL: [Mutation; 5] = [
         Mutation::Insert,
         Mutation::Remove,
         Mutation::Rewire,
         Mutation::Replace,
+        Mutation::Grow,
     ];
 }
 
@@ -45,6 +50,7 @@ pub fn apply(p: &Program, m: Mutation, ops: &[Op], rng: &mut Rng) -> Option<Prog
         Mutation::Remove => remove(&mut q, rng)?,
         Mutation::Rewire => rewire(&mut q, rng)?,
         Mutation::Replace => replace(&mut q, ops, rng)?,
+        Mutation::Grow => grow(&mut q, ops, rng)?,
     }
     q.normalize()
 }
@@ -200,6 +206,49 @@ fn replace(p: &mut Program, ops: &[Op], rng: &mut Rng) -> Option<()> {
     Some(())
 }
 
+/// The large constant `c'` of a grown `c + t/c'`: `t/c'` is negligible at first.
+const GROW_DENOMINATOR: f64 = 1e6;
+
+/// A constant operand `c` of instruction `i` becomes `c + t/c'`: two new instructions just
+/// before `i`, `t` being `x` or a value computed before `i`.
+fn grow(p: &mut Program, ops: &[Op], rng: &mut Rng) -> Option<()> {
+    if !ops.contains(&Op::Add) || !ops.contains(&Op::Div) {
+        return None;
+    }
+    let sites: Vec<(usize, usize)> = p
+        .instrs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, ins)| {
+            (0..ins.op.arity())
+                .filter(move |&k| matches!(ins.args[k], Operand::Const(_)))
+                .map(move |k| (i, k))
+        })
+        .collect();
+    if sites.is_empty() {
+        return None;
+    }
+    let (i, k) = sites[rng.below(sites.len())];
+    let t = if i > 0 && rng.below(2) == 0 {
+        Operand::Node(rng.below(i))
+    } else {
+        Operand::X
+    };
+    let c = p.instrs[i].args[k];
+    let big = fresh(p, GROW_DENOMINATOR);
+    for ins in p.instrs.iter_mut() {
+        for a in ins.args.iter_mut() {
+            *a = shift(shift(*a, i, true), i, true);
+        }
+    }
+    p.out = shift(shift(p.out, i, true), i, true);
+    p.instrs.insert(i, Instr::new(Op::Div, &[t, big]));
+    p.instrs
+        .insert(i + 1, Instr::new(Op::Add, &[c, Operand::Node(i)]));
+    p.instrs[i + 2].args[k] = Operand::Node(i + 1);
+    Some(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::program::horner;
@@ -214,7 +263,7 @@ mod tests {
         let mut p = horner(2, true);
         let mut made = 0;
         for step in 0..5_000 {
-            let m = Mutation::ALL[step % 4];
+            let m = Mutation::ALL[step % Mutation::ALL.len()];
             if let Some(q) = apply(&p, m, &ops, &mut rng) {
                 made += 1;
                 for (i, ins) in q.instrs.iter().enumerate() {
@@ -258,5 +307,32 @@ mod tests {
             }
         }
         assert!(same > 50, "{same}");
+    }
+
+    /// Growing a constant adds two operations and changes values by about 1e-6 of `x`.
+    #[test]
+    fn growing_a_constant_nests_a_division() {
+        let mut rng = Rng::new(2);
+        let mut p = horner(3, true);
+        p.consts = vec![0.1, 0.2, 0.3, 0.4];
+        let ops = [Op::Add, Op::Div, Op::Fma];
+        let mut grown = 0;
+        for _ in 0..50 {
+            if let Some(q) = apply(&p, Mutation::Grow, &ops, &mut rng) {
+                grown += 1;
+                assert_eq!(q.cost(), p.cost() + 2);
+                assert_eq!(
+                    q.instrs.iter().filter(|i| i.op == Op::Div).count(),
+                    1,
+                    "{q:?}"
+                );
+                for i in 0..=10 {
+                    let x = i as f64 / 10.0;
+                    assert!((q.eval(x) - p.eval(x)).abs() < 1e-5, "{q:?}");
+                }
+            }
+        }
+        assert!(grown > 40, "{grown}");
+        assert!(apply(&p, Mutation::Grow, &[Op::Fma], &mut rng).is_none());
     }
 }

@@ -4,6 +4,8 @@
 //! matters here.
 
 use rayon::prelude::*;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// The spacing of f32 numbers at magnitude |y| (the ULP of f32 at y): 2^(e − 23) for
 /// |y| in [2^e, 2^(e+1)), and the subnormal spacing 2⁻¹⁴⁹ below 2⁻¹²⁶.
@@ -103,6 +105,37 @@ pub struct Exhaustive {
     pub worst_x: f32,
     pub mean_ulp: f64,
     pub seconds: f64,
+    /// The [`WORST_KEPT`] worst floats and their errors, worst first (hard points for
+    /// tuning constants).
+    pub worst: Vec<(f32, f64)>,
+}
+
+/// How many of the worst floats a scan keeps.
+pub const WORST_KEPT: usize = 1024;
+
+/// The `cap` largest errors seen: a min-heap of (error bits, x bits); errors are ≥ 0, so
+/// their bits order like the errors.
+#[derive(Debug, Clone, Default)]
+struct Worst {
+    heap: BinaryHeap<Reverse<(u64, u32)>>,
+}
+
+impl Worst {
+    fn offer(&mut self, x: f32, e: f64, cap: usize) {
+        let item = Reverse((e.to_bits(), x.to_bits()));
+        if self.heap.len() < cap {
+            self.heap.push(item);
+        } else if self.heap.peek().is_some_and(|m| m.0 .0 < e.to_bits()) {
+            self.heap.pop();
+            self.heap.push(item);
+        }
+    }
+
+    fn into_items(self) -> impl Iterator<Item = (f32, f64)> {
+        self.heap
+            .into_iter()
+            .map(|Reverse((e, x))| (f32::from_bits(x), f64::from_bits(e)))
+    }
 }
 
 /// Check every f32 in [lo, hi]: `eval` computes a chunk of results (a compiled kernel),
@@ -120,7 +153,7 @@ pub fn exhaustive_f32(
     let count = (b - a + 1).max(0) as u64;
     let chunk = chunk.max(1) as i64;
     let chunks = (count as i64 + chunk - 1) / chunk;
-    let (max_ulp, worst_x, sum) = (0..chunks)
+    let per_chunk: Vec<((f64, f32, f64), Worst)> = (0..chunks)
         .into_par_iter()
         .map_init(
             || (Vec::<f32>::new(), Vec::<f32>::new(), Vec::new(), Vec::new()),
@@ -138,6 +171,7 @@ pub fn exhaustive_f32(
                 want.resize(xs.len(), 0.0);
                 reference(wide, want);
                 let mut worst = (0.0f64, xs[0], 0.0f64);
+                let mut kept = Worst::default();
                 for ((&x, &y), &w) in xs.iter().zip(ys.iter()).zip(want.iter()) {
                     let e = ulp_error(y, w);
                     worst.2 += e;
@@ -145,22 +179,25 @@ pub fn exhaustive_f32(
                         worst.0 = e;
                         worst.1 = x;
                     }
+                    kept.offer(x, e, WORST_KEPT);
                 }
-                worst
+                (worst, kept)
             },
         )
-        .reduce(
-            || (0.0, f32::NAN, 0.0),
-            |p, q| {
-                let (m, x) = if q.0 > p.0 || p.1.is_nan() {
-                    (q.0, q.1)
-                } else {
-                    (p.0, p.1)
-                };
-                (m, x, p.2 + q.2)
-            },
-        );
+        .collect();
+    let mut all: Vec<(f32, f64)> = Vec::new();
+    let (mut max_ulp, mut worst_x, mut sum) = (0.0, f32::NAN, 0.0);
+    for ((m, x, s), kept) in per_chunk {
+        if m > max_ulp || worst_x.is_nan() {
+            (max_ulp, worst_x) = (m, x);
+        }
+        sum += s;
+        all.extend(kept.into_items());
+    }
+    all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.total_cmp(&b.0)));
+    all.truncate(WORST_KEPT);
     Exhaustive {
+        worst: all,
         count,
         max_ulp,
         worst_x,
@@ -229,5 +266,7 @@ mod tests {
             |xs, ys| ys.copy_from_slice(xs),
         );
         assert_eq!((r.max_ulp, r.worst_x), (1.0, bad));
+        assert_eq!(r.worst[0], (bad, 1.0));
+        assert_eq!(r.worst.len(), WORST_KEPT);
     }
 }

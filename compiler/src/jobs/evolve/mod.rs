@@ -9,6 +9,13 @@
 //! (Cranelift kernels: exhaustive and dense checks, measured cost), `emit.rs` (source
 //! code), `output.rs` (the files). Program evaluation, fitting and ULP arithmetic are the
 //! runtime's (`physc_runtime::evolve`), compiled optimised even in debug builds.
+//!
+//! Measured by `bench/evolve` (2026-11-29, 2 loaded cores, 6 + 3 minutes): `RESULT evolve
+//! f32_exp_max_ulp=1.1452 f32_exp_ops=6 f64_exp_digits=10.42 evals_per_s=470`. f64 exp with
+//! `+ − × ÷` in 10 ops: 3.79e-11, from the *seeded* continued fraction of exp squared twice
+//! (`R⁴`, `R = (U + x)/(U − x)`, `U = b + x²/(c + d·x²)`), constants fitted; evolution found
+//! nothing better. f32 exp with fma at 6 ops (Horner): 1.145 ULP over every float after
+//! rounding-aware tuning (1.182 before), short of the 0.896 reference; 0.954 at 7 ops.
 
 pub mod config;
 mod dedup;
@@ -28,10 +35,23 @@ use rayon::prelude::*;
 use search::{Archive, Individual, Stats};
 use std::time::Instant;
 use target::Reference;
-use verify::Verified;
+use verify::{Tuning, Verified};
 
-/// Share of a time budget the search gets; the rest is for final fits and verification.
-const SEARCH_SHARE: f64 = 0.8;
+/// Share of a time budget the search gets; the rest is for final fits and verification
+/// (for f32, verification includes tuning the constants against exhaustive scans, which
+/// is worth more than the last minutes of search).
+fn search_share(p: Precision) -> f64 {
+    match p {
+        Precision::F32 => 0.5,
+        Precision::F64 => 0.8,
+    }
+}
+
+/// Rounding-aware tunings per f32 member (each followed by an exhaustive scan) when time
+/// allows.
+const TUNE_ROUNDS: usize = 3;
+/// Evenly spread proxy points for tuning (hard points from scans are added).
+const TUNE_PROXY_POINTS: usize = 1 << 16;
 
 /// One member of the final front, verified.
 #[derive(Debug, Clone)]
@@ -39,6 +59,9 @@ pub struct Member {
     pub individual: Individual,
     /// `None` when the time for verification ran out before this member.
     pub verified: Option<Verified>,
+    /// f32: what tuning the constants against exhaustive scans did (the individual holds
+    /// the tuned program).
+    pub tuning: Option<Tuning>,
 }
 
 /// What a run produced.
@@ -81,7 +104,10 @@ pub fn run_config(
         CostKind::Measured => verify::measured_ns(p, precision, range).unwrap_or(f64::INFINITY),
     };
     let budget = Budget {
-        minutes: config.budget.minutes.map(|m| m * SEARCH_SHARE),
+        minutes: config
+            .budget
+            .minutes
+            .map(|m| m * search_share(config.precision)),
         ..config.budget
     };
     let bar = super::progress::time_bar(
@@ -125,6 +151,7 @@ pub fn run_config(
                     cost: cost(&program),
                     program,
                     error,
+                    origin: m.origin,
                 }
             } else {
                 Individual {
@@ -147,7 +174,7 @@ pub fn run_config(
     let verify_budget = config
         .budget
         .minutes
-        .map(|m| (m * 60.0 * (1.0 - SEARCH_SHARE)).max(1.0));
+        .map(|m| (m * 60.0 * (1.0 - search_share(config.precision))).max(1.0));
     let results = verify_front(&front, config, &reference, verify_budget)?;
     let verify_seconds = verify_start.elapsed().as_secs_f64();
     let best = choose(&results);
@@ -191,7 +218,9 @@ pub fn unit(p: Precision) -> &'static str {
 const ALWAYS_VERIFIED: usize = 3;
 
 /// Verify members, most accurate first, while the time allows (at least
-/// [`ALWAYS_VERIFIED`]): every f32 in the range for f32 targets, a dense grid for f64.
+/// [`ALWAYS_VERIFIED`]): every f32 in the range for f32 targets, after tuning the constants
+/// against exhaustive scans (up to [`TUNE_ROUNDS`] rounds in an equal share of the time
+/// left), a dense grid for f64.
 fn verify_front(
     front: &Archive,
     config: &EvolveConfig,
@@ -201,7 +230,19 @@ fn verify_front(
     let start = Instant::now();
     let mut order: Vec<usize> = (0..front.members.len()).collect();
     order.sort_by(|&a, &b| front.members[a].error.total_cmp(&front.members[b].error));
-    let mut verified: Vec<Option<Verified>> = vec![None; front.members.len()];
+    let mut members: Vec<Member> = front
+        .members
+        .iter()
+        .map(|m| Member {
+            individual: m.clone(),
+            verified: None,
+            tuning: None,
+        })
+        .collect();
+    // Hard points found for one member are kept for the next: the same regions are hard.
+    let mut proxy = (config.precision == Precision::F32)
+        .then(|| verify::proxy(config.range, reference, TUNE_PROXY_POINTS));
+    let mut rng = physc_runtime::rng::Rng::stream(config.seed, "tune");
     for (n, &i) in order.iter().enumerate() {
         if n >= ALWAYS_VERIFIED
             && (super::progress::interrupted()
@@ -209,23 +250,47 @@ fn verify_front(
         {
             break;
         }
-        let m = &front.members[i];
-        let v = match config.precision {
-            Precision::F32 => verify::exhaustive(&m.program, config.range, reference),
-            Precision::F64 => verify::dense(&m.program, config.precision, config.range, reference),
+        let m = &mut members[i];
+        match (config.precision, proxy.as_mut()) {
+            (Precision::F32, Some(proxy)) => {
+                // An equal share of the time left among the members still to verify (the
+                // ones verified whatever the time, at least).
+                let left = seconds.map(|s| (s - start.elapsed().as_secs_f64()).max(0.0));
+                let share = left.map(|l| l / ALWAYS_VERIFIED.saturating_sub(n).max(1) as f64);
+                let member_start = Instant::now();
+                // Another round (a tuning and a scan) if it fits in the share.
+                let more = |scan_seconds: f64| {
+                    !super::progress::interrupted()
+                        && share
+                            .is_none_or(|s| member_start.elapsed().as_secs_f64() + scan_seconds < s)
+                };
+                let (program, v, tuning) = verify::tune_exhaustive(
+                    &m.individual.program,
+                    config.range,
+                    reference,
+                    proxy,
+                    TUNE_ROUNDS,
+                    &more,
+                    &mut rng,
+                )
+                .map_err(JobError::Failed)?;
+                m.individual.program = program;
+                m.verified = Some(v);
+                m.tuning = Some(tuning);
+            }
+            _ => {
+                let v = verify::dense(
+                    &m.individual.program,
+                    config.precision,
+                    config.range,
+                    reference,
+                )
+                .map_err(JobError::Failed)?;
+                m.verified = Some(v);
+            }
         }
-        .map_err(JobError::Failed)?;
-        verified[i] = Some(v);
     }
-    Ok(front
-        .members
-        .iter()
-        .zip(verified)
-        .map(|(m, v)| Member {
-            individual: m.clone(),
-            verified: v,
-        })
-        .collect())
+    Ok(members)
 }
 
 /// The most accurate verified member (the cheaper one on a tie).

@@ -1,11 +1,12 @@
 //! The files of an evolution, in `<out>/<name>/`: `front.csv` and `front.png` (the Pareto
 //! front), `evolved.phys` (every front member as a `fn`, the chosen one also under the plain
 //! name `<target>_<precision>`), `best.rs` and `best.c` (the chosen program as Rust and C;
-//! the C function is `physc_<target>`), and `report.json`. Everything is written
+//! the C function is `physc_<target>`), and `report.json` (with, per member, the seed it
+//! descends from and, for f32, what tuning the constants did). Everything is written
 //! atomically.
 
 use super::config::{CostKind, EvolveConfig, Precision};
-use super::emit;
+use super::{emit, search};
 use super::{unit, Outcome};
 use physc_runtime::output::plot::{pareto_front, Figure};
 use physc_runtime::output::{atomic_write, csv, report};
@@ -195,6 +196,7 @@ pub fn write(
     if p == Precision::F64 {
         verification["digits"] = json!(v.map(|v| digits(v.max_error)));
     }
+    let seed_names: Vec<String> = search::seeds(config).into_iter().map(|s| s.name).collect();
     let members: Vec<serde_json::Value> = (0..front.len())
         .map(|i| {
             let m = &front[i];
@@ -205,7 +207,15 @@ pub fn write(
                 "train_error": m.individual.error,
                 "verified_error": m.verified.as_ref().map(|v| v.max_error),
                 "exhaustive": m.verified.as_ref().is_some_and(|v| v.exhaustive),
+                "seed": seed_names.get(m.individual.origin),
+                "tuning": m.tuning.as_ref().map(|t| json!({
+                    "max_ulp_before": t.before,
+                    "scans": t.scans,
+                })),
                 "phys": emit::phys_body(&m.individual.program),
+                // The member alone as C (what best.c holds for the chosen one), so any
+                // member can be checked independently.
+                "c": emit::c(&m.individual.program, &c_name, p, &describe(i)),
             })
         })
         .collect();
@@ -233,8 +243,10 @@ pub fn write(
         "search_seconds": s.seconds,
         "verify_seconds": outcome.verify_seconds,
         "wall_time_s": outcome.total_seconds,
+        "seeds": seed_names,
         "best": {
             "name": base,
+            "seed": seed_names.get(front[outcome.best].individual.origin),
             "phys": best_body,
             "verification": verification,
         },
@@ -255,7 +267,8 @@ pub fn summary(name: &str, config: &EvolveConfig, outcome: &Outcome) {
         s.shape_duplicates,
         s.value_duplicates
     );
-    eprintln!("  ops  {:>12}  verified", unit(config.precision));
+    eprintln!("  ops  {:>12}  verified  (seed)", unit(config.precision));
+    let seed_names: Vec<String> = search::seeds(config).into_iter().map(|s| s.name).collect();
     for (i, m) in outcome.front.iter().enumerate() {
         let v = m.verified.as_ref().map_or("-".to_string(), |v| {
             format!(
@@ -264,10 +277,16 @@ pub fn summary(name: &str, config: &EvolveConfig, outcome: &Outcome) {
                 if v.exhaustive { " (every f32)" } else { "" }
             )
         });
+        let tuned = m.tuning.as_ref().map_or(String::new(), |t| {
+            format!(" (tuned from {:.4} in {} scans)", t.before, t.scans)
+        });
         eprintln!(
-            "  {:>3}  {:>12.4e}  {v}{}",
+            "  {:>3}  {:>12.4e}  {v}{tuned}  ({}){}",
             m.individual.program.cost(),
             m.individual.error,
+            seed_names
+                .get(m.individual.origin)
+                .map_or("?", |s| s.as_str()),
             if i == outcome.best {
                 "  ← chosen"
             } else {

@@ -9,12 +9,17 @@
 //! rayon's threads, while every random choice is made on one thread from one seeded stream,
 //! so a seed and a budget in generations or evaluations give the same result on any number
 //! of threads (a budget in minutes stops wherever the clock says).
+//!
+//! The first generation is the seeds ([`seeds`]): Horner polynomials and, for exp with
+//! `+ − × ÷`, exp's continued fractions and squared polynomials with exp's constants. Every individual
+//! remembers the seed it descends from, for the report.
 
-use super::config::{Budget, EvolveConfig};
+use super::config::{Budget, EvolveConfig, Target};
 use super::dedup::{fingerprint, shape_key};
 use crate::jobs::progress;
 use physc_runtime::evolve::mutate::mutate;
-use physc_runtime::evolve::{horner, Effort, Op, Problem, Program};
+use physc_runtime::evolve::seeds::{classical, Seed};
+use physc_runtime::evolve::{Effort, Problem, Program};
 use physc_runtime::rng::Rng;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -32,6 +37,8 @@ pub struct Individual {
     pub error: f64,
     /// Operations, or measured nanoseconds per point.
     pub cost: f64,
+    /// The seed this program descends from (an index into [`seeds`]).
+    pub origin: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,19 +85,13 @@ impl Archive {
     }
 }
 
-/// Starting points: Horner forms of every degree the length limit allows, fused and not.
-pub fn seeds(config: &EvolveConfig) -> Vec<Program> {
-    let has = |o: Op| config.ops.contains(&o);
-    let mut out = Vec::new();
-    for d in 1..=config.max_ops {
-        if has(Op::Fma) {
-            out.push(horner(d, true));
-        }
-        if has(Op::Mul) && has(Op::Add) && 2 * d <= config.max_ops {
-            out.push(horner(d, false));
-        }
-    }
-    out
+/// Starting points: Horner polynomials of every degree the length limit allows (fused and
+/// not), and, for exp where the operations allow, exp's classical forms: squared
+/// polynomials and continued fractions with up to two squarings
+/// ([`physc_runtime::evolve::seeds`]).
+pub fn seeds(config: &EvolveConfig) -> Vec<Seed> {
+    let exp = matches!(&config.target, Target::Builtin(name) if name == "exp");
+    classical(&config.ops, config.max_ops, exp)
 }
 
 /// Run the search until the budget is spent; `report` sees each generation.
@@ -108,7 +109,7 @@ pub fn run(
     let mut population: VecDeque<Individual> = VecDeque::new();
     let mut fitted: HashMap<String, Individual> = HashMap::new();
     let mut values: HashSet<Vec<i64>> = HashSet::new();
-    let evaluate = |p: &Program| -> Individual {
+    let evaluate = |(p, origin): &(Program, usize)| -> Individual {
         let (program, error) = problem.fit(p, Effort::SEARCH);
         let error = if error.is_nan() { f64::INFINITY } else { error };
         let c = cost(&program);
@@ -116,14 +117,19 @@ pub fn run(
             program,
             error,
             cost: c,
+            origin: *origin,
         }
     };
 
-    let mut candidates: Vec<Program> = seeds(config);
+    let mut candidates: Vec<(Program, usize)> = seeds(config)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (s.program, i))
+        .collect();
     loop {
         // Fit the shapes not seen before, in parallel.
-        let keys: Vec<String> = candidates.par_iter().map(shape_key).collect();
-        let mut fresh: Vec<(String, &Program)> = Vec::new();
+        let keys: Vec<String> = candidates.par_iter().map(|c| shape_key(&c.0)).collect();
+        let mut fresh: Vec<(String, &(Program, usize))> = Vec::new();
         let mut in_batch: HashSet<&String> = HashSet::new();
         for (k, p) in keys.iter().zip(&candidates) {
             if fitted.contains_key(k) || !in_batch.insert(k) {
@@ -171,7 +177,7 @@ pub fn run(
             let parent = select(&population, &archive, config.max_ops, &mut rng);
             stats.children += 1;
             match mutate(&parent.program, &config.ops, config.max_ops, &mut rng) {
-                Some(child) => candidates.push(child),
+                Some(child) => candidates.push((child, parent.origin)),
                 None => stats.invalid += 1,
             }
         }
@@ -217,9 +223,10 @@ fn select<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::{CostKind, Precision, Target};
+    use super::super::config::{CostKind, Precision};
     use super::*;
     use physc_runtime::evolve::Metric;
+    use physc_runtime::evolve::Op;
 
     fn config(generations: usize) -> EvolveConfig {
         EvolveConfig {

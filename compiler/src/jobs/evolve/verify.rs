@@ -1,15 +1,20 @@
 //! Checking candidates with the code that would really run: each program is compiled by
 //! Cranelift (f32 kernels round in f32 and fuse `fma` like the CPU does) and compared with
 //! the f64 reference — over every f32 in the range for f32 targets, over a dense grid for f64
-//! targets. Also the measured cost of a program: the time per point of its kernel.
+//! targets. f32 members first have their constants tuned by a discrete search over
+//! neighbouring f32 values, alternating with exhaustive scans whose worst floats join the
+//! tuner's points ([`tune_exhaustive`]). Also the measured cost of a program: the time per
+//! point of its kernel.
 
 use super::config::Precision;
 use super::ir::{to_ir, Constants};
 use super::target::Reference;
 use crate::codegen::cranelift::{compile, JitReal, KernelSpec};
 use egg::Symbol;
-use physc_runtime::evolve::ulp::{exhaustive_f32, relative_error};
+use physc_runtime::evolve::tune::{refine, Proxy, TuneEffort};
+use physc_runtime::evolve::ulp::{exhaustive_f32, relative_error, Exhaustive};
 use physc_runtime::evolve::Program;
+use physc_runtime::rng::Rng;
 use physc_runtime::Kernel;
 use rayon::prelude::*;
 use std::time::Instant;
@@ -71,6 +76,109 @@ pub fn exhaustive(
         worst_x: r.worst_x as f64,
         seconds: r.seconds,
     })
+}
+
+/// What rounding-aware tuning did to a member (f32).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tuning {
+    /// Max ULP over every float with the constants search left.
+    pub before: f64,
+    /// Exhaustive scans made (the first is of the untuned constants).
+    pub scans: usize,
+}
+
+/// Proxy points for tuning: `n` floats spread evenly over the range, with the reference.
+pub fn proxy(range: (f64, f64), reference: &Reference, n: usize) -> Proxy {
+    let xs: Vec<f32> = (0..n.max(2))
+        .map(|i| {
+            let x = range.0 + (range.1 - range.0) * i as f64 / (n.max(2) - 1) as f64;
+            let f = x as f32;
+            if (f as f64) < range.0 {
+                f.next_up()
+            } else if (f as f64) > range.1 {
+                f.next_down()
+            } else {
+                f
+            }
+        })
+        .collect();
+    let wide: Vec<f64> = xs.iter().map(|&x| x as f64).collect();
+    let mut want = vec![0.0; xs.len()];
+    reference.eval_into(&wide, &mut want);
+    Proxy::new(&xs, &want)
+}
+
+/// Rounding-aware tuning of an f32 program's constants, alternating with exhaustive scans
+/// of the compiled kernel ([`physc_runtime::evolve::tune::refine`]): at most `rounds`
+/// tunings while `more(seconds of the last scan)` allows. Returns the tuned program, its exhaustive verification
+/// and what tuning did; never worse over every float than the program given.
+pub fn tune_exhaustive(
+    p: &Program,
+    range: (f64, f64),
+    reference: &Reference,
+    proxy: &mut Proxy,
+    rounds: usize,
+    more: &dyn Fn(f64) -> bool,
+    rng: &mut Rng,
+) -> Result<(Program, Verified, Tuning), String> {
+    kernel::<f32>(p)?;
+    let mut scan = |c: &[f64]| {
+        let q = Program {
+            consts: c.to_vec(),
+            ..p.clone()
+        };
+        match kernel::<f32>(&q) {
+            Ok(k) => exhaustive_f32(
+                range.0,
+                range.1,
+                CHUNK,
+                |xs, ys| {
+                    if k.run(&[xs], &mut [ys], &[]).is_err() {
+                        ys.fill(f32::NAN);
+                    }
+                },
+                |xs, ys| reference.eval_into(xs, ys),
+            ),
+            Err(_) => Exhaustive {
+                count: 0,
+                max_ulp: f64::INFINITY,
+                worst_x: f32::NAN,
+                mean_ulp: f64::INFINITY,
+                seconds: 0.0,
+                worst: Vec::new(),
+            },
+        }
+    };
+    let r = refine(
+        p,
+        &p.consts,
+        proxy,
+        rounds,
+        TuneEffort::DEFAULT,
+        rng,
+        &mut scan,
+        &|xs, ys| reference.eval_into(xs, ys),
+        more,
+    );
+    let tuned = Program {
+        consts: r.consts,
+        ..p.clone()
+    };
+    let verified = Verified {
+        max_error: r.scan.max_ulp,
+        exhaustive: true,
+        points: r.scan.count,
+        worst_x: r.scan.worst_x as f64,
+        seconds: r.scan.seconds,
+    };
+    Ok((
+        tuned,
+        verified,
+        Tuning {
+            before: r.start.max_ulp,
+            scans: r.scans,
+        },
+    ))
 }
 
 /// A dense uniform grid through the compiled kernel of the target precision.
@@ -163,7 +271,6 @@ pub fn measured_ns(p: &Program, precision: Precision, range: (f64, f64)) -> Resu
 mod tests {
     use super::*;
     use physc_runtime::evolve::{horner, mutate::mutate, Op};
-    use physc_runtime::rng::Rng;
 
     /// Compiled kernels compute exactly what the runtime's f32 and f64 evaluation does:
     /// the same roundings, and `fma` fused in both.
