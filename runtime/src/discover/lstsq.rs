@@ -36,7 +36,7 @@ pub fn solve(columns: &[&[f64]], y: &[f64], ridge: f64) -> Solution {
         .map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt())
         .collect();
     let extra = if ridge > 0.0 { p } else { 0 };
-    let mut a: Vec<Vec<f64>> = columns
+    let a: Vec<Vec<f64>> = columns
         .iter()
         .zip(&norms)
         .enumerate()
@@ -49,7 +49,7 @@ pub fn solve(columns: &[&[f64]], y: &[f64], ridge: f64) -> Solution {
         .collect();
     let mut b = y.to_vec();
     b.extend(std::iter::repeat_n(0.0, extra));
-    let (scaled, rdiag) = householder_solve(&mut a, &mut b);
+    let (scaled, rdiag) = householder_solve(a, b);
     let (dependent, condition) = diagnose(&rdiag, |j| norms[j] == 0.0);
     let coef: Vec<f64> = (0..p)
         .map(|j| {
@@ -209,7 +209,7 @@ impl Factored {
             }
         }
         let extra = if ridge > 0.0 { active.len() } else { 0 };
-        let mut a: Vec<Vec<f64>> = active
+        let a: Vec<Vec<f64>> = active
             .iter()
             .enumerate()
             .map(|(k, &j)| {
@@ -220,7 +220,7 @@ impl Factored {
             .collect();
         let mut b = rhs.clone();
         b.extend(std::iter::repeat_n(0.0, extra));
-        let (scaled, rdiag) = householder_solve(&mut a, &mut b);
+        let (scaled, rdiag) = householder_solve(a, b);
         let (dependent, condition) = diagnose(&rdiag, |k| self.norms[active[k]] == 0.0);
         let coef: Vec<f64> = (0..active.len())
             .map(|k| {
@@ -325,40 +325,21 @@ pub fn qr_solve(columns: &[Vec<f64>], y: &[f64]) -> Solution {
     solve(&refs, y, 0.0)
 }
 
-/// Householder QR in place on column-major `a` (m × p, m ≥ p) with `b` transformed
-/// alongside; returns the solution of R x = Qᵀb (dependent columns skipped, x = 0 there)
-/// and the diagonal of R.
-fn householder_solve(a: &mut [Vec<f64>], b: &mut [f64]) -> (Vec<f64>, Vec<f64>) {
+/// Householder QR of the column-major `a` (m × p) with `b` carried along; returns the
+/// solution of R x = Qᵀb (dependent columns skipped, x = 0 there) and the diagonal of R.
+fn householder_solve(mut a: Vec<Vec<f64>>, b: Vec<f64>) -> (Vec<f64>, Vec<f64>) {
     let p = a.len();
     let m = b.len();
-    let mut rdiag = vec![0.0; p];
-    for j in 0..p.min(m) {
-        let norm = dot(&a[j][j..], &a[j][j..]).sqrt();
-        if norm == 0.0 {
-            continue;
-        }
-        let alpha = if a[j][j] > 0.0 { -norm } else { norm };
-        let mut v: Vec<f64> = a[j][j..].to_vec();
-        v[0] -= alpha;
-        let vv = dot(&v, &v);
-        if vv == 0.0 {
-            rdiag[j] = alpha;
-            continue;
-        }
-        let reflect = |col: &mut [f64]| axpy(-2.0 * dot(&v, col) / vv, &v, col);
-        for col in a.iter_mut().skip(j) {
-            reflect(&mut col[j..]);
-        }
-        reflect(&mut b[j..]);
-        rdiag[j] = a[j][j];
-    }
+    a.push(b);
+    triangularise(&mut a, p);
+    let rdiag: Vec<f64> = (0..p).map(|j| if j < m { a[j][j] } else { 0.0 }).collect();
     let big = rdiag.iter().fold(0.0f64, |acc, r| acc.max(r.abs()));
     let mut x = vec![0.0; p];
     for j in (0..p.min(m)).rev() {
         if rdiag[j].abs() <= RANK_TOL * big {
             continue;
         }
-        let mut s = b[j];
+        let mut s = a[p][j];
         for k in j + 1..p {
             s -= a[k][j] * x[k];
         }

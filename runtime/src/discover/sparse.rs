@@ -61,9 +61,8 @@ pub fn stlsq(columns: &[&[f64]], y: &[f64], options: &Options) -> Fit {
     stlsq_factored(&Factored::new(columns, &[y]), 0, options)
 }
 
-/// STLSQ of target `t` of a factored library: every least-squares step is p×k.
-pub fn stlsq_factored(factored: &Factored, t: usize, options: &Options) -> Fit {
-    let p = factored.columns();
+/// The fixed terms among the `p` columns, and coefficients with them set (0 elsewhere).
+fn start(options: &Options, p: usize) -> (Vec<(usize, f64)>, Vec<f64>) {
     let fixed: Vec<(usize, f64)> = options
         .fixed
         .iter()
@@ -74,6 +73,13 @@ pub fn stlsq_factored(factored: &Factored, t: usize, options: &Options) -> Fit {
     for &(j, value) in &fixed {
         coef[j] = value;
     }
+    (fixed, coef)
+}
+
+/// STLSQ of target `t` of a factored library: every least-squares step is p×k.
+pub fn stlsq_factored(factored: &Factored, t: usize, options: &Options) -> Fit {
+    let p = factored.columns();
+    let (fixed, mut coef) = start(options, p);
     let is_fixed = |j: usize| fixed.iter().any(|(k, _)| *k == j);
     let mut active: Vec<usize> = (0..p).filter(|&j| !is_fixed(j)).collect();
     let (mut condition, mut dependent) = (1.0, Vec::new());
@@ -263,16 +269,7 @@ fn cholesky_solve(a: &mut [f64], b: &[f64], k: usize) -> Vec<f64> {
 /// estimated here (1 and none).
 pub fn stlsq_gram(gram: &Gram, options: &Options) -> Fit {
     let p = gram.p;
-    let mut coef = vec![0.0; p];
-    let fixed: Vec<(usize, f64)> = options
-        .fixed
-        .iter()
-        .copied()
-        .filter(|(j, _)| *j < p)
-        .collect();
-    for &(j, v) in &fixed {
-        coef[j] = v;
-    }
+    let (fixed, mut coef) = start(options, p);
     let mut active: Vec<usize> = (0..p)
         .filter(|j| !fixed.iter().any(|(k, _)| k == j))
         .collect();

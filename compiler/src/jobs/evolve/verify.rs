@@ -51,14 +51,10 @@ pub const DENSE_POINTS: usize = 1 << 21;
 /// f32 numbers per parallel chunk of the exhaustive scan.
 const CHUNK: usize = 1 << 20;
 
-/// Every f32 in the range through the compiled f32 kernel.
-pub fn exhaustive(
-    p: &Program,
-    range: (f64, f64),
-    reference: &Reference,
-) -> Result<Verified, String> {
+/// Every f32 in the range through `p`'s compiled f32 kernel, against the reference.
+fn scan_f32(p: &Program, range: (f64, f64), reference: &Reference) -> Result<Exhaustive, String> {
     let k = kernel::<f32>(p)?;
-    let r = exhaustive_f32(
+    Ok(exhaustive_f32(
         range.0,
         range.1,
         CHUNK,
@@ -68,7 +64,16 @@ pub fn exhaustive(
             }
         },
         |xs, ys| reference.eval_into(xs, ys),
-    );
+    ))
+}
+
+/// Every f32 in the range through the compiled f32 kernel.
+pub fn exhaustive(
+    p: &Program,
+    range: (f64, f64),
+    reference: &Reference,
+) -> Result<Verified, String> {
+    let r = scan_f32(p, range, reference)?;
     Ok(Verified {
         max_error: r.max_ulp,
         exhaustive: true,
@@ -127,18 +132,8 @@ pub fn tune_exhaustive(
             consts: c.to_vec(),
             ..p.clone()
         };
-        match kernel::<f32>(&q) {
-            Ok(k) => exhaustive_f32(
-                range.0,
-                range.1,
-                CHUNK,
-                |xs, ys| {
-                    if k.run(&[xs], &mut [ys], &[]).is_err() {
-                        ys.fill(f32::NAN);
-                    }
-                },
-                |xs, ys| reference.eval_into(xs, ys),
-            ),
+        match scan_f32(&q, range, reference) {
+            Ok(r) => r,
             Err(_) => Exhaustive {
                 count: 0,
                 max_ulp: f64::INFINITY,
