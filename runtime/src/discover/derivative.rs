@@ -214,18 +214,7 @@ pub fn savitzky_golay(
     // Samples whose window is centred (half before, window − half − 1 after).
     let centred = half..n + half + 1 - window;
     if uniform {
-        let ts = &t[..window];
-        let scale = ts
-            .iter()
-            .map(|tj| (tj - t[half]).abs())
-            .fold(0.0f64, f64::max);
-        let columns: Vec<Vec<f64>> = (0..=order)
-            .map(|k| {
-                ts.iter()
-                    .map(|tj| ((tj - t[half]) / scale).powi(k as i32))
-                    .collect()
-            })
-            .collect();
+        let (columns, scale) = powers(&t[..window], t[half], order);
         for j in 0..window {
             let mut unit = vec![0.0; window];
             unit[j] = 1.0;
@@ -243,21 +232,31 @@ pub fn savitzky_golay(
         if uniform && centred.contains(&i) {
             continue;
         }
-        let ts = &t[lo..lo + window];
-        let scale = ts.iter().map(|tj| (tj - t[i]).abs()).fold(0.0f64, f64::max);
-        let columns: Vec<Vec<f64>> = (0..=order)
-            .map(|k| {
-                ts.iter()
-                    .map(|tj| ((tj - t[i]) / scale).powi(k as i32))
-                    .collect()
-            })
-            .collect();
+        let (columns, scale) = powers(&t[lo..lo + window], t[i], order);
         let fit = super::lstsq::qr_solve(&columns, &f[lo..lo + window]);
         for k in 0..=m {
             out[k][i] = fit.coef[k] * factorial[k] / scale.powi(k as i32);
         }
     }
     Ok(out)
+}
+
+/// The least-squares design of a Savitzky–Golay window: ((t_j − centre)/scale)^k for
+/// k = 0..=order, with scale the window's largest distance from the centre (columns of
+/// size one).
+fn powers(ts: &[f64], centre: f64, order: usize) -> (Vec<Vec<f64>>, f64) {
+    let scale = ts
+        .iter()
+        .map(|tj| (tj - centre).abs())
+        .fold(0.0f64, f64::max);
+    let columns = (0..=order)
+        .map(|k| {
+            ts.iter()
+                .map(|tj| ((tj - centre) / scale).powi(k as i32))
+                .collect()
+        })
+        .collect();
+    (columns, scale)
 }
 
 /// Total-variation regularised differentiation (Chartrand, "Numerical differentiation of
