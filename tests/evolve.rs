@@ -6,24 +6,14 @@
 //! PHYSC_SLOW_TESTS=1 on [0, 1] (1,065,353,217 floats, about a minute on 2 cores).
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("physc-evolve-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod support;
+use support::{physc, report, slow};
 
-fn physc(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_physc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("physc runs")
+fn scratch(name: &str) -> PathBuf {
+    support::scratch("evolve", name)
 }
 
 fn ok(o: &Output) {
@@ -34,14 +24,6 @@ fn ok(o: &Output) {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
-}
-
-fn report(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
-}
-
-fn slow() -> bool {
-    std::env::var_os("PHYSC_SLOW_TESTS").is_some_and(|v| v == "1")
 }
 
 /// A C program that evaluates `physc_exp` on every float of [lo, hi] (both ≥ 0) and at `at`,

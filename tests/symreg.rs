@@ -12,9 +12,8 @@ use physc::symreg::{search, SrConfig, SrError, SrResult};
 use physc_runtime::rng::Rng;
 use std::time::Instant;
 
-fn slow() -> bool {
-    std::env::var("PHYSC_SLOW_TESTS").is_ok_and(|v| v == "1")
-}
+mod support;
+use support::slow;
 
 struct Formula {
     name: &'static str,

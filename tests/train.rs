@@ -9,6 +9,9 @@ use physc_runtime::output::{npz, Array};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+use support::{report, slow};
+
 fn physc() -> Command {
     Command::new(env!("CARGO_BIN_EXE_physc"))
 }
@@ -17,15 +20,8 @@ fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
 }
 
-fn slow() -> bool {
-    std::env::var("PHYSC_SLOW_TESTS").is_ok_and(|v| v == "1")
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("physc-train-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch("train", name)
 }
 
 /// Run `physc run FILE --out OUT ARGS…`, returning (success, stderr).
@@ -43,11 +39,6 @@ fn run(file: &Path, out: &Path, args: &[&str]) -> (bool, String) {
         output.status.success(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-}
-
-fn report(dir: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(dir.join("report.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
 }
 
 fn array(path: &Path, name: &str) -> (Vec<usize>, Vec<f64>) {
