@@ -68,12 +68,7 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobErro
             dir.display()
         );
     }
-    match error {
-        None => Ok(()),
-        Some(e) => Err(JobError::Failed(format!(
-            "{e} (results up to there were written)"
-        ))),
-    }
+    super::pde_run::stopped_early(error)
 }
 
 /// The grid of the axes; an axis is periodic when the model says so (for every field).

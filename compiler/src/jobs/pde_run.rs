@@ -74,6 +74,12 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobErro
             dir.display()
         );
     }
+    stopped_early(error)
+}
+
+/// A run whose results are written: an error that stopped the integration early, if any,
+/// becomes the job's failure (the output up to it stays).
+pub(super) fn stopped_early(error: Option<OdeError>) -> Result<(), JobError> {
     match error {
         None => Ok(()),
         Some(e) => Err(JobError::Failed(format!(

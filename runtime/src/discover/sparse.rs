@@ -76,6 +76,35 @@ fn start(options: &Options, p: usize) -> (Vec<(usize, f64)>, Vec<f64>) {
     (fixed, coef)
 }
 
+/// One STLSQ step: the least-squares values `x` of the `active` columns go into `coef`;
+/// the terms below `threshold` are zeroed and the survivors returned, or `None` when every
+/// term survived (the iteration has converged).
+fn threshold_step(
+    active: &[usize],
+    x: &[f64],
+    threshold: f64,
+    coef: &mut [f64],
+) -> Option<Vec<usize>> {
+    for (&j, &c) in active.iter().zip(x) {
+        coef[j] = c;
+    }
+    let kept: Vec<usize> = active
+        .iter()
+        .zip(x)
+        .filter(|(_, c)| c.abs() >= threshold && **c != 0.0)
+        .map(|(&j, _)| j)
+        .collect();
+    if kept.len() == active.len() {
+        return None;
+    }
+    for &j in active {
+        if !kept.contains(&j) {
+            coef[j] = 0.0;
+        }
+    }
+    Some(kept)
+}
+
 /// STLSQ of target `t` of a factored library: every least-squares step is p×k.
 pub fn stlsq_factored(factored: &Factored, t: usize, options: &Options) -> Fit {
     let p = factored.columns();
@@ -94,24 +123,10 @@ pub fn stlsq_factored(factored: &Factored, t: usize, options: &Options) -> Fit {
             dependent = s.dependent.iter().map(|&k| active[k]).collect();
             first = false;
         }
-        for (&j, &c) in active.iter().zip(&s.coef) {
-            coef[j] = c;
+        match threshold_step(&active, &s.coef, options.threshold, &mut coef) {
+            Some(kept) => active = kept,
+            None => break,
         }
-        let kept: Vec<usize> = active
-            .iter()
-            .zip(&s.coef)
-            .filter(|(_, c)| c.abs() >= options.threshold && **c != 0.0)
-            .map(|(&j, _)| j)
-            .collect();
-        if kept.len() == active.len() {
-            break;
-        }
-        for &j in &active {
-            if !kept.contains(&j) {
-                coef[j] = 0.0;
-            }
-        }
-        active = kept;
     }
     Fit {
         rss: factored.rss(t, &coef),
@@ -278,24 +293,10 @@ pub fn stlsq_gram(gram: &Gram, options: &Options) -> Fit {
             break;
         }
         let x = gram.solve(&active, &fixed, options.ridge);
-        for (&j, &c) in active.iter().zip(&x) {
-            coef[j] = c;
+        match threshold_step(&active, &x, options.threshold, &mut coef) {
+            Some(kept) => active = kept,
+            None => break,
         }
-        let kept: Vec<usize> = active
-            .iter()
-            .zip(&x)
-            .filter(|(_, c)| c.abs() >= options.threshold && **c != 0.0)
-            .map(|(&j, _)| j)
-            .collect();
-        if kept.len() == active.len() {
-            break;
-        }
-        for &j in &active {
-            if !kept.contains(&j) {
-                coef[j] = 0.0;
-            }
-        }
-        active = kept;
     }
     Fit {
         rss: gram.rss(&coef),

@@ -91,46 +91,33 @@ pub trait Arith: Copy + Send + Sync + 'static {
     fn apply(op: Op, a: Self, b: Self, c: Self) -> Self;
 }
 
-impl Arith for f64 {
-    fn of(v: f64) -> f64 {
-        v
-    }
-    fn wide(self) -> f64 {
-        self
-    }
-    #[inline(always)]
-    fn apply(op: Op, a: f64, b: f64, c: f64) -> f64 {
-        match op {
-            Op::Add => a + b,
-            Op::Sub => a - b,
-            Op::Mul => a * b,
-            Op::Div => a / b,
-            Op::Fma => a.mul_add(b, c),
-            Op::Sqrt => a.sqrt(),
+/// The same operations in each precision; `as` converts between them.
+macro_rules! arith {
+    ($t:ty) => {
+        impl Arith for $t {
+            #[inline(always)]
+            fn of(v: f64) -> $t {
+                v as $t
+            }
+            fn wide(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn apply(op: Op, a: $t, b: $t, c: $t) -> $t {
+                match op {
+                    Op::Add => a + b,
+                    Op::Sub => a - b,
+                    Op::Mul => a * b,
+                    Op::Div => a / b,
+                    Op::Fma => a.mul_add(b, c),
+                    Op::Sqrt => a.sqrt(),
+                }
+            }
         }
-    }
+    };
 }
-
-impl Arith for f32 {
-    #[inline(always)]
-    fn of(v: f64) -> f32 {
-        v as f32
-    }
-    fn wide(self) -> f64 {
-        self as f64
-    }
-    #[inline(always)]
-    fn apply(op: Op, a: f32, b: f32, c: f32) -> f32 {
-        match op {
-            Op::Add => a + b,
-            Op::Sub => a - b,
-            Op::Mul => a * b,
-            Op::Div => a / b,
-            Op::Fma => a.mul_add(b, c),
-            Op::Sqrt => a.sqrt(),
-        }
-    }
-}
+arith!(f64);
+arith!(f32);
 
 /// Reused buffers for evaluating a program over many points.
 #[derive(Debug, Default, Clone)]

@@ -26,7 +26,7 @@ pub struct OdeDiscovery {
 /// the series where they are its own single trajectory's).
 pub struct Samples<'s> {
     pub inputs: Vec<Cow<'s, [f64]>>,
-    pub derivatives: Vec<Vec<f64>>,
+    pub derivatives: Vec<Cow<'s, [f64]>>,
 }
 
 pub fn samples<'s>(
@@ -42,7 +42,7 @@ pub fn samples<'s>(
         }
     }
     let mut inputs: Vec<Cow<[f64]>> = vec![Cow::Borrowed(&[]); series.vars.len() + 1];
-    let mut derivatives: Vec<Vec<f64>> = vec![Vec::new(); series.vars.len()];
+    let mut derivatives: Vec<Cow<[f64]>> = vec![Cow::Borrowed(&[]); series.vars.len()];
     for (k, tr) in series.trajectories.iter().enumerate() {
         for (v, col) in tr.columns.iter().enumerate() {
             let estimate = differentiate(&tr.t, col, &config.derivative).map_err(|e| {
@@ -53,13 +53,13 @@ pub fn samples<'s>(
                 };
                 format!("{which}`{}`: {e}", series.vars[v])
             })?;
-            append(&mut derivatives[v], estimate.derivative);
-            match estimate.value {
-                Some(value) => append_values(&mut inputs[v], Cow::Owned(value)),
-                None => append_values(&mut inputs[v], Cow::Borrowed(col)),
-            }
+            append(&mut derivatives[v], Cow::Owned(estimate.derivative));
+            let value = estimate
+                .value
+                .map_or(Cow::Borrowed(col.as_slice()), Cow::Owned);
+            append(&mut inputs[v], value);
         }
-        append_values(&mut inputs[series.vars.len()], Cow::Borrowed(&tr.t));
+        append(&mut inputs[series.vars.len()], Cow::Borrowed(&tr.t));
     }
     for (v, name) in series.vars.iter().enumerate() {
         let first = series.trajectories[0].columns[v].first().copied();
@@ -91,7 +91,7 @@ pub fn discover(
     let library = library::for_odes(&config.library, &series.vars, &series.time, warnings)?;
     let refs: Vec<&[f64]> = inputs.iter().map(|c| &**c).collect();
     let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
-    let targets: Vec<&[f64]> = derivatives.iter().map(Vec::as_slice).collect();
+    let targets: Vec<&[f64]> = derivatives.iter().map(|c| &**c).collect();
     let evaluator = library.evaluator(series.samples())?;
     let factored = regress::factor(
         &names,
@@ -146,17 +146,8 @@ pub fn discover(
     })
 }
 
-/// `to` followed by `column`, without a copy when `to` is empty (one trajectory).
-fn append(to: &mut Vec<f64>, column: Vec<f64>) {
-    if to.is_empty() {
-        *to = column;
-    } else {
-        to.extend_from_slice(&column);
-    }
-}
-
-/// `to` followed by `values`: `values` itself when `to` is empty.
-fn append_values<'s>(to: &mut Cow<'s, [f64]>, values: Cow<'s, [f64]>) {
+/// `to` followed by `values`: `values` itself when `to` is empty (one trajectory: no copy).
+fn append<'s>(to: &mut Cow<'s, [f64]>, values: Cow<'s, [f64]>) {
     if to.is_empty() {
         *to = values;
     } else {

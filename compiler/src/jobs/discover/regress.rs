@@ -177,7 +177,7 @@ pub fn fit(
     }
     let coef = round_coefficients((factored, t), &gram, &best.coef, ridge);
     let rss = factored.rss(t, &coef);
-    let scale: f64 = y.iter().map(|v| v * v).sum::<f64>().max(f64::MIN_POSITIVE);
+    let scale = factored.moments(t).1.max(f64::MIN_POSITIVE);
     EquationFit {
         coef,
         rss,

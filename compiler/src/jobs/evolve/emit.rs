@@ -51,18 +51,26 @@ pub fn rust(p: &Program, name: &str, precision: Precision, comment: &str) -> Str
             .iter()
             .map(|&o| operand(p, o, precision, false))
             .collect();
-        let e = match ins.op {
-            Op::Add => format!("{} + {}", a[0], a[1]),
-            Op::Sub => format!("{} - {}", a[0], a[1]),
-            Op::Mul => format!("{} * {}", a[0], a[1]),
-            Op::Div => format!("{} / {}", a[0], a[1]),
+        let e = infix(ins.op, &a).unwrap_or_else(|| match ins.op {
             Op::Fma => format!("{}.mul_add({}, {})", paren(&a[0]), a[1], a[2]),
-            Op::Sqrt => format!("{}.sqrt()", paren(&a[0])),
-        };
+            _ => format!("{}.sqrt()", paren(&a[0])),
+        });
         s += &format!("    let t{i}: {ty} = {e};\n");
     }
     s += &format!("    {}\n}}\n", operand(p, p.out, precision, false));
     s
+}
+
+/// `a op b` for the four arithmetic operations, spelled alike in Rust and C.
+fn infix(op: Op, a: &[String]) -> Option<String> {
+    let symbol = match op {
+        Op::Add => "+",
+        Op::Sub => "-",
+        Op::Mul => "*",
+        Op::Div => "/",
+        Op::Fma | Op::Sqrt => return None,
+    };
+    Some(format!("{} {symbol} {}", a[0], a[1]))
 }
 
 /// Literals need parentheses before a method call (`(-0.5_f32).sqrt()`).
@@ -87,14 +95,10 @@ pub fn c(p: &Program, name: &str, precision: Precision, comment: &str) -> String
             .iter()
             .map(|&o| operand(p, o, precision, true))
             .collect();
-        let e = match ins.op {
-            Op::Add => format!("{} + {}", a[0], a[1]),
-            Op::Sub => format!("{} - {}", a[0], a[1]),
-            Op::Mul => format!("{} * {}", a[0], a[1]),
-            Op::Div => format!("{} / {}", a[0], a[1]),
+        let e = infix(ins.op, &a).unwrap_or_else(|| match ins.op {
             Op::Fma => format!("{fma}({}, {}, {})", a[0], a[1], a[2]),
-            Op::Sqrt => format!("{sqrt}({})", a[0]),
-        };
+            _ => format!("{sqrt}({})", a[0]),
+        });
         s += &format!("    const {ty} t{i} = {e};\n");
     }
     s += &format!("    return {};\n}}\n", operand(p, p.out, precision, true));
