@@ -330,10 +330,11 @@ impl<T: JitReal> Emitter<'_, '_, T> {
                 let low = b.ins().select(negative, minus, x);
                 b.ins().select(positive, one, low)
             }
-            Math::Pow([x, y]) => match self.spec.expr[y].number() {
-                Some(n) if n.fract() == 0.0 && n.abs() <= 16.0 && n != 0.0 => {
-                    let p = self.integer_power(b, v(x), n.abs() as u32);
-                    if n < 0.0 {
+            Math::Pow([x, y]) => match self.spec.expr[y].number().and_then(Math::squaring_exponent)
+            {
+                Some(n) => {
+                    let p = self.integer_power(b, v(x), n.unsigned_abs());
+                    if n < 0 {
                         let one = T::constant(b, 1.0);
                         b.ins().fdiv(one, p)
                     } else {

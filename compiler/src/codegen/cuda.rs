@@ -279,10 +279,11 @@ impl Emitter<'_, '_> {
             Math::Sign(x) => self.helper(Helper::Sign, &[v(x)]),
             Math::Sigmoid(x) => self.helper(Helper::Sigmoid, &[v(x)]),
             Math::Softplus(x) => self.helper(Helper::Softplus, &[v(x)]),
-            Math::Pow([x, y]) => match self.spec.expr[y].number() {
-                Some(n) if n.fract() == 0.0 && n.abs() <= 16.0 && n != 0.0 => {
-                    let power = self.integer_power(out, indent, &v(x), n.abs() as u32);
-                    if n < 0.0 {
+            Math::Pow([x, y]) => match self.spec.expr[y].number().and_then(Math::squaring_exponent)
+            {
+                Some(n) => {
+                    let power = self.integer_power(out, indent, &v(x), n.unsigned_abs());
+                    if n < 0 {
                         format!("{} / {power}", p.literal(1.0))
                     } else {
                         power

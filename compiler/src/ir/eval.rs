@@ -140,9 +140,7 @@ fn operand<'b, 'a>(
 /// multiplication, as the kernels compile it, instead of a general `pow`.
 fn integer_power(expr: &RecExpr<Math>, op: &Math) -> Option<i32> {
     let Math::Pow([_, k]) = op else { return None };
-    let Math::Num(k) = expr[*k] else { return None };
-    let k = k.into_inner();
-    (k.fract() == 0.0 && k.abs() <= 16.0).then_some(k as i32)
+    expr[*k].number().and_then(Math::squaring_exponent)
 }
 
 /// x^k by repeated squaring, the multiplications the kernels compile (`powi` is a call).

@@ -71,14 +71,21 @@ impl Math {
     /// as the code generators emit them, so `x^5` weighs what `x*x*(x*(x*x))` does and its
     /// one node wins; other powers call `pow`.
     pub fn power_weight(n: Option<f64>) -> usize {
-        match n {
-            Some(n) if n.fract() == 0.0 && n != 0.0 && n.abs() <= 16.0 => {
-                let k = n.abs() as u32;
+        match n.and_then(Math::squaring_exponent) {
+            Some(n) => {
+                let k = n.unsigned_abs();
                 let multiplications = (31 - k.leading_zeros() + k.count_ones() - 1).max(1);
-                multiplications as usize + if n < 0.0 { 4 } else { 0 }
+                multiplications as usize + if n < 0 { 4 } else { 0 }
             }
-            _ => 8,
+            None => 8,
         }
+    }
+
+    /// The exponent `n` of an `x^n` that every backend computes by repeated squaring (and
+    /// one division when negative): a non-zero integer of size at most 16. Other powers
+    /// call `pow`.
+    pub fn squaring_exponent(n: f64) -> Option<i32> {
+        (n.fract() == 0.0 && n != 0.0 && n.abs() <= 16.0).then_some(n as i32)
     }
 
     /// [`Math::weight`], with integer powers priced by [`Math::power_weight`]: `exponent`

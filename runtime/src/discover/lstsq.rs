@@ -81,7 +81,6 @@ pub struct Factored {
     r: Vec<Vec<f64>>,
     z: Vec<Vec<f64>>,
     rest: Vec<f64>,
-    samples: usize,
 }
 
 impl Factored {
@@ -136,21 +135,11 @@ impl Factored {
             let s = if norm > 0.0 { 1.0 / norm } else { 0.0 };
             col.iter_mut().for_each(|v| *v *= s);
         }
-        Ok(Factored {
-            norms,
-            r,
-            z,
-            rest,
-            samples,
-        })
+        Ok(Factored { norms, r, z, rest })
     }
 
     pub fn columns(&self) -> usize {
         self.norms.len()
-    }
-
-    pub fn samples(&self) -> usize {
-        self.samples
     }
 
     /// ‖θ_j‖ of each column.
