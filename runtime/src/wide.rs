@@ -171,6 +171,66 @@ unsafe fn fused_wide<const N: usize>(
     fused_any(out, base, c, k)
 }
 
+/// The sum over points of ((Σ_j c_j·k_j[i]) / (atol + rtol·max(|y0_i|, |y1_i|)))²: an
+/// embedded method's squared weighted error, its estimate formed per point exactly as
+/// `weighted_sum` from zero would (the same bits) but never stored. Not finite if the
+/// estimate, `k`'s last vector or `y1` has a value that is not, so a caller needs no
+/// other pass to reject such a step. Eight partial sums, so it vectorises.
+pub fn squared_error_sum<const N: usize>(
+    c: [f64; N],
+    k: [&[f64]; N],
+    y: (&[f64], &[f64]),
+    tol: (f64, f64),
+) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if wide() {
+        // SAFETY: the CPU has the features `squared_error_sum_wide` is compiled for.
+        return unsafe { squared_error_sum_wide(c, k, y, tol) };
+    }
+    squared_error_sum_any(c, k, y, tol)
+}
+
+#[inline(always)]
+fn squared_error_sum_any<const N: usize>(
+    c: [f64; N],
+    k: [&[f64]; N],
+    (y0, y1): (&[f64], &[f64]),
+    (atol, rtol): (f64, f64),
+) -> f64 {
+    let n = y0.len().min(y1.len());
+    let (y0, y1, k) = (&y0[..n], &y1[..n], k.map(|v| &v[..n]));
+    let last = k[N - 1];
+    let term = |i: usize| {
+        let mut e = 0.0;
+        for j in 0..N {
+            e += c[j] * k[j][i];
+        }
+        let q = e / (atol + rtol * y0[i].abs().max(y1[i].abs()));
+        // 0·v is 0 for finite v and NaN otherwise: the finiteness checks, folded in.
+        q * q + (last[i] * 0.0 + y1[i] * 0.0)
+    };
+    let mut acc = [0.0; 8];
+    let whole = n - n % 8;
+    for i in (0..whole).step_by(8) {
+        for (l, a) in acc.iter_mut().enumerate() {
+            *a += term(i + l);
+        }
+    }
+    let tail: f64 = (whole..n).map(term).sum();
+    acc.iter().sum::<f64>() + tail
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn squared_error_sum_wide<const N: usize>(
+    c: [f64; N],
+    k: [&[f64]; N],
+    y: (&[f64], &[f64]),
+    tol: (f64, f64),
+) -> f64 {
+    squared_error_sum_any(c, k, y, tol)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
