@@ -190,34 +190,51 @@ pub fn squared_error_sum<const N: usize>(
     squared_error_sum_any(c, k, y, tol)
 }
 
+/// Points per block of `squared_error_sum`.
+const ERROR_BLOCK: usize = 8;
+
 #[inline(always)]
 fn squared_error_sum_any<const N: usize>(
     c: [f64; N],
     k: [&[f64]; N],
+    y: (&[f64], &[f64]),
+    tol: (f64, f64),
+) -> f64 {
+    let n = y.0.len().min(y.1.len());
+    let mut acc = [0.0; ERROR_BLOCK];
+    let whole = n - n % ERROR_BLOCK;
+    for i in (0..whole).step_by(ERROR_BLOCK) {
+        error_block(&c, &k, y, tol, i..i + ERROR_BLOCK, &mut acc);
+    }
+    let mut tail = [0.0; ERROR_BLOCK];
+    error_block(&c, &k, y, tol, whole..n, &mut tail);
+    acc.iter().sum::<f64>() + tail.iter().sum::<f64>()
+}
+
+/// Adds the squared weighted errors of the points in `range` (at most `ERROR_BLOCK`) to
+/// `acc`, one lane per point: fixed-size arrays, so each lane loop becomes vector code.
+#[inline(always)]
+fn error_block<const N: usize>(
+    c: &[f64; N],
+    k: &[&[f64]; N],
     (y0, y1): (&[f64], &[f64]),
     (atol, rtol): (f64, f64),
-) -> f64 {
-    let n = y0.len().min(y1.len());
-    let (y0, y1, k) = (&y0[..n], &y1[..n], k.map(|v| &v[..n]));
-    let last = k[N - 1];
-    let term = |i: usize| {
-        let mut e = 0.0;
-        for j in 0..N {
-            e += c[j] * k[j][i];
-        }
-        let q = e / (atol + rtol * y0[i].abs().max(y1[i].abs()));
-        // 0·v is 0 for finite v and NaN otherwise: the finiteness checks, folded in.
-        q * q + (last[i] * 0.0 + y1[i] * 0.0)
-    };
-    let mut acc = [0.0; 8];
-    let whole = n - n % 8;
-    for i in (0..whole).step_by(8) {
-        for (l, a) in acc.iter_mut().enumerate() {
-            *a += term(i + l);
+    range: std::ops::Range<usize>,
+    acc: &mut [f64; ERROR_BLOCK],
+) {
+    let mut e = [0.0; ERROR_BLOCK];
+    for j in 0..N {
+        for (e, kj) in e.iter_mut().zip(&k[j][range.clone()]) {
+            *e += c[j] * kj;
         }
     }
-    let tail: f64 = (whole..n).map(term).sum();
-    acc.iter().sum::<f64>() + tail
+    let values = y0[range.clone()].iter().zip(&y1[range.clone()]);
+    let rows = values.zip(&k[N - 1][range]).zip(&e);
+    for (a, (((y0, y1), last), e)) in acc.iter_mut().zip(rows) {
+        let q = e / (atol + rtol * y0.abs().max(y1.abs()));
+        // 0·v is 0 for finite v and NaN otherwise: the finiteness checks, folded in.
+        *a += q * q + (last * 0.0 + y1 * 0.0);
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
