@@ -1108,6 +1108,26 @@ mod tests {
     }
 
     #[test]
+    fn paired_stencils_give_the_bits_of_separate_ones() {
+        let u: Vec<f64> = (0..40).map(|i| (0.37 * i as f64).sin() * 1e3 + 0.1).collect();
+        for width in [3, 5, 7, 9, 11] {
+            let a: Vec<f64> = (0..width).map(|j| 1.0 / (j as f64 + 0.3)).collect();
+            let b: Vec<f64> = (0..width).map(|j| (j as f64 - 1.7).powi(3)).collect();
+            for points in [0, 1, 5, 40 - width + 1] {
+                let (mut sa, mut sb) = (vec![0.0; points], vec![0.0; points]);
+                stencil_sums(&a, &u, &mut sa);
+                stencil_sums(&b, &u, &mut sb);
+                let (mut pa, mut pb) = (vec![0.0; points], vec![0.0; points]);
+                stencil_pair_sums((&a, &b), &u, (&mut pa, &mut pb));
+                assert_eq!((&pa, &pb), (&sa, &sb), "width {width}, {points} points");
+                let (mut qa, mut qb) = (vec![0.0; points], vec![0.0; points]);
+                stencil_pair_sums_any((&a, &b), &u, (&mut qa, &mut qb));
+                assert_eq!((&qa, &qb), (&sa, &sb), "plain x86-64, width {width}");
+            }
+        }
+    }
+
+    #[test]
     fn fornberg_gives_the_classical_stencils() {
         let five: Vec<f64> = (-2..=2).map(f64::from).collect();
         let c = fornberg(0.0, &five, 4);

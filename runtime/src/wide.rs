@@ -268,6 +268,48 @@ mod tests {
     }
 
     #[test]
+    fn squared_error_sums_match_their_definition_and_catch_non_finite_values() {
+        let vectors = |seed: f64, n: usize| -> Vec<f64> {
+            (0..n).map(|i| (seed * (i + 1) as f64).sin() * 3.0).collect()
+        };
+        let c = [0.3, -1.25, 2.0];
+        let (atol, rtol) = (1e-6, 1e-3);
+        for n in [0, 1, 7, 8, 9, 37] {
+            let k = [vectors(0.7, n), vectors(1.3, n), vectors(2.9, n)];
+            let (y0, y1) = (vectors(0.2, n), vectors(0.5, n));
+            let mut expected = 0.0;
+            for i in 0..n {
+                let e = 0.0 + c[0] * k[0][i] + c[1] * k[1][i] + c[2] * k[2][i];
+                expected += (e / (atol + rtol * y0[i].abs().max(y1[i].abs()))).powi(2);
+            }
+            let views = [k[0].as_slice(), &k[1], &k[2]];
+            let got = squared_error_sum(c, views, (&y0, &y1), (atol, rtol));
+            assert!((got - expected).abs() <= 1e-13 * expected, "{n}: {got} vs {expected}");
+            assert_eq!(
+                got,
+                squared_error_sum_any(c, views, (&y0, &y1), (atol, rtol)),
+                "{n}: the vector versions agree"
+            );
+            // A NaN or infinity in the last stage or the new state, anywhere (tail
+            // included), makes the sum not finite, even where its weight hides it.
+            for i in 0..n {
+                for bad in [f64::NAN, f64::INFINITY] {
+                    let mut last = k[2].clone();
+                    last[i] = bad;
+                    let views = [k[0].as_slice(), &k[1], &last];
+                    let sum = squared_error_sum([0.3, -1.25, 0.0], views, (&y0, &y1), (atol, rtol));
+                    assert!(!sum.is_finite(), "{bad} in the last stage at {i} of {n}");
+                    let mut y = y1.clone();
+                    y[i] = bad;
+                    let views = [k[0].as_slice(), &k[1], &k[2]];
+                    let sum = squared_error_sum(c, views, (&y0, &y), (atol, rtol));
+                    assert!(!sum.is_finite(), "{bad} in the state at {i} of {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn weighted_sums_add_term_by_term_in_order() {
         let k: Vec<Vec<f64>> = (0..11)
             .map(|j| (0..13).map(|i| ((i * j) as f64).sin()).collect())
