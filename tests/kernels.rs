@@ -1,6 +1,7 @@
 //! Compiled kernels against the reference interpreter: every example's residual and
 //! sensitivity kernel and thousands of random expressions, in f64 and f32, including NaN and
-//! infinity propagation.
+//! infinity propagation, at point counts that leave a remainder after the whole vectors;
+//! and the vector loop against the scalar loop, bit for bit.
 
 use egg::{Id, RecExpr, Symbol};
 use physc::codegen::{compile, kernels::KernelPlan};

@@ -5,6 +5,10 @@
 //! integrator for stiff periodic problems u_t = L u + N(t, u) whose linear part is diagonal
 //! in Fourier space (`etdrk4`).
 //!
+//! Finite differences sweep u once per derivative with the central stencil, vectorised over
+//! points, and once for the first two together when their stencils are as wide (fourth
+//! order: u_x and u_xx from one read of u); points near the ends get their own rows.
+//!
 //! A grid's state is u at every point, Dirichlet ends included. `Derivatives::compute`
 //! takes the boundary values of the moment (they may depend on t): it overwrites u at
 //! Dirichlet ends with theirs and builds the slope u_x given at Neumann ends into its
@@ -1109,7 +1113,9 @@ mod tests {
 
     #[test]
     fn paired_stencils_give_the_bits_of_separate_ones() {
-        let u: Vec<f64> = (0..40).map(|i| (0.37 * i as f64).sin() * 1e3 + 0.1).collect();
+        let u: Vec<f64> = (0..40)
+            .map(|i| (0.37 * i as f64).sin() * 1e3 + 0.1)
+            .collect();
         for width in [3, 5, 7, 9, 11] {
             let a: Vec<f64> = (0..width).map(|j| 1.0 / (j as f64 + 0.3)).collect();
             let b: Vec<f64> = (0..width).map(|j| (j as f64 - 1.7).powi(3)).collect();

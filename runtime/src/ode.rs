@@ -717,7 +717,8 @@ impl Stepper for Dopri5 {
         // nothing (and checks k_7 and the new state for values that are not finite).
         let c = DP_E_STAGES.map(|j| h * DP_E[j]);
         let k = DP_E_STAGES.map(|j| self.k[j].as_slice());
-        let sum = crate::wide::squared_error_sum(c, k, (&self.y, &self.y_new), (tol.atol, tol.rtol));
+        let sum =
+            crate::wide::squared_error_sum(c, k, (&self.y, &self.y_new), (tol.atol, tol.rtol));
         let norm = (sum / self.y.len().max(1) as f64).sqrt();
         if norm.is_finite() {
             norm

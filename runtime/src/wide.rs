@@ -1,8 +1,10 @@
 //! Vector loops compiled twice: for plain x86-64 (what the build targets, so the binary runs
 //! anywhere) and for AVX2 + FMA, picked at run time where the CPU has them. It owns the
 //! `dispatch!` macro that does this and the small dense primitives the solvers' inner loops
-//! are made of: dot products, axpy, weighted sums of stage vectors. Neither version fuses a
-//! multiply and an add (Rust never contracts them), so both give the same bits.
+//! are made of: dot products, axpy, weighted sums of stage vectors, and an embedded Runge–
+//! Kutta pair's squared weighted error formed and summed in one pass (`squared_error_sum`).
+//! Neither version fuses a multiply and an add (Rust never contracts them), so both give
+//! the same bits.
 
 /// Whether the CPU has AVX2 and FMA (the standard library caches the answer).
 pub fn wide() -> bool {
@@ -270,7 +272,9 @@ mod tests {
     #[test]
     fn squared_error_sums_match_their_definition_and_catch_non_finite_values() {
         let vectors = |seed: f64, n: usize| -> Vec<f64> {
-            (0..n).map(|i| (seed * (i + 1) as f64).sin() * 3.0).collect()
+            (0..n)
+                .map(|i| (seed * (i + 1) as f64).sin() * 3.0)
+                .collect()
         };
         let c = [0.3, -1.25, 2.0];
         let (atol, rtol) = (1e-6, 1e-3);
@@ -284,7 +288,10 @@ mod tests {
             }
             let views = [k[0].as_slice(), &k[1], &k[2]];
             let got = squared_error_sum(c, views, (&y0, &y1), (atol, rtol));
-            assert!((got - expected).abs() <= 1e-13 * expected, "{n}: {got} vs {expected}");
+            assert!(
+                (got - expected).abs() <= 1e-13 * expected,
+                "{n}: {got} vs {expected}"
+            );
             assert_eq!(
                 got,
                 squared_error_sum_any(c, views, (&y0, &y1), (atol, rtol)),

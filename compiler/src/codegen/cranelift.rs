@@ -5,6 +5,13 @@
 //! computed once, before the loop; integer powers become multiplications; everything else is
 //! one instruction or one call per node, in the DAG's order, so shared sub-terms are
 //! computed once per point.
+//!
+//! The points go through two loops with the same nodes: whole 128-bit vectors first (2
+//! points in f64, 4 in f32; Cranelift's widest on x86-64), then the remaining points one by
+//! one. Vector arithmetic, sqrt, abs, neg, fma and IEEE min/max round exactly as their scalar
+//! forms, and math functions are called lane by lane, so every point gets the same bits in
+//! either loop (and the interpreter's, but for integer powers). Where Cranelift cannot lower
+//! the vector code for the host CPU, the kernel is compiled with the scalar loop alone.
 
 use super::mathlib;
 use crate::ir::lang::{reachable, Math};
@@ -342,7 +349,10 @@ impl<T: JitReal> Emitter<'_, '_, T> {
         let offset = b.ins().ishl_imm_u(i, i64::from(T::BYTES.trailing_zeros()));
         let mut values = fixed.clone();
         for (k, s) in spec.inputs.iter().enumerate() {
-            let symbol = work.order.iter().find(|&&id| spec.expr[id] == Math::Symbol(*s));
+            let symbol = work
+                .order
+                .iter()
+                .find(|&&id| spec.expr[id] == Math::Symbol(*s));
             if let Some(&id) = symbol {
                 let address = b.ins().iadd(work.columns[k], offset);
                 values.insert(id, b.ins().load(ty, flags, address, 0));
@@ -381,10 +391,7 @@ impl<T: JitReal> Emitter<'_, '_, T> {
         }
         let mut result = args[0];
         for lane in 0..ty.lane_count() as u8 {
-            let scalars: Vec<Value> = args
-                .iter()
-                .map(|&a| b.ins().extractlane(a, lane))
-                .collect();
+            let scalars: Vec<Value> = args.iter().map(|&a| b.ins().extractlane(a, lane)).collect();
             let call = b.ins().call(func_ref, &scalars);
             let r = b.inst_results(call)[0];
             result = b.ins().insertlane(result, r, lane);
