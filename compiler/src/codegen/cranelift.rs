@@ -109,6 +109,10 @@ impl JitReal for f32 {
     }
 }
 
+/// Vectors computed per iteration of the vector loop: two independent chains of work in
+/// flight, and half the loop overhead per point.
+const VECTORS_PER_ITERATION: i64 = 2;
+
 /// Owns the JIT memory of one kernel; freed when the last `Kernel` using it is dropped.
 struct JitOwner(Option<JITModule>);
 
@@ -303,25 +307,28 @@ impl<T: JitReal> Emitter<'_, '_, T> {
                     splats.insert(id, b.ins().splat(T::VECTOR, invariant[&id]));
                 }
             }
-            let whole = b.ins().band_imm_s(n, -T::LANES);
-            start = self.point_loop(b, &work, &splats, (zero, whole), T::VECTOR)?;
+            let step = T::LANES * VECTORS_PER_ITERATION;
+            let whole = b.ins().band_imm_s(n, -step);
+            let vectors = (T::VECTOR, VECTORS_PER_ITERATION);
+            start = self.point_loop(b, &work, &splats, (zero, whole), vectors)?;
         }
         // The rest (or everything, unvectorised) one point at a time.
-        self.point_loop(b, &work, &invariant, (start, n), T::TYPE)?;
+        self.point_loop(b, &work, &invariant, (start, n), (T::TYPE, 1))?;
         b.ins().return_(&[]);
         Ok(())
     }
 
-    /// A loop over the points `range.0 .. range.1` in steps of `ty`'s lane count, computing
-    /// the per-point nodes in `ty` from the invariant values `fixed`. Leaves the builder in
-    /// the block after the loop and returns the index the loop stopped at.
+    /// A loop over the points `range.0 .. range.1`, computing the per-point nodes in `ty`
+    /// from the invariant values `fixed`, `copies` values of `ty` (each as many points as
+    /// its lanes) per iteration. Leaves the builder in the block after the loop and returns
+    /// the index the loop stopped at.
     fn point_loop(
         &mut self,
         b: &mut FunctionBuilder,
         work: &PointWork,
         fixed: &HashMap<Id, Value>,
         range: (Value, Value),
-        ty: Type,
+        (ty, copies): (Type, i64),
     ) -> Result<Value, CodegenError> {
         let spec = self.spec;
         let header = b.create_block();
@@ -347,28 +354,35 @@ impl<T: JitReal> Emitter<'_, '_, T> {
             MemFlagsData::trusted()
         };
         let offset = b.ins().ishl_imm_u(i, i64::from(T::BYTES.trailing_zeros()));
-        let mut values = fixed.clone();
-        for (k, s) in spec.inputs.iter().enumerate() {
-            let symbol = work
-                .order
-                .iter()
-                .find(|&&id| spec.expr[id] == Math::Symbol(*s));
-            if let Some(&id) = symbol {
-                let address = b.ins().iadd(work.columns[k], offset);
-                values.insert(id, b.ins().load(ty, flags, address, 0));
+        let inputs: Vec<Value> = (work.columns.iter())
+            .map(|&c| b.ins().iadd(c, offset))
+            .collect();
+        let outputs: Vec<Value> = (work.outputs.iter())
+            .map(|&c| b.ins().iadd(c, offset))
+            .collect();
+        for copy in 0..copies {
+            let at = (copy * i64::from(ty.bytes())) as i32;
+            let mut values = fixed.clone();
+            for (k, s) in spec.inputs.iter().enumerate() {
+                let symbol = work
+                    .order
+                    .iter()
+                    .find(|&&id| spec.expr[id] == Math::Symbol(*s));
+                if let Some(&id) = symbol {
+                    values.insert(id, b.ins().load(ty, flags, inputs[k], at));
+                }
+            }
+            for &id in work.order.iter().filter(|id| work.varies[id]) {
+                if !values.contains_key(&id) {
+                    let v = self.node(b, id, &values, ty)?;
+                    values.insert(id, v);
+                }
+            }
+            for (k, (_, root)) in spec.outputs.iter().enumerate() {
+                b.ins().store(flags, values[root], outputs[k], at);
             }
         }
-        for &id in work.order.iter().filter(|id| work.varies[id]) {
-            if !values.contains_key(&id) {
-                let v = self.node(b, id, &values, ty)?;
-                values.insert(id, v);
-            }
-        }
-        for (k, (_, root)) in spec.outputs.iter().enumerate() {
-            let address = b.ins().iadd(work.outputs[k], offset);
-            b.ins().store(flags, values[root], address, 0);
-        }
-        let next = b.ins().iadd_imm_s(i, i64::from(ty.lane_count()));
+        let next = b.ins().iadd_imm_s(i, i64::from(ty.lane_count()) * copies);
         b.ins().jump(header, &[next.into()]);
 
         b.switch_to_block(after);
