@@ -184,6 +184,19 @@ impl<T: Real> Kernel<T> {
         outputs: &[&mut [T]],
         params: &[T],
     ) -> Result<usize, KernelError> {
+        // Lengths on the stack for the usual column counts, like `run`'s pointer tables.
+        if inputs.len() <= STACK_COLUMNS && outputs.len() <= STACK_COLUMNS {
+            let mut ins = [0; STACK_COLUMNS];
+            let mut outs = [0; STACK_COLUMNS];
+            for (l, c) in ins.iter_mut().zip(inputs) {
+                *l = c.len();
+            }
+            for (l, c) in outs.iter_mut().zip(outputs) {
+                *l = c.len();
+            }
+            let (ins, outs) = (&ins[..inputs.len()], &outs[..outputs.len()]);
+            return self.signature().check(ins, outs, params.len());
+        }
         let inputs: Vec<usize> = inputs.iter().map(|c| c.len()).collect();
         let outputs: Vec<usize> = outputs.iter().map(|c| c.len()).collect();
         self.signature().check(&inputs, &outputs, params.len())

@@ -641,6 +641,8 @@ const DP_E: [f64; 7] = [
     22.0 / 525.0,
     -1.0 / 40.0,
 ];
+/// The stages with a nonzero weight in `DP_E`, the last one k_7 (FSAL).
+const DP_E_STAGES: [usize; 6] = [0, 2, 3, 4, 5, 6];
 /// Hairer's coefficients for the fourth-order continuous extension.
 const DP_D: [f64; 7] = [
     -12715105075.0 / 11282082432.0,
@@ -658,7 +660,6 @@ struct Dopri5 {
     /// Stage rates; k[0] = f(t, y) and, after a trial, k[6] = f(t + h, y_new).
     k: [Vec<f64>; 7],
     stage: Vec<f64>,
-    err: Vec<f64>,
     /// Hairer's dense-output coefficients over the last accepted step.
     dense: [Vec<f64>; 5],
 }
@@ -673,7 +674,6 @@ impl Dopri5 {
             y_new: zeros.clone(),
             k,
             stage: zeros.clone(),
-            err: zeros.clone(),
             dense: std::array::from_fn(|_| zeros.clone()),
         }
     }
@@ -713,13 +713,18 @@ impl Stepper for Dopri5 {
             combine(arg, &self.y, h, &DP_A[s][..s], done);
             sys.rhs(t + DP_C[s] * h, arg, &mut rest[0]);
         }
-        // Stage by stage, so each pass is one vectorisable sweep.
-        self.err.fill(0.0);
-        accumulate(&mut self.err, h, &DP_E, &self.k);
-        if !all_finite(&self.k[6]) {
-            return f64::INFINITY;
+        // The error estimate h Σ e_j k_j and its weighted RMS in one pass that stores
+        // nothing (and checks k_7 and the new state for values that are not finite).
+        let c = DP_E_STAGES.map(|j| h * DP_E[j]);
+        let k = DP_E_STAGES.map(|j| self.k[j].as_slice());
+        let sum =
+            crate::wide::squared_error_sum(c, k, (&self.y, &self.y_new), (tol.atol, tol.rtol));
+        let norm = (sum / self.y.len().max(1) as f64).sqrt();
+        if norm.is_finite() {
+            norm
+        } else {
+            f64::INFINITY
         }
-        tol.norm(&self.err, &self.y, &self.y_new)
     }
 
     fn accept(&mut self, h: f64, dense: bool) {

@@ -1,8 +1,10 @@
 //! Vector loops compiled twice: for plain x86-64 (what the build targets, so the binary runs
 //! anywhere) and for AVX2 + FMA, picked at run time where the CPU has them. It owns the
 //! `dispatch!` macro that does this and the small dense primitives the solvers' inner loops
-//! are made of: dot products, axpy, weighted sums of stage vectors. Neither version fuses a
-//! multiply and an add (Rust never contracts them), so both give the same bits.
+//! are made of: dot products, axpy, weighted sums of stage vectors, and an embedded Runge–
+//! Kutta pair's squared weighted error formed and summed in one pass (`squared_error_sum`).
+//! Neither version fuses a multiply and an add (Rust never contracts them), so both give
+//! the same bits.
 
 /// Whether the CPU has AVX2 and FMA (the standard library caches the answer).
 pub fn wide() -> bool {
@@ -171,6 +173,83 @@ unsafe fn fused_wide<const N: usize>(
     fused_any(out, base, c, k)
 }
 
+/// The sum over points of ((Σ_j c_j·k_j[i]) / (atol + rtol·max(|y0_i|, |y1_i|)))²: an
+/// embedded method's squared weighted error, its estimate formed per point exactly as
+/// `weighted_sum` from zero would (the same bits) but never stored. Not finite if the
+/// estimate, `k`'s last vector or `y1` has a value that is not, so a caller needs no
+/// other pass to reject such a step. Eight partial sums, so it vectorises.
+pub fn squared_error_sum<const N: usize>(
+    c: [f64; N],
+    k: [&[f64]; N],
+    y: (&[f64], &[f64]),
+    tol: (f64, f64),
+) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if wide() {
+        // SAFETY: the CPU has the features `squared_error_sum_wide` is compiled for.
+        return unsafe { squared_error_sum_wide(c, k, y, tol) };
+    }
+    squared_error_sum_any(c, k, y, tol)
+}
+
+/// Points per block of `squared_error_sum`.
+const ERROR_BLOCK: usize = 8;
+
+#[inline(always)]
+fn squared_error_sum_any<const N: usize>(
+    c: [f64; N],
+    k: [&[f64]; N],
+    y: (&[f64], &[f64]),
+    tol: (f64, f64),
+) -> f64 {
+    let n = y.0.len().min(y.1.len());
+    let mut acc = [0.0; ERROR_BLOCK];
+    let whole = n - n % ERROR_BLOCK;
+    for i in (0..whole).step_by(ERROR_BLOCK) {
+        error_block(&c, &k, y, tol, i..i + ERROR_BLOCK, &mut acc);
+    }
+    let mut tail = [0.0; ERROR_BLOCK];
+    error_block(&c, &k, y, tol, whole..n, &mut tail);
+    acc.iter().sum::<f64>() + tail.iter().sum::<f64>()
+}
+
+/// Adds the squared weighted errors of the points in `range` (at most `ERROR_BLOCK`) to
+/// `acc`, one lane per point: fixed-size arrays, so each lane loop becomes vector code.
+#[inline(always)]
+fn error_block<const N: usize>(
+    c: &[f64; N],
+    k: &[&[f64]; N],
+    (y0, y1): (&[f64], &[f64]),
+    (atol, rtol): (f64, f64),
+    range: std::ops::Range<usize>,
+    acc: &mut [f64; ERROR_BLOCK],
+) {
+    let mut e = [0.0; ERROR_BLOCK];
+    for j in 0..N {
+        for (e, kj) in e.iter_mut().zip(&k[j][range.clone()]) {
+            *e += c[j] * kj;
+        }
+    }
+    let values = y0[range.clone()].iter().zip(&y1[range.clone()]);
+    let rows = values.zip(&k[N - 1][range]).zip(&e);
+    for (a, (((y0, y1), last), e)) in acc.iter_mut().zip(rows) {
+        let q = e / (atol + rtol * y0.abs().max(y1.abs()));
+        // 0·v is 0 for finite v and NaN otherwise: the finiteness checks, folded in.
+        *a += q * q + (last * 0.0 + y1 * 0.0);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn squared_error_sum_wide<const N: usize>(
+    c: [f64; N],
+    k: [&[f64]; N],
+    y: (&[f64], &[f64]),
+    tol: (f64, f64),
+) -> f64 {
+    squared_error_sum_any(c, k, y, tol)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +267,53 @@ mod tests {
         let mut y = b.clone();
         axpy(2.0, &a, &mut y);
         assert!(y.iter().enumerate().all(|(i, v)| *v == b[i] + 2.0 * a[i]));
+    }
+
+    #[test]
+    fn squared_error_sums_match_their_definition_and_catch_non_finite_values() {
+        let vectors = |seed: f64, n: usize| -> Vec<f64> {
+            (0..n)
+                .map(|i| (seed * (i + 1) as f64).sin() * 3.0)
+                .collect()
+        };
+        let c = [0.3, -1.25, 2.0];
+        let (atol, rtol) = (1e-6, 1e-3);
+        for n in [0, 1, 7, 8, 9, 37] {
+            let k = [vectors(0.7, n), vectors(1.3, n), vectors(2.9, n)];
+            let (y0, y1) = (vectors(0.2, n), vectors(0.5, n));
+            let mut expected = 0.0;
+            for i in 0..n {
+                let e = 0.0 + c[0] * k[0][i] + c[1] * k[1][i] + c[2] * k[2][i];
+                expected += (e / (atol + rtol * y0[i].abs().max(y1[i].abs()))).powi(2);
+            }
+            let views = [k[0].as_slice(), &k[1], &k[2]];
+            let got = squared_error_sum(c, views, (&y0, &y1), (atol, rtol));
+            assert!(
+                (got - expected).abs() <= 1e-13 * expected,
+                "{n}: {got} vs {expected}"
+            );
+            assert_eq!(
+                got,
+                squared_error_sum_any(c, views, (&y0, &y1), (atol, rtol)),
+                "{n}: the vector versions agree"
+            );
+            // A NaN or infinity in the last stage or the new state, anywhere (tail
+            // included), makes the sum not finite, even where its weight hides it.
+            for i in 0..n {
+                for bad in [f64::NAN, f64::INFINITY] {
+                    let mut last = k[2].clone();
+                    last[i] = bad;
+                    let views = [k[0].as_slice(), &k[1], &last];
+                    let sum = squared_error_sum([0.3, -1.25, 0.0], views, (&y0, &y1), (atol, rtol));
+                    assert!(!sum.is_finite(), "{bad} in the last stage at {i} of {n}");
+                    let mut y = y1.clone();
+                    y[i] = bad;
+                    let views = [k[0].as_slice(), &k[1], &k[2]];
+                    let sum = squared_error_sum(c, views, (&y0, &y), (atol, rtol));
+                    assert!(!sum.is_finite(), "{bad} in the state at {i} of {n}");
+                }
+            }
+        }
     }
 
     #[test]

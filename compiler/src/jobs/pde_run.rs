@@ -117,10 +117,14 @@ fn job_method_is(job: &Job, method: &str) -> bool {
 fn end_value(end: &End, at: f64, t: f64, params: &[f64]) -> f64 {
     match end {
         End::Periodic => 0.0,
-        End::Dirichlet(k) | End::Neumann(k) => k
-            .eval(&[&[at], &[t]], params)
-            .map(|v| v[0][0])
-            .unwrap_or(f64::NAN),
+        End::Dirichlet(k) | End::Neumann(k) => {
+            // Up to six of these per right-hand side: on the stack, allocating nothing.
+            let mut value = [f64::NAN];
+            match k.run(&[&[at], &[t]], &mut [&mut value], params) {
+                Ok(()) => value[0],
+                Err(_) => f64::NAN,
+            }
+        }
     }
 }
 
@@ -165,16 +169,16 @@ impl<'a> Evaluator<'a> {
         let right = end_value(&pde.right, pde.space.2, t, &pde.params);
         self.derivatives.compute(u, left, right, &mut self.columns);
         self.time.fill(t);
-        let mut inputs: Vec<&[f64]> = self
-            .columns
-            .iter()
-            .take(pde.order + 1)
-            .map(Vec::as_slice)
-            .collect();
-        inputs.push(self.x);
-        inputs.push(&self.time);
+        // u and its derivatives, then x and t: a table on the stack (no allocation per call).
+        let mut inputs: [&[f64]; mol::MAX_ORDER + 3] = [&[]; mol::MAX_ORDER + 3];
+        let count = pde.order + 3;
+        for (slot, column) in inputs.iter_mut().zip(&self.columns[..=pde.order]) {
+            *slot = column;
+        }
+        inputs[count - 2] = self.x;
+        inputs[count - 1] = &self.time;
         if kernel
-            .run_parallel(&inputs, &mut [out], &pde.params)
+            .run_parallel(&inputs[..count], &mut [out], &pde.params)
             .is_err()
         {
             out.iter_mut().for_each(|v| *v = f64::NAN);
