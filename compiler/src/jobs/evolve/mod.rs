@@ -146,7 +146,16 @@ pub fn run_config(
         .map(|m| {
             let before = dense.score(&m.program, &m.program.consts);
             let (program, error) = dense.fit(&m.program, Effort::FINAL);
-            if error < before {
+            // f32: judged by the rounding model, which predicts the maximum over every
+            // float; a sample's maximum misses where roundings add up.
+            let better = match config.precision {
+                Precision::F32 => {
+                    dense.rounding_model(&program, &program.consts)
+                        < dense.rounding_model(&m.program, &m.program.consts)
+                }
+                Precision::F64 => error < before,
+            };
+            if better {
                 Individual {
                     cost: cost(&program),
                     program,
