@@ -198,6 +198,48 @@ fn exp_f32_is_verified_exhaustively_and_written_out() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// 2^x in f32 with 6 fmas, the shape and cost where 0.896 ULP is the published figure: the
+/// rounding-aware final fit gets the degree-6 Horner member under it, over every float of
+/// [0.5, 1] (and of [0, 1] with PHYSC_SLOW_TESTS=1), and the report names its seed.
+#[test]
+fn exp2_f32_at_six_ops_is_under_the_published_figure() {
+    let dir = scratch("exp2");
+    let range = if slow() { "0:1" } else { "0.5:1" };
+    let o = physc(
+        &[
+            "evolve",
+            "exp2",
+            "--range",
+            range,
+            "--precision",
+            "f32",
+            "--fma",
+            "--generations",
+            "1",
+            "--max-ops",
+            "6",
+            "--population",
+            "20",
+            "--quiet",
+            "--out",
+            "out",
+        ],
+        &dir,
+    );
+    ok(&o);
+    let r = report(&dir.join("out/exp2_f32"));
+    let v = &r["best"]["verification"];
+    assert_eq!(v["exhaustive"], true, "{r:#}");
+    assert_eq!(v["ops"], 6, "{r:#}");
+    let max_ulp = v["max_ulp"].as_f64().unwrap();
+    assert!(max_ulp > 0.5 && max_ulp < 0.896, "{max_ulp}");
+    assert!(
+        r["best"]["seed"].as_str().unwrap().starts_with("horner"),
+        "{r:#}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn f64_block_with_a_user_function_and_a_builtin() {
     let dir = scratch("block64");

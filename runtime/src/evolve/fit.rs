@@ -15,16 +15,18 @@
 //!    exhaustive maximum comes to is max |error in real arithmetic|·w + b — the rounding
 //!    model ([`Problem::rounding_model`]). The fit minimises it (bisection on the level t,
 //!    Lawson with weights w/(t − b)), then rounds the constants to f32 one at a time, the
-//!    most influential first, trying both neighbours and refitting the rest after each
-//!    (so exp's constant term comes out exactly 1). Kept when its model is lower: a sample's
-//!    maximum is a poor judge here, it misses where roundings add up and step 3 tunes on it.
+//!    most influential first, trying both neighbours and minimising again over the rest
+//!    after each (so exp's constant term comes out exactly 1). Kept when its model is lower:
+//!    a sample's maximum is a poor judge here, it misses where roundings add up and step 3
+//!    tunes on it.
 //!
-//! For f32 exp on [0, 1] with 6 fmas (degree-6 Horner) the model is 1.08 ULP after step 4
-//! and the exhaustive maximum 1.0796 (1.1184 from steps 1–3); the model of the best real
-//! coefficients is 1.038, of the roundings alone 0.987 (near x = ln 2, where exp(x) just
-//! stays under 2 and the inner sum's rounding is carried at weight x ≈ 0.69). So 0.896 ULP
-//! is out of reach for that shape; the same fit of 2^x (whose coefficients and inner sums
-//! are smaller) reaches 0.872 exhaustively, where 0.896 is the published figure.
+//! For f32 exp on [0, 1] with 6 fmas (degree-6 Horner) the model is 1.0582 ULP after step 4
+//! and the exhaustive maximum 1.0579 (1.1184 from steps 1–3). The model of the best real
+//! coefficients with the constant term free is 1.038 (1.043 with it fixed at 1), of the
+//! roundings alone 0.987 (near x = ln 2, where exp(x) just stays under 2 and the inner
+//! sum's rounding is carried at weight x ≈ 0.69). So 0.896 ULP is out of reach for that
+//! shape; the same fit of 2^x (smaller coefficients and inner sums) reaches 0.872 ULP over
+//! every float of [0, 1], under the 0.896 that is the published figure for this shape.
 //!
 //! The weights make "error" mean the same thing everywhere: `1/|f(x)|` for relative error,
 //! `1/ulp_f32(f(x))` for ULPs.
@@ -272,42 +274,45 @@ impl Problem {
                 .map(|(w, b)| w / (t - b))
                 .collect()
         };
-        let free = vec![true; k];
-        let (mut lo, mut hi) = (floor, total(start, s));
-        let mut best = start.to_vec();
-        if !hi.is_finite() {
-            return best;
-        }
-        for _ in 0..BISECTIONS {
-            let t = 0.5 * (lo + hi);
-            let c = self.lawson(program, best.clone(), rounds, &weights(t), &free, s);
-            let reached = total(&c, s);
-            if reached <= t {
-                hi = reached;
-                best = c;
-            } else {
-                lo = t;
+        // The smallest budgeted maximum over the `free` constants, from `c`: bisection on
+        // the level t, each a weighted Lawson fit.
+        let mut bisect = |mut c: Vec<f64>, free: &[bool], s: &mut Scratch<f64>| {
+            let (mut lo, mut hi) = (floor, total(&c, s));
+            if !hi.is_finite() || !free.iter().any(|&f| f) {
+                return (c, hi);
             }
-        }
+            for _ in 0..BISECTIONS {
+                let t = 0.5 * (lo + hi);
+                let trial = self.lawson(program, c.clone(), rounds, &weights(t), free, s);
+                let reached = total(&trial, s);
+                if reached <= t {
+                    hi = reached;
+                    c = trial;
+                } else {
+                    lo = t;
+                }
+            }
+            (c, hi)
+        };
+        let mut free = vec![true; k];
+        let (mut best, _) = bisect(start.to_vec(), &free, s);
         // Round the constants one at a time, largest effect on the output first.
-        let effect = |j: usize| {
-            let mut up = best.clone();
+        let effect = |j: usize, best: &[f64]| {
+            let mut up = best.to_vec();
             up[j] = super::tune::f32_step(best[j], 1);
             let mut a = vec![0.0; m];
             let mut b = vec![0.0; m];
             let mut s = Scratch::default();
             program.eval_many(&up, &self.fit_x, &mut a, &mut s);
-            program.eval_many(&best, &self.fit_x, &mut b, &mut s);
+            program.eval_many(best, &self.fit_x, &mut b, &mut s);
             a.iter()
                 .zip(&b)
                 .zip(&self.fit_w)
                 .map(|((a, b), w)| (a - b).abs() * w)
                 .fold(0.0, max_nan)
         };
-        let mut order: Vec<(usize, f64)> = (0..k).map(|j| (j, effect(j))).collect();
+        let mut order: Vec<(usize, f64)> = (0..k).map(|j| (j, effect(j, &best))).collect();
         order.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let mut free = free;
-        let w = weights(hi.max(floor + 1e-3));
         for (j, _) in order {
             free[j] = false;
             // Both f32 neighbours, the others refitted to each: the nearer one is not always
@@ -319,10 +324,7 @@ impl Problem {
             for v in [near, other] {
                 let mut c = best.clone();
                 c[j] = v;
-                if free.iter().any(|&f| f) {
-                    c = self.lawson(program, c, rounds, &w, &free, s);
-                }
-                let t = total(&c, s);
+                let (c, t) = bisect(c, &free, s);
                 if choice.as_ref().is_none_or(|(best_t, _)| t < *best_t) {
                     choice = Some((t, c));
                 }
@@ -613,9 +615,10 @@ mod tests {
     }
 
     /// Step 4 on degree-6 exp in f32: exp(0) = 1 exactly, a much lower rounding model than
-    /// steps 1–3 alone, and the model is what the floats around where it peaks (millions of
-    /// them) really reach, within a hundredth; just below ln 2, where the rounding bound
-    /// peaks, no float exceeds the model.
+    /// steps 1–3 alone, and the model is an upper bound that the floats really reach: no
+    /// float of the stretches where it peaks (just above 2^-5, where the real maximum of
+    /// this fit is, and just below ln 2, where the rounding bound is largest; 2^23 + 2^20
+    /// floats) exceeds it, and the worst of them is within 0.01 of it.
     #[test]
     fn rounding_aware_fit_of_exp_predicts_and_lowers_the_exhaustive_maximum() {
         let p = Problem::new(Metric::Ulp32, (0.0, 1.0), &f64::exp).unwrap();
@@ -625,9 +628,9 @@ mod tests {
         };
         let (fitted, _) = p.fit(&horner(6, true), Effort::FINAL);
         let (without, _) = p.fit(&horner(6, true), plain);
-        let (model, at) = p.rounding_model_at(&fitted, &fitted.consts);
+        let model = p.rounding_model(&fitted, &fitted.consts);
         assert_eq!(fitted.consts[6], 1.0);
-        assert!(model < 1.09, "{model} {:?}", fitted.consts);
+        assert!(model < 1.07, "{model} {:?}", fitted.consts);
         assert!(
             model < p.rounding_model(&without, &without.consts) - 0.05,
             "{model} {:?}",
@@ -641,16 +644,11 @@ mod tests {
                 |xs, ys| fitted.eval_many(&fitted.consts, xs, ys, &mut Scratch::default()),
                 |xs, ys| map(f64::exp, xs, ys),
             )
+            .max_ulp
         };
-        let peak = scan(0.75 * at, (1.25 * at).min(1.0));
-        assert!(peak.count > 1 << 20, "{at}");
-        assert!(
-            (peak.max_ulp - model).abs() < 0.01,
-            "{} vs model {model} at {at}",
-            peak.max_ulp
-        );
-        let ln2 = scan(0.6, std::f64::consts::LN_2);
-        assert!(ln2.max_ulp <= model, "{} vs {model}", ln2.max_ulp);
+        let worst = scan(0.03125, 0.0625).max(scan(0.6, std::f64::consts::LN_2));
+        assert!(worst <= model + 1e-3, "{worst} vs model {model}");
+        assert!(worst > model - 0.01, "{worst} vs model {model}");
     }
 
     /// 2^x on [0, 1] with 6 fmas, where the published figure is 0.896 ULP: step 4 gets below
