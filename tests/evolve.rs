@@ -198,13 +198,18 @@ fn exp_f32_is_verified_exhaustively_and_written_out() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// 2^x in f32 with 6 fmas, the shape and cost where 0.896 ULP is the published figure: the
-/// rounding-aware final fit gets the degree-6 Horner member under it, over every float of
-/// [0.5, 1] (and of [0, 1] with PHYSC_SLOW_TESTS=1), and the report names its seed.
+/// `exp2` end to end. With PHYSC_SLOW_TESTS=1, 2^x in f32 with 6 fmas on [0, 1], the shape
+/// and cost where 0.896 ULP is the published figure: the degree-6 Horner member (rounding-
+/// aware final fit) is under it over every float (0.879 in bench/evolve). The quick form
+/// runs 3 ops on [0.5, 1] for 3 seconds (the fit's own test covers 6 ops there).
 #[test]
 fn exp2_f32_at_six_ops_is_under_the_published_figure() {
     let dir = scratch("exp2");
-    let range = if slow() { "0:1" } else { "0.5:1" };
+    let (range, ops, budget) = if slow() {
+        ("0:1", "6", ["--generations", "1"])
+    } else {
+        ("0.5:1", "3", ["--minutes", "0.05"])
+    };
     let o = physc(
         &[
             "evolve",
@@ -214,10 +219,10 @@ fn exp2_f32_at_six_ops_is_under_the_published_figure() {
             "--precision",
             "f32",
             "--fma",
-            "--generations",
-            "1",
+            budget[0],
+            budget[1],
             "--max-ops",
-            "6",
+            ops,
             "--population",
             "20",
             "--quiet",
@@ -227,16 +232,21 @@ fn exp2_f32_at_six_ops_is_under_the_published_figure() {
         &dir,
     );
     ok(&o);
-    let r = report(&dir.join("out/exp2_f32"));
+    let out = dir.join("out/exp2_f32");
+    let r = report(&out);
     let v = &r["best"]["verification"];
     assert_eq!(v["exhaustive"], true, "{r:#}");
-    assert_eq!(v["ops"], 6, "{r:#}");
+    assert_eq!(v["ops"].to_string(), ops, "{r:#}");
     let max_ulp = v["max_ulp"].as_f64().unwrap();
-    assert!(max_ulp > 0.5 && max_ulp < 0.896, "{max_ulp}");
+    // Degree 3 on [0.5, 1]: about 67 ULP.
+    let bound = if slow() { 0.896 } else { 100.0 };
+    assert!(max_ulp > 0.5 && max_ulp < bound, "{max_ulp}");
     assert!(
         r["best"]["seed"].as_str().unwrap().starts_with("horner"),
         "{r:#}"
     );
+    let c = std::fs::read_to_string(out.join("best.c")).unwrap();
+    assert!(c.contains("float physc_exp2(float x)"), "{c}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
