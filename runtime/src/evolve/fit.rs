@@ -121,7 +121,6 @@ impl Problem {
         };
         let fit_y = sample(&fit_x)?;
         let score_y = sample(&score_x)?;
-
         let weight = |y: f64| match metric {
             Metric::Relative if y == 0.0 => 1.0,
             Metric::Relative => 1.0 / y.abs(),
@@ -241,7 +240,8 @@ impl Problem {
     /// ([`Program::rounding_bound`]), the smallest t for which Lawson reaches
     /// |rᵢ|·wᵢ + bᵢ ≤ t at every node (bisection on t, Lawson with weights wᵢ/(t − bᵢ)), then
     /// the constants rounded to f32 one at a time, the one whose rounding moves the output
-    /// most first, the others refitted after each. Returns f32 values.
+    /// most first, both f32 neighbours tried and the rest minimised again after each.
+    /// Returns f32 values.
     fn fit_rounding_aware(
         &self,
         program: &Program,
@@ -342,24 +342,13 @@ impl Problem {
     /// exhaustive maximum than a sample of points, whose maximum misses where the roundings
     /// add up (and which tuning on it flatters).
     pub fn rounding_model(&self, program: &Program, consts: &[f64]) -> f64 {
-        self.rounding_model_at(program, consts).0
-    }
-
-    /// [`Problem::rounding_model`] and the fitting node where it is largest.
-    pub fn rounding_model_at(&self, program: &Program, consts: &[f64]) -> (f64, f64) {
         let c: Vec<f64> = consts.iter().map(|&c| c as f32 as f64).collect();
         let mut r = vec![0.0; self.fit_x.len()];
         self.residuals(program, &c, &self.fit_w, &mut r, &mut Scratch::default());
         r.iter()
             .zip(self.fit_x.iter().zip(&self.fit_w))
-            .map(|(r, (&x, w))| (r.abs() + program.rounding_bound(&c, x) * w, x))
-            .fold((0.0, self.range.0), |(m, at), (v, x)| {
-                if v > m || v.is_nan() {
-                    (max_nan(m, v), x)
-                } else {
-                    (m, at)
-                }
-            })
+            .map(|(r, (&x, w))| r.abs() + program.rounding_bound(&c, x) * w)
+            .fold(0.0, max_nan)
     }
 
     /// Lawson's algorithm with Gauss–Newton inner solves on the constants marked `free`
