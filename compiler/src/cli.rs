@@ -200,7 +200,7 @@ pub enum Derivative {
 
 #[derive(clap::Args, Debug)]
 pub struct EvolveArgs {
-    /// The function: exp, log, sin, cos, tanh, sigmoid or erf.
+    /// The function: exp, exp2, log, sin, cos, tanh, sigmoid or erf.
     #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::check::schema::EVOLVE_TARGETS))]
     target: String,
     /// The interval A:B (write --range=-1:1 for a negative start).

@@ -388,7 +388,7 @@ const DISCOVER: &[Opt] = &[
     opt("seed", NATURAL, "random seed"),
 ];
 
-pub const EVOLVE_TARGETS: &[&str] = &["exp", "log", "sin", "cos", "tanh", "sigmoid", "erf"];
+pub const EVOLVE_TARGETS: &[&str] = &["exp", "exp2", "log", "sin", "cos", "tanh", "sigmoid", "erf"];
 pub const EVOLVE_OPS: &[&str] = &["add", "sub", "mul", "div", "fma", "sqrt"];
 
 const EVOLVE: &[Opt] = &[

@@ -1,9 +1,10 @@
 //! The numerics of `evolve` that need no compiler: straight-line programs and their f32/f64
 //! evaluation (`program`), mutations (`mutate`), classical starting programs (`seeds`),
-//! fitting their constants toward minimax (`fit`), tuning f32 constants by discrete search
-//! against the true f32 error (`tune`), and f32 ULP errors with the exhaustive scan of an
-//! interval (`ulp`). The search
-//! itself, the IR and the outputs are the compiler's (`compiler/src/jobs/evolve/`).
+//! fitting their constants toward minimax (`fit`; for f32 also against a first-order model
+//! of where the roundings add up), tuning f32 constants by discrete search against the true
+//! f32 error (`tune`), and f32 ULP errors with the exhaustive scan of an interval (`ulp`).
+//! The search itself, the IR and the outputs are the compiler's
+//! (`compiler/src/jobs/evolve/`).
 
 pub mod fit;
 pub mod mutate;

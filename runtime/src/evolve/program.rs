@@ -195,6 +195,51 @@ impl Program {
         }
     }
 
+    /// A first-order bound on what rounding every instruction's result to f32 once does to
+    /// the output at `x`: Σ ½·ulp_f32(vₙ)·|∂out/∂vₙ| over the instructions n (values vₙ and
+    /// derivatives in f64, by one reverse pass). The output's own rounding is in the sum
+    /// (derivative 1). The constants' rounding is not: fitting rounds them one by one.
+    pub fn rounding_bound(&self, consts: &[f64], x: f64) -> f64 {
+        let mut values: Vec<f64> = Vec::with_capacity(self.instrs.len());
+        let get = |o: Operand, values: &[f64]| match o {
+            Operand::X => x,
+            Operand::Const(k) => consts[k],
+            Operand::Node(i) => values[i],
+        };
+        for ins in &self.instrs {
+            let [a, b, c] = ins.args.map(|o| get(o, &values));
+            values.push(f64::apply(ins.op, a, b, c));
+        }
+        let Operand::Node(out) = self.out else {
+            return 0.0;
+        };
+        let mut adjoint = vec![0.0f64; self.instrs.len()];
+        adjoint[out] = 1.0;
+        let mut bound = 0.0f64;
+        for (i, ins) in self.instrs.iter().enumerate().rev() {
+            let d = adjoint[i];
+            if d == 0.0 {
+                continue;
+            }
+            bound += 0.5 * super::ulp::ulp_f32(values[i]) * d.abs();
+            let [a, b, _] = ins.args.map(|o| get(o, &values));
+            let partials: [f64; 3] = match ins.op {
+                Op::Add => [1.0, 1.0, 0.0],
+                Op::Sub => [1.0, -1.0, 0.0],
+                Op::Mul => [b, a, 0.0],
+                Op::Div => [1.0 / b, -a / (b * b), 0.0],
+                Op::Fma => [b, a, 1.0],
+                Op::Sqrt => [0.5 / a.sqrt(), 0.0, 0.0],
+            };
+            for (k, o) in ins.operands().iter().enumerate() {
+                if let Operand::Node(j) = *o {
+                    adjoint[j] += d * partials[k];
+                }
+            }
+        }
+        bound
+    }
+
     /// The normal form (see the module comment), or `None` if the result does not depend on
     /// `x` or a constant folds to a non-finite number.
     pub fn normalize(&self) -> Option<Program> {
@@ -358,6 +403,20 @@ pub fn horner(degree: usize, fma: bool) -> Program {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Horner's 1 + x·(c₁ + x·c₂) at x = 0.75: the output's half ULP, plus the inner
+    /// value's half ULP carried by ∂out/∂inner = x.
+    #[test]
+    fn rounding_bound_adds_half_ulps_carried_to_the_output() {
+        let mut p = horner(2, true);
+        p.consts = vec![0.5, 1.0, 1.0];
+        let x = 0.75;
+        let inner = 0.5 * x + 1.0; // 1.375: ULP 2^-23
+        let out = inner * x + 1.0; // 2.03: ULP 2^-22
+        assert!(out >= 2.0 && (1.0..2.0).contains(&inner));
+        let want = 0.5 * (-22f64).exp2() + x * 0.5 * (-23f64).exp2();
+        assert_eq!(p.rounding_bound(&p.consts, x), want);
+    }
 
     #[test]
     fn horner_evaluates_and_counts() {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 /// The function to approximate.
 #[derive(Debug, Clone)]
 pub enum Target {
-    /// exp, log, sin, cos, tanh, sigmoid or erf.
+    /// exp, exp2, log, sin, cos, tanh, sigmoid or erf.
     Builtin(String),
     /// A user `fn` of one parameter.
     Function {

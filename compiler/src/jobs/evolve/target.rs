@@ -27,6 +27,7 @@ impl Reference {
         Ok(match target {
             Target::Builtin(name) => match name.as_str() {
                 "exp" => scalar(f64::exp),
+                "exp2" => scalar(f64::exp2),
                 "log" => scalar(f64::ln),
                 "sin" => scalar(f64::sin),
                 "cos" => scalar(f64::cos),
