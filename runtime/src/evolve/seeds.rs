@@ -8,9 +8,13 @@
 //!   constants). Costs `6 + 2L + k` operations of `+ − × ÷`.
 //! - [`squared_horner`]: a Horner polynomial of exp(x/2^k), squared `k` times.
 //!
-//! The constants are exp's (Padé and Taylor coefficients of exp(x/2^k)), so these forms seed
-//! only searches for exp; other targets start from plain Horner polynomials. Every seed is
-//! in normal form.
+//! - [`odd_rational`]: `x·P(x²)/Q(x²)` by Horner's rule in `t = x²`, with the Padé
+//!   coefficients of an odd function's series (tanh's, [`TANH_OVER_X`]): what one writes for
+//!   tanh. Costs `3 + n + m` operations with fma (`3 + 2(n + m)` without).
+//!
+//! The constants of the first two are exp's (Padé and Taylor coefficients of exp(x/2^k)), so
+//! they seed only searches for exp, and the odd rationals only tanh; other targets start from
+//! plain Horner polynomials. Every seed is in normal form.
 
 use super::program::{horner, Instr, Op, Operand, Program};
 
@@ -84,11 +88,110 @@ pub fn squared_horner(degree: usize, fma: bool, squarings: usize) -> Program {
     p
 }
 
+/// Taylor coefficients of tanh(x)/x in t = x²: 2^{2k+2}(2^{2k+2} − 1)·B_{2k+2}/(2k+2)!,
+/// from the Bernoulli numbers B₂ … B₁₈.
+pub const TANH_OVER_X: [f64; 9] = [
+    1.0,
+    -1.0 / 3.0,
+    2.0 / 15.0,
+    -17.0 / 315.0,
+    62.0 / 2835.0,
+    -1382.0 / 155925.0,
+    21844.0 / 6081075.0,
+    -929569.0 / 638512875.0,
+    6404582.0 / 10854718875.0,
+];
+
+/// The [n/m] Padé approximant P/Q (Q(0) = 1) of the series `c`, which needs `n + m + 1`
+/// terms; `None` where the linear system for Q is singular.
+pub fn pade(c: &[f64], n: usize, m: usize) -> Option<(Vec<f64>, Vec<f64>)> {
+    if c.len() < n + m + 1 {
+        return None;
+    }
+    let coef = |k: isize| if k < 0 { 0.0 } else { c[k as usize] };
+    // Σ_{j=1..m} q_j c_{k−j} = −c_k for k = n+1 … n+m, by Gaussian elimination.
+    let mut a: Vec<Vec<f64>> = (0..m)
+        .map(|r| {
+            let k = (n + 1 + r) as isize;
+            let mut row: Vec<f64> = (1..=m).map(|j| coef(k - j as isize)).collect();
+            row.push(-coef(k));
+            row
+        })
+        .collect();
+    for col in 0..m {
+        let pivot = (col..m).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() < 1e-300 {
+            return None;
+        }
+        a.swap(col, pivot);
+        for r in 0..m {
+            if r != col {
+                let f = a[r][col] / a[col][col];
+                for k in col..=m {
+                    a[r][k] -= f * a[col][k];
+                }
+            }
+        }
+    }
+    let mut q = vec![1.0];
+    q.extend((0..m).map(|r| a[r][m] / a[r][r]));
+    let p = (0..=n)
+        .map(|k| (0..=k.min(m)).map(|j| q[j] * c[k - j]).sum())
+        .collect();
+    Some((p, q))
+}
+
+/// `x·P(t)/Q(t)`, `t = x·x`, P and Q by Horner's rule (fused or not) with the [n/m] Padé
+/// coefficients of `series` (the odd function divided by x, in powers of t).
+pub fn odd_rational(n: usize, m: usize, fma: bool, series: &[f64]) -> Option<Program> {
+    let (p_coef, q_coef) = pade(series, n, m)?;
+    let mut p = Program::identity();
+    let push = |p: &mut Program, op: Op, args: &[Operand]| {
+        p.instrs.push(Instr::new(op, args));
+        Operand::Node(p.instrs.len() - 1)
+    };
+    let constant = |p: &mut Program, v: f64| {
+        p.consts.push(v);
+        Operand::Const(p.consts.len() - 1)
+    };
+    let t = push(&mut p, Op::Mul, &[Operand::X, Operand::X]);
+    let mut horner_in_t = |p: &mut Program, coef: &[f64]| {
+        let mut acc = constant(p, coef[coef.len() - 1]);
+        for &c in coef[..coef.len() - 1].iter().rev() {
+            let c = constant(p, c);
+            acc = if fma {
+                push(p, Op::Fma, &[acc, t, c])
+            } else {
+                let prod = push(p, Op::Mul, &[acc, t]);
+                push(p, Op::Add, &[prod, c])
+            };
+        }
+        acc
+    };
+    let num = horner_in_t(&mut p, &p_coef);
+    let den = horner_in_t(&mut p, &q_coef);
+    let xp = push(&mut p, Op::Mul, &[num, Operand::X]);
+    p.out = push(&mut p, Op::Div, &[xp, den]);
+    Some(p)
+}
+
+/// Which classical forms, besides Horner polynomials, suit the target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Family<'a> {
+    /// Horner polynomials only.
+    Polynomial,
+    /// exp's squared polynomials and continued fractions.
+    Exp,
+    /// Odd rationals x·P(x²)/Q(x²) from the Padé approximants of this series of f(x)/x in x².
+    OddSeries(&'a [f64]),
+}
+
 /// Every seed within `max_ops` that the allowed `ops` can express: Horner polynomials of
-/// every degree (fused and not, all constants 1 as fitting sets them anyway) and, with
-/// `exp_forms`, the same squared once or twice with exp's Taylor constants, and exp's
-/// continued fractions with 0–2 squarings.
-pub fn classical(ops: &[Op], max_ops: usize, exp_forms: bool) -> Vec<Seed> {
+/// every degree (fused and not, all constants 1 as fitting sets them anyway) and, for
+/// [`Family::Exp`], the same squared once or twice with exp's Taylor constants, and exp's
+/// continued fractions with 0–2 squarings; for [`Family::OddSeries`], odd rationals of every
+/// degree pair.
+pub fn classical(ops: &[Op], max_ops: usize, family: Family) -> Vec<Seed> {
     let has = |o: Op| ops.contains(&o);
     let mut out = Vec::new();
     let mut add = |name: String, program: Program| {
@@ -104,8 +207,27 @@ pub fn classical(ops: &[Op], max_ops: usize, exp_forms: bool) -> Vec<Seed> {
             add(format!("horner{d}"), horner(d, false));
         }
     }
-    if !exp_forms {
-        return out;
+    match family {
+        Family::Exp => {}
+        Family::OddSeries(series) => {
+            if has(Op::Mul) && has(Op::Div) {
+                for n in 1..=max_ops {
+                    for m in 1..=max_ops - n {
+                        for fma in [true, false] {
+                            if (fma && !has(Op::Fma)) || (!fma && !has(Op::Add)) {
+                                continue;
+                            }
+                            if let Some(program) = odd_rational(n, m, fma, series) {
+                                let tag = if fma { "_fma" } else { "" };
+                                add(format!("odd_rational{n}_{m}{tag}"), program);
+                            }
+                        }
+                    }
+                }
+            }
+            return out;
+        }
+        Family::Polynomial => return out,
     }
     for k in 1..=2 {
         for d in 1..=max_ops {
@@ -172,17 +294,45 @@ mod tests {
     }
 
     #[test]
+    fn odd_rationals_are_pade_approximants_of_tanh() {
+        let max_rel = |p: &Program, hi: f64| {
+            (1..=1000)
+                .map(|i| {
+                    let x = hi * i as f64 / 1000.0;
+                    ((p.eval(x) - x.tanh()) / x.tanh()).abs()
+                })
+                .fold(0.0, f64::max)
+        };
+        // [2/2] in t: tanh's [5/4] Padé x(945 + 105x² + x⁴)/(945 + 420x² + 15x⁴).
+        let (p, q) = pade(&TANH_OVER_X, 2, 2).unwrap();
+        let want_p = [1.0, 1.0 / 9.0, 1.0 / 945.0];
+        let want_q = [1.0, 4.0 / 9.0, 1.0 / 63.0];
+        for (got, want) in p.iter().zip(want_p).chain(q.iter().zip(want_q)) {
+            assert!((got - want).abs() < 1e-13, "{got} vs {want}");
+        }
+        let r = odd_rational(3, 3, true, &TANH_OVER_X).unwrap();
+        assert_eq!(r.cost(), 9);
+        assert_eq!(r.normalize().as_ref(), Some(&r));
+        assert!(max_rel(&r, 1.0) < 1e-9, "{}", max_rel(&r, 1.0));
+        assert!(max_rel(&r, 1.0) < max_rel(&odd_rational(2, 2, true, &TANH_OVER_X).unwrap(), 1.0));
+        assert_eq!(odd_rational(3, 3, false, &TANH_OVER_X).unwrap().cost(), 15);
+        let seeds = classical(&Op::ALL, 12, Family::OddSeries(&TANH_OVER_X));
+        assert!(seeds.iter().any(|s| s.name == "odd_rational3_3_fma"));
+        assert!(seeds.iter().all(|s| s.program.cost() <= 12));
+    }
+
+    #[test]
     fn seeds_respect_ops_and_length() {
         let basic = [Op::Add, Op::Sub, Op::Mul, Op::Div];
-        let seeds = classical(&basic, 10, true);
-        assert!(classical(&basic, 10, false)
+        let seeds = classical(&basic, 10, Family::Exp);
+        assert!(classical(&basic, 10, Family::Polynomial)
             .iter()
             .all(|s| s.name.starts_with("horner") && !s.name.contains("sq")));
         assert!(seeds.iter().all(|s| s.program.cost() <= 10));
         assert!(seeds.iter().any(|s| s.name == "cf1_sq2"));
         assert!(seeds.iter().any(|s| s.name == "cf2_sq0"));
         assert!(!seeds.iter().any(|s| s.name.contains("fma")));
-        let fma_only = classical(&[Op::Fma], 6, true);
+        let fma_only = classical(&[Op::Fma], 6, Family::Exp);
         assert!(fma_only.iter().all(|s| s.name.starts_with("horner")));
         assert!(fma_only
             .iter()

@@ -18,7 +18,7 @@ use super::config::{Budget, EvolveConfig, Target};
 use super::dedup::{fingerprint, shape_key};
 use crate::jobs::progress;
 use physc_runtime::evolve::mutate::mutate;
-use physc_runtime::evolve::seeds::{classical, Seed};
+use physc_runtime::evolve::seeds::{classical, Family, Seed, TANH_OVER_X};
 use physc_runtime::evolve::{Effort, Problem, Program};
 use physc_runtime::rng::Rng;
 use rayon::prelude::*;
@@ -87,11 +87,15 @@ impl Archive {
 
 /// Starting points: Horner polynomials of every degree the length limit allows (fused and
 /// not), and, for exp where the operations allow, exp's classical forms: squared
-/// polynomials and continued fractions with up to two squarings
-/// ([`physc_runtime::evolve::seeds`]).
+/// polynomials and continued fractions with up to two squarings; for tanh, odd rationals
+/// x·P(x²)/Q(x²) from its Padé approximants ([`physc_runtime::evolve::seeds`]).
 pub fn seeds(config: &EvolveConfig) -> Vec<Seed> {
-    let exp = matches!(&config.target, Target::Builtin(name) if name == "exp");
-    classical(&config.ops, config.max_ops, exp)
+    let family = match &config.target {
+        Target::Builtin(name) if name == "exp" => Family::Exp,
+        Target::Builtin(name) if name == "tanh" => Family::OddSeries(&TANH_OVER_X),
+        _ => Family::Polynomial,
+    };
+    classical(&config.ops, config.max_ops, family)
 }
 
 /// Run the search until the budget is spent; `report` sees each generation.
