@@ -351,18 +351,26 @@ impl<T: Scalar> Network<T> {
         );
     }
 
-    /// One GEMM per jet, so the outputs come out point-fastest as the tape promises.
+    /// One GEMM per jet, so the outputs come out point-fastest as the tape promises; with a
+    /// single output the jet blocks are already laid out that way, so one GEMM does them all.
     fn output_forward(&self, params: &[T], tape: &mut Tape<T>) {
         let layer = self.layers.last().expect("an output layer");
         let n = tape.points;
         let w = layer.fan_in;
         let last = &tape.layers.last().expect("a hidden layer").a;
+        let rows = output_block(self.outputs, n, last.len() / (n * w));
         let weights = MatRef::new(&params[layer.weights.clone()], self.outputs, w);
         for (a, out) in last
-            .chunks_exact(n * w)
-            .zip(tape.out.chunks_exact_mut(self.outputs * n))
+            .chunks_exact(rows * w)
+            .zip(tape.out.chunks_exact_mut(self.outputs * rows))
         {
-            T::gemm(T::one(), weights, MatRef::new(a, n, w).t(), T::zero(), out);
+            T::gemm(
+                T::one(),
+                weights,
+                MatRef::new(a, rows, w).t(),
+                T::zero(),
+                out,
+            );
         }
         for (o, &b) in params[layer.biases.clone()].iter().enumerate() {
             tape.out[o * n..(o + 1) * n]
@@ -379,14 +387,17 @@ impl<T: Scalar> Network<T> {
         let last = &tape.layers.last().expect("a hidden layer").a;
         let weights = MatRef::new(&params[layer.weights.clone()], o, w);
         let jets = last.len() / (n * w);
+        let rows = output_block(o, n, jets);
         let g_a = &mut tape.g_a[..jets * n * w];
-        let blocks = last.chunks_exact(n * w).zip(adjoint.chunks_exact(o * n));
-        for ((a, g_out), g_a) in blocks.zip(g_a.chunks_exact_mut(n * w)) {
-            let g_out = MatRef::new(g_out, o, n);
+        let blocks = last
+            .chunks_exact(rows * w)
+            .zip(adjoint.chunks_exact(o * rows));
+        for ((a, g_out), g_a) in blocks.zip(g_a.chunks_exact_mut(rows * w)) {
+            let g_out = MatRef::new(g_out, o, rows);
             T::gemm(
                 T::one(),
                 g_out,
-                MatRef::new(a, n, w),
+                MatRef::new(a, rows, w),
                 T::one(),
                 &mut grad[layer.weights.clone()],
             );
@@ -462,6 +473,17 @@ impl<T: Scalar> Network<T> {
             let g_phi = &mut tape.gauss.g_phi[..rows * g.count()];
             T::gemm(T::one(), g_z_mat, columns, T::zero(), g_phi);
         }
+    }
+}
+
+/// Rows of the last hidden layer the output layer takes per product: one jet block of n
+/// points, or all `jets` blocks at once for a single output, whose output jets (jet-major,
+/// n points each) are then one row of jets · n values, and so are their adjoints.
+fn output_block(outputs: usize, n: usize, jets: usize) -> usize {
+    if outputs == 1 {
+        jets * n
+    } else {
+        n
     }
 }
 

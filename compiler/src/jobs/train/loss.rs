@@ -571,3 +571,34 @@ impl<T: Scalar + JitReal> Objective<T> {
         Ok(self.terms.iter().map(|t| t.loss).sum())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_an_even_number_of_nearly_equal_runs_covering_the_points() {
+        assert!(chunk_bounds(0).is_empty());
+        assert_eq!(chunk_bounds(1), vec![(0, 1)]);
+        assert_eq!(chunk_bounds(CHUNK), vec![(0, CHUNK)]);
+        assert_eq!(chunk_bounds(CHUNK + 1).len(), 2);
+        for n in [2540, 8192, 1500, 3 * CHUNK + 7] {
+            let chunks = chunk_bounds(n);
+            assert_eq!(chunks.len() % 2, 0, "{n}");
+            let sizes: Vec<usize> = chunks.iter().map(|c| c.1).collect();
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(hi - lo <= 1 && *hi <= CHUNK, "{n}: {sizes:?}");
+            let mut next = 0;
+            for (start, len) in chunks {
+                assert_eq!(start, next);
+                next = start + len;
+            }
+            assert_eq!(next, n);
+        }
+        assert_eq!(chunk_bounds(2540).len(), 6);
+        assert_eq!(
+            chunk_bounds(8192),
+            (0..16).map(|k| (k * 512, 512)).collect::<Vec<_>>()
+        );
+    }
+}
