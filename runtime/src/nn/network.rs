@@ -333,22 +333,23 @@ impl<T: Scalar> Network<T> {
         let LayerTape { z, derivs, a } = &mut rest[0];
         affine(layer, params, MatRef::new(input, rows, layer.fan_in), n, z);
         let block = n * layer.fan_out;
+        let (value, higher) = a.split_at_mut(block);
         {
-            let count = derivs.len() / block;
+            // σ itself goes straight into the activations' value block, σ' … into derivs.
+            let count = 1 + derivs.len() / block;
             let mut columns = derivs.chunks_exact_mut(block);
-            let mut out: [&mut [T]; MAX_DERIVATIVES] =
-                std::array::from_fn(|_| columns.next().unwrap_or_default());
+            let mut value = Some(value);
+            let mut out: [&mut [T]; MAX_DERIVATIVES] = std::array::from_fn(|k| {
+                if k == 0 {
+                    value.take().unwrap_or_default()
+                } else {
+                    columns.next().unwrap_or_default()
+                }
+            });
             self.activation.derivatives(&z[..block], &mut out[..count]);
         }
-        a[..block].copy_from_slice(&derivs[..block]);
         let derivs: &[T] = derivs;
-        compose::forward(
-            jets,
-            block,
-            |k| &derivs[k * block..(k + 1) * block],
-            z,
-            &mut a[block..],
-        );
+        compose::forward(jets, block, |k| derivative(derivs, block, k), z, higher);
     }
 
     /// One GEMM per jet, so the outputs come out point-fastest as the tape promises; with a
@@ -425,7 +426,7 @@ impl<T: Scalar> Network<T> {
         compose::backward(
             jets,
             block,
-            |k| &derivs[k * block..(k + 1) * block],
+            |k| derivative(derivs, block, k),
             &saved.z,
             &tape.g_a[..rows * w],
             g_z,
@@ -474,6 +475,11 @@ impl<T: Scalar> Network<T> {
             T::gemm(T::one(), g_z_mat, columns, T::zero(), g_phi);
         }
     }
+}
+
+/// σ^(k) at the value block, k ≥ 1, from a layer's `derivs` (which start at σ').
+fn derivative<T>(derivs: &[T], block: usize, k: usize) -> &[T] {
+    &derivs[(k - 1) * block..k * block]
 }
 
 /// Rows of the last hidden layer the output layer takes per product: one jet block of n
