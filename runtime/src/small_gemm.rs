@@ -30,7 +30,8 @@ pub fn takes(m: usize, k: usize, n: usize) -> bool {
 macro_rules! small_gemm {
     ($(#[$doc:meta])* $name:ident, $wide:ident, $tile:ident, $t:ty, $scratch:ident,
      $vec:ty, $lanes:expr, $set1:ident, $zero:ident, $loadu:ident, $storeu:ident,
-     $fmadd:ident, $mul:ident, $add:ident) => {
+     $fmadd:ident, $mul:ident, $add:ident, $mask:ident, $maskload:ident,
+     $maskstore:ident) => {
         thread_local! {
             /// The packed right operand, kept per thread so steady-state calls allocate nothing.
             static $scratch: RefCell<Vec<$t>> = const { RefCell::new(Vec::new()) };
@@ -161,18 +162,18 @@ macro_rules! small_gemm {
                         };
                         $storeu(dst, value);
                     } else if lo < width {
-                        let mut out = [0.0 as $t; L];
-                        // SAFETY: out has one vector of room.
-                        $storeu(out.as_mut_ptr(), acc);
-                        for (c, &v) in row[lo..].iter_mut().zip(&out) {
-                            *c = if beta == 0.0 {
-                                alpha * v
-                            } else if alpha == 1.0 && beta == 1.0 {
-                                *c + v
-                            } else {
-                                alpha * v + beta * *c
-                            };
-                        }
+                        // The last, partial vector: masked loads and stores stay inside the row.
+                        let mask = $mask(width - lo);
+                        // SAFETY: the mask covers row[lo..width] only.
+                        let dst = row.as_mut_ptr().add(lo);
+                        let value = if beta == 0.0 {
+                            $mul(va, acc)
+                        } else if alpha == 1.0 && beta == 1.0 {
+                            $add($maskload(dst, mask), acc)
+                        } else {
+                            $add($mul(va, acc), $mul(vb, $maskload(dst, mask)))
+                        };
+                        $maskstore(dst, mask, value);
                     }
                 }
             }
@@ -185,15 +186,41 @@ small_gemm!(
     /// shape suit the kernel; `false` (c untouched) otherwise. Views must have been checked.
     gemm_f32, gemm_f32_wide, tile_f32, f32, PACKED_F32,
     __m256, 8, _mm256_set1_ps, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps,
-    _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps
+    _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps, lanes_f32, _mm256_maskload_ps,
+    _mm256_maskstore_ps
 );
 
 small_gemm!(
     /// The f64 version of [`gemm_f32`].
     gemm_f64, gemm_f64_wide, tile_f64, f64, PACKED_F64,
     __m256d, 4, _mm256_set1_pd, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd,
-    _mm256_fmadd_pd, _mm256_mul_pd, _mm256_add_pd
+    _mm256_fmadd_pd, _mm256_mul_pd, _mm256_add_pd, lanes_f64, _mm256_maskload_pd,
+    _mm256_maskstore_pd
 );
+
+/// A mask of the first `count` (1..=8) 32-bit lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn lanes_f32(count: usize) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    _mm256_cmpgt_epi32(
+        _mm256_set1_epi32(count as i32),
+        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+    )
+}
+
+/// A mask of the first `count` (1..=4) 64-bit lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn lanes_f64(count: usize) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    _mm256_cmpgt_epi64(
+        _mm256_set1_epi64x(count as i64),
+        _mm256_setr_epi64x(0, 1, 2, 3),
+    )
+}
 
 #[cfg(test)]
 mod tests {
