@@ -1,10 +1,11 @@
 //! Matrix products with a tiny inner dimension and a narrow output: the first layer of a
 //! network, (jets · points) × inputs times inputs × width with 1–4 inputs. The `gemm` crate
 //! packs and blocks for a long inner dimension and runs such products at a quarter of its
-//! usual rate (measured one after the other in one process on a shared 2-core AMD EPYC (Zen 4), f32: (2048 × 2)·(2 × 20) in 22 µs against the
-//! crate's 37 µs, (2048 × 2)·(2 × 64) in 52 µs against 110 µs); for every other shape of
-//! network training this kernel measured level with the crate or slower (the crate's
-//! per-call set-up is small even at widths of 20), so [`takes`] leaves those to it.
+//! usual rate. Measured one after the other in one process on a shared 2-core AMD EPYC
+//! (Zen 4), f32: (2048 × 2)·(2 × 20) in 22 µs against the crate's 37 µs, (2048 × 2)·(2 × 64)
+//! in 52 µs against 110 µs; for every other shape of network training this kernel measured
+//! level with the crate or slower (the crate's per-call set-up is small even at widths of
+//! 20), so [`takes`] leaves those to it.
 //!
 //! The micro-kernel keeps a tile of `MR` rows × 3 vectors of columns of C in registers (9
 //! AVX2 vectors, 3 × 24 f32 or 3 × 12 f64) and adds one rank-1 update per inner index with
