@@ -12,6 +12,9 @@ at the same configuration and precision (f32; above 1: physc is faster). RESULT:
                    the table also shows a JAX step with the derivatives propagated by hand)
   burgers_rel_l2 = rel_l2.u of examples/burgers.phys against Cole-Hopf (full run, or
                    --max-steps with BENCH_QUICK=1, which the output says)
+  large_gflops   = the matrix-product FLOPs of one large f32 step (gemm_flops) / physc's step
+                   time: how close physc runs to the machine's FMA peak, and how many GFLOP/s
+                   5x DeepXDE at the large size would take (printed beside it)
 """
 
 import argparse
@@ -22,6 +25,21 @@ def median(xs):
     s = sorted(xs)
     n = len(s)
     return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+def gemm_flops(width, depth, interior, edge=240, inputs=2, jets=4):
+    """FLOPs of the matrix products of one Adam step of the Burgers PINN: the forward pass
+    pushes `jets` rows per interior point (u, u_x, u_t, u_xx) and one per initial or boundary
+    point (`edge` of them) through every layer, one multiply-add per weight and row; the
+    reverse pass repeats that for every weight gradient and for every layer's input adjoint
+    but the first's (nothing needs the inputs' adjoint). The element-wise work (tanh, its
+    jets, residuals) is not counted: it is a few percent of these FLOPs and not FMA-shaped."""
+    widths = [inputs] + [width] * depth + [1]
+    per_row = sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+    rows = interior * jets + edge
+    forward = rows * per_row
+    reverse = forward + rows * (per_row - inputs * width)
+    return 2 * (forward + reverse)
 
 
 def main():
@@ -128,6 +146,14 @@ def main():
           f"{t['jax_jets_large'] / t['physc_large_f32']:.2f})")
     print(f"  physc f64 / f32, large       : "
           f"{t['physc_large_f64'] / t['physc_large_f32']:6.2f}")
+    large = sizes["large"]
+    flops = gemm_flops(large["width"], large["depth"], large["interior"])
+    large_gflops = flops / t["physc_large_f32"] * 1e-9
+    need = flops / (t["deepxde_large"] / 5) * 1e-9
+    print(f"Roofline, large: {flops * 1e-9:.2f} GFLOP of matrix products per step; physc f32 "
+          f"runs them at {large_gflops:.0f} GFLOP/s (f64: "
+          f"{flops / t['physc_large_f64'] * 1e-9:.0f}); 5x DeepXDE would need {need:.0f} GFLOP/s "
+          f"on {res['threads']} threads")
     quick = "  <- BENCH_QUICK=1: not the full training" if b["quick"] else ""
     print(f"Accuracy: {b['label']}: rel_l2(u) vs Cole-Hopf = {rel:.3e}{quick}")
     print(f"  {b['adam_steps']} Adam steps + {b['lbfgs_iterations']} L-BFGS iterations, "
@@ -146,7 +172,7 @@ def main():
               "; ratios built on them are not to be trusted; rerun on an idle machine")
     print()
     print(f"RESULT train deepxde_small={deepxde_small:.2f} torch_large={torch_large:.2f} "
-          f"jax_large={jax_large:.2f} burgers_rel_l2={rel:.3e}")
+          f"jax_large={jax_large:.2f} burgers_rel_l2={rel:.3e} large_gflops={large_gflops:.0f}")
 
 
 if __name__ == "__main__":

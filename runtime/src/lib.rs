@@ -23,6 +23,7 @@ pub mod output;
 pub mod rng;
 pub mod sampling;
 pub mod scalar;
+pub mod small_gemm;
 pub mod vmath;
 pub mod wide;
 

@@ -1,7 +1,9 @@
 //! Arithmetic the runtime's numerical code is generic over: `Scalar` is `f32` or `f64` with
 //! the operations networks and optimizers need, including a bounds-checked matrix product.
-//! Products go to the `gemm` crate, chosen over matrixmultiply (the GEMM behind ndarray)
-//! by the measurements in `runtime/benches/gemm.rs`.
+//! Products with an inner dimension of at most 4 (a network's first layer) go to the
+//! hand-written kernel of `small_gemm` where the CPU has AVX2 + FMA; the rest to the `gemm`
+//! crate, chosen over matrixmultiply (the GEMM behind ndarray) by the measurements in
+//! `runtime/benches/gemm.rs`.
 
 use crate::kernel::Real;
 use num_traits::{Float, FromPrimitive, NumAssign};
@@ -85,7 +87,7 @@ fn check_shapes<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>, c_len: usize) {
 }
 
 macro_rules! impl_scalar {
-    ($t:ty, $tanh:path) => {
+    ($t:ty, $tanh:path, $small:path) => {
         impl Scalar for $t {
             fn tanh_slice(z: &[$t], out: &mut [$t]) {
                 $tanh(z, out)
@@ -98,6 +100,9 @@ macro_rules! impl_scalar {
                 }
                 if a.cols == 0 {
                     c.iter_mut().for_each(|v| *v *= beta);
+                    return;
+                }
+                if $small(alpha, a, b, beta, c) {
                     return;
                 }
                 // SAFETY: every element the views can address was checked to lie inside its
@@ -131,8 +136,8 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f64, crate::vmath::tanh_f64);
-impl_scalar!(f32, crate::vmath::tanh_f32);
+impl_scalar!(f64, crate::vmath::tanh_f64, crate::small_gemm::gemm_f64);
+impl_scalar!(f32, crate::vmath::tanh_f32, crate::small_gemm::gemm_f32);
 
 #[cfg(test)]
 mod tests {

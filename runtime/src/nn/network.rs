@@ -333,36 +333,45 @@ impl<T: Scalar> Network<T> {
         let LayerTape { z, derivs, a } = &mut rest[0];
         affine(layer, params, MatRef::new(input, rows, layer.fan_in), n, z);
         let block = n * layer.fan_out;
+        let (value, higher) = a.split_at_mut(block);
         {
-            let count = derivs.len() / block;
+            // σ itself goes straight into the activations' value block, σ' … into derivs.
+            let count = 1 + derivs.len() / block;
             let mut columns = derivs.chunks_exact_mut(block);
-            let mut out: [&mut [T]; MAX_DERIVATIVES] =
-                std::array::from_fn(|_| columns.next().unwrap_or_default());
+            let mut value = Some(value);
+            let mut out: [&mut [T]; MAX_DERIVATIVES] = std::array::from_fn(|k| {
+                if k == 0 {
+                    value.take().unwrap_or_default()
+                } else {
+                    columns.next().unwrap_or_default()
+                }
+            });
             self.activation.derivatives(&z[..block], &mut out[..count]);
         }
-        a[..block].copy_from_slice(&derivs[..block]);
         let derivs: &[T] = derivs;
-        compose::forward(
-            jets,
-            block,
-            |k| &derivs[k * block..(k + 1) * block],
-            z,
-            &mut a[block..],
-        );
+        compose::forward(jets, block, |k| derivative(derivs, block, k), z, higher);
     }
 
-    /// One GEMM per jet, so the outputs come out point-fastest as the tape promises.
+    /// One GEMM per jet, so the outputs come out point-fastest as the tape promises; with a
+    /// single output the jet blocks are already laid out that way, so one GEMM does them all.
     fn output_forward(&self, params: &[T], tape: &mut Tape<T>) {
         let layer = self.layers.last().expect("an output layer");
         let n = tape.points;
         let w = layer.fan_in;
         let last = &tape.layers.last().expect("a hidden layer").a;
+        let rows = output_block(self.outputs, n, last.len() / (n * w));
         let weights = MatRef::new(&params[layer.weights.clone()], self.outputs, w);
         for (a, out) in last
-            .chunks_exact(n * w)
-            .zip(tape.out.chunks_exact_mut(self.outputs * n))
+            .chunks_exact(rows * w)
+            .zip(tape.out.chunks_exact_mut(self.outputs * rows))
         {
-            T::gemm(T::one(), weights, MatRef::new(a, n, w).t(), T::zero(), out);
+            T::gemm(
+                T::one(),
+                weights,
+                MatRef::new(a, rows, w).t(),
+                T::zero(),
+                out,
+            );
         }
         for (o, &b) in params[layer.biases.clone()].iter().enumerate() {
             tape.out[o * n..(o + 1) * n]
@@ -379,14 +388,17 @@ impl<T: Scalar> Network<T> {
         let last = &tape.layers.last().expect("a hidden layer").a;
         let weights = MatRef::new(&params[layer.weights.clone()], o, w);
         let jets = last.len() / (n * w);
+        let rows = output_block(o, n, jets);
         let g_a = &mut tape.g_a[..jets * n * w];
-        let blocks = last.chunks_exact(n * w).zip(adjoint.chunks_exact(o * n));
-        for ((a, g_out), g_a) in blocks.zip(g_a.chunks_exact_mut(n * w)) {
-            let g_out = MatRef::new(g_out, o, n);
+        let blocks = last
+            .chunks_exact(rows * w)
+            .zip(adjoint.chunks_exact(o * rows));
+        for ((a, g_out), g_a) in blocks.zip(g_a.chunks_exact_mut(rows * w)) {
+            let g_out = MatRef::new(g_out, o, rows);
             T::gemm(
                 T::one(),
                 g_out,
-                MatRef::new(a, n, w),
+                MatRef::new(a, rows, w),
                 T::one(),
                 &mut grad[layer.weights.clone()],
             );
@@ -414,7 +426,7 @@ impl<T: Scalar> Network<T> {
         compose::backward(
             jets,
             block,
-            |k| &derivs[k * block..(k + 1) * block],
+            |k| derivative(derivs, block, k),
             &saved.z,
             &tape.g_a[..rows * w],
             g_z,
@@ -462,6 +474,22 @@ impl<T: Scalar> Network<T> {
             let g_phi = &mut tape.gauss.g_phi[..rows * g.count()];
             T::gemm(T::one(), g_z_mat, columns, T::zero(), g_phi);
         }
+    }
+}
+
+/// σ^(k) at the value block, k ≥ 1, from a layer's `derivs` (which start at σ').
+fn derivative<T>(derivs: &[T], block: usize, k: usize) -> &[T] {
+    &derivs[(k - 1) * block..k * block]
+}
+
+/// Rows of the last hidden layer the output layer takes per product: one jet block of n
+/// points, or all `jets` blocks at once for a single output, whose output jets (jet-major,
+/// n points each) are then one row of jets · n values, and so are their adjoints.
+fn output_block(outputs: usize, n: usize, jets: usize) -> usize {
+    if outputs == 1 {
+        jets * n
+    } else {
+        n
     }
 }
 

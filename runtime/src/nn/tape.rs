@@ -5,9 +5,9 @@
 use super::jets::JetSet;
 use crate::scalar::Scalar;
 
-/// One hidden layer's jets: pre-activations z, σ^(k)(z value) for k = 0..=max order + 1,
+/// One hidden layer's jets: pre-activations z, σ^(k)(z value) for k = 1..=max order + 1,
 /// and activations a, each (jets · n) × width row-major (the derivatives: one n × width
-/// block per k).
+/// block per k; σ itself is the value block of a).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LayerTape<T> {
     pub(crate) z: Vec<T>,
@@ -111,7 +111,7 @@ impl<T: Scalar> Tape<T> {
         self.layers.resize_with(widths.len(), LayerTape::default);
         for (layer, &w) in self.layers.iter_mut().zip(widths) {
             resize(&mut layer.z, rows * w);
-            resize(&mut layer.derivs, derivatives * n * w);
+            resize(&mut layer.derivs, (derivatives - 1) * n * w);
             resize(&mut layer.a, rows * w);
         }
         let widest = widths.iter().copied().max().unwrap_or(0);

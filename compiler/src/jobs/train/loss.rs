@@ -1,8 +1,13 @@
 //! The training objective: loss and gradient over every term. Each term's points are split
 //! into chunks that rayon's threads take whole: per chunk, the network pushes forward the
 //! term's jets, the term's kernel computes residuals and sensitivities, and (once the loss
-//! weights are known, which causal training makes depend on every chunk) the adjoints of
-//! the network outputs go back through the network. Buffers live across steps.
+//! weights are known) the adjoints of the network outputs go back through the network.
+//! A term whose weights are fixed (every term but a causally weighted PDE) knows them before
+//! its forward pass, so its chunks run forward and backward in one task, while the tape is
+//! still in cache and without waiting for the other chunks; a causal term's backward pass
+//! waits for all forward passes. Either way every chunk does the same arithmetic and the
+//! chunk gradients are summed in chunk order, so results do not depend on the thread count.
+//! Buffers live across steps.
 
 use super::config::Causal;
 use super::problem::{KernelParam, Source, Target, Term, TermKind};
@@ -13,9 +18,25 @@ use physc_runtime::{Kernel, Scalar};
 use rayon::prelude::*;
 use std::sync::Arc;
 
-/// Points per chunk: large enough for efficient matrix products, small enough that two
+/// Most points per chunk: large enough for efficient matrix products, small enough that two
 /// threads get several chunks each at the usual 4–16k collocation points.
 const CHUNK: usize = 512;
+
+/// How a term's n points are cut: an even number of nearly equal chunks of at most
+/// [`CHUNK`] points (one chunk when n fits in one), so two threads share a term's chunks
+/// evenly (2540 points: 6 chunks of 423–424, not 4 × 512 and one of 492, which leaves one
+/// thread a whole chunk behind). It depends on n alone, never on the thread count.
+fn chunk_bounds(n: usize) -> Vec<(usize, usize)> {
+    let mut count = n.div_ceil(CHUNK);
+    if count > 1 {
+        count += count % 2;
+    }
+    (0..count)
+        .map(|k| (k * n / count, (k + 1) * n / count))
+        .filter(|(a, b)| b > a)
+        .map(|(a, b)| (a, b - a))
+        .collect()
+}
 
 #[derive(Debug, Clone, Copy)]
 enum Column {
@@ -147,11 +168,11 @@ impl<T: Scalar + JitReal> TermState<T> {
             observed: cast(observed),
         };
         let n = self.points();
-        self.chunks = (0..n)
-            .step_by(CHUNK)
-            .map(|start| Chunk {
+        self.chunks = chunk_bounds(n)
+            .into_iter()
+            .map(|(start, len)| Chunk {
                 start,
-                len: CHUNK.min(n - start),
+                len,
                 tape: Tape::default(),
                 kernel_out: Vec::new(),
                 adjoint: Vec::new(),
@@ -194,7 +215,21 @@ impl<T: Scalar + JitReal> TermState<T> {
         sq
     }
 
-    /// The weighted loss, and ∂loss/∂(r²) per point.
+    /// Whether the term's weights depend on its residuals (causal training of a PDE term),
+    /// so its backward pass must wait for every chunk's forward pass.
+    fn is_causal(&self, causal: Option<(Causal, usize, (f64, f64))>) -> bool {
+        causal.is_some() && self.term.kind == TermKind::Pde
+    }
+
+    /// ∂loss/∂(r²) per point of a term that is not causal: the weight over the point count.
+    fn fixed_coefficient(&mut self) {
+        let n = self.points().max(1) as f64;
+        let c = self.term.weight / n;
+        self.coefficient.iter_mut().for_each(|v| *v = c);
+    }
+
+    /// The weighted loss, and for a causal term ∂loss/∂(r²) per point (a term with fixed
+    /// weights got them from [`TermState::fixed_coefficient`] before its forward pass).
     fn weigh(&mut self, causal: Option<(Causal, usize, (f64, f64))>) {
         let sq = self.squares();
         let n = sq.len().max(1) as f64;
@@ -202,7 +237,6 @@ impl<T: Scalar + JitReal> TermState<T> {
         let w = self.term.weight;
         let causal = causal.filter(|_| self.term.kind == TermKind::Pde);
         let Some((causal, time, (t0, t1))) = causal else {
-            self.coefficient.iter_mut().for_each(|c| *c = w / n);
             self.loss = w * self.mean_square;
             self.min_causal_weight = 1.0;
             return;
@@ -431,29 +465,42 @@ impl<T: Scalar + JitReal> Objective<T> {
             .map(|t| kernel_params::<T>(&t.term.params, &model))
             .collect();
         let net = &self.net;
+        for term in &mut self.terms {
+            if !term.is_causal(causal) {
+                term.fixed_coefficient();
+            }
+        }
         // Every chunk of every term is one task, so small terms (boundaries, initial
-        // conditions) run beside the interior instead of after it.
+        // conditions) run beside the interior instead of after it. Terms with fixed weights
+        // go backward in the same task.
         let tasks: Vec<_> = self
             .terms
             .iter_mut()
             .zip(&kernel_params)
             .flat_map(|(t, kp)| {
+                let fused = !t.is_causal(causal);
                 let TermState {
                     compiled,
                     points,
                     chunks,
+                    coefficient,
                     ..
                 } = t;
-                let (compiled, points) = (&*compiled, &*points);
-                chunks
-                    .iter_mut()
-                    .map(move |c| (compiled, points, kp.as_slice(), c))
+                let (compiled, points, coefficient) = (&*compiled, &*points, &*coefficient);
+                chunks.iter_mut().map(move |c| {
+                    let backward = fused.then_some(coefficient.as_slice());
+                    (compiled, points, kp.as_slice(), backward, c)
+                })
             })
             .collect();
         tasks
             .into_par_iter()
-            .try_for_each(|(compiled, points, kp, c)| {
-                forward_chunk(compiled, points, net, net_params, kp, c)
+            .try_for_each(|(compiled, points, kp, backward, c)| {
+                forward_chunk(compiled, points, net, net_params, kp, c)?;
+                match backward {
+                    Some(coefficient) => backward_chunk(compiled, coefficient, net, net_params, c),
+                    None => Ok(()),
+                }
             })
             .map_err(LossError::Internal)?;
         for term in &mut self.terms {
@@ -467,6 +514,7 @@ impl<T: Scalar + JitReal> Objective<T> {
         let tasks: Vec<_> = self
             .terms
             .iter_mut()
+            .filter(|t| t.is_causal(causal))
             .flat_map(|t| {
                 let TermState {
                     compiled,
@@ -478,12 +526,14 @@ impl<T: Scalar + JitReal> Objective<T> {
                 chunks.iter_mut().map(move |c| (compiled, coefficient, c))
             })
             .collect();
-        tasks
-            .into_par_iter()
-            .try_for_each(|(compiled, coefficient, c)| {
-                backward_chunk(compiled, coefficient, net, net_params, c)
-            })
-            .map_err(LossError::Internal)?;
+        if !tasks.is_empty() {
+            tasks
+                .into_par_iter()
+                .try_for_each(|(compiled, coefficient, c)| {
+                    backward_chunk(compiled, coefficient, net, net_params, c)
+                })
+                .map_err(LossError::Internal)?;
+        }
         grad.iter_mut().for_each(|g| *g = T::zero());
         let mut model_grad = vec![0.0; model.len()];
         for t in &self.terms {
@@ -519,5 +569,36 @@ impl<T: Scalar + JitReal> Objective<T> {
             *g = T::from_f64_lossy(if held { 0.0 } else { mg * l.scale });
         }
         Ok(self.terms.iter().map(|t| t.loss).sum())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_an_even_number_of_nearly_equal_runs_covering_the_points() {
+        assert!(chunk_bounds(0).is_empty());
+        assert_eq!(chunk_bounds(1), vec![(0, 1)]);
+        assert_eq!(chunk_bounds(CHUNK), vec![(0, CHUNK)]);
+        assert_eq!(chunk_bounds(CHUNK + 1).len(), 2);
+        for n in [2540, 8192, 1500, 3 * CHUNK + 7] {
+            let chunks = chunk_bounds(n);
+            assert_eq!(chunks.len() % 2, 0, "{n}");
+            let sizes: Vec<usize> = chunks.iter().map(|c| c.1).collect();
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(hi - lo <= 1 && *hi <= CHUNK, "{n}: {sizes:?}");
+            let mut next = 0;
+            for (start, len) in chunks {
+                assert_eq!(start, next);
+                next = start + len;
+            }
+            assert_eq!(next, n);
+        }
+        assert_eq!(chunk_bounds(2540).len(), 6);
+        assert_eq!(
+            chunk_bounds(8192),
+            (0..16).map(|k| (k * 512, 512)).collect::<Vec<_>>()
+        );
     }
 }

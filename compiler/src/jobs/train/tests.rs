@@ -263,3 +263,44 @@ fn boundaries_everywhere_need_a_side_that_is_not_periodic() {
     let err = problem::plan(model, &config, &[]).unwrap_err();
     assert!(err.contains("every space direction is periodic"), "{err}");
 }
+
+/// Loss and gradient in every bit whatever the thread count: chunks are cut by point count
+/// alone and their gradients summed in chunk order, whether a term's chunks go forward and
+/// backward in one task (fixed weights: the boundary and initial terms) or wait for every
+/// forward pass (the causally weighted PDE term). Enough points for several chunks per term.
+#[test]
+fn loss_and_gradient_do_not_depend_on_the_thread_count() {
+    for causal in ["", "causal eps: 1, chunks: 4"] {
+        let source = format!(
+            "model B {{ space x in [-1, 1]  time t in [0, 1]  field u(x, t)
+               pde dt(u) + u * dx(u) = 0.01 * dxx(u)
+               initial u = -sin(pi * x) at t = 0
+               boundary u = 0 at x = -1
+               boundary u = 0 at x = 1 }}
+             train B {{ net mlp(width: 8, depth: 2, act: tanh)
+               points interior: 1500, initial: 600, boundary: 40
+               {causal} }}"
+        );
+        let mut s = session(&source);
+        let params = s.params.clone();
+        let mut evaluate = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            let mut grad = vec![0.0; params.len()];
+            let loss = pool
+                .install(|| s.objective.loss_and_gradient(&params, &mut grad))
+                .expect("loss evaluates");
+            (
+                loss.to_bits(),
+                grad.iter().map(|g| g.to_bits()).collect::<Vec<_>>(),
+            )
+        };
+        let one = evaluate(1);
+        assert!(one.1.iter().any(|&g| g != 0), "a gradient to compare");
+        for threads in [2, 3] {
+            assert_eq!(evaluate(threads), one, "{threads} threads, {causal:?}");
+        }
+    }
+}
