@@ -124,11 +124,12 @@ pub fn pade(c: &[f64], n: usize, m: usize) -> Option<(Vec<f64>, Vec<f64>)> {
             return None;
         }
         a.swap(col, pivot);
-        for r in 0..m {
+        let pivot_row = a[col].clone();
+        for (r, row) in a.iter_mut().enumerate() {
             if r != col {
-                let f = a[r][col] / a[col][col];
-                for k in col..=m {
-                    a[r][k] -= f * a[col][k];
+                let f = row[col] / pivot_row[col];
+                for (v, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                    *v -= f * p;
                 }
             }
         }
@@ -155,7 +156,7 @@ pub fn odd_rational(n: usize, m: usize, fma: bool, series: &[f64]) -> Option<Pro
         Operand::Const(p.consts.len() - 1)
     };
     let t = push(&mut p, Op::Mul, &[Operand::X, Operand::X]);
-    let mut horner_in_t = |p: &mut Program, coef: &[f64]| {
+    let horner_in_t = |p: &mut Program, coef: &[f64]| {
         let mut acc = constant(p, coef[coef.len() - 1]);
         for &c in coef[..coef.len() - 1].iter().rev() {
             let c = constant(p, c);
