@@ -25,6 +25,18 @@ pub struct Seed {
     pub program: Program,
 }
 
+/// Appends an instruction; its result.
+fn push(p: &mut Program, op: Op, args: &[Operand]) -> Operand {
+    p.instrs.push(Instr::new(op, args));
+    Operand::Node(p.instrs.len() - 1)
+}
+
+/// Appends a constant; its slot.
+fn constant(p: &mut Program, v: f64) -> Operand {
+    p.consts.push(v);
+    Operand::Const(p.consts.len() - 1)
+}
+
 /// Operations a continued fraction with `levels` divisions below `U` and `squarings`
 /// squarings costs.
 pub fn continued_fraction_cost(levels: usize, squarings: usize) -> usize {
@@ -37,14 +49,6 @@ pub fn continued_fraction_cost(levels: usize, squarings: usize) -> usize {
 pub fn continued_fraction(levels: usize, squarings: usize) -> Program {
     let s = (1u64 << squarings) as f64;
     let mut p = Program::identity();
-    let push = |p: &mut Program, op: Op, args: &[Operand]| {
-        p.instrs.push(Instr::new(op, args));
-        Operand::Node(p.instrs.len() - 1)
-    };
-    let constant = |p: &mut Program, v: f64| {
-        p.consts.push(v);
-        Operand::Const(p.consts.len() - 1)
-    };
     let b = |j: usize| (4 * j + 2) as f64 * s;
     let t = push(&mut p, Op::Mul, &[Operand::X, Operand::X]);
     let d = constant(&mut p, 1.0 / ((4 * levels + 6) as f64 * s));
@@ -147,14 +151,6 @@ pub fn pade(c: &[f64], n: usize, m: usize) -> Option<(Vec<f64>, Vec<f64>)> {
 pub fn odd_rational(n: usize, m: usize, fma: bool, series: &[f64]) -> Option<Program> {
     let (p_coef, q_coef) = pade(series, n, m)?;
     let mut p = Program::identity();
-    let push = |p: &mut Program, op: Op, args: &[Operand]| {
-        p.instrs.push(Instr::new(op, args));
-        Operand::Node(p.instrs.len() - 1)
-    };
-    let constant = |p: &mut Program, v: f64| {
-        p.consts.push(v);
-        Operand::Const(p.consts.len() - 1)
-    };
     let t = push(&mut p, Op::Mul, &[Operand::X, Operand::X]);
     let horner_in_t = |p: &mut Program, coef: &[f64]| {
         let mut acc = constant(p, coef[coef.len() - 1]);

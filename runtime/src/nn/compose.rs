@@ -159,107 +159,75 @@ impl<'a, T> Factors<'a, T> {
     }
 }
 
-/// `out[e] = c · Π_f factors[f][e]` if `assign`, else `out[e] += …`.
-fn multiply_into<T: Scalar>(out: &mut [T], c: T, factors: &[&[T]], assign: bool) {
-    if assign {
-        product(out, c, factors);
-    } else {
-        accumulate(out, c, factors);
-    }
-}
-
-/// `out[e] += c · Π_f factors[f][e]`. On x86-64 CPUs with AVX2 and FMA the loops run in a
+/// `out[e] = c · Π_f factors[f][e]` if `assign` (the first term into a block, which saves
+/// clearing it), else `out[e] += …`. On x86-64 CPUs with AVX2 and FMA the loops run in a
 /// copy compiled for them (the crate itself targets baseline x86-64, i.e. SSE2).
-fn accumulate<T: Scalar>(out: &mut [T], c: T, factors: &[&[T]]) {
+fn multiply_into<T: Scalar>(out: &mut [T], c: T, factors: &[&[T]], assign: bool) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU supports the features this copy is compiled for.
-        unsafe { accumulate_avx2(out, c, factors) };
+        unsafe { multiply_into_avx2(out, c, factors, assign) };
         return;
     }
-    accumulate_loops(out, c, factors);
+    multiply_loops(out, c, factors, assign);
+}
+
+/// `out[e] += c · Π_f factors[f][e]`.
+fn accumulate<T: Scalar>(out: &mut [T], c: T, factors: &[&[T]]) {
+    multiply_into(out, c, factors, false);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn accumulate_avx2<T: Scalar>(out: &mut [T], c: T, factors: &[&[T]]) {
-    accumulate_loops(out, c, factors);
+unsafe fn multiply_into_avx2<T: Scalar>(out: &mut [T], c: T, factors: &[&[T]], assign: bool) {
+    multiply_loops(out, c, factors, assign);
 }
 
-/// `out[e] = c · Π_f factors[f][e]`: the first term into a block, which saves clearing it.
-fn product<T: Scalar>(out: &mut [T], c: T, factors: &[&[T]]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        // SAFETY: as in `accumulate`.
-        unsafe { product_avx2(out, c, factors) };
-        return;
-    }
-    product_loops(out, c, factors);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn product_avx2<T: Scalar>(out: &mut [T], c: T, factors: &[&[T]]) {
-    product_loops(out, c, factors);
-}
-
-/// The loops of [`product`], one per factor count like [`accumulate_loops`].
 #[inline(always)]
-fn product_loops<T: Scalar>(out: &mut [T], c: T, factors: &[&[T]]) {
-    let n = out.len();
-    match *factors {
-        [a] => {
-            for (o, &a) in out.iter_mut().zip(&a[..n]) {
-                *o = c * a;
-            }
-        }
-        [a, b] => {
-            for ((o, &a), &b) in out.iter_mut().zip(&a[..n]).zip(&b[..n]) {
-                *o = c * a * b;
-            }
-        }
-        [a, b, d] => {
-            for (((o, &a), &b), &d) in out.iter_mut().zip(&a[..n]).zip(&b[..n]).zip(&d[..n]) {
-                *o = c * a * b * d;
-            }
-        }
-        _ => {
-            for (i, o) in out.iter_mut().enumerate() {
-                *o = factors.iter().fold(c, |p, f| p * f[i]);
-            }
-        }
+fn multiply_loops<T: Scalar>(out: &mut [T], c: T, factors: &[&[T]], assign: bool) {
+    if assign {
+        loops::<T, true>(out, c, factors);
+    } else {
+        loops::<T, false>(out, c, factors);
     }
 }
 
 /// One zipped loop per factor count, so the common short products vectorise.
 #[inline(always)]
-fn accumulate_loops<T: Scalar>(out: &mut [T], c: T, factors: &[&[T]]) {
+fn loops<T: Scalar, const ASSIGN: bool>(out: &mut [T], c: T, factors: &[&[T]]) {
+    let put = |o: &mut T, v: T| {
+        if ASSIGN {
+            *o = v;
+        } else {
+            *o += v;
+        }
+    };
     let n = out.len();
     match *factors {
         [a] => {
             for (o, &a) in out.iter_mut().zip(&a[..n]) {
-                *o += c * a;
+                put(o, c * a);
             }
         }
         [a, b] => {
             for ((o, &a), &b) in out.iter_mut().zip(&a[..n]).zip(&b[..n]) {
-                *o += c * a * b;
+                put(o, c * a * b);
             }
         }
         [a, b, d] => {
             for (((o, &a), &b), &d) in out.iter_mut().zip(&a[..n]).zip(&b[..n]).zip(&d[..n]) {
-                *o += c * a * b * d;
+                put(o, c * a * b * d);
             }
         }
         [a, b, d, e] => {
             let zipped = out.iter_mut().zip(&a[..n]).zip(&b[..n]).zip(&d[..n]);
             for ((((o, &a), &b), &d), &e) in zipped.zip(&e[..n]) {
-                *o += c * a * b * d * e;
+                put(o, c * a * b * d * e);
             }
         }
         _ => {
             for (i, o) in out.iter_mut().enumerate() {
-                *o += factors.iter().fold(c, |p, f| p * f[i]);
+                put(o, factors.iter().fold(c, |p, f| p * f[i]));
             }
         }
     }
