@@ -8,10 +8,11 @@
 //!
 //! The points go through two loops with the same nodes: whole 128-bit vectors first (2
 //! points in f64, 4 in f32; Cranelift's widest on x86-64), two vectors per iteration, then
-//! the remaining points one by one. Vector arithmetic, sqrt, abs, neg, fma and IEEE min/max round exactly as their scalar
-//! forms, and math functions are called lane by lane, so every point gets the same bits in
-//! either loop (and the interpreter's, but for integer powers). Where Cranelift cannot lower
-//! the vector code for the host CPU, the kernel is compiled with the scalar loop alone.
+//! the remaining points one by one. Vector arithmetic, sqrt, abs, neg, fma and IEEE min/max
+//! round exactly as their scalar forms, and math functions are called lane by lane, so every
+//! point gets the same bits in either loop (and the interpreter's, but for integer powers).
+//! Where Cranelift cannot lower the vector code for the host CPU, the kernel is compiled
+//! with the scalar loop alone.
 
 use super::mathlib;
 use crate::ir::lang::{reachable, Math};
