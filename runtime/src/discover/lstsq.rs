@@ -35,21 +35,15 @@ pub fn solve(columns: &[&[f64]], y: &[f64], ridge: f64) -> Solution {
         .iter()
         .map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt())
         .collect();
-    let extra = if ridge > 0.0 { p } else { 0 };
     let a: Vec<Vec<f64>> = columns
         .iter()
         .zip(&norms)
-        .enumerate()
-        .map(|(j, (c, &norm))| {
+        .map(|(c, &norm)| {
             let s = if norm > 0.0 { 1.0 / norm } else { 0.0 };
-            let mut col: Vec<f64> = c.iter().map(|v| v * s).collect();
-            col.extend((0..extra).map(|k| if k == j { ridge.sqrt() } else { 0.0 }));
-            col
+            c.iter().map(|v| v * s).collect()
         })
         .collect();
-    let mut b = y.to_vec();
-    b.extend(std::iter::repeat_n(0.0, extra));
-    let (scaled, rdiag) = householder_solve(a, b);
+    let (scaled, rdiag) = ridge_solve(a, y.to_vec(), ridge);
     let (dependent, condition) = diagnose(&rdiag, |j| norms[j] == 0.0);
     let coef: Vec<f64> = (0..p)
         .map(|j| {
@@ -197,19 +191,8 @@ impl Factored {
                 axpy(-c * self.norms[j], &self.r[j], &mut rhs);
             }
         }
-        let extra = if ridge > 0.0 { active.len() } else { 0 };
-        let a: Vec<Vec<f64>> = active
-            .iter()
-            .enumerate()
-            .map(|(k, &j)| {
-                let mut col = self.r[j].clone();
-                col.extend((0..extra).map(|m| if m == k { ridge.sqrt() } else { 0.0 }));
-                col
-            })
-            .collect();
-        let mut b = rhs.clone();
-        b.extend(std::iter::repeat_n(0.0, extra));
-        let (scaled, rdiag) = householder_solve(a, b);
+        let a: Vec<Vec<f64>> = active.iter().map(|&j| self.r[j].clone()).collect();
+        let (scaled, rdiag) = ridge_solve(a, rhs.clone(), ridge);
         let (dependent, condition) = diagnose(&rdiag, |k| self.norms[active[k]] == 0.0);
         let coef: Vec<f64> = (0..active.len())
             .map(|k| {
@@ -312,6 +295,19 @@ pub fn residual(columns: &[&[f64]], coef: &[f64], y: &[f64]) -> f64 {
 pub fn qr_solve(columns: &[Vec<f64>], y: &[f64]) -> Solution {
     let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
     solve(&refs, y, 0.0)
+}
+
+/// min ‖a c − b‖² + ridge·‖c‖² for the column-major `a`: with ridge > 0, `a` gains the
+/// rows √ridge·I and `b` as many zeros, then [`householder_solve`].
+fn ridge_solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>, ridge: f64) -> (Vec<f64>, Vec<f64>) {
+    if ridge > 0.0 {
+        let extra = a.len();
+        for (j, col) in a.iter_mut().enumerate() {
+            col.extend((0..extra).map(|k| if k == j { ridge.sqrt() } else { 0.0 }));
+        }
+        b.extend(std::iter::repeat_n(0.0, extra));
+    }
+    householder_solve(a, b)
 }
 
 /// Householder QR of the column-major `a` (m × p) with `b` carried along; returns the
