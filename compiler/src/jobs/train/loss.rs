@@ -235,7 +235,7 @@ impl<T: Scalar + JitReal> TermState<T> {
         let n = sq.len().max(1) as f64;
         self.mean_square = sq.iter().sum::<f64>() / n;
         let w = self.term.weight;
-        let causal = causal.filter(|_| self.term.kind == TermKind::Pde);
+        let causal = causal.filter(|_| self.is_causal(causal));
         let Some((causal, time, (t0, t1))) = causal else {
             self.loss = w * self.mean_square;
             self.min_causal_weight = 1.0;
