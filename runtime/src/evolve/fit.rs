@@ -297,16 +297,15 @@ impl Problem {
         let mut free = vec![true; k];
         let (mut best, _) = bisect(start.to_vec(), &free, s);
         // Round the constants one at a time, largest effect on the output first.
+        let mut base = vec![0.0; m];
+        program.eval_many(&best, &self.fit_x, &mut base, s);
         let effect = |j: usize, best: &[f64]| {
             let mut up = best.to_vec();
             up[j] = super::tune::f32_step(best[j], 1);
             let mut a = vec![0.0; m];
-            let mut b = vec![0.0; m];
-            let mut s = Scratch::default();
-            program.eval_many(&up, &self.fit_x, &mut a, &mut s);
-            program.eval_many(best, &self.fit_x, &mut b, &mut s);
+            program.eval_many(&up, &self.fit_x, &mut a, &mut Scratch::default());
             a.iter()
-                .zip(&b)
+                .zip(&base)
                 .zip(&self.fit_w)
                 .map(|((a, b), w)| (a - b).abs() * w)
                 .fold(0.0, max_nan)
