@@ -1,19 +1,29 @@
-//! Matrix products with a tiny inner dimension and a narrow output: the first layer of a
-//! network, (jets · points) × inputs times inputs × width with 1–4 inputs. The `gemm` crate
-//! packs and blocks for a long inner dimension and runs such products at a quarter of its
-//! usual rate. Measured one after the other in one process on a shared 2-core AMD EPYC
-//! (Zen 4), f32: (2048 × 2)·(2 × 20) in 22 µs against the crate's 37 µs, (2048 × 2)·(2 × 64)
-//! in 52 µs against 110 µs; for every other shape of network training this kernel measured
-//! level with the crate or slower (the crate's per-call set-up is small even at widths of
-//! 20), so [`takes`] leaves those to it.
+//! Matrix products with a narrow output: the first layer of a network, (jets · points) ×
+//! inputs times inputs × width with 1–4 inputs, and every product of a layer 17–24 wide
+//! (forward, input adjoint and weight gradient). The `gemm` crate packs and blocks for long
+//! inner dimensions and wide outputs. Measured one after the other in one process on a
+//! shared 2-core AMD EPYC (Zen 4), f32, best of 20 (`examples/gemm_probe.rs`):
+//!
+//! | product | this kernel | `gemm` crate |
+//! |---|---|---|
+//! | (2048 × 2)·(2 × 20) | 22 µs | 37 µs |
+//! | (2048 × 2)·(2 × 64) | 52 µs | 110 µs |
+//! | (1692 × 20)·(20 × 20), forward and input adjoint | 18.6 µs (73 GFLOP/s) | 22.7 µs |
+//! | (20 × 1692)·(1692 × 20), weight gradient | 17.9 µs (75 GFLOP/s) | 24.5 µs |
+//! | (2048 × 32)·(32 × 32) | 63 µs | 58 µs |
+//! | (2048 × 64)·(64 × 64) | 182 µs | 155 µs |
+//!
+//! Widths of 25–48 fill two panels of 24 columns poorly, and from 64 on the crate's larger
+//! micro-kernels run near the machine's peak, so [`takes`] leaves those to it.
 //!
 //! The micro-kernel keeps a tile of `MR` rows × 3 vectors of columns of C in registers (9
 //! AVX2 vectors, 3 × 24 f32 or 3 × 12 f64) and adds one rank-1 update per inner index with
 //! fused multiply-adds (intrinsics: written as plain loops, the compiler keeps the tile in
 //! scalars and memory), compiled for AVX2 + FMA only: on a CPU without them [`gemm_f32`] and
-//! [`gemm_f64`] return `false` and the caller uses the `gemm` crate. Each element of C is one
-//! chain of FMAs in inner-index order, so results are deterministic (they differ from the
-//! `gemm` crate's, which sums in another order).
+//! [`gemm_f64`] return `false` and the caller uses the `gemm` crate. Each element of C is
+//! one chain of FMAs in inner-index order per block of [`KC`] indices, the blocks added in
+//! order, so results are deterministic (they differ from the `gemm` crate's, which sums in
+//! another order).
 
 use crate::scalar::MatRef;
 use std::cell::RefCell;
@@ -22,17 +32,24 @@ use std::cell::RefCell;
 /// broadcast of A fit in AVX2's 16 registers (4 rows spill an accumulator every step).
 const MR: usize = 3;
 
+/// Inner indices per block: the packed right operand of one block (KC × 3 vectors, 12 KB)
+/// and the left operand's columns it meets stay in L1 while every row tile passes over
+/// them, instead of each tile streaming a long inner dimension (the weight gradient's
+/// thousands of points) from L2.
+const KC: usize = 128;
+
 /// Whether [`gemm_f32`]/[`gemm_f64`] take a product of these sizes: an inner dimension of
-/// at most 4 and an output of at most 128 columns (the packed right operand stays in L1).
+/// at most 4 and an output of at most 128 columns (the packed right operand stays in L1),
+/// or an output of 17–24 columns (one panel of 3 f32 vectors, at least 70% of it used).
 pub fn takes(m: usize, k: usize, n: usize) -> bool {
-    m > 0 && (1..=4).contains(&k) && n <= 128
+    m > 0 && k > 0 && ((k <= 4 && n <= 128) || (17..=24).contains(&n))
 }
 
 macro_rules! small_gemm {
-    ($(#[$doc:meta])* $name:ident, $wide:ident, $tile:ident, $t:ty, $scratch:ident,
+    ($(#[$doc:meta])* $name:ident, $wide:ident, $block:ident, $tile:ident, $t:ty, $scratch:ident,
      $vec:ty, $lanes:expr, $set1:ident, $zero:ident, $loadu:ident, $storeu:ident,
      $fmadd:ident, $mul:ident, $add:ident, $mask:ident, $maskload:ident,
-     $maskstore:ident) => {
+     $bits:ident) => {
         thread_local! {
             /// The packed right operand, kept per thread so steady-state calls allocate nothing.
             static $scratch: RefCell<Vec<$t>> = const { RefCell::new(Vec::new()) };
@@ -67,6 +84,37 @@ macro_rules! small_gemm {
             c: &mut [$t],
             packed: &mut Vec<$t>,
         ) {
+            let mut k0 = 0;
+            while k0 < a.cols {
+                let k1 = a.cols.min(k0 + KC);
+                let a_block = MatRef {
+                    data: &a.data[k0 * a.col_stride..],
+                    cols: k1 - k0,
+                    ..a
+                };
+                let b_block = MatRef {
+                    data: &b.data[k0 * b.row_stride..],
+                    rows: k1 - k0,
+                    ..b
+                };
+                let beta = if k0 == 0 { beta } else { 1.0 };
+                $block(alpha, a_block, b_block, beta, c, packed);
+                k0 = k1;
+            }
+        }
+
+        /// One block of at most [`KC`] inner indices: `c = alpha · a · b + beta · c`.
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn $block(
+            alpha: $t,
+            a: MatRef<'_, $t>,
+            b: MatRef<'_, $t>,
+            beta: $t,
+            c: &mut [$t],
+            packed: &mut Vec<$t>,
+        ) {
+            use std::arch::x86_64::*;
             const NR: usize = 3 * $lanes;
             let (m, k, n) = (a.rows, a.cols, b.cols);
             let panels = n.div_ceil(NR);
@@ -78,17 +126,34 @@ macro_rules! small_gemm {
             for (p, panel) in packed.chunks_exact_mut(k * NR).enumerate() {
                 let width = NR.min(n - p * NR);
                 for (kk, row) in panel.chunks_exact_mut(NR).enumerate() {
-                    let (values, padding) = row.split_at_mut(width);
                     let first = kk * b.row_stride + p * NR * b.col_stride;
                     if b.col_stride == 1 {
-                        // Rows of a row-major B (the weight gradient's long operand): copies.
-                        values.copy_from_slice(&b.data[first..first + width]);
+                        // Rows of a row-major B (the weight gradient's long operand): vector
+                        // copies, the last one masked (a copy of a run-time length would be
+                        // a call to memcpy per row).
+                        let src = &b.data[first..first + width];
+                        for v in 0..3 {
+                            let lo = v * $lanes;
+                            // SAFETY: the loads stay inside `src` (the masked one by its
+                            // mask), the stores inside `row`, NR = 3 vectors long.
+                            let value = if lo + $lanes <= width {
+                                $loadu(src.as_ptr().add(lo))
+                            } else if lo < width {
+                                $maskload(src.as_ptr().add(lo), $mask(width - lo))
+                            } else {
+                                $zero()
+                            };
+                            $storeu(row.as_mut_ptr().add(lo), value);
+                        }
                     } else {
-                        for (j, dst) in values.iter_mut().enumerate() {
+                        for v in 0..3 {
+                            // SAFETY: inside `row`, NR = 3 vectors long.
+                            $storeu(row.as_mut_ptr().add(v * $lanes), $zero());
+                        }
+                        for (j, dst) in row[..width].iter_mut().enumerate() {
                             *dst = b.data[first + j * b.col_stride];
                         }
                     }
-                    padding.fill(0.0);
                 }
             }
             let mut i = 0;
@@ -163,9 +228,11 @@ macro_rules! small_gemm {
                         };
                         $storeu(dst, value);
                     } else if lo < width {
-                        // The last, partial vector: masked loads and stores stay inside the row.
+                        // The last, partial vector: a masked load, and a store in 16-, 8- and
+                        // 4-byte pieces (masked stores are slow on AMD CPUs, which microcode
+                        // them).
                         let mask = $mask(width - lo);
-                        // SAFETY: the mask covers row[lo..width] only.
+                        // SAFETY: the mask and the pieces cover row[lo..width] only.
                         let dst = row.as_mut_ptr().add(lo);
                         let value = if beta == 0.0 {
                             $mul(va, acc)
@@ -174,7 +241,7 @@ macro_rules! small_gemm {
                         } else {
                             $add($mul(va, acc), $mul(vb, $maskload(dst, mask)))
                         };
-                        $maskstore(dst, mask, value);
+                        store_bytes(dst.cast(), (width - lo) * size_of::<$t>(), $bits(value));
                     }
                 }
             }
@@ -185,19 +252,45 @@ macro_rules! small_gemm {
 small_gemm!(
     /// `c = alpha · a · b + beta · c` in f32 (c row-major, a.rows × b.cols) if the CPU and the
     /// shape suit the kernel; `false` (c untouched) otherwise. Views must have been checked.
-    gemm_f32, gemm_f32_wide, tile_f32, f32, PACKED_F32,
+    gemm_f32, gemm_f32_wide, block_f32, tile_f32, f32, PACKED_F32,
     __m256, 8, _mm256_set1_ps, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps,
     _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps, lanes_f32, _mm256_maskload_ps,
-    _mm256_maskstore_ps
+    _mm256_castps_si256
 );
 
 small_gemm!(
     /// The f64 version of [`gemm_f32`].
-    gemm_f64, gemm_f64_wide, tile_f64, f64, PACKED_F64,
+    gemm_f64, gemm_f64_wide, block_f64, tile_f64, f64, PACKED_F64,
     __m256d, 4, _mm256_set1_pd, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd,
     _mm256_fmadd_pd, _mm256_mul_pd, _mm256_add_pd, lanes_f64, _mm256_maskload_pd,
-    _mm256_maskstore_pd
+    _mm256_castpd_si256
 );
+
+/// Writes the first `bytes` (a multiple of 4, below 32) bytes of `v` to `dst`.
+///
+/// # Safety
+/// `dst..dst + bytes` must be writable.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn store_bytes(dst: *mut u8, bytes: usize, v: std::arch::x86_64::__m256i) {
+    use std::arch::x86_64::*;
+    let mut part = _mm256_castsi256_si128(v);
+    let mut at = 0;
+    if bytes >= 16 {
+        _mm_storeu_si128(dst.cast(), part);
+        part = _mm256_extracti128_si256::<1>(v);
+        at = 16;
+    }
+    if bytes - at >= 8 {
+        _mm_storeu_si64(dst.add(at), part);
+        part = _mm_srli_si128::<8>(part);
+        at += 8;
+    }
+    if bytes - at >= 4 {
+        _mm_storeu_si32(dst.add(at), part);
+    }
+}
 
 /// A mask of the first `count` (1..=8) 32-bit lanes.
 #[cfg(target_arch = "x86_64")]
@@ -275,6 +368,10 @@ mod tests {
             (512, 1, 20),
             (1, 2, 7),
             (2, 4, 128),
+            (1692, 20, 20),
+            (20, 1692, 20),
+            (301, 17, 24),
+            (7, 129, 17),
         ];
         for &(m, k, n) in &shapes {
             assert!(takes(m, k, n));
@@ -339,13 +436,14 @@ mod tests {
 
     #[test]
     fn other_products_are_left_to_the_gemm_crate() {
-        assert!(!takes(2048, 20, 20));
-        assert!(!takes(20, 2048, 20));
+        assert!(!takes(2048, 32, 32));
+        assert!(!takes(2048, 64, 64));
+        assert!(!takes(2048, 20, 16));
         assert!(!takes(2048, 2, 256));
         assert!(!takes(0, 3, 3));
-        let a = vec![1.0f32; 20 * 20];
-        let mut c = vec![0.0f32; 20 * 20];
-        let v = MatRef::new(&a[..], 20, 20);
+        let a = vec![1.0f32; 32 * 32];
+        let mut c = vec![0.0f32; 32 * 32];
+        let v = MatRef::new(&a[..], 32, 32);
         assert!(!gemm_f32(1.0, v, v, 0.0, &mut c));
         assert!(c.iter().all(|&x| x == 0.0));
     }

@@ -157,18 +157,35 @@ impl<T: Scalar> FixedFeatures<T> {
         let d = self.inputs;
         for (f, &shape) in self.shapes.iter().enumerate() {
             let c = &self.coef[f * d..(f + 1) * d];
-            for p in 0..n {
-                let z = (0..d).fold(self.phase[f], |acc, i| acc + c[i] * x[i * n + p]);
-                let (s, co) = z.sin_cos();
-                for (j, jet) in jets.jets().iter().enumerate() {
-                    let scale = jet.iter().fold(T::one(), |acc, &i| acc * c[i]);
-                    let value = match (shape, jet.len()) {
-                        (Shape::Identity, 0) => z,
-                        (Shape::Identity, 1) => scale,
-                        (Shape::Identity, _) => T::zero(),
-                        (Shape::Sin, m) => scale * [s, co, -s, -co][m % 4],
-                    };
-                    out[(j * n + p) * stride + f] = value;
+            let z = |p: usize| (0..d).fold(self.phase[f], |acc, i| acc + c[i] * x[i * n + p]);
+            let scales = jets
+                .jets()
+                .iter()
+                .map(|jet| (jet.len(), jet.iter().fold(T::one(), |acc, &i| acc * c[i])));
+            match shape {
+                // Column by column: the value is affine, its first derivatives constant, the
+                // higher ones zero (this runs every step, for every point).
+                Shape::Identity => {
+                    for (j, (order, scale)) in scales.enumerate() {
+                        // Column f of jet j's block of n rows.
+                        let block = &mut out[j * n * stride..(j + 1) * n * stride];
+                        let cells = block.chunks_exact_mut(stride).map(|row| &mut row[f]);
+                        match order {
+                            0 => cells.enumerate().for_each(|(p, v)| *v = z(p)),
+                            1 => cells.for_each(|v| *v = scale),
+                            _ => cells.for_each(|v| *v = T::zero()),
+                        }
+                    }
+                }
+                // Point by point, so sin and cos are evaluated once per point.
+                Shape::Sin => {
+                    let scales: Vec<(usize, T)> = scales.collect();
+                    for p in 0..n {
+                        let (s, co) = z(p).sin_cos();
+                        for (j, &(order, scale)) in scales.iter().enumerate() {
+                            out[(j * n + p) * stride + f] = scale * [s, co, -s, -co][order % 4];
+                        }
+                    }
                 }
             }
         }
