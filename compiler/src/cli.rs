@@ -560,12 +560,18 @@ fn run(args: &RunArgs, colour: bool) -> bool {
         eprintln!("error: cannot use --device {}: {why}", args.device);
         return false;
     }
-    if let Some(threads) = args.threads {
-        // Fails only if the pool was already built, and then it already serves us.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
-            .build_global();
+    // The job runs on one of the pool's threads, so each parallel step wakes the other
+    // threads only, not the pool and then the waiting main thread as well.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build();
+    match pool {
+        Ok(pool) => pool.install(|| run_on_pool(args, colour)),
+        Err(_) => run_on_pool(args, colour),
     }
+}
+
+fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
     let compilation: Compilation = driver::compile_file(&args.file);
     let mut diags = compilation.diagnostics.clone();
     report(&diags.clone().sorted(), &compilation.sources, colour);

@@ -51,21 +51,44 @@ macro_rules! small_gemm {
      $fmadd:ident, $mul:ident, $add:ident, $mask:ident, $maskload:ident,
      $bits:ident) => {
         thread_local! {
-            /// The packed right operand, kept per thread so steady-state calls allocate nothing.
-            static $scratch: RefCell<Vec<$t>> = const { RefCell::new(Vec::new()) };
+            /// The packed right operand and a transposed output, kept per thread so
+            /// steady-state calls allocate nothing.
+            static $scratch: RefCell<(Vec<$t>, Vec<$t>)> =
+                const { RefCell::new((Vec::new(), Vec::new())) };
         }
 
         $(#[$doc])*
         pub fn $name(alpha: $t, a: MatRef<'_, $t>, b: MatRef<'_, $t>, beta: $t, c: &mut [$t]) -> bool {
             #[cfg(target_arch = "x86_64")]
-            if crate::wide::wide() && takes(a.rows, a.cols, b.cols) {
-                assert_eq!(c.len(), a.rows * b.cols, "small gemm: output has the wrong size");
-                $scratch.with_borrow_mut(|packed| {
-                    // SAFETY: the CPU has AVX2 and FMA; the caller checked that every element
-                    // the views address lies inside its slice, and c's size is checked above.
-                    unsafe { $wide(alpha, a, b, beta, c, packed) }
-                });
-                return true;
+            if crate::wide::wide() {
+                let (m, k, n) = (a.rows, a.cols, b.cols);
+                assert_eq!(c.len(), m * n, "small gemm: output has the wrong size");
+                if takes(m, k, n) {
+                    $scratch.with_borrow_mut(|(packed, _)| {
+                        // SAFETY: the CPU has AVX2 and FMA; the caller checked that every
+                        // element the views address lies inside its slice, and c's size is
+                        // checked above.
+                        unsafe { $wide(alpha, a, b, beta, c, packed) }
+                    });
+                    return true;
+                }
+                if takes(n, k, m) {
+                    // Cᵀ = Bᵀ·Aᵀ has the narrow output (the first layer's weight gradient,
+                    // width × 2 over thousands of points), through a transposed copy of C.
+                    $scratch.with_borrow_mut(|(packed, ct)| {
+                        if ct.len() < m * n {
+                            ct.resize(m * n, 0.0);
+                        }
+                        let ct = &mut ct[..m * n];
+                        if beta != 0.0 {
+                            transpose(c, n, ct);
+                        }
+                        // SAFETY: as above, for the transposed views of the same slices.
+                        unsafe { $wide(alpha, b.t(), a.t(), beta, ct, packed) };
+                        transpose(ct, m, c);
+                    });
+                    return true;
+                }
             }
             let _ = (alpha, a, b, beta, c);
             false
@@ -266,6 +289,16 @@ small_gemm!(
     _mm256_castpd_si256
 );
 
+/// `to` = the transpose of the row-major `from`, which has `cols` columns.
+fn transpose<T: Copy>(from: &[T], cols: usize, to: &mut [T]) {
+    let rows = from.len() / cols;
+    for (i, row) in from.chunks_exact(cols).enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            to[j * rows + i] = v;
+        }
+    }
+}
+
 /// Writes the first `bytes` (a multiple of 4, below 32) bytes of `v` to `dst`.
 ///
 /// # Safety
@@ -431,6 +464,30 @@ mod tests {
             cols: m.cols,
             row_stride: m.row_stride,
             col_stride: m.col_stride,
+        }
+    }
+
+    /// A wide output with a narrow transpose (the first layer's weight gradient) goes
+    /// through Cᵀ = Bᵀ·Aᵀ, every (alpha, beta) branch.
+    #[test]
+    fn transposed_products_match_the_naive_product() {
+        if !crate::wide::wide() {
+            return;
+        }
+        for &(m, k, n) in &[(20, 1692, 2), (24, 300, 3), (23, 40, 5), (19, 7, 1)] {
+            assert!(!takes(m, k, n) && takes(n, k, m));
+            let (av, bv) = (values(m * k, 0.9), values(k * n, 2.3));
+            let (a, b) = (MatRef::new(&av, k, m).t(), MatRef::new(&bv, k, n));
+            for (alpha, beta) in [(1.0, 0.0), (1.0, 1.0), (-0.5, 2.0)] {
+                let c0 = values(m * n, 5.2);
+                let want = naive(alpha, a, b, beta, &c0);
+                let mut c = c0.clone();
+                assert!(gemm_f64(alpha, a, b, beta, &mut c));
+                for (got, (want, bound)) in c.iter().zip(&want) {
+                    let tol = bound * f64::EPSILON;
+                    assert!((got - want).abs() <= tol, "{m}x{k}x{n}: {got} {want}");
+                }
+            }
         }
     }
 
