@@ -1,8 +1,9 @@
 //! Arithmetic the runtime's numerical code is generic over: `Scalar` is `f32` or `f64` with
 //! the operations networks and optimizers need, including a bounds-checked matrix product.
-//! Products with an inner dimension of at most 4 (a network's first layer) go to the
-//! hand-written kernel of `small_gemm` where the CPU has AVX2 + FMA; the rest to the `gemm`
-//! crate, chosen over matrixmultiply (the GEMM behind ndarray) by the measurements in
+//! Products with an inner dimension of at most 4 (a network's first layer) or a 17–24-wide
+//! output, or whose transpose is such a product, go to the hand-written kernel of
+//! `small_gemm` where the CPU has AVX2 + FMA; the rest to the `gemm` crate, chosen over
+//! matrixmultiply (the GEMM behind ndarray) by the measurements in
 //! `runtime/benches/gemm.rs`.
 
 use crate::kernel::Real;
