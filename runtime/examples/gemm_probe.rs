@@ -6,38 +6,9 @@
 //! (default 1692 × 20: one chunk of the Burgers benchmark's small network, 4 jets × 423
 //! points).
 
+use physc_runtime::scalar::gemm_crate;
 use physc_runtime::{MatRef, Scalar};
 use std::time::Instant;
-
-/// `c = a · b + beta · c` by the `gemm` crate alone.
-fn crate_gemm(a: MatRef<'_, f32>, b: MatRef<'_, f32>, beta: f32, c: &mut [f32]) {
-    assert!(a.cols == b.rows && c.len() == a.rows * b.cols);
-    // SAFETY: the views are dense matrices read with their own strides, and `c` is exactly
-    // a.rows × b.cols, row-major.
-    unsafe {
-        gemm::gemm(
-            a.rows,
-            b.cols,
-            a.cols,
-            c.as_mut_ptr(),
-            1,
-            b.cols as isize,
-            beta != 0.0,
-            a.data.as_ptr(),
-            a.col_stride as isize,
-            a.row_stride as isize,
-            b.data.as_ptr(),
-            b.col_stride as isize,
-            b.row_stride as isize,
-            beta,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
 
 fn main() {
     let args: Vec<usize> = std::env::args()
@@ -84,7 +55,7 @@ fn main() {
                     if library == "physc" {
                         f32::gemm(1.0, a, b, beta, c);
                     } else {
-                        crate_gemm(a, b, beta, c);
+                        gemm_crate(1.0, a, b, beta, c);
                     }
                 }
                 best = best.min(start.elapsed().as_secs_f64() / batch as f64);

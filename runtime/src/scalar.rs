@@ -103,38 +103,47 @@ macro_rules! impl_scalar {
                     c.iter_mut().for_each(|v| *v *= beta);
                     return;
                 }
-                if $small(alpha, a, b, beta, c) {
-                    return;
-                }
-                // SAFETY: every element the views can address was checked to lie inside its
-                // slice, and `c` is exactly `a.rows × b.cols`, row-major. `gemm` computes
-                // dst = alpha_g·dst + beta_g·lhs·rhs, reading dst only when asked to.
-                unsafe {
-                    gemm::gemm(
-                        a.rows,
-                        b.cols,
-                        a.cols,
-                        c.as_mut_ptr(),
-                        1,
-                        b.cols as isize,
-                        beta != 0.0,
-                        a.data.as_ptr(),
-                        a.col_stride as isize,
-                        a.row_stride as isize,
-                        b.data.as_ptr(),
-                        b.col_stride as isize,
-                        b.row_stride as isize,
-                        beta,
-                        alpha,
-                        false,
-                        false,
-                        false,
-                        gemm::Parallelism::None,
-                    );
+                if !$small(alpha, a, b, beta, c) {
+                    gemm_crate(alpha, a, b, beta, c);
                 }
             }
         }
     };
+}
+
+/// `c = alpha · a · b + beta · c` by the `gemm` crate alone (what [`Scalar::gemm`] falls back
+/// to, and what `examples/gemm_probe.rs` measures it against).
+///
+/// # Panics
+/// As [`Scalar::gemm`].
+pub fn gemm_crate<T: Scalar>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: &mut [T]) {
+    check_shapes(&a, &b, c.len());
+    // SAFETY: every element the views can address was checked to lie inside its slice, and
+    // `c` is exactly `a.rows × b.cols`, row-major. `gemm` computes
+    // dst = alpha_g·dst + beta_g·lhs·rhs, reading dst only when asked to.
+    unsafe {
+        gemm::gemm(
+            a.rows,
+            b.cols,
+            a.cols,
+            c.as_mut_ptr(),
+            1,
+            b.cols as isize,
+            beta != T::zero(),
+            a.data.as_ptr(),
+            a.col_stride as isize,
+            a.row_stride as isize,
+            b.data.as_ptr(),
+            b.col_stride as isize,
+            b.row_stride as isize,
+            beta,
+            alpha,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
 }
 
 impl_scalar!(f64, crate::vmath::tanh_f64, crate::small_gemm::gemm_f64);

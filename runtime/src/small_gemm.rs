@@ -94,9 +94,8 @@ macro_rules! small_gemm {
             false
         }
 
-        /// B packed into panels of NR = 3 vectors of columns (zero-padded), each k × NR
-        /// row-major, then every panel's row tiles, MR rows at a time and the last one or two
-        /// rows together.
+        /// The product in blocks of at most [`KC`] inner indices, each block after the
+        /// first adding to C.
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         unsafe fn $wide(
@@ -126,7 +125,9 @@ macro_rules! small_gemm {
             }
         }
 
-        /// One block of at most [`KC`] inner indices: `c = alpha · a · b + beta · c`.
+        /// One block of at most [`KC`] inner indices, `c = alpha · a · b + beta · c`: B packed
+        /// into panels of NR = 3 vectors of columns (zero-padded), each k × NR row-major, then
+        /// every panel's row tiles, MR rows at a time and the last one or two rows together.
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         unsafe fn $block(
