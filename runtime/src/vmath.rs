@@ -8,6 +8,11 @@
 //! reduction x = k ln 2 + r, |r| ≤ ln 2 / 2, a Taylor polynomial for expm1(r), and
 //! 2^k built from its bits. Accuracy (measured by the tests against the platform's tanh on
 //! dense samples of [−30, 30]): at most 3 ulp in f64 and 2 ulp in f32. NaN propagates.
+//!
+//! The AVX2 copy fuses every multiply-add: tanh is one long chain of dependent operations,
+//! and fusing shortens it (f32: 0.57 against 0.84 ns per element on a Zen 4). The baseline
+//! copy multiplies and adds separately, since without FMA hardware a fused multiply-add is
+//! a slow library call; the two copies may differ in the last bit.
 
 /// `out[i] = tanh(z[i])`.
 ///
@@ -21,7 +26,7 @@ pub fn tanh_f64(z: &[f64], out: &mut [f64]) {
         unsafe { tanh_f64_avx2(z, out) };
         return;
     }
-    tanh_f64_loop(z, out);
+    tanh_f64_loop::<false>(z, out);
 }
 
 /// `out[i] = tanh(z[i])`.
@@ -36,50 +41,50 @@ pub fn tanh_f32(z: &[f32], out: &mut [f32]) {
         unsafe { tanh_f32_avx2(z, out) };
         return;
     }
-    tanh_f32_loop(z, out);
+    tanh_f32_loop::<false>(z, out);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn tanh_f64_avx2(z: &[f64], out: &mut [f64]) {
-    tanh_f64_loop(z, out);
+    tanh_f64_loop::<true>(z, out);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn tanh_f32_avx2(z: &[f32], out: &mut [f32]) {
-    tanh_f32_loop(z, out);
+    tanh_f32_loop::<true>(z, out);
 }
 
 #[inline(always)]
-fn tanh_f64_loop(z: &[f64], out: &mut [f64]) {
+fn tanh_f64_loop<const FMA: bool>(z: &[f64], out: &mut [f64]) {
     for (o, &x) in out.iter_mut().zip(z) {
-        *o = tanh64(x);
+        *o = tanh64::<FMA>(x);
     }
 }
 
 #[inline(always)]
-fn tanh_f32_loop(z: &[f32], out: &mut [f32]) {
+fn tanh_f32_loop<const FMA: bool>(z: &[f32], out: &mut [f32]) {
     for (o, &x) in out.iter_mut().zip(z) {
-        *o = tanh32(x);
+        *o = tanh32::<FMA>(x);
     }
 }
 
 #[inline(always)]
-fn tanh64(x: f64) -> f64 {
+fn tanh64<const FMA: bool>(x: f64) -> f64 {
     // tanh(20) rounds to 1 in f64; the cap keeps 2^k normal. NaN fails the comparison and
     // goes through unchanged.
     let a = x.abs();
     let a = if a > 20.0 { 20.0 } else { a };
-    let e = expm1_64(-2.0 * a);
+    let e = expm1_64::<FMA>(-2.0 * a);
     (-e / (e + 2.0)).copysign(x)
 }
 
 #[inline(always)]
-fn tanh32(x: f32) -> f32 {
+fn tanh32<const FMA: bool>(x: f32) -> f32 {
     let a = x.abs();
     let a = if a > 10.0 { 10.0 } else { a };
-    let e = expm1_32(-2.0 * a);
+    let e = expm1_32::<FMA>(-2.0 * a);
     (-e / (e + 2.0)).copysign(x)
 }
 
@@ -111,53 +116,78 @@ const EXPM1_32: [f32; 8] = [
     1.0 / 40320.0,
 ];
 
+/// a·b + c, fused in the AVX2 copies (see the module comment).
+trait MulAdd: Copy + std::ops::Mul<Output = Self> + std::ops::Add<Output = Self> {
+    fn fused(self, b: Self, c: Self) -> Self;
+
+    #[inline(always)]
+    fn madd<const FMA: bool>(self, b: Self, c: Self) -> Self {
+        if FMA {
+            self.fused(b, c)
+        } else {
+            self * b + c
+        }
+    }
+}
+
+impl MulAdd for f32 {
+    #[inline(always)]
+    fn fused(self, b: f32, c: f32) -> f32 {
+        self.mul_add(b, c)
+    }
+}
+
+impl MulAdd for f64 {
+    #[inline(always)]
+    fn fused(self, b: f64, c: f64) -> f64 {
+        self.mul_add(b, c)
+    }
+}
+
 /// Σ c_k x^k by Horner's rule, unrolled for the fixed degree.
 #[inline(always)]
-fn horner<T, const N: usize>(c: &[T; N], x: T) -> T
-where
-    T: Copy + std::ops::Mul<Output = T> + std::ops::Add<Output = T>,
-{
+fn horner<T: MulAdd, const N: usize, const FMA: bool>(c: &[T; N], x: T) -> T {
     let mut p = c[N - 1];
     for k in (0..N - 1).rev() {
-        p = p * x + c[k];
+        p = p.madd::<FMA>(x, c[k]);
     }
     p
 }
 
 /// expm1 for x in [−40, 0].
 #[inline(always)]
-fn expm1_64(x: f64) -> f64 {
+fn expm1_64<const FMA: bool>(x: f64) -> f64 {
     const INV_LN2: f64 = std::f64::consts::LOG2_E;
     const LN2_HI: f64 = 0.693_147_180_369_123_8;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     // Adding 1.5·2^52 rounds to an integer held in the low mantissa bits.
     const SHIFTER: f64 = 6_755_399_441_055_744.0;
-    let shifted = x * INV_LN2 + SHIFTER;
+    let shifted = x.madd::<FMA>(INV_LN2, SHIFTER);
     let k = shifted - SHIFTER;
-    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let r = (-k).madd::<FMA>(LN2_LO, (-k).madd::<FMA>(LN2_HI, x));
     // 2^k: the integer k (two's complement in the low bits) plus the bias, into the exponent.
     let bits = (shifted.to_bits().wrapping_add(1023)) << 52;
     let two_k = f64::from_bits(bits);
     // expm1(r), |r| ≤ ln2/2: Taylor to r^13 (truncation below 1e-17 relative).
-    let p = r * horner(&EXPM1_64, r);
-    two_k * p + (two_k - 1.0)
+    let p = r * horner::<_, 13, FMA>(&EXPM1_64, r);
+    two_k.madd::<FMA>(p, two_k - 1.0)
 }
 
 /// expm1 for x in [−20, 0].
 #[inline(always)]
-fn expm1_32(x: f32) -> f32 {
+fn expm1_32<const FMA: bool>(x: f32) -> f32 {
     const INV_LN2: f32 = std::f32::consts::LOG2_E;
     const LN2_HI: f32 = 0.693_145_75;
     const LN2_LO: f32 = 1.428_606_8e-6;
     // 1.5·2^23.
     const SHIFTER: f32 = 12_582_912.0;
-    let shifted = x * INV_LN2 + SHIFTER;
+    let shifted = x.madd::<FMA>(INV_LN2, SHIFTER);
     let k = shifted - SHIFTER;
-    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let r = (-k).madd::<FMA>(LN2_LO, (-k).madd::<FMA>(LN2_HI, x));
     let bits = (shifted.to_bits().wrapping_add(127)) << 23;
     let two_k = f32::from_bits(bits);
-    let p = r * horner(&EXPM1_32, r);
-    two_k * p + (two_k - 1.0)
+    let p = r * horner::<_, 8, FMA>(&EXPM1_32, r);
+    two_k.madd::<FMA>(p, two_k - 1.0)
 }
 
 #[cfg(test)]
@@ -206,31 +236,38 @@ mod tests {
     #[test]
     fn tanh_f64_is_within_4_ulp() {
         let z = samples();
-        let mut out = vec![0.0; z.len()];
-        tanh_f64(&z, &mut out);
-        let worst = z
-            .iter()
-            .zip(&out)
-            .map(|(&x, &t)| (ulps64(t, x.tanh()), x))
-            .max_by(|a, b| a.0.cmp(&b.0))
-            .unwrap();
-        assert!(worst.0 <= 4, "{} ulp at {}", worst.0, worst.1);
-        assert_eq!(out[z.len() - 11].to_bits(), 0.0f64.to_bits());
-        assert_eq!(out[z.len() - 10].to_bits(), (-0.0f64).to_bits());
+        // Both copies: the one this CPU runs, and the baseline one without fused multiply-adds.
+        let picked: fn(&[f64], &mut [f64]) = tanh_f64;
+        for tanh in [picked, tanh_f64_loop::<false>] {
+            let mut out = vec![0.0; z.len()];
+            tanh(&z, &mut out);
+            let worst = z
+                .iter()
+                .zip(&out)
+                .map(|(&x, &t)| (ulps64(t, x.tanh()), x))
+                .max_by(|a, b| a.0.cmp(&b.0))
+                .unwrap();
+            assert!(worst.0 <= 4, "{} ulp at {}", worst.0, worst.1);
+            assert_eq!(out[z.len() - 11].to_bits(), 0.0f64.to_bits());
+            assert_eq!(out[z.len() - 10].to_bits(), (-0.0f64).to_bits());
+        }
     }
 
     #[test]
     fn tanh_f32_is_within_3_ulp() {
         let z: Vec<f32> = samples().iter().map(|&x| x as f32).collect();
-        let mut out = vec![0.0; z.len()];
-        tanh_f32(&z, &mut out);
-        let worst = z
-            .iter()
-            .zip(&out)
-            .map(|(&x, &t)| (ulps32(t, (x as f64).tanh() as f32), x))
-            .max_by(|a, b| a.0.cmp(&b.0))
-            .unwrap();
-        assert!(worst.0 <= 3, "{} ulp at {}", worst.0, worst.1);
+        let picked: fn(&[f32], &mut [f32]) = tanh_f32;
+        for tanh in [picked, tanh_f32_loop::<false>] {
+            let mut out = vec![0.0; z.len()];
+            tanh(&z, &mut out);
+            let worst = z
+                .iter()
+                .zip(&out)
+                .map(|(&x, &t)| (ulps32(t, (x as f64).tanh() as f32), x))
+                .max_by(|a, b| a.0.cmp(&b.0))
+                .unwrap();
+            assert!(worst.0 <= 3, "{} ulp at {}", worst.0, worst.1);
+        }
     }
 
     #[test]

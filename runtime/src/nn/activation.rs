@@ -92,9 +92,9 @@ fn tanh_derivatives<T: Scalar>(polys: &[Vec<f64>], z: &[T], out: &mut [&mut [T]]
 /// vectors (a plain loop over the coefficients per element does not vectorise, a pass per
 /// coefficient over the whole slice streams it through memory once per coefficient, and
 /// one vector at a time waits on each multiply-add's latency: 8 elements per step took 50%
-/// longer in training). On
-/// x86-64 CPUs with AVX2 the loop runs in a copy compiled for them; no multiply-add is fused
-/// in either, so both give the same bits.
+/// longer in training). On x86-64 CPUs with AVX2 and FMA the loop runs in a copy compiled
+/// for them that fuses each multiply-add (the baseline copy does not: there a fused
+/// multiply-add is a library call), so the two copies may differ in the last bit.
 fn horner<T: Scalar>(poly: &[f64], t: &[T], out: &mut [T]) {
     // Coefficients converted once per call, on the stack.
     let mut coef = [T::zero(); BUILTIN_MAX_DERIVATIVE + 2];
@@ -108,18 +108,19 @@ fn horner<T: Scalar>(poly: &[f64], t: &[T], out: &mut [T]) {
         unsafe { horner_avx2(coef, t, out) };
         return;
     }
-    horner_lanes(coef, t, out);
+    horner_lanes::<T, false>(coef, t, out);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn horner_avx2<T: Scalar>(coef: &[T], t: &[T], out: &mut [T]) {
-    horner_lanes(coef, t, out);
+    horner_lanes::<T, true>(coef, t, out);
 }
 
 #[inline(always)]
-fn horner_lanes<T: Scalar>(coef: &[T], t: &[T], out: &mut [T]) {
+fn horner_lanes<T: Scalar, const FMA: bool>(coef: &[T], t: &[T], out: &mut [T]) {
     const LANES: usize = 32;
+    let step = |a: T, t: T, c: T| if FMA { a.mul_add(t, c) } else { a * t + c };
     let (&top, rest) = coef.split_last().expect("a polynomial has coefficients");
     let mut outs = out.chunks_exact_mut(LANES);
     let mut ts = t.chunks_exact(LANES);
@@ -127,13 +128,13 @@ fn horner_lanes<T: Scalar>(coef: &[T], t: &[T], out: &mut [T]) {
         let mut acc = [top; LANES];
         for &c in rest.iter().rev() {
             for (a, &t) in acc.iter_mut().zip(t) {
-                *a = *a * t + c;
+                *a = step(*a, t, c);
             }
         }
         o.copy_from_slice(&acc);
     }
     for (o, &t) in outs.into_remainder().iter_mut().zip(ts.remainder()) {
-        *o = rest.iter().rev().fold(top, |a, &c| a * t + c);
+        *o = rest.iter().rev().fold(top, |a, &c| step(a, t, c));
     }
 }
 
