@@ -2,7 +2,7 @@
 """Table, targets and RESULT line of `bench/train`, from bench/train.d/run.py's results.json.
 
 Time per Adam step (loss, gradient and update; no set-up, no compilation):
-  physc    report.json's adam_step_s of `physc run` (its mean over the run's Adam steps)
+  physc    report.json's adam_step_median_s of `physc run` (the median of the run's Adam steps)
   peers    the median step of the process (bench/train.d/peers.py), after warm-up steps
 Each figure in the table is the median over the rounds. Every ratio = peer time / physc time
 at the same configuration and precision (f32; above 1: physc is faster). RESULT:
@@ -78,7 +78,7 @@ def main():
           f"own process; {res['threads']} threads for all (physc --threads, "
           "torch.set_num_threads, OMP/MKL variables, XLA CPU)"
           + (f", pinned to CPUs {res['affinity']}" if res.get("affinity") else ""))
-    print("  physc: mean step of its run (report.json adam_step_s); peers: median step of "
+    print("  physc: median step of its run (report.json adam_step_median_s); peers: median step of "
           "the run; table: median over the runs, leaving out those during which other "
           f"processes used more than {busy:.0%} of the CPU time (marked *) unless all were")
     print(f"  peers: {dde['what']}; {jx['what']}, {jx['devices'][0]}; Python {dde['python']}")

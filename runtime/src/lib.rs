@@ -1,7 +1,7 @@
 //! physc-runtime: execution for the jobs the compiler plans. It owns the kernel ABI and its
 //! safe, parallel calling interface (`kernel`), the numbers it computes with (`scalar`,
 //! `rng`), networks with Taylor-mode jets (`nn`), optimizers (`optim`), collocation
-//! samplers (`sampling`), exact reference solutions (`exact`), ODE integrators (`ode`), the
+//! samplers (`sampling`), summary statistics (`stats`), exact reference solutions (`exact`), ODE integrators (`ode`), the
 //! method of lines and ETDRK4 (`mol`, `mol_grid`), the numerics of equation discovery
 //! (`discover`) and of evolved approximations (`evolve`: programs, constant fitting, ULP
 //! errors), and result I/O and plots (`output`). `wide` holds the dense inner loops (dot,
@@ -24,6 +24,7 @@ pub mod rng;
 pub mod sampling;
 pub mod scalar;
 pub mod small_gemm;
+pub mod stats;
 pub mod vmath;
 pub mod wide;
 

@@ -13,6 +13,7 @@
 
 use super::lstsq::{dot, weighted_dot, Factored};
 use crate::rng::Rng;
+use crate::stats::median;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
@@ -477,19 +478,6 @@ pub fn bagging(
         fit,
         median,
         inclusion,
-    }
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_by(f64::total_cmp);
-    let m = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[m]
-    } else {
-        0.5 * (values[m - 1] + values[m])
     }
 }
 

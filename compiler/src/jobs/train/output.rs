@@ -704,10 +704,12 @@ pub fn write_all<T: Scalar + JitReal>(
             )
         })
         .collect();
-    let adam_step = if session.adam_steps > 0 {
-        session.adam_seconds / session.adam_steps as f64
+    let times = &session.adam_step_seconds;
+    let (adam_step, adam_step_median) = if times.is_empty() {
+        (f64::NAN, f64::NAN)
     } else {
-        f64::NAN
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        (mean, physc_runtime::stats::median(&mut times.clone()))
     };
     let mut all_files: Vec<String> = files.iter().map(|s| s.to_string()).collect();
     all_files.extend(plots);
@@ -737,6 +739,7 @@ pub fn write_all<T: Scalar + JitReal>(
         "rel_l2": comparison,
         "wall_time_s": seconds,
         "adam_step_s": adam_step,
+        "adam_step_median_s": adam_step_median,
         "steps_per_second": session.position.step as f64 / seconds.max(1e-9),
         "grid": problem.input_names.iter().zip(&shape).map(|(n, s)| format!("{n}: {s}")).collect::<Vec<_>>(),
         "layout": format!(

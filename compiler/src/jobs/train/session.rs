@@ -35,7 +35,8 @@ pub struct Session<T: Scalar> {
     pub last_good: Vec<T>,
     pub position: Position,
     pub history: History,
-    pub adam_seconds: f64,
+    /// Wall time of each Adam step of this run (loss, gradient and update).
+    pub adam_step_seconds: Vec<f64>,
     pub adam_steps: usize,
     pub lbfgs_iterations: usize,
     /// Adam's state from the checkpoint a run resumed from, for the stage it resumes in.
@@ -196,7 +197,7 @@ pub(super) fn build<T: Scalar + JitReal>(
         params,
         position: Position::default(),
         history: History::new(problem),
-        adam_seconds: 0.0,
+        adam_step_seconds: Vec::new(),
         adam_steps: 0,
         lbfgs_iterations: 0,
         resumed_adam: None,
@@ -425,7 +426,7 @@ fn adam_steps<T: Scalar + JitReal>(
         );
         adam.step(&mut session.params, &grad);
         clamp_params(session);
-        session.adam_seconds += t.elapsed().as_secs_f64();
+        session.adam_step_seconds.push(t.elapsed().as_secs_f64());
         session.adam_steps += 1;
         session.position.step += 1;
         session.position.step_in_stage += 1;
