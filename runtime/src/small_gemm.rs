@@ -40,7 +40,8 @@ const KC: usize = 128;
 
 /// Whether [`gemm_f32`]/[`gemm_f64`] take a product of these sizes: an inner dimension of
 /// at most 4 and an output of at most 128 columns (the packed right operand stays in L1),
-/// or an output of 17–24 columns (one panel of 3 f32 vectors, at least 70% of it used).
+/// or an output of 17–24 columns (3 vectors: one panel in f32, two in f64, at least 70% of
+/// their lanes used).
 pub fn takes(m: usize, k: usize, n: usize) -> bool {
     m > 0 && k > 0 && ((k <= 4 && n <= 128) || (17..=24).contains(&n))
 }

@@ -158,32 +158,33 @@ impl<T: Scalar> FixedFeatures<T> {
         for (f, &shape) in self.shapes.iter().enumerate() {
             let c = &self.coef[f * d..(f + 1) * d];
             let z = |p: usize| (0..d).fold(self.phase[f], |acc, i| acc + c[i] * x[i * n + p]);
-            let scales = jets
-                .jets()
-                .iter()
-                .map(|jet| (jet.len(), jet.iter().fold(T::one(), |acc, &i| acc * c[i])));
+            // Π_k c_{J_k}: the chain rule's factor for jet J of c·x + p.
+            let scale = |jet: &[usize]| jet.iter().fold(T::one(), |acc, &i| acc * c[i]);
             match shape {
                 // Column by column: the value is affine, its first derivatives constant, the
                 // higher ones zero (this runs every step, for every point).
                 Shape::Identity => {
-                    for (j, (order, scale)) in scales.enumerate() {
+                    for (j, jet) in jets.jets().iter().enumerate() {
                         // Column f of jet j's block of n rows.
                         let block = &mut out[j * n * stride..(j + 1) * n * stride];
                         let cells = block.chunks_exact_mut(stride).map(|row| &mut row[f]);
-                        match order {
+                        match jet.len() {
                             0 => cells.enumerate().for_each(|(p, v)| *v = z(p)),
-                            1 => cells.for_each(|v| *v = scale),
+                            1 => {
+                                let slope = scale(jet);
+                                cells.for_each(|v| *v = slope);
+                            }
                             _ => cells.for_each(|v| *v = T::zero()),
                         }
                     }
                 }
                 // Point by point, so sin and cos are evaluated once per point.
                 Shape::Sin => {
-                    let scales: Vec<(usize, T)> = scales.collect();
                     for p in 0..n {
                         let (s, co) = z(p).sin_cos();
-                        for (j, &(order, scale)) in scales.iter().enumerate() {
-                            out[(j * n + p) * stride + f] = scale * [s, co, -s, -co][order % 4];
+                        for (j, jet) in jets.jets().iter().enumerate() {
+                            let value = scale(jet) * [s, co, -s, -co][jet.len() % 4];
+                            out[(j * n + p) * stride + f] = value;
                         }
                     }
                 }
