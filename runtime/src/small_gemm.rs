@@ -47,7 +47,7 @@ pub fn takes(m: usize, k: usize, n: usize) -> bool {
 }
 
 macro_rules! small_gemm {
-    ($(#[$doc:meta])* $name:ident, $wide:ident, $block:ident, $tile:ident, $t:ty, $scratch:ident,
+    ($(#[$doc:meta])* $name:ident, $wide:ident, $pack:ident, $tile:ident, $t:ty, $scratch:ident,
      $vec:ty, $lanes:expr, $set1:ident, $zero:ident, $loadu:ident, $storeu:ident,
      $fmadd:ident, $mul:ident, $add:ident, $mask:ident, $maskload:ident,
      $bits:ident) => {
@@ -96,7 +96,8 @@ macro_rules! small_gemm {
         }
 
         /// The product in blocks of at most [`KC`] inner indices, each block after the
-        /// first adding to C.
+        /// first adding to C: per block, B packed (see `$pack`), then every panel's row
+        /// tiles, MR rows at a time and the last one or two rows together.
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         unsafe fn $wide(
@@ -107,43 +108,51 @@ macro_rules! small_gemm {
             c: &mut [$t],
             packed: &mut Vec<$t>,
         ) {
+            const NR: usize = 3 * $lanes;
+            let (m, n) = (a.rows, b.cols);
             let mut k0 = 0;
             while k0 < a.cols {
-                let k1 = a.cols.min(k0 + KC);
-                let a_block = MatRef {
+                let k = KC.min(a.cols - k0);
+                let a = MatRef {
                     data: &a.data[k0 * a.col_stride..],
-                    cols: k1 - k0,
+                    cols: k,
                     ..a
                 };
-                let b_block = MatRef {
+                let b = MatRef {
                     data: &b.data[k0 * b.row_stride..],
-                    rows: k1 - k0,
+                    rows: k,
                     ..b
                 };
                 let beta = if k0 == 0 { beta } else { 1.0 };
-                $block(alpha, a_block, b_block, beta, c, packed);
-                k0 = k1;
+                let packed = $pack(b, packed);
+                let mut i = 0;
+                while i + MR <= m {
+                    for (p, panel) in packed.chunks_exact(k * NR).enumerate() {
+                        $tile::<MR>(alpha, &a, i, panel, beta, c, n, p * NR);
+                    }
+                    i += MR;
+                }
+                for (p, panel) in packed.chunks_exact(k * NR).enumerate() {
+                    match m - i {
+                        2 => $tile::<2>(alpha, &a, i, panel, beta, c, n, p * NR),
+                        1 => $tile::<1>(alpha, &a, i, panel, beta, c, n, p * NR),
+                        _ => {}
+                    }
+                }
+                k0 += k;
             }
         }
 
-        /// One block of at most [`KC`] inner indices, `c = alpha · a · b + beta · c`: B packed
-        /// into panels of NR = 3 vectors of columns (zero-padded), each k × NR row-major, then
-        /// every panel's row tiles, MR rows at a time and the last one or two rows together.
+        /// B packed into panels of NR = 3 vectors of columns (zero-padded), each k × NR
+        /// row-major, in `packed` (grown, never cleared: every element is written, padding
+        /// included); returns the packed part.
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
-        unsafe fn $block(
-            alpha: $t,
-            a: MatRef<'_, $t>,
-            b: MatRef<'_, $t>,
-            beta: $t,
-            c: &mut [$t],
-            packed: &mut Vec<$t>,
-        ) {
+        unsafe fn $pack<'p>(b: MatRef<'_, $t>, packed: &'p mut Vec<$t>) -> &'p [$t] {
             use std::arch::x86_64::*;
             const NR: usize = 3 * $lanes;
-            let (m, k, n) = (a.rows, a.cols, b.cols);
+            let (k, n) = (b.rows, b.cols);
             let panels = n.div_ceil(NR);
-            // Grown, never cleared: every element is written below, padding included.
             if packed.len() < panels * k * NR {
                 packed.resize(panels * k * NR, 0.0);
             }
@@ -181,20 +190,7 @@ macro_rules! small_gemm {
                     }
                 }
             }
-            let mut i = 0;
-            while i + MR <= m {
-                for (p, panel) in packed.chunks_exact(k * NR).enumerate() {
-                    $tile::<MR>(alpha, &a, i, panel, beta, c, n, p * NR);
-                }
-                i += MR;
-            }
-            for (p, panel) in packed.chunks_exact(k * NR).enumerate() {
-                match m - i {
-                    2 => $tile::<2>(alpha, &a, i, panel, beta, c, n, p * NR),
-                    1 => $tile::<1>(alpha, &a, i, panel, beta, c, n, p * NR),
-                    _ => {}
-                }
-            }
+            packed
         }
 
         /// Rows i..i + R of C, columns j0..j0 + NR (clipped to n), from one packed panel:
@@ -277,7 +273,7 @@ macro_rules! small_gemm {
 small_gemm!(
     /// `c = alpha · a · b + beta · c` in f32 (c row-major, a.rows × b.cols) if the CPU and the
     /// shape suit the kernel; `false` (c untouched) otherwise. Views must have been checked.
-    gemm_f32, gemm_f32_wide, block_f32, tile_f32, f32, PACKED_F32,
+    gemm_f32, gemm_f32_wide, pack_f32, tile_f32, f32, PACKED_F32,
     __m256, 8, _mm256_set1_ps, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps,
     _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps, lanes_f32, _mm256_maskload_ps,
     _mm256_castps_si256
@@ -285,7 +281,7 @@ small_gemm!(
 
 small_gemm!(
     /// The f64 version of [`gemm_f32`].
-    gemm_f64, gemm_f64_wide, block_f64, tile_f64, f64, PACKED_F64,
+    gemm_f64, gemm_f64_wide, pack_f64, tile_f64, f64, PACKED_F64,
     __m256d, 4, _mm256_set1_pd, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd,
     _mm256_fmadd_pd, _mm256_mul_pd, _mm256_add_pd, lanes_f64, _mm256_maskload_pd,
     _mm256_castpd_si256
