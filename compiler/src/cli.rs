@@ -563,7 +563,8 @@ fn run(args: &RunArgs, colour: bool) -> bool {
     // The job runs on one of the pool's threads, so each parallel step wakes the other
     // threads only, not the pool and then the waiting main thread as well.
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
+        // 0 lets rayon choose (all cores); --threads 0 means one, as for the other jobs.
+        .num_threads(args.threads.map_or(0, |t| t.max(1)))
         .build();
     match pool {
         Ok(pool) => pool.install(|| run_on_pool(args, colour)),

@@ -730,7 +730,7 @@ pub fn write_all<T: Scalar + JitReal>(
             "causal": config.causal.map(|c| serde_json::json!({"eps": c.eps, "chunks": c.chunks})),
         },
         "steps": session.position.step,
-        "adam_steps": session.adam_steps,
+        "adam_steps": session.adam_step_seconds.len(),
         "lbfgs_iterations": session.lbfgs_iterations,
         "evaluations": objective.evaluations,
         "final_loss": session.final_loss.unwrap_or(f64::NAN),
@@ -767,7 +767,7 @@ fn summary<T: Scalar>(
         "trained {} in {seconds:.1} s: {} steps ({} Adam, {} L-BFGS), final loss {:.3e}",
         problem.model,
         session.position.step,
-        session.adam_steps,
+        session.adam_step_seconds.len(),
         session.lbfgs_iterations,
         session.final_loss.unwrap_or(f64::NAN)
     );

@@ -35,9 +35,9 @@ pub struct Session<T: Scalar> {
     pub last_good: Vec<T>,
     pub position: Position,
     pub history: History,
-    /// Wall time of each Adam step of this run (loss, gradient and update).
+    /// Wall time of each Adam step of this run (loss, gradient and update); its length is
+    /// the number of Adam steps this run took.
     pub adam_step_seconds: Vec<f64>,
-    pub adam_steps: usize,
     pub lbfgs_iterations: usize,
     /// Adam's state from the checkpoint a run resumed from, for the stage it resumes in.
     pub resumed_adam: Option<AdamState>,
@@ -198,7 +198,6 @@ pub(super) fn build<T: Scalar + JitReal>(
         position: Position::default(),
         history: History::new(problem),
         adam_step_seconds: Vec::new(),
-        adam_steps: 0,
         lbfgs_iterations: 0,
         resumed_adam: None,
         final_loss: None,
@@ -427,7 +426,6 @@ fn adam_steps<T: Scalar + JitReal>(
         adam.step(&mut session.params, &grad);
         clamp_params(session);
         session.adam_step_seconds.push(t.elapsed().as_secs_f64());
-        session.adam_steps += 1;
         session.position.step += 1;
         session.position.step_in_stage += 1;
         tick(bar, session, loss);
