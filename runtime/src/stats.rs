@@ -1,7 +1,7 @@
 //! Summary statistics shared by the jobs (ensemble coefficients, step timings).
 
 /// The median of `values` (sorted in place; the mean of the middle two for an even count),
-/// 0 for none. NaNs sort last, as `f64::total_cmp` orders them.
+/// 0 for none. Values are ordered by `f64::total_cmp` (a positive NaN sorts above +∞).
 pub fn median(values: &mut [f64]) -> f64 {
     if values.is_empty() {
         return 0.0;

@@ -116,40 +116,24 @@ const EXPM1_32: [f32; 8] = [
     1.0 / 40320.0,
 ];
 
-/// a·b + c, fused in the AVX2 copies (see the module comment).
-trait MulAdd: Copy + std::ops::Mul<Output = Self> + std::ops::Add<Output = Self> {
-    fn fused(self, b: Self, c: Self) -> Self;
-
-    #[inline(always)]
-    fn madd<const FMA: bool>(self, b: Self, c: Self) -> Self {
-        if FMA {
-            self.fused(b, c)
-        } else {
-            self * b + c
-        }
-    }
-}
-
-impl MulAdd for f32 {
-    #[inline(always)]
-    fn fused(self, b: f32, c: f32) -> f32 {
-        self.mul_add(b, c)
-    }
-}
-
-impl MulAdd for f64 {
-    #[inline(always)]
-    fn fused(self, b: f64, c: f64) -> f64 {
-        self.mul_add(b, c)
+/// a·b + c: one fused multiply-add if `FMA` (the copies compiled for AVX2 + FMA), else a
+/// multiply and an add (the baseline copies, where a fused multiply-add would be a library
+/// call). The activations' derivative polynomials use it too.
+#[inline(always)]
+pub(crate) fn madd<T: num_traits::Float, const FMA: bool>(a: T, b: T, c: T) -> T {
+    if FMA {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
     }
 }
 
 /// Σ c_k x^k by Horner's rule, unrolled for the fixed degree.
 #[inline(always)]
-fn horner<T: MulAdd, const N: usize, const FMA: bool>(c: &[T; N], x: T) -> T {
+fn horner<T: num_traits::Float, const N: usize, const FMA: bool>(c: &[T; N], x: T) -> T {
     let mut p = c[N - 1];
     for k in (0..N - 1).rev() {
-        p = p.madd::<FMA>(x, c[k]);
+        p = madd::<_, FMA>(p, x, c[k]);
     }
     p
 }
@@ -162,15 +146,15 @@ fn expm1_64<const FMA: bool>(x: f64) -> f64 {
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     // Adding 1.5·2^52 rounds to an integer held in the low mantissa bits.
     const SHIFTER: f64 = 6_755_399_441_055_744.0;
-    let shifted = x.madd::<FMA>(INV_LN2, SHIFTER);
+    let shifted = madd::<_, FMA>(x, INV_LN2, SHIFTER);
     let k = shifted - SHIFTER;
-    let r = (-k).madd::<FMA>(LN2_LO, (-k).madd::<FMA>(LN2_HI, x));
+    let r = madd::<_, FMA>(-k, LN2_LO, madd::<_, FMA>(-k, LN2_HI, x));
     // 2^k: the integer k (two's complement in the low bits) plus the bias, into the exponent.
     let bits = (shifted.to_bits().wrapping_add(1023)) << 52;
     let two_k = f64::from_bits(bits);
     // expm1(r), |r| ≤ ln2/2: Taylor to r^13 (truncation below 1e-17 relative).
     let p = r * horner::<_, 13, FMA>(&EXPM1_64, r);
-    two_k.madd::<FMA>(p, two_k - 1.0)
+    madd::<_, FMA>(two_k, p, two_k - 1.0)
 }
 
 /// expm1 for x in [−20, 0].
@@ -181,13 +165,13 @@ fn expm1_32<const FMA: bool>(x: f32) -> f32 {
     const LN2_LO: f32 = 1.428_606_8e-6;
     // 1.5·2^23.
     const SHIFTER: f32 = 12_582_912.0;
-    let shifted = x.madd::<FMA>(INV_LN2, SHIFTER);
+    let shifted = madd::<_, FMA>(x, INV_LN2, SHIFTER);
     let k = shifted - SHIFTER;
-    let r = (-k).madd::<FMA>(LN2_LO, (-k).madd::<FMA>(LN2_HI, x));
+    let r = madd::<_, FMA>(-k, LN2_LO, madd::<_, FMA>(-k, LN2_HI, x));
     let bits = (shifted.to_bits().wrapping_add(127)) << 23;
     let two_k = f32::from_bits(bits);
     let p = r * horner::<_, 8, FMA>(&EXPM1_32, r);
-    two_k.madd::<FMA>(p, two_k - 1.0)
+    madd::<_, FMA>(two_k, p, two_k - 1.0)
 }
 
 #[cfg(test)]

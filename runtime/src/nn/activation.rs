@@ -6,6 +6,7 @@
 //! available and by the tests.
 
 use crate::scalar::Scalar;
+use crate::vmath::madd;
 
 /// An element-wise scalar function with its derivatives.
 pub trait Activation<T>: Send + Sync {
@@ -120,7 +121,6 @@ unsafe fn horner_avx2<T: Scalar>(coef: &[T], t: &[T], out: &mut [T]) {
 #[inline(always)]
 fn horner_lanes<T: Scalar, const FMA: bool>(coef: &[T], t: &[T], out: &mut [T]) {
     const LANES: usize = 32;
-    let step = |a: T, t: T, c: T| if FMA { a.mul_add(t, c) } else { a * t + c };
     let (&top, rest) = coef.split_last().expect("a polynomial has coefficients");
     let mut outs = out.chunks_exact_mut(LANES);
     let mut ts = t.chunks_exact(LANES);
@@ -128,13 +128,13 @@ fn horner_lanes<T: Scalar, const FMA: bool>(coef: &[T], t: &[T], out: &mut [T]) 
         let mut acc = [top; LANES];
         for &c in rest.iter().rev() {
             for (a, &t) in acc.iter_mut().zip(t) {
-                *a = step(*a, t, c);
+                *a = madd::<T, FMA>(*a, t, c);
             }
         }
         o.copy_from_slice(&acc);
     }
     for (o, &t) in outs.into_remainder().iter_mut().zip(ts.remainder()) {
-        *o = rest.iter().rev().fold(top, |a, &c| step(a, t, c));
+        *o = rest.iter().rev().fold(top, |a, &c| madd::<T, FMA>(a, t, c));
     }
 }
 
