@@ -428,7 +428,7 @@ impl EdgeRow {
 crate::wide::dispatch!(
     /// `out[i]` = Σ_j weights[j]·u[i + j] for every `i` of `out` (u has at least
     /// `out.len() + weights.len() − 1` values), unrolled for the usual stencil widths.
-    stencil_sums, stencil_sums_any, stencil_sums_wide,
+    pub stencil_sums, stencil_sums_any, stencil_sums_wide,
     (weights: &[f64], u: &[f64], out: &mut [f64]) -> (), {
     match weights.len() {
         3 => central::<3>(weights, u, out),
@@ -451,7 +451,7 @@ crate::wide::dispatch!(
 crate::wide::dispatch!(
     /// `stencil_sums` for two stencils of the same width at once, reading u once for both:
     /// the same sums in the same order, so the same bits as two separate calls.
-    stencil_pair_sums, stencil_pair_sums_any, stencil_pair_sums_wide,
+    pub stencil_pair_sums, stencil_pair_sums_any, stencil_pair_sums_wide,
     (weights: (&[f64], &[f64]), u: &[f64], out: (&mut [f64], &mut [f64])) -> (), {
     match weights.0.len() {
         3 => central_pair::<3>(weights, u, out),

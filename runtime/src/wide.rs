@@ -18,28 +18,29 @@ pub fn wide() -> bool {
     }
 }
 
-/// `pub fn $name(args) -> ret` runs `$body`, compiled as `$any` for plain x86-64 and
-/// again inside `$wide` with AVX2 + FMA enabled, choosing by the CPU at run time.
+/// `$vis fn $name(args) -> ret` (optionally generic over one `const N: usize`) runs
+/// `$body`, compiled as `$any` for plain x86-64 and again inside `$wide` with AVX2 + FMA
+/// enabled, choosing by the CPU at run time.
 macro_rules! dispatch {
-    ($(#[$doc:meta])* $name:ident, $any:ident, $wide:ident,
+    ($(#[$doc:meta])* $vis:vis $name:ident $(<const $n:ident: usize>)?, $any:ident, $wide:ident,
      ($($arg:ident: $ty:ty),*) -> $ret:ty, $body:block) => {
         $(#[$doc])*
-        pub fn $name($($arg: $ty),*) -> $ret {
+        $vis fn $name $(<const $n: usize>)? ($($arg: $ty),*) -> $ret {
             #[cfg(target_arch = "x86_64")]
             if $crate::wide::wide() {
                 // SAFETY: the CPU has the features `$wide` is compiled for.
-                return unsafe { $wide($($arg),*) };
+                return unsafe { $wide $(::<$n>)? ($($arg),*) };
             }
-            $any($($arg),*)
+            $any $(::<$n>)? ($($arg),*)
         }
 
         #[inline(always)]
-        fn $any($($arg: $ty),*) -> $ret $body
+        fn $any $(<const $n: usize>)? ($($arg: $ty),*) -> $ret $body
 
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
-        unsafe fn $wide($($arg: $ty),*) -> $ret {
-            $any($($arg),*)
+        unsafe fn $wide $(<const $n: usize>)? ($($arg: $ty),*) -> $ret {
+            $any $(::<$n>)? ($($arg),*)
         }
     };
 }
@@ -48,7 +49,7 @@ pub(crate) use dispatch;
 dispatch!(
     /// Σ a_i b_i with sixteen independent sums, so the compiler can vectorise it and keep
     /// several vector additions in flight (one running sum is a chain it must keep in order).
-    dot, dot_any, dot_wide, (a: &[f64], b: &[f64]) -> f64, {
+    pub dot, dot_any, dot_wide, (a: &[f64], b: &[f64]) -> f64, {
     let n = a.len().min(b.len());
     let (a16, b16) = (a[..n].chunks_exact(16), b[..n].chunks_exact(16));
     let tail: f64 = a16
@@ -68,7 +69,7 @@ dispatch!(
 
 dispatch!(
     /// Σ w_i a_i b_i, vectorised like `dot`.
-    weighted_dot, weighted_dot_any, weighted_dot_wide,
+    pub weighted_dot, weighted_dot_any, weighted_dot_wide,
     (w: &[f64], a: &[f64], b: &[f64]) -> f64, {
     let n = w.len().min(a.len()).min(b.len());
     let mut acc = [0.0; 8];
@@ -88,7 +89,7 @@ dispatch!(
 
 dispatch!(
     /// y += k·x.
-    axpy, axpy_any, axpy_wide, (k: f64, x: &[f64], y: &mut [f64]) -> (), {
+    pub axpy, axpy_any, axpy_wide, (k: f64, x: &[f64], y: &mut [f64]) -> (), {
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi += k * xi;
     }
@@ -130,16 +131,13 @@ pub fn weighted_sum(out: &mut [f64], base: Option<&[f64]>, terms: &[(f64, &[f64]
 fn fused<const N: usize>(out: &mut [f64], base: Option<&[f64]>, c: &[f64], k: &[&[f64]]) {
     let c: [f64; N] = c.try_into().expect("N coefficients");
     let k: [&[f64]; N] = k.try_into().expect("N vectors");
-    #[cfg(target_arch = "x86_64")]
-    if wide() {
-        // SAFETY: the CPU has the features `fused_wide` is compiled for.
-        return unsafe { fused_wide(out, base, c, k) };
-    }
-    fused_any(out, base, c, k)
+    fused_terms::<N>(out, base, c, k)
 }
 
-#[inline(always)]
-fn fused_any<const N: usize>(out: &mut [f64], base: Option<&[f64]>, c: [f64; N], k: [&[f64]; N]) {
+dispatch!(
+    /// `weighted_sum` for one group of N terms.
+    fused_terms<const N: usize>, fused_terms_any, fused_terms_wide,
+    (out: &mut [f64], base: Option<&[f64]>, c: [f64; N], k: [&[f64]; N]) -> (), {
     let n = out.len();
     let k = k.map(|v| &v[..n]);
     let sum = |mut acc: f64, i: usize| {
@@ -160,48 +158,16 @@ fn fused_any<const N: usize>(out: &mut [f64], base: Option<&[f64]>, c: [f64; N],
             }
         }
     }
-}
+});
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn fused_wide<const N: usize>(
-    out: &mut [f64],
-    base: Option<&[f64]>,
-    c: [f64; N],
-    k: [&[f64]; N],
-) {
-    fused_any(out, base, c, k)
-}
-
-/// The sum over points of ((Σ_j c_j·k_j[i]) / (atol + rtol·max(|y0_i|, |y1_i|)))²: an
-/// embedded method's squared weighted error, its estimate formed per point exactly as
-/// `weighted_sum` from zero would (the same bits) but never stored. Not finite if the
-/// estimate, `k`'s last vector or `y1` has a value that is not, so a caller needs no
-/// other pass to reject such a step. Eight partial sums, so it vectorises.
-pub fn squared_error_sum<const N: usize>(
-    c: [f64; N],
-    k: [&[f64]; N],
-    y: (&[f64], &[f64]),
-    tol: (f64, f64),
-) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    if wide() {
-        // SAFETY: the CPU has the features `squared_error_sum_wide` is compiled for.
-        return unsafe { squared_error_sum_wide(c, k, y, tol) };
-    }
-    squared_error_sum_any(c, k, y, tol)
-}
-
-/// Points per block of `squared_error_sum`.
-const ERROR_BLOCK: usize = 8;
-
-#[inline(always)]
-fn squared_error_sum_any<const N: usize>(
-    c: [f64; N],
-    k: [&[f64]; N],
-    y: (&[f64], &[f64]),
-    tol: (f64, f64),
-) -> f64 {
+dispatch!(
+    /// The sum over points of ((Σ_j c_j·k_j[i]) / (atol + rtol·max(|y0_i|, |y1_i|)))²: an
+    /// embedded method's squared weighted error, its estimate formed per point exactly as
+    /// `weighted_sum` from zero would (the same bits) but never stored. Not finite if the
+    /// estimate, `k`'s last vector or `y1` has a value that is not, so a caller needs no
+    /// other pass to reject such a step. Eight partial sums, so it vectorises.
+    pub squared_error_sum<const N: usize>, squared_error_sum_any, squared_error_sum_wide,
+    (c: [f64; N], k: [&[f64]; N], y: (&[f64], &[f64]), tol: (f64, f64)) -> f64, {
     let n = y.0.len().min(y.1.len());
     let mut acc = [0.0; ERROR_BLOCK];
     let whole = n - n % ERROR_BLOCK;
@@ -211,7 +177,10 @@ fn squared_error_sum_any<const N: usize>(
     let mut tail = [0.0; ERROR_BLOCK];
     error_block(&c, &k, y, tol, whole..n, &mut tail);
     acc.iter().sum::<f64>() + tail.iter().sum::<f64>()
-}
+});
+
+/// Points per block of `squared_error_sum`.
+const ERROR_BLOCK: usize = 8;
 
 /// Adds the squared weighted errors of the points in `range` (at most `ERROR_BLOCK`) to
 /// `acc`, one lane per point: fixed-size arrays, so each lane loop becomes vector code.
@@ -237,17 +206,6 @@ fn error_block<const N: usize>(
         // 0·v is 0 for finite v and NaN otherwise: the finiteness checks, folded in.
         *a += q * q + (last * 0.0 + y1 * 0.0);
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn squared_error_sum_wide<const N: usize>(
-    c: [f64; N],
-    k: [&[f64]; N],
-    y: (&[f64], &[f64]),
-    tol: (f64, f64),
-) -> f64 {
-    squared_error_sum_any(c, k, y, tol)
 }
 
 #[cfg(test)]
