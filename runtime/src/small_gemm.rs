@@ -420,13 +420,7 @@ mod tests {
                 };
                 for (alpha, beta) in [(1.0, 0.0), (1.0, 1.0), (-0.5, 2.0)] {
                     let c0 = values(m * n, 4.1);
-                    let want = naive(alpha, a, b, beta, &c0);
-                    let mut c = c0.clone();
-                    assert!(gemm_f64(alpha, a, b, beta, &mut c));
-                    for (got, (want, bound)) in c.iter().zip(&want) {
-                        let tol = bound * f64::EPSILON;
-                        assert!((got - want).abs() <= tol, "{m}x{k}x{n}: {got} {want}");
-                    }
+                    let want = check_f64(alpha, a, b, beta, &c0);
                     let (a32, b32): (Vec<f32>, Vec<f32>) = (
                         av.iter().map(|&v| v as f32).collect(),
                         bv.iter().map(|&v| v as f32).collect(),
@@ -454,6 +448,27 @@ mod tests {
         }
     }
 
+    /// Runs `gemm_f64` (which must take the product) on a copy of `c0` and checks every
+    /// element against the naive product within its rounding bound; returns the naive
+    /// values and bounds.
+    fn check_f64(
+        alpha: f64,
+        a: MatRef<'_, f64>,
+        b: MatRef<'_, f64>,
+        beta: f64,
+        c0: &[f64],
+    ) -> Vec<(f64, f64)> {
+        let want = naive(alpha, a, b, beta, c0);
+        let mut c = c0.to_vec();
+        assert!(gemm_f64(alpha, a, b, beta, &mut c));
+        let (m, k, n) = (a.rows, a.cols, b.cols);
+        for (got, (want, bound)) in c.iter().zip(&want) {
+            let tol = bound * f64::EPSILON;
+            assert!((got - want).abs() <= tol, "{m}x{k}x{n}: {got} {want}");
+        }
+        want
+    }
+
     /// The shape and strides of a view, for re-pointing it at another slice.
     fn a_shape<T>(m: MatRef<'_, T>) -> MatRef<'static, f32> {
         MatRef {
@@ -477,14 +492,7 @@ mod tests {
             let (av, bv) = (values(m * k, 0.9), values(k * n, 2.3));
             let (a, b) = (MatRef::new(&av, k, m).t(), MatRef::new(&bv, k, n));
             for (alpha, beta) in [(1.0, 0.0), (1.0, 1.0), (-0.5, 2.0)] {
-                let c0 = values(m * n, 5.2);
-                let want = naive(alpha, a, b, beta, &c0);
-                let mut c = c0.clone();
-                assert!(gemm_f64(alpha, a, b, beta, &mut c));
-                for (got, (want, bound)) in c.iter().zip(&want) {
-                    let tol = bound * f64::EPSILON;
-                    assert!((got - want).abs() <= tol, "{m}x{k}x{n}: {got} {want}");
-                }
+                check_f64(alpha, a, b, beta, &values(m * n, 5.2));
             }
         }
     }
