@@ -4,6 +4,7 @@
 //! turning outcomes into exit codes: 0 success, 1 any error in the input. A panic (101) is
 //! always a bug.
 
+use crate::cli_progress::{cancel_on_ctrl_c, TerminalProgress};
 use crate::diagnostics::{self, Code, Diagnostic, Diagnostics};
 use crate::driver::{self, Compilation};
 use crate::source::{SourceMap, Span};
@@ -603,6 +604,8 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
         resume: args.resume,
         max_steps: args.max_steps,
         device: args.device,
+        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
+        cancel: cancel_on_ctrl_c(),
     };
     for job in &compilation.program.jobs {
         let result = crate::jobs::run_job(&compilation.program, job, &options);
@@ -667,8 +670,9 @@ fn discover(args: &DiscoverArgs) -> bool {
         resume: false,
         max_steps: None,
         device: crate::jobs::device::Device::Cpu,
+        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
+        cancel: cancel_on_ctrl_c(),
     };
-    crate::jobs::progress::catch_interrupts();
     match crate::jobs::discover::discover(&config, None, &options) {
         Ok(()) => true,
         Err(e) => {
@@ -730,7 +734,6 @@ fn evolve(args: &EvolveArgs) -> bool {
         max_ops: args.max_ops,
         seed: args.seed,
     };
-    crate::jobs::progress::catch_interrupts();
     let options = crate::jobs::RunOptions {
         out_dir: args.out.clone(),
         quiet: args.quiet,
@@ -739,6 +742,8 @@ fn evolve(args: &EvolveArgs) -> bool {
         resume: false,
         max_steps: None,
         device: crate::jobs::device::Device::Cpu,
+        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
+        cancel: cancel_on_ctrl_c(),
     };
     let name = crate::jobs::evolve::output_name(&config);
     match crate::jobs::evolve::run_config(&name, &config, &options) {

@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod cli;
+mod cli_progress;
 mod cli_simplify;
 pub mod codegen;
 pub mod diagnostics;

@@ -43,10 +43,10 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobErro
     let times = super::simulate::output_times(job, (pde.time.1, pde.time.2));
     let method = super::simulate::method(job);
     let started = Instant::now();
-    let bar = super::progress::time_bar(&model.name, (pde.time.1, pde.time.2), options.quiet);
+    let bar = super::progress::time_bar(&model.name, (pde.time.1, pde.time.2), &*options.progress);
     let mut progress = |t: f64| {
         bar.update(t);
-        !super::progress::interrupted()
+        !options.cancel.is_cancelled()
     };
     let (mut solution, error) = integrate(&mut system, &method, t0, &y0, &times, &mut progress);
     bar.finish();

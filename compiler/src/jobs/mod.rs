@@ -21,12 +21,18 @@ pub mod train;
 mod write;
 
 use crate::check::{Job, JobKind, Program};
+use progress::{CancelToken, Progress, Silent};
 use std::path::PathBuf;
+use std::sync::Arc;
 
+/// How to run a job. `Default` runs quietly on the CPU with the job's own settings, writes
+/// nothing and cannot be cancelled from outside; a front end sets what it needs.
+#[derive(Clone)]
 pub struct RunOptions {
     /// Results go to `<out_dir>/<Model>/`.
     pub out_dir: PathBuf,
     /// No progress bars or summaries (tests, scripts).
+    // TODO(issue 17): summaries move to the CLI, which prints them from the results.
     pub quiet: bool,
     /// The directory of the .phys file: relative paths in job settings start here.
     pub source_dir: PathBuf,
@@ -38,6 +44,50 @@ pub struct RunOptions {
     pub max_steps: Option<usize>,
     /// Where to compute (`--device`); checked usable before any job runs.
     pub device: device::Device,
+    /// Where the job reports its progress.
+    pub progress: Arc<dyn Progress>,
+    /// Set by the caller to stop the job after its current step; the job still returns
+    /// what it computed.
+    pub cancel: CancelToken,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            out_dir: PathBuf::from("out"),
+            quiet: true,
+            source_dir: PathBuf::new(),
+            seed: None,
+            resume: false,
+            max_steps: None,
+            device: device::Device::Cpu,
+            progress: Arc::new(Silent),
+            cancel: CancelToken::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("out_dir", &self.out_dir)
+            .field("source_dir", &self.source_dir)
+            .field("seed", &self.seed)
+            .field("resume", &self.resume)
+            .field("max_steps", &self.max_steps)
+            .field("device", &self.device)
+            .field("cancelled", &self.cancel.is_cancelled())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a job computed, and the error that stopped it early, if any. Results are never lost:
+/// a caller writes (or keeps) `result` before reporting `stopped`. A job that could not start
+/// (bad settings, unusable data) returns `Err(JobError)` instead, having computed nothing.
+#[derive(Debug, Clone)]
+pub struct Completed<T> {
+    pub result: T,
+    pub stopped: Option<JobError>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +103,6 @@ pub enum JobError {
 }
 
 pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(), JobError> {
-    progress::catch_interrupts();
     if let device::Device::Cuda(_) = options.device {
         return Err(JobError::NotSupported(format!(
             "running `{}` jobs on a GPU is not yet supported: the CUDA backend compiles and \

@@ -27,10 +27,10 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobErro
     let method = method(job);
     let times = output_times(job, ode.t_span);
     let started = Instant::now();
-    let bar = super::progress::time_bar(&model.name, ode.t_span, options.quiet);
+    let bar = super::progress::time_bar(&model.name, ode.t_span, &*options.progress);
     let mut progress = |t: f64| {
         bar.update(t);
-        !super::progress::interrupted()
+        !options.cancel.is_cancelled()
     };
     let mut system = ode.system();
     let (solution, error) = integrate(

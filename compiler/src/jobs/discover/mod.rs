@@ -90,8 +90,12 @@ fn ode_session(
     dir: &std::path::Path,
     options: &RunOptions,
 ) -> Result<(), JobError> {
-    let bar =
-        super::progress::count_bar(&config.name, series.vars.len(), "equations", options.quiet);
+    let bar = super::progress::count_bar(
+        &config.name,
+        series.vars.len(),
+        "equations",
+        &*options.progress,
+    );
     let t = Instant::now();
     let progress = |k| bar.set(k);
     let found = match config.regression {

@@ -116,7 +116,7 @@ pub fn run_config(
     let bar = super::progress::time_bar(
         &format!("evolve {name}"),
         (0.0, budget.minutes.map_or(1.0, |m| m * 60.0)),
-        options.quiet,
+        &*options.progress,
     );
     let unit = unit(config.precision);
     let (archive, stats) = search::run(&problem, config, &budget, &cost, &mut |s, a| {
