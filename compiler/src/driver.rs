@@ -1,6 +1,8 @@
 //! The driver: loads a `.phys` file and everything it `use`s (standard library modules are
 //! compiled into physc; other files are read relative to the file that names them), parses
-//! each once, and runs the checker. Every command of the CLI starts here.
+//! each once, and runs the checker. Every command of the CLI starts here. Files are read
+//! through a [`FileProvider`]: the file system by default ([`FileSystem`]), or whatever a
+//! host serves (an editor's unsaved buffers, a notebook, a test's [`MemoryFiles`]).
 
 use crate::check::{self, Program};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -28,6 +30,9 @@ pub enum ModuleKey {
 
 pub struct Module {
     pub key: ModuleKey,
+    /// The directory relative paths in this module are resolved against: the file's own
+    /// directory, or the one a caller gave for source text.
+    dir: Option<PathBuf>,
     pub file: FileId,
     pub ast: ast::File,
     pub comments: Vec<Comment>,
@@ -45,11 +50,81 @@ pub struct Import {
 impl Module {
     /// The directory relative paths in this module are resolved against.
     pub fn base_dir(&self) -> Option<&Path> {
-        match &self.key {
-            ModuleKey::File(p) => p.parent(),
-            _ => None,
+        self.dir.as_deref()
+    }
+}
+
+/// Where `.phys` files are read from.
+pub trait FileProvider {
+    /// The text of the file at `path`.
+    fn read(&self, path: &Path) -> std::io::Result<String>;
+
+    /// The name under which `path` is loaded once, however it was spelled.
+    fn canonical(&self, path: &Path) -> PathBuf {
+        path.to_path_buf()
+    }
+}
+
+/// The file system: paths as the operating system resolves them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileSystem;
+
+impl FileProvider for FileSystem {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+/// Files served from memory, by path (`use "materials.phys"` next to a root at `dir/`
+/// reads `dir/materials.phys`). A path not held is "no such file".
+#[derive(Debug, Clone, Default)]
+pub struct MemoryFiles {
+    files: HashMap<PathBuf, String>,
+}
+
+impl MemoryFiles {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Serve `text` as the file at `path`.
+    pub fn insert(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> &mut Self {
+        self.files.insert(normalise(&path.into()), text.into());
+        self
+    }
+}
+
+impl FileProvider for MemoryFiles {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        self.files
+            .get(&normalise(path))
+            .cloned()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        normalise(path)
+    }
+}
+
+/// `a/./b/../c` as `a/c`, without asking any file system.
+fn normalise(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
         }
     }
+    out
 }
 
 /// Everything one run of the front end produced.
@@ -69,11 +144,18 @@ impl Compilation {
 
 /// Load, parse and check a file. A file that cannot be read is reported as a diagnostic.
 pub fn compile_file(path: &Path) -> Compilation {
-    let mut loader = Loader::default();
-    match std::fs::read_to_string(path) {
+    compile_file_with(path, &FileSystem)
+}
+
+/// [`compile_file`], reading the file and its imports through `files`.
+pub fn compile_file_with(path: &Path, files: &dyn FileProvider) -> Compilation {
+    let mut loader = Loader::new(files);
+    match files.read(path) {
         Ok(text) => {
-            let key = ModuleKey::File(path.canonicalize().unwrap_or_else(|_| path.to_path_buf()));
-            loader.add(key, path.display().to_string(), Some(path), text);
+            let canonical = files.canonical(path);
+            let dir = canonical.parent().map(Path::to_path_buf);
+            let key = ModuleKey::File(canonical);
+            loader.add(key, path.display().to_string(), Some(path), dir, text);
         }
         Err(e) => {
             let name = path.display().to_string();
@@ -93,13 +175,26 @@ pub fn compile_file(path: &Path) -> Compilation {
     loader.finish()
 }
 
-/// Parse and check source text (tests, one-off expressions).
+/// Parse and check source text (tests, one-off expressions); its file imports are read from
+/// the file system relative to the working directory.
 pub fn compile_source(name: &str, text: &str) -> Compilation {
-    let mut loader = Loader::default();
+    compile_source_with(name, text, None, &FileSystem)
+}
+
+/// Parse and check source text named `name`, whose `use "file"`s are read through `files`
+/// relative to `dir` (the working directory when `None`).
+pub fn compile_source_with(
+    name: &str,
+    text: &str,
+    dir: Option<&Path>,
+    files: &dyn FileProvider,
+) -> Compilation {
+    let mut loader = Loader::new(files);
     loader.add(
         ModuleKey::Text(name.to_string()),
         name.to_string(),
         None,
+        dir.map(Path::to_path_buf),
         text.to_string(),
     );
     loader.finish()
@@ -113,16 +208,33 @@ pub fn parse_source(name: &str, text: &str) -> (SourceMap, syntax::Parsed) {
     (sources, parsed)
 }
 
-#[derive(Default)]
-struct Loader {
+struct Loader<'f> {
+    files: &'f dyn FileProvider,
     sources: SourceMap,
     modules: Vec<Module>,
     index: HashMap<ModuleKey, usize>,
     diagnostics: Diagnostics,
 }
 
-impl Loader {
-    fn add(&mut self, key: ModuleKey, name: String, path: Option<&Path>, text: String) -> usize {
+impl<'f> Loader<'f> {
+    fn new(files: &'f dyn FileProvider) -> Self {
+        Loader {
+            files,
+            sources: SourceMap::new(),
+            modules: Vec::new(),
+            index: HashMap::new(),
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    fn add(
+        &mut self,
+        key: ModuleKey,
+        name: String,
+        path: Option<&Path>,
+        dir: Option<PathBuf>,
+        text: String,
+    ) -> usize {
         if let Some(&i) = self.index.get(&key) {
             return i;
         }
@@ -133,6 +245,7 @@ impl Loader {
         self.index.insert(key.clone(), id);
         self.modules.push(Module {
             key,
+            dir,
             file,
             ast: parsed.ast,
             comments: parsed.comments,
@@ -192,6 +305,7 @@ impl Loader {
                     ModuleKey::Std(module.to_string()),
                     format!("std/{module}.phys"),
                     None,
+                    None,
                     text.to_string(),
                 );
                 let item = path.get(2).map(|i| i.name.clone());
@@ -229,11 +343,12 @@ impl Loader {
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
                 let full = base.join(path);
-                match std::fs::read_to_string(&full) {
+                match self.files.read(&full) {
                     Ok(text) => {
-                        let key =
-                            ModuleKey::File(full.canonicalize().unwrap_or_else(|_| full.clone()));
-                        let id = self.add(key, full.display().to_string(), Some(&full), text);
+                        let canonical = self.files.canonical(&full);
+                        let dir = canonical.parent().map(Path::to_path_buf);
+                        let key = ModuleKey::File(canonical);
+                        let id = self.add(key, full.display().to_string(), Some(&full), dir, text);
                         Some(Import {
                             module: id,
                             item: None,
@@ -331,4 +446,44 @@ fn stdlib_homes() -> &'static HashMap<String, String> {
         }
         homes
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_are_served_from_memory() {
+        let mut files = MemoryFiles::new();
+        files.insert("lib/materials.phys", "const k = 2\n");
+        let root = "use \"materials.phys\"\nmodel M {\n  time t in [0, 1]\n  field y(t)\n  ode dt(y) = -k * y\n  initial y = 1\n}\n";
+        let c = compile_source_with("root.phys", root, Some(Path::new("lib")), &files);
+        assert!(!c.has_errors(), "{:?}", c.diagnostics);
+        assert_eq!(c.modules.len(), 2);
+        assert_eq!(
+            c.modules[1].key,
+            ModuleKey::File(PathBuf::from("lib/materials.phys"))
+        );
+    }
+
+    #[test]
+    fn a_file_not_served_is_a_diagnostic() {
+        let files = MemoryFiles::new();
+        let c = compile_source_with("root.phys", "use \"nope.phys\"\n", None, &files);
+        assert!(c.diagnostics.iter().any(|d| d.code == Code::FileNotFound));
+        let c = compile_file_with(Path::new("./a/../missing.phys"), &files);
+        assert!(c.has_errors());
+    }
+
+    #[test]
+    fn paths_are_normalised_without_a_file_system() {
+        assert_eq!(
+            normalise(Path::new("a/./b/../c.phys")),
+            PathBuf::from("a/c.phys")
+        );
+        assert_eq!(
+            normalise(Path::new("../x.phys")),
+            PathBuf::from("../x.phys")
+        );
+    }
 }
