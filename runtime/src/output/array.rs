@@ -1,6 +1,7 @@
 //! The array every reader returns and every array writer takes: f64, row-major
 //! (C order). Readers convert f32 and Fortran-order files into this one form, so callers
-//! never branch on how a file happened to be stored.
+//! never branch on how a file happened to be stored. At the library's boundary it converts
+//! to and from `ndarray::ArrayD<f64>` without copying: the same buffer, the same order.
 
 use super::ErrorKind;
 
@@ -95,6 +96,40 @@ impl Array {
     }
 }
 
+impl From<Array> for ndarray::ArrayD<f64> {
+    fn from(a: Array) -> Self {
+        // The shape was checked against the data when `a` was built.
+        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&a.shape), a.data)
+            .expect("an Array's shape matches its data")
+    }
+}
+
+impl<D: ndarray::Dimension> From<ndarray::Array<f64, D>> for Array {
+    /// Row-major arrays keep their buffer; others (a transposed view made owned) are
+    /// copied into row-major order.
+    fn from(a: ndarray::Array<f64, D>) -> Self {
+        let shape = a.shape().to_vec();
+        let data = if a.is_standard_layout() {
+            let (data, offset) = a.into_raw_vec_and_offset();
+            match offset {
+                Some(0) | None => data,
+                Some(start) => data[start..].to_vec(),
+            }
+        } else {
+            a.iter().copied().collect()
+        };
+        Array::from_parts(shape, data)
+    }
+}
+
+impl Array {
+    /// A view of this array as an `ndarray` of its shape.
+    pub fn view(&self) -> ndarray::ArrayViewD<'_, f64> {
+        ndarray::ArrayViewD::from_shape(ndarray::IxDyn(&self.shape), &self.data)
+            .expect("an Array's shape matches its data")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +144,24 @@ mod tests {
         let a = Array::from_rows(&[vec![1.0, 2.0], vec![3.0, 4.0]]).unwrap();
         assert_eq!((a.shape(), a.row(1)), (&[2, 2][..], &[3.0, 4.0][..]));
         assert_eq!(Array::vector(vec![1.0; 4]).dims(), (1, 4));
+    }
+
+    #[test]
+    fn ndarray_round_trips_keep_row_major_order() {
+        let a = Array::from_rows(&[vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]]).unwrap();
+        assert_eq!(a.view()[[1, 0]], 4.0);
+        let nd: ndarray::ArrayD<f64> = a.clone().into();
+        assert_eq!(nd.shape(), &[2, 3]);
+        assert_eq!(nd[[0, 2]], 3.0);
+        assert_eq!(Array::from(nd.clone()), a);
+        // A transposed array is stored in row-major order of its own shape.
+        let t = Array::from(nd.reversed_axes().as_standard_layout().into_owned());
+        assert_eq!(t.shape(), &[3, 2]);
+        assert_eq!(t.row(0), &[1.0, 4.0]);
+        use ndarray::ShapeBuilder;
+        let f = Array::from(
+            ndarray::Array2::from_shape_vec((2, 2).f(), vec![1.0, 2.0, 3.0, 4.0]).unwrap(),
+        );
+        assert_eq!(f.data(), &[1.0, 3.0, 2.0, 4.0]);
     }
 }
