@@ -2,7 +2,7 @@
 //! safe, parallel calling interface (`kernel`), the numbers it computes with (`scalar`,
 //! `rng`), networks with Taylor-mode jets (`nn`), optimizers (`optim`), collocation
 //! samplers (`sampling`), summary statistics (`stats`), exact reference solutions (`exact`), ODE integrators (`ode`), the
-//! method of lines and ETDRK4 (`mol`, `mol_grid`), the numerics of equation discovery
+//! method of lines on 1-D and tensor grids and ETDRK4 (`mol`), the numerics of equation discovery
 //! (`discover`) and of evolved approximations (`evolve`: programs, constant fitting, ULP
 //! errors), and result I/O and plots (`output`). `wide` holds the dense inner loops (dot,
 //! axpy, stage sums) compiled for AVX2 where the CPU has it. With the `cuda` feature, `cuda` runs
@@ -15,7 +15,6 @@ pub mod evolve;
 pub mod exact;
 pub mod kernel;
 pub mod mol;
-pub mod mol_grid;
 pub mod nn;
 pub mod ode;
 pub mod optim;

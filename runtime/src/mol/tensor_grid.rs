@@ -5,6 +5,8 @@
 //! Dirichlet value or a Neumann slope that may vary along the side). Mixed derivatives are
 //! derivatives of derivatives, taken with `Ends::Free` (one-sided stencils on the values
 //! alone), since a condition on u says nothing direct about u_x along the other axis.
+//! Separate from the 1-D machinery it is built on (`grid.rs`, `derivatives.rs`): it only
+//! gathers lines, hands them to `Derivatives` and scatters the results back.
 
 use crate::mol::{Boundary, Derivatives, Grid1d, MolError, Scheme};
 
