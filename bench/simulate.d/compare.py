@@ -74,7 +74,7 @@ def lorenz(work, reps):
 
 def fd_weights(nodes, z, k):
     """Weights w on u(nodes) with sum w_j u(x_j) = u^(k)(z), exact for polynomials of degree
-    < len(nodes) (the same rows Fornberg's algorithm gives in runtime/src/mol.rs)."""
+    < len(nodes) (the same rows Fornberg's algorithm gives in runtime/src/mol/stencil.rs)."""
     nodes = np.asarray(nodes, float)
     n = len(nodes)
     a = np.array([(nodes - z) ** m / math.factorial(m) for m in range(n)])
