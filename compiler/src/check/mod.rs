@@ -1,6 +1,6 @@
 //! The checker: parsed modules to the semantic model (`model.rs`). It resolves names across
 //! the user's file and what it uses, evaluates constants, elaborates every expression
-//! (`elaborate.rs`), checks each model's declarations (`declare.rs`), equations and
+//! (`elaborate/`), checks each model's declarations (`declare.rs`), equations and
 //! conditions (`equations.rs`) and units (`dimensions.rs`, `units.rs`), and validates job
 //! blocks against their schemas (`jobs.rs`, `schema.rs`). It reports every problem it finds
 //! and never stops at the first.

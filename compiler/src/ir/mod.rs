@@ -1,7 +1,7 @@
 //! The symbolic core: one expression language (`lang.rs`, an egg `Language`) shared by
 //! residuals, discovered equations and evolved programs. `lower.rs` turns a checked model
 //! into residuals and jet sets, `diff.rs` differentiates (by coordinates and by symbols),
-//! `simplify.rs` rewrites with e-graphs under limits (`poly.rs`: the polynomials it expands and
+//! `simplify/` rewrites with e-graphs under limits (`poly.rs`: the polynomials it expands and
 //! divides), `eval.rs` is the reference interpreter,
 //! `print.rs` prints `.phys` syntax and LaTeX, and `sensitivity.rs` derives what a reverse
 //! pass needs.

@@ -1,0 +1,73 @@
+//! Constant expressions (`const` values, intervals, locations): elaborated with only
+//! constants allowed, then evaluated; the value must be one finite number.
+
+use super::{Elab, Elaborator, Value};
+use crate::check::model::{BinOp, Constant, Expr, ExprKind};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::syntax::ast;
+
+impl<'s, 'a> Elaborator<'s, 'a> {
+    /// Elaborate an expression that must be one scalar constant, and evaluate it.
+    pub fn constant(&mut self, e: &ast::Expr) -> Elab<f64> {
+        self.constant_expr(e).map(|(_, v)| v)
+    }
+
+    /// Elaborate a scalar constant expression: the expression and its finite value.
+    pub fn constant_expr(&mut self, e: &ast::Expr) -> Elab<(Expr, f64)> {
+        let was = self.constant_only;
+        self.constant_only = true;
+        let value = self.expr(e);
+        self.constant_only = was;
+        match value? {
+            Value::Scalar(expr) => {
+                let v = evaluate_constant(&expr, &self.scope.constants);
+                if v.is_finite() {
+                    Ok((expr, v))
+                } else {
+                    Err(self.report(Diagnostic::new(
+                        Code::NonFiniteConstant,
+                        e.span,
+                        format!("this evaluates to {v}"),
+                        "not a finite number",
+                    )))
+                }
+            }
+            v => Err(self.report(Diagnostic::new(
+                Code::ShapeMismatch,
+                e.span,
+                format!("expected a number, found {}", v.describe()),
+                "not a single number",
+            ))),
+        }
+    }
+}
+
+/// The value of an expression made only of numbers, constants and functions.
+pub fn evaluate_constant(e: &Expr, constants: &[Constant]) -> f64 {
+    match &e.kind {
+        ExprKind::Number(v) => *v,
+        ExprKind::Const(c) => constants.get(*c).map_or(f64::NAN, |c| c.value),
+        ExprKind::Neg(a) => -evaluate_constant(a, constants),
+        ExprKind::Binary(op, a, b) => {
+            let (a, b) = (
+                evaluate_constant(a, constants),
+                evaluate_constant(b, constants),
+            );
+            match op {
+                BinOp::Add => a + b,
+                BinOp::Sub => a - b,
+                BinOp::Mul => a * b,
+                BinOp::Div => a / b,
+                BinOp::Pow => a.powf(b),
+            }
+        }
+        ExprKind::Call(f, args) => {
+            let args: Vec<f64> = args
+                .iter()
+                .map(|a| evaluate_constant(a, constants))
+                .collect();
+            f.eval(&args)
+        }
+        _ => f64::NAN,
+    }
+}
