@@ -608,7 +608,15 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
         cancel: cancel_on_ctrl_c(),
     };
     for job in &compilation.program.jobs {
-        let result = crate::jobs::run_job(&compilation.program, job, &options);
+        // Discovery's summary is printed from its result (run_job refuses GPUs for every job).
+        let discovery = job.kind == crate::check::JobKind::Discover
+            && options.device == crate::jobs::device::Device::Cpu;
+        let result = if discovery {
+            crate::jobs::discover::run(&compilation.program, job, &options)
+                .and_then(|done| write_discovered(done, &options))
+        } else {
+            crate::jobs::run_job(&compilation.program, job, &options)
+        };
         if let Err(e) = result {
             diags.push(job_diagnostic(job, e));
         }
@@ -618,62 +626,44 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
 }
 
 fn discover(args: &DiscoverArgs) -> bool {
-    use crate::jobs::discover::config::{
-        self, Config, DataSpec, LibraryItem, Regression, Threshold,
-    };
-    let threshold = match args.threshold.as_str() {
-        "auto" => Threshold::Auto,
-        text => match text.parse::<f64>() {
-            Ok(v) if v >= 0.0 && v.is_finite() => Threshold::Value(v),
-            _ => {
-                eprintln!("error: --threshold takes a number ≥ 0 or `auto`, not `{text}`");
-                return false;
-            }
-        },
+    use crate::jobs::discover::config::{self, Config, DEFAULT_TV_ALPHA};
+    use physc_runtime::discover::derivative::Method;
+    let threshold = match args.threshold.parse() {
+        Ok(threshold) => threshold,
+        Err(config::BadThreshold(text)) => {
+            eprintln!("error: --threshold takes a number ≥ 0 or `auto`, not `{text}`");
+            return false;
+        }
     };
     let derivative = match args.derivative {
-        Derivative::Fd => "fd",
-        Derivative::Savgol => "savgol",
-        Derivative::Tv => "tv",
-    };
-    let mut library = vec![LibraryItem::Poly {
-        degree: args.degree,
-    }];
-    if let Some(harmonics) = args.trig {
-        library.push(LibraryItem::Trig { harmonics });
-    }
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| session_name(&args.data[0]));
-    let config = Config {
-        name,
-        data: DataSpec::Files(args.data.clone()),
-        time: args.time.clone(),
-        space: args.space.clone(),
-        vars: args.vars.clone(),
-        library,
-        derivative: config::derivative_method(derivative, &savgol_args(args.window, args.order)),
-        regression: Regression::Stlsq {
-            threshold,
-            ridge: 0.0,
-            ensemble: args.ensemble.filter(|n| *n > 1),
+        Derivative::Fd => Method::FiniteDifference,
+        Derivative::Savgol => config::savitzky_golay(args.window, args.order),
+        Derivative::Tv => Method::TotalVariation {
+            alpha: DEFAULT_TV_ALPHA,
         },
-        noise: args.noise,
-        seed: args.seed,
     };
+    let mut config = Config::for_files(args.data.clone())
+        .with_library(args.degree, args.trig)
+        .with_derivative(derivative)
+        .with_stlsq(threshold, args.ensemble);
+    if let Some(name) = &args.name {
+        config.name = name.clone();
+    }
+    config.time = args.time.clone();
+    config.space = args.space.clone();
+    config.vars = args.vars.clone();
+    config.noise = args.noise;
+    config.seed = args.seed;
     let options = crate::jobs::RunOptions {
         out_dir: args.out.clone(),
         quiet: args.quiet,
-        source_dir: PathBuf::new(),
-        seed: None,
-        resume: false,
-        max_steps: None,
-        device: crate::jobs::device::Device::Cpu,
         progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
         cancel: cancel_on_ctrl_c(),
+        ..Default::default()
     };
-    match crate::jobs::discover::discover(&config, None, &options) {
+    let written = crate::jobs::discover::discover(&config, None, &options)
+        .and_then(|done| write_discovered(done, &options));
+    match written {
         Ok(()) => true,
         Err(e) => {
             let why = match e {
@@ -685,6 +675,20 @@ fn discover(args: &DiscoverArgs) -> bool {
             false
         }
     }
+}
+
+/// A discovery's result written to `OUT/<name>/` and its summary printed (unless quiet);
+/// then the error that stopped it, if one did.
+fn write_discovered(
+    done: crate::jobs::Completed<crate::jobs::discover::Discovered>,
+    options: &crate::jobs::RunOptions,
+) -> Result<(), crate::jobs::JobError> {
+    let dir = options.out_dir.join(&done.result.name);
+    done.result.write(&dir)?;
+    if !options.quiet {
+        eprint!("{}", done.result.summary(Some(&dir)));
+    }
+    done.stopped.map_or(Ok(()), Err)
 }
 
 /// `physc evolve`: the same configuration an `evolve` block gives, run by the same code.
@@ -756,41 +760,6 @@ fn evolve(args: &EvolveArgs) -> bool {
             false
         }
     }
-}
-
-/// `window` and `order` as the settings a `savgol(...)` call would give.
-fn savgol_args(
-    window: Option<usize>,
-    order: Option<usize>,
-) -> std::collections::BTreeMap<String, crate::check::jobs::SettingValue> {
-    use crate::check::jobs::SettingValue;
-    let mut args = std::collections::BTreeMap::new();
-    if let Some(w) = window {
-        args.insert("window".to_string(), SettingValue::Int(w as i64));
-    }
-    if let Some(o) = order {
-        args.insert("order".to_string(), SettingValue::Int(o as i64));
-    }
-    args
-}
-
-/// A model name from a data file: `lorenz_noisy.csv` → `LorenzNoisy`.
-fn session_name(path: &std::path::Path) -> String {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("data");
-    let mut name: String = stem
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut cs = p.chars();
-            cs.next()
-                .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
-    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        name.insert_str(0, "Data");
-    }
-    name
 }
 
 fn job_diagnostic(job: &crate::check::Job, error: crate::jobs::JobError) -> Diagnostic {

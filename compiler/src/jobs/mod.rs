@@ -113,7 +113,7 @@ pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(),
     match (job.kind, job.model) {
         (JobKind::Simulate, Some(m)) => simulate::run(&program.models[m], job, options),
         (JobKind::Train, Some(m)) => train::run(&program.models[m], job, options),
-        (JobKind::Discover, _) => discover::run(program, job, options),
+        (JobKind::Discover, _) => discover::run_and_write(program, job, options),
         (JobKind::Evolve, _) => evolve::run(job, options),
         _ => Err(JobError::NotImplemented),
     }

@@ -2,12 +2,16 @@
 //! rows into trajectories), NPZ (arrays named after the time and the variables; 2-D
 //! variable arrays hold one trajectory per row), NPY (one 2-D array: time, then the
 //! variables in the order given), several files (one trajectory each), or the trajectory of
-//! a model's `simulate` block; gridded space–time fields from NPZ for PDE discovery. Names
-//! that do not match are errors listing the names there are. Rows with NaNs are dropped
-//! with a warning; `noise` adds seeded Gaussian noise relative to each column's spread.
+//! a model's `simulate` block, or arrays in memory; gridded space–time fields from NPZ or
+//! memory for PDE discovery. Arrays in memory become the same named table a file gives, so
+//! they are checked by the same code. Names that do not match are errors listing the names
+//! there are. Rows with NaNs are dropped with a warning; `noise` adds seeded Gaussian noise
+//! relative to each column's spread.
 
 use super::config::{Config, DataSpec};
 use crate::check::{JobKind, Program};
+use crate::jobs::progress::CancelToken;
+use ndarray::{Array1, Array2};
 use physc_runtime::output::{npy, npz, Array};
 use physc_runtime::rng::Rng;
 use std::path::Path;
@@ -84,19 +88,56 @@ fn list(names: &[String]) -> String {
         .join(", ")
 }
 
+/// What arrays in memory are called in messages and the report.
+pub const IN_MEMORY: &str = "arrays in memory";
+
+/// The session's data, checked; a simulation for data stops early when `cancel` is set.
 pub fn load(
     config: &Config,
     program: Option<&Program>,
+    cancel: &CancelToken,
     warnings: &mut Vec<String>,
 ) -> Result<Data, String> {
     let mut data = match &config.data {
-        DataSpec::Model(name) => Data::Series(simulated(config, program, name)?),
+        DataSpec::Model(name) => Data::Series(simulated(config, program, name, cancel)?),
+        DataSpec::Arrays { t, columns, names } => {
+            if !config.space.is_empty() {
+                return Err(
+                    "PDE discovery needs a field on a grid (`DataSpec::Grid`), not time series"
+                        .into(),
+                );
+            }
+            let table = arrays_table(config, t, columns, names)?;
+            Data::Series(series_from(config, &table, warnings)?)
+        }
+        DataSpec::Grid { t, x, u } => {
+            let space = match config.space.as_slice() {
+                [] => "x",
+                [space] => space.as_str(),
+                more => return Err(one_space_axis(more)),
+            };
+            let var = config.vars.first().map_or("u", String::as_str);
+            let table = Table {
+                names: vec![config.time.clone(), space.to_string(), var.to_string()],
+                arrays: vec![
+                    Array::vector(t.to_vec()),
+                    Array::vector(x.to_vec()),
+                    matrix(u)?,
+                ],
+                file: IN_MEMORY.into(),
+            };
+            Data::Grid(grid_from(config, table, space)?)
+        }
         DataSpec::Files(files) if files.is_empty() => return Err("no data file given".into()),
         DataSpec::Files(files) if !config.space.is_empty() => {
             if files.len() > 1 {
                 return Err("PDE discovery reads one gridded NPZ file".into());
             }
-            Data::Grid(grid(config, &files[0])?)
+            if config.space.len() != 1 {
+                return Err(one_space_axis(&config.space));
+            }
+            let table = read_table(&files[0], config)?;
+            Data::Grid(grid_from(config, table, &config.space[0])?)
         }
         DataSpec::Files(files) => {
             let mut series: Option<Series> = None;
@@ -118,6 +159,73 @@ pub fn load(
         add_noise(&mut data, config.noise, config.seed);
     }
     Ok(data)
+}
+
+/// Time series in memory as the table a file would give: the time, then `names`.
+fn arrays_table(
+    config: &Config,
+    t: &Array1<f64>,
+    columns: &Array2<f64>,
+    names: &[String],
+) -> Result<Table, String> {
+    let (rows, cols) = columns.dim();
+    if names.len() != cols {
+        return Err(format!(
+            "{IN_MEMORY}: {cols} columns but {} names ({})",
+            names.len(),
+            list(names)
+        ));
+    }
+    if t.len() != rows {
+        return Err(format!(
+            "{IN_MEMORY}: the time `{}` has {} samples but the columns have {rows} rows (one row per sample)",
+            config.time,
+            t.len()
+        ));
+    }
+    if let Some(name) = names.iter().find(|n| **n == config.time) {
+        return Err(format!(
+            "{IN_MEMORY}: a column is named `{name}`, the name of the time (which is given apart from the columns)"
+        ));
+    }
+    if let Some((i, name)) = names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| names[..*i].contains(n))
+    {
+        return Err(format!(
+            "{IN_MEMORY}: two columns are named `{name}` (columns {} and {i})",
+            names[..i].iter().position(|n| n == name).unwrap_or(0)
+        ));
+    }
+    let mut table_names = vec![config.time.clone()];
+    table_names.extend(names.iter().cloned());
+    let mut arrays = vec![Array::vector(t.to_vec())];
+    arrays.extend(
+        columns
+            .columns()
+            .into_iter()
+            .map(|c| Array::vector(c.to_vec())),
+    );
+    Ok(Table {
+        names: table_names,
+        arrays,
+        file: IN_MEMORY.into(),
+    })
+}
+
+/// A 2-D ndarray as a row-major `Array` (in logical order, whatever its memory layout).
+fn matrix(a: &Array2<f64>) -> Result<Array, String> {
+    let (rows, cols) = a.dim();
+    Array::matrix(rows, cols, a.iter().copied().collect()).map_err(|e| e.to_string())
+}
+
+fn one_space_axis(space: &[String]) -> String {
+    format!(
+        "PDE discovery supports one space axis, not {} ({})",
+        space.len(),
+        space.join(", ")
+    )
 }
 
 fn read_table(path: &Path, config: &Config) -> Result<Table, String> {
@@ -345,7 +453,12 @@ fn kept(values: &[f64], keep: &[bool]) -> Vec<f64> {
 }
 
 /// The trajectory of `model`'s simulate block, computed in-process.
-fn simulated(config: &Config, program: Option<&Program>, name: &str) -> Result<Series, String> {
+fn simulated(
+    config: &Config,
+    program: Option<&Program>,
+    name: &str,
+    cancel: &CancelToken,
+) -> Result<Series, String> {
     let program = program.ok_or("a model as data needs a .phys file")?;
     let index = program
         .models
@@ -368,7 +481,7 @@ fn simulated(config: &Config, program: Option<&Program>, name: &str) -> Result<S
         ode.t_span.0,
         &ode.y0,
         &times,
-        &mut |_| !crate::jobs::progress::interrupted(),
+        &mut |_| !cancel.is_cancelled(),
     );
     if let Some(e) = error {
         return Err(format!("simulating `{name}` for data failed: {e}"));
@@ -412,25 +525,16 @@ fn simulated(config: &Config, program: Option<&Program>, name: &str) -> Result<S
     })
 }
 
-/// A field on a time × space grid from an NPZ file; the field's axes may come in either
-/// order (they are matched by length).
-fn grid(config: &Config, path: &Path) -> Result<Grid, String> {
-    let table = read_table(path, config)?;
-    if config.space.len() != 1 {
-        return Err(format!(
-            "PDE discovery supports one space axis, not {} ({})",
-            config.space.len(),
-            config.space.join(", ")
-        ));
-    }
-    let space = &config.space[0];
+/// A field on a time × `space` grid from a table (an NPZ file's, or arrays in memory); the
+/// field's axes may come in either order (they are matched by length).
+fn grid_from(config: &Config, table: Table, space: &str) -> Result<Grid, String> {
     let var = match config.vars.as_slice() {
         [v] => v.clone(),
         [] => {
             let rest: Vec<&String> = table
                 .names
                 .iter()
-                .filter(|n| **n != config.time && *n != space)
+                .filter(|n| **n != config.time && n.as_str() != space)
                 .collect();
             match rest.as_slice() {
                 [v] => (*v).clone(),
@@ -482,7 +586,7 @@ fn grid(config: &Config, path: &Path) -> Result<Grid, String> {
     }
     Ok(Grid {
         time: config.time.clone(),
-        space: space.clone(),
+        space: space.to_string(),
         var,
         t,
         x,

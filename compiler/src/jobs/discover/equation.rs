@@ -16,6 +16,9 @@ pub struct Equation {
     pub rhs_latex: String,
     /// The kept terms and their coefficients, in library order.
     pub terms: Vec<(String, f64)>,
+    /// The right-hand side as IR, as printed: simplified, numbers before the factors.
+    pub expr: RecExpr<Math>,
+    pub root: Id,
 }
 
 /// Build and simplify `lhs = Σ coef_j term_j`.
@@ -40,6 +43,8 @@ pub fn build(library: &Library, lhs: (&str, &str), coef: &[f64]) -> Equation {
         rhs: crate::ir::print::source(&readable.expr, root, &library.symbols),
         rhs_latex: crate::ir::print::latex(&readable.expr, root, &library.symbols),
         terms,
+        expr: readable.expr,
+        root,
     }
 }
 

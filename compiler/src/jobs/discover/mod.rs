@@ -1,13 +1,16 @@
 //! The `discover` job and `physc discover`: find governing equations from data by sparse
-//! regression (SINDy for ODEs, PDE-FIND for gridded fields). `config.rs` reads the block
-//! or the CLI flags into one `Config`; `data.rs` loads CSV/NPY/NPZ files or a model's
-//! simulation; `library.rs` builds candidate terms as IR and evaluates them with one JIT
-//! kernel; `regress.rs` runs STLSQ (threshold, AICc choice from the Pareto front,
-//! bagging) and rounds coefficients; `equation.rs` simplifies and prints the equations;
-//! `odes.rs` and `pdes.rs` are the two pipelines; `output.rs` writes `discovered.phys`,
-//! `report.json`, the comparison plots and the summary. The numerics live in
-//! `physc_runtime::discover`. `symbolic.rs` runs symbolic regression (`method sr`, the
-//! `crate::symreg` search) on time series instead of a fixed library.
+//! regression (SINDy for ODEs, PDE-FIND for gridded fields), as a library call: [`discover`]
+//! takes a [`Config`] and returns a [`Discovered`] in memory, which the caller writes
+//! ([`Discovered::write`]) or prints ([`Discovered::summary`]) if it wants. `config.rs` reads
+//! a block into one `Config`, or builds it for a caller (the CLI maps its flags onto that);
+//! `data.rs` loads CSV/NPY/NPZ files, a model's simulation or arrays in memory;
+//! `library.rs` builds candidate terms as IR and evaluates them with one JIT kernel;
+//! `regress.rs` runs STLSQ (threshold, AICc choice from the Pareto front, bagging) and
+//! rounds coefficients; `equation.rs` simplifies and prints the equations; `odes.rs` and
+//! `pdes.rs` are the two pipelines; `result.rs` is what a session returns; `output.rs`
+//! builds the report, the comparison and the summary text and writes the files. The
+//! numerics live in `physc_runtime::discover`. `symbolic.rs` runs symbolic regression
+//! (`method sr`, the `crate::symreg` search) on time series instead of a fixed library.
 
 pub mod config;
 mod data;
@@ -17,18 +20,27 @@ mod odes;
 mod output;
 mod pdes;
 mod regress;
+mod result;
 mod symbolic;
+#[cfg(test)]
+mod tests;
 
-use super::{JobError, RunOptions};
+use super::{Completed, JobError, RunOptions};
 use crate::check::{Job, Program};
-use config::{Config, Regression};
 use serde_json::{json, Value};
 use std::time::Instant;
 
+pub use config::{Config, DataSpec, LibraryItem, Regression, Threshold};
 pub use output::MODEL_FILE;
+pub use result::{Comparison, Discovered, DiscoveredEquation, FrontPoint, Kind};
 
-/// `physc run` on a `discover` block.
-pub fn run(program: &Program, job: &Job, options: &RunOptions) -> Result<(), JobError> {
+/// `physc run` on a `discover` block: the block's session (with `options.seed` over its
+/// seed), in memory.
+pub fn run(
+    program: &Program,
+    job: &Job,
+    options: &RunOptions,
+) -> Result<Completed<Discovered>, JobError> {
     let mut config = config::from_job(job, &options.source_dir);
     if let Some(seed) = options.seed {
         config.seed = seed;
@@ -36,32 +48,47 @@ pub fn run(program: &Program, job: &Job, options: &RunOptions) -> Result<(), Job
     discover(&config, Some(program), options)
 }
 
-/// Run a discovery session; results go to `<out_dir>/<name>/`.
+/// [`run`], then its result written to `<out_dir>/<name>/`; prints nothing.
+pub fn run_and_write(program: &Program, job: &Job, options: &RunOptions) -> Result<(), JobError> {
+    let done = run(program, job, options)?;
+    done.result
+        .write(&options.out_dir.join(&done.result.name))?;
+    done.stopped.map_or(Ok(()), Err)
+}
+
+/// Run a discovery session and return what it found; nothing is written or printed.
+/// `program` is needed only when the data are a model's simulation
+/// ([`DataSpec::Model`]). `Err`: the data, the library or the method could not be used, and
+/// nothing was computed. Progress goes to `options.progress` (one step per equation).
+/// Cancelling `options.cancel` ends symbolic-regression searches early with their best
+/// models and cuts the re-simulation short, but the session still completes, as a
+/// discovery always has: `stopped` is `None` and [`Discovered::interrupted`] tells.
 pub fn discover(
     config: &Config,
     program: Option<&Program>,
     options: &RunOptions,
-) -> Result<(), JobError> {
+) -> Result<Completed<Discovered>, JobError> {
     let started = Instant::now();
     let mut warnings = Vec::new();
-    let data = data::load(config, program, &mut warnings).map_err(JobError::NotSupported)?;
+    let data = data::load(config, program, &options.cancel, &mut warnings)
+        .map_err(JobError::NotSupported)?;
     let load_s = started.elapsed().as_secs_f64();
-    let dir = options.out_dir.join(&config.name);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
-    match data {
+    let mut result = match data {
         data::Data::Series(series) => {
-            ode_session(config, &series, warnings, load_s, started, &dir, options)
+            ode_session(config, &series, warnings, load_s, started, options)?
         }
         data::Data::Grid(_) if matches!(config.regression, Regression::Symbolic { .. }) => {
-            Err(JobError::NotSupported(
+            return Err(JobError::NotSupported(
                 "symbolic regression (`method sr(...)`) covers time series; use `method stlsq(...)` for gridded fields".into(),
             ))
         }
-        data::Data::Grid(grid) => {
-            pde_session(config, &grid, warnings, load_s, started, &dir, options)
-        }
-    }
+        data::Data::Grid(grid) => pde_session(config, &grid, warnings, load_s, started)?,
+    };
+    result.interrupted = options.cancel.is_cancelled();
+    Ok(Completed {
+        result,
+        stopped: None,
+    })
 }
 
 fn base_report(config: &Config, kind: &str) -> serde_json::Map<String, Value> {
@@ -87,9 +114,8 @@ fn ode_session(
     mut warnings: Vec<String>,
     load_s: f64,
     started: Instant,
-    dir: &std::path::Path,
     options: &RunOptions,
-) -> Result<(), JobError> {
+) -> Result<Discovered, JobError> {
     let bar = super::progress::count_bar(
         &config.name,
         series.vars.len(),
@@ -98,9 +124,10 @@ fn ode_session(
     );
     let t = Instant::now();
     let progress = |k| bar.set(k);
+    let cancel = &options.cancel;
     let found = match config.regression {
         Regression::Symbolic { .. } => OdeFound::Symbolic(
-            symbolic::discover(config, series, &mut warnings, &progress)
+            symbolic::discover(config, series, cancel, &mut warnings, &progress)
                 .map_err(JobError::NotSupported)?,
         ),
         Regression::Stlsq { .. } => OdeFound::Sparse(Box::new(
@@ -117,29 +144,25 @@ fn ode_session(
         found.library_terms(),
     );
     let source = odes::model_source(config, series, found.equations(), &header);
-    output::write_model(dir, &source).map_err(JobError::Output)?;
     let t = Instant::now();
-    let mut files = vec![MODEL_FILE.to_string(), "report.json".to_string()];
-    let comparison = match odes::resimulate(&source, series) {
+    let comparison = match odes::resimulate(&source, series, cancel) {
         Ok(sim) => {
-            let data = &series.trajectories[0].columns;
             if let Some(e) = &sim.error {
                 warnings.push(format!("re-simulating the discovered model stopped: {e}"));
             }
-            files.extend(
-                output::comparison_plots(dir, &series.vars, data, &sim)
-                    .map_err(JobError::Output)?,
-            );
-            output::comparison_json(&series.vars, data, &sim)
+            let data = &series.trajectories[0].columns;
+            Some(output::comparison(&series.vars, data, &sim))
         }
         Err(e) => {
             warnings.push(format!(
                 "the discovered model could not be re-simulated: {e}"
             ));
-            Value::Null
+            None
         }
     };
     let resimulation_s = t.elapsed().as_secs_f64();
+    let mut files = vec![MODEL_FILE.to_string(), "report.json".to_string()];
+    files.extend(comparison.iter().flat_map(output::plot_files));
     let mut report = base_report(config, "ode");
     report.insert(
         "data".into(),
@@ -153,7 +176,12 @@ fn ode_session(
         }),
     );
     report.extend(found.report());
-    report.insert("comparison".into(), comparison);
+    report.insert(
+        "comparison".into(),
+        comparison
+            .as_ref()
+            .map_or(Value::Null, output::comparison_json),
+    );
     report.insert(
         "timings".into(),
         json!({
@@ -166,25 +194,32 @@ fn ode_session(
     );
     report.insert("warnings".into(), json!(warnings));
     report.insert("files".into(), json!(files));
-    output::write_report(dir, &Value::Object(report)).map_err(JobError::Output)?;
-    if !options.quiet {
-        let title = format!(
-            "{}: {} samples ({} {}), {}, {}, {}",
-            config.name,
-            series.samples(),
-            series.trajectories.len(),
-            if series.trajectories.len() == 1 {
-                "trajectory"
-            } else {
-                "trajectories"
-            },
-            output::library_text(config, found.library_terms()),
-            output::derivative_text(&config.derivative),
-            output::method_text(&config.regression)
-        );
-        output::print_summary(&title, found.equations(), &found.errors(), &warnings, dir);
-    }
-    Ok(())
+    let title = format!(
+        "{}: {} samples ({} {}), {}, {}, {}",
+        config.name,
+        series.samples(),
+        series.trajectories.len(),
+        if series.trajectories.len() == 1 {
+            "trajectory"
+        } else {
+            "trajectories"
+        },
+        output::library_text(config, found.library_terms()),
+        output::derivative_text(&config.derivative),
+        output::method_text(&config.regression)
+    );
+    Ok(Discovered {
+        name: config.name.clone(),
+        kind: Kind::Ode,
+        library: found.library_names(),
+        equations: found.into_equations(),
+        model: source,
+        comparison,
+        warnings,
+        report: Value::Object(report),
+        interrupted: false,
+        title,
+    })
 }
 
 fn pde_session(
@@ -193,9 +228,7 @@ fn pde_session(
     mut warnings: Vec<String>,
     load_s: f64,
     started: Instant,
-    dir: &std::path::Path,
-    options: &RunOptions,
-) -> Result<(), JobError> {
+) -> Result<Discovered, JobError> {
     let t = Instant::now();
     let found = pdes::discover(config, grid, &mut warnings).map_err(JobError::NotSupported)?;
     let discovery_s = t.elapsed().as_secs_f64();
@@ -210,7 +243,7 @@ fn pde_session(
     if checked.has_errors() {
         warnings.push("the discovered PDE model does not pass `physc check`".into());
     }
-    output::write_model(dir, &source).map_err(JobError::Output)?;
+    let library: Vec<String> = found.library.terms.iter().map(|t| t.name.clone()).collect();
     let equations = [found.equation];
     let fits = [found.fit];
     let mut report = base_report(config, "pde");
@@ -237,22 +270,30 @@ fn pde_session(
     );
     report.insert("warnings".into(), json!(warnings));
     report.insert("files".into(), json!([MODEL_FILE, "report.json"]));
-    output::write_report(dir, &Value::Object(report)).map_err(JobError::Output)?;
-    if !options.quiet {
-        let title = format!(
-            "{}: {} grid points ({} × {}), {} library terms, {}, {}",
-            config.name,
-            found.points,
-            grid.t.len(),
-            grid.x.len(),
-            found.library.terms.len(),
-            output::derivative_text(&config.derivative),
-            output::method_text(&config.regression)
-        );
-        let errors: Vec<f64> = fits.iter().map(|f| f.error).collect();
-        output::print_summary(&title, &equations, &errors, &warnings, dir);
-    }
-    Ok(())
+    let title = format!(
+        "{}: {} grid points ({} × {}), {} library terms, {}, {}",
+        config.name,
+        found.points,
+        grid.t.len(),
+        grid.x.len(),
+        library.len(),
+        output::derivative_text(&config.derivative),
+        output::method_text(&config.regression)
+    );
+    let [equation] = equations;
+    let equation = result::sparse_equation(&library, equation, &fits[0]);
+    Ok(Discovered {
+        name: config.name.clone(),
+        kind: Kind::Pde,
+        equations: vec![equation],
+        library,
+        model: source,
+        comparison: None,
+        warnings,
+        report: Value::Object(report),
+        interrupted: false,
+        title,
+    })
 }
 
 /// What the regression found on time series: sparse fits over a library, or symbolic
@@ -285,17 +326,42 @@ impl OdeFound {
         }
     }
 
-    fn errors(&self) -> Vec<f64> {
-        match self {
-            OdeFound::Sparse(f) => f.fits.iter().map(|f| f.error).collect(),
-            OdeFound::Symbolic(f) => f.errors(),
-        }
-    }
-
     fn report(&self) -> serde_json::Map<String, Value> {
         match self {
             OdeFound::Sparse(f) => output::equations_json(&f.library, &f.equations, &f.fits),
             OdeFound::Symbolic(f) => symbolic::report(f),
+        }
+    }
+
+    fn library_names(&self) -> Vec<String> {
+        match self {
+            OdeFound::Sparse(f) => f.library.terms.iter().map(|t| t.name.clone()).collect(),
+            OdeFound::Symbolic(_) => Vec::new(),
+        }
+    }
+
+    fn into_equations(self) -> Vec<DiscoveredEquation> {
+        match self {
+            OdeFound::Sparse(f) => {
+                let names = f
+                    .library
+                    .terms
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .collect::<Vec<_>>();
+                let fits = f.fits;
+                f.equations
+                    .into_iter()
+                    .zip(&fits)
+                    .map(|(e, fit)| result::sparse_equation(&names, e, fit))
+                    .collect()
+            }
+            OdeFound::Symbolic(f) => f
+                .equations
+                .into_iter()
+                .zip(&f.results)
+                .map(|(e, search)| result::symbolic_equation(e, search))
+                .collect(),
         }
     }
 }

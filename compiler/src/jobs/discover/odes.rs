@@ -8,6 +8,7 @@ use super::data::{self, Series};
 use super::equation::{self, Equation};
 use super::library::{self, Library};
 use super::regress::{self, EquationFit};
+use crate::jobs::progress::CancelToken;
 use physc_runtime::discover::derivative::differentiate;
 use physc_runtime::rng::Rng;
 use std::borrow::Cow;
@@ -213,7 +214,13 @@ pub struct Resimulation {
     pub error: Option<String>,
 }
 
-pub fn resimulate(source: &str, series: &Series) -> Result<Resimulation, String> {
+/// The model in `source` integrated from the first trajectory's first sample; a cancelled
+/// `cancel` stops the integration (the times reached are kept, with the error).
+pub fn resimulate(
+    source: &str,
+    series: &Series,
+    cancel: &CancelToken,
+) -> Result<Resimulation, String> {
     let compilation = crate::driver::compile_source("discovered.phys", source);
     if compilation.has_errors() {
         let first = compilation
@@ -241,7 +248,7 @@ pub fn resimulate(source: &str, series: &Series) -> Result<Resimulation, String>
     };
     let (solution, error) =
         physc_runtime::ode::integrate(&mut system, &method, tr.t[0], &ode.y0, &tr.t, &mut |_| {
-            !crate::jobs::progress::interrupted()
+            !cancel.is_cancelled()
         });
     // The compiled states follow the model's field order, which is the data's.
     let states = (0..ode.states.len())

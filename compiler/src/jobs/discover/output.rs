@@ -1,18 +1,21 @@
 //! Session output in `out/<name>/`: `discovered.phys`, `report.json` (equations, LaTeX,
 //! coefficients, each equation's Pareto front with errors and complexities, the chosen
 //! candidates, the comparison with the data, timings, warnings), for ODEs the data
-//! against the re-simulated model as `compare_<var>.png`, and the printed summary. Every
-//! file is written atomically by the runtime.
+//! against the re-simulated model (the comparison's numbers, and `compare_<var>.png`), and
+//! the summary text. Every file is written atomically by the runtime.
 
 use super::config::{Config, Regression, Threshold};
 use super::equation::Equation;
 use super::library::Library;
 use super::odes::Resimulation;
 use super::regress::EquationFit;
+use super::result::{Comparison, DiscoveredEquation};
+use ndarray::{Array1, Array2};
 use physc_runtime::discover::derivative::Method;
 use physc_runtime::output::plot::{self, Figure, Panels};
 use physc_runtime::output::{atomic_write, report};
 use serde_json::{json, Map, Value};
+use std::fmt::Write as _;
 use std::path::Path;
 
 pub const MODEL_FILE: &str = "discovered.phys";
@@ -89,7 +92,8 @@ pub fn method_text(r: &Regression) -> String {
     }
 }
 
-fn candidate_text(names: &[String], coef: &[f64]) -> String {
+/// A sparse candidate as text: `c * term + …` over its nonzero coefficients.
+pub fn candidate_text(names: &[String], coef: &[f64]) -> String {
     let parts: Vec<String> = names
         .iter()
         .zip(coef)
@@ -195,80 +199,110 @@ pub fn write_report(dir: &Path, report_value: &Value) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Data against the re-simulated model, one PNG per variable; returns the file names.
-pub fn comparison_plots(
-    dir: &Path,
-    vars: &[String],
-    data: &[Vec<f64>],
-    sim: &Resimulation,
-) -> Result<Vec<String>, String> {
-    let mut files = Vec::new();
-    let n = sim.t.len();
-    if n < 2 {
-        return Ok(files);
+/// The comparison plots' file names: one per variable, none when the model did not get past
+/// its first sample.
+pub fn plot_files(comparison: &Comparison) -> Vec<String> {
+    if comparison.t.len() < 2 {
+        return Vec::new();
     }
-    for (k, var) in vars.iter().enumerate() {
-        let name = format!("compare_{var}.png");
+    comparison
+        .variables
+        .iter()
+        .map(|var| format!("compare_{var}.png"))
+        .collect()
+}
+
+/// Data against the re-simulated model, one PNG per variable (`plot_files`).
+pub fn comparison_plots(dir: &Path, comparison: &Comparison) -> Result<(), String> {
+    let t = comparison.t.to_vec();
+    for (k, name) in plot_files(comparison).iter().enumerate() {
+        let var = &comparison.variables[k];
         let title = format!("{var}: data and discovered model");
+        let data = comparison.data.column(k).to_vec();
+        let simulated = comparison.simulated.column(k).to_vec();
         plot::time_series(
-            &dir.join(&name),
+            &dir.join(name),
             &Figure::new(&title, "t", var),
-            &sim.t,
-            &[("data", &data[k][..n]), ("discovered", &sim.states[k])],
+            &t,
+            &[("data", &data), ("discovered", &simulated)],
             Panels::Shared,
         )
         .map_err(|e| e.to_string())?;
-        files.push(name);
     }
-    Ok(files)
+    Ok(())
 }
 
-/// How well the re-simulated model follows the data: RMS error relative to each
-/// variable's spread, and the time until any variable is off by more than 10% of its
-/// spread (chaotic systems separate eventually, whatever the model).
-pub fn comparison_json(vars: &[String], data: &[Vec<f64>], sim: &Resimulation) -> Value {
+/// How well the re-simulated model follows the data (`data`: one column per variable, every
+/// sample): RMS error relative to each variable's spread, and the time until any variable
+/// is off by more than 10% of its spread (chaotic systems separate eventually, whatever the
+/// model).
+pub fn comparison(vars: &[String], data: &[Vec<f64>], sim: &Resimulation) -> Comparison {
     let n = sim.t.len();
-    let mut rel = Map::new();
+    let mut relative_rms_error = Vec::new();
     let mut agree = sim.t.last().copied();
-    for (k, var) in vars.iter().enumerate() {
+    for (k, _) in vars.iter().enumerate() {
         let spread = super::data::std_dev(&data[k]).max(f64::MIN_POSITIVE);
         let sq: f64 = (0..n)
             .map(|i| (sim.states[k][i] - data[k][i]).powi(2))
             .sum();
-        rel.insert(var.clone(), json!((sq / n.max(1) as f64).sqrt() / spread));
+        relative_rms_error.push((sq / n.max(1) as f64).sqrt() / spread);
         if let Some(i) = (0..n).find(|&i| (sim.states[k][i] - data[k][i]).abs() > 0.1 * spread) {
             let t = sim.t[i];
             agree = Some(agree.map_or(t, |a: f64| a.min(t)));
         }
     }
+    Comparison {
+        variables: vars.to_vec(),
+        t: Array1::from(sim.t.clone()),
+        data: Array2::from_shape_fn((n, vars.len()), |(i, k)| data[k][i]),
+        simulated: Array2::from_shape_fn((n, vars.len()), |(i, k)| sim.states[k][i]),
+        relative_rms_error,
+        agreement_time: agree,
+        error: sim.error.clone(),
+    }
+}
+
+/// The comparison in report.json.
+pub fn comparison_json(comparison: &Comparison) -> Value {
+    let rel: Map<String, Value> = comparison
+        .variables
+        .iter()
+        .zip(&comparison.relative_rms_error)
+        .map(|(var, e)| (var.clone(), json!(e)))
+        .collect();
     json!({
         "relative_rms_error": rel,
-        "agreement_time": agree,
-        "completed": sim.error.is_none(),
-        "error": sim.error,
+        "agreement_time": comparison.agreement_time,
+        "completed": comparison.error.is_none(),
+        "error": comparison.error,
     })
 }
 
-pub fn print_summary(
+/// The summary: `title`, each equation with its size and error, the warnings, and where the
+/// results were written (when they were).
+pub fn summary(
     title: &str,
-    equations: &[Equation],
-    errors: &[f64],
+    equations: &[DiscoveredEquation],
     warnings: &[String],
-    dir: &Path,
-) {
-    eprintln!("{title}");
+    dir: Option<&Path>,
+) -> String {
+    let mut text = format!("{title}\n");
     let width = equations.iter().map(|e| e.lhs.len()).max().unwrap_or(0);
-    for (e, error) in equations.iter().zip(errors) {
-        let rhs = if e.terms.is_empty() { "0" } else { &e.rhs };
-        eprintln!(
-            "  {:width$} = {rhs}    ({} terms, relative error {:.2e})",
+    for e in equations {
+        let _ = writeln!(
+            text,
+            "  {:width$} = {}    ({} terms, relative error {:.2e})",
             e.lhs,
-            e.terms.len(),
-            error
+            e.rhs,
+            e.coefficients.len(),
+            e.relative_error
         );
     }
     for w in warnings {
-        eprintln!("warning: {w}");
+        let _ = writeln!(text, "warning: {w}");
     }
-    eprintln!("wrote {}", dir.display());
+    if let Some(dir) = dir {
+        let _ = writeln!(text, "wrote {}", dir.display());
+    }
+    text
 }

@@ -12,6 +12,7 @@ use super::equation::Equation;
 use super::odes;
 use crate::ir::lang::{Math, Symbols};
 use crate::ir::simplify::{simplify, Limits};
+use crate::jobs::progress::CancelToken;
 use crate::symreg::{self, Candidate, SrConfig, SrResult};
 use egg::{Id, RecExpr};
 use serde_json::{json, Map, Value};
@@ -19,13 +20,6 @@ use serde_json::{json, Map, Value};
 pub struct SymbolicDiscovery {
     pub equations: Vec<Equation>,
     pub results: Vec<SrResult>,
-}
-
-impl SymbolicDiscovery {
-    /// Normalised RMSE of each chosen model.
-    pub fn errors(&self) -> Vec<f64> {
-        self.results.iter().map(|r| r.best().error).collect()
-    }
 }
 
 fn search_config(config: &Config) -> SrConfig {
@@ -46,9 +40,12 @@ fn search_config(config: &Config) -> SrConfig {
     sr
 }
 
+/// One search per variable; a cancelled `cancel` ends each search early with its best
+/// models so far.
 pub fn discover(
     config: &Config,
     series: &Series,
+    cancel: &CancelToken,
     warnings: &mut Vec<String>,
     progress: &dyn Fn(usize),
 ) -> Result<SymbolicDiscovery, String> {
@@ -65,8 +62,7 @@ pub fn discover(
     let mut results = Vec::new();
     for (v, var) in series.vars.iter().enumerate() {
         let lhs = format!("d{}({var})", series.time);
-        let mut keep_going =
-            |_: usize, _: &symreg::Candidate| !crate::jobs::progress::interrupted();
+        let mut keep_going = |_: usize, _: &symreg::Candidate| !cancel.is_cancelled();
         let result = symreg::search(&inputs, &samples.derivatives[v], &sr, &mut keep_going)
             .map_err(|e| format!("symbolic regression for `{lhs}`: {e}"))?;
         let (expr, root) = polish(result.best(), &inputs, &samples.derivatives[v]);
@@ -89,6 +85,8 @@ pub fn discover(
             rhs,
             rhs_latex,
             terms,
+            expr: readable.expr,
+            root,
         });
         results.push(result);
         progress(v + 1);
