@@ -6,7 +6,7 @@
 mod cuda_support;
 
 use cuda_support::{compare, example_cases, params, random_cases, random_columns, Rng};
-use physc::codegen::cuda::{load, Precision};
+use physc_compiler::codegen::cuda::{load, Precision};
 use physc_runtime::cuda::{CudaDevice, CudaKernel, CudaReal, Matrix};
 
 fn device() -> Option<CudaDevice> {

@@ -10,10 +10,10 @@
 mod cuda_support;
 
 use cuda_support::{compare, example_cases, params, random_cases, random_columns, Case, Rng};
-use physc::codegen::cuda::{generate, Precision, KERNEL_NAME};
-use physc::codegen::kernels::KernelPlan;
-use physc::driver;
-use physc::ir::{self, lang::Builder, lang::SymbolKind, lang::Symbols, Math};
+use physc_compiler::codegen::cuda::{generate, Precision, KERNEL_NAME};
+use physc_compiler::codegen::kernels::KernelPlan;
+use physc_compiler::driver;
+use physc_compiler::ir::{self, lang::Builder, lang::SymbolKind, lang::Symbols, Math};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -3,8 +3,8 @@
 //! of the catalogue has such a file (except those only `physc run` raises, tested in
 //! `cli.rs`) and an entry in `spec/diagnostics.md`.
 
-use physc::diagnostics::{render_plain, Code};
-use physc::driver;
+use physc_compiler::diagnostics::{render_plain, Code};
+use physc_compiler::driver;
 use std::collections::BTreeSet;
 use std::path::Path;
 

@@ -1,8 +1,8 @@
 //! Every bundled example and standard library module: checks clean, and its parse tree, its
 //! checked model and its formatting are pinned by snapshots.
 
-use physc::driver;
-use physc::syntax::{format, sexpr};
+use physc_compiler::driver;
+use physc_compiler::syntax::{format, sexpr};
 use std::path::Path;
 
 fn read(path: &Path) -> String {
@@ -19,7 +19,7 @@ fn rendered_diagnostics(compilation: &driver::Compilation) -> String {
         .clone()
         .sorted()
         .iter()
-        .map(|d| physc::diagnostics::render_plain(d, &compilation.sources))
+        .map(|d| physc_compiler::diagnostics::render_plain(d, &compilation.sources))
         .collect::<String>()
         .replace(&prefix, "examples/")
 }
@@ -72,7 +72,7 @@ fn example_checked_models() {
             .iter()
             // Imported models count when a job of the file runs them (burgers_mol.phys).
             .filter(|m| m.local || compilation.program.jobs.iter().any(|j| j.target == m.name))
-            .map(physc::check::print::model)
+            .map(physc_compiler::check::print::model)
             .collect();
         let warnings = rendered_diagnostics(&compilation);
         insta::assert_snapshot!(format!("{models}\n{warnings}"));
@@ -109,8 +109,9 @@ fn assert_format_round_trips(name: &str, text: &str) {
         sexpr::file(&reparsed.ast),
         "formatting changed the meaning of {name}"
     );
-    let comments =
-        |c: &[physc::syntax::lexer::Comment]| c.iter().map(|c| c.text.clone()).collect::<Vec<_>>();
+    let comments = |c: &[physc_compiler::syntax::lexer::Comment]| {
+        c.iter().map(|c| c.text.clone()).collect::<Vec<_>>()
+    };
     assert_eq!(
         comments(&parsed.comments),
         comments(&reparsed.comments),
@@ -179,12 +180,12 @@ fn standard_library_has_at_least_twenty_chaotic_systems() {
         let odes = m
             .equations
             .iter()
-            .filter(|e| matches!(e.kind, physc::check::EquationKind::Ode { .. }))
+            .filter(|e| matches!(e.kind, physc_compiler::check::EquationKind::Ode { .. }))
             .count();
         let initials = m
             .equations
             .iter()
-            .filter(|e| e.kind == physc::check::EquationKind::Initial)
+            .filter(|e| e.kind == physc_compiler::check::EquationKind::Initial)
             .count();
         assert!(
             odes >= 2 && odes == initials,

@@ -1,12 +1,12 @@
 //! The symbolic core on real models: lowering snapshots for every example, exact jet sets,
 //! and symbolic derivatives checked against central finite differences.
 
-use physc::driver;
-use physc::ir::{self, eval, lang::SymbolKind, standalone};
-use physc::source::FileId;
+use physc_compiler::driver;
+use physc_compiler::ir::{self, eval, lang::SymbolKind, standalone};
+use physc_compiler::source::FileId;
 use std::collections::HashMap;
 
-fn lowered_models(path: &std::path::Path) -> Vec<(physc::check::Model, ir::Lowered)> {
+fn lowered_models(path: &std::path::Path) -> Vec<(physc_compiler::check::Model, ir::Lowered)> {
     let compilation = driver::compile_file(path);
     assert!(!compilation.has_errors(), "{} has errors", path.display());
     compilation
@@ -93,7 +93,7 @@ fn hard_constraints_give_field_jets_in_terms_of_network_jets() {
 }
 
 fn parse(text: &str) -> standalone::Standalone {
-    let e = physc::syntax::parse_expression(FileId(0), text)
+    let e = physc_compiler::syntax::parse_expression(FileId(0), text)
         .unwrap_or_else(|d| panic!("{text}: {d:?}"));
     standalone::lower_expression(&e).unwrap_or_else(|d| panic!("{text}: {}", d.message))
 }

@@ -4,9 +4,9 @@
 //! and the vector loop against the scalar loop, bit for bit.
 
 use egg::{Id, RecExpr, Symbol};
-use physc::codegen::{compile, kernels::KernelPlan};
-use physc::driver;
-use physc::ir::{self, eval, lang::Builder, lang::SymbolKind, lang::Symbols, Math};
+use physc_compiler::codegen::{compile, kernels::KernelPlan};
+use physc_compiler::driver;
+use physc_compiler::ir::{self, eval, lang::Builder, lang::SymbolKind, lang::Symbols, Math};
 
 /// A small deterministic generator (xorshift), so failures reproduce.
 struct Rng(u64);
@@ -237,7 +237,9 @@ fn nan_and_infinity_propagate_as_in_the_interpreter() {
 /// over each point alone (the scalar loop only); the bits of every output must agree, but
 /// for a NaN's sign and payload (which IEEE leaves open, and x86 sets differently for
 /// scalar and vector instructions).
-fn check_loops_agree<T: physc::codegen::JitReal + Default + PartialEq + std::fmt::Debug>(
+fn check_loops_agree<
+    T: physc_compiler::codegen::JitReal + Default + PartialEq + std::fmt::Debug,
+>(
     plan: &KernelPlan,
     columns: &[Vec<T>],
     params: &[T],
@@ -323,8 +325,8 @@ fn kernels_are_cached_per_plan() {
     let simplified =
         ir::pipeline::simplify_model(&compilation.program.models[0], &Default::default());
     let plan = KernelPlan::residuals(&simplified);
-    let a = physc::codegen::kernels::cached::<f64>(&plan).unwrap();
-    let b = physc::codegen::kernels::cached::<f64>(&plan).unwrap();
+    let a = physc_compiler::codegen::kernels::cached::<f64>(&plan).unwrap();
+    let b = physc_compiler::codegen::kernels::cached::<f64>(&plan).unwrap();
     assert!(std::sync::Arc::ptr_eq(&a, &b));
 }
 

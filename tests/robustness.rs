@@ -3,8 +3,8 @@
 //! the test suite; `PROPTEST_CASES=100000 cargo test --release --test robustness` is the long
 //! one (see README).
 
-use physc::driver;
-use physc::syntax::format;
+use physc_compiler::driver;
+use physc_compiler::syntax::format;
 use proptest::prelude::*;
 
 const TOKENS: &[&str] = &[
@@ -100,7 +100,7 @@ fn examples() -> Vec<String> {
 fn exercise(text: &str) {
     let compilation = driver::compile_source("fuzz.phys", text);
     for d in compilation.diagnostics.iter() {
-        let _ = physc::diagnostics::render_plain(d, &compilation.sources);
+        let _ = physc_compiler::diagnostics::render_plain(d, &compilation.sources);
     }
     let (_, parsed) = driver::parse_source("fuzz.phys", text);
     if parsed.diagnostics.is_empty() {
@@ -111,8 +111,8 @@ fn exercise(text: &str) {
             "formatted text does not parse:\n{once}"
         );
         assert_eq!(
-            physc::syntax::sexpr::file(&parsed.ast),
-            physc::syntax::sexpr::file(&again.ast)
+            physc_compiler::syntax::sexpr::file(&parsed.ast),
+            physc_compiler::syntax::sexpr::file(&again.ast)
         );
     }
 }
@@ -174,7 +174,7 @@ fn deep_nesting_does_not_overflow_the_stack() {
 
 #[test]
 fn nesting_just_under_the_limit_is_handled_everywhere() {
-    let depth = physc::syntax::MAX_DEPTH - 2;
+    let depth = physc_compiler::syntax::MAX_DEPTH - 2;
     let sum = vec!["u"; depth].join(" + ");
     let text = format!(
         "model M {{\n  space x in [0, 1]\n  field u(x)\n  pde dxx({sum}) = {}1{}\n  boundary u = 0 on boundary\n}}\n",
@@ -197,5 +197,5 @@ fn exponential_inlining_is_cut_off() {
     assert!(compilation
         .diagnostics
         .iter()
-        .any(|d| d.code == physc::diagnostics::Code::ExpressionTooLarge));
+        .any(|d| d.code == physc_compiler::diagnostics::Code::ExpressionTooLarge));
 }

@@ -1,4 +1,4 @@
-//! Symbolic regression through the library API (`physc::symreg::search`) on textbook physics
+//! Symbolic regression through the library API (`physc_compiler::symreg::search`) on textbook physics
 //! formulas, 1,000 noise-free samples each. A formula counts as recovered when the chosen
 //! model fits the training samples exactly (normalised RMSE ≤ 1e-9) and agrees with the true
 //! formula to a relative error of 1e-6 at 500 fresh samples drawn from the same ranges.
@@ -7,8 +7,8 @@
 //! prints a table (formula, recovered?, seconds, expression) and requires 8 of 10;
 //! `PHYSC_SYMREG_ONLY=name,name` runs only the formulas named (and prints their table).
 
-use physc::ir::eval::eval;
-use physc::symreg::{search, SrConfig, SrError, SrResult};
+use physc_compiler::ir::eval::eval;
+use physc_compiler::symreg::{search, SrConfig, SrError, SrResult};
 use physc_runtime::rng::Rng;
 use std::time::Instant;
 

@@ -9,10 +9,10 @@
 //! Options: `--report PATH` (required), `--points N` (10^6), `--reps N` (31), `--json PATH`.
 
 use egg::Symbol;
-use physc::codegen::{compile, KernelSpec};
-use physc::ir::standalone::lower_expression;
-use physc::ir::Math;
-use physc::source::SourceMap;
+use physc_compiler::codegen::{compile, KernelSpec};
+use physc_compiler::ir::standalone::lower_expression;
+use physc_compiler::ir::Math;
+use physc_compiler::source::SourceMap;
 use physc_runtime::evolve::ulp::ulp_error;
 use physc_runtime::Kernel;
 use serde_json::{json, Value};
@@ -21,8 +21,8 @@ use std::time::Instant;
 fn kernel(phys: &str) -> Result<Kernel<f32>, Box<dyn std::error::Error>> {
     let mut sources = SourceMap::new();
     let file = sources.add("<evolved>", None, phys.to_string());
-    let e =
-        physc::syntax::parse_expression(file, phys).map_err(|_| format!("cannot parse {phys}"))?;
+    let e = physc_compiler::syntax::parse_expression(file, phys)
+        .map_err(|_| format!("cannot parse {phys}"))?;
     let s = lower_expression(&e).map_err(|d| d.message)?;
     let x = s
         .symbols

@@ -10,9 +10,9 @@
 //! Prints one line per kernel, `KERNEL model precision points_per_s bw_fraction`, for
 //! bench/gpu to read.
 
-use physc::codegen::cuda::load;
-use physc::codegen::kernels::KernelPlan;
-use physc::{driver, ir};
+use physc_compiler::codegen::cuda::load;
+use physc_compiler::codegen::kernels::KernelPlan;
+use physc_compiler::{driver, ir};
 use physc_runtime::cuda::{CudaDevice, CudaReal};
 use std::path::PathBuf;
 use std::time::Instant;

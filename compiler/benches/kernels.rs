@@ -25,11 +25,11 @@
 //! (10^5), `--reps N` (51), `--seed N`, `--model PATH` (examples/burgers.phys).
 
 use egg::{Id, Language, RecExpr, Symbol};
-use physc::codegen::kernels::KernelPlan;
-use physc::codegen::{compile, CodegenError};
-use physc::driver;
-use physc::ir::lang::{reachable, SymbolKind, Symbols};
-use physc::ir::{eval, pipeline, print, Math};
+use physc_compiler::codegen::kernels::KernelPlan;
+use physc_compiler::codegen::{compile, CodegenError};
+use physc_compiler::driver;
+use physc_compiler::ir::lang::{reachable, SymbolKind, Symbols};
+use physc_compiler::ir::{eval, pipeline, print, Math};
 use physc_runtime::Kernel;
 use rayon::prelude::*;
 use serde_json::{json, Value};

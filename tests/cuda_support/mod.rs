@@ -4,10 +4,10 @@
 #![allow(dead_code)]
 
 use egg::{Id, RecExpr, Symbol};
-use physc::codegen::cuda::Precision;
-use physc::codegen::kernels::KernelPlan;
-use physc::driver;
-use physc::ir::{self, eval, lang::Builder, lang::SymbolKind, lang::Symbols, Math};
+use physc_compiler::codegen::cuda::Precision;
+use physc_compiler::codegen::kernels::KernelPlan;
+use physc_compiler::driver;
+use physc_compiler::ir::{self, eval, lang::Builder, lang::SymbolKind, lang::Symbols, Math};
 use std::path::{Path, PathBuf};
 
 pub struct Case {

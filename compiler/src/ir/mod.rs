@@ -18,5 +18,6 @@ pub mod sensitivity;
 pub mod simplify;
 pub mod standalone;
 
+pub use egg::{Id, RecExpr};
 pub use lang::{Builder, Math, SymbolKind, Symbols};
 pub use lower::{lower_model, Lowered, Residual};

@@ -1,0 +1,330 @@
+//! Discovery as a library call on data generated here, in memory: Lorenz from arrays (exact
+//! support, coefficients within 1%, the IR agreeing with the true vector field, the
+//! re-simulation, progress, the written files), the heat equation from a grid, the run's
+//! cancel token reaching symbolic regression, and bad arrays answered with clear errors.
+
+use super::config::{self, Config};
+use super::{discover, Discovered, JobError, Kind, RunOptions, Threshold};
+use crate::progress::{ProgressEvent, ProgressUnit};
+use ndarray::{Array1, Array2};
+use std::sync::{Arc, Mutex};
+
+fn lorenz(s: [f64; 3]) -> [f64; 3] {
+    [
+        10.0 * (s[1] - s[0]),
+        s[0] * (28.0 - s[2]) - s[1],
+        s[0] * s[1] - 8.0 / 3.0 * s[2],
+    ]
+}
+
+/// Classical RK4 with step `h`, sampled every `every` steps: sample times and one row per
+/// sample.
+fn rk4<const N: usize>(
+    f: impl Fn([f64; N]) -> [f64; N],
+    mut y: [f64; N],
+    h: f64,
+    every: usize,
+    samples: usize,
+) -> (Array1<f64>, Array2<f64>) {
+    let mut t = Vec::new();
+    let mut rows = Array2::zeros((samples, N));
+    let shifted = |y: &[f64; N], k: &[f64; N], c: f64| std::array::from_fn(|i| y[i] + c * k[i]);
+    for s in 0..samples {
+        t.push((s * every) as f64 * h);
+        for (i, v) in y.iter().enumerate() {
+            rows[[s, i]] = *v;
+        }
+        for _ in 0..every {
+            let k1 = f(y);
+            let k2 = f(shifted(&y, &k1, h / 2.0));
+            let k3 = f(shifted(&y, &k2, h / 2.0));
+            let k4 = f(shifted(&y, &k3, h));
+            y = std::array::from_fn(|i| {
+                y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+            });
+        }
+    }
+    (Array1::from(t), rows)
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn run(config: &Config) -> Discovered {
+    let done = discover(config, None, &RunOptions::default()).expect("discovery runs");
+    assert_eq!(done.stopped, None);
+    done.result
+}
+
+fn error(config: &Config) -> String {
+    match discover(config, None, &RunOptions::default()) {
+        Err(JobError::NotSupported(why)) => why,
+        Err(e) => panic!("expected a data error, got {e:?}"),
+        Ok(done) => panic!("expected an error, found {:?}", done.result.equations),
+    }
+}
+
+/// Exactly these terms, each within 1% of its value.
+fn assert_equation(found: &Discovered, lhs: &str, truth: &[(&str, f64)]) {
+    let e = found
+        .equation(lhs)
+        .unwrap_or_else(|| panic!("no equation {lhs}"));
+    let mut support: Vec<&str> = e.coefficients.iter().map(|(n, _)| n.as_str()).collect();
+    let mut want: Vec<&str> = truth.iter().map(|(n, _)| *n).collect();
+    support.sort();
+    want.sort();
+    assert_eq!(support, want, "{lhs}: {:?}", e.coefficients);
+    for (term, value) in truth {
+        let c = e.coefficient(term).unwrap();
+        assert!(
+            (c - value).abs() <= 0.01 * value.abs(),
+            "{lhs}: {term} = {c}, expected {value}"
+        );
+    }
+}
+
+#[test]
+fn lorenz_is_discovered_from_arrays_in_memory() {
+    let (t, columns) = rk4(lorenz, [-8.0, 7.0, 27.0], 1e-3, 10, 1001);
+    let config = Config::for_arrays("Lorenz", t, columns, names(&["x", "y", "z"]))
+        .with_derivative(config::savitzky_golay(Some(7), Some(5)));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let options = RunOptions {
+        progress: Arc::new(move |e: ProgressEvent<'_>| match e {
+            ProgressEvent::Begin { total, unit, .. } => sink.lock().unwrap().push((total, unit)),
+            ProgressEvent::Advance { done } => sink
+                .lock()
+                .unwrap()
+                .push((done, ProgressUnit::Items("done"))),
+            _ => {}
+        }),
+        ..RunOptions::default()
+    };
+    let done = discover(&config, None, &options).unwrap();
+    assert_eq!(done.stopped, None);
+    let found = done.result;
+    assert_eq!(found.kind, Kind::Ode);
+    assert!(!found.interrupted);
+    assert_equation(&found, "dt(x)", &[("x", -10.0), ("y", 10.0)]);
+    assert_equation(
+        &found,
+        "dt(y)",
+        &[("x", 28.0), ("y", -1.0), ("x * z", -1.0)],
+    );
+    assert_equation(&found, "dt(z)", &[("z", -8.0 / 3.0), ("x * y", 1.0)]);
+    // One progress step per equation.
+    let seen = events.lock().unwrap().clone();
+    assert_eq!(seen[0], (3, ProgressUnit::Items("equations")));
+    assert_eq!(seen.last(), Some(&(3, ProgressUnit::Items("done"))));
+    // The IR of each right-hand side is the vector field.
+    for state in [[1.0, -2.0, 20.0], [-7.5, 3.0, 31.0]] {
+        let truth = lorenz(state);
+        for (k, e) in found.equations.iter().enumerate() {
+            let value =
+                physc_compiler::ir::eval::eval(&e.expr, e.root, &mut |s| match s.as_str() {
+                    "x" => state[0],
+                    "y" => state[1],
+                    "z" => state[2],
+                    other => panic!("unexpected symbol {other}"),
+                });
+            assert!(
+                (value - truth[k]).abs() <= 0.01 * truth[k].abs().max(1.0),
+                "{} = {} at {state:?}: {value}, expected {}",
+                e.lhs,
+                e.rhs,
+                truth[k]
+            );
+        }
+    }
+    // The fronts run from the empty model to the full library of 10 terms.
+    let front = &found.equations[0].front;
+    assert_eq!(front[0].complexity, 0);
+    assert!(front.iter().any(|p| p.complexity == 2));
+    assert_eq!(found.library.len(), 10);
+    // The report says what the result holds.
+    assert_eq!(found.report["data"]["source"], "arrays in memory");
+    assert_eq!(found.report["equations"]["dt(x)"], found.equations[0].rhs);
+    assert_eq!(
+        found.report["coefficients"]["dt(y)"]["x * z"],
+        found
+            .equation("dt(y)")
+            .unwrap()
+            .coefficient("x * z")
+            .unwrap()
+    );
+    // The discovered model, re-simulated, follows the data for a few Lyapunov times.
+    assert!(found.model.contains("ode dt(z) = "), "{}", found.model);
+    let comparison = found.comparison.as_ref().expect("re-simulated");
+    assert_eq!(comparison.error, None);
+    assert_eq!(comparison.data.dim(), (1001, 3));
+    assert_eq!(comparison.simulated.dim(), (1001, 3));
+    assert_eq!(comparison.data[[0, 0]], -8.0);
+    assert!(comparison.agreement_time.unwrap() > 2.0, "{comparison:?}");
+    // The summary is what `physc discover` prints; `write` writes the files the report lists.
+    let summary = found.summary(None);
+    assert!(
+        summary.starts_with("Lorenz: 1001 samples (1 trajectory), 10 library terms, savgol(window: 7, order: 5), stlsq(threshold: 0.1)\n"),
+        "{summary}"
+    );
+    assert!(summary.contains("  dt(y) = "), "{summary}");
+    assert!(!summary.contains("wrote"), "{summary}");
+    let dir = std::env::temp_dir().join(format!("physc-discover-unit-{}", std::process::id()));
+    found.write(&dir).unwrap();
+    let mut written: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    let mut listed: Vec<String> = found.report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    written.sort();
+    listed.sort();
+    assert_eq!(written, listed);
+    assert!(found
+        .summary(Some(&dir))
+        .ends_with(&format!("wrote {}\n", dir.display())));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_heat_equation_is_discovered_from_a_grid_in_memory() {
+    // u = e^{-ν t} sin x + ½ e^{-4ν t} sin 2x solves u_t = ν u_xx.
+    let nu: f64 = 0.5;
+    let t = Array1::linspace(0.0, 1.0, 101);
+    let x = Array1::linspace(0.0, 2.0 * std::f64::consts::PI, 129);
+    let u = Array2::from_shape_fn((t.len(), x.len()), |(i, j)| {
+        (-nu * t[i]).exp() * x[j].sin() + 0.5 * (-4.0 * nu * t[i]).exp() * (2.0 * x[j]).sin()
+    });
+    let found = run(&Config::for_grid("Heat", t, x, u));
+    assert_eq!(found.kind, Kind::Pde);
+    assert_equation(&found, "dt(u)", &[("dxx(u)", nu)]);
+    assert!(found.model.contains("pde dt(u) = "), "{}", found.model);
+    assert!(found.comparison.is_none());
+}
+
+#[test]
+fn cancelling_ends_symbolic_regression_with_its_best_so_far() {
+    // dx/dt = -x, sampled; a search of 10⁴ generations that the token stops after one.
+    let t = Array1::linspace(0.0, 2.0, 201);
+    let x = t.mapv(|t: f64| (-t).exp()).insert_axis(ndarray::Axis(1));
+    let mut config = Config::for_arrays("Decay", t, x, names(&["x"]));
+    config.regression = config::Regression::Symbolic {
+        population: Some(20),
+        generations: Some(10_000),
+        max_size: None,
+    };
+    let options = RunOptions::default();
+    options.cancel.cancel();
+    let done = discover(&config, None, &options).unwrap();
+    assert_eq!(done.stopped, None);
+    let found = done.result;
+    assert!(found.interrupted);
+    assert_eq!(
+        found.report["symbolic_regression"]["dt(x)"]["generations"],
+        1
+    );
+    assert!(!found.equations[0].front.is_empty());
+    // The re-simulation was cancelled too, and says so.
+    assert!(
+        found.comparison.as_ref().is_some_and(|c| c.error.is_some()),
+        "{:?}",
+        found.warnings
+    );
+}
+
+#[test]
+fn bad_arrays_are_named() {
+    let t = Array1::linspace(0.0, 2.0, 200);
+    let decay = |t: &Array1<f64>| {
+        t.mapv(|t: f64| (-0.5 * t).exp())
+            .insert_axis(ndarray::Axis(1))
+    };
+    // Lengths that do not match.
+    let short = decay(&t).slice(ndarray::s![..199, ..]).to_owned();
+    let why = error(&Config::for_arrays("D", t.clone(), short, names(&["x"])));
+    assert!(
+        why.contains("the time `t` has 200 samples but the columns have 199 rows"),
+        "{why}"
+    );
+    let why = error(&Config::for_arrays(
+        "D",
+        t.clone(),
+        decay(&t),
+        names(&["x", "y"]),
+    ));
+    assert!(why.contains("1 columns but 2 names"), "{why}");
+    // A NaN row is dropped with a warning; the law is still found.
+    let mut with_nan = decay(&t);
+    with_nan[[50, 0]] = f64::NAN;
+    let found = run(&Config::for_arrays("D", t.clone(), with_nan, names(&["x"])));
+    assert!(
+        found.warnings.iter().any(|w| w.starts_with(
+            "arrays in memory: dropped 1 row(s) with NaN or infinite values (the first: sample 50)"
+        )),
+        "{:?}",
+        found.warnings
+    );
+    assert_equation(&found, "dt(x)", &[("x", -0.5)]);
+    // Nothing but NaN, too few samples, times that go back, an unknown variable.
+    let why = error(&Config::for_arrays(
+        "D",
+        t.clone(),
+        decay(&t).mapv(|_| f64::NAN),
+        names(&["x"]),
+    ));
+    assert!(
+        why.contains("every row of arrays in memory has a NaN"),
+        "{why}"
+    );
+    let two = Array1::from(vec![0.0, 0.1]);
+    let why = error(&Config::for_arrays(
+        "D",
+        two.clone(),
+        decay(&two),
+        names(&["x"]),
+    ));
+    assert!(why.contains("2 samples are too few"), "{why}");
+    let mut back = t.clone();
+    back[10] = back[9];
+    let why = error(&Config::for_arrays("D", back, decay(&t), names(&["x"])));
+    assert!(why.contains("the times must increase strictly"), "{why}");
+    let mut config = Config::for_arrays("D", t.clone(), decay(&t), names(&["x"]));
+    config.vars = names(&["w"]);
+    let why = error(&config);
+    assert!(
+        why.contains("the variable `w` is not in arrays in memory; it has `t`, `x`"),
+        "{why}"
+    );
+    // A grid whose field does not fit its axes.
+    let why = error(&Config::for_grid(
+        "G",
+        Array1::linspace(0.0, 1.0, 30),
+        Array1::linspace(0.0, 1.0, 40),
+        Array2::zeros((30, 41)),
+    ));
+    assert!(why.contains("expected [30, 40] or [40, 30]"), "{why}");
+}
+
+#[test]
+fn thresholds_parse_as_the_cli_takes_them() {
+    assert_eq!("auto".parse(), Ok(Threshold::Auto));
+    assert_eq!("0.05".parse(), Ok(Threshold::Value(0.05)));
+    assert_eq!(
+        "-1".parse::<Threshold>(),
+        Err(config::BadThreshold("-1".into()))
+    );
+    assert!("inf".parse::<Threshold>().is_err());
+    assert_eq!(
+        config::session_name(std::path::Path::new("dir/lorenz_noisy.csv")),
+        "LorenzNoisy"
+    );
+    assert_eq!(
+        config::session_name(std::path::Path::new("3body.npz")),
+        "Data3body"
+    );
+}

@@ -1,0 +1,306 @@
+//! Running a method-of-lines simulation: the grid and boundary ends from the model, the
+//! right-hand side as an `OdeSystem` (derivative columns from the runtime's stencils or FFT,
+//! then the compiled F kernel over all grid points at once), integrated by the ODE methods,
+//! or by ETDRK4 for spectral runs; the field written as `fields.npz` (`x`, `t`, and `u`
+//! shaped [len(t), len(x)]), CSV, a space–time heatmap and `report.json`.
+
+use super::{JobError, RunOptions};
+use physc_compiler::check::jobs::SettingValue;
+use physc_compiler::check::{Job, Model};
+use physc_compiler::plan::line_pde::{compile_pde, CompiledPde, End};
+use physc_runtime::mol::{self, Boundary, Complex64, Derivatives, Grid1d, Scheme, Semilinear};
+use physc_runtime::ode::{integrate, OdeError, OdeSystem, Solution};
+use physc_runtime::output::plot::{self, Figure};
+use physc_runtime::output::{csv, npz, report, Array};
+use std::time::Instant;
+
+pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobError> {
+    let pde = compile_pde(model).map_err(|e| JobError::NotSupported(e.0))?;
+    let n = grid_points(job, &pde.space.0, 256);
+    let scheme = scheme(job, &pde);
+    let boundary = |e: &End| match e {
+        End::Periodic => Boundary::Periodic,
+        End::Dirichlet(_) => Boundary::Dirichlet,
+        End::Neumann(_) => Boundary::Neumann,
+    };
+    let grid = Grid1d::new(
+        pde.space.1,
+        pde.space.2,
+        n,
+        boundary(&pde.left),
+        boundary(&pde.right),
+    )
+    .map_err(|e| JobError::NotSupported(e.to_string()))?;
+    let x = grid.points().to_vec();
+    let t0 = pde.time.1;
+    let u0 = pde
+        .initial
+        .eval(&[&x, &vec![t0; x.len()]], &pde.params)
+        .map_err(|e| JobError::Failed(e.to_string()))?
+        .remove(0);
+    let times = super::simulate::output_times(job, (pde.time.1, pde.time.2));
+    let started = Instant::now();
+    let bar = super::progress::time_bar(&model.name, (pde.time.1, pde.time.2), &*options.progress);
+    let mut progress = |t: f64| {
+        bar.update(t);
+        !options.cancel.is_cancelled()
+    };
+    let method = super::simulate::method(job);
+    let (solution, error) = match (&scheme, job.settings.get("method")) {
+        (Scheme::Spectral, Some(SettingValue::Call { name, args })) if name == "etdrk4" => {
+            let dt = match args.get("dt") {
+                Some(SettingValue::Number(v)) => *v,
+                _ => 1e-3,
+            };
+            let mut split = Split(Evaluator::new(&pde, &grid, &scheme, &x)?);
+            mol::etdrk4(&grid, &mut split, dt, t0, &u0, &times, &mut progress)
+        }
+        _ => {
+            let mut system = Lines(Evaluator::new(&pde, &grid, &scheme, &x)?);
+            integrate(&mut system, &method, t0, &u0, &times, &mut progress)
+        }
+    };
+    bar.finish();
+    let seconds = started.elapsed().as_secs_f64();
+    let dir = options.out_dir.join(&model.name);
+    write(&dir, &pde, &x, &solution, error.as_ref(), seconds, n).map_err(JobError::Output)?;
+    if !options.quiet {
+        eprintln!(
+            "{}: {} points, {} steps ({} rejected) in {seconds:.3} s; wrote {}",
+            pde.field,
+            n,
+            solution.stats.steps,
+            solution.stats.rejected,
+            dir.display()
+        );
+    }
+    stopped_early(error)
+}
+
+/// A run whose results are written: an error that stopped the integration early, if any,
+/// becomes the job's failure (the output up to it stays).
+pub(super) fn stopped_early(error: Option<OdeError>) -> Result<(), JobError> {
+    match error {
+        None => Ok(()),
+        Some(e) => Err(JobError::Failed(format!(
+            "{e} (results up to there were written)"
+        ))),
+    }
+}
+
+/// Grid points along `axis` from the job's `grid` setting, or `default`.
+pub(super) fn grid_points(job: &Job, axis: &str, default: usize) -> usize {
+    match job.settings.get("grid") {
+        Some(SettingValue::Record(sizes)) => match sizes.get(axis) {
+            Some(SettingValue::Int(n)) => *n as usize,
+            _ => default,
+        },
+        _ => default,
+    }
+}
+
+fn scheme(job: &Job, pde: &CompiledPde) -> Scheme {
+    match job.settings.get("scheme") {
+        Some(SettingValue::Name(s)) if s == "fd2" => Scheme::Fd2,
+        Some(SettingValue::Name(s)) if s == "spectral" => Scheme::Spectral,
+        Some(SettingValue::Name(_)) => Scheme::Fd4,
+        _ if matches!(pde.left, End::Periodic) && job_method_is(job, "etdrk4") => Scheme::Spectral,
+        _ => Scheme::Fd4,
+    }
+}
+
+fn job_method_is(job: &Job, method: &str) -> bool {
+    matches!(job.settings.get("method"), Some(SettingValue::Call { name, .. }) if name == method)
+}
+
+/// Boundary values at time t: u (Dirichlet) or u_x (Neumann) at each end.
+fn end_value(end: &End, at: f64, t: f64, params: &[f64]) -> f64 {
+    match end {
+        End::Periodic => 0.0,
+        End::Dirichlet(k) | End::Neumann(k) => {
+            // Up to six of these per right-hand side: on the stack, allocating nothing.
+            let mut value = [f64::NAN];
+            match k.run(&[&[at], &[t]], &mut [&mut value], params) {
+                Ok(()) => value[0],
+                Err(_) => f64::NAN,
+            }
+        }
+    }
+}
+
+/// Evaluates a kernel of (u, u_x, …, x, t) over the grid, with buffers kept between the
+/// many right-hand-side calls of an integration.
+struct Evaluator<'a> {
+    pde: &'a CompiledPde,
+    derivatives: Derivatives,
+    x: &'a [f64],
+    columns: Vec<Vec<f64>>,
+    time: Vec<f64>,
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(
+        pde: &'a CompiledPde,
+        grid: &Grid1d,
+        scheme: &Scheme,
+        x: &'a [f64],
+    ) -> Result<Self, JobError> {
+        let derivatives = Derivatives::new(grid, *scheme, pde.order.max(1))
+            .map_err(|e| JobError::NotSupported(e.to_string()))?;
+        Ok(Evaluator {
+            pde,
+            columns: derivatives.columns(),
+            derivatives,
+            x,
+            time: vec![0.0; x.len()],
+        })
+    }
+
+    /// out = kernel(u, u_x, …, x, t), after the boundary values are imposed.
+    fn evaluate(
+        &mut self,
+        kernel: &physc_runtime::Kernel<f64>,
+        t: f64,
+        u: &[f64],
+        out: &mut [f64],
+    ) {
+        let pde = self.pde;
+        let left = end_value(&pde.left, pde.space.1, t, &pde.params);
+        let right = end_value(&pde.right, pde.space.2, t, &pde.params);
+        self.derivatives.compute(u, left, right, &mut self.columns);
+        self.time.fill(t);
+        // u and its derivatives, then x and t: a table on the stack (no allocation per call).
+        let mut inputs: [&[f64]; mol::MAX_ORDER + 3] = [&[]; mol::MAX_ORDER + 3];
+        let count = pde.order + 3;
+        for (slot, column) in inputs.iter_mut().zip(&self.columns[..=pde.order]) {
+            *slot = column;
+        }
+        inputs[count - 2] = self.x;
+        inputs[count - 1] = &self.time;
+        if kernel
+            .run_parallel(&inputs[..count], &mut [out], &pde.params)
+            .is_err()
+        {
+            out.iter_mut().for_each(|v| *v = f64::NAN);
+        }
+    }
+}
+
+/// u_t = L u + N(u) for ETDRK4: L from the constant-coefficient linear terms.
+struct Split<'a>(Evaluator<'a>);
+
+impl Semilinear for Split<'_> {
+    fn symbol(&self, k: f64) -> Complex64 {
+        let ik = Complex64::new(0.0, k);
+        let mut power = Complex64::new(1.0, 0.0);
+        let mut total = Complex64::new(0.0, 0.0);
+        for c in &self.0.pde.linear {
+            total += power * *c;
+            power *= ik;
+        }
+        total
+    }
+
+    fn nonlinear(&mut self, t: f64, u: &[f64], out: &mut [f64]) {
+        let kernel = &self.0.pde.nonlinear;
+        self.0.evaluate(kernel, t, u, out);
+    }
+}
+
+/// u_t = F(u) for the ODE integrators.
+struct Lines<'a>(Evaluator<'a>);
+
+impl OdeSystem for Lines<'_> {
+    fn dim(&self) -> usize {
+        self.0.x.len()
+    }
+
+    fn rhs(&mut self, t: f64, y: &[f64], dydt: &mut [f64]) {
+        let pde = self.0.pde;
+        self.0.evaluate(&pde.rhs, t, y, dydt);
+        // Dirichlet ends follow their prescribed value, not the equation.
+        let h = 1e-6 * (1.0 + t.abs());
+        let n = dydt.len();
+        for (end, i, at) in [
+            (&pde.left, 0, pde.space.1),
+            (&pde.right, n - 1, pde.space.2),
+        ] {
+            if matches!(end, End::Dirichlet(_)) {
+                let (a, b) = (
+                    end_value(end, at, t + h, &pde.params),
+                    end_value(end, at, t - h, &pde.params),
+                );
+                dydt[i] = (a - b) / (2.0 * h);
+            }
+        }
+    }
+}
+
+fn write(
+    dir: &std::path::Path,
+    pde: &CompiledPde,
+    x: &[f64],
+    solution: &Solution,
+    error: Option<&OdeError>,
+    seconds: f64,
+    n: usize,
+) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    let err = |e: physc_runtime::output::OutputError| e.to_string();
+    let field = Array::from_rows(&solution.y).map_err(|e| e.at(dir).to_string());
+    let field = match field {
+        Ok(f) => f,
+        Err(_) => Array::matrix(0, n, Vec::new()).map_err(|e| e.at(dir).to_string())?,
+    };
+    let xs = Array::vector(x.to_vec());
+    let ts = Array::vector(solution.t.clone());
+    npz::write(
+        &dir.join("fields.npz"),
+        &[
+            (pde.space.0.as_str(), &xs),
+            (pde.time.0.as_str(), &ts),
+            (pde.field.as_str(), &field),
+        ],
+    )
+    .map_err(err)?;
+    let mut columns: Vec<(String, Vec<f64>)> = vec![(pde.time.0.clone(), solution.t.clone())];
+    for (i, xi) in x.iter().enumerate() {
+        columns.push((
+            format!("{}({xi})", pde.field),
+            solution.y.iter().map(|row| row[i]).collect(),
+        ));
+    }
+    let named: Vec<(&str, &[f64])> = columns
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_slice()))
+        .collect();
+    csv::write(&dir.join("fields.csv"), &named).map_err(err)?;
+    if solution.t.len() >= 2 {
+        let title = format!("{} on {} × {}", pde.field, pde.space.0, pde.time.0);
+        plot::heatmap(
+            &dir.join("field.png"),
+            &Figure::new(&title, &pde.space.0, &pde.time.0),
+            &field,
+            (solution.t[0], solution.t[solution.t.len() - 1]),
+            (pde.space.1, pde.space.2),
+            &pde.field,
+        )
+        .map_err(err)?;
+    }
+    let s = &solution.stats;
+    let json = serde_json::json!({
+        "job": "simulate",
+        "equation": pde.equation,
+        "grid": { pde.space.0.clone(): n },
+        "t_span": [pde.time.1, pde.time.2],
+        "outputs": solution.t.len(),
+        "completed": error.is_none(),
+        "error": error.map(|e| e.to_string()),
+        "stats": {"steps": s.steps, "rejected": s.rejected, "rhs_evals": s.rhs_evals, "jacobian_evals": s.jacobian_evals},
+        "wall_time_s": seconds,
+        "files": ["fields.npz", "fields.csv", "report.json", "field.png"],
+        "layout": format!("{} is shaped [len({}), len({})]", pde.field, pde.time.0, pde.space.0),
+    });
+    report::write(dir, &json).map_err(err)?;
+    Ok(())
+}

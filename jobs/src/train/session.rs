@@ -1,0 +1,508 @@
+//! One training run: build the network and the loss terms, run the optimizer stages in
+//! sequence (Adam, then L-BFGS) with a progress bar, resampling, periodic checkpoints and a
+//! clean stop on Ctrl-C or a non-finite loss, then write the results. A run resumed from a
+//! checkpoint continues at the stage and step where the checkpoint was taken.
+
+use super::config::{Features, Stage, TrainConfig};
+use super::loss::{Learnable, LossError, Objective, TermState};
+use super::output::{self, History, Outcome};
+use super::points;
+use super::problem::{Observations, Problem, TermKind};
+use crate::{JobError, RunOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use physc_compiler::check::Model;
+use physc_compiler::codegen::cranelift::JitReal;
+use physc_runtime::nn::{Embedding, Network, NetworkSpec};
+use physc_runtime::optim::{self, Adam, AdamState, Lbfgs, LbfgsStop};
+use physc_runtime::rng::Rng;
+use physc_runtime::Scalar;
+use std::time::Instant;
+
+/// Where a run is in its stage sequence.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Position {
+    pub stage: usize,
+    pub step_in_stage: usize,
+    pub step: usize,
+    /// Point draws so far (each resample is one).
+    pub draws: usize,
+}
+
+pub struct Session<T: Scalar> {
+    pub objective: Objective<T>,
+    pub params: Vec<T>,
+    /// The parameters of the last evaluation with a finite loss.
+    pub last_good: Vec<T>,
+    pub position: Position,
+    pub history: History,
+    /// Wall time of each Adam step of this run (loss, gradient and update); its length is
+    /// the number of Adam steps this run took.
+    pub adam_step_seconds: Vec<f64>,
+    pub lbfgs_iterations: usize,
+    /// Adam's state from the checkpoint a run resumed from, for the stage it resumes in.
+    pub resumed_adam: Option<AdamState>,
+    /// The loss at the parameters the results are written with.
+    pub final_loss: Option<f64>,
+    /// The seed the network's fixed features and the points were drawn with.
+    pub seed: u64,
+}
+
+pub fn train<T: Scalar + JitReal>(
+    model: &Model,
+    config: &TrainConfig,
+    problem: &Problem,
+    observations: &[Observations],
+    options: &RunOptions,
+) -> Result<(), JobError> {
+    let started = Instant::now();
+    // A bad reference is found now, not after minutes of training.
+    let reference = config
+        .compare
+        .as_ref()
+        .map(|spec| output::reference(spec, &options.source_dir, problem, model))
+        .transpose()
+        .map_err(JobError::Failed)?;
+    let mut session = build::<T>(config, problem).map_err(JobError::NotSupported)?;
+    let dir = options.out_dir.join(&problem.model);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
+    if options.resume {
+        output::restore(&dir, &mut session).map_err(JobError::Failed)?;
+    }
+    redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
+    let mut outcome = optimize(&mut session, config, problem, observations, options, &dir);
+    let seconds = started.elapsed().as_secs_f64();
+    if let Err(failure) = evaluate_final(&mut session) {
+        if matches!(outcome, Outcome::Completed | Outcome::Interrupted) {
+            outcome = failure;
+        }
+    }
+    // A finished run checkpoints as "at the end of its last stage", so `--resume` with more
+    // steps (a larger `--max-steps`, or an edited `steps`) trains that stage further.
+    if let Some(last) = config.stages.len().checked_sub(1) {
+        if session.position.stage > last {
+            session.position.stage = last;
+            session.position.step_in_stage = config.stages[last].steps();
+        }
+    }
+    let failure = match &outcome {
+        Outcome::Completed => None,
+        Outcome::Interrupted => Some("interrupted; the results so far were written".to_string()),
+        Outcome::NonFinite { step, term } => Some(format!(
+            "the loss term `{term}` became NaN or infinite at step {step}; the results and the checkpoint are from the last finite step"
+        )),
+        Outcome::Failed(e) => Some(e.clone()),
+    };
+    output::write_all(
+        &dir,
+        config,
+        problem,
+        &mut session,
+        &outcome,
+        seconds,
+        reference.as_ref(),
+        options.quiet,
+    )
+    .map_err(JobError::Output)?;
+    match failure {
+        None => Ok(()),
+        Some(message) => Err(JobError::Failed(message)),
+    }
+}
+
+/// Evaluate the loss terms at the parameters the results are written with, so the report's
+/// losses belong to them. Parameters with a non-finite loss (the optimizer's last step went
+/// wrong, or the run stopped on one) are replaced by the last ones with a finite loss.
+fn evaluate_final<T: Scalar + JitReal>(session: &mut Session<T>) -> Result<(), Outcome> {
+    let mut grad = vec![T::zero(); session.params.len()];
+    let step = session.position.step;
+    match session.objective.evaluate(&session.params, &mut grad) {
+        Ok(loss) => {
+            session.final_loss = Some(loss);
+            Ok(())
+        }
+        Err(e) => {
+            session.params.clone_from(&session.last_good);
+            session.final_loss = session.objective.evaluate(&session.params, &mut grad).ok();
+            Err(failure(e, step))
+        }
+    }
+}
+
+fn embedding(config: &TrainConfig, problem: &Problem) -> Embedding {
+    let (center, half_width) = problem
+        .bounds
+        .iter()
+        .map(|&(lo, hi)| (0.5 * (lo + hi), 0.5 * (hi - lo)))
+        .unzip();
+    let (fourier, gaussian) = match config.net.features {
+        Some(Features::Fourier { count, sigma }) => (Some((count, sigma)), None),
+        Some(Features::Gaussian { count, sigma }) => (None, Some((count, sigma))),
+        None => (None, None),
+    };
+    Embedding {
+        center,
+        half_width,
+        period: problem.periods.clone(),
+        fourier,
+        gaussian,
+    }
+}
+
+pub(super) fn build<T: Scalar + JitReal>(
+    config: &TrainConfig,
+    problem: &Problem,
+) -> Result<Session<T>, String> {
+    let spec = NetworkSpec {
+        inputs: problem.inputs.len(),
+        outputs: problem.outputs.len(),
+        hidden: vec![config.net.width; config.net.depth],
+        init: config.net.init,
+        embedding: embedding(config, problem),
+    };
+    let activation = super::activation::for_network::<T>(&config.net.activation)?;
+    let mut rng = Rng::stream(config.seed, "init");
+    let (net, mut params) = Network::new(&spec, activation, &mut rng)?;
+    let learnable: Vec<Learnable> = problem
+        .params
+        .iter()
+        .map(|p| Learnable::new(p.guess, p.bounds))
+        .collect();
+    params.extend(
+        learnable
+            .iter()
+            .zip(&problem.params)
+            .map(|(l, p)| T::from_f64_lossy(l.theta(p.guess))),
+    );
+    let terms = problem
+        .terms
+        .iter()
+        .map(|t| TermState::new(t.clone(), problem.outputs.len(), problem.inputs.len()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let causal = match (config.causal, problem.time_input) {
+        (Some(c), Some(t)) => Some((c, t, problem.bounds[t])),
+        (Some(_), None) => return Err("causal training needs time as a network input".into()),
+        (None, _) => None,
+    };
+    let objective = Objective {
+        net,
+        terms,
+        learnable,
+        causal,
+        evaluations: 0,
+    };
+    Ok(Session {
+        objective,
+        last_good: params.clone(),
+        params,
+        position: Position::default(),
+        history: History::new(problem),
+        adam_step_seconds: Vec::new(),
+        lbfgs_iterations: 0,
+        resumed_adam: None,
+        final_loss: None,
+        seed: config.seed,
+    })
+}
+
+/// Draw every term's points (draw number `session.position.draws`). With `adaptive`,
+/// interior terms after the first draw keep half their points fresh and take the other half
+/// where the residual is largest among four times as many candidates (residual-based
+/// adaptive refinement).
+pub(super) fn redraw<T: Scalar + JitReal>(
+    session: &mut Session<T>,
+    config: &TrainConfig,
+    problem: &Problem,
+    observations: &[Observations],
+) -> Result<(), String> {
+    let draw = session.position.draws;
+    let model = session.objective.model_params(&session.params);
+    let objective = &mut session.objective;
+    for (k, term) in objective.terms.iter_mut().enumerate() {
+        let mut rng = Rng::stream(config.seed, &format!("points {draw} {k}"));
+        let n = term.term.points;
+        let region = term.term.region.clone();
+        let mut draw_points = |count: usize| {
+            points::draw(
+                problem,
+                &region,
+                count,
+                config.points.sampler,
+                observations,
+                config.points.data,
+                &mut rng,
+            )
+        };
+        let interior = matches!(term.term.kind, TermKind::Pde | TermKind::Constraint);
+        if !(config.points.adaptive && interior && draw > 0) {
+            let (coords, observed) = draw_points(n)?;
+            term.set_points(coords, observed);
+            continue;
+        }
+        let (fresh, _) = draw_points(n - n / 2)?;
+        let (candidates, _) = draw_points(4 * n)?;
+        term.set_points(candidates.clone(), Vec::new());
+        let scores = term.score(&objective.net, &session.params, &model)?;
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let coords = fresh
+            .into_iter()
+            .zip(&candidates)
+            .map(|(mut col, cand)| {
+                col.extend(order[..n / 2].iter().map(|&i| cand[i]));
+                col
+            })
+            .collect();
+        term.set_points(coords, Vec::new());
+    }
+    Ok(())
+}
+
+/// The L-BFGS view of the objective: errors stop it, and the last finite point is kept.
+struct Evaluate<'a, T: Scalar> {
+    objective: &'a mut Objective<T>,
+    last_good: &'a mut Vec<T>,
+}
+
+impl<T: Scalar + JitReal> optim::Objective<T> for Evaluate<'_, T> {
+    type Error = LossError;
+    fn evaluate(&mut self, params: &[T], grad: &mut [T]) -> Result<T, LossError> {
+        match self.objective.loss_and_gradient(params, grad) {
+            Ok(loss) => {
+                self.last_good.clear();
+                self.last_good.extend_from_slice(params);
+                Ok(T::from_f64_lossy(loss))
+            }
+            // Inside a line search a non-finite trial point means "step too far", not failure.
+            Err(LossError::NonFinite { .. }) => Ok(T::infinity()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
+    };
+    let style = ProgressStyle::with_template(
+        "{prefix:>6} [{bar:30}] {pos}/{len} {msg} ({elapsed}, eta {eta})",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar
+}
+
+fn optimize<T: Scalar + JitReal>(
+    session: &mut Session<T>,
+    config: &TrainConfig,
+    problem: &Problem,
+    observations: &[Observations],
+    options: &RunOptions,
+    dir: &std::path::Path,
+) -> Outcome {
+    let total: usize = config.stages.iter().map(Stage::steps).sum();
+    let bar = progress_bar(total, options.quiet);
+    bar.set_position(session.position.step as u64);
+    let mut outcome = Outcome::Completed;
+    while session.position.stage < config.stages.len() {
+        let stage = &config.stages[session.position.stage];
+        bar.set_prefix(stage.name());
+        let result = match stage {
+            Stage::Adam {
+                lr,
+                steps,
+                schedule,
+            } => adam(
+                session,
+                config,
+                problem,
+                observations,
+                (*lr, *steps, *schedule),
+                &bar,
+                dir,
+            ),
+            Stage::Lbfgs {
+                steps,
+                history,
+                tol,
+            } => lbfgs(session, config, (*steps, *history, *tol), &bar, dir),
+        };
+        if let Err(o) = result {
+            outcome = o;
+            break;
+        }
+        session.position.stage += 1;
+        session.position.step_in_stage = 0;
+    }
+    bar.finish_and_clear();
+    outcome
+}
+
+fn failure(e: LossError, step: usize) -> Outcome {
+    match e {
+        LossError::NonFinite { term } => Outcome::NonFinite { step, term },
+        LossError::Interrupted => Outcome::Interrupted,
+        LossError::Internal(m) => Outcome::Failed(m),
+    }
+}
+
+fn checkpoint_due<T: Scalar>(session: &Session<T>, config: &TrainConfig) -> bool {
+    session.position.step > 0
+        && session
+            .position
+            .step
+            .is_multiple_of(config.checkpoint_every)
+}
+
+fn adam<T: Scalar + JitReal>(
+    session: &mut Session<T>,
+    config: &TrainConfig,
+    problem: &Problem,
+    observations: &[Observations],
+    (lr, steps, schedule): (f64, usize, optim::Schedule),
+    bar: &ProgressBar,
+    dir: &std::path::Path,
+) -> Result<(), Outcome> {
+    let mut adam = Adam::<T>::new(session.params.len(), lr, schedule);
+    let resumed = session.resumed_adam.take();
+    if let Some(state) = resumed.filter(|_| session.position.step_in_stage > 0) {
+        adam.restore(state).map_err(Outcome::Failed)?;
+    }
+    let result = adam_steps(
+        session,
+        config,
+        problem,
+        observations,
+        &mut adam,
+        steps,
+        bar,
+        dir,
+    );
+    // Kept for the final checkpoint, so a resumed run continues with the same moments.
+    session.resumed_adam = Some(adam.state());
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn adam_steps<T: Scalar + JitReal>(
+    session: &mut Session<T>,
+    config: &TrainConfig,
+    problem: &Problem,
+    observations: &[Observations],
+    adam: &mut Adam<T>,
+    steps: usize,
+    bar: &ProgressBar,
+    dir: &std::path::Path,
+) -> Result<(), Outcome> {
+    let mut grad = vec![T::zero(); session.params.len()];
+    while session.position.step_in_stage < steps {
+        let step = session.position.step;
+        if let Some(k) = config.points.resample {
+            if session.position.step_in_stage > 0
+                && session.position.step_in_stage.is_multiple_of(k)
+            {
+                session.position.draws += 1;
+                redraw(session, config, problem, observations).map_err(Outcome::Failed)?;
+            }
+        }
+        let t = Instant::now();
+        let loss = session
+            .objective
+            .loss_and_gradient(&session.params, &mut grad)
+            .map_err(|e| failure(e, step))?;
+        session.last_good.clone_from(&session.params);
+        let rate = adam.learning_rate();
+        session.history.record(
+            step,
+            "adam",
+            loss,
+            &session.objective,
+            &session.params,
+            rate,
+        );
+        adam.step(&mut session.params, &grad);
+        clamp_params(session);
+        session.adam_step_seconds.push(t.elapsed().as_secs_f64());
+        session.position.step += 1;
+        session.position.step_in_stage += 1;
+        tick(bar, session, loss);
+        if checkpoint_due(session, config) {
+            output::checkpoint(dir, session, Some(&adam.state())).map_err(Outcome::Failed)?;
+        }
+    }
+    Ok(())
+}
+
+fn lbfgs<T: Scalar + JitReal>(
+    session: &mut Session<T>,
+    config: &TrainConfig,
+    (steps, history, tol): (usize, usize, f64),
+    bar: &ProgressBar,
+    dir: &std::path::Path,
+) -> Result<(), Outcome> {
+    session.resumed_adam = None;
+    let mut lbfgs = Lbfgs::<T>::new(session.params.len(), history, tol);
+    while session.position.step_in_stage < steps {
+        let step = session.position.step;
+        let mut evaluate = Evaluate {
+            objective: &mut session.objective,
+            last_good: &mut session.last_good,
+        };
+        let result = lbfgs.step(&mut session.params, &mut evaluate);
+        match result {
+            Ok(s) => {
+                let loss = s.loss.to_f64().unwrap_or(f64::NAN);
+                session.history.record(
+                    step,
+                    "lbfgs",
+                    loss,
+                    &session.objective,
+                    &session.params,
+                    s.step_length,
+                );
+            }
+            Err(LbfgsStop::Converged | LbfgsStop::NoProgress) => {
+                bar.inc((steps - session.position.step_in_stage) as u64);
+                return Ok(());
+            }
+            Err(LbfgsStop::Objective(e)) => return Err(failure(e, step)),
+        }
+        clamp_params(session);
+        session.lbfgs_iterations += 1;
+        session.position.step += 1;
+        session.position.step_in_stage += 1;
+        let loss = session.history.last_loss();
+        tick(bar, session, loss);
+        if checkpoint_due(session, config) {
+            output::checkpoint(dir, session, None).map_err(Outcome::Failed)?;
+        }
+    }
+    Ok(())
+}
+
+fn clamp_params<T: Scalar + JitReal>(session: &mut Session<T>) {
+    let n_net = session.objective.net_len();
+    for (p, l) in session.params[n_net..]
+        .iter_mut()
+        .zip(&session.objective.learnable)
+    {
+        let value = l.value(p.to_f64().unwrap_or(f64::NAN));
+        *p = T::from_f64_lossy(l.theta(value));
+    }
+}
+
+fn tick<T: Scalar + JitReal>(bar: &ProgressBar, session: &Session<T>, loss: f64) {
+    bar.set_position(session.position.step as u64);
+    if session.position.step.is_multiple_of(10) {
+        let terms: Vec<String> = session
+            .objective
+            .terms
+            .iter()
+            .map(|t| format!("{} {:.2e}", t.term.name, t.loss))
+            .collect();
+        bar.set_message(format!("loss {loss:.3e} ({})", terms.join(", ")));
+    }
+}

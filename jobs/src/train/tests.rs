@@ -1,0 +1,306 @@
+//! The training objective's gradient against central finite differences, for every
+//! architecture and several kinds of model (conditions on sides and everywhere, hard
+//! constraints, periodic inputs, causal weights, learnable parameters with data, several
+//! outputs).
+
+use super::config;
+use super::data;
+use super::problem;
+use super::session::{build, redraw, Session};
+use physc_compiler::driver::compile_source;
+use physc_runtime::output::{npz, Array};
+use physc_runtime::rng::Rng;
+
+struct Setup {
+    session: Session<f64>,
+    config: config::TrainConfig,
+    problem: problem::Problem,
+    observations: Vec<problem::Observations>,
+}
+
+fn setup(source: &str) -> Setup {
+    let compilation = compile_source("gradient.phys", source);
+    assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
+    let program = &compilation.program;
+    let job = &program.jobs[0];
+    let model = &program.models[job.model.expect("train job has a model")];
+    let config = config::read(model, job);
+    let observations = data::load(model, &config).expect("observations load");
+    let problem = problem::plan(model, &config, &observations).expect("model plans");
+    let mut session = build::<f64>(&config, &problem).expect("session builds");
+    redraw(&mut session, &config, &problem, &observations).expect("points draw");
+    Setup {
+        session,
+        config,
+        problem,
+        observations,
+    }
+}
+
+fn session(source: &str) -> Session<f64> {
+    setup(source).session
+}
+
+/// Compare the gradient with central differences at up to 40 network weights (spread over
+/// all layers) and every model parameter.
+fn check_gradient(source: &str) {
+    let mut s = session(source);
+    let n = s.params.len();
+    let params = s.params.clone();
+    let mut grad = vec![0.0; n];
+    s.objective
+        .loss_and_gradient(&params, &mut grad)
+        .expect("loss evaluates");
+    let n_net = s.objective.net_len();
+    let mut rng = Rng::new(5);
+    let mut indices: Vec<usize> = (0..40).map(|_| rng.below(n_net)).collect();
+    indices.extend(n_net..n);
+    let scale = grad.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+    let mut scratch = vec![0.0; n];
+    for i in indices {
+        let h = 1e-6 * params[i].abs().max(1.0);
+        let mut at = |v: f64| {
+            let mut p = params.clone();
+            p[i] = v;
+            s.objective
+                .loss_and_gradient(&p, &mut scratch)
+                .expect("loss evaluates")
+        };
+        let fd = (at(params[i] + h) - at(params[i] - h)) / (2.0 * h);
+        let err = (fd - grad[i]).abs() / grad[i].abs().max(1e-3 * scale).max(1e-12);
+        assert!(
+            err <= 1e-6,
+            "parameter {i}: analytic {} vs finite difference {fd} (relative error {err:.2e})",
+            grad[i]
+        );
+    }
+}
+
+#[test]
+fn gradient_burgers_tanh_mlp_sides_and_initial() {
+    check_gradient(
+        "model B { space x in [-1, 1]  time t in [0, 1]  const nu = 0.01 / pi  field u(x, t)
+           pde dt(u) + u * dx(u) = nu * dxx(u)
+           initial u = -sin(pi * x) at t = 0
+           boundary u = 0 at x = -1
+           boundary u = 0 at x = 1 }
+         train B { net mlp(width: 8, depth: 2, act: tanh)
+           points interior: 64, initial: 16, boundary: 16, sampler: sobol
+           weights pde: 1, initial: 10, boundary: 5 }",
+    );
+}
+
+#[test]
+fn gradient_hard_constraint_siren() {
+    check_gradient(
+        "model W { space x in [0, 1]  time t in [0, 1]  field u(x, t)
+           pde dtt(u) = dxx(u)
+           initial u = sin(pi * x)
+           initial dt(u) = 0
+           boundary u = 0 on boundary
+           constraint u = sin(pi * x) + x * (1 - x) * t^2 * net(u) }
+         train W { net siren(width: 8, depth: 2, omega: 2)
+           points interior: 64, initial: 16, boundary: 16 }",
+    );
+}
+
+#[test]
+fn gradient_periodic_fourier_features_causal() {
+    check_gradient(
+        "model A { space x in [-1, 1]  time t in [0, 1]  field u(x, t)
+           pde dt(u) = 0.001 * dxx(u) + 5 * (u - u^3)
+           initial u = x^2 * cos(pi * x)
+           boundary periodic in x }
+         train A { net mlp(width: 8, depth: 2, act: tanh, features: fourier(count: 4, sigma: 1))
+           points interior: 96, initial: 16, sampler: lhs
+           causal eps: 1, chunks: 4 }",
+    );
+}
+
+#[test]
+fn gradient_gaussian_features_everywhere_boundary_two_d() {
+    check_gradient(
+        "use std.operators
+         model P { space x in [0, 1]  space y in [0, 2]  field u(x, y)
+           pde -lap(u) = 2 * pi^2 * sin(pi * x) * sin(pi * y)
+           boundary u = 0 on boundary }
+         train P { net mlp(width: 8, depth: 2, act: gelu, features: gaussian(count: 6, sigma: 0.5))
+           points interior: 64, boundary: 32, sampler: uniform }",
+    );
+}
+
+#[test]
+fn gradient_several_outputs_swish_robin() {
+    check_gradient(
+        "model K { space x in [0, 1]  space y in [0, 1]  field u(x, y)  field p(x, y)
+           pde u * dx(u) + dy(p) = 0.05 * dxy(u)
+           pde dx(u) + dyy(p) = 0
+           boundary dx(u) + 2 * u = 0 at x = 1
+           boundary p = 0 at y = 0 }
+         train K { net mlp(width: 8, depth: 3, act: swish)
+           points interior: 64, boundary: 32 }",
+    );
+}
+
+#[test]
+fn gradient_learnable_parameter_with_data() {
+    let dir = std::env::temp_dir().join(format!("physc-grad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("obs.npz");
+    let mut rng = Rng::new(3);
+    let x: Vec<f64> = (0..50).map(|_| rng.range(-1.0, 1.0)).collect();
+    let t: Vec<f64> = (0..50).map(|_| rng.range(0.0, 1.0)).collect();
+    let u: Vec<f64> = x
+        .iter()
+        .zip(&t)
+        .map(|(x, t)| -(std::f64::consts::PI * x).sin() * (-t).exp())
+        .collect();
+    let arrays = [
+        ("x", Array::vector(x)),
+        ("t", Array::vector(t)),
+        ("u", Array::vector(u)),
+    ];
+    let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (*n, a)).collect();
+    npz::write(&path, &refs).unwrap();
+    let source = format!(
+        "model I {{ space x in [-1, 1]  time t in [0, 1]  param nu ~ 0.05 in [0, 1]  field u(x, t)
+           pde dt(u) + u * dx(u) = nu * dxx(u)
+           initial u = -sin(pi * x)
+           data u from \"{}\" }}
+         train I {{ net mlp(width: 8, depth: 2, act: tanh)
+           points interior: 64, initial: 16, data: 30
+           weights data: 10 }}",
+        path.display()
+    );
+    check_gradient(&source);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn gradient_user_function_activation() {
+    check_gradient(
+        "fn wave(z) = sin(z) + 0.5 * z * tanh(z)
+         model U { space x in [0, 1]  time t in [0, 1]  field u(x, t)
+           pde dt(u) = 0.2 * dxx(u) + u * dx(u)
+           initial u = sin(pi * x)
+           boundary u = 0 on boundary }
+         train U { net mlp(width: 8, depth: 2, act: wave, init: he)
+           points interior: 64, initial: 16, boundary: 16 }",
+    );
+}
+
+#[test]
+fn activation_functions_may_not_use_other_names() {
+    let compilation = compile_source(
+        "act.phys",
+        "const k = 2
+         fn scaled(z) = tanh(k * z)
+         model U { space x in [0, 1]  field u(x)  pde dxx(u) = 1  boundary u = 0 on boundary }
+         train U { net mlp(act: scaled) }",
+    );
+    let job = &compilation.program.jobs[0];
+    let model = &compilation.program.models[job.model.unwrap()];
+    let config = config::read(model, job);
+    let err = super::activation::plans(&config.net.activation).unwrap_err();
+    assert!(
+        err.contains("may use only its argument `z`") && err.contains("`k`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn adaptive_refinement_moves_points_to_large_residuals() {
+    let mut s = setup(
+        "model B { space x in [-1, 1]  time t in [0, 1]  field u(x, t)
+           pde dt(u) + u * dx(u) = 0.01 * dxx(u) + 50 * exp(-100 * x^2)
+           initial u = -sin(pi * x) }
+         train B { net mlp(width: 8, depth: 2)
+           points interior: 256, initial: 16, resample: 10, adaptive: true }",
+    );
+    let mean_score = |s: &mut Setup| {
+        let model = s.session.objective.model_params(&s.session.params);
+        let scores = s.session.objective.terms[0]
+            .score(&s.session.objective.net, &s.session.params, &model)
+            .unwrap();
+        scores.iter().sum::<f64>() / scores.len() as f64
+    };
+    let before = mean_score(&mut s);
+    s.session.position.draws = 1;
+    redraw(&mut s.session, &s.config, &s.problem, &s.observations).unwrap();
+    assert_eq!(s.session.objective.terms[0].points(), 256);
+    let after = mean_score(&mut s);
+    assert!(
+        after > 1.5 * before,
+        "mean squared residual {before} -> {after}"
+    );
+}
+
+#[test]
+fn gradient_hard_constraint_whose_value_no_equation_uses() {
+    check_gradient(
+        "model C { space x in [0, 1]  time t in [0, 1]  field u(x, t)
+           pde dt(u) = 0.1 * dxx(u)
+           constraint u = sin(pi * x) + x * (1 - x) * t * net(u) }
+         train C { net mlp(width: 8, depth: 2)
+           points interior: 64 }",
+    );
+}
+
+#[test]
+fn boundaries_everywhere_need_a_side_that_is_not_periodic() {
+    let compilation = compile_source(
+        "periodic.phys",
+        "model R { space x in [0, 1]  time t in [0, 1]  field u(x, t)
+           pde dt(u) = dxx(u)
+           initial u = sin(2 * pi * x)
+           boundary u = 0 on boundary
+           boundary periodic in x }
+         train R { points interior: 64 }",
+    );
+    let job = &compilation.program.jobs[0];
+    let model = &compilation.program.models[job.model.unwrap()];
+    let config = config::read(model, job);
+    let err = problem::plan(model, &config, &[]).unwrap_err();
+    assert!(err.contains("every space direction is periodic"), "{err}");
+}
+
+/// Loss and gradient in every bit whatever the thread count: chunks are cut by point count
+/// alone and their gradients summed in chunk order, whether a term's chunks go forward and
+/// backward in one task (fixed weights: the boundary and initial terms) or wait for every
+/// forward pass (the causally weighted PDE term). Enough points for several chunks per term.
+#[test]
+fn loss_and_gradient_do_not_depend_on_the_thread_count() {
+    for causal in ["", "causal eps: 1, chunks: 4"] {
+        let source = format!(
+            "model B {{ space x in [-1, 1]  time t in [0, 1]  field u(x, t)
+               pde dt(u) + u * dx(u) = 0.01 * dxx(u)
+               initial u = -sin(pi * x) at t = 0
+               boundary u = 0 at x = -1
+               boundary u = 0 at x = 1 }}
+             train B {{ net mlp(width: 8, depth: 2, act: tanh)
+               points interior: 1500, initial: 600, boundary: 40
+               {causal} }}"
+        );
+        let mut s = session(&source);
+        let params = s.params.clone();
+        let mut evaluate = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            let mut grad = vec![0.0; params.len()];
+            let loss = pool
+                .install(|| s.objective.loss_and_gradient(&params, &mut grad))
+                .expect("loss evaluates");
+            (
+                loss.to_bits(),
+                grad.iter().map(|g| g.to_bits()).collect::<Vec<_>>(),
+            )
+        };
+        let one = evaluate(1);
+        assert!(one.1.iter().any(|&g| g != 0), "a gradient to compare");
+        for threads in [2, 3] {
+            assert_eq!(evaluate(threads), one, "{threads} threads, {causal:?}");
+        }
+    }
+}

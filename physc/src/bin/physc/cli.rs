@@ -1,0 +1,801 @@
+//! The command-line interface: `physc check | fmt | show | simplify | run | discover | evolve`.
+//! Parsing arguments (clap),
+//! printing diagnostics (coloured on a terminal, plain when piped, JSON on request), and
+//! turning outcomes into exit codes: 0 success, 1 any error in the input. A panic (101) is
+//! always a bug.
+
+use crate::progress::{cancel_on_ctrl_c, TerminalProgress};
+use clap::{Parser, Subcommand, ValueEnum};
+use physc_compiler::diagnostics::{self, Code, Diagnostic, Diagnostics};
+use physc_compiler::driver::{self, Compilation};
+use physc_compiler::source::{SourceMap, Span};
+use physc_compiler::syntax;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "physc",
+    version,
+    about = "A language and compiler for physics models",
+    long_about = "physc checks, simplifies, compiles and runs physics models written in .phys files:\n\
+                  PDEs, ODEs, conditions, constraints and neural architectures in one file.",
+    after_help = "Examples:\n  physc check examples/burgers.phys\n  physc fmt --check examples/*.phys\n  physc show examples/heat1d.phys --stage model\n  physc run examples/lorenz.phys"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// When to colour diagnostics.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check files for errors and warnings without running anything.
+    ///
+    /// Exit status is 0 when no file has errors (warnings do not fail), 1 otherwise.
+    Check {
+        /// The .phys files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// How to print diagnostics: `human` (with source excerpts) or `json` (one array).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Format files canonically, in place.
+    ///
+    /// One declaration per line, two-space indentation, minimal parentheses; comments and
+    /// blank lines between declarations are kept. Formatting never changes meaning.
+    Fmt {
+        /// The .phys files to format.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Change nothing; exit 1 if any file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Show what the compiler makes of a file at one stage.
+    ///
+    /// Stages, in pipeline order: `ast` (parse tree), `model` (checked and elaborated model),
+    /// `ir` (lowered residuals and the jets each field needs), `simplified` (residuals and
+    /// their sensitivities after e-graph simplification, with op counts before and after),
+    /// `clif` (the Cranelift IR of each model's fused residual-and-sensitivity kernel),
+    /// `cuda` (the same kernels as CUDA C source, f64).
+    Show {
+        /// The .phys file.
+        file: PathBuf,
+        /// The stage to show.
+        #[arg(long, value_enum, default_value_t = Stage::Model)]
+        stage: Stage,
+        /// Print expressions as LaTeX (stages `ir` and `simplified`).
+        #[arg(long)]
+        latex: bool,
+    },
+    /// Simplify one-off expressions with physc's e-graph simplifier.
+    ///
+    /// Free names are independent symbols; `d(f, x)` and `dx(f)` differentiate by `x`.
+    /// Example: physc simplify "d(x^2 * sin(x), x)"
+    Simplify {
+        /// Expressions to simplify.
+        exprs: Vec<String>,
+        /// Also read expressions from a file, one per line (`#` starts a comment line).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Print LaTeX instead of .phys syntax.
+        #[arg(long)]
+        latex: bool,
+        /// Output: `human`, or `json` (one object per expression, with op counts and time).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Only count the operations of each expression as given (no simplification).
+        #[arg(long)]
+        count_only: bool,
+    },
+    /// Run the jobs (train, simulate, discover, evolve) of a file.
+    ///
+    /// Results go to `OUT/<Model>/`: fields or trajectories as NPZ (numpy) and VTK/CSV,
+    /// report.json, PNG plots; training also writes loss.csv and checkpoint.npz. Ctrl-C stops
+    /// a run cleanly and keeps what was computed.
+    ///
+    /// Examples:
+    ///   physc run examples/burgers.phys
+    ///   physc run examples/burgers.phys --max-steps 200 --threads 2
+    ///   physc run examples/burgers.phys --resume
+    Run(RunArgs),
+    /// Discover governing equations from data by sparse regression (SINDy, PDE-FIND).
+    ///
+    /// Estimates time derivatives from the samples, regresses them on a library of
+    /// candidate terms (all monomials up to --degree, optionally sin/cos harmonics) by
+    /// sequentially thresholded least squares, and writes OUT/NAME/: discovered.phys (a
+    /// model `physc run` simulates), report.json (equations, Pareto front, timings,
+    /// warnings) and plots of the data against the re-simulated model. A `discover` block in
+    /// a .phys file says all of this and more (user terms, models as data).
+    #[command(after_help = "Examples:\n  \
+        physc discover lorenz.csv --time t --vars x,y,z\n  \
+        physc discover lorenz.csv --vars x,y,z --degree 3 --threshold auto\n  \
+        physc discover noisy.csv --vars x,y,z --derivative savgol --window 25 --ensemble 50\n  \
+        physc discover run1.csv run2.csv --vars x,y    (one trajectory per file)\n  \
+        physc discover burgers.npz --time t --space x --vars u --threshold auto")]
+    Discover(DiscoverArgs),
+    /// Evolve a fast approximation of a function on an interval (AutoNumerics-style).
+    ///
+    /// Searches straight-line programs over + − × ÷ (and fma, sqrt when allowed) for the best
+    /// trade-off of maximum error (f32: ULPs, checked over every float of the range; f64:
+    /// relative error on a dense grid) against cost (operations, or measured time). Writes
+    /// OUT/<target>_<precision>/: front.csv and front.png (the Pareto front), evolved.phys
+    /// (functions a model can `use`), best.rs, best.c, report.json. The same search runs
+    /// from an `evolve` block with `physc run`; a user `fn` as target needs the block.
+    ///
+    /// Examples:
+    ///   physc evolve exp --range 0:1 --precision f32 --fma --minutes 5
+    ///   physc evolve exp --range 0:1 --precision f64 --max-ops 10 --minutes 5
+    ///   physc evolve tanh --range=-4:4 --fma --cost measured --seed 3
+    Evolve(EvolveArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DiscoverArgs {
+    /// Data: CSV with a header row (a `trajectory` column splits trajectories), NPZ with
+    /// arrays named after the time and variables, or NPY (columns: time, then --vars).
+    #[arg(required = true, value_name = "DATA")]
+    data: Vec<PathBuf>,
+    /// The time column.
+    #[arg(long, default_value = "t")]
+    time: String,
+    /// State variables, comma-separated (default: every column but the time).
+    #[arg(long, value_delimiter = ',')]
+    vars: Vec<String>,
+    /// Space column for PDE discovery on a gridded NPZ field.
+    #[arg(long, value_delimiter = ',')]
+    space: Vec<String>,
+    /// Highest total degree of the polynomial library.
+    #[arg(long, default_value_t = 2)]
+    degree: usize,
+    /// Add sin(k v) and cos(k v) for k up to this many harmonics.
+    #[arg(long, value_name = "K")]
+    trig: Option<usize>,
+    /// Drop terms with coefficients below this, or `auto` (AICc on the Pareto front).
+    #[arg(long, default_value = "0.1", value_name = "T|auto")]
+    threshold: String,
+    /// How time derivatives are estimated.
+    #[arg(long, value_enum, default_value_t = Derivative::Fd)]
+    derivative: Derivative,
+    /// Savitzky–Golay window in samples (default 7; wider smooths more noise).
+    #[arg(long, value_name = "N")]
+    window: Option<usize>,
+    /// Savitzky–Golay polynomial order (default 3).
+    #[arg(long, value_name = "N")]
+    order: Option<usize>,
+    /// Bag this many fits on resampled rows (robust to noise).
+    #[arg(long, value_name = "N")]
+    ensemble: Option<usize>,
+    /// Add Gaussian noise of this size relative to each variable's spread (testing).
+    #[arg(long, default_value_t = 0.0)]
+    noise: f64,
+    /// Session name: the model's name and the output folder (default: from the data file).
+    #[arg(long)]
+    name: Option<String>,
+    /// Where results are written.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Random seed (noise, bagging).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// No progress bars or summaries.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Derivative {
+    /// Second-order finite differences.
+    Fd,
+    /// Savitzky–Golay (local cubic over 7 samples), also smoothing the values.
+    Savgol,
+    /// Total-variation regularised differentiation, for noisy data.
+    Tv,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvolveArgs {
+    /// The function: exp, exp2, log, sin, cos, tanh, sigmoid or erf.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(physc_compiler::check::schema::EVOLVE_TARGETS))]
+    target: String,
+    /// The interval A:B (write --range=-1:1 for a negative start).
+    #[arg(long, value_name = "A:B")]
+    range: String,
+    /// Precision of the evolved program.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
+    precision: PrecisionArg,
+    /// Allow fused multiply–add (adds `fma` to the default operations add, sub, mul, div).
+    #[arg(long)]
+    fma: bool,
+    /// The allowed operations, comma-separated (overrides the default and --fma).
+    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(physc_compiler::check::schema::EVOLVE_OPS))]
+    ops: Option<Vec<String>>,
+    /// Wall-time budget in minutes (search, then final fits and verification).
+    #[arg(long, default_value_t = 1.0)]
+    minutes: f64,
+    /// Stop after this many generations (of 32 children) instead of by time.
+    #[arg(long)]
+    generations: Option<usize>,
+    /// Stop after this many constant fits.
+    #[arg(long)]
+    evaluations: Option<usize>,
+    /// The longest program, in operations.
+    #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_MAX_OPS)]
+    max_ops: usize,
+    /// Cost: operations that depend on x, or measured time of the compiled program.
+    #[arg(long, value_enum, default_value_t = CostArg::Ops)]
+    cost: CostArg,
+    /// Population size.
+    #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_POPULATION)]
+    population: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where results are written (in OUT/<target>_<precision>/).
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// No progress bar or summary.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PrecisionArg {
+    F32,
+    F64,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CostArg {
+    Ops,
+    Measured,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The .phys file.
+    file: PathBuf,
+    /// Where results are written.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// No progress bars or summaries.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Random seed for network initialisation and sampling (overrides the job's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Continue training from OUT/<Model>/checkpoint.npz.
+    #[arg(long)]
+    resume: bool,
+    /// Run at most this many steps per optimizer stage (a quick trial of a long run).
+    #[arg(long, value_name = "N")]
+    max_steps: Option<usize>,
+    /// Where to compute: `cpu`, or `cuda` / `cuda:N` (needs a build with `--features cuda`
+    /// and an NVIDIA GPU; jobs do not run on it yet, kernels do).
+    #[arg(long, default_value = "cpu", value_parser = clap::value_parser!(physc_jobs::device::Device))]
+    device: physc_jobs::device::Device,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Stage {
+    Ast,
+    Model,
+    Ir,
+    Simplified,
+    Clif,
+    Cuda,
+}
+
+pub fn main() -> ExitCode {
+    // Syntax trees are recursive; a generous stack keeps pathological inputs (deeply nested
+    // text) an error message rather than a crash.
+    let worker = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(run_cli);
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        _ => ExitCode::from(101),
+    }
+}
+
+fn run_cli() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let colour = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let ok = match cli.command {
+        Command::Check { files, format } => check(&files, format, colour),
+        Command::Fmt { files, check } => fmt(&files, check, colour),
+        Command::Show { file, stage, latex } => show(&file, stage, latex, colour),
+        Command::Simplify {
+            exprs,
+            file,
+            latex,
+            format,
+            count_only,
+        } => crate::simplify::simplify(
+            &exprs,
+            file.as_deref(),
+            latex,
+            format == Format::Json,
+            count_only,
+            colour,
+        ),
+        Command::Run(args) => run(&args, colour),
+        Command::Discover(args) => discover(&args),
+        Command::Evolve(args) => evolve(&args),
+    };
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+pub(crate) fn report(diags: &[Diagnostic], sources: &SourceMap, colour: bool) {
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let text = if colour {
+            diagnostics::render_terminal(d, sources)
+        } else {
+            diagnostics::render_plain(d, sources)
+        };
+        let _ = write!(err, "{text}");
+    }
+}
+
+fn summary(name: &str, diags: &Diagnostics) -> String {
+    let (e, w) = (diags.error_count(), diags.warning_count());
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (e, w) {
+        (0, 0) => format!("{name}: ok"),
+        (0, w) => format!("{name}: ok, {}", plural(w, "warning")),
+        (e, 0) => format!("{name}: {}", plural(e, "error")),
+        (e, w) => format!("{name}: {}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+fn check(files: &[PathBuf], format: Format, colour: bool) -> bool {
+    let mut all_ok = true;
+    let mut json = Vec::new();
+    for file in files {
+        let compilation = driver::compile_file(file);
+        all_ok &= !compilation.has_errors();
+        let name = file.display().to_string();
+        let summary_line = summary(&name, &compilation.diagnostics);
+        let sorted = compilation.diagnostics.clone().sorted();
+        match format {
+            Format::Human => {
+                report(&sorted, &compilation.sources, colour);
+                eprintln!("{summary_line}");
+            }
+            Format::Json => {
+                json.push(serde_json::json!({
+                    "file": name,
+                    "ok": !compilation.has_errors(),
+                    "diagnostics": diagnostics::render_json(&sorted, &compilation.sources),
+                }));
+            }
+        }
+    }
+    if format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
+    }
+    all_ok
+}
+
+fn fmt(files: &[PathBuf], check_only: bool, colour: bool) -> bool {
+    let mut all_ok = true;
+    for file in files {
+        let name = file.display().to_string();
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error[{}]: cannot read `{name}`: {e}", Code::FileNotFound);
+                all_ok = false;
+                continue;
+            }
+        };
+        let (sources, parsed) = driver::parse_source(&name, &text);
+        if parsed.diagnostics.has_errors() {
+            report(&parsed.diagnostics.sorted(), &sources, colour);
+            eprintln!("{name}: not formatted (fix the syntax errors first)");
+            all_ok = false;
+            continue;
+        }
+        let formatted = syntax::format::format_file(&parsed.ast, &parsed.comments, &text);
+        if formatted == text {
+            continue;
+        }
+        if check_only {
+            eprintln!("{name}: not formatted (run `physc fmt {name}`)");
+            all_ok = false;
+        } else if let Err(e) = write_atomically(file, &formatted) {
+            eprintln!("error: cannot write `{name}`: {e}");
+            all_ok = false;
+        } else {
+            eprintln!("{name}: formatted");
+        }
+    }
+    all_ok
+}
+
+/// Write through a temporary file and a rename, so a failure never leaves half a file.
+fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("phys.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool {
+    let compilation = driver::compile_file(file);
+    let ok = !compilation.has_errors();
+    report(
+        &compilation.diagnostics.clone().sorted(),
+        &compilation.sources,
+        colour,
+    );
+    if !ok {
+        return false;
+    }
+    match stage {
+        Stage::Ast => {
+            if let Some(root) = compilation.modules.first() {
+                print!("{}", syntax::sexpr::file(&root.ast));
+            }
+        }
+        Stage::Model => {
+            for m in compilation.program.models.iter().filter(|m| m.local) {
+                print!("{}", physc_compiler::check::print::model(m));
+            }
+        }
+        Stage::Ir => {
+            let style = physc_compiler::ir::report::Style { latex };
+            for m in compilation.program.models.iter().filter(|m| m.local) {
+                print!(
+                    "{}",
+                    physc_compiler::ir::report::lowered(
+                        m,
+                        &physc_compiler::ir::lower_model(m),
+                        &style
+                    )
+                );
+            }
+        }
+        Stage::Clif => {
+            for m in compilation.program.models.iter().filter(|m| m.local) {
+                let simplified =
+                    physc_compiler::ir::pipeline::simplify_model(m, &Default::default());
+                let plan = physc_compiler::codegen::kernels::KernelPlan::residuals(&simplified);
+                match physc_compiler::codegen::compile::<f64>(&plan.spec()) {
+                    Ok((kernel, clif)) => {
+                        println!("; model {}: one fused loop over the points", m.name);
+                        println!("; inputs (columns): {}", kernel.inputs.join(", "));
+                        println!("; parameters: {}", kernel.params.join(", "));
+                        for (k, out) in kernel.outputs.iter().enumerate() {
+                            println!("; output {k}: {out}");
+                        }
+                        print!("{clif}");
+                    }
+                    Err(e) => {
+                        eprintln!("error: model {}: {e}", m.name);
+                        return false;
+                    }
+                }
+            }
+        }
+        Stage::Cuda => {
+            use physc_compiler::codegen::cuda;
+            for m in compilation.program.models.iter().filter(|m| m.local) {
+                let simplified =
+                    physc_compiler::ir::pipeline::simplify_model(m, &Default::default());
+                let plan = physc_compiler::codegen::kernels::KernelPlan::residuals(&simplified);
+                match cuda::generate(&plan.spec(), cuda::Precision::F64, cuda::KERNEL_NAME) {
+                    Ok(source) => {
+                        println!("// model {}: one fused kernel over the points", m.name);
+                        print!("{source}");
+                    }
+                    Err(e) => {
+                        eprintln!("error: model {}: {e}", m.name);
+                        return false;
+                    }
+                }
+            }
+        }
+        Stage::Simplified => {
+            let style = physc_compiler::ir::report::Style { latex };
+            let limits = physc_compiler::ir::simplify::Limits::default();
+            for m in compilation.program.models.iter().filter(|m| m.local) {
+                let simplified = physc_compiler::ir::pipeline::simplify_model(m, &limits);
+                print!(
+                    "{}",
+                    physc_compiler::ir::report::simplified(
+                        m,
+                        &simplified.lowered,
+                        &simplified.view(),
+                        &style
+                    )
+                );
+            }
+        }
+    }
+    true
+}
+
+fn run(args: &RunArgs, colour: bool) -> bool {
+    if let Err(why) = physc_jobs::device::check(args.device) {
+        eprintln!("error: cannot use --device {}: {why}", args.device);
+        return false;
+    }
+    // The job runs on one of the pool's threads, so each parallel step wakes the other
+    // threads only, not the pool and then the waiting main thread as well.
+    let pool = rayon::ThreadPoolBuilder::new()
+        // 0 lets rayon choose (all cores); --threads 0 means one, as for the other jobs.
+        .num_threads(args.threads.map_or(0, |t| t.max(1)))
+        .build();
+    match pool {
+        Ok(pool) => pool.install(|| run_on_pool(args, colour)),
+        Err(_) => run_on_pool(args, colour),
+    }
+}
+
+fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
+    let compilation: Compilation = driver::compile_file(&args.file);
+    let mut diags = compilation.diagnostics.clone();
+    report(&diags.clone().sorted(), &compilation.sources, colour);
+    if compilation.has_errors() {
+        return false;
+    }
+    diags = physc_compiler::diagnostics::Diagnostics::new();
+    if compilation.program.jobs.is_empty() {
+        let span = compilation
+            .modules
+            .first()
+            .map(|m| Span::new(m.file, 0..0))
+            .unwrap_or_default();
+        diags.push(
+            Diagnostic::new(Code::NoJob, span, "this file has no job to run", "")
+                .with_help("add a `train`, `simulate`, `discover` or `evolve` block"),
+        );
+    }
+    let options = physc_jobs::RunOptions {
+        out_dir: args.out.clone(),
+        quiet: args.quiet,
+        source_dir: args
+            .file
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
+        seed: args.seed,
+        resume: args.resume,
+        max_steps: args.max_steps,
+        device: args.device,
+        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
+        cancel: cancel_on_ctrl_c(),
+    };
+    for job in &compilation.program.jobs {
+        // Discovery's summary is printed from its result (run_job refuses GPUs for every job).
+        let discovery = job.kind == physc_compiler::check::JobKind::Discover
+            && options.device == physc_jobs::device::Device::Cpu;
+        let result = if discovery {
+            physc_jobs::discover::run(&compilation.program, job, &options)
+                .and_then(|done| write_discovered(done, &options))
+        } else {
+            physc_jobs::run_job(&compilation.program, job, &options)
+        };
+        if let Err(e) = result {
+            diags.push(job_diagnostic(job, e));
+        }
+    }
+    report(&diags.clone().sorted(), &compilation.sources, colour);
+    !diags.has_errors()
+}
+
+fn discover(args: &DiscoverArgs) -> bool {
+    use physc_jobs::discover::config::{self, Config, DEFAULT_TV_ALPHA};
+    use physc_runtime::discover::derivative::Method;
+    let threshold = match args.threshold.parse() {
+        Ok(threshold) => threshold,
+        Err(config::BadThreshold(text)) => {
+            eprintln!("error: --threshold takes a number ≥ 0 or `auto`, not `{text}`");
+            return false;
+        }
+    };
+    let derivative = match args.derivative {
+        Derivative::Fd => Method::FiniteDifference,
+        Derivative::Savgol => config::savitzky_golay(args.window, args.order),
+        Derivative::Tv => Method::TotalVariation {
+            alpha: DEFAULT_TV_ALPHA,
+        },
+    };
+    let mut config = Config::for_files(args.data.clone())
+        .with_library(args.degree, args.trig)
+        .with_derivative(derivative)
+        .with_stlsq(threshold, args.ensemble);
+    if let Some(name) = &args.name {
+        config.name = name.clone();
+    }
+    config.time = args.time.clone();
+    config.space = args.space.clone();
+    config.vars = args.vars.clone();
+    config.noise = args.noise;
+    config.seed = args.seed;
+    let options = physc_jobs::RunOptions {
+        out_dir: args.out.clone(),
+        quiet: args.quiet,
+        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
+        cancel: cancel_on_ctrl_c(),
+        ..Default::default()
+    };
+    let written = physc_jobs::discover::discover(&config, None, &options)
+        .and_then(|done| write_discovered(done, &options));
+    match written {
+        Ok(()) => true,
+        Err(e) => {
+            let why = match e {
+                physc_jobs::JobError::NotImplemented => "not implemented".to_string(),
+                physc_jobs::JobError::NotSupported(w) | physc_jobs::JobError::Failed(w) => w,
+                physc_jobs::JobError::Output(w) => format!("results could not be written: {w}"),
+            };
+            eprintln!("error: cannot discover equations: {why}");
+            false
+        }
+    }
+}
+
+/// A discovery's result written to `OUT/<name>/` and its summary printed (unless quiet);
+/// then the error that stopped it, if one did.
+fn write_discovered(
+    done: physc_jobs::Completed<physc_jobs::discover::Discovered>,
+    options: &physc_jobs::RunOptions,
+) -> Result<(), physc_jobs::JobError> {
+    let dir = options.out_dir.join(&done.result.name);
+    done.result.write(&dir)?;
+    if !options.quiet {
+        eprint!("{}", done.result.summary(Some(&dir)));
+    }
+    done.stopped.map_or(Ok(()), Err)
+}
+
+/// `physc evolve`: the same configuration an `evolve` block gives, run by the same code.
+fn evolve(args: &EvolveArgs) -> bool {
+    use physc_jobs::evolve::config::{
+        Budget, CostKind, EvolveConfig, Precision, Target, DEFAULT_OPS,
+    };
+    use physc_runtime::evolve::Op;
+    if let Some(threads) = args.threads {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global();
+    }
+    let range = args
+        .range
+        .split_once(':')
+        .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)));
+    let Some(range) = range else {
+        eprintln!("error: --range must be A:B with two numbers, e.g. --range 0:1 or --range=-1:1");
+        return false;
+    };
+    let ops: Vec<Op> = match &args.ops {
+        Some(list) => list.iter().filter_map(|o| Op::from_name(o)).collect(),
+        None => DEFAULT_OPS
+            .into_iter()
+            .filter(|&o| o != Op::Fma || args.fma)
+            .collect(),
+    };
+    let config = EvolveConfig {
+        target: Target::Builtin(args.target.clone()),
+        range,
+        precision: match args.precision {
+            PrecisionArg::F32 => Precision::F32,
+            PrecisionArg::F64 => Precision::F64,
+        },
+        ops,
+        budget: Budget {
+            minutes: Some(args.minutes),
+            generations: args.generations,
+            evaluations: args.evaluations,
+        },
+        cost: match args.cost {
+            CostArg::Ops => CostKind::Ops,
+            CostArg::Measured => CostKind::Measured,
+        },
+        population: args.population,
+        max_ops: args.max_ops,
+        seed: args.seed,
+    };
+    let options = physc_jobs::RunOptions {
+        out_dir: args.out.clone(),
+        quiet: args.quiet,
+        source_dir: PathBuf::from("."),
+        seed: None,
+        resume: false,
+        max_steps: None,
+        device: physc_jobs::device::Device::Cpu,
+        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
+        cancel: cancel_on_ctrl_c(),
+    };
+    let name = physc_jobs::evolve::output_name(&config);
+    match physc_jobs::evolve::run_config(&name, &config, &options) {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("error: evolve {name}: {}", physc_jobs::evolve::describe(&e));
+            false
+        }
+    }
+}
+
+fn job_diagnostic(job: &physc_compiler::check::Job, error: physc_jobs::JobError) -> Diagnostic {
+    use physc_jobs::JobError;
+    let kind = job.kind.keyword();
+    match error {
+        JobError::NotImplemented => Diagnostic::new(
+            Code::NotImplemented,
+            job.span,
+            format!("running `{kind}` jobs is not implemented yet"),
+            "this job",
+        )
+        .with_note("the file is valid; `physc check` and `physc show` work on it"),
+        JobError::NotSupported(why) => Diagnostic::new(
+            Code::NotSupported,
+            job.span,
+            format!("cannot {kind} `{}`: {why}", job.target),
+            "this job",
+        ),
+        JobError::Failed(why) => Diagnostic::new(
+            Code::JobFailed,
+            job.span,
+            format!("`{kind} {}` failed: {why}", job.target),
+            "this job",
+        ),
+        JobError::Output(why) => Diagnostic::new(
+            Code::OutputFailed,
+            job.span,
+            format!(
+                "results of `{kind} {}` could not be written: {why}",
+                job.target
+            ),
+            "this job",
+        ),
+    }
+}

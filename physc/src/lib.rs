@@ -1,0 +1,1 @@
+pub use physc_compiler as compiler;
