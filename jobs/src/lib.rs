@@ -103,6 +103,18 @@ pub enum JobError {
     Output(String),
 }
 
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobError::NotImplemented => write!(f, "not implemented"),
+            JobError::NotSupported(why) | JobError::Failed(why) => write!(f, "{why}"),
+            JobError::Output(why) => write!(f, "results could not be written: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for JobError {}
+
 pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(), JobError> {
     if let device::Device::Cuda(_) = options.device {
         return Err(JobError::NotSupported(format!(
