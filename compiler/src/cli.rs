@@ -608,13 +608,34 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
         cancel: cancel_on_ctrl_c(),
     };
     for job in &compilation.program.jobs {
-        let result = crate::jobs::run_job(&compilation.program, job, &options);
+        let result = match (job.kind, job.model) {
+            (crate::check::JobKind::Simulate, Some(m)) => {
+                simulate(&compilation.program.models[m], job, &options)
+            }
+            _ => crate::jobs::run_job(&compilation.program, job, &options),
+        };
         if let Err(e) = result {
             diags.push(job_diagnostic(job, e));
         }
     }
     report(&diags.clone().sorted(), &compilation.sources, colour);
     !diags.has_errors()
+}
+
+/// A simulate job: run it, write what it computed (also when it stopped early), show its
+/// summary, then report what stopped it.
+fn simulate(
+    model: &crate::check::Model,
+    job: &crate::check::Job,
+    options: &crate::jobs::RunOptions,
+) -> Result<(), crate::jobs::JobError> {
+    use crate::jobs::simulate;
+    let done = simulate::run_and_write(model, job, options)?;
+    if !options.quiet {
+        let dir = simulate::output_dir(model, options);
+        eprintln!("{}", done.result.summary(Some(&dir)));
+    }
+    done.stopped.map_or(Ok(()), Err)
 }
 
 fn discover(args: &DiscoverArgs) -> bool {

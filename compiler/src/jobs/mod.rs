@@ -1,8 +1,10 @@
 //! Jobs: what `physc run` does with each job block of a checked program. `train` fits
-//! physics-informed networks (`train/`); `simulate` integrates ODE models (`ode.rs` compiles
-//! them, `simulate.rs` runs them, `write.rs` writes the results), 1-D PDEs of one field
-//! (`pde.rs`, `pde_run.rs`: finite differences or spectral, ETDRK4) and PDEs of several
-//! fields or in two dimensions on tensor grids (`grid_pde.rs`, `grid_pde_run.rs`);
+//! physics-informed networks (`train/`); `simulate` (`simulate.rs`: which kind of model,
+//! the result) integrates ODE models (`ode.rs` compiles them, `ode_run.rs` runs them,
+//! `trajectory.rs` holds and writes the result), 1-D PDEs of one field (`pde.rs`,
+//! `pde_run.rs`: finite differences or spectral, ETDRK4) and PDEs of several fields or in
+//! two dimensions on tensor grids (`grid_pde.rs`, `grid_pde_run.rs`), both results held and
+//! written by `fields.rs`, the runners sharing `integration.rs`;
 //! `discover/` finds equations from data (sparse and symbolic regression); `evolve/`
 //! searches for fast approximations of functions. `progress.rs` owns progress bars and
 //! Ctrl-C; `device.rs` what `--device` selects and whether it is usable.
@@ -10,15 +12,18 @@
 pub mod device;
 pub mod discover;
 pub mod evolve;
+mod fields;
 pub mod grid_pde;
 mod grid_pde_run;
+mod integration;
 pub mod ode;
+mod ode_run;
 pub mod pde;
 mod pde_run;
 pub mod progress;
 pub mod simulate;
 pub mod train;
-mod write;
+mod trajectory;
 
 use crate::check::{Job, JobKind, Program};
 use progress::{CancelToken, Progress, Silent};
@@ -111,7 +116,8 @@ pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(),
         )));
     }
     match (job.kind, job.model) {
-        (JobKind::Simulate, Some(m)) => simulate::run(&program.models[m], job, options),
+        (JobKind::Simulate, Some(m)) => simulate::run_and_write(&program.models[m], job, options)
+            .and_then(|done| done.stopped.map_or(Ok(()), Err)),
         (JobKind::Train, Some(m)) => train::run(&program.models[m], job, options),
         (JobKind::Discover, _) => discover::run(program, job, options),
         (JobKind::Evolve, _) => evolve::run(job, options),
