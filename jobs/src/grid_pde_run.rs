@@ -1,22 +1,23 @@
-//! Running a tensor-grid method-of-lines simulation (`grid_pde.rs`): every field's jets from
-//! the runtime's per-axis stencils with the side conditions of the moment, all right-hand
-//! sides in one kernel call over the grid, integrated by the ODE methods; the fields written
-//! as `fields.npz` (the axes, `t`, and each field shaped [len(t), len(x), len(y)]), a long
-//! CSV (one row per time and point), the final state as VTK for ParaView, heatmaps and
-//! `report.json`.
-
-use super::{JobError, RunOptions};
+//! Running a tensor-grid method-of-lines simulation (`grid_pde.rs` compiles it): every
+//! field's jets from the runtime's per-axis stencils with the side conditions of the moment,
+//! all right-hand sides in one kernel call over the grid, integrated by the ODE methods under
+//! the caller's progress and cancel token; the result is [`Fields`], each field shaped
+//! (time, x[, y]) (`fields.rs` writes it).
+use super::fields::{tensor_grid_files, Axis, Field, Fields, Solver};
+use super::integration::{fields_stopped, grid_points, method, output_times, watched};
+use super::{Completed, JobError, RunOptions};
+use ndarray::{Array1, ArrayD, IxDyn};
 use physc_compiler::check::jobs::SettingValue;
 use physc_compiler::check::{Job, Model};
 use physc_compiler::plan::grid_pde::{compile_grid_pde, GridPde, JetNeed, Side};
 use physc_runtime::mol::{AxisDerivatives, Boundary, Ends, Grid1d, Scheme, TensorGrid};
 use physc_runtime::ode::{integrate, OdeError, OdeSystem, Solution};
-use physc_runtime::output::plot::{self, Figure};
-use physc_runtime::output::{csv, npz, report, vtk, Array};
-use std::path::Path;
-use std::time::Instant;
 
-pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobError> {
+pub(super) fn run(
+    model: &Model,
+    job: &Job,
+    options: &RunOptions,
+) -> Result<Completed<Fields>, JobError> {
     let pde = compile_grid_pde(model).map_err(|e| JobError::NotSupported(e.0))?;
     let scheme = match job.settings.get("scheme") {
         Some(SettingValue::Name(s)) if s == "fd2" => Scheme::Fd2,
@@ -32,42 +33,105 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobErro
         .iter()
         .map(|(name, ..)| {
             let default = if pde.axes.len() == 1 { 256 } else { 64 };
-            super::pde_run::grid_points(job, name, default)
+            grid_points(job, name, default)
         })
         .collect();
     let grid = tensor_grid(&pde, &sizes)?;
     let mut system = Lines::new(&pde, &grid, scheme)?;
     let t0 = pde.time.1;
     let y0 = system.initial_state(t0)?;
-    let times = super::simulate::output_times(job, (pde.time.1, pde.time.2));
-    let method = super::simulate::method(job);
-    let started = Instant::now();
-    let bar = super::progress::time_bar(&model.name, (pde.time.1, pde.time.2), &*options.progress);
-    let mut progress = |t: f64| {
-        bar.update(t);
-        !options.cancel.is_cancelled()
-    };
-    let (mut solution, error) = integrate(&mut system, &method, t0, &y0, &times, &mut progress);
-    bar.finish();
+    let span = (pde.time.1, pde.time.2);
+    let times = output_times(job, span);
+    let method = method(job);
+    let ((mut solution, error), seconds) = watched(&model.name, span, options, |progress| {
+        integrate(&mut system, &method, t0, &y0, &times, progress)
+    });
     // Recorded states come from the integrator's interpolant: put the conditions back.
     for (t, y) in solution.t.iter().zip(solution.y.iter_mut()) {
         system.impose_dirichlet(*t, y);
     }
-    let seconds = started.elapsed().as_secs_f64();
-    let dir = options.out_dir.join(&model.name);
-    write(&dir, &pde, &grid, &solution, error.as_ref(), seconds).map_err(JobError::Output)?;
-    if !options.quiet {
-        let shape: Vec<String> = sizes.iter().map(usize::to_string).collect();
-        eprintln!(
-            "{}: {} grid, {} steps ({} rejected) in {seconds:.3} s; wrote {}",
-            pde.fields.join(", "),
-            shape.join(" × "),
-            solution.stats.steps,
-            solution.stats.rejected,
-            dir.display()
-        );
-    }
-    super::pde_run::stopped_early(error)
+    let report = report(&pde, &sizes, &solution, error.as_ref(), seconds);
+    let result = Fields {
+        time_name: pde.time.0.clone(),
+        axes: pde
+            .axes
+            .iter()
+            .zip(grid.axes())
+            .map(|((name, lo, hi), g)| Axis {
+                name: name.clone(),
+                lo: *lo,
+                hi: *hi,
+                points: Array1::from_vec(g.points().to_vec()),
+            })
+            .collect(),
+        fields: fields_over_time(&pde, &sizes, &solution),
+        times: Array1::from_vec(solution.t),
+        stats: solution.stats,
+        report,
+        seconds,
+        solver: Solver::TensorGrid,
+    };
+    Ok(Completed {
+        result,
+        stopped: fields_stopped(error.as_ref()),
+    })
+}
+
+/// Each field's values shaped (time, axes…), from states that hold every field at every
+/// grid point, field after field.
+fn fields_over_time(pde: &GridPde, sizes: &[usize], solution: &Solution) -> Vec<Field> {
+    let n: usize = sizes.iter().product();
+    let mut shape = vec![solution.t.len()];
+    shape.extend(sizes);
+    pde.fields
+        .iter()
+        .enumerate()
+        .map(|(f, name)| {
+            let data: Vec<f64> = solution
+                .y
+                .iter()
+                .flat_map(|y| y[f * n..(f + 1) * n].iter().copied())
+                .collect();
+            let values = ArrayD::from_shape_vec(IxDyn(&shape), data)
+                .expect("every state holds every field at every grid point");
+            Field {
+                name: name.clone(),
+                values,
+            }
+        })
+        .collect()
+}
+
+fn report(
+    pde: &GridPde,
+    sizes: &[usize],
+    solution: &Solution,
+    error: Option<&OdeError>,
+    seconds: f64,
+) -> serde_json::Value {
+    let s = &solution.stats;
+    let grid_sizes: serde_json::Map<String, serde_json::Value> = pde
+        .axes
+        .iter()
+        .zip(sizes)
+        .map(|((name, ..), n)| (name.clone(), (*n).into()))
+        .collect();
+    let axis_names: Vec<&str> = pde.axes.iter().map(|(n, ..)| n.as_str()).collect();
+    let nt = solution.t.len();
+    serde_json::json!({
+        "job": "simulate",
+        "equations": pde.equations,
+        "grid": grid_sizes,
+        "t_span": [pde.time.1, pde.time.2],
+        "outputs": nt,
+        "completed": error.is_none(),
+        "error": error.map(|e| e.to_string()),
+        "stats": {"steps": s.steps, "rejected": s.rejected, "rhs_evals": s.rhs_evals, "jacobian_evals": s.jacobian_evals},
+        "wall_time_s": seconds,
+        "files": tensor_grid_files(&pde.fields, nt, pde.axes.len()),
+        "layout": format!("each field is shaped [len({}), {}]", pde.time.0,
+            axis_names.iter().map(|a| format!("len({a})")).collect::<Vec<_>>().join(", ")),
+    })
 }
 
 /// The grid of the axes; an axis is periodic when the model says so (for every field).
@@ -378,170 +442,4 @@ impl OdeSystem for Lines<'_> {
         }
         self.dirichlet_rates(t, dydt);
     }
-}
-
-fn write(
-    dir: &Path,
-    pde: &GridPde,
-    grid: &TensorGrid,
-    solution: &Solution,
-    error: Option<&OdeError>,
-    seconds: f64,
-) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
-    let err = |e: physc_runtime::output::OutputError| e.to_string();
-    let n = grid.len();
-    let shape = grid.shape();
-    let axes: Vec<(&str, &[f64])> = pde
-        .axes
-        .iter()
-        .zip(grid.axes())
-        .map(|((name, ..), g)| (name.as_str(), g.points()))
-        .collect();
-    let nt = solution.t.len();
-    let field_data = |f: usize| -> Vec<f64> {
-        solution
-            .y
-            .iter()
-            .flat_map(|y| y[f * n..(f + 1) * n].iter().copied())
-            .collect()
-    };
-    let mut arrays: Vec<(String, Array)> = axes
-        .iter()
-        .map(|(name, c)| (name.to_string(), Array::vector(c.to_vec())))
-        .collect();
-    arrays.push((pde.time.0.clone(), Array::vector(solution.t.clone())));
-    for (f, name) in pde.fields.iter().enumerate() {
-        let mut dims = vec![nt];
-        dims.extend(&shape);
-        let array = Array::with_shape(dims, field_data(f)).map_err(|e| e.at(dir).to_string())?;
-        arrays.push((name.clone(), array));
-    }
-    let named: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (n.as_str(), a)).collect();
-    npz::write(&dir.join("fields.npz"), &named).map_err(err)?;
-
-    let coordinates = grid.coordinates();
-    let mut columns: Vec<(String, Vec<f64>)> = vec![(
-        pde.time.0.clone(),
-        solution
-            .t
-            .iter()
-            .flat_map(|t| std::iter::repeat_n(*t, n))
-            .collect(),
-    )];
-    for ((name, ..), c) in pde.axes.iter().zip(&coordinates) {
-        columns.push((
-            name.clone(),
-            c.iter().copied().cycle().take(n * nt).collect(),
-        ));
-    }
-    for (f, name) in pde.fields.iter().enumerate() {
-        columns.push((name.clone(), field_data(f)));
-    }
-    let named: Vec<(&str, &[f64])> = columns
-        .iter()
-        .map(|(n, c)| (n.as_str(), c.as_slice()))
-        .collect();
-    csv::write(&dir.join("fields.csv"), &named).map_err(err)?;
-
-    let mut files = vec!["fields.npz", "fields.csv", "report.json"];
-    let mut plots = Vec::new();
-    if let Some(last) = solution.y.last() {
-        let finals: Vec<(&str, &[f64])> = pde
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(f, name)| (name.as_str(), &last[f * n..(f + 1) * n]))
-            .collect();
-        vtk::write_rectilinear(&dir.join("final.vtk"), &axes, &finals)
-            .map_err(|e| e.to_string())?;
-        files.push("final.vtk");
-        for (f, name) in pde.fields.iter().enumerate() {
-            let file = format!("{}.png", name.replace('.', "_"));
-            if plot_field(&dir.join(&file), pde, grid, solution, f, name).map_err(err)? {
-                plots.push(file);
-            }
-        }
-    }
-    files.extend(plots.iter().map(String::as_str));
-    let s = &solution.stats;
-    let grid_sizes: serde_json::Map<String, serde_json::Value> = pde
-        .axes
-        .iter()
-        .zip(&shape)
-        .map(|((name, ..), n)| (name.clone(), (*n).into()))
-        .collect();
-    let axis_names: Vec<&str> = pde.axes.iter().map(|(n, ..)| n.as_str()).collect();
-    let json = serde_json::json!({
-        "job": "simulate",
-        "equations": pde.equations,
-        "grid": grid_sizes,
-        "t_span": [pde.time.1, pde.time.2],
-        "outputs": nt,
-        "completed": error.is_none(),
-        "error": error.map(|e| e.to_string()),
-        "stats": {"steps": s.steps, "rejected": s.rejected, "rhs_evals": s.rhs_evals, "jacobian_evals": s.jacobian_evals},
-        "wall_time_s": seconds,
-        "files": files,
-        "layout": format!("each field is shaped [len({}), {}]", pde.time.0,
-            axis_names.iter().map(|a| format!("len({a})")).collect::<Vec<_>>().join(", ")),
-    });
-    report::write(dir, &json).map_err(err)?;
-    Ok(())
-}
-
-/// A space–time heatmap in 1-D, the final state over the plane in 2-D. False when there
-/// is too little to draw.
-fn plot_field(
-    path: &Path,
-    pde: &GridPde,
-    grid: &TensorGrid,
-    solution: &Solution,
-    f: usize,
-    name: &str,
-) -> Result<bool, physc_runtime::output::OutputError> {
-    let n = grid.len();
-    let shape = grid.shape();
-    let (x_name, x_lo, x_hi) = &pde.axes[0];
-    if shape.len() == 1 {
-        if solution.t.len() < 2 {
-            return Ok(false);
-        }
-        let rows: Vec<Vec<f64>> = solution
-            .y
-            .iter()
-            .map(|y| y[f * n..(f + 1) * n].to_vec())
-            .collect();
-        let field = Array::from_rows(&rows).map_err(|e| e.at(path))?;
-        let title = format!("{name} on {x_name} × {}", pde.time.0);
-        let t = (solution.t[0], solution.t[solution.t.len() - 1]);
-        plot::heatmap(
-            path,
-            &Figure::new(&title, x_name, &pde.time.0),
-            &field,
-            t,
-            (*x_lo, *x_hi),
-            name,
-        )?;
-        return Ok(true);
-    }
-    let (y_name, y_lo, y_hi) = &pde.axes[1];
-    let last = &solution.y[solution.y.len() - 1][f * n..(f + 1) * n];
-    // Rows go up the picture: y, with x across.
-    let (nx, ny) = (shape[0], shape[1]);
-    let rows: Vec<Vec<f64>> = (0..ny)
-        .map(|j| (0..nx).map(|i| last[i * ny + j]).collect())
-        .collect();
-    let field = Array::from_rows(&rows).map_err(|e| e.at(path))?;
-    let t_end = solution.t[solution.t.len() - 1];
-    let title = format!("{name} at {} = {t_end}", pde.time.0);
-    plot::heatmap(
-        path,
-        &Figure::new(&title, x_name, y_name),
-        &field,
-        (*y_lo, *y_hi),
-        (*x_lo, *x_hi),
-        name,
-    )?;
-    Ok(true)
 }

@@ -1,12 +1,14 @@
 //! physc-jobs: what physc does with a checked program's job blocks, as library calls that
-//! return results in memory. `train/` fits physics-informed networks; `simulate.rs`
-//! dispatches a model to its integrator (`simulate.rs` for ODEs, `pde_run.rs` for 1-D PDEs of
-//! one field (finite differences or spectral, ETDRK4), `grid_pde_run.rs` for PDEs of several
-//! fields or in two dimensions) over the kernels the compiler's `plan` stage builds;
-//! `discover/` finds equations from data (sparse and symbolic regression); `evolve/` searches
-//! for fast approximations of functions. `write.rs` and each job's writer turn a result into
-//! files, a separate step. `progress.rs` is how a caller hears about progress and stops a run;
-//! `device.rs` what `--device` selects and whether it is usable.
+//! return results in memory. `train/` fits physics-informed networks; `simulate.rs` decides
+//! which kind of model it is and wraps the result: ODE models run in `ode_run.rs`
+//! (`trajectory.rs` holds and writes their result), 1-D PDEs of one field in `pde_run.rs`
+//! (finite differences or spectral, ETDRK4) and PDEs of several fields or in two dimensions
+//! on tensor grids in `grid_pde_run.rs` (both held and written by `fields.rs`), the runners
+//! sharing `integration.rs`, over the kernels of the compiler's `plan` stage; `discover/`
+//! finds equations from data (sparse and symbolic regression); `evolve/` searches for fast
+//! approximations of functions. Each result has its own `write`, a separate step.
+//! `progress.rs` is how a caller hears about progress and stops a run; `device.rs` what
+//! `--device` selects and whether it is usable.
 //!
 //! This crate never prints, never exits the process and never installs a signal handler:
 //! the caller supplies progress and cancellation in [`RunOptions`].
@@ -14,12 +16,15 @@
 pub mod device;
 pub mod discover;
 pub mod evolve;
+mod fields;
 mod grid_pde_run;
+mod integration;
+mod ode_run;
 mod pde_run;
 pub mod progress;
 pub mod simulate;
 pub mod train;
-mod write;
+mod trajectory;
 
 use physc_compiler::check::{Job, JobKind, Program};
 use progress::{CancelToken, Progress, Silent};
@@ -124,7 +129,8 @@ pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(),
         )));
     }
     match (job.kind, job.model) {
-        (JobKind::Simulate, Some(m)) => simulate::run(&program.models[m], job, options),
+        (JobKind::Simulate, Some(m)) => simulate::run_and_write(&program.models[m], job, options)
+            .and_then(|done| done.stopped.map_or(Ok(()), Err)),
         (JobKind::Train, Some(m)) => train::run(&program.models[m], job, options),
         (JobKind::Discover, _) => discover::run_and_write(program, job, options),
         (JobKind::Evolve, _) => evolve::run(job, options),

@@ -1,20 +1,23 @@
-//! Running a method-of-lines simulation: the grid and boundary ends from the model, the
-//! right-hand side as an `OdeSystem` (derivative columns from the runtime's stencils or FFT,
-//! then the compiled F kernel over all grid points at once), integrated by the ODE methods,
-//! or by ETDRK4 for spectral runs; the field written as `fields.npz` (`x`, `t`, and `u`
-//! shaped [len(t), len(x)]), CSV, a space–time heatmap and `report.json`.
-
-use super::{JobError, RunOptions};
+//! Running a method-of-lines simulation of one field in 1-D (`pde.rs` compiles it): the grid
+//! and boundary ends from the model, the right-hand side as an `OdeSystem` (derivative
+//! columns from the runtime's stencils or FFT, then the compiled F kernel over all grid
+//! points at once), integrated by the ODE methods, or by ETDRK4 for spectral runs, under the
+//! caller's progress and cancel token; the result is [`Fields`] (`fields.rs` writes it).
+use super::fields::{Axis, Field, Fields, Solver, LINE_FILES};
+use super::integration::{fields_stopped, grid_points, method, output_times, watched};
+use super::{Completed, JobError, RunOptions};
+use ndarray::{Array1, ArrayD, IxDyn};
 use physc_compiler::check::jobs::SettingValue;
 use physc_compiler::check::{Job, Model};
 use physc_compiler::plan::line_pde::{compile_pde, CompiledPde, End};
 use physc_runtime::mol::{self, Boundary, Complex64, Derivatives, Grid1d, Scheme, Semilinear};
 use physc_runtime::ode::{integrate, OdeError, OdeSystem, Solution};
-use physc_runtime::output::plot::{self, Figure};
-use physc_runtime::output::{csv, npz, report, Array};
-use std::time::Instant;
 
-pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobError> {
+pub(super) fn run(
+    model: &Model,
+    job: &Job,
+    options: &RunOptions,
+) -> Result<Completed<Fields>, JobError> {
     let pde = compile_pde(model).map_err(|e| JobError::NotSupported(e.0))?;
     let n = grid_points(job, &pde.space.0, 256);
     let scheme = scheme(job, &pde);
@@ -38,65 +41,77 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobErro
         .eval(&[&x, &vec![t0; x.len()]], &pde.params)
         .map_err(|e| JobError::Failed(e.to_string()))?
         .remove(0);
-    let times = super::simulate::output_times(job, (pde.time.1, pde.time.2));
-    let started = Instant::now();
-    let bar = super::progress::time_bar(&model.name, (pde.time.1, pde.time.2), &*options.progress);
-    let mut progress = |t: f64| {
-        bar.update(t);
-        !options.cancel.is_cancelled()
-    };
-    let method = super::simulate::method(job);
-    let (solution, error) = match (&scheme, job.settings.get("method")) {
+    let span = (pde.time.1, pde.time.2);
+    let times = output_times(job, span);
+    let etdrk4_step = match (&scheme, job.settings.get("method")) {
         (Scheme::Spectral, Some(SettingValue::Call { name, args })) if name == "etdrk4" => {
-            let dt = match args.get("dt") {
+            Some(match args.get("dt") {
                 Some(SettingValue::Number(v)) => *v,
                 _ => 1e-3,
-            };
-            let mut split = Split(Evaluator::new(&pde, &grid, &scheme, &x)?);
-            mol::etdrk4(&grid, &mut split, dt, t0, &u0, &times, &mut progress)
+            })
         }
-        _ => {
-            let mut system = Lines(Evaluator::new(&pde, &grid, &scheme, &x)?);
-            integrate(&mut system, &method, t0, &u0, &times, &mut progress)
-        }
+        _ => None,
     };
-    bar.finish();
-    let seconds = started.elapsed().as_secs_f64();
-    let dir = options.out_dir.join(&model.name);
-    write(&dir, &pde, &x, &solution, error.as_ref(), seconds, n).map_err(JobError::Output)?;
-    if !options.quiet {
-        eprintln!(
-            "{}: {} points, {} steps ({} rejected) in {seconds:.3} s; wrote {}",
-            pde.field,
-            n,
-            solution.stats.steps,
-            solution.stats.rejected,
-            dir.display()
-        );
-    }
-    stopped_early(error)
+    let evaluator = Evaluator::new(&pde, &grid, &scheme, &x)?;
+    let ((solution, error), seconds) =
+        watched(&model.name, span, options, |progress| match etdrk4_step {
+            Some(dt) => {
+                let mut split = Split(evaluator);
+                mol::etdrk4(&grid, &mut split, dt, t0, &u0, &times, progress)
+            }
+            None => {
+                let mut system = Lines(evaluator);
+                integrate(&mut system, &method(job), t0, &u0, &times, progress)
+            }
+        });
+    let report = report(&pde, n, &solution, error.as_ref(), seconds);
+    let values = ArrayD::from_shape_vec(IxDyn(&[solution.t.len(), n]), solution.y.concat())
+        .expect("the integrator records the field at every grid point at every output time");
+    let result = Fields {
+        time_name: pde.time.0.clone(),
+        times: Array1::from_vec(solution.t),
+        axes: vec![Axis {
+            name: pde.space.0.clone(),
+            lo: pde.space.1,
+            hi: pde.space.2,
+            points: Array1::from_vec(x),
+        }],
+        fields: vec![Field {
+            name: pde.field.clone(),
+            values,
+        }],
+        stats: solution.stats,
+        report,
+        seconds,
+        solver: Solver::Line,
+    };
+    Ok(Completed {
+        result,
+        stopped: fields_stopped(error.as_ref()),
+    })
 }
 
-/// A run whose results are written: an error that stopped the integration early, if any,
-/// becomes the job's failure (the output up to it stays).
-pub(super) fn stopped_early(error: Option<OdeError>) -> Result<(), JobError> {
-    match error {
-        None => Ok(()),
-        Some(e) => Err(JobError::Failed(format!(
-            "{e} (results up to there were written)"
-        ))),
-    }
-}
-
-/// Grid points along `axis` from the job's `grid` setting, or `default`.
-pub(super) fn grid_points(job: &Job, axis: &str, default: usize) -> usize {
-    match job.settings.get("grid") {
-        Some(SettingValue::Record(sizes)) => match sizes.get(axis) {
-            Some(SettingValue::Int(n)) => *n as usize,
-            _ => default,
-        },
-        _ => default,
-    }
+fn report(
+    pde: &CompiledPde,
+    n: usize,
+    solution: &Solution,
+    error: Option<&OdeError>,
+    seconds: f64,
+) -> serde_json::Value {
+    let s = &solution.stats;
+    serde_json::json!({
+        "job": "simulate",
+        "equation": pde.equation,
+        "grid": { pde.space.0.clone(): n },
+        "t_span": [pde.time.1, pde.time.2],
+        "outputs": solution.t.len(),
+        "completed": error.is_none(),
+        "error": error.map(|e| e.to_string()),
+        "stats": {"steps": s.steps, "rejected": s.rejected, "rhs_evals": s.rhs_evals, "jacobian_evals": s.jacobian_evals},
+        "wall_time_s": seconds,
+        "files": LINE_FILES,
+        "layout": format!("{} is shaped [len({}), len({})]", pde.field, pde.time.0, pde.space.0),
+    })
 }
 
 fn scheme(job: &Job, pde: &CompiledPde) -> Scheme {
@@ -234,73 +249,4 @@ impl OdeSystem for Lines<'_> {
             }
         }
     }
-}
-
-fn write(
-    dir: &std::path::Path,
-    pde: &CompiledPde,
-    x: &[f64],
-    solution: &Solution,
-    error: Option<&OdeError>,
-    seconds: f64,
-    n: usize,
-) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
-    let err = |e: physc_runtime::output::OutputError| e.to_string();
-    let field = Array::from_rows(&solution.y).map_err(|e| e.at(dir).to_string());
-    let field = match field {
-        Ok(f) => f,
-        Err(_) => Array::matrix(0, n, Vec::new()).map_err(|e| e.at(dir).to_string())?,
-    };
-    let xs = Array::vector(x.to_vec());
-    let ts = Array::vector(solution.t.clone());
-    npz::write(
-        &dir.join("fields.npz"),
-        &[
-            (pde.space.0.as_str(), &xs),
-            (pde.time.0.as_str(), &ts),
-            (pde.field.as_str(), &field),
-        ],
-    )
-    .map_err(err)?;
-    let mut columns: Vec<(String, Vec<f64>)> = vec![(pde.time.0.clone(), solution.t.clone())];
-    for (i, xi) in x.iter().enumerate() {
-        columns.push((
-            format!("{}({xi})", pde.field),
-            solution.y.iter().map(|row| row[i]).collect(),
-        ));
-    }
-    let named: Vec<(&str, &[f64])> = columns
-        .iter()
-        .map(|(n, c)| (n.as_str(), c.as_slice()))
-        .collect();
-    csv::write(&dir.join("fields.csv"), &named).map_err(err)?;
-    if solution.t.len() >= 2 {
-        let title = format!("{} on {} × {}", pde.field, pde.space.0, pde.time.0);
-        plot::heatmap(
-            &dir.join("field.png"),
-            &Figure::new(&title, &pde.space.0, &pde.time.0),
-            &field,
-            (solution.t[0], solution.t[solution.t.len() - 1]),
-            (pde.space.1, pde.space.2),
-            &pde.field,
-        )
-        .map_err(err)?;
-    }
-    let s = &solution.stats;
-    let json = serde_json::json!({
-        "job": "simulate",
-        "equation": pde.equation,
-        "grid": { pde.space.0.clone(): n },
-        "t_span": [pde.time.1, pde.time.2],
-        "outputs": solution.t.len(),
-        "completed": error.is_none(),
-        "error": error.map(|e| e.to_string()),
-        "stats": {"steps": s.steps, "rejected": s.rejected, "rhs_evals": s.rhs_evals, "jacobian_evals": s.jacobian_evals},
-        "wall_time_s": seconds,
-        "files": ["fields.npz", "fields.csv", "report.json", "field.png"],
-        "layout": format!("{} is shaped [len({}), len({})]", pde.field, pde.time.0, pde.space.0),
-    });
-    report::write(dir, &json).map_err(err)?;
-    Ok(())
 }

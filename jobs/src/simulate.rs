@@ -1,151 +1,168 @@
-//! The `simulate` job: integrate a model's ODE system with the method its block asks for,
-//! showing progress, and write the trajectory (NPZ, CSV), a report and plots to
-//! `out/<Model>/`. Whatever happens (blow-up, step-size underflow, Ctrl-C), what was
-//! computed is written before the error is reported.
+//! The `simulate` job: decide which kind of simulation a model is (an ODE system, one field
+//! on a line, or fields on a tensor grid), run it with the runner for that kind
+//! (`ode_run.rs`, `pde_run.rs`, `grid_pde_run.rs`, which share `integration.rs` and never
+//! call each other), and hand back what it computed in memory as [`Simulated`]. Writing the
+//! files (`Simulated::write`) and the text a terminal shows (`Simulated::summary`) are
+//! separate steps; a run stopped by a blow-up, a step-size underflow or a cancel still
+//! returns everything computed up to there.
 
-use super::{JobError, RunOptions};
-use physc_compiler::check::jobs::SettingValue;
-use physc_compiler::check::{Job, Model};
-use physc_compiler::plan::ode_system::{compile_ode, CompiledOde};
-use physc_runtime::ode::{integrate, Method, OdeError, Solution};
-use std::time::Instant;
+use super::{Completed, JobError, RunOptions};
+use ndarray::Array1;
+use physc_compiler::check::{EquationKind, Job, Model};
+use std::path::Path;
 
-pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<(), JobError> {
-    let has_pde = model
-        .equations
-        .iter()
-        .any(|e| e.kind == physc_compiler::check::EquationKind::Pde);
-    let single_1d_field =
-        model.space_dims() == 1 && model.fields.len() == 1 && model.fields[0].components() == 1;
-    if has_pde && single_1d_field {
-        return super::pde_run::run(model, job, options);
-    }
-    if has_pde {
-        return super::grid_pde_run::run(model, job, options);
-    }
-    let ode = compile_ode(model).map_err(|e| JobError::NotSupported(e.0))?;
-    let method = method(job);
-    let times = output_times(job, ode.t_span);
-    let started = Instant::now();
-    let bar = super::progress::time_bar(&model.name, ode.t_span, &*options.progress);
-    let mut progress = |t: f64| {
-        bar.update(t);
-        !options.cancel.is_cancelled()
-    };
-    let mut system = ode.system();
-    let (solution, error) = integrate(
-        &mut system,
-        &method,
-        ode.t_span.0,
-        &ode.y0,
-        &times,
-        &mut progress,
-    );
-    bar.finish();
-    let seconds = started.elapsed().as_secs_f64();
-    let dir = options.out_dir.join(&model.name);
-    super::write::trajectory(
-        &dir,
-        &ode,
-        &solution,
-        &method_report(&method),
-        error.as_ref(),
-        seconds,
-    )
-    .map_err(JobError::Output)?;
-    if !options.quiet {
-        summary(&ode, &solution, seconds, &dir);
-    }
-    match error {
-        None => Ok(()),
-        Some(e) => Err(JobError::Failed(failure_message(&ode, &e))),
-    }
+pub use super::fields::{Axis, Field, Fields};
+pub use super::integration::{method, output_times};
+pub use super::trajectory::Trajectory;
+
+/// Which integrator family a model needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimulationKind {
+    /// `ode`s only: a system of states over time.
+    Ode,
+    /// `pde`s of one scalar field in one space dimension: finite differences or spectral,
+    /// with ETDRK4 for spectral runs.
+    Line,
+    /// Any other `pde` model: several fields, or two space dimensions, on a tensor grid.
+    TensorGrid,
 }
 
-fn summary(ode: &CompiledOde, solution: &Solution, seconds: f64, dir: &std::path::Path) {
-    let s = &solution.stats;
-    eprintln!(
-        "{}: {} steps ({} rejected), {} rhs and {} Jacobian evaluations in {:.3} s",
-        ode.states.join(", "),
-        s.steps,
-        s.rejected,
-        s.rhs_evals,
-        s.jacobian_evals,
-        seconds
-    );
-    eprintln!("wrote {}", dir.display());
-}
-
-fn failure_message(ode: &CompiledOde, e: &OdeError) -> String {
-    let state = |y: &[f64]| {
-        ode.states
-            .iter()
-            .zip(y)
-            .map(|(n, v)| format!("{n} = {v:e}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match e {
-        OdeError::NonFinite { t, state: y } => {
-            format!("the solution blew up at t = {t}: {} (results up to there were written)", state(y))
+impl SimulationKind {
+    pub fn of(model: &Model) -> SimulationKind {
+        let has_pde = model.equations.iter().any(|e| e.kind == EquationKind::Pde);
+        let single_1d_field =
+            model.space_dims() == 1 && model.fields.len() == 1 && model.fields[0].components() == 1;
+        match (has_pde, single_1d_field) {
+            (false, _) => SimulationKind::Ode,
+            (true, true) => SimulationKind::Line,
+            (true, false) => SimulationKind::TensorGrid,
         }
-        OdeError::StepUnderflow { t, h, state: y } => format!(
-            "the step size fell to {h:e} at t = {t} ({}): the problem may be stiff (try `method rosenbrock`) or singular; results up to there were written",
-            state(y)
+    }
+}
+
+/// What a simulate job computed.
+#[derive(Debug, Clone)]
+pub enum Simulated {
+    /// An ODE model's states over time.
+    Trajectory(Trajectory),
+    /// A PDE model's fields on a grid over time.
+    Fields(Fields),
+}
+
+impl Simulated {
+    /// The output times reached.
+    pub fn times(&self) -> &Array1<f64> {
+        match self {
+            Simulated::Trajectory(t) => &t.times,
+            Simulated::Fields(f) => &f.times,
+        }
+    }
+
+    /// What `report.json` holds.
+    pub fn report(&self) -> &serde_json::Value {
+        match self {
+            Simulated::Trajectory(t) => &t.report,
+            Simulated::Fields(f) => &f.report,
+        }
+    }
+
+    /// Wall-clock seconds of the integration.
+    pub fn seconds(&self) -> f64 {
+        match self {
+            Simulated::Trajectory(t) => t.seconds,
+            Simulated::Fields(f) => f.seconds,
+        }
+    }
+
+    pub fn as_trajectory(&self) -> Option<&Trajectory> {
+        match self {
+            Simulated::Trajectory(t) => Some(t),
+            Simulated::Fields(_) => None,
+        }
+    }
+
+    pub fn as_fields(&self) -> Option<&Fields> {
+        match self {
+            Simulated::Fields(f) => Some(f),
+            Simulated::Trajectory(_) => None,
+        }
+    }
+
+    /// Write every file of the result into `dir` (created if missing): `trajectory.npz`,
+    /// `trajectory.csv` and plots for ODEs, `fields.npz`, `fields.csv`, pictures (and
+    /// `final.vtk` on tensor grids) for PDEs, and `report.json`.
+    pub fn write(&self, dir: &Path) -> Result<(), JobError> {
+        match self {
+            Simulated::Trajectory(t) => t.write(dir),
+            Simulated::Fields(f) => f.write(dir),
+        }
+    }
+
+    /// What a terminal shows after the run (the work done; where the files went, given
+    /// `dir`), without a final newline.
+    pub fn summary(&self, dir: Option<&Path>) -> String {
+        match self {
+            Simulated::Trajectory(t) => t.summary(dir),
+            Simulated::Fields(f) => f.summary(dir),
+        }
+    }
+}
+
+/// Simulate `model` as `job` asks, reporting progress to `options.progress` and stopping
+/// when `options.cancel` is cancelled. `Err` when the model cannot be simulated (nothing
+/// was computed); otherwise the result, with `stopped` saying why the run ended early, if
+/// it did. Writes no file.
+pub fn run(
+    model: &Model,
+    job: &Job,
+    options: &RunOptions,
+) -> Result<Completed<Simulated>, JobError> {
+    // A library caller reaches this without `run_job`: refuse a GPU here too rather than
+    // silently computing on the CPU.
+    if let super::device::Device::Cuda(_) = options.device {
+        return Err(JobError::NotSupported(
+            "running `simulate` jobs on a GPU is not yet supported: the CUDA backend compiles \
+             and runs kernels only (`physc show --stage cuda`, bench/gpu); use `--device cpu`"
+                .into(),
+        ));
+    }
+    fn wrap<T>(done: Completed<T>, kind: fn(T) -> Simulated) -> Completed<Simulated> {
+        Completed {
+            result: kind(done.result),
+            stopped: done.stopped,
+        }
+    }
+    Ok(match SimulationKind::of(model) {
+        SimulationKind::Ode => wrap(
+            super::ode_run::run(model, job, options)?,
+            Simulated::Trajectory,
         ),
-        OdeError::Interrupted { t } => format!("interrupted at t = {t}; results up to there were written"),
-    }
+        SimulationKind::Line => wrap(super::pde_run::run(model, job, options)?, Simulated::Fields),
+        SimulationKind::TensorGrid => wrap(
+            super::grid_pde_run::run(model, job, options)?,
+            Simulated::Fields,
+        ),
+    })
 }
 
-/// The integrator from `method ...`, Dormand–Prince at rtol 1e-8 by default.
-pub fn method(job: &Job) -> Method {
-    match job.settings.get("method") {
-        Some(SettingValue::Call { name, args }) => match name.as_str() {
-            "rk4" => Method::Rk4 {
-                dt: super::setting_number(args, "dt", 1e-3),
-            },
-            "rosenbrock" => Method::Rosenbrock {
-                rtol: super::setting_number(args, "rtol", 1e-6),
-                atol: super::setting_number(args, "atol", 1e-9),
-            },
-            _ => Method::Dopri5 {
-                rtol: super::setting_number(args, "rtol", 1e-8),
-                atol: super::setting_number(args, "atol", 1e-10),
-            },
-        },
-        _ => Method::Dopri5 {
-            rtol: 1e-8,
-            atol: 1e-10,
-        },
-    }
+/// What `physc run` does with a simulate job: [`run`], then write the result to
+/// `<out_dir>/<Model>/` — also when the run stopped early, so results are never lost.
+/// Prints nothing: the caller shows `result.summary(Some(&dir))` and reports `stopped`.
+pub fn run_and_write(
+    model: &Model,
+    job: &Job,
+    options: &RunOptions,
+) -> Result<Completed<Simulated>, JobError> {
+    let done = run(model, job, options)?;
+    done.result.write(&output_dir(model, options))?;
+    Ok(done)
 }
 
-fn method_report(method: &Method) -> serde_json::Value {
-    match method {
-        Method::Rk4 { dt } => serde_json::json!({"name": "rk4", "dt": dt}),
-        Method::Dopri5 { rtol, atol } => {
-            serde_json::json!({"name": "dopri5", "rtol": rtol, "atol": atol})
-        }
-        Method::Rosenbrock { rtol, atol } => {
-            serde_json::json!({"name": "rosenbrock", "rtol": rtol, "atol": atol})
-        }
-    }
+/// Where [`run_and_write`] writes a model's results.
+pub fn output_dir(model: &Model, options: &RunOptions) -> std::path::PathBuf {
+    options.out_dir.join(&model.name)
 }
 
-/// Output times from `output every: dt` or `output points: n` (1001 points by default).
-pub fn output_times(job: &Job, (t0, t1): (f64, f64)) -> Vec<f64> {
-    let args = match job.settings.get("output") {
-        Some(SettingValue::Record(args)) => args.clone(),
-        _ => Default::default(),
-    };
-    let count = if let Some(SettingValue::Number(every)) = args.get("every") {
-        ((t1 - t0) / every).floor() as usize + 1
-    } else if let Some(SettingValue::Int(points)) = args.get("points") {
-        (*points as usize).max(2)
-    } else {
-        1001
-    };
-    let count = count.clamp(2, 10_000_000);
-    let step = (t1 - t0) / (count - 1) as f64;
-    (0..count).map(|i| (t0 + i as f64 * step).min(t1)).collect()
-}
+#[cfg(test)]
+#[path = "simulate_tests.rs"]
+mod tests;

@@ -614,14 +614,17 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
         cancel: cancel_on_ctrl_c(),
     };
     for job in &compilation.program.jobs {
-        // Discovery's summary is printed from its result (run_job refuses GPUs for every job).
-        let discovery = job.kind == physc_compiler::check::JobKind::Discover
-            && options.device == physc_jobs::device::Device::Cpu;
-        let result = if discovery {
-            physc_jobs::discover::run(&compilation.program, job, &options)
-                .and_then(|done| write_discovered(done, &options))
-        } else {
-            physc_jobs::run_job(&compilation.program, job, &options)
+        // Results are written and summarised here, from what the library returns (the
+        // library refuses GPUs for every job).
+        use physc_compiler::check::JobKind;
+        let cpu = options.device == physc_jobs::device::Device::Cpu;
+        let result = match (job.kind, job.model) {
+            (JobKind::Simulate, Some(m)) => simulate(&compilation.program.models[m], job, &options),
+            (JobKind::Discover, _) if cpu => {
+                physc_jobs::discover::run(&compilation.program, job, &options)
+                    .and_then(|done| write_discovered(done, &options))
+            }
+            _ => physc_jobs::run_job(&compilation.program, job, &options),
         };
         if let Err(e) = result {
             diags.push(job_diagnostic(job, e));
@@ -629,6 +632,22 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
     }
     report(&diags.clone().sorted(), &compilation.sources, colour);
     !diags.has_errors()
+}
+
+/// A simulate job: run it, write what it computed (also when it stopped early), show its
+/// summary, then report what stopped it.
+fn simulate(
+    model: &physc_compiler::check::Model,
+    job: &physc_compiler::check::Job,
+    options: &physc_jobs::RunOptions,
+) -> Result<(), physc_jobs::JobError> {
+    use physc_jobs::simulate;
+    let done = simulate::run_and_write(model, job, options)?;
+    if !options.quiet {
+        let dir = simulate::output_dir(model, options);
+        eprintln!("{}", done.result.summary(Some(&dir)));
+    }
+    done.stopped.map_or(Ok(()), Err)
 }
 
 fn discover(args: &DiscoverArgs) -> bool {
