@@ -24,6 +24,7 @@ pub use physc_jobs::discover::{
     self as discovery, Config as DiscoverConfig, DataSpec, Discovered, DiscoveredEquation,
 };
 pub use physc_jobs::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit, Silent};
+pub use physc_jobs::simulate::{Simulated, Trajectory};
 pub use physc_jobs::{Completed, JobError, RunOptions};
 pub use program::{check, CheckError, Checked, Error, JobInfo, Program};
 

@@ -8,6 +8,7 @@ use physc_compiler::diagnostics::Diagnostic;
 use physc_compiler::driver::{self, Compilation, FileProvider, FileSystem};
 use physc_compiler::source::SourceMap;
 use physc_jobs::discover::Discovered;
+use physc_jobs::simulate::Simulated;
 use physc_jobs::{Completed, JobError, RunOptions};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -237,6 +238,31 @@ impl Program {
         let job = self.job(JobKind::Discover, name)?;
         Ok(physc_jobs::discover::run(
             &self.compilation.program,
+            job,
+            &self.options(options),
+        )?)
+    }
+
+    /// The model a `train` or `simulate` block names, with its block.
+    fn model_job(&self, kind: JobKind, model: &str) -> Result<(&Job, usize), Error> {
+        let job = self.job(kind, model)?;
+        // The checker gives every train and simulate block its model.
+        let index = job.model.ok_or_else(|| {
+            Error::Job(JobError::NotSupported(format!("`{model}` is not a model")))
+        })?;
+        Ok((job, index))
+    }
+
+    /// Run the `simulate MODEL` block: an ODE trajectory or PDE fields, in memory.
+    pub fn simulate(
+        &self,
+        model: &str,
+        options: &RunOptions,
+    ) -> Result<Completed<Simulated>, Error> {
+        let (job, m) = self.model_job(JobKind::Simulate, model)?;
+        let models = &self.compilation.program.models;
+        Ok(physc_jobs::simulate::run(
+            &models[m],
             job,
             &self.options(options),
         )?)
