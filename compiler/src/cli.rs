@@ -608,13 +608,34 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
         cancel: cancel_on_ctrl_c(),
     };
     for job in &compilation.program.jobs {
-        let result = crate::jobs::run_job(&compilation.program, job, &options);
+        let result = match (job.kind, job.model, options.device) {
+            // Training returns the summary to print; on a GPU `run_job` refuses it.
+            (crate::check::JobKind::Train, Some(m), crate::jobs::device::Device::Cpu) => {
+                train_and_print(&compilation.program.models[m], job, &options, args.quiet)
+            }
+            _ => crate::jobs::run_job(&compilation.program, job, &options),
+        };
         if let Err(e) = result {
             diags.push(job_diagnostic(job, e));
         }
     }
     report(&diags.clone().sorted(), &compilation.sources, colour);
     !diags.has_errors()
+}
+
+/// Train, write the results and print the summary (unless `--quiet`), also when training
+/// stopped early: its results were written all the same.
+fn train_and_print(
+    model: &crate::check::Model,
+    job: &crate::check::Job,
+    options: &crate::jobs::RunOptions,
+    quiet: bool,
+) -> Result<(), crate::jobs::JobError> {
+    let done = crate::jobs::train::run_and_write(model, job, options)?;
+    if !quiet {
+        print!("{}", done.result);
+    }
+    done.stopped.map_or(Ok(()), Err)
 }
 
 fn discover(args: &DiscoverArgs) -> bool {

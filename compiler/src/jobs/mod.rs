@@ -112,7 +112,9 @@ pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(),
     }
     match (job.kind, job.model) {
         (JobKind::Simulate, Some(m)) => simulate::run(&program.models[m], job, options),
-        (JobKind::Train, Some(m)) => train::run(&program.models[m], job, options),
+        // The summary is dropped here; the CLI calls `run_and_write` itself to print it.
+        (JobKind::Train, Some(m)) => train::run_and_write(&program.models[m], job, options)
+            .and_then(|done| done.stopped.map_or(Ok(()), Err)),
         (JobKind::Discover, _) => discover::run(program, job, options),
         (JobKind::Evolve, _) => evolve::run(job, options),
         _ => Err(JobError::NotImplemented),
