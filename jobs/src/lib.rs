@@ -131,7 +131,8 @@ pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(),
     match (job.kind, job.model) {
         (JobKind::Simulate, Some(m)) => simulate::run_and_write(&program.models[m], job, options)
             .and_then(|done| done.stopped.map_or(Ok(()), Err)),
-        (JobKind::Train, Some(m)) => train::run(&program.models[m], job, options),
+        (JobKind::Train, Some(m)) => train::run_and_write(&program.models[m], job, options)
+            .and_then(|done| done.stopped.map_or(Ok(()), Err)),
         (JobKind::Discover, _) => discover::run_and_write(program, job, options),
         (JobKind::Evolve, _) => evolve::run(job, options),
         _ => Err(JobError::NotImplemented),

@@ -11,6 +11,7 @@
 
 use super::config::Causal;
 use super::problem::{KernelParam, Source, Target, Term, TermKind};
+use crate::progress::CancelToken;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
 use physc_runtime::nn::{JetSet, Network, Tape};
@@ -415,6 +416,8 @@ pub struct Objective<T: Scalar> {
     pub learnable: Vec<Learnable>,
     pub causal: Option<(Causal, usize, (f64, f64))>,
     pub evaluations: usize,
+    /// The caller's token: once cancelled, training evaluations stop with `Interrupted`.
+    pub cancel: CancelToken,
 }
 
 impl<T: Scalar + JitReal> Objective<T> {
@@ -446,15 +449,15 @@ impl<T: Scalar + JitReal> Objective<T> {
             .collect()
     }
 
-    /// Loss and gradient, or `Interrupted` once Ctrl-C was pressed.
+    /// Loss and gradient, or `Interrupted` once the run was cancelled.
     pub fn loss_and_gradient(&mut self, params: &[T], grad: &mut [T]) -> Result<f64, LossError> {
-        if super::super::progress::interrupted() {
+        if self.cancel.is_cancelled() {
             return Err(LossError::Interrupted);
         }
         self.evaluate(params, grad)
     }
 
-    /// Loss and gradient, whatever Ctrl-C said (the evaluation for the results).
+    /// Loss and gradient, cancelled or not (the evaluation for the results).
     pub fn evaluate(&mut self, params: &[T], grad: &mut [T]) -> Result<f64, LossError> {
         self.prepare();
         self.evaluations += 1;

@@ -1,21 +1,26 @@
 //! One training run: build the network and the loss terms, run the optimizer stages in
-//! sequence (Adam, then L-BFGS) with a progress bar, resampling, periodic checkpoints and a
-//! clean stop on Ctrl-C or a non-finite loss, then write the results. A run resumed from a
+//! sequence (Adam, then L-BFGS) reporting progress to the caller, with resampling,
+//! checkpoints (when the caller asks for them) and a clean stop when the caller cancels or
+//! the loss is not finite, then collect the results in memory. A run resumed from a
 //! checkpoint continues at the stage and step where the checkpoint was taken.
 
+use super::checkpoint::{self, Checkpoint};
 use super::config::{Features, Stage, TrainConfig};
 use super::loss::{Learnable, LossError, Objective, TermState};
-use super::output::{self, History, Outcome};
 use super::points;
 use super::problem::{Observations, Problem, TermKind};
-use crate::{JobError, RunOptions};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use super::reference;
+use super::trained::{self, Outcome, Run, Trained, TrainedNet, TrainedNetwork};
+use crate::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit};
+use crate::{Completed, JobError, RunOptions};
 use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
+use physc_compiler::codegen::kernels::cached;
 use physc_runtime::nn::{Embedding, Network, NetworkSpec};
 use physc_runtime::optim::{self, Adam, AdamState, Lbfgs, LbfgsStop};
 use physc_runtime::rng::Rng;
 use physc_runtime::Scalar;
+use std::path::Path;
 use std::time::Instant;
 
 /// Where a run is in its stage sequence.
@@ -26,6 +31,64 @@ pub struct Position {
     pub step: usize,
     /// Point draws so far (each resample is one).
     pub draws: usize,
+}
+
+/// One row per optimizer step: the loss, each term's weighted loss and the learnable
+/// parameters.
+pub struct History {
+    pub terms: Vec<String>,
+    pub params: Vec<String>,
+    pub step: Vec<f64>,
+    pub stage: Vec<f64>,
+    pub loss: Vec<f64>,
+    pub term_loss: Vec<Vec<f64>>,
+    pub param_values: Vec<Vec<f64>>,
+    /// Learning rate (Adam) or accepted step length (L-BFGS).
+    pub rate: Vec<f64>,
+}
+
+impl History {
+    pub fn new(problem: &Problem) -> History {
+        History {
+            terms: problem.terms.iter().map(|t| t.name.clone()).collect(),
+            params: problem.params.iter().map(|p| p.name.clone()).collect(),
+            step: Vec::new(),
+            stage: Vec::new(),
+            loss: Vec::new(),
+            term_loss: vec![Vec::new(); problem.terms.len()],
+            param_values: vec![Vec::new(); problem.params.len()],
+            rate: Vec::new(),
+        }
+    }
+
+    pub fn record<T: Scalar + JitReal>(
+        &mut self,
+        step: usize,
+        stage: &str,
+        loss: f64,
+        objective: &Objective<T>,
+        params: &[T],
+        rate: f64,
+    ) {
+        self.step.push(step as f64);
+        self.stage.push(if stage == "adam" { 0.0 } else { 1.0 });
+        self.loss.push(loss);
+        for (column, term) in self.term_loss.iter_mut().zip(&objective.terms) {
+            column.push(term.loss);
+        }
+        for (column, v) in self
+            .param_values
+            .iter_mut()
+            .zip(objective.model_params(params))
+        {
+            column.push(v);
+        }
+        self.rate.push(rate);
+    }
+
+    pub fn last_loss(&self) -> f64 {
+        self.loss.last().copied().unwrap_or(f64::NAN)
+    }
 }
 
 pub struct Session<T: Scalar> {
@@ -47,30 +110,49 @@ pub struct Session<T: Scalar> {
     pub seed: u64,
 }
 
+/// Train, and collect what the run computed. `checkpoints`: where to save
+/// `checkpoint.npz` every `output every:` steps while training (`None`: nowhere). A resumed
+/// run reads its checkpoint from `<out_dir>/<Model>/`.
+#[allow(clippy::too_many_arguments)]
 pub fn train<T: Scalar + JitReal>(
     model: &Model,
     config: &TrainConfig,
     problem: &Problem,
     observations: &[Observations],
     options: &RunOptions,
-) -> Result<(), JobError> {
+    checkpoints: Option<&Path>,
+    precision: fn(TrainedNet<T>) -> TrainedNetwork,
+) -> Result<Completed<Trained>, JobError> {
     let started = Instant::now();
     // A bad reference is found now, not after minutes of training.
     let reference = config
         .compare
         .as_ref()
-        .map(|spec| output::reference(spec, &options.source_dir, problem, model))
+        .map(|spec| reference::read(spec, &options.source_dir, problem, model))
         .transpose()
         .map_err(JobError::Failed)?;
-    let mut session = build::<T>(config, problem).map_err(JobError::NotSupported)?;
-    let dir = options.out_dir.join(&problem.model);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
+    let fields_kernel = cached::<T>(&problem.fields.plan)
+        .map_err(|e| JobError::NotSupported(format!("the fields' kernel: {e}")))?;
+    let mut session =
+        build::<T>(config, problem, options.cancel.clone()).map_err(JobError::NotSupported)?;
+    if let Some(dir) = checkpoints {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
+    }
     if options.resume {
-        output::restore(&dir, &mut session).map_err(JobError::Failed)?;
+        let dir = options.out_dir.join(&problem.model);
+        checkpoint::restore(&dir, &mut session).map_err(JobError::Failed)?;
     }
     redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
-    let mut outcome = optimize(&mut session, config, problem, observations, options, &dir);
+    let progress = options.progress.as_ref();
+    let mut outcome = optimize(
+        &mut session,
+        config,
+        problem,
+        observations,
+        progress,
+        checkpoints,
+    );
     let seconds = started.elapsed().as_secs_f64();
     if let Err(failure) = evaluate_final(&mut session) {
         if matches!(outcome, Outcome::Completed | Outcome::Interrupted) {
@@ -85,29 +167,27 @@ pub fn train<T: Scalar + JitReal>(
             session.position.step_in_stage = config.stages[last].steps();
         }
     }
-    let failure = match &outcome {
+    let stopped = match &outcome {
         Outcome::Completed => None,
-        Outcome::Interrupted => Some("interrupted; the results so far were written".to_string()),
+        Outcome::Interrupted => Some("interrupted; the results so far are kept".to_string()),
         Outcome::NonFinite { step, term } => Some(format!(
             "the loss term `{term}` became NaN or infinite at step {step}; the results and the checkpoint are from the last finite step"
         )),
         Outcome::Failed(e) => Some(e.clone()),
     };
-    output::write_all(
-        &dir,
+    let run = Run {
         config,
         problem,
-        &mut session,
-        &outcome,
+        outcome,
         seconds,
-        reference.as_ref(),
-        options.quiet,
-    )
-    .map_err(JobError::Output)?;
-    match failure {
-        None => Ok(()),
-        Some(message) => Err(JobError::Failed(message)),
-    }
+        reference: reference.as_ref(),
+    };
+    let result =
+        trained::collect(session, &run, fields_kernel, precision).map_err(JobError::Failed)?;
+    Ok(Completed {
+        result,
+        stopped: stopped.map(JobError::Failed),
+    })
 }
 
 /// Evaluate the loss terms at the parameters the results are written with, so the report's
@@ -149,9 +229,12 @@ fn embedding(config: &TrainConfig, problem: &Problem) -> Embedding {
     }
 }
 
+/// The network with its initial parameters and the loss terms without points. `cancel`
+/// stops the training evaluations once the caller cancels it.
 pub(super) fn build<T: Scalar + JitReal>(
     config: &TrainConfig,
     problem: &Problem,
+    cancel: CancelToken,
 ) -> Result<Session<T>, String> {
     let spec = NetworkSpec {
         inputs: problem.inputs.len(),
@@ -190,6 +273,7 @@ pub(super) fn build<T: Scalar + JitReal>(
         learnable,
         causal,
         evaluations: 0,
+        cancel,
     };
     Ok(Session {
         objective,
@@ -280,19 +364,38 @@ impl<T: Scalar + JitReal> optim::Objective<T> for Evaluate<'_, T> {
     }
 }
 
-fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
-    };
-    let style = ProgressStyle::with_template(
-        "{prefix:>6} [{bar:30}] {pos}/{len} {msg} ({elapsed}, eta {eta})",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar())
-    .progress_chars("=> ");
-    bar.set_style(style);
-    bar
+/// Where progress goes while the stages run: steps done (steps an L-BFGS stage skipped by
+/// converging early count as done) and, every 10 steps, the losses.
+struct Ticker<'a> {
+    progress: &'a dyn Progress,
+    skipped: usize,
+}
+
+impl Ticker<'_> {
+    fn tick<T: Scalar + JitReal>(&self, session: &Session<T>, loss: f64) {
+        let step = session.position.step;
+        self.progress.event(ProgressEvent::Advance {
+            done: (step + self.skipped) as u64,
+        });
+        if step.is_multiple_of(10) {
+            let terms: Vec<String> = session
+                .objective
+                .terms
+                .iter()
+                .map(|t| format!("{} {:.2e}", t.term.name, t.loss))
+                .collect();
+            self.progress.event(ProgressEvent::Message {
+                text: &format!("loss {loss:.3e} ({})", terms.join(", ")),
+            });
+        }
+    }
+
+    fn skip<T: Scalar>(&mut self, session: &Session<T>, steps: usize) {
+        self.skipped += steps;
+        self.progress.event(ProgressEvent::Advance {
+            done: (session.position.step + self.skipped) as u64,
+        });
+    }
 }
 
 fn optimize<T: Scalar + JitReal>(
@@ -300,16 +403,24 @@ fn optimize<T: Scalar + JitReal>(
     config: &TrainConfig,
     problem: &Problem,
     observations: &[Observations],
-    options: &RunOptions,
-    dir: &std::path::Path,
+    progress: &dyn Progress,
+    checkpoints: Option<&Path>,
 ) -> Outcome {
     let total: usize = config.stages.iter().map(Stage::steps).sum();
-    let bar = progress_bar(total, options.quiet);
-    bar.set_position(session.position.step as u64);
+    progress.event(ProgressEvent::Begin {
+        task: "train",
+        total: total as u64,
+        done: session.position.step as u64,
+        unit: ProgressUnit::Steps,
+    });
+    let mut ticker = Ticker {
+        progress,
+        skipped: 0,
+    };
     let mut outcome = Outcome::Completed;
     while session.position.stage < config.stages.len() {
         let stage = &config.stages[session.position.stage];
-        bar.set_prefix(stage.name());
+        progress.event(ProgressEvent::Phase { name: stage.name() });
         let result = match stage {
             Stage::Adam {
                 lr,
@@ -321,14 +432,20 @@ fn optimize<T: Scalar + JitReal>(
                 problem,
                 observations,
                 (*lr, *steps, *schedule),
-                &bar,
-                dir,
+                &ticker,
+                checkpoints,
             ),
             Stage::Lbfgs {
                 steps,
                 history,
                 tol,
-            } => lbfgs(session, config, (*steps, *history, *tol), &bar, dir),
+            } => lbfgs(
+                session,
+                config,
+                (*steps, *history, *tol),
+                &mut ticker,
+                checkpoints,
+            ),
         };
         if let Err(o) = result {
             outcome = o;
@@ -337,7 +454,7 @@ fn optimize<T: Scalar + JitReal>(
         session.position.stage += 1;
         session.position.step_in_stage = 0;
     }
-    bar.finish_and_clear();
+    progress.event(ProgressEvent::End);
     outcome
 }
 
@@ -349,12 +466,23 @@ fn failure(e: LossError, step: usize) -> Outcome {
     }
 }
 
-fn checkpoint_due<T: Scalar>(session: &Session<T>, config: &TrainConfig) -> bool {
-    session.position.step > 0
-        && session
-            .position
-            .step
-            .is_multiple_of(config.checkpoint_every)
+/// Save a checkpoint if the caller asked for them and one is due at this step (`adam`: the
+/// optimizer's state, asked for only then: it copies both moment vectors).
+fn checkpoint_if_due<T: Scalar>(
+    session: &Session<T>,
+    config: &TrainConfig,
+    checkpoints: Option<&Path>,
+    adam: impl FnOnce() -> Option<AdamState>,
+) -> Result<(), Outcome> {
+    let step = session.position.step;
+    match checkpoints {
+        Some(dir) if step > 0 && step.is_multiple_of(config.checkpoint_every) => {
+            Checkpoint::of(session, adam().as_ref())
+                .write(dir)
+                .map_err(Outcome::Failed)
+        }
+        _ => Ok(()),
+    }
 }
 
 fn adam<T: Scalar + JitReal>(
@@ -363,8 +491,8 @@ fn adam<T: Scalar + JitReal>(
     problem: &Problem,
     observations: &[Observations],
     (lr, steps, schedule): (f64, usize, optim::Schedule),
-    bar: &ProgressBar,
-    dir: &std::path::Path,
+    ticker: &Ticker,
+    checkpoints: Option<&Path>,
 ) -> Result<(), Outcome> {
     let mut adam = Adam::<T>::new(session.params.len(), lr, schedule);
     let resumed = session.resumed_adam.take();
@@ -378,8 +506,8 @@ fn adam<T: Scalar + JitReal>(
         observations,
         &mut adam,
         steps,
-        bar,
-        dir,
+        ticker,
+        checkpoints,
     );
     // Kept for the final checkpoint, so a resumed run continues with the same moments.
     session.resumed_adam = Some(adam.state());
@@ -394,8 +522,8 @@ fn adam_steps<T: Scalar + JitReal>(
     observations: &[Observations],
     adam: &mut Adam<T>,
     steps: usize,
-    bar: &ProgressBar,
-    dir: &std::path::Path,
+    ticker: &Ticker,
+    checkpoints: Option<&Path>,
 ) -> Result<(), Outcome> {
     let mut grad = vec![T::zero(); session.params.len()];
     while session.position.step_in_stage < steps {
@@ -428,10 +556,8 @@ fn adam_steps<T: Scalar + JitReal>(
         session.adam_step_seconds.push(t.elapsed().as_secs_f64());
         session.position.step += 1;
         session.position.step_in_stage += 1;
-        tick(bar, session, loss);
-        if checkpoint_due(session, config) {
-            output::checkpoint(dir, session, Some(&adam.state())).map_err(Outcome::Failed)?;
-        }
+        ticker.tick(session, loss);
+        checkpoint_if_due(session, config, checkpoints, || Some(adam.state()))?;
     }
     Ok(())
 }
@@ -440,8 +566,8 @@ fn lbfgs<T: Scalar + JitReal>(
     session: &mut Session<T>,
     config: &TrainConfig,
     (steps, history, tol): (usize, usize, f64),
-    bar: &ProgressBar,
-    dir: &std::path::Path,
+    ticker: &mut Ticker,
+    checkpoints: Option<&Path>,
 ) -> Result<(), Outcome> {
     session.resumed_adam = None;
     let mut lbfgs = Lbfgs::<T>::new(session.params.len(), history, tol);
@@ -465,7 +591,7 @@ fn lbfgs<T: Scalar + JitReal>(
                 );
             }
             Err(LbfgsStop::Converged | LbfgsStop::NoProgress) => {
-                bar.inc((steps - session.position.step_in_stage) as u64);
+                ticker.skip(session, steps - session.position.step_in_stage);
                 return Ok(());
             }
             Err(LbfgsStop::Objective(e)) => return Err(failure(e, step)),
@@ -475,10 +601,8 @@ fn lbfgs<T: Scalar + JitReal>(
         session.position.step += 1;
         session.position.step_in_stage += 1;
         let loss = session.history.last_loss();
-        tick(bar, session, loss);
-        if checkpoint_due(session, config) {
-            output::checkpoint(dir, session, None).map_err(Outcome::Failed)?;
-        }
+        ticker.tick(session, loss);
+        checkpoint_if_due(session, config, checkpoints, || None)?;
     }
     Ok(())
 }
@@ -491,18 +615,5 @@ fn clamp_params<T: Scalar + JitReal>(session: &mut Session<T>) {
     {
         let value = l.value(p.to_f64().unwrap_or(f64::NAN));
         *p = T::from_f64_lossy(l.theta(value));
-    }
-}
-
-fn tick<T: Scalar + JitReal>(bar: &ProgressBar, session: &Session<T>, loss: f64) {
-    bar.set_position(session.position.step as u64);
-    if session.position.step.is_multiple_of(10) {
-        let terms: Vec<String> = session
-            .objective
-            .terms
-            .iter()
-            .map(|t| format!("{} {:.2e}", t.term.name, t.loss))
-            .collect();
-        bar.set_message(format!("loss {loss:.3e} ({})", terms.join(", ")));
     }
 }

@@ -7,6 +7,7 @@ use super::config;
 use super::data;
 use super::problem;
 use super::session::{build, redraw, Session};
+use crate::progress::CancelToken;
 use physc_compiler::driver::compile_source;
 use physc_runtime::output::{npz, Array};
 use physc_runtime::rng::Rng;
@@ -27,7 +28,7 @@ fn setup(source: &str) -> Setup {
     let config = config::read(model, job);
     let observations = data::load(model, &config).expect("observations load");
     let problem = problem::plan(model, &config, &observations).expect("model plans");
-    let mut session = build::<f64>(&config, &problem).expect("session builds");
+    let mut session = build::<f64>(&config, &problem, CancelToken::new()).expect("session builds");
     redraw(&mut session, &config, &problem, &observations).expect("points draw");
     Setup {
         session,

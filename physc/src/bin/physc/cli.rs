@@ -618,8 +618,12 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
         // library refuses GPUs for every job).
         use physc_compiler::check::JobKind;
         let cpu = options.device == physc_jobs::device::Device::Cpu;
+        let models = &compilation.program.models;
         let result = match (job.kind, job.model) {
-            (JobKind::Simulate, Some(m)) => simulate(&compilation.program.models[m], job, &options),
+            (JobKind::Simulate, Some(m)) => simulate(&models[m], job, &options),
+            (JobKind::Train, Some(m)) if cpu => {
+                train_and_print(&models[m], job, &options, args.quiet)
+            }
             (JobKind::Discover, _) if cpu => {
                 physc_jobs::discover::run(&compilation.program, job, &options)
                     .and_then(|done| write_discovered(done, &options))
@@ -646,6 +650,21 @@ fn simulate(
     if !options.quiet {
         let dir = simulate::output_dir(model, options);
         eprintln!("{}", done.result.summary(Some(&dir)));
+    }
+    done.stopped.map_or(Ok(()), Err)
+}
+
+/// Train, write the results and print the summary (unless `--quiet`), also when training
+/// stopped early: its results were written all the same.
+fn train_and_print(
+    model: &physc_compiler::check::Model,
+    job: &physc_compiler::check::Job,
+    options: &physc_jobs::RunOptions,
+    quiet: bool,
+) -> Result<(), physc_jobs::JobError> {
+    let done = physc_jobs::train::run_and_write(model, job, options)?;
+    if !quiet {
+        print!("{}", done.result);
     }
     done.stopped.map_or(Ok(()), Err)
 }

@@ -1,0 +1,59 @@
+//! Regular grids over the network inputs: the output grid the fields are evaluated on and
+//! the grid of a reference solution. Axes are in network-input order, the first slowest, so
+//! a field on a grid is one row-major array shaped `[len(axis 0), len(axis 1), …]`.
+
+use super::problem::Problem;
+
+/// A regular grid over the network inputs, first axis slowest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    pub axes: Vec<Vec<f64>>,
+}
+
+impl Grid {
+    /// Evenly spaced points over each input's interval; `sizes` has one entry per model
+    /// variable, in declaration order.
+    pub fn new(problem: &Problem, sizes: &[usize]) -> Grid {
+        let axes = problem
+            .bounds
+            .iter()
+            .zip(&problem.inputs)
+            .map(|(&(lo, hi), &var)| {
+                let n = sizes.get(var).copied().unwrap_or(101).max(2);
+                (0..n)
+                    .map(|k| lo + (hi - lo) * k as f64 / (n - 1) as f64)
+                    .collect()
+            })
+            .collect();
+        Grid { axes }
+    }
+
+    pub fn shape(&self) -> Vec<usize> {
+        self.axes.iter().map(Vec::len).collect()
+    }
+
+    /// Coordinates of every grid point, one column per axis.
+    pub fn points(&self) -> Vec<Vec<f64>> {
+        let total: usize = self.shape().iter().product();
+        let mut cols = vec![Vec::with_capacity(total); self.axes.len()];
+        for p in 0..total {
+            let mut rest = p;
+            for (a, axis) in self.axes.iter().enumerate().rev() {
+                cols[a].push(axis[rest % axis.len()]);
+                rest /= axis.len();
+            }
+        }
+        cols
+    }
+}
+
+/// The transpose of a row-major `rows × cols` array.
+pub fn transpose(a: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    let mut out = vec![0.0; a.len()];
+    for i in 0..rows {
+        for j in 0..cols {
+            out[j * rows + i] = a[i * cols + j];
+        }
+    }
+    out
+}

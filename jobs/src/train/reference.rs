@@ -1,0 +1,143 @@
+//! Reference solutions for `compare`: an NPZ file with the grid along each network input
+//! (named after the variable) and one array per field component on that grid (`usol` for
+//! a single field), or `"cole-hopf"`, the exact viscous Burgers solution. Read and checked
+//! before training starts, so a bad reference is an error at once, not after the run.
+
+use super::grid::{transpose, Grid};
+use super::problem::Problem;
+use physc_compiler::check::Model;
+use physc_runtime::output::npz;
+use std::path::Path;
+
+/// A reference solution on its own grid.
+pub struct Reference {
+    pub grid: Grid,
+    /// Per field component (None where the reference lacks it).
+    pub values: Vec<Option<Vec<f64>>>,
+}
+
+/// The reference solution of `compare`, read (and checked) before training starts.
+pub fn read(
+    spec: &str,
+    base: &Path,
+    problem: &Problem,
+    model: &Model,
+) -> Result<Reference, String> {
+    if spec == "cole-hopf" {
+        return cole_hopf(problem, model);
+    }
+    let path = base.join(spec);
+    let shown = path.display();
+    let arrays =
+        npz::read(&path).map_err(|e| format!("cannot read the reference `{shown}`: {e}"))?;
+    let find = |name: &str| arrays.iter().find(|(n, _)| n == name).map(|(_, a)| a);
+    let mut axes = Vec::new();
+    for (name, &(lo, hi)) in problem.input_names.iter().zip(&problem.bounds) {
+        let axis = find(name)
+            .ok_or_else(|| {
+                format!("the reference `{shown}` has no array `{name}` (the grid along {name})")
+            })?
+            .data()
+            .to_vec();
+        let slack = 1e-9 * (hi - lo).abs().max(1.0);
+        if axis.is_empty()
+            || axis
+                .iter()
+                .any(|v| !v.is_finite() || *v < lo - slack || *v > hi + slack)
+        {
+            return Err(format!(
+                "the reference grid `{name}` of `{shown}` does not lie inside the domain [{lo}, {hi}]"
+            ));
+        }
+        if axis.len() < 2 || axis.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(format!(
+                "the reference grid `{name}` of `{shown}` must have at least two points, in increasing order"
+            ));
+        }
+        axes.push(axis);
+    }
+    let grid = Grid { axes };
+    let shape = grid.shape();
+    let single = problem.output_names.len() == 1;
+    let mut values = Vec::new();
+    for name in &problem.output_names {
+        let array = find(name).or(if single { find("usol") } else { None });
+        let Some(array) = array else {
+            values.push(None);
+            continue;
+        };
+        let size: usize = shape.iter().product();
+        // Axes of length 1 carry no order; every other axis must be where the grid has it
+        // (a [len(t), len(x)] array would otherwise be compared transposed).
+        let long = |s: &[usize]| s.iter().copied().filter(|&n| n != 1).collect::<Vec<_>>();
+        if array.data().len() != size || long(array.shape()) != long(&shape) {
+            return Err(format!(
+                "the reference `{name}` of `{shown}` has shape {:?}, but the grid {:?} needs {size} values (axes in the order {})",
+                array.shape(),
+                shape,
+                problem.input_names.join(", ")
+            ));
+        }
+        if array.data().iter().any(|v| !v.is_finite()) {
+            return Err(format!(
+                "the reference `{name}` of `{shown}` has NaN or infinite values"
+            ));
+        }
+        values.push(Some(array.data().to_vec()));
+    }
+    if values.iter().all(Option::is_none) {
+        return Err(format!(
+            "the reference `{shown}` has none of the fields {}",
+            problem.output_names.join(", ")
+        ));
+    }
+    Ok(Reference { grid, values })
+}
+
+/// The exact viscous Burgers solution (Cole–Hopf) for u(x, 0) = −sin(πx) on [−1, 1], with
+/// ν the model's constant `nu`, on the grid of the published reference (256 × 100).
+fn cole_hopf(problem: &Problem, model: &Model) -> Result<Reference, String> {
+    // The model's own constants come after the top-level ones it can see, and shadow them.
+    let nu = model
+        .constants
+        .iter()
+        .rev()
+        .find(|c| c.name == "nu")
+        .map(|c| c.value)
+        .ok_or("`compare \"cole-hopf\"` needs the model's viscosity as a constant `nu`")?;
+    let (Some(t), 2) = (problem.time_input, problem.inputs.len()) else {
+        return Err("`compare \"cole-hopf\"` needs a model of one space variable and time".into());
+    };
+    let x = 1 - t;
+    let (space, time) = (problem.bounds[x], problem.bounds[t]);
+    if space != (-1.0, 1.0) || time.0 != 0.0 || time.1 < 0.99 {
+        return Err(format!(
+            "`compare \"cole-hopf\"` is the solution on x in [-1, 1] from t = 0 to 0.99; this model has [{}, {}] and [{}, {}]",
+            space.0, space.1, time.0, time.1
+        ));
+    }
+    let mut axes = vec![Vec::new(), Vec::new()];
+    axes[x] = (0..256).map(|i| -1.0 + 2.0 * i as f64 / 255.0).collect();
+    axes[t] = (0..100).map(|i| 0.99 * i as f64 / 99.0).collect();
+    let ux = physc_runtime::exact::burgers_grid(&axes[x], &axes[t], nu);
+    let values = if x == 0 {
+        ux
+    } else {
+        transpose(&ux, axes[x].len(), axes[t].len())
+    };
+    Ok(Reference {
+        grid: Grid { axes },
+        values: vec![Some(values)],
+    })
+}
+
+/// ‖predicted − reference‖₂ / ‖reference‖₂.
+pub fn rel_l2(predicted: &[f64], reference: &[f64]) -> f64 {
+    let err: f64 = predicted
+        .iter()
+        .zip(reference)
+        .map(|(p, r)| (p - r) * (p - r))
+        .sum();
+    let norm: f64 = reference.iter().map(|r| r * r).sum();
+    (err / norm.max(f64::MIN_POSITIVE)).sqrt()
+}

@@ -1,0 +1,211 @@
+//! Training through the library, in memory: `examples/heat1d.phys` (with a quarter of its
+//! points, for a quick test) trained for a few hundred steps against its exact solution, the
+//! result's `evaluate` against its fields, progress events, writing the result, and
+//! cancellation.
+
+use super::{run, Outcome};
+use crate::progress::{ProgressEvent, ProgressUnit};
+use crate::RunOptions;
+use ndarray::{Array2, Axis};
+use physc_compiler::driver::compile_source;
+use physc_runtime::output::npz;
+use std::f64::consts::PI;
+use std::sync::{Arc, Mutex};
+
+const HEAT1D: &str = include_str!("../../../examples/heat1d.phys");
+
+/// Steps per optimizer stage (Adam, then L-BFGS).
+const STEPS: usize = 150;
+
+/// The exact solution of heat1d: u = sin(πx) exp(−kπ²t) with k = 0.1.
+fn exact(x: f64, t: f64) -> f64 {
+    (PI * x).sin() * (-0.1 * PI * PI * t).exp()
+}
+
+fn train(options: &RunOptions) -> crate::Completed<super::Trained> {
+    let points = "interior: 4096, initial: 256, boundary: 256";
+    assert!(HEAT1D.contains(points), "heat1d's points changed");
+    let source = HEAT1D.replace(points, "interior: 1024, initial: 64, boundary: 64");
+    let compilation = compile_source("heat1d.phys", &source);
+    assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
+    let program = &compilation.program;
+    let job = &program.jobs[0];
+    let model = &program.models[job.model.expect("a train job has a model")];
+    run(model, job, options).expect("training starts")
+}
+
+/// Relative L2 error of `u` on the output grid against the exact solution.
+fn grid_error(trained: &super::Trained) -> f64 {
+    let x = trained.fields.axis("x").expect("axis x");
+    let t = trained.fields.axis("t").expect("axis t");
+    let u = trained.fields.field("u").expect("field u");
+    assert_eq!(u.shape(), &[x.len(), t.len()]);
+    let (mut err, mut norm) = (0.0, 0.0);
+    for (i, &xi) in x.iter().enumerate() {
+        for (j, &tj) in t.iter().enumerate() {
+            let e = exact(xi, tj);
+            err += (u[[i, j]] - e).powi(2);
+            norm += e * e;
+        }
+    }
+    (err / norm).sqrt()
+}
+
+#[test]
+fn heat1d_trains_in_memory_to_the_exact_solution() {
+    let events = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = events.clone();
+    let options = RunOptions {
+        max_steps: Some(STEPS),
+        progress: Arc::new(move |e: ProgressEvent<'_>| {
+            let line = match e {
+                ProgressEvent::Begin {
+                    total, done, unit, ..
+                } => {
+                    assert_eq!(unit, ProgressUnit::Steps);
+                    format!("begin {total} {done}")
+                }
+                ProgressEvent::Phase { name } => format!("phase {name}"),
+                ProgressEvent::Advance { done } => format!("advance {done}"),
+                ProgressEvent::Message { text } => format!("message {text}"),
+                ProgressEvent::End => "end".into(),
+            };
+            sink.lock().unwrap().push(line);
+        }),
+        ..RunOptions::default()
+    };
+    let done = train(&options);
+    assert!(done.stopped.is_none(), "{:?}", done.stopped);
+    let trained = done.result;
+    assert_eq!(trained.outcome, Outcome::Completed);
+    assert!(!trained.interrupted());
+    assert_eq!(trained.model, "Heat1D");
+    assert!(matches!(trained.network, super::TrainedNetwork::F64(_)));
+
+    // Progress: one task of 2 × STEPS steps, a phase per stage, every step counted.
+    let events = events.lock().unwrap();
+    let total = 2 * STEPS;
+    assert_eq!(events.first(), Some(&format!("begin {total} 0")));
+    assert!(events.contains(&"phase adam".to_string()), "{events:?}");
+    assert!(events.contains(&"phase lbfgs".to_string()), "{events:?}");
+    assert!(events.iter().any(|e| e.starts_with("message loss ")));
+    let last_advance = events.iter().rev().find(|e| e.starts_with("advance "));
+    assert_eq!(last_advance, Some(&format!("advance {total}")));
+    assert_eq!(events.last().map(String::as_str), Some("end"));
+
+    // The loss history: one entry per step, falling.
+    let history = &trained.history;
+    let steps = history.loss.len();
+    assert!(steps > STEPS && steps <= total, "{steps} steps");
+    assert_eq!(history.term_loss.dim(), (steps, history.terms.len()));
+    assert!(
+        history.terms.iter().any(|t| t == "pde"),
+        "{:?}",
+        history.terms
+    );
+    assert!(history.loss[steps - 1] < 0.1 * history.loss[0]);
+    let summed: f64 = history.term_loss.row(0).sum();
+    assert!((summed - history.loss[0]).abs() <= 1e-12 * history.loss[0]);
+
+    // (a) `evaluate` at grid points agrees with the fields on the grid.
+    let x = trained.fields.axis("x").unwrap();
+    let t = trained.fields.axis("t").unwrap();
+    let u = trained.fields.field("u").unwrap();
+    let at = [(0, 0), (17, 3), (50, 25), (83, 40), (100, 50)];
+    let points = Array2::from_shape_fn((at.len(), 2), |(k, c)| {
+        let (i, j) = at[k];
+        [x[i], t[j]][c]
+    });
+    assert_eq!(trained.inputs(), ["x", "t"]);
+    assert_eq!(trained.outputs(), ["u"]);
+    let values = trained.evaluate(points.view()).expect("evaluates");
+    assert_eq!(values.dim(), (at.len(), 1));
+    for (k, &(i, j)) in at.iter().enumerate() {
+        let (a, b) = (values[[k, 0]], u[[i, j]]);
+        assert!(
+            (a - b).abs() <= 1e-12,
+            "at x = {}, t = {}: {a} vs {b}",
+            x[i],
+            t[j]
+        );
+    }
+    assert!(trained
+        .evaluate(points.select(Axis(1), &[0]).view())
+        .is_err());
+    assert!(trained.evaluate(Array2::zeros((3, 3)).view()).is_err());
+    assert_eq!(
+        trained
+            .evaluate(Array2::zeros((0, 2)).view())
+            .unwrap()
+            .dim(),
+        (0, 1)
+    );
+
+    // (b) Close to the exact solution (about 6e-4 after these steps), which an untrained
+    // network is not (about 1).
+    let error = grid_error(&trained);
+    let bound = 1e-2;
+    assert!(error <= bound, "relative L2 error {error:.3e} > {bound}");
+    let untrained = train(&RunOptions {
+        max_steps: Some(0),
+        ..RunOptions::default()
+    });
+    assert_eq!(untrained.result.history.loss.len(), 0);
+    let untrained_error = grid_error(&untrained.result);
+    assert!(untrained_error > 0.5, "untrained: {untrained_error:.3e}");
+
+    // (c) Written as `physc run` writes it, and read back equal.
+    let dir = std::env::temp_dir().join(format!("physc-train-in-memory-{}", std::process::id()));
+    trained.write(&dir).expect("writes");
+    for file in trained.report["files"].as_array().unwrap() {
+        let file = file.as_str().unwrap();
+        assert!(dir.join(file).is_file(), "missing {file}");
+    }
+    for file in [
+        "fields.npz",
+        "fields.vtk",
+        "loss.csv",
+        "loss.png",
+        "field_u.png",
+    ] {
+        assert!(dir.join(file).is_file(), "missing {file}");
+    }
+    let arrays = npz::read(&dir.join("fields.npz")).unwrap();
+    let names: Vec<&str> = arrays.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["x", "t", "u"]);
+    assert_eq!(arrays[0].1.data(), x.as_slice().unwrap());
+    assert_eq!(arrays[1].1.data(), t.as_slice().unwrap());
+    assert_eq!(arrays[2].1.shape(), u.shape());
+    assert_eq!(arrays[2].1.data(), u.as_slice().unwrap());
+    let csv = std::fs::read_to_string(dir.join("loss.csv")).unwrap();
+    assert_eq!(csv.lines().count(), steps + 1);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["completed"], true);
+    assert_eq!(report["steps"], trained.report["steps"]);
+    let summary = trained.summary(Some(&dir));
+    assert!(summary.starts_with("trained Heat1D in "), "{summary}");
+    assert!(summary.ends_with(&format!("  results in {}\n", dir.display())));
+    assert!(!trained.summary(None).contains("results in"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A cancelled run stops at once, reports it, and still returns its (untrained) results.
+#[test]
+fn a_cancelled_run_returns_its_results() {
+    let options = RunOptions {
+        max_steps: Some(STEPS),
+        ..RunOptions::default()
+    };
+    options.cancel.cancel();
+    let done = train(&options);
+    assert!(done.stopped.is_some());
+    let trained = done.result;
+    assert!(trained.interrupted());
+    assert_eq!(trained.report["completed"], false);
+    assert_eq!(trained.history.loss.len(), 0);
+    assert_eq!(trained.fields.field("u").unwrap().shape(), &[101, 51]);
+    assert!(trained.report["final_loss"]
+        .as_f64()
+        .is_some_and(f64::is_finite));
+}

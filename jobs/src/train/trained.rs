@@ -1,0 +1,614 @@
+//! What a training run computed, in memory: [`Trained`] holds the trained network (and can
+//! evaluate the fields anywhere), the learnable parameters, the loss history, the fields on
+//! the output grid, the comparison with a reference, the report and the final checkpoint.
+//! `collect` builds it from a finished session; writing it is `output.rs`'s job.
+
+use super::checkpoint::Checkpoint;
+use super::config::TrainConfig;
+use super::grid::Grid;
+use super::loss::kernel_params;
+use super::problem::{Problem, Source};
+use super::reference::{rel_l2, Reference};
+use super::session::{History, Session};
+use crate::JobError;
+use ndarray::{Array1, Array2, ArrayD, ArrayView2, IxDyn};
+use physc_compiler::codegen::cranelift::JitReal;
+use physc_runtime::nn::{JetSet, Network, Tape};
+use physc_runtime::{Kernel, Scalar};
+use std::path::Path;
+use std::sync::Arc;
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Every optimizer stage ran to its end (or converged).
+    Completed,
+    /// The caller cancelled the run; the results are those of the last step.
+    Interrupted,
+    /// A loss term became NaN or infinite at `step`; the results are from the last step
+    /// with a finite loss.
+    NonFinite { step: usize, term: String },
+    /// Something else stopped the run (a checkpoint could not be written, points could not
+    /// be drawn).
+    Failed(String),
+}
+
+/// The trained network in one precision, with what turns its outputs into the model's
+/// fields (the hard constraints, compiled).
+pub struct TrainedNet<T: Scalar> {
+    /// The architecture: embedding, hidden layers and activation.
+    pub network: Network<T>,
+    /// The network's trained weights and biases, laid out as `network` expects them.
+    pub weights: Vec<T>,
+    fields_kernel: Arc<Kernel<T>>,
+    /// Where each input of `fields_kernel` comes from.
+    field_sources: Vec<Source>,
+    /// The kernel's parameters: constants and the learnable parameters' trained values.
+    kernel_params: Vec<T>,
+}
+
+impl<T: Scalar> std::fmt::Debug for TrainedNet<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrainedNet")
+            .field("network", &self.network)
+            .field("weights", &self.weights.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Points per forward pass when evaluating fields: the tape of a chunk stays small.
+const EVALUATION_CHUNK: usize = 4096;
+
+impl<T: Scalar + JitReal> TrainedNet<T> {
+    /// Every field component at n points given as one column per network input (in
+    /// network-input order); one column per field component (network-output order).
+    pub(super) fn fields_at(&self, coords: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, String> {
+        let jets = JetSet::new(&[], self.network.inputs())?;
+        let n = coords.first().map_or(0, Vec::len);
+        let outputs = self.network.outputs();
+        let mut result = vec![Vec::with_capacity(n); outputs];
+        let mut tape = Tape::default();
+        for start in (0..n).step_by(EVALUATION_CHUNK) {
+            let len = EVALUATION_CHUNK.min(n - start);
+            let cols: Vec<Vec<T>> = coords
+                .iter()
+                .map(|c| {
+                    c[start..start + len]
+                        .iter()
+                        .map(|&v| T::from_f64_lossy(v))
+                        .collect()
+                })
+                .collect();
+            let inputs: Vec<&[T]> = cols.iter().map(Vec::as_slice).collect();
+            self.network
+                .forward(&self.weights, &inputs, &jets, &mut tape)?;
+            let out = tape.outputs();
+            let kernel_inputs: Vec<&[T]> = self
+                .field_sources
+                .iter()
+                .map(|s| match s {
+                    Source::Coordinate(i) => inputs[*i],
+                    Source::Net { output, .. } => &out[output * len..(output + 1) * len],
+                    Source::Observed(_) => &[][..],
+                })
+                .collect();
+            let mut values = vec![vec![T::zero(); len]; outputs];
+            let mut refs: Vec<&mut [T]> = values.iter_mut().map(Vec::as_mut_slice).collect();
+            self.fields_kernel
+                .run(&kernel_inputs, &mut refs, &self.kernel_params)
+                .map_err(|e| e.to_string())?;
+            for (r, v) in result.iter_mut().zip(values) {
+                r.extend(v.into_iter().map(|x| x.to_f64().unwrap_or(f64::NAN)));
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// The trained network in the precision the job trained in (`precision f32` or the default
+/// f64).
+#[derive(Debug)]
+pub enum TrainedNetwork {
+    F32(TrainedNet<f32>),
+    F64(TrainedNet<f64>),
+}
+
+impl TrainedNetwork {
+    fn fields_at(&self, coords: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, String> {
+        match self {
+            TrainedNetwork::F32(net) => net.fields_at(coords),
+            TrainedNetwork::F64(net) => net.fields_at(coords),
+        }
+    }
+}
+
+/// The loss history, one entry per optimizer step (the columns of `loss.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LossHistory {
+    /// The run's step number (a resumed run's steps continue from its checkpoint).
+    pub step: Array1<f64>,
+    /// 0 for an Adam step, 1 for an L-BFGS iteration.
+    pub stage: Array1<f64>,
+    /// The total (weighted) loss.
+    pub loss: Array1<f64>,
+    /// The loss terms' names (`pde`, `initial`, `boundary`, `data`, …), the columns of
+    /// `term_loss`.
+    pub terms: Vec<String>,
+    /// Each term's weighted loss, shaped `[steps, terms]`.
+    pub term_loss: Array2<f64>,
+    /// The learnable parameters' names, the columns of `param_values`.
+    pub params: Vec<String>,
+    /// Each learnable parameter's value at each step, shaped `[steps, params]`.
+    pub param_values: Array2<f64>,
+    /// Adam's learning rate, or the step length L-BFGS accepted.
+    pub rate: Array1<f64>,
+}
+
+impl LossHistory {
+    fn new(history: History) -> Result<LossHistory, String> {
+        let steps = history.step.len();
+        let table = |columns: &[Vec<f64>]| {
+            Array2::from_shape_fn((steps, columns.len()), |(i, k)| columns[k][i])
+        };
+        if history
+            .term_loss
+            .iter()
+            .chain(&history.param_values)
+            .any(|c| c.len() != steps)
+        {
+            return Err("the loss history has columns of different lengths".into());
+        }
+        Ok(LossHistory {
+            term_loss: table(&history.term_loss),
+            param_values: table(&history.param_values),
+            step: Array1::from(history.step),
+            stage: Array1::from(history.stage),
+            loss: Array1::from(history.loss),
+            terms: history.terms,
+            params: history.params,
+            rate: Array1::from(history.rate),
+        })
+    }
+
+    /// Whether a log-scale plot of the losses has anything to show.
+    pub(super) fn has_positive_loss(&self) -> bool {
+        self.loss.iter().any(|v| v.is_finite() && *v > 0.0)
+    }
+}
+
+/// Fields on a regular grid: one array per field component, shaped
+/// `[len(axis 0), len(axis 1), …]` with the axes in network-input order (what `fields.npz`
+/// holds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldGrid {
+    /// The grid along each network input: (variable name, coordinates).
+    pub axes: Vec<(String, Array1<f64>)>,
+    /// (field component name, values), in network-output order.
+    pub fields: Vec<(String, ArrayD<f64>)>,
+}
+
+impl FieldGrid {
+    fn new(
+        names: &[String],
+        grid: &Grid,
+        fields: Vec<(String, Vec<f64>)>,
+    ) -> Result<FieldGrid, String> {
+        let shape = IxDyn(&grid.shape());
+        Ok(FieldGrid {
+            axes: names
+                .iter()
+                .cloned()
+                .zip(grid.axes.iter().map(|a| Array1::from(a.clone())))
+                .collect(),
+            fields: fields
+                .into_iter()
+                .map(|(name, values)| {
+                    ArrayD::from_shape_vec(shape.clone(), values)
+                        .map(|a| (name, a))
+                        .map_err(|e| e.to_string())
+                })
+                .collect::<Result<_, String>>()?,
+        })
+    }
+
+    pub fn axis(&self, name: &str) -> Option<&Array1<f64>> {
+        self.axes.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+    }
+
+    pub fn field(&self, name: &str) -> Option<&ArrayD<f64>> {
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+    }
+}
+
+/// The trained fields against a reference solution, on the reference's grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The trained fields on the reference grid (only those the reference has).
+    pub predicted: FieldGrid,
+    /// The reference's values, one per entry of `predicted.fields`, shaped alike.
+    pub reference: Vec<ArrayD<f64>>,
+    /// ‖predicted − reference‖₂ / ‖reference‖₂ per compared field, in the same order.
+    pub rel_l2: Vec<f64>,
+}
+
+/// Everything a training run computed. `write` leaves it in a directory as `physc run`
+/// does; `summary` is what `physc run` prints.
+#[derive(Debug)]
+pub struct Trained {
+    /// The model's name.
+    pub model: String,
+    /// The trained network and its weights, in the precision the job ran in.
+    pub network: TrainedNetwork,
+    /// The model's learnable `param`s: (name, trained value) in declaration order.
+    pub params: Vec<(String, f64)>,
+    pub history: LossHistory,
+    /// The fields on the output grid (`output grid:`), as `fields.npz` holds them.
+    pub fields: FieldGrid,
+    /// Against the reference of `compare`, when the job has one.
+    pub comparison: Option<Comparison>,
+    pub outcome: Outcome,
+    /// `report.json`.
+    pub report: serde_json::Value,
+    /// The state `--resume` continues from (`checkpoint.npz`).
+    pub(super) checkpoint: Checkpoint,
+    /// The variables `evaluate` takes, one column each, in the model's declaration order.
+    inputs: Vec<String>,
+    /// For each network input, its column among `inputs`.
+    input_columns: Vec<usize>,
+    /// The field components `evaluate` returns, one column each, in network-output order.
+    outputs: Vec<String>,
+    /// Which network input is time, for the plots.
+    pub(super) time_input: Option<usize>,
+}
+
+impl Trained {
+    /// Whether the caller cancelled the run (its results are those of the last step).
+    pub fn interrupted(&self) -> bool {
+        self.outcome == Outcome::Interrupted
+    }
+
+    /// A learnable parameter's trained value.
+    pub fn param(&self, name: &str) -> Option<f64> {
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+
+    /// The variables [`Trained::evaluate`] takes, one column each: the network's inputs in
+    /// the order the model declares its variables.
+    pub fn inputs(&self) -> &[String] {
+        &self.inputs
+    }
+
+    /// The names of the columns [`Trained::evaluate`] returns: every field component in the
+    /// order the model declares its fields (a vector field's components in order).
+    pub fn outputs(&self) -> &[String] {
+        &self.outputs
+    }
+
+    /// The trained fields (hard constraints applied, as in `fields`) at arbitrary points:
+    /// one row per point, one column per variable of [`Trained::inputs`]; the result has one
+    /// row per point and one column per field component of [`Trained::outputs`]. Computed
+    /// in the precision the job trained in. Points with the wrong number of columns are a
+    /// `JobError::Failed`.
+    pub fn evaluate(&self, points: ArrayView2<f64>) -> Result<Array2<f64>, JobError> {
+        if points.ncols() != self.inputs.len() {
+            return Err(JobError::Failed(format!(
+                "evaluating `{}` needs one column per input ({}), got {} columns",
+                self.model,
+                self.inputs.join(", "),
+                points.ncols()
+            )));
+        }
+        let coords: Vec<Vec<f64>> = self
+            .input_columns
+            .iter()
+            .map(|&c| points.column(c).to_vec())
+            .collect();
+        let values = self
+            .network
+            .fields_at(&coords)
+            .map_err(|e| JobError::Failed(format!("evaluating `{}`: {e}", self.model)))?;
+        Ok(Array2::from_shape_fn(
+            (points.nrows(), values.len()),
+            |(i, k)| values[k][i],
+        ))
+    }
+
+    /// What `physc run` prints after training (`dir`: where the results were written).
+    pub fn summary(&self, dir: Option<&Path>) -> String {
+        let r = &self.report;
+        let number = |key: &str| r[key].as_f64().unwrap_or(f64::NAN);
+        let count = |key: &str| r[key].as_u64().unwrap_or(0);
+        let mut text = format!(
+            "trained {} in {:.1} s: {} steps ({} Adam, {} L-BFGS), final loss {:.3e}\n",
+            self.model,
+            number("wall_time_s"),
+            count("steps"),
+            count("adam_steps"),
+            count("lbfgs_iterations"),
+            number("final_loss"),
+        );
+        if let Some(learned) = r["params"].as_object() {
+            for (name, v) in learned {
+                text += &format!("  {name} = {v}\n");
+            }
+        }
+        if let Some(errors) = r["rel_l2"].as_object() {
+            for (name, v) in errors {
+                text += &format!(
+                    "  relative L2 error of {name}: {:.3e}\n",
+                    v.as_f64().unwrap_or(f64::NAN)
+                );
+            }
+        }
+        if let Some(dir) = dir {
+            text += &format!("  results in {}\n", dir.display());
+        }
+        text
+    }
+}
+
+/// What `collect` needs to know about the run besides the session.
+pub struct Run<'a> {
+    pub config: &'a TrainConfig,
+    pub problem: &'a Problem,
+    pub outcome: Outcome,
+    /// Wall time of the training (not the evaluation of the results).
+    pub seconds: f64,
+    pub reference: Option<&'a Reference>,
+}
+
+/// Turn a finished session into its results: the fields on the output grid and on the
+/// reference grid, the report, the final checkpoint. `precision` wraps the network as the
+/// precision it trained in.
+pub fn collect<T: Scalar + JitReal>(
+    session: Session<T>,
+    run: &Run,
+    fields_kernel: Arc<Kernel<T>>,
+    precision: fn(TrainedNet<T>) -> TrainedNetwork,
+) -> Result<Trained, String> {
+    let problem = run.problem;
+    let checkpoint = Checkpoint::of(&session, session.resumed_adam.as_ref());
+    let model_values = session.objective.model_params(&session.params);
+    let net_len = session.objective.net_len();
+    let terms = terms_report(&session);
+    let tally = Tally {
+        steps: session.position.step,
+        adam_step_seconds: session.adam_step_seconds,
+        lbfgs_iterations: session.lbfgs_iterations,
+        evaluations: session.objective.evaluations,
+        final_loss: session.final_loss,
+        net_len,
+    };
+    let history = LossHistory::new(session.history)?;
+    let network = precision(TrainedNet {
+        network: session.objective.net,
+        weights: session.params[..net_len].to_vec(),
+        fields_kernel,
+        field_sources: problem.fields.sources.clone(),
+        kernel_params: kernel_params(&problem.fields.params, &model_values),
+    });
+
+    let grid = Grid::new(problem, &run.config.grid);
+    let values = network.fields_at(&grid.points())?;
+    let fields = FieldGrid::new(
+        &problem.input_names,
+        &grid,
+        problem.output_names.iter().cloned().zip(values).collect(),
+    )?;
+    let comparison = run
+        .reference
+        .map(|reference| compare(&network, problem, reference))
+        .transpose()?;
+    let params: Vec<(String, f64)> = problem
+        .params
+        .iter()
+        .map(|p| p.name.clone())
+        .zip(model_values)
+        .collect();
+    let report = report(
+        run,
+        &tally,
+        terms,
+        &params,
+        &fields,
+        &history,
+        comparison.as_ref(),
+    );
+
+    let mut variable_order: Vec<usize> = (0..problem.inputs.len()).collect();
+    variable_order.sort_by_key(|&i| problem.inputs[i]);
+    let mut input_columns = vec![0; problem.inputs.len()];
+    for (column, &input) in variable_order.iter().enumerate() {
+        input_columns[input] = column;
+    }
+    Ok(Trained {
+        model: problem.model.clone(),
+        network,
+        params,
+        history,
+        fields,
+        comparison,
+        outcome: run.outcome.clone(),
+        report,
+        checkpoint,
+        inputs: variable_order
+            .iter()
+            .map(|&i| problem.input_names[i].clone())
+            .collect(),
+        input_columns,
+        outputs: problem.output_names.clone(),
+        time_input: problem.time_input,
+    })
+}
+
+/// The trained fields on the reference's grid, for the fields the reference has.
+fn compare(
+    network: &TrainedNetwork,
+    problem: &Problem,
+    reference: &Reference,
+) -> Result<Comparison, String> {
+    let predicted = network.fields_at(&reference.grid.points())?;
+    let shape = IxDyn(&reference.grid.shape());
+    let mut compared = Vec::new();
+    let mut values = Vec::new();
+    let mut errors = Vec::new();
+    for ((name, p), r) in problem
+        .output_names
+        .iter()
+        .zip(predicted)
+        .zip(&reference.values)
+    {
+        let Some(r) = r else { continue };
+        errors.push(rel_l2(&p, r));
+        values.push(ArrayD::from_shape_vec(shape.clone(), r.clone()).map_err(|e| e.to_string())?);
+        compared.push((name.clone(), p));
+    }
+    Ok(Comparison {
+        predicted: FieldGrid::new(&problem.input_names, &reference.grid, compared)?,
+        reference: values,
+        rel_l2: errors,
+    })
+}
+
+/// What the report says about the run's effort.
+struct Tally {
+    steps: usize,
+    adam_step_seconds: Vec<f64>,
+    lbfgs_iterations: usize,
+    evaluations: usize,
+    final_loss: Option<f64>,
+    /// The network's parameter count.
+    net_len: usize,
+}
+
+/// Each loss term at the final parameters: kind, points, weight, loss, mean square residual.
+fn terms_report<T: Scalar + JitReal>(
+    session: &Session<T>,
+) -> serde_json::Map<String, serde_json::Value> {
+    session
+        .objective
+        .terms
+        .iter()
+        .map(|t| {
+            (
+                t.term.name.clone(),
+                serde_json::json!({
+                    "kind": format!("{:?}", t.term.kind).to_lowercase(),
+                    "points": t.points(),
+                    "weight": t.term.weight,
+                    "loss": t.loss,
+                    "mean_square_residual": t.mean_square,
+                }),
+            )
+        })
+        .collect()
+}
+
+/// The files `Trained::write` leaves, in the order the report lists them.
+fn files(
+    problem: &Problem,
+    history: &LossHistory,
+    dims: usize,
+    comparison: Option<&Comparison>,
+) -> Vec<String> {
+    let mut files: Vec<String> = ["report.json", "loss.csv", "fields.npz", "checkpoint.npz"]
+        .map(String::from)
+        .to_vec();
+    if history.has_positive_loss() {
+        files.push("loss.png".into());
+    }
+    if dims <= VTK_MAX_AXES {
+        files.push("fields.vtk".into());
+    }
+    if comparison.is_some() {
+        files.push("comparison.npz".into());
+    }
+    if plottable(dims) {
+        files.extend(problem.output_names.iter().map(|n| field_plot(n)));
+        if let Some(c) = comparison {
+            files.extend(c.predicted.fields.iter().map(|(n, _)| error_plot(n)));
+        }
+    }
+    files
+}
+
+/// VTK grids have at most three axes.
+pub const VTK_MAX_AXES: usize = 3;
+
+/// Whether fields over this many inputs are plotted: a curve for one input, a heat map
+/// for two, the last time slice for three.
+pub fn plottable(dims: usize) -> bool {
+    (1..=3).contains(&dims)
+}
+
+pub fn field_plot(name: &str) -> String {
+    format!("field_{}.png", name.replace('.', "_"))
+}
+
+pub fn error_plot(name: &str) -> String {
+    format!("error_{}.png", name.replace('.', "_"))
+}
+
+fn report(
+    run: &Run,
+    tally: &Tally,
+    terms: serde_json::Map<String, serde_json::Value>,
+    params: &[(String, f64)],
+    fields: &FieldGrid,
+    history: &LossHistory,
+    comparison: Option<&Comparison>,
+) -> serde_json::Value {
+    let (config, problem, seconds) = (run.config, run.problem, run.seconds);
+    let learned: serde_json::Map<String, serde_json::Value> = params
+        .iter()
+        .map(|(n, v)| (n.clone(), serde_json::json!(v)))
+        .collect();
+    let errors: serde_json::Map<String, serde_json::Value> = comparison
+        .iter()
+        .flat_map(|c| c.predicted.fields.iter().zip(&c.rel_l2))
+        .map(|((n, _), e)| (n.clone(), serde_json::json!(e)))
+        .collect();
+    let times = &tally.adam_step_seconds;
+    let (adam_step, adam_step_median) = if times.is_empty() {
+        (f64::NAN, f64::NAN)
+    } else {
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        (mean, physc_runtime::stats::median(&mut times.clone()))
+    };
+    let shape: Vec<usize> = fields.axes.iter().map(|(_, a)| a.len()).collect();
+    serde_json::json!({
+        "job": "train",
+        "model": problem.model,
+        "completed": run.outcome == Outcome::Completed,
+        "outcome": format!("{:?}", run.outcome),
+        "config": {
+            "net": {"kind": config.net.kind, "width": config.net.width, "depth": config.net.depth,
+                    "activation": config.net.activation.name(), "features": format!("{:?}", config.net.features),
+                    "inputs": problem.input_names, "outputs": problem.output_names,
+                    "parameters": tally.net_len},
+            "stages": config.stages.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>(),
+            "precision": if config.f32 { "f32" } else { "f64" },
+            "seed": config.seed,
+            "threads": rayon::current_num_threads(),
+            "causal": config.causal.map(|c| serde_json::json!({"eps": c.eps, "chunks": c.chunks})),
+        },
+        "steps": tally.steps,
+        "adam_steps": times.len(),
+        "lbfgs_iterations": tally.lbfgs_iterations,
+        "evaluations": tally.evaluations,
+        "final_loss": tally.final_loss.unwrap_or(f64::NAN),
+        "terms": terms,
+        "params": learned,
+        "rel_l2": errors,
+        "wall_time_s": seconds,
+        "adam_step_s": adam_step,
+        "adam_step_median_s": adam_step_median,
+        "steps_per_second": tally.steps as f64 / seconds.max(1e-9),
+        "grid": problem.input_names.iter().zip(&shape).map(|(n, s)| format!("{n}: {s}")).collect::<Vec<_>>(),
+        "layout": format!(
+            "each field in fields.npz is shaped [{}]",
+            problem.input_names.iter().map(|n| format!("len({n})")).collect::<Vec<_>>().join(", ")
+        ),
+        "files": files(problem, history, shape.len(), comparison),
+    })
+}
