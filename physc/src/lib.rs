@@ -25,6 +25,7 @@ pub use physc_jobs::discover::{
 };
 pub use physc_jobs::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit, Silent};
 pub use physc_jobs::simulate::{Simulated, Trajectory};
+pub use physc_jobs::train::{FieldGrid, LossHistory, Trained};
 pub use physc_jobs::{Completed, JobError, RunOptions};
 pub use program::{check, CheckError, Checked, Error, JobInfo, Program};
 

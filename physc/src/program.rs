@@ -9,6 +9,7 @@ use physc_compiler::driver::{self, Compilation, FileProvider, FileSystem};
 use physc_compiler::source::SourceMap;
 use physc_jobs::discover::Discovered;
 use physc_jobs::simulate::Simulated;
+use physc_jobs::train::Trained;
 use physc_jobs::{Completed, JobError, RunOptions};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -262,6 +263,20 @@ impl Program {
         let (job, m) = self.model_job(JobKind::Simulate, model)?;
         let models = &self.compilation.program.models;
         Ok(physc_jobs::simulate::run(
+            &models[m],
+            job,
+            &self.options(options),
+        )?)
+    }
+
+    /// Run the `train MODEL` block: the trained network, its fields on the output grid, the
+    /// loss history, in memory. Nothing is written; [`Trained::write`] writes what
+    /// `physc run` would. `options.resume` continues from a checkpoint in
+    /// `options.out_dir/MODEL/`.
+    pub fn train(&self, model: &str, options: &RunOptions) -> Result<Completed<Trained>, Error> {
+        let (job, m) = self.model_job(JobKind::Train, model)?;
+        let models = &self.compilation.program.models;
+        Ok(physc_jobs::train::run(
             &models[m],
             job,
             &self.options(options),
