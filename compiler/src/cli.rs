@@ -217,7 +217,7 @@ pub struct EvolveArgs {
     #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(crate::check::schema::EVOLVE_OPS))]
     ops: Option<Vec<String>>,
     /// Wall-time budget in minutes (search, then final fits and verification).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = crate::jobs::evolve::config::DEFAULT_MINUTES)]
     minutes: f64,
     /// Stop after this many generations (of 32 children) instead of by time.
     #[arg(long)]
@@ -235,7 +235,7 @@ pub struct EvolveArgs {
     #[arg(long, default_value_t = crate::jobs::evolve::config::DEFAULT_POPULATION)]
     population: usize,
     /// Random seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = crate::jobs::evolve::config::DEFAULT_SEED)]
     seed: u64,
     /// Where results are written (in OUT/<target>_<precision>/).
     #[arg(long, default_value = "out")]
@@ -608,7 +608,15 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
         cancel: cancel_on_ctrl_c(),
     };
     for job in &compilation.program.jobs {
-        let result = crate::jobs::run_job(&compilation.program, job, &options);
+        let result = match job.kind {
+            // Evolution prints its summary; on a GPU, run_job refuses it as any other job.
+            crate::check::JobKind::Evolve if options.device == crate::jobs::device::Device::Cpu => {
+                crate::jobs::evolve::run(job, &options).and_then(|done| {
+                    finish_evolution(done, &options.out_dir.join(&job.target), args.quiet)
+                })
+            }
+            _ => crate::jobs::run_job(&compilation.program, job, &options),
+        };
         if let Err(e) = result {
             diags.push(job_diagnostic(job, e));
         }
@@ -687,75 +695,76 @@ fn discover(args: &DiscoverArgs) -> bool {
     }
 }
 
-/// `physc evolve`: the same configuration an `evolve` block gives, run by the same code.
+/// `physc evolve`: the flags mapped onto the configuration an `evolve` block gives, run by
+/// the same code; the files go to OUT/<target>_<precision>/ and the summary to stderr.
 fn evolve(args: &EvolveArgs) -> bool {
-    use crate::jobs::evolve::config::{
-        Budget, CostKind, EvolveConfig, Precision, Target, DEFAULT_OPS,
-    };
-    use physc_runtime::evolve::Op;
+    use crate::jobs::evolve::{self, config, Budget, CostKind, EvolveConfig, Precision, Target};
     if let Some(threads) = args.threads {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build_global();
     }
-    let range = args
-        .range
-        .split_once(':')
-        .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)));
-    let Some(range) = range else {
+    let Some(range) = config::parse_range(&args.range) else {
         eprintln!("error: --range must be A:B with two numbers, e.g. --range 0:1 or --range=-1:1");
         return false;
     };
-    let ops: Vec<Op> = match &args.ops {
-        Some(list) => list.iter().filter_map(|o| Op::from_name(o)).collect(),
-        None => DEFAULT_OPS
-            .into_iter()
-            .filter(|&o| o != Op::Fma || args.fma)
-            .collect(),
+    let mut config = EvolveConfig::new(Target::Builtin(args.target.clone()), range);
+    config.precision = match args.precision {
+        PrecisionArg::F32 => Precision::F32,
+        PrecisionArg::F64 => Precision::F64,
     };
-    let config = EvolveConfig {
-        target: Target::Builtin(args.target.clone()),
-        range,
-        precision: match args.precision {
-            PrecisionArg::F32 => Precision::F32,
-            PrecisionArg::F64 => Precision::F64,
+    config.ops = match &args.ops {
+        Some(names) => match config::ops_named(names) {
+            Ok(ops) => ops,
+            Err(why) => {
+                eprintln!("error: --ops: {why}");
+                return false;
+            }
         },
-        ops,
-        budget: Budget {
-            minutes: Some(args.minutes),
-            generations: args.generations,
-            evaluations: args.evaluations,
-        },
-        cost: match args.cost {
-            CostArg::Ops => CostKind::Ops,
-            CostArg::Measured => CostKind::Measured,
-        },
-        population: args.population,
-        max_ops: args.max_ops,
-        seed: args.seed,
+        None => config::default_ops(args.fma),
     };
+    config.budget = Budget {
+        minutes: Some(args.minutes),
+        generations: args.generations,
+        evaluations: args.evaluations,
+    };
+    config.cost = match args.cost {
+        CostArg::Ops => CostKind::Ops,
+        CostArg::Measured => CostKind::Measured,
+    };
+    config.population = args.population;
+    config.max_ops = args.max_ops;
+    config.seed = args.seed;
     let options = crate::jobs::RunOptions {
-        out_dir: args.out.clone(),
         quiet: args.quiet,
-        source_dir: PathBuf::from("."),
-        seed: None,
-        resume: false,
-        max_steps: None,
-        device: crate::jobs::device::Device::Cpu,
         progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
         cancel: cancel_on_ctrl_c(),
+        ..Default::default()
     };
-    let name = crate::jobs::evolve::output_name(&config);
-    match crate::jobs::evolve::run_config(&name, &config, &options) {
-        Ok(_) => true,
+    let name = config.base_name();
+    let finished = evolve::run_config(&name, &config, &options)
+        .and_then(|done| finish_evolution(done, &args.out.join(&name), args.quiet));
+    match finished {
+        Ok(()) => true,
         Err(e) => {
-            eprintln!(
-                "error: evolve {name}: {}",
-                crate::jobs::evolve::describe(&e)
-            );
+            eprintln!("error: evolve {name}: {}", evolve::describe(&e));
             false
         }
     }
+}
+
+/// An evolution's files in `dir`, its summary on stderr unless `quiet`, and what stopped it
+/// early as the error.
+fn finish_evolution(
+    done: crate::jobs::Completed<crate::jobs::evolve::Front>,
+    dir: &std::path::Path,
+    quiet: bool,
+) -> Result<(), crate::jobs::JobError> {
+    done.result.write(dir)?;
+    if !quiet {
+        eprint!("{}", done.result.summary());
+    }
+    done.stopped.map_or(Ok(()), Err)
 }
 
 /// `window` and `order` as the settings a `savgol(...)` call would give.

@@ -114,7 +114,7 @@ pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(),
         (JobKind::Simulate, Some(m)) => simulate::run(&program.models[m], job, options),
         (JobKind::Train, Some(m)) => train::run(&program.models[m], job, options),
         (JobKind::Discover, _) => discover::run(program, job, options),
-        (JobKind::Evolve, _) => evolve::run(job, options),
+        (JobKind::Evolve, _) => evolve::run_and_write(job, options),
         _ => Err(JobError::NotImplemented),
     }
 }
