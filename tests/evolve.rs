@@ -4,10 +4,16 @@
 //! `.phys` functions can be used by a model, and f64 targets (built-in and user `fn`) reach
 //! sensible accuracy. The f32 search runs on [0.5, 1] (2^23 + 1 floats); with
 //! PHYSC_SLOW_TESTS=1 on [0, 1] (1,065,353,217 floats, about a minute on 2 cores).
+//! Evolution is also a library call: the front comes back in memory, its chosen program
+//! checked here against exp, and a cancelled token stops the search and keeps the front.
 
+use physc::jobs::evolve::{self, Budget, EvolveConfig, Precision, Target};
+use physc::jobs::progress::{CancelToken, ProgressEvent};
+use physc::jobs::RunOptions;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::Arc;
 
 mod support;
 use support::{physc, report, slow};
@@ -339,4 +345,138 @@ fn bad_ranges_and_ops_are_errors() {
     );
     assert_eq!(o.status.code(), Some(1), "log(0) is not finite");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The error of an f32 result in f32 ULPs of the exact value `want`, computed from `want`'s
+/// exponent bits (as the C check above does with frexp), independently of physc's.
+fn ulps(got: f32, want: f64) -> f64 {
+    if got as f64 == want {
+        return 0.0;
+    }
+    let exponent = ((want.abs().to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    (got as f64 - want).abs() / 2f64.powi(exponent.max(-126) - 23)
+}
+
+/// exp in f32 through the library, with nothing written: the chosen program's maximum ULP
+/// error over every float is finite, and recomputed here from the program (evaluated in
+/// f32, as its compiled kernel does bit for bit) it is reached at the worst float physc
+/// reports, and not exceeded on a grid of floats, where the program also agrees with
+/// `f32::exp` within that bound (plus `f32::exp`'s own error, under an ULP). On [0.5, 1];
+/// on [0, 1] with PHYSC_SLOW_TESTS=1 (three scans of 1,065,353,217 floats: minutes in a
+/// debug build on 2 loaded cores).
+#[test]
+fn library_evolves_exp_f32_in_memory() {
+    let (lo, hi, floats) = if slow() {
+        (0.0f32, 1.0f32, 0x3f80_0001u64)
+    } else {
+        (0.5, 1.0, (1 << 23) + 1)
+    };
+    let mut config = EvolveConfig::new(Target::Builtin("exp".into()), (lo as f64, hi as f64));
+    config.ops = evolve::config::default_ops(true);
+    // One generation, or 1.5 s of search and 1.5 s of verification (the three most
+    // accurate members are scanned over every float whatever the time).
+    config.budget = Budget {
+        minutes: Some(0.05),
+        generations: Some(1),
+        evaluations: None,
+    };
+    config.max_ops = 6;
+    config.population = 20;
+    config.seed = 3;
+    let done = evolve::run_config("exp_f32", &config, &RunOptions::default()).unwrap();
+    assert!(done.stopped.is_none(), "{:?}", done.stopped);
+    let front = done.result;
+    assert!(!front.cancelled);
+    assert!(front.stats.evaluations > 0);
+    let best = front.best_member();
+    assert!(best.ops() <= 6, "{}", best.phys);
+    let v = best
+        .verification
+        .as_ref()
+        .expect("the chosen member is verified");
+    assert!(v.exhaustive);
+    assert_eq!(v.points, floats, "every float of [{lo}, {hi}]");
+    // Horner forms of degree 5 and 6 are seeds: about one rounding.
+    assert!(
+        v.max_error.is_finite() && v.max_error > 0.5 && v.max_error < 2.0,
+        "{v:?}"
+    );
+
+    let at = |x: f32| ulps(best.program.eval(x), (x as f64).exp());
+    let worst = v.worst_x as f32;
+    assert!(
+        (at(worst) - v.max_error).abs() <= 1e-12 * v.max_error,
+        "{v:?}"
+    );
+    for &(x, e) in &v.worst {
+        assert_eq!(at(x as f32), e, "{x}");
+    }
+    for i in 0..=4096 {
+        let x = lo + (hi - lo) * (i as f32 / 4096.0);
+        let got = best.program.eval(x);
+        assert!(at(x) <= v.max_error, "{x}: {} > {}", at(x), v.max_error);
+        let libm = ulps(got, x.exp() as f64);
+        assert!(libm <= v.max_error + 1.0, "{x}: {got} vs {}", x.exp());
+    }
+
+    // The emitted forms are the chosen program's, and the report says what was verified.
+    assert!(best.phys.starts_with(&format!("fn {}(x) = ", best.name)));
+    assert!(
+        best.rust.contains("pub fn exp_f32(x: f32) -> f32"),
+        "{}",
+        best.rust
+    );
+    assert!(best.c.contains("float physc_exp(float x)"), "{}", best.c);
+    assert_eq!(
+        front.report["best"]["verification"]["max_ulp"].as_f64(),
+        Some(v.max_error)
+    );
+    assert!(front.summary().contains("← chosen"), "{}", front.summary());
+}
+
+/// A token cancelled while the search runs (here by the progress sink, at the first report
+/// after the seeds are fitted) stops it after that generation, under a budget of a million
+/// generations; verification still checks the most accurate members, and the front comes
+/// back with the cancellation recorded, not as an error.
+#[test]
+fn library_cancel_stops_the_search_and_keeps_the_front() {
+    let cancel = CancelToken::new();
+    let cancel_on_progress = cancel.clone();
+    let options = RunOptions {
+        cancel,
+        progress: Arc::new(move |event: ProgressEvent<'_>| {
+            if let ProgressEvent::Advance { .. } = event {
+                cancel_on_progress.cancel();
+            }
+        }),
+        ..RunOptions::default()
+    };
+    let mut config = EvolveConfig::new(Target::Builtin("exp".into()), (0.0, 1.0));
+    config.precision = Precision::F64;
+    config.budget = Budget {
+        minutes: None,
+        generations: Some(1_000_000),
+        evaluations: None,
+    };
+    config.max_ops = 8;
+    let done = evolve::run_config("exp_f64", &config, &options).unwrap();
+    assert!(done.stopped.is_none(), "{:?}", done.stopped);
+    let front = done.result;
+    assert!(front.cancelled);
+    assert_eq!(front.stats.generations, 0, "{:?}", front.stats);
+    assert!(!front.members.is_empty());
+    let verified = front.members.iter().filter(|m| m.is_verified()).count();
+    assert_eq!(verified, front.members.len().min(3));
+    let best = front.best_member();
+    let v = best.verification.as_ref().unwrap();
+    assert!(
+        !v.exhaustive && v.max_error.is_finite() && v.max_error < 1e-3,
+        "{v:?}"
+    );
+    let x = v.worst_x;
+    let recomputed = (best.program.eval(x) - x.exp()).abs() / x.exp();
+    assert!(
+        (recomputed - v.max_error).abs() <= 1e-9 * v.max_error,
+        "{v:?}"
+    );
 }

@@ -28,7 +28,7 @@ mod trajectory;
 
 use physc_compiler::check::{Job, JobKind, Program};
 use progress::{CancelToken, Progress, Silent};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How to run a job. `Default` runs quietly on the CPU with the job's own settings, writes
@@ -37,9 +37,6 @@ use std::sync::Arc;
 pub struct RunOptions {
     /// Results go to `<out_dir>/<Model>/`.
     pub out_dir: PathBuf,
-    /// No progress bars or summaries (tests, scripts).
-    // TODO(issue 17): summaries move to the CLI, which prints them from the results.
-    pub quiet: bool,
     /// The directory of the .phys file: relative paths in job settings start here.
     pub source_dir: PathBuf,
     /// Overrides the job's `seed`.
@@ -50,6 +47,9 @@ pub struct RunOptions {
     pub max_steps: Option<usize>,
     /// Where to compute (`--device`); checked usable before any job runs.
     pub device: device::Device,
+    /// Save training checkpoints to `<out_dir>/<Model>/checkpoint.npz` while training, for
+    /// `resume` after a crash (what `physc run` does; off by default).
+    pub checkpoints: bool,
     /// Where the job reports its progress.
     pub progress: Arc<dyn Progress>,
     /// Set by the caller to stop the job after its current step; the job still returns
@@ -61,12 +61,12 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             out_dir: PathBuf::from("out"),
-            quiet: true,
             source_dir: PathBuf::new(),
             seed: None,
             resume: false,
             max_steps: None,
             device: device::Device::Cpu,
+            checkpoints: false,
             progress: Arc::new(Silent),
             cancel: CancelToken::new(),
         }
@@ -82,6 +82,7 @@ impl std::fmt::Debug for RunOptions {
             .field("resume", &self.resume)
             .field("max_steps", &self.max_steps)
             .field("device", &self.device)
+            .field("checkpoints", &self.checkpoints)
             .field("cancelled", &self.cancel.is_cancelled())
             .finish_non_exhaustive()
     }
@@ -94,6 +95,16 @@ impl std::fmt::Debug for RunOptions {
 pub struct Completed<T> {
     pub result: T,
     pub stopped: Option<JobError>,
+}
+
+impl<T> Completed<T> {
+    /// The same completion with its result transformed.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Completed<U> {
+        Completed {
+            result: f(self.result),
+            stopped: self.stopped,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +131,67 @@ impl std::fmt::Display for JobError {
 
 impl std::error::Error for JobError {}
 
-pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(), JobError> {
+/// What a job computed, whichever job it was.
+#[derive(Debug)]
+pub enum JobResult {
+    Trained(Box<train::Trained>),
+    Simulated(Box<simulate::Simulated>),
+    Discovered(Box<discover::Discovered>),
+    Evolved(Box<evolve::Front>),
+}
+
+macro_rules! job_result_from {
+    ($($variant:ident($ty:ty)),*) => {$(
+        impl From<$ty> for JobResult {
+            fn from(result: $ty) -> Self {
+                JobResult::$variant(Box::new(result))
+            }
+        }
+    )*};
+}
+
+job_result_from!(
+    Trained(train::Trained),
+    Simulated(simulate::Simulated),
+    Discovered(discover::Discovered),
+    Evolved(evolve::Front)
+);
+
+impl JobResult {
+    /// Write the files `physc run` writes for this result into `dir` (created if needed).
+    pub fn write(&self, dir: &Path) -> Result<(), JobError> {
+        match self {
+            JobResult::Trained(r) => r.write(dir),
+            JobResult::Simulated(r) => r.write(dir),
+            JobResult::Discovered(r) => r.write(dir),
+            JobResult::Evolved(r) => r.write(dir),
+        }
+    }
+
+    /// The text `physc run` shows after the job; `dir` is where the files were written, if
+    /// they were.
+    pub fn summary(&self, dir: Option<&Path>) -> String {
+        match self {
+            JobResult::Trained(r) => r.summary(dir),
+            JobResult::Simulated(r) => r.summary(dir),
+            JobResult::Discovered(r) => r.summary(dir),
+            JobResult::Evolved(r) => r.summary(),
+        }
+    }
+}
+
+/// Where `physc run` writes a job's results: `<out_dir>/<model or session name>/`.
+pub fn output_dir(job: &Job, options: &RunOptions) -> PathBuf {
+    options.out_dir.join(&job.target)
+}
+
+/// Run one job block of a checked program into its result in memory. Writes nothing but
+/// training checkpoints, and those only when `options.checkpoints` asks.
+pub fn run_job(
+    program: &Program,
+    job: &Job,
+    options: &RunOptions,
+) -> Result<Completed<JobResult>, JobError> {
     if let device::Device::Cuda(_) = options.device {
         return Err(JobError::NotSupported(format!(
             "running `{}` jobs on a GPU is not yet supported: the CUDA backend compiles and \
@@ -129,12 +200,16 @@ pub fn run_job(program: &Program, job: &Job, options: &RunOptions) -> Result<(),
         )));
     }
     match (job.kind, job.model) {
-        (JobKind::Simulate, Some(m)) => simulate::run_and_write(&program.models[m], job, options)
-            .and_then(|done| done.stopped.map_or(Ok(()), Err)),
-        (JobKind::Train, Some(m)) => train::run_and_write(&program.models[m], job, options)
-            .and_then(|done| done.stopped.map_or(Ok(()), Err)),
-        (JobKind::Discover, _) => discover::run_and_write(program, job, options),
-        (JobKind::Evolve, _) => evolve::run(job, options),
+        (JobKind::Simulate, Some(m)) => {
+            simulate::run(&program.models[m], job, options).map(|d| d.map(JobResult::from))
+        }
+        (JobKind::Train, Some(m)) => {
+            train::run(&program.models[m], job, options).map(|d| d.map(JobResult::from))
+        }
+        (JobKind::Discover, _) => {
+            discover::run(program, job, options).map(|d| d.map(JobResult::from))
+        }
+        (JobKind::Evolve, _) => evolve::run(job, options).map(|d| d.map(JobResult::from)),
         _ => Err(JobError::NotImplemented),
     }
 }

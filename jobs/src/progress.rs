@@ -78,18 +78,6 @@ impl CancelToken {
     }
 }
 
-/// The token of the process, for the code not yet handed the run's own token.
-// TODO(issue 17): transitional; every job takes `RunOptions::cancel` and this goes.
-pub fn process_token() -> &'static CancelToken {
-    static TOKEN: std::sync::OnceLock<CancelToken> = std::sync::OnceLock::new();
-    TOKEN.get_or_init(CancelToken::new)
-}
-
-/// Whether the process's token was cancelled (transitional, see [`process_token`]).
-pub fn interrupted() -> bool {
-    process_token().is_cancelled()
-}
-
 /// A task over a time interval, reported in thousandths of it.
 pub struct TimeBar<'a> {
     progress: &'a dyn Progress,

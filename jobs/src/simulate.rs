@@ -145,24 +145,6 @@ pub fn run(
     })
 }
 
-/// What `physc run` does with a simulate job: [`run`], then write the result to
-/// `<out_dir>/<Model>/` — also when the run stopped early, so results are never lost.
-/// Prints nothing: the caller shows `result.summary(Some(&dir))` and reports `stopped`.
-pub fn run_and_write(
-    model: &Model,
-    job: &Job,
-    options: &RunOptions,
-) -> Result<Completed<Simulated>, JobError> {
-    let done = run(model, job, options)?;
-    done.result.write(&output_dir(model, options))?;
-    Ok(done)
-}
-
-/// Where [`run_and_write`] writes a model's results.
-pub fn output_dir(model: &Model, options: &RunOptions) -> std::path::PathBuf {
-    options.out_dir.join(&model.name)
-}
-
 #[cfg(test)]
 #[path = "simulate_tests.rs"]
 mod tests;

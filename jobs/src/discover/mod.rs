@@ -48,14 +48,6 @@ pub fn run(
     discover(&config, Some(program), options)
 }
 
-/// [`run`], then its result written to `<out_dir>/<name>/`; prints nothing.
-pub fn run_and_write(program: &Program, job: &Job, options: &RunOptions) -> Result<(), JobError> {
-    let done = run(program, job, options)?;
-    done.result
-        .write(&options.out_dir.join(&done.result.name))?;
-    done.stopped.map_or(Ok(()), Err)
-}
-
 /// Run a discovery session and return what it found; nothing is written or printed.
 /// `program` is needed only when the data are a model's simulation
 /// ([`DataSpec::Model`]). `Err`: the data, the library or the method could not be used, and

@@ -3,12 +3,18 @@
 //! are fitted toward minimax, evolved for error against cost, verified with the compiled
 //! code (exhaustively for f32), and written out as `.phys`, Rust and C.
 //!
-//! `config.rs` (settings from a block or the command line), `target.rs` (the f64 reference),
-//! `ir.rs` (programs to and from the IR), `dedup.rs` (canonical shapes by e-graph, value
-//! fingerprints), `search.rs` (regularised evolution with a Pareto archive), `verify.rs`
-//! (Cranelift kernels: exhaustive and dense checks, measured cost), `emit.rs` (source
-//! code), `output.rs` (the files). Program evaluation, fitting and ULP arithmetic are the
-//! runtime's (`physc_runtime::evolve`), compiled optimised even in debug builds.
+//! A library call: [`run_config`] (or [`run`] for a block) returns the verified front in
+//! memory as a [`Front`]; writing its files ([`Front::write`]) and its summary
+//! ([`Front::summary`]) are the caller's choice. Progress goes to the caller's
+//! `RunOptions::progress`, cancellation comes from its `RunOptions::cancel`.
+//!
+//! `config.rs` (settings from a block, the command line or a caller), `target.rs` (the f64
+//! reference), `ir.rs` (programs to and from the IR), `dedup.rs` (canonical shapes by
+//! e-graph, value fingerprints), `search.rs` (regularised evolution with a Pareto archive),
+//! `verify.rs` (Cranelift kernels: exhaustive and dense checks, measured cost), `emit.rs`
+//! (source code), `front.rs` (the result), `output.rs` (its files, report and summary).
+//! Program evaluation, fitting and ULP arithmetic are the runtime's
+//! (`physc_runtime::evolve`), compiled optimised even in debug builds.
 //!
 //! Measured by `bench/evolve` (2026-11-29 18:22 UTC, 2 loaded cores, 6 + 3 + 1 + 1 minutes):
 //! `RESULT evolve f32_exp_max_ulp=1.0579 f32_exp_ops=6 f64_exp_digits=10.42 evals_per_s=195`.
@@ -23,22 +29,27 @@
 pub mod config;
 mod dedup;
 mod emit;
+mod front;
 pub mod ir;
 mod output;
 pub mod search;
 pub mod target;
 pub mod verify;
 
-use super::{JobError, RunOptions};
-use config::{Budget, CostKind, EvolveConfig, Precision};
+pub use config::{Budget, CostKind, EvolveConfig, Precision, Target};
+pub use front::{Front, Member};
+pub use search::Stats;
+pub use verify::{Tuning, Verified};
+
+use super::progress::CancelToken;
+use super::{Completed, JobError, RunOptions};
 use physc_compiler::check::Job;
 use physc_runtime::evolve::fit::FINAL_SCORE_POINTS;
 use physc_runtime::evolve::{Effort, Metric, Problem};
 use rayon::prelude::*;
-use search::{Archive, Individual, Stats};
+use search::{Archive, Individual};
 use std::time::Instant;
 use target::Reference;
-use verify::{Tuning, Verified};
 
 /// Share of a time budget the search gets; the rest is for final fits and verification
 /// (for f32, verification includes tuning the constants against exhaustive scans, which
@@ -56,40 +67,39 @@ const TUNE_ROUNDS: usize = 3;
 /// Evenly spread proxy points for tuning (hard points from scans are added).
 const TUNE_PROXY_POINTS: usize = 1 << 16;
 
-/// One member of the final front, verified.
+/// One member of the final front as verification leaves it (the search's individual, its
+/// verification and tuning); [`Front`] adds the source code.
 #[derive(Debug, Clone)]
-pub struct Member {
-    pub individual: Individual,
+struct Checked {
+    individual: Individual,
     /// `None` when the time for verification ran out before this member.
-    pub verified: Option<Verified>,
+    verified: Option<Verified>,
     /// f32: what tuning the constants against exhaustive scans did (the individual holds
     /// the tuned program).
-    pub tuning: Option<Tuning>,
+    tuning: Option<Tuning>,
 }
 
-/// What a run produced.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub front: Vec<Member>,
-    /// Index into `front` of the chosen program.
-    pub best: usize,
-    pub stats: Stats,
-    pub verify_seconds: f64,
-    pub total_seconds: f64,
-}
-
-/// Run an `evolve` block; results go to `<out>/<session name>/`.
-pub fn run(job: &Job, options: &RunOptions) -> Result<(), JobError> {
+/// Run an `evolve` block: its name is the job's target, `options.seed` overrides its seed.
+/// Nothing is written ([`Front::write`] does that).
+pub fn run(job: &Job, options: &RunOptions) -> Result<Completed<Front>, JobError> {
     let config = EvolveConfig::from_job(job, options.seed).map_err(JobError::NotSupported)?;
-    run_config(&job.target, &config, options).map(|_| ())
+    run_config(&job.target, &config, options)
 }
 
-/// Run a configuration (the block and `physc evolve` both end here).
+/// Run a configuration (the block, `physc evolve` and library callers all end here) under
+/// the session name `name` (`exp_f32` for `physc evolve`: [`EvolveConfig::base_name`]).
+///
+/// `Err` when it cannot start (an invalid configuration, a target that is not finite over
+/// the range) or when no candidate had a finite error. Cancelling `options.cancel` stops the
+/// search after its current generation and verification after the few members always
+/// verified; that is not an error ([`Front::cancelled`] says it happened). A member whose
+/// verification fails (its kernel does not compile) stops verification: the front so far
+/// comes back with the error in `stopped`.
 pub fn run_config(
     name: &str,
     config: &EvolveConfig,
     options: &RunOptions,
-) -> Result<Outcome, JobError> {
+) -> Result<Completed<Front>, JobError> {
     config.validate().map_err(JobError::NotSupported)?;
     let start = Instant::now();
     let reference = Reference::new(&config.target).map_err(JobError::NotSupported)?;
@@ -99,7 +109,6 @@ pub fn run_config(
     };
     let problem =
         Problem::new(metric, config.range, &|x| reference.at(x)).map_err(JobError::NotSupported)?;
-    let dir = options.out_dir.join(name);
     let precision = config.precision;
     let range = config.range;
     let cost = move |p: &physc_runtime::evolve::Program| match config.cost {
@@ -119,20 +128,27 @@ pub fn run_config(
         &*options.progress,
     );
     let unit = unit(config.precision);
-    let (archive, stats) = search::run(&problem, config, &budget, &cost, &mut |s, a| {
-        bar.update(s.seconds);
-        let best = a
-            .members
-            .iter()
-            .map(|m| m.error)
-            .fold(f64::INFINITY, f64::min);
-        bar.message(format!(
-            "gen {} · {} fits · best {best:.3e} {unit} · front {}",
-            s.generations,
-            s.evaluations,
-            a.members.len()
-        ));
-    });
+    let (archive, stats) = search::run(
+        &problem,
+        config,
+        &budget,
+        &cost,
+        &options.cancel,
+        &mut |s, a| {
+            bar.update(s.seconds);
+            let best = a
+                .members
+                .iter()
+                .map(|m| m.error)
+                .fold(f64::INFINITY, f64::min);
+            bar.message(format!(
+                "gen {} · {} fits · best {best:.3e} {unit} · front {}",
+                s.generations,
+                s.evaluations,
+                a.members.len()
+            ));
+        },
+    );
     bar.finish();
 
     // Final fits, harder and scored on more points, from where search left each member.
@@ -187,37 +203,29 @@ pub fn run_config(
         .budget
         .minutes
         .map(|m| (m * 60.0 * (1.0 - search_share(config.precision))).max(1.0));
-    let results = verify_front(&front, config, &reference, verify_budget)?;
+    let (checked, stopped) =
+        verify_front(&front, config, &reference, verify_budget, &options.cancel);
     let verify_seconds = verify_start.elapsed().as_secs_f64();
-    let best = choose(&results);
-    let outcome = Outcome {
-        front: results,
+    let best = choose(&checked);
+    let front = front::assemble(
+        name,
+        config,
+        checked,
         best,
-        stats,
-        verify_seconds,
-        total_seconds: start.elapsed().as_secs_f64(),
-    };
-    output::write(&dir, name, config, &outcome).map_err(JobError::Output)?;
-    if !options.quiet {
-        output::summary(name, config, &outcome);
-    }
-    Ok(outcome)
+        front::Timing {
+            stats,
+            verify_seconds,
+            total_seconds: start.elapsed().as_secs_f64(),
+        },
+        options.cancel.is_cancelled(),
+    );
+    Ok(Completed {
+        result: front,
+        stopped,
+    })
 }
 
-/// The output directory name of `physc evolve` (`exp_f32`).
-pub fn output_name(config: &EvolveConfig) -> String {
-    output::base_name(config)
-}
-
-/// A job error in words, for the command line.
-pub fn describe(e: &JobError) -> String {
-    match e {
-        JobError::NotImplemented => "not implemented".into(),
-        JobError::NotSupported(why) | JobError::Failed(why) => why.clone(),
-        JobError::Output(why) => format!("results could not be written: {why}"),
-    }
-}
-
+/// The unit of errors: f32 ULPs, or relative error for f64.
 pub fn unit(p: Precision) -> &'static str {
     match p {
         Precision::F32 => "ULP",
@@ -232,20 +240,23 @@ const ALWAYS_VERIFIED: usize = 3;
 /// Verify members, most accurate first, while the time allows (at least
 /// [`ALWAYS_VERIFIED`]): every f32 in the range for f32 targets, after tuning the constants
 /// against exhaustive scans (up to [`TUNE_ROUNDS`] rounds in an equal share of the time
-/// left), a dense grid for f64.
+/// left), a dense grid for f64. Stops early (after the ones always verified) when `cancel`
+/// is cancelled, and at the first member that cannot be verified, returning that error with
+/// the members so far.
 fn verify_front(
     front: &Archive,
     config: &EvolveConfig,
     reference: &Reference,
     seconds: Option<f64>,
-) -> Result<Vec<Member>, JobError> {
+    cancel: &CancelToken,
+) -> (Vec<Checked>, Option<JobError>) {
     let start = Instant::now();
     let mut order: Vec<usize> = (0..front.members.len()).collect();
     order.sort_by(|&a, &b| front.members[a].error.total_cmp(&front.members[b].error));
-    let mut members: Vec<Member> = front
+    let mut members: Vec<Checked> = front
         .members
         .iter()
-        .map(|m| Member {
+        .map(|m| Checked {
             individual: m.clone(),
             verified: None,
             tuning: None,
@@ -257,8 +268,7 @@ fn verify_front(
     let mut rng = physc_runtime::rng::Rng::stream(config.seed, "tune");
     for (n, &i) in order.iter().enumerate() {
         if n >= ALWAYS_VERIFIED
-            && (super::progress::interrupted()
-                || seconds.is_some_and(|s| start.elapsed().as_secs_f64() > s))
+            && (cancel.is_cancelled() || seconds.is_some_and(|s| start.elapsed().as_secs_f64() > s))
         {
             break;
         }
@@ -272,11 +282,11 @@ fn verify_front(
                 let member_start = Instant::now();
                 // Another round (a tuning and a scan) if it fits in the share.
                 let more = |scan_seconds: f64| {
-                    !super::progress::interrupted()
+                    !cancel.is_cancelled()
                         && share
                             .is_none_or(|s| member_start.elapsed().as_secs_f64() + scan_seconds < s)
                 };
-                let (program, v, tuning) = verify::tune_exhaustive(
+                match verify::tune_exhaustive(
                     &m.individual.program,
                     config.range,
                     reference,
@@ -284,29 +294,33 @@ fn verify_front(
                     TUNE_ROUNDS,
                     &more,
                     &mut rng,
-                )
-                .map_err(JobError::Failed)?;
-                m.individual.program = program;
-                m.verified = Some(v);
-                m.tuning = Some(tuning);
+                ) {
+                    Ok((program, v, tuning)) => {
+                        m.individual.program = program;
+                        m.verified = Some(v);
+                        m.tuning = Some(tuning);
+                    }
+                    Err(why) => return (members, Some(JobError::Failed(why))),
+                }
             }
             _ => {
-                let v = verify::dense(
+                match verify::dense(
                     &m.individual.program,
                     config.precision,
                     config.range,
                     reference,
-                )
-                .map_err(JobError::Failed)?;
-                m.verified = Some(v);
+                ) {
+                    Ok(v) => m.verified = Some(v),
+                    Err(why) => return (members, Some(JobError::Failed(why))),
+                }
             }
         }
     }
-    Ok(members)
+    (members, None)
 }
 
 /// The most accurate verified member (the cheaper one on a tie).
-fn choose(front: &[Member]) -> usize {
+fn choose(front: &[Checked]) -> usize {
     (0..front.len())
         .filter(|&i| front[i].verified.is_some())
         .min_by(|&a, &b| {

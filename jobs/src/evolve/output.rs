@@ -3,31 +3,17 @@
 //! name `<target>_<precision>`), `best.rs` and `best.c` (the chosen program as Rust and C;
 //! the C function is `physc_<target>`), and `report.json` (with, per member, the seed it
 //! descends from and, for f32, what tuning the constants did). Everything is written
-//! atomically.
+//! atomically. Also the report as a value and the summary as text, from a [`Front`].
 
-use super::config::{CostKind, EvolveConfig, Precision};
-use super::{emit, search};
-use super::{unit, Outcome};
+use super::config::{CostKind, Precision};
+use super::emit;
+use super::front::{Front, Member};
+use super::unit;
+use super::verify::Verified;
 use physc_runtime::output::plot::{pareto_front, Figure};
 use physc_runtime::output::{atomic_write, csv, report};
 use serde_json::json;
 use std::path::Path;
-
-/// The function name of front member `i` in `evolved.phys`.
-fn member_name(base: &str, outcome: &Outcome, i: usize) -> String {
-    format!("{base}_{}ops", outcome.front[i].individual.program.cost())
-}
-
-/// `exp_f32`, or the sanitised user function name.
-pub fn base_name(config: &EvolveConfig) -> String {
-    let t: String = config
-        .target
-        .name()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    format!("{t}_{}", config.precision.name())
-}
 
 fn error_text(e: f64, p: Precision) -> String {
     match p {
@@ -45,23 +31,40 @@ pub fn digits(rel: f64) -> f64 {
     }
 }
 
-pub fn write(
-    dir: &Path,
-    name: &str,
-    config: &EvolveConfig,
-    outcome: &Outcome,
-) -> Result<(), String> {
+/// A member in words, for the comments of the emitted code: its operations and its error,
+/// verified or not.
+pub fn describe(ops: usize, train_error: f64, verified: Option<&Verified>, p: Precision) -> String {
+    match verified {
+        Some(v) => format!(
+            "{ops} ops, max error {} ({} over {} points)",
+            error_text(v.max_error, p),
+            if v.exhaustive {
+                "every f32"
+            } else {
+                "dense grid"
+            },
+            v.points
+        ),
+        None => format!(
+            "{ops} ops, max error {} on the training points (not verified)",
+            error_text(train_error, p)
+        ),
+    }
+}
+
+pub fn write(front: &Front, dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let config = &front.config;
     let p = config.precision;
-    let base = base_name(config);
-    let front = &outcome.front;
-    let col = |f: &dyn Fn(&super::Member) -> f64| front.iter().map(f).collect::<Vec<f64>>();
-    let ops = col(&|m| m.individual.program.cost() as f64);
-    let cost = col(&|m| m.individual.cost);
-    let error = col(&|m| m.individual.error);
-    let verified = col(&|m| m.verified.as_ref().map_or(f64::NAN, |v| v.max_error));
+    let base = config.base_name();
+    let members = &front.members;
+    let col = |f: &dyn Fn(&Member) -> f64| members.iter().map(f).collect::<Vec<f64>>();
+    let ops = col(&|m| m.ops() as f64);
+    let cost = col(&|m| m.cost);
+    let error = col(&|m| m.train_error);
+    let verified = col(&|m| m.verification.as_ref().map_or(f64::NAN, |v| v.max_error));
     let exhaustive = col(&|m| {
-        m.verified
+        m.verification
             .as_ref()
             .map_or(0.0, |v| v.exhaustive as u8 as f64)
     });
@@ -86,22 +89,14 @@ pub fn write(
         Precision::F64 => "max relative error",
     };
     let title = format!(
-        "{name}: {} on [{}, {}]",
+        "{}: {} on [{}, {}]",
+        front.name,
         config.target.name(),
         config.range.0,
         config.range.1
     );
-    let points: Vec<(f64, f64)> = front
-        .iter()
-        .map(|m| {
-            let e = m
-                .verified
-                .as_ref()
-                .map_or(m.individual.error, |v| v.max_error);
-            (m.individual.cost, e)
-        })
-        .collect();
-    let chosen = points.get(outcome.best).copied();
+    let points: Vec<(f64, f64)> = members.iter().map(|m| (m.cost, m.error())).collect();
+    let chosen = points.get(front.best).copied();
     pareto_front(
         &dir.join("front.png"),
         &Figure::new(&title, cost_label, error_label),
@@ -110,29 +105,7 @@ pub fn write(
     )
     .map_err(|e| e.to_string())?;
 
-    // evolved.phys
-    let describe = |i: usize| {
-        let m = &front[i];
-        let ind = &m.individual;
-        match &m.verified {
-            Some(v) => format!(
-                "{} ops, max error {} ({} over {} points)",
-                ind.program.cost(),
-                error_text(v.max_error, p),
-                if v.exhaustive {
-                    "every f32"
-                } else {
-                    "dense grid"
-                },
-                v.points
-            ),
-            None => format!(
-                "{} ops, max error {} on the training points (not verified)",
-                ind.program.cost(),
-                error_text(ind.error, p)
-            ),
-        }
-    };
+    let best = front.best_member();
     let mut phys = format!(
         "// Evolved by physc: approximations of {} on [{}, {}] in {}.\n// Use from a model with `use \"{}\"` (relative to the using file).\n\n",
         config.target.name(),
@@ -141,48 +114,39 @@ pub fn write(
         p.name(),
         dir.join("evolved.phys").display()
     );
-    let best_body = emit::phys_body(&front[outcome.best].individual.program);
     phys += &format!(
-        "// The chosen program: {}.\nfn {base}(x) = {best_body}\n",
-        describe(outcome.best)
+        "// The chosen program: {}.\nfn {base}(x) = {}\n",
+        best.description, best.phys_body
     );
-    for (i, m) in front.iter().enumerate() {
-        phys += &format!(
-            "\n// {}.\nfn {}(x) = {}\n",
-            describe(i),
-            member_name(&base, outcome, i),
-            emit::phys_body(&m.individual.program)
-        );
+    for m in members {
+        phys += &format!("\n// {}.\n{}\n", m.description, m.phys);
     }
     atomic_write(&dir.join("evolved.phys"), phys.as_bytes()).map_err(|e| e.to_string())?;
 
-    let best = &front[outcome.best].individual.program;
-    let comment = format!(
-        "{} on [{}, {}]: {}",
-        config.target.name(),
-        config.range.0,
-        config.range.1,
-        describe(outcome.best)
-    );
-    let rs = format!(
-        "// Evolved by physc.\n{}",
-        emit::rust(best, &base, p, &comment)
-    );
+    let rs = format!("// Evolved by physc.\n{}", best.rust);
     atomic_write(&dir.join("best.rs"), rs.as_bytes()).map_err(|e| e.to_string())?;
-    let c_name = format!(
-        "physc_{}",
-        base_name(config).trim_end_matches(&format!("_{}", p.name()))
-    );
     let c = format!(
         "/* Evolved by physc. Compile with -ffp-contract=off (or none): the program's own fma calls are the only fused operations it was verified with. */\n#include <math.h>\n\n{}",
-        emit::c(best, &c_name, p, &comment)
+        best.c
     );
     atomic_write(&dir.join("best.c"), c.as_bytes()).map_err(|e| e.to_string())?;
+    report::write(dir, &front.report).map_err(|e| e.to_string())?;
+    Ok(())
+}
 
-    let s = &outcome.stats;
-    let v = front[outcome.best].verified.as_ref();
+/// `report.json`: the configuration, the search statistics, the chosen program with its
+/// verification, and every member (with, per member, the seed it descends from, what
+/// tuning did and the member alone as C).
+pub fn report(front: &Front) -> serde_json::Value {
+    let config = &front.config;
+    let p = config.precision;
+    let base = config.base_name();
+    let c_name = format!("physc_{}", base.trim_end_matches(&format!("_{}", p.name())));
+    let s = &front.stats;
+    let best = front.best_member();
+    let v = best.verification.as_ref();
     let mut verification = json!({
-        "ops": best.cost(),
+        "ops": best.ops(),
         "exhaustive": v.is_some_and(|v| v.exhaustive),
         "points": v.map_or(0, |v| v.points),
         "worst_x": v.map(|v| v.worst_x),
@@ -196,32 +160,32 @@ pub fn write(
     if p == Precision::F64 {
         verification["digits"] = json!(v.map(|v| digits(v.max_error)));
     }
-    let seed_names: Vec<String> = search::seeds(config).into_iter().map(|s| s.name).collect();
-    let members: Vec<serde_json::Value> = (0..front.len())
-        .map(|i| {
-            let m = &front[i];
+    let members: Vec<serde_json::Value> = front
+        .members
+        .iter()
+        .map(|m| {
             json!({
-                "name": member_name(&base, outcome, i),
-                "ops": m.individual.program.cost(),
-                "cost": m.individual.cost,
-                "train_error": m.individual.error,
-                "verified_error": m.verified.as_ref().map(|v| v.max_error),
-                "exhaustive": m.verified.as_ref().is_some_and(|v| v.exhaustive),
-                "seed": seed_names.get(m.individual.origin),
+                "name": m.name,
+                "ops": m.ops(),
+                "cost": m.cost,
+                "train_error": m.train_error,
+                "verified_error": m.verification.as_ref().map(|v| v.max_error),
+                "exhaustive": m.verification.as_ref().is_some_and(|v| v.exhaustive),
+                "seed": m.seed,
                 "tuning": m.tuning.as_ref().map(|t| json!({
                     "max_ulp_before": t.before,
                     "scans": t.scans,
                 })),
-                "phys": emit::phys_body(&m.individual.program),
+                "phys": m.phys_body,
                 // The member alone as C (what best.c holds for the chosen one), so any
                 // member can be checked independently.
-                "c": emit::c(&m.individual.program, &c_name, p, &describe(i)),
+                "c": emit::c(&m.program, &c_name, p, &m.description),
             })
         })
         .collect();
-    let report = json!({
+    json!({
         "job": "evolve",
-        "name": name,
+        "name": front.name,
         "target": config.target.name(),
         "range": [config.range.0, config.range.1],
         "precision": p.name(),
@@ -241,36 +205,39 @@ pub fn write(
             "diverged": s.diverged,
         },
         "search_seconds": s.seconds,
-        "verify_seconds": outcome.verify_seconds,
-        "wall_time_s": outcome.total_seconds,
-        "seeds": seed_names,
+        "verify_seconds": front.verify_seconds,
+        "wall_time_s": front.total_seconds,
+        "seeds": front.seeds,
         "best": {
             "name": base,
-            "seed": seed_names.get(front[outcome.best].individual.origin),
-            "phys": best_body,
+            "seed": best.seed,
+            "phys": best.phys_body,
             "verification": verification,
         },
         "front": members,
-    });
-    report::write(dir, &report).map_err(|e| e.to_string())?;
-    Ok(())
+    })
 }
 
-/// What a person sees at the end of a run.
-pub fn summary(name: &str, config: &EvolveConfig, outcome: &Outcome) {
-    let s = &outcome.stats;
-    eprintln!(
-        "evolve {name}: {} generations, {} fits ({:.0}/s), {} fits saved by e-graph dedup, {} value duplicates",
+/// What a person sees at the end of a run: the search in one line, then one line per
+/// member (operations, training error, verified error and tuning, seed; the chosen one
+/// marked).
+pub fn summary(front: &Front) -> String {
+    let s = &front.stats;
+    let mut text = format!(
+        "evolve {}: {} generations, {} fits ({:.0}/s), {} fits saved by e-graph dedup, {} value duplicates\n",
+        front.name,
         s.generations,
         s.evaluations,
         s.evaluations as f64 / s.seconds.max(1e-9),
         s.shape_duplicates,
         s.value_duplicates
     );
-    eprintln!("  ops  {:>12}  verified  (seed)", unit(config.precision));
-    let seed_names: Vec<String> = search::seeds(config).into_iter().map(|s| s.name).collect();
-    for (i, m) in outcome.front.iter().enumerate() {
-        let v = m.verified.as_ref().map_or("-".to_string(), |v| {
+    text += &format!(
+        "  ops  {:>12}  verified  (seed)\n",
+        unit(front.config.precision)
+    );
+    for (i, m) in front.members.iter().enumerate() {
+        let v = m.verification.as_ref().map_or("-".to_string(), |v| {
             format!(
                 "{:.4e}{}",
                 v.max_error,
@@ -280,18 +247,13 @@ pub fn summary(name: &str, config: &EvolveConfig, outcome: &Outcome) {
         let tuned = m.tuning.as_ref().map_or(String::new(), |t| {
             format!(" (tuned from {:.4} in {} scans)", t.before, t.scans)
         });
-        eprintln!(
-            "  {:>3}  {:>12.4e}  {v}{tuned}  ({}){}",
-            m.individual.program.cost(),
-            m.individual.error,
-            seed_names
-                .get(m.individual.origin)
-                .map_or("?", |s| s.as_str()),
-            if i == outcome.best {
-                "  ← chosen"
-            } else {
-                ""
-            }
+        text += &format!(
+            "  {:>3}  {:>12.4e}  {v}{tuned}  ({}){}\n",
+            m.ops(),
+            m.train_error,
+            m.seed.as_deref().unwrap_or("?"),
+            if i == front.best { "  ← chosen" } else { "" }
         );
     }
+    text
 }

@@ -16,7 +16,7 @@
 
 use super::config::{Budget, EvolveConfig, Target};
 use super::dedup::{fingerprint, shape_key};
-use crate::progress;
+use crate::progress::CancelToken;
 use physc_runtime::evolve::mutate::mutate;
 use physc_runtime::evolve::seeds::{classical, Family, Seed, TANH_OVER_X};
 use physc_runtime::evolve::{Effort, Problem, Program};
@@ -98,12 +98,15 @@ pub fn seeds(config: &EvolveConfig) -> Vec<Seed> {
     classical(&config.ops, config.max_ops, family)
 }
 
-/// Run the search until the budget is spent; `report` sees each generation.
+/// Run the search until the budget is spent or `cancel` is cancelled (checked after each
+/// generation; the seeds are always fitted, so there is a front to return); `report` sees
+/// each generation.
 pub fn run(
     problem: &Problem,
     config: &EvolveConfig,
     budget: &Budget,
     cost: &(dyn Fn(&Program) -> f64 + Sync),
+    cancel: &CancelToken,
     report: &mut dyn FnMut(&Stats, &Archive),
 ) -> (Archive, Stats) {
     let start = Instant::now();
@@ -171,7 +174,7 @@ pub fn run(
         }
         stats.seconds = start.elapsed().as_secs_f64();
         report(&stats, &archive);
-        if done(budget, &stats) || population.is_empty() {
+        if cancel.is_cancelled() || done(budget, &stats) || population.is_empty() {
             break;
         }
         stats.generations += 1;
@@ -190,8 +193,7 @@ pub fn run(
 }
 
 fn done(budget: &Budget, stats: &Stats) -> bool {
-    progress::interrupted()
-        || budget.minutes.is_some_and(|m| stats.seconds >= m * 60.0)
+    budget.minutes.is_some_and(|m| stats.seconds >= m * 60.0)
         || budget.generations.is_some_and(|g| stats.generations >= g)
         || budget.evaluations.is_some_and(|e| stats.evaluations >= e)
 }
@@ -256,8 +258,9 @@ mod tests {
         let problem = Problem::new(Metric::Relative, (0.0, 1.0), &f64::exp).unwrap();
         let c = config(6);
         let ops = |p: &Program| p.cost() as f64;
-        let (a, sa) = run(&problem, &c, &c.budget, &ops, &mut |_, _| {});
-        let (b, sb) = run(&problem, &c, &c.budget, &ops, &mut |_, _| {});
+        let never = CancelToken::new();
+        let (a, sa) = run(&problem, &c, &c.budget, &ops, &never, &mut |_, _| {});
+        let (b, sb) = run(&problem, &c, &c.budget, &ops, &never, &mut |_, _| {});
         assert_eq!(sa.evaluations, sb.evaluations);
         let errors = |a: &Archive| {
             a.members

@@ -42,8 +42,40 @@ pub struct Verified {
     /// out).
     pub exhaustive: bool,
     pub points: u64,
+    /// Where the maximum is reached.
     pub worst_x: f64,
+    /// The worst inputs and their errors, worst first: up to [`WORST_INPUTS`] (for f32, the
+    /// floats themselves, exactly).
+    pub worst: Vec<(f64, f64)>,
     pub seconds: f64,
+}
+
+/// How many of the worst inputs a verification keeps.
+pub const WORST_INPUTS: usize = 16;
+
+/// The worst inputs of an exhaustive scan, as [`Verified::worst`] holds them.
+fn worst_floats(scan: &Exhaustive) -> Vec<(f64, f64)> {
+    scan.worst
+        .iter()
+        .take(WORST_INPUTS)
+        .map(|&(x, e)| (x as f64, e))
+        .collect()
+}
+
+/// The [`WORST_INPUTS`] largest errors (NaN counting as the largest) and their inputs, worst
+/// first.
+fn worst_of(xs: &[f64], errors: &[f64]) -> Vec<(f64, f64)> {
+    let worse = |a: f64, b: f64| (a.is_nan() && !b.is_nan()) || a > b;
+    let mut kept: Vec<(f64, f64)> = Vec::with_capacity(WORST_INPUTS + 1);
+    for (&x, &e) in xs.iter().zip(errors) {
+        if kept.len() == WORST_INPUTS && !worse(e, kept[WORST_INPUTS - 1].1) {
+            continue;
+        }
+        let at = kept.partition_point(|&(_, k)| !worse(e, k));
+        kept.insert(at, (x, e));
+        kept.truncate(WORST_INPUTS);
+    }
+    kept
 }
 
 /// Points of the dense f64 grid.
@@ -79,6 +111,7 @@ pub fn exhaustive(
         exhaustive: true,
         points: r.count,
         worst_x: r.worst_x as f64,
+        worst: worst_floats(&r),
         seconds: r.seconds,
     })
 }
@@ -164,6 +197,7 @@ pub fn tune_exhaustive(
         exhaustive: true,
         points: r.scan.count,
         worst_x: r.scan.worst_x as f64,
+        worst: worst_floats(&r.scan),
         seconds: r.scan.seconds,
     };
     Ok((
@@ -232,6 +266,7 @@ pub fn dense(
         exhaustive: false,
         points: n as u64,
         worst_x: xs[worst],
+        worst: worst_of(&xs, &errors),
         seconds: start.elapsed().as_secs_f64(),
     })
 }
@@ -266,6 +301,23 @@ pub fn measured_ns(p: &Program, precision: Precision, range: (f64, f64)) -> Resu
 mod tests {
     use super::*;
     use physc_runtime::evolve::{horner, mutate::mutate, Op};
+
+    #[test]
+    fn worst_inputs_are_the_largest_errors_worst_first() {
+        let xs: Vec<f64> = (0..100).map(f64::from).collect();
+        let mut errors: Vec<f64> = xs.iter().map(|x| (x * 37.0) % 101.0).collect();
+        errors[5] = f64::NAN;
+        let worst = worst_of(&xs, &errors);
+        assert_eq!(worst.len(), WORST_INPUTS);
+        assert_eq!(worst[0].0, 5.0, "NaN is the worst");
+        let mut finite: Vec<f64> = errors.iter().copied().filter(|e| !e.is_nan()).collect();
+        finite.sort_by(|a, b| b.total_cmp(a));
+        let kept: Vec<f64> = worst[1..].iter().map(|w| w.1).collect();
+        assert_eq!(kept, finite[..WORST_INPUTS - 1]);
+        for &(x, e) in &worst[1..] {
+            assert_eq!(errors[x as usize], e);
+        }
+    }
 
     /// Compiled kernels compute exactly what the runtime's f32 and f64 evaluation does:
     /// the same roundings, and `fma` fused in both.

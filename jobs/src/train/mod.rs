@@ -6,9 +6,9 @@
 //! memory ([`Trained`]), `output.rs` writes it, `checkpoint.rs` saves and restores what
 //! `--resume` needs, `reference.rs` reads `compare` references and `grid.rs` lays out grids.
 //!
-//! [`run`] trains and returns the result without writing anything;
-//! [`run_with_checkpoints`] also saves checkpoints while it trains, and [`run_and_write`]
-//! is what `physc run` does.
+//! [`run`] trains and returns the result, writing nothing but checkpoints (every
+//! `output every:` steps to `<out_dir>/<Model>/checkpoint.npz`, when
+//! `RunOptions::checkpoints` asks).
 
 mod activation;
 mod checkpoint;
@@ -35,45 +35,19 @@ use super::{Completed, JobError, RunOptions};
 use physc_compiler::check::{Job, Model};
 use std::path::Path;
 
-/// Train the model as the job says and return what it computed; writes nothing. A run
-/// with `options.resume` continues from `<out_dir>/<Model>/checkpoint.npz`. `Err`: the run
+/// Train the model as the job says and return what it computed; writes nothing but the
+/// checkpoints `options.checkpoints` asks for. A run with `options.resume` continues from `<out_dir>/<Model>/checkpoint.npz`. `Err`: the run
 /// could not start (bad settings, data or reference). `Ok` with `stopped`: training stopped
 /// early (a non-finite loss, cancellation through `options.cancel`), and the result holds
 /// everything up to there.
 pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<Completed<Trained>, JobError> {
-    train(model, job, options, None)
-}
-
-/// Like [`run`], and save `<out_dir>/<Model>/checkpoint.npz` every `output every:` steps
-/// while training, so that a run that is killed can be resumed (`options.resume`).
-pub fn run_with_checkpoints(
-    model: &Model,
-    job: &Job,
-    options: &RunOptions,
-) -> Result<Completed<Trained>, JobError> {
+    let checkpoints = options.out_dir.join(&model.name);
     train(
         model,
         job,
         options,
-        Some(&options.out_dir.join(&model.name)),
+        options.checkpoints.then_some(&*checkpoints),
     )
-}
-
-/// What `physc run` does with a training job: train with checkpoints, write the results to
-/// `<out_dir>/<Model>/`, and return the summary to print (the result) and why training
-/// stopped early, if it did. Prints nothing.
-pub fn run_and_write(
-    model: &Model,
-    job: &Job,
-    options: &RunOptions,
-) -> Result<Completed<String>, JobError> {
-    let dir = options.out_dir.join(&model.name);
-    let done = run_with_checkpoints(model, job, options)?;
-    done.result.write(&dir)?;
-    Ok(Completed {
-        result: done.result.summary(Some(&dir)),
-        stopped: done.stopped,
-    })
 }
 
 fn train(

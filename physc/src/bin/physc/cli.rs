@@ -10,6 +10,7 @@ use physc_compiler::diagnostics::{self, Code, Diagnostic, Diagnostics};
 use physc_compiler::driver::{self, Compilation};
 use physc_compiler::source::{SourceMap, Span};
 use physc_compiler::syntax;
+use physc_jobs::JobResult;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -217,7 +218,7 @@ pub struct EvolveArgs {
     #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(physc_compiler::check::schema::EVOLVE_OPS))]
     ops: Option<Vec<String>>,
     /// Wall-time budget in minutes (search, then final fits and verification).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_MINUTES)]
     minutes: f64,
     /// Stop after this many generations (of 32 children) instead of by time.
     #[arg(long)]
@@ -235,7 +236,7 @@ pub struct EvolveArgs {
     #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_POPULATION)]
     population: usize,
     /// Random seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_SEED)]
     seed: u64,
     /// Where results are written (in OUT/<target>_<precision>/).
     #[arg(long, default_value = "out")]
@@ -600,7 +601,6 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
     }
     let options = physc_jobs::RunOptions {
         out_dir: args.out.clone(),
-        quiet: args.quiet,
         source_dir: args
             .file
             .parent()
@@ -610,63 +610,18 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
         resume: args.resume,
         max_steps: args.max_steps,
         device: args.device,
+        checkpoints: true,
         progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
         cancel: cancel_on_ctrl_c(),
     };
     for job in &compilation.program.jobs {
-        // Results are written and summarised here, from what the library returns (the
-        // library refuses GPUs for every job).
-        use physc_compiler::check::JobKind;
-        let cpu = options.device == physc_jobs::device::Device::Cpu;
-        let models = &compilation.program.models;
-        let result = match (job.kind, job.model) {
-            (JobKind::Simulate, Some(m)) => simulate(&models[m], job, &options),
-            (JobKind::Train, Some(m)) if cpu => {
-                train_and_print(&models[m], job, &options, args.quiet)
-            }
-            (JobKind::Discover, _) if cpu => {
-                physc_jobs::discover::run(&compilation.program, job, &options)
-                    .and_then(|done| write_discovered(done, &options))
-            }
-            _ => physc_jobs::run_job(&compilation.program, job, &options),
-        };
+        let result = run_and_show(&compilation.program, job, &options, args.quiet);
         if let Err(e) = result {
             diags.push(job_diagnostic(job, e));
         }
     }
     report(&diags.clone().sorted(), &compilation.sources, colour);
     !diags.has_errors()
-}
-
-/// A simulate job: run it, write what it computed (also when it stopped early), show its
-/// summary, then report what stopped it.
-fn simulate(
-    model: &physc_compiler::check::Model,
-    job: &physc_compiler::check::Job,
-    options: &physc_jobs::RunOptions,
-) -> Result<(), physc_jobs::JobError> {
-    use physc_jobs::simulate;
-    let done = simulate::run_and_write(model, job, options)?;
-    if !options.quiet {
-        let dir = simulate::output_dir(model, options);
-        eprintln!("{}", done.result.summary(Some(&dir)));
-    }
-    done.stopped.map_or(Ok(()), Err)
-}
-
-/// Train, write the results and print the summary (unless `--quiet`), also when training
-/// stopped early: its results were written all the same.
-fn train_and_print(
-    model: &physc_compiler::check::Model,
-    job: &physc_compiler::check::Job,
-    options: &physc_jobs::RunOptions,
-    quiet: bool,
-) -> Result<(), physc_jobs::JobError> {
-    let done = physc_jobs::train::run_and_write(model, job, options)?;
-    if !quiet {
-        print!("{}", done.result);
-    }
-    done.stopped.map_or(Ok(()), Err)
 }
 
 fn discover(args: &DiscoverArgs) -> bool {
@@ -700,13 +655,14 @@ fn discover(args: &DiscoverArgs) -> bool {
     config.seed = args.seed;
     let options = physc_jobs::RunOptions {
         out_dir: args.out.clone(),
-        quiet: args.quiet,
         progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
         cancel: cancel_on_ctrl_c(),
         ..Default::default()
     };
-    let written = physc_jobs::discover::discover(&config, None, &options)
-        .and_then(|done| write_discovered(done, &options));
+    let written = physc_jobs::discover::discover(&config, None, &options).and_then(|done| {
+        let dir = args.out.join(&done.result.name);
+        write_and_show(done.map(JobResult::from), &dir, args.quiet)
+    });
     match written {
         Ok(()) => true,
         Err(e) => {
@@ -721,83 +677,92 @@ fn discover(args: &DiscoverArgs) -> bool {
     }
 }
 
-/// A discovery's result written to `OUT/<name>/` and its summary printed (unless quiet);
-/// then the error that stopped it, if one did.
-fn write_discovered(
-    done: physc_jobs::Completed<physc_jobs::discover::Discovered>,
-    options: &physc_jobs::RunOptions,
+/// A job's result written to `dir` and its summary shown (unless quiet); then the error
+/// that stopped it early, if one did: results are written before an error is reported.
+fn write_and_show(
+    done: physc_jobs::Completed<physc_jobs::JobResult>,
+    dir: &std::path::Path,
+    quiet: bool,
 ) -> Result<(), physc_jobs::JobError> {
-    let dir = options.out_dir.join(&done.result.name);
-    done.result.write(&dir)?;
-    if !options.quiet {
-        eprint!("{}", done.result.summary(Some(&dir)));
+    done.result.write(dir)?;
+    if !quiet {
+        let summary = done.result.summary(Some(dir));
+        let line_end = if summary.ends_with('\n') { "" } else { "\n" };
+        // Training's summary is its report (stdout); the others are notes beside the
+        // files (stderr), as they always were.
+        if matches!(done.result, physc_jobs::JobResult::Trained(_)) {
+            print!("{summary}{line_end}");
+        } else {
+            eprint!("{summary}{line_end}");
+        }
     }
     done.stopped.map_or(Ok(()), Err)
 }
 
-/// `physc evolve`: the same configuration an `evolve` block gives, run by the same code.
+/// Run one job of a file, write its results to `OUT/<name>/` and show its summary.
+fn run_and_show(
+    program: &physc_compiler::check::Program,
+    job: &physc_compiler::check::Job,
+    options: &physc_jobs::RunOptions,
+    quiet: bool,
+) -> Result<(), physc_jobs::JobError> {
+    let done = physc_jobs::run_job(program, job, options)?;
+    write_and_show(done, &physc_jobs::output_dir(job, options), quiet)
+}
+
+/// `physc evolve`: the flags mapped onto the configuration an `evolve` block gives, run by
+/// the same code; the files go to OUT/<target>_<precision>/ and the summary to stderr.
 fn evolve(args: &EvolveArgs) -> bool {
-    use physc_jobs::evolve::config::{
-        Budget, CostKind, EvolveConfig, Precision, Target, DEFAULT_OPS,
-    };
-    use physc_runtime::evolve::Op;
+    use physc_jobs::evolve::{self, config, Budget, CostKind, EvolveConfig, Precision, Target};
     if let Some(threads) = args.threads {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build_global();
     }
-    let range = args
-        .range
-        .split_once(':')
-        .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)));
-    let Some(range) = range else {
+    let Some(range) = config::parse_range(&args.range) else {
         eprintln!("error: --range must be A:B with two numbers, e.g. --range 0:1 or --range=-1:1");
         return false;
     };
-    let ops: Vec<Op> = match &args.ops {
-        Some(list) => list.iter().filter_map(|o| Op::from_name(o)).collect(),
-        None => DEFAULT_OPS
-            .into_iter()
-            .filter(|&o| o != Op::Fma || args.fma)
-            .collect(),
+    let mut config = EvolveConfig::new(Target::Builtin(args.target.clone()), range);
+    config.precision = match args.precision {
+        PrecisionArg::F32 => Precision::F32,
+        PrecisionArg::F64 => Precision::F64,
     };
-    let config = EvolveConfig {
-        target: Target::Builtin(args.target.clone()),
-        range,
-        precision: match args.precision {
-            PrecisionArg::F32 => Precision::F32,
-            PrecisionArg::F64 => Precision::F64,
+    config.ops = match &args.ops {
+        Some(names) => match config::ops_named(names) {
+            Ok(ops) => ops,
+            Err(why) => {
+                eprintln!("error: --ops: {why}");
+                return false;
+            }
         },
-        ops,
-        budget: Budget {
-            minutes: Some(args.minutes),
-            generations: args.generations,
-            evaluations: args.evaluations,
-        },
-        cost: match args.cost {
-            CostArg::Ops => CostKind::Ops,
-            CostArg::Measured => CostKind::Measured,
-        },
-        population: args.population,
-        max_ops: args.max_ops,
-        seed: args.seed,
+        None => config::default_ops(args.fma),
     };
+    config.budget = Budget {
+        minutes: Some(args.minutes),
+        generations: args.generations,
+        evaluations: args.evaluations,
+    };
+    config.cost = match args.cost {
+        CostArg::Ops => CostKind::Ops,
+        CostArg::Measured => CostKind::Measured,
+    };
+    config.population = args.population;
+    config.max_ops = args.max_ops;
+    config.seed = args.seed;
     let options = physc_jobs::RunOptions {
-        out_dir: args.out.clone(),
-        quiet: args.quiet,
-        source_dir: PathBuf::from("."),
-        seed: None,
-        resume: false,
-        max_steps: None,
-        device: physc_jobs::device::Device::Cpu,
         progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
         cancel: cancel_on_ctrl_c(),
+        ..Default::default()
     };
-    let name = physc_jobs::evolve::output_name(&config);
-    match physc_jobs::evolve::run_config(&name, &config, &options) {
-        Ok(_) => true,
+    let name = config.base_name();
+    let finished = evolve::run_config(&name, &config, &options).and_then(|done| {
+        write_and_show(done.map(JobResult::from), &args.out.join(&name), args.quiet)
+    });
+    match finished {
+        Ok(()) => true,
         Err(e) => {
-            eprintln!("error: evolve {name}: {}", physc_jobs::evolve::describe(&e));
+            eprintln!("error: evolve {name}: {}", e);
             false
         }
     }

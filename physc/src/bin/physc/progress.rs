@@ -5,13 +5,14 @@
 //! indicatif and ctrlc.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use physc_jobs::progress::{self, CancelToken, Progress, ProgressEvent, ProgressUnit};
-use std::sync::{Mutex, Once};
+use physc_jobs::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit};
+use std::sync::{Mutex, Once, OnceLock};
 
 /// Install the Ctrl-C handler (once per process) and return the token it cancels.
 pub fn cancel_on_ctrl_c() -> CancelToken {
     static ONCE: Once = Once::new();
-    let token = progress::process_token().clone();
+    static TOKEN: OnceLock<CancelToken> = OnceLock::new();
+    let token = TOKEN.get_or_init(CancelToken::new).clone();
     ONCE.call_once(|| {
         let handler_token = token.clone();
         let _ = ctrlc::set_handler(move || {
