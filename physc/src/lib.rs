@@ -1,7 +1,33 @@
 //! physc as a library: load a `.phys` model, get its diagnostics as data, run its jobs and
 //! read the results in memory, with arrays as `ndarray`.
 //!
-//! (A doc test of the whole tour follows the job results; see `examples/embed.rs`.)
+//! ```
+//! use physc::{Program, RunOptions, Simulated};
+//!
+//! let source = "
+//! model Decay {
+//!   time t in [0, 1]
+//!   field y(t)
+//!   ode dt(y) = -2 * y
+//!   initial y = 1
+//! }
+//! simulate Decay {
+//!   method dopri5(rtol: 1e-10, atol: 1e-12)
+//!   output every: 0.25
+//! }";
+//! let program = Program::from_source("decay.phys", source)?;
+//! let done = program.simulate("Decay", &RunOptions::default())?;
+//! let Simulated::Trajectory(trajectory) = done.result else { unreachable!() };
+//! let y = trajectory.states.column(0);
+//! for (t, y) in trajectory.times.iter().zip(y) {
+//!     assert!((y - (-2.0 * t).exp()).abs() < 1e-8);
+//! }
+//!
+//! // A program with errors does not load; its diagnostics are data.
+//! let Err(e) = Program::from_source("bad.phys", "model M { field u(t) }") else { panic!() };
+//! assert!(e.0.diagnostics.iter().any(|d| d.is_error()));
+//! # Ok::<(), physc::Error>(())
+//! ```
 //!
 //! Nothing here prints, exits the process, installs a signal handler or writes a file unless
 //! asked: progress and cancellation come in through [`RunOptions`] (a [`Progress`] sink and a
@@ -23,11 +49,18 @@ pub use physc_jobs::device::Device;
 pub use physc_jobs::discover::{
     self as discovery, Config as DiscoverConfig, DataSpec, Discovered, DiscoveredEquation,
 };
+pub use physc_jobs::evolve::{EvolveConfig, Front};
 pub use physc_jobs::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit, Silent};
 pub use physc_jobs::simulate::{Simulated, Trajectory};
 pub use physc_jobs::train::{FieldGrid, LossHistory, Trained};
-pub use physc_jobs::{Completed, JobError, RunOptions};
+pub use physc_jobs::{Completed, JobError, JobResult, RunOptions};
 pub use program::{check, CheckError, Checked, Error, JobInfo, Program};
+
+/// Evolve a fast approximation of a function over a range without a `.phys` file:
+/// `physc evolve` as a call (`EvolveConfig::new(target, range)` has its defaults).
+pub fn evolve(config: &EvolveConfig, options: &RunOptions) -> Result<Completed<Front>, JobError> {
+    physc_jobs::evolve::run_config(&config.base_name(), config, options)
+}
 
 /// Discover equations from data the caller holds (arrays, files), without a `.phys` file:
 /// `physc discover` as a call. Build the configuration with

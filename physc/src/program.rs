@@ -8,6 +8,7 @@ use physc_compiler::diagnostics::Diagnostic;
 use physc_compiler::driver::{self, Compilation, FileProvider, FileSystem};
 use physc_compiler::source::SourceMap;
 use physc_jobs::discover::Discovered;
+use physc_jobs::evolve::Front;
 use physc_jobs::simulate::Simulated;
 use physc_jobs::train::Trained;
 use physc_jobs::{Completed, JobError, RunOptions};
@@ -278,6 +279,36 @@ impl Program {
         let models = &self.compilation.program.models;
         Ok(physc_jobs::train::run(
             &models[m],
+            job,
+            &self.options(options),
+        )?)
+    }
+
+    /// Run the `evolve NAME` block: the Pareto front of evolved approximations, each
+    /// verified (every f32 of the range, or a dense f64 check).
+    pub fn evolve(&self, name: &str, options: &RunOptions) -> Result<Completed<Front>, Error> {
+        let job = self.job(JobKind::Evolve, name)?;
+        Ok(physc_jobs::evolve::run(job, &self.options(options))?)
+    }
+
+    /// Run the `index`-th job block (in [`Program::jobs`] order), whatever its kind.
+    pub fn run(
+        &self,
+        index: usize,
+        options: &RunOptions,
+    ) -> Result<Completed<physc_jobs::JobResult>, Error> {
+        let jobs = &self.compilation.program.jobs;
+        let job = jobs.get(index).ok_or_else(|| Error::NoSuchJob {
+            kind: "job",
+            target: format!("number {index}"),
+            available: self
+                .jobs()
+                .iter()
+                .map(|j| format!("{} {}", j.kind, j.target))
+                .collect(),
+        })?;
+        Ok(physc_jobs::run_job(
+            &self.compilation.program,
             job,
             &self.options(options),
         )?)

@@ -4,7 +4,7 @@
 //! of where the roundings add up), tuning f32 constants by discrete search against the true
 //! f32 error (`tune`), and f32 ULP errors with the exhaustive scan of an interval (`ulp`).
 //! The search itself, the IR and the outputs are the compiler's
-//! (`compiler/src/jobs/evolve/`).
+//! (`jobs/src/evolve/`).
 
 pub mod fit;
 pub mod mutate;
