@@ -71,3 +71,36 @@ pub fn discover(
 ) -> Result<Completed<Discovered>, JobError> {
     physc_jobs::discover::discover(config, None, options)
 }
+
+/// The arrays of an NPZ file (what `physc run` writes, or NumPy's `savez`) as `ndarray`
+/// arrays, by name, in the file's order. f32 and Fortran-order members are converted.
+pub fn read_npz(
+    path: impl AsRef<std::path::Path>,
+) -> Result<Vec<(String, ndarray::ArrayD<f64>)>, runtime::output::OutputError> {
+    let members = runtime::output::npz::read(path.as_ref())?;
+    Ok(members
+        .into_iter()
+        .map(|(name, array)| (name, array.into()))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn npz_members_come_back_as_ndarray() {
+        use crate::runtime::output::{npz, Array};
+        let dir = std::env::temp_dir().join(format!("physc-npz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("fields.npz");
+        let u = Array::from_rows(&[vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]]).unwrap();
+        let t = Array::vector(vec![0.0, 0.5]);
+        npz::write(&path, &[("t", &t), ("u", &u)]).unwrap();
+        let read = crate::read_npz(&path).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(read[0].0, "t");
+        assert_eq!(read[1].1.shape(), &[2, 3]);
+        assert_eq!(read[1].1[[1, 2]], 6.0);
+        let missing = crate::read_npz(dir.join("none.npz")).unwrap_err();
+        assert!(missing.to_string().contains("none.npz"), "{missing}");
+    }
+}
