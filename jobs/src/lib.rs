@@ -113,7 +113,7 @@ pub enum JobError {
     NotImplemented,
     /// The job cannot run on this model, and why.
     NotSupported(String),
-    /// The job ran and failed; partial results were written.
+    /// The job ran and failed; what it computed comes back beside this in [`Completed`].
     Failed(String),
     /// Results could not be written.
     Output(String),
