@@ -32,16 +32,16 @@
 //! stayed the simplest exact one for `patience` generations.
 
 mod dedup;
-mod fit;
 mod genome;
+mod levenberg_marquardt;
 mod pareto;
 #[cfg(test)]
 mod tests;
 
 use dedup::{canonical, fingerprint, with_values, Canonical};
 use egg::{Id, RecExpr, Symbol};
-use fit::{fit, Data, Fitted};
 use genome::{Genome, Grammar};
+use levenberg_marquardt::{fit, Data, Fitted};
 use pareto::{choose, Hall, Individual};
 use physc_runtime::rng::Rng;
 use rayon::prelude::*;
@@ -296,7 +296,7 @@ pub fn search(
         scale: if std > 0.0 { std } else { 1.0 },
     };
     let mut engine = Engine {
-        sub: data.subset(fit::FIT_ROWS),
+        sub: data.subset(levenberg_marquardt::FIT_ROWS),
         tolerance: config.tolerance,
         data,
         forms: HashMap::new(),
@@ -539,8 +539,9 @@ impl Engine {
         // Round for display where the fit allows: within 1% of the error (or far below the
         // tolerance), so the rounded model is as good as the fitted one.
         let budget = (1.01 * ind.error).max(0.01 * self.tolerance);
-        let (ordered, error) =
-            fit::round_constants(&form.expr, form.root, &ordered, &self.data, budget);
+        let (ordered, error) = levenberg_marquardt::round_constants(
+            &form.expr, form.root, &ordered, &self.data, budget,
+        );
         let (expr, root) = with_values(&form, &ordered);
         let source = crate::ir::print::source(&expr, root, &Symbols::default());
         Candidate {

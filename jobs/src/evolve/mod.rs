@@ -9,7 +9,7 @@
 //! `RunOptions::progress`, cancellation comes from its `RunOptions::cancel`.
 //!
 //! `config.rs` (settings from a block, the command line or a caller), `target.rs` (the f64
-//! reference), `ir.rs` (programs to and from the IR), `dedup.rs` (canonical shapes by
+//! reference), `ir.rs` (programs to and from the IR), `seen.rs` (canonical shapes by
 //! e-graph, value fingerprints), `search.rs` (regularised evolution with a Pareto archive),
 //! `verify.rs` (Cranelift kernels: exhaustive and dense checks, measured cost), `emit.rs`
 //! (source code), `front.rs` (the result), `output.rs` (its files, report and summary).
@@ -27,12 +27,12 @@
 //! 2^x, which the same search reaches at 6 ops: 0.8794 ULP (`evolve exp2`).
 
 pub mod config;
-mod dedup;
 mod emit;
 mod front;
 pub mod ir;
 mod output;
 pub mod search;
+mod seen;
 pub mod target;
 pub mod verify;
 

@@ -15,7 +15,7 @@
 //! remembers the seed it descends from, for the report.
 
 use super::config::{Budget, EvolveConfig, Target};
-use super::dedup::{fingerprint, shape_key};
+use super::seen::{fingerprint, shape_key};
 use crate::progress::CancelToken;
 use physc_runtime::evolve::mutate::mutate;
 use physc_runtime::evolve::seeds::{classical, Family, Seed, TANH_OVER_X};

@@ -1,7 +1,7 @@
 //! `train`: physics-informed networks. `config.rs` reads the block, `problem.rs` plans the
 //! loss terms and their kernels from the model, `points.rs` draws collocation points,
 //! `loss.rs` evaluates loss and gradient (Taylor-mode jets forward, adjoints back),
-//! `activation.rs` compiles activations and their derivatives, `session.rs` runs the
+//! `activation_kernels.rs` compiles activations and their derivatives, `session.rs` runs the
 //! optimizers with progress, checkpoints and cancellation, `trained.rs` is the result in
 //! memory ([`Trained`]), `output.rs` writes it, `checkpoint.rs` saves and restores what
 //! `--resume` needs, `reference.rs` reads `compare` references and `grid.rs` lays out grids.
@@ -10,7 +10,7 @@
 //! `output every:` steps to `<out_dir>/<Model>/checkpoint.npz`, when
 //! `RunOptions::checkpoints` asks).
 
-mod activation;
+mod activation_kernels;
 mod checkpoint;
 pub mod config;
 mod data;

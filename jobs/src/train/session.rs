@@ -243,7 +243,7 @@ pub(super) fn build<T: Scalar + JitReal>(
         init: config.net.init,
         embedding: embedding(config, problem),
     };
-    let activation = super::activation::for_network::<T>(&config.net.activation)?;
+    let activation = super::activation_kernels::for_network::<T>(&config.net.activation)?;
     let mut rng = Rng::stream(config.seed, "init");
     let (net, mut params) = Network::new(&spec, activation, &mut rng)?;
     let learnable: Vec<Learnable> = problem

@@ -202,7 +202,7 @@ fn activation_functions_may_not_use_other_names() {
     let job = &compilation.program.jobs[0];
     let model = &compilation.program.models[job.model.unwrap()];
     let config = config::read(model, job);
-    let err = super::activation::plans(&config.net.activation).unwrap_err();
+    let err = super::activation_kernels::plans(&config.net.activation).unwrap_err();
     assert!(
         err.contains("may use only its argument `z`") && err.contains("`k`"),
         "{err}"
