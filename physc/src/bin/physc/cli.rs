@@ -1,16 +1,16 @@
-//! The command-line interface: `physc check | fmt | show | simplify | run | discover | evolve`.
+//! The command-line interface: `physc check | fmt | show | simplify | run | discover | evolve`:
+//! the argument definitions and the front-end commands; the job commands are in `run_jobs.rs`.
 //! Parsing arguments (clap),
 //! printing diagnostics (coloured on a terminal, plain when piped, JSON on request), and
 //! turning outcomes into exit codes: 0 success, 1 any error in the input. A panic (101) is
 //! always a bug.
 
-use crate::progress::{cancel_on_ctrl_c, TerminalProgress};
+use crate::run_jobs;
 use clap::{Parser, Subcommand, ValueEnum};
 use physc_compiler::diagnostics::{self, Code, Diagnostic, Diagnostics};
-use physc_compiler::driver::{self, Compilation};
-use physc_compiler::source::{SourceMap, Span};
+use physc_compiler::driver;
+use physc_compiler::source::SourceMap;
 use physc_compiler::syntax;
-use physc_jobs::JobResult;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -142,52 +142,52 @@ pub struct DiscoverArgs {
     /// Data: CSV with a header row (a `trajectory` column splits trajectories), NPZ with
     /// arrays named after the time and variables, or NPY (columns: time, then --vars).
     #[arg(required = true, value_name = "DATA")]
-    data: Vec<PathBuf>,
+    pub(crate) data: Vec<PathBuf>,
     /// The time column.
     #[arg(long, default_value = "t")]
-    time: String,
+    pub(crate) time: String,
     /// State variables, comma-separated (default: every column but the time).
     #[arg(long, value_delimiter = ',')]
-    vars: Vec<String>,
+    pub(crate) vars: Vec<String>,
     /// Space column for PDE discovery on a gridded NPZ field.
     #[arg(long, value_delimiter = ',')]
-    space: Vec<String>,
+    pub(crate) space: Vec<String>,
     /// Highest total degree of the polynomial library.
     #[arg(long, default_value_t = 2)]
-    degree: usize,
+    pub(crate) degree: usize,
     /// Add sin(k v) and cos(k v) for k up to this many harmonics.
     #[arg(long, value_name = "K")]
-    trig: Option<usize>,
+    pub(crate) trig: Option<usize>,
     /// Drop terms with coefficients below this, or `auto` (AICc on the Pareto front).
     #[arg(long, default_value = "0.1", value_name = "T|auto")]
-    threshold: String,
+    pub(crate) threshold: String,
     /// How time derivatives are estimated.
     #[arg(long, value_enum, default_value_t = Derivative::Fd)]
-    derivative: Derivative,
+    pub(crate) derivative: Derivative,
     /// Savitzky–Golay window in samples (default 7; wider smooths more noise).
     #[arg(long, value_name = "N")]
-    window: Option<usize>,
+    pub(crate) window: Option<usize>,
     /// Savitzky–Golay polynomial order (default 3).
     #[arg(long, value_name = "N")]
-    order: Option<usize>,
+    pub(crate) order: Option<usize>,
     /// Bag this many fits on resampled rows (robust to noise).
     #[arg(long, value_name = "N")]
-    ensemble: Option<usize>,
+    pub(crate) ensemble: Option<usize>,
     /// Add Gaussian noise of this size relative to each variable's spread (testing).
     #[arg(long, default_value_t = 0.0)]
-    noise: f64,
+    pub(crate) noise: f64,
     /// Session name: the model's name and the output folder (default: from the data file).
     #[arg(long)]
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Where results are written.
     #[arg(long, default_value = "out")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Random seed (noise, bagging).
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    pub(crate) seed: u64,
     /// No progress bars or summaries.
     #[arg(long, short)]
-    quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -204,49 +204,49 @@ pub enum Derivative {
 pub struct EvolveArgs {
     /// The function: exp, exp2, log, sin, cos, tanh, sigmoid or erf.
     #[arg(value_parser = clap::builder::PossibleValuesParser::new(physc_compiler::check::schema::EVOLVE_TARGETS))]
-    target: String,
+    pub(crate) target: String,
     /// The interval A:B (write --range=-1:1 for a negative start).
     #[arg(long, value_name = "A:B")]
-    range: String,
+    pub(crate) range: String,
     /// Precision of the evolved program.
     #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
-    precision: PrecisionArg,
+    pub(crate) precision: PrecisionArg,
     /// Allow fused multiply–add (adds `fma` to the default operations add, sub, mul, div).
     #[arg(long)]
-    fma: bool,
+    pub(crate) fma: bool,
     /// The allowed operations, comma-separated (overrides the default and --fma).
     #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(physc_compiler::check::schema::EVOLVE_OPS))]
-    ops: Option<Vec<String>>,
+    pub(crate) ops: Option<Vec<String>>,
     /// Wall-time budget in minutes (search, then final fits and verification).
     #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_MINUTES)]
-    minutes: f64,
+    pub(crate) minutes: f64,
     /// Stop after this many generations (of 32 children) instead of by time.
     #[arg(long)]
-    generations: Option<usize>,
+    pub(crate) generations: Option<usize>,
     /// Stop after this many constant fits.
     #[arg(long)]
-    evaluations: Option<usize>,
+    pub(crate) evaluations: Option<usize>,
     /// The longest program, in operations.
     #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_MAX_OPS)]
-    max_ops: usize,
+    pub(crate) max_ops: usize,
     /// Cost: operations that depend on x, or measured time of the compiled program.
     #[arg(long, value_enum, default_value_t = CostArg::Ops)]
-    cost: CostArg,
+    pub(crate) cost: CostArg,
     /// Population size.
     #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_POPULATION)]
-    population: usize,
+    pub(crate) population: usize,
     /// Random seed.
     #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_SEED)]
-    seed: u64,
+    pub(crate) seed: u64,
     /// Where results are written (in OUT/<target>_<precision>/).
     #[arg(long, default_value = "out")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
     /// No progress bar or summary.
     #[arg(long, short)]
-    quiet: bool,
+    pub(crate) quiet: bool,
     /// Worker threads (default: all cores).
     #[arg(long)]
-    threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -264,29 +264,29 @@ pub enum CostArg {
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
     /// The .phys file.
-    file: PathBuf,
+    pub(crate) file: PathBuf,
     /// Where results are written.
     #[arg(long, default_value = "out")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
     /// No progress bars or summaries.
     #[arg(long, short)]
-    quiet: bool,
+    pub(crate) quiet: bool,
     /// Random seed for network initialisation and sampling (overrides the job's `seed`).
     #[arg(long)]
-    seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Worker threads (default: all cores).
     #[arg(long)]
-    threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
     /// Continue training from OUT/<Model>/checkpoint.npz.
     #[arg(long)]
-    resume: bool,
+    pub(crate) resume: bool,
     /// Run at most this many steps per optimizer stage (a quick trial of a long run).
     #[arg(long, value_name = "N")]
-    max_steps: Option<usize>,
+    pub(crate) max_steps: Option<usize>,
     /// Where to compute: `cpu`, or `cuda` / `cuda:N` (needs a build with `--features cuda`
     /// and an NVIDIA GPU; jobs do not run on it yet, kernels do).
     #[arg(long, default_value = "cpu", value_parser = clap::value_parser!(physc_jobs::device::Device))]
-    device: physc_jobs::device::Device,
+    pub(crate) device: physc_jobs::device::Device,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -359,9 +359,9 @@ fn run_cli() -> ExitCode {
             count_only,
             colour,
         ),
-        Command::Run(args) => run(&args, colour),
-        Command::Discover(args) => discover(&args),
-        Command::Evolve(args) => evolve(&args),
+        Command::Run(args) => run_jobs::run(&args, colour),
+        Command::Discover(args) => run_jobs::discover(&args),
+        Command::Evolve(args) => run_jobs::evolve(&args),
     };
     if ok {
         ExitCode::SUCCESS
@@ -561,244 +561,4 @@ fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool
         }
     }
     true
-}
-
-fn run(args: &RunArgs, colour: bool) -> bool {
-    if let Err(why) = physc_jobs::device::check(args.device) {
-        eprintln!("error: cannot use --device {}: {why}", args.device);
-        return false;
-    }
-    // The job runs on one of the pool's threads, so each parallel step wakes the other
-    // threads only, not the pool and then the waiting main thread as well.
-    let pool = rayon::ThreadPoolBuilder::new()
-        // 0 lets rayon choose (all cores); --threads 0 means one, as for the other jobs.
-        .num_threads(args.threads.map_or(0, |t| t.max(1)))
-        .build();
-    match pool {
-        Ok(pool) => pool.install(|| run_on_pool(args, colour)),
-        Err(_) => run_on_pool(args, colour),
-    }
-}
-
-fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
-    let compilation: Compilation = driver::compile_file(&args.file);
-    let mut diags = compilation.diagnostics.clone();
-    report(&diags.clone().sorted(), &compilation.sources, colour);
-    if compilation.has_errors() {
-        return false;
-    }
-    diags = physc_compiler::diagnostics::Diagnostics::new();
-    if compilation.program.jobs.is_empty() {
-        let span = compilation
-            .modules
-            .first()
-            .map(|m| Span::new(m.file, 0..0))
-            .unwrap_or_default();
-        diags.push(
-            Diagnostic::new(Code::NoJob, span, "this file has no job to run", "")
-                .with_help("add a `train`, `simulate`, `discover` or `evolve` block"),
-        );
-    }
-    let options = physc_jobs::RunOptions {
-        out_dir: args.out.clone(),
-        source_dir: args
-            .file
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default(),
-        seed: args.seed,
-        resume: args.resume,
-        max_steps: args.max_steps,
-        device: args.device,
-        checkpoints: true,
-        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
-        cancel: cancel_on_ctrl_c(),
-    };
-    for job in &compilation.program.jobs {
-        let result = run_and_show(&compilation.program, job, &options, args.quiet);
-        if let Err(e) = result {
-            diags.push(job_diagnostic(job, e));
-        }
-    }
-    report(&diags.clone().sorted(), &compilation.sources, colour);
-    !diags.has_errors()
-}
-
-fn discover(args: &DiscoverArgs) -> bool {
-    use physc_jobs::discover::config::{self, Config, DEFAULT_TV_ALPHA};
-    use physc_runtime::discover::derivative::Method;
-    let threshold = match args.threshold.parse() {
-        Ok(threshold) => threshold,
-        Err(config::BadThreshold(text)) => {
-            eprintln!("error: --threshold takes a number ≥ 0 or `auto`, not `{text}`");
-            return false;
-        }
-    };
-    let derivative = match args.derivative {
-        Derivative::Fd => Method::FiniteDifference,
-        Derivative::Savgol => config::savitzky_golay(args.window, args.order),
-        Derivative::Tv => Method::TotalVariation {
-            alpha: DEFAULT_TV_ALPHA,
-        },
-    };
-    let mut config = Config::for_files(args.data.clone())
-        .with_library(args.degree, args.trig)
-        .with_derivative(derivative)
-        .with_stlsq(threshold, args.ensemble);
-    if let Some(name) = &args.name {
-        config.name = name.clone();
-    }
-    config.time = args.time.clone();
-    config.space = args.space.clone();
-    config.vars = args.vars.clone();
-    config.noise = args.noise;
-    config.seed = args.seed;
-    let options = physc_jobs::RunOptions {
-        out_dir: args.out.clone(),
-        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
-        cancel: cancel_on_ctrl_c(),
-        ..Default::default()
-    };
-    let written = physc_jobs::discover::discover(&config, None, &options).and_then(|done| {
-        let dir = args.out.join(&done.result.name);
-        write_and_show(done.map(JobResult::from), &dir, args.quiet)
-    });
-    match written {
-        Ok(()) => true,
-        Err(e) => {
-            let why = match e {
-                physc_jobs::JobError::NotImplemented => "not implemented".to_string(),
-                physc_jobs::JobError::NotSupported(w) | physc_jobs::JobError::Failed(w) => w,
-                physc_jobs::JobError::Output(w) => format!("results could not be written: {w}"),
-            };
-            eprintln!("error: cannot discover equations: {why}");
-            false
-        }
-    }
-}
-
-/// A job's result written to `dir` and its summary shown (unless quiet); then the error
-/// that stopped it early, if one did: results are written before an error is reported.
-fn write_and_show(
-    done: physc_jobs::Completed<physc_jobs::JobResult>,
-    dir: &std::path::Path,
-    quiet: bool,
-) -> Result<(), physc_jobs::JobError> {
-    done.result.write(dir)?;
-    if !quiet {
-        let summary = done.result.summary(Some(dir));
-        let line_end = if summary.ends_with('\n') { "" } else { "\n" };
-        // Training's summary is its report (stdout); the others are notes beside the
-        // files (stderr), as they always were.
-        if matches!(done.result, physc_jobs::JobResult::Trained(_)) {
-            print!("{summary}{line_end}");
-        } else {
-            eprint!("{summary}{line_end}");
-        }
-    }
-    done.stopped.map_or(Ok(()), Err)
-}
-
-/// Run one job of a file, write its results to `OUT/<name>/` and show its summary.
-fn run_and_show(
-    program: &physc_compiler::check::Program,
-    job: &physc_compiler::check::Job,
-    options: &physc_jobs::RunOptions,
-    quiet: bool,
-) -> Result<(), physc_jobs::JobError> {
-    let done = physc_jobs::run_job(program, job, options)?;
-    write_and_show(done, &physc_jobs::output_dir(job, options), quiet)
-}
-
-/// `physc evolve`: the flags mapped onto the configuration an `evolve` block gives, run by
-/// the same code; the files go to OUT/<target>_<precision>/ and the summary to stderr.
-fn evolve(args: &EvolveArgs) -> bool {
-    use physc_jobs::evolve::{self, config, Budget, CostKind, EvolveConfig, Precision, Target};
-    if let Some(threads) = args.threads {
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
-            .build_global();
-    }
-    let Some(range) = config::parse_range(&args.range) else {
-        eprintln!("error: --range must be A:B with two numbers, e.g. --range 0:1 or --range=-1:1");
-        return false;
-    };
-    let mut config = EvolveConfig::new(Target::Builtin(args.target.clone()), range);
-    config.precision = match args.precision {
-        PrecisionArg::F32 => Precision::F32,
-        PrecisionArg::F64 => Precision::F64,
-    };
-    config.ops = match &args.ops {
-        Some(names) => match config::ops_named(names) {
-            Ok(ops) => ops,
-            Err(why) => {
-                eprintln!("error: --ops: {why}");
-                return false;
-            }
-        },
-        None => config::default_ops(args.fma),
-    };
-    config.budget = Budget {
-        minutes: Some(args.minutes),
-        generations: args.generations,
-        evaluations: args.evaluations,
-    };
-    config.cost = match args.cost {
-        CostArg::Ops => CostKind::Ops,
-        CostArg::Measured => CostKind::Measured,
-    };
-    config.population = args.population;
-    config.max_ops = args.max_ops;
-    config.seed = args.seed;
-    let options = physc_jobs::RunOptions {
-        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
-        cancel: cancel_on_ctrl_c(),
-        ..Default::default()
-    };
-    let name = config.base_name();
-    let finished = evolve::run_config(&name, &config, &options).and_then(|done| {
-        write_and_show(done.map(JobResult::from), &args.out.join(&name), args.quiet)
-    });
-    match finished {
-        Ok(()) => true,
-        Err(e) => {
-            eprintln!("error: evolve {name}: {}", e);
-            false
-        }
-    }
-}
-
-fn job_diagnostic(job: &physc_compiler::check::Job, error: physc_jobs::JobError) -> Diagnostic {
-    use physc_jobs::JobError;
-    let kind = job.kind.keyword();
-    match error {
-        JobError::NotImplemented => Diagnostic::new(
-            Code::NotImplemented,
-            job.span,
-            format!("running `{kind}` jobs is not implemented yet"),
-            "this job",
-        )
-        .with_note("the file is valid; `physc check` and `physc show` work on it"),
-        JobError::NotSupported(why) => Diagnostic::new(
-            Code::NotSupported,
-            job.span,
-            format!("cannot {kind} `{}`: {why}", job.target),
-            "this job",
-        ),
-        JobError::Failed(why) => Diagnostic::new(
-            Code::JobFailed,
-            job.span,
-            format!("`{kind} {}` failed: {why}", job.target),
-            "this job",
-        ),
-        JobError::Output(why) => Diagnostic::new(
-            Code::OutputFailed,
-            job.span,
-            format!(
-                "results of `{kind} {}` could not be written: {why}",
-                job.target
-            ),
-            "this job",
-        ),
-    }
 }

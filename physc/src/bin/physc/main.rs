@@ -1,9 +1,11 @@
 //! The `physc` command-line tool: a thin client of the physc library. It parses arguments
-//! (clap), draws progress bars and handles Ctrl-C (`progress.rs`), prints diagnostics and
-//! results, and maps outcomes to exit codes; everything else is a library call.
+//! (clap) and runs the front-end commands (`cli.rs`), runs jobs and shows their results
+//! (`run_jobs.rs`), draws progress bars and handles Ctrl-C (`progress.rs`), and maps outcomes
+//! to exit codes; everything else is a library call.
 
 mod cli;
 mod progress;
+mod run_jobs;
 mod simplify;
 
 fn main() -> std::process::ExitCode {

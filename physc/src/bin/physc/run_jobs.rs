@@ -1,0 +1,251 @@
+//! `physc run`, `physc discover` and `physc evolve`: the arguments mapped onto the library's
+//! options and configurations, each job run through `physc_jobs`, its result written to
+//! `OUT/<name>/` and its summary shown, and a job's error turned into a diagnostic on its
+//! block. The other commands (check, fmt, show) and the argument definitions are in `cli.rs`.
+
+use crate::cli::{report, CostArg, Derivative, DiscoverArgs, EvolveArgs, PrecisionArg, RunArgs};
+use crate::progress::{cancel_on_ctrl_c, TerminalProgress};
+use physc_compiler::diagnostics::{Code, Diagnostic};
+use physc_compiler::driver::{self, Compilation};
+use physc_compiler::source::Span;
+use physc_jobs::JobResult;
+
+pub(crate) fn run(args: &RunArgs, colour: bool) -> bool {
+    if let Err(why) = physc_jobs::device::check(args.device) {
+        eprintln!("error: cannot use --device {}: {why}", args.device);
+        return false;
+    }
+    // The job runs on one of the pool's threads, so each parallel step wakes the other
+    // threads only, not the pool and then the waiting main thread as well.
+    let pool = rayon::ThreadPoolBuilder::new()
+        // 0 lets rayon choose (all cores); --threads 0 means one, as for the other jobs.
+        .num_threads(args.threads.map_or(0, |t| t.max(1)))
+        .build();
+    match pool {
+        Ok(pool) => pool.install(|| run_on_pool(args, colour)),
+        Err(_) => run_on_pool(args, colour),
+    }
+}
+
+fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
+    let compilation: Compilation = driver::compile_file(&args.file);
+    let mut diags = compilation.diagnostics.clone();
+    report(&diags.clone().sorted(), &compilation.sources, colour);
+    if compilation.has_errors() {
+        return false;
+    }
+    diags = physc_compiler::diagnostics::Diagnostics::new();
+    if compilation.program.jobs.is_empty() {
+        let span = compilation
+            .modules
+            .first()
+            .map(|m| Span::new(m.file, 0..0))
+            .unwrap_or_default();
+        diags.push(
+            Diagnostic::new(Code::NoJob, span, "this file has no job to run", "")
+                .with_help("add a `train`, `simulate`, `discover` or `evolve` block"),
+        );
+    }
+    let options = physc_jobs::RunOptions {
+        out_dir: args.out.clone(),
+        source_dir: args
+            .file
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
+        seed: args.seed,
+        resume: args.resume,
+        max_steps: args.max_steps,
+        device: args.device,
+        checkpoints: true,
+        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
+        cancel: cancel_on_ctrl_c(),
+    };
+    for job in &compilation.program.jobs {
+        let result = run_and_show(&compilation.program, job, &options, args.quiet);
+        if let Err(e) = result {
+            diags.push(job_diagnostic(job, e));
+        }
+    }
+    report(&diags.clone().sorted(), &compilation.sources, colour);
+    !diags.has_errors()
+}
+
+pub(crate) fn discover(args: &DiscoverArgs) -> bool {
+    use physc_jobs::discover::config::{self, Config, DEFAULT_TV_ALPHA};
+    use physc_runtime::discover::derivative::Method;
+    let threshold = match args.threshold.parse() {
+        Ok(threshold) => threshold,
+        Err(config::BadThreshold(text)) => {
+            eprintln!("error: --threshold takes a number ≥ 0 or `auto`, not `{text}`");
+            return false;
+        }
+    };
+    let derivative = match args.derivative {
+        Derivative::Fd => Method::FiniteDifference,
+        Derivative::Savgol => config::savitzky_golay(args.window, args.order),
+        Derivative::Tv => Method::TotalVariation {
+            alpha: DEFAULT_TV_ALPHA,
+        },
+    };
+    let mut config = Config::for_files(args.data.clone())
+        .with_library(args.degree, args.trig)
+        .with_derivative(derivative)
+        .with_stlsq(threshold, args.ensemble);
+    if let Some(name) = &args.name {
+        config.name = name.clone();
+    }
+    config.time = args.time.clone();
+    config.space = args.space.clone();
+    config.vars = args.vars.clone();
+    config.noise = args.noise;
+    config.seed = args.seed;
+    let options = physc_jobs::RunOptions {
+        out_dir: args.out.clone(),
+        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
+        cancel: cancel_on_ctrl_c(),
+        ..Default::default()
+    };
+    let written = physc_jobs::discover::discover(&config, None, &options).and_then(|done| {
+        let dir = args.out.join(&done.result.name);
+        write_and_show(done.map(JobResult::from), &dir, args.quiet)
+    });
+    match written {
+        Ok(()) => true,
+        Err(e) => {
+            let why = match e {
+                physc_jobs::JobError::NotImplemented => "not implemented".to_string(),
+                physc_jobs::JobError::NotSupported(w) | physc_jobs::JobError::Failed(w) => w,
+                physc_jobs::JobError::Output(w) => format!("results could not be written: {w}"),
+            };
+            eprintln!("error: cannot discover equations: {why}");
+            false
+        }
+    }
+}
+
+/// A job's result written to `dir` and its summary shown (unless quiet); then the error
+/// that stopped it early, if one did: results are written before an error is reported.
+fn write_and_show(
+    done: physc_jobs::Completed<physc_jobs::JobResult>,
+    dir: &std::path::Path,
+    quiet: bool,
+) -> Result<(), physc_jobs::JobError> {
+    done.result.write(dir)?;
+    if !quiet {
+        let summary = done.result.summary(Some(dir));
+        let line_end = if summary.ends_with('\n') { "" } else { "\n" };
+        // Training's summary is its report (stdout); the others are notes beside the
+        // files (stderr), as they always were.
+        if matches!(done.result, physc_jobs::JobResult::Trained(_)) {
+            print!("{summary}{line_end}");
+        } else {
+            eprint!("{summary}{line_end}");
+        }
+    }
+    done.stopped.map_or(Ok(()), Err)
+}
+
+/// Run one job of a file, write its results to `OUT/<name>/` and show its summary.
+fn run_and_show(
+    program: &physc_compiler::check::Program,
+    job: &physc_compiler::check::Job,
+    options: &physc_jobs::RunOptions,
+    quiet: bool,
+) -> Result<(), physc_jobs::JobError> {
+    let done = physc_jobs::run_job(program, job, options)?;
+    write_and_show(done, &physc_jobs::output_dir(job, options), quiet)
+}
+
+/// `physc evolve`: the flags mapped onto the configuration an `evolve` block gives, run by
+/// the same code; the files go to OUT/<target>_<precision>/ and the summary to stderr.
+pub(crate) fn evolve(args: &EvolveArgs) -> bool {
+    use physc_jobs::evolve::{self, config, Budget, CostKind, EvolveConfig, Precision, Target};
+    if let Some(threads) = args.threads {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global();
+    }
+    let Some(range) = config::parse_range(&args.range) else {
+        eprintln!("error: --range must be A:B with two numbers, e.g. --range 0:1 or --range=-1:1");
+        return false;
+    };
+    let mut config = EvolveConfig::new(Target::Builtin(args.target.clone()), range);
+    config.precision = match args.precision {
+        PrecisionArg::F32 => Precision::F32,
+        PrecisionArg::F64 => Precision::F64,
+    };
+    config.ops = match &args.ops {
+        Some(names) => match config::ops_named(names) {
+            Ok(ops) => ops,
+            Err(why) => {
+                eprintln!("error: --ops: {why}");
+                return false;
+            }
+        },
+        None => config::default_ops(args.fma),
+    };
+    config.budget = Budget {
+        minutes: Some(args.minutes),
+        generations: args.generations,
+        evaluations: args.evaluations,
+    };
+    config.cost = match args.cost {
+        CostArg::Ops => CostKind::Ops,
+        CostArg::Measured => CostKind::Measured,
+    };
+    config.population = args.population;
+    config.max_ops = args.max_ops;
+    config.seed = args.seed;
+    let options = physc_jobs::RunOptions {
+        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
+        cancel: cancel_on_ctrl_c(),
+        ..Default::default()
+    };
+    let name = config.base_name();
+    let finished = evolve::run_config(&name, &config, &options).and_then(|done| {
+        write_and_show(done.map(JobResult::from), &args.out.join(&name), args.quiet)
+    });
+    match finished {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: evolve {name}: {}", e);
+            false
+        }
+    }
+}
+
+fn job_diagnostic(job: &physc_compiler::check::Job, error: physc_jobs::JobError) -> Diagnostic {
+    use physc_jobs::JobError;
+    let kind = job.kind.keyword();
+    match error {
+        JobError::NotImplemented => Diagnostic::new(
+            Code::NotImplemented,
+            job.span,
+            format!("running `{kind}` jobs is not implemented yet"),
+            "this job",
+        )
+        .with_note("the file is valid; `physc check` and `physc show` work on it"),
+        JobError::NotSupported(why) => Diagnostic::new(
+            Code::NotSupported,
+            job.span,
+            format!("cannot {kind} `{}`: {why}", job.target),
+            "this job",
+        ),
+        JobError::Failed(why) => Diagnostic::new(
+            Code::JobFailed,
+            job.span,
+            format!("`{kind} {}` failed: {why}", job.target),
+            "this job",
+        ),
+        JobError::Output(why) => Diagnostic::new(
+            Code::OutputFailed,
+            job.span,
+            format!(
+                "results of `{kind} {}` could not be written: {why}",
+                job.target
+            ),
+            "this job",
+        ),
+    }
+}
