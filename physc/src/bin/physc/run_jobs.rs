@@ -113,12 +113,7 @@ pub(crate) fn discover(args: &DiscoverArgs) -> bool {
     match written {
         Ok(()) => true,
         Err(e) => {
-            let why = match e {
-                physc_jobs::JobError::NotImplemented => "not implemented".to_string(),
-                physc_jobs::JobError::NotSupported(w) | physc_jobs::JobError::Failed(w) => w,
-                physc_jobs::JobError::Output(w) => format!("results could not be written: {w}"),
-            };
-            eprintln!("error: cannot discover equations: {why}");
+            eprintln!("error: cannot discover equations: {e}");
             false
         }
     }
