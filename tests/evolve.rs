@@ -7,7 +7,7 @@
 //! Evolution is also a library call: the front comes back in memory, its chosen program
 //! checked here against exp, and a cancelled token stops the search and keeps the front.
 
-use physc::jobs::evolve::{self, Budget, EvolveConfig, Precision, Target};
+use physc::jobs::evolve::{self, Budget, EvolveConfig, EvolveTarget, Precision};
 use physc::jobs::progress::{CancelToken, ProgressEvent};
 use physc::jobs::RunOptions;
 use serde_json::Value;
@@ -371,7 +371,7 @@ fn library_evolves_exp_f32_in_memory() {
     } else {
         (0.5, 1.0, (1 << 23) + 1)
     };
-    let mut config = EvolveConfig::new(Target::Builtin("exp".into()), (lo as f64, hi as f64));
+    let mut config = EvolveConfig::new(EvolveTarget::Builtin("exp".into()), (lo as f64, hi as f64));
     config.ops = evolve::config::default_ops(true);
     // One generation, or 1.5 s of search and 1.5 s of verification (the three most
     // accurate members are scanned over every float whatever the time).
@@ -451,7 +451,7 @@ fn library_cancel_stops_the_search_and_keeps_the_front() {
         }),
         ..RunOptions::default()
     };
-    let mut config = EvolveConfig::new(Target::Builtin("exp".into()), (0.0, 1.0));
+    let mut config = EvolveConfig::new(EvolveTarget::Builtin("exp".into()), (0.0, 1.0));
     config.precision = Precision::F64;
     config.budget = Budget {
         minutes: None,

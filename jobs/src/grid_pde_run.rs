@@ -4,24 +4,24 @@
 //! the caller's progress and cancel token; the result is [`Fields`], each field shaped
 //! (time, x[, y]) (`fields.rs` writes it).
 use super::fields::{tensor_grid_files, Axis, Field, Fields, Solver};
-use super::integration::{fields_stopped, grid_points, method, output_times, watched};
+use super::integration::{fields_stopped, method, watched};
 use super::{Completed, JobError, RunOptions};
 use ndarray::{Array1, ArrayD, IxDyn};
-use physc_compiler::check::jobs::SettingValue;
-use physc_compiler::check::{Job, Model};
+use physc_compiler::check::settings::{SimulateSettings, SpatialScheme};
+use physc_compiler::check::Model;
 use physc_compiler::plan::grid_pde::{compile_grid_pde, GridPde, JetNeed, Side};
 use physc_runtime::mol::{AxisDerivatives, Boundary, Ends, Grid1d, Scheme, TensorGrid};
 use physc_runtime::ode::{integrate, OdeError, OdeSystem, Solution};
 
 pub(super) fn run(
     model: &Model,
-    job: &Job,
+    settings: &SimulateSettings,
     options: &RunOptions,
 ) -> Result<Completed<Fields>, JobError> {
     let pde = compile_grid_pde(model).map_err(|e| JobError::NotSupported(e.0))?;
-    let scheme = match job.settings.get("scheme") {
-        Some(SettingValue::Name(s)) if s == "fd2" => Scheme::Fd2,
-        Some(SettingValue::Name(s)) if s == "spectral" => {
+    let scheme = match settings.scheme {
+        Some(SpatialScheme::Fd2) => Scheme::Fd2,
+        Some(SpatialScheme::Spectral) => {
             return Err(JobError::NotSupported(
                 "spectral differentiation covers one field in one space dimension; use `scheme fd2` or `fd4`".into(),
             ))
@@ -33,7 +33,7 @@ pub(super) fn run(
         .iter()
         .map(|(name, ..)| {
             let default = if pde.axes.len() == 1 { 256 } else { 64 };
-            grid_points(job, name, default)
+            settings.grid.get(name).copied().unwrap_or(default)
         })
         .collect();
     let grid = tensor_grid(&pde, &sizes)?;
@@ -41,8 +41,8 @@ pub(super) fn run(
     let t0 = pde.time.1;
     let y0 = system.initial_state(t0)?;
     let span = (pde.time.1, pde.time.2);
-    let times = output_times(job, span);
-    let method = method(job);
+    let times = settings.output.over(span);
+    let method = method(settings);
     let ((mut solution, error), seconds) = watched(&model.name, span, options, |progress| {
         integrate(&mut system, &method, t0, &y0, &times, progress)
     });

@@ -213,17 +213,3 @@ pub fn run_job(
         _ => Err(JobError::NotImplemented),
     }
 }
-
-/// A numeric option of a job setting (`dt: 1e-3`, `steps: 500`), or `default` when absent.
-pub(crate) fn setting_number(
-    args: &std::collections::BTreeMap<String, physc_compiler::check::jobs::SettingValue>,
-    key: &str,
-    default: f64,
-) -> f64 {
-    use physc_compiler::check::jobs::SettingValue;
-    match args.get(key) {
-        Some(SettingValue::Number(v)) => *v,
-        Some(SettingValue::Int(v)) => *v as f64,
-        _ => default,
-    }
-}

@@ -3,22 +3,23 @@
 //! its report. A blow-up, a step-size underflow or a cancel keeps what was computed and
 //! says why the run stopped.
 
-use super::integration::{method, output_times, watched};
+use super::integration::{method, watched};
 use super::trajectory::{self, Trajectory};
 use super::{Completed, JobError, RunOptions};
 use ndarray::{Array1, Array2};
-use physc_compiler::check::{Job, Model};
+use physc_compiler::check::settings::SimulateSettings;
+use physc_compiler::check::Model;
 use physc_compiler::plan::ode_system::{compile_ode, CompiledOde};
 use physc_runtime::ode::{integrate, Method, OdeError, Solution};
 
 pub(super) fn run(
     model: &Model,
-    job: &Job,
+    settings: &SimulateSettings,
     options: &RunOptions,
 ) -> Result<Completed<Trajectory>, JobError> {
     let ode = compile_ode(model).map_err(|e| JobError::NotSupported(e.0))?;
-    let method = method(job);
-    let times = output_times(job, ode.t_span);
+    let method = method(settings);
+    let times = settings.output.over(ode.t_span);
     let mut system = ode.system();
     let ((solution, error), seconds) = watched(&model.name, ode.t_span, options, |progress| {
         integrate(

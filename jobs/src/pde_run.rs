@@ -4,23 +4,23 @@
 //! points at once), integrated by the ODE methods, or by ETDRK4 for spectral runs, under the
 //! caller's progress and cancel token; the result is [`Fields`] (`fields.rs` writes it).
 use super::fields::{Axis, Field, Fields, Solver, LINE_FILES};
-use super::integration::{fields_stopped, grid_points, method, output_times, watched};
+use super::integration::{fields_stopped, method, watched};
 use super::{Completed, JobError, RunOptions};
 use ndarray::{Array1, ArrayD, IxDyn};
-use physc_compiler::check::jobs::SettingValue;
-use physc_compiler::check::{Job, Model};
+use physc_compiler::check::settings::{SimulateSettings, SpatialScheme, TimeMethod};
+use physc_compiler::check::Model;
 use physc_compiler::plan::line_pde::{compile_pde, CompiledPde, End};
 use physc_runtime::mol::{self, Boundary, Complex64, Derivatives, Grid1d, Scheme, Semilinear};
 use physc_runtime::ode::{integrate, OdeError, OdeSystem, Solution};
 
 pub(super) fn run(
     model: &Model,
-    job: &Job,
+    settings: &SimulateSettings,
     options: &RunOptions,
 ) -> Result<Completed<Fields>, JobError> {
     let pde = compile_pde(model).map_err(|e| JobError::NotSupported(e.0))?;
-    let n = grid_points(job, &pde.space.0, 256);
-    let scheme = scheme(job, &pde);
+    let n = settings.grid.get(&pde.space.0).copied().unwrap_or(256);
+    let scheme = scheme(settings, &pde);
     let boundary = |e: &End| match e {
         End::Periodic => Boundary::Periodic,
         End::Dirichlet(_) => Boundary::Dirichlet,
@@ -42,14 +42,9 @@ pub(super) fn run(
         .map_err(|e| JobError::Failed(e.to_string()))?
         .remove(0);
     let span = (pde.time.1, pde.time.2);
-    let times = output_times(job, span);
-    let etdrk4_step = match (&scheme, job.settings.get("method")) {
-        (Scheme::Spectral, Some(SettingValue::Call { name, args })) if name == "etdrk4" => {
-            Some(match args.get("dt") {
-                Some(SettingValue::Number(v)) => *v,
-                _ => 1e-3,
-            })
-        }
+    let times = settings.output.over(span);
+    let etdrk4_step = match (&scheme, settings.method) {
+        (Scheme::Spectral, TimeMethod::Etdrk4 { dt }) => Some(dt),
         _ => None,
     };
     let evaluator = Evaluator::new(&pde, &grid, &scheme, &x)?;
@@ -61,7 +56,7 @@ pub(super) fn run(
             }
             None => {
                 let mut system = Lines(evaluator);
-                integrate(&mut system, &method(job), t0, &u0, &times, progress)
+                integrate(&mut system, &method(settings), t0, &u0, &times, progress)
             }
         });
     let report = report(&pde, n, &solution, error.as_ref(), seconds);
@@ -114,18 +109,19 @@ fn report(
     })
 }
 
-fn scheme(job: &Job, pde: &CompiledPde) -> Scheme {
-    match job.settings.get("scheme") {
-        Some(SettingValue::Name(s)) if s == "fd2" => Scheme::Fd2,
-        Some(SettingValue::Name(s)) if s == "spectral" => Scheme::Spectral,
-        Some(SettingValue::Name(_)) => Scheme::Fd4,
-        _ if matches!(pde.left, End::Periodic) && job_method_is(job, "etdrk4") => Scheme::Spectral,
-        _ => Scheme::Fd4,
+/// The block's scheme; by default spectral for ETDRK4 on a periodic line, else fd4.
+fn scheme(settings: &SimulateSettings, pde: &CompiledPde) -> Scheme {
+    match settings.scheme {
+        Some(SpatialScheme::Fd2) => Scheme::Fd2,
+        Some(SpatialScheme::Spectral) => Scheme::Spectral,
+        Some(SpatialScheme::Fd4) => Scheme::Fd4,
+        None if matches!(pde.left, End::Periodic)
+            && matches!(settings.method, TimeMethod::Etdrk4 { .. }) =>
+        {
+            Scheme::Spectral
+        }
+        None => Scheme::Fd4,
     }
-}
-
-fn job_method_is(job: &Job, method: &str) -> bool {
-    matches!(job.settings.get("method"), Some(SettingValue::Call { name, .. }) if name == method)
 }
 
 /// Boundary values at time t: u (Dirichlet) or u_x (Neumann) at each end.

@@ -12,7 +12,7 @@ use physc_compiler::check::{EquationKind, Job, Model};
 use std::path::Path;
 
 pub use super::fields::{Axis, Field, Fields};
-pub use super::integration::{method, output_times};
+pub use super::integration::method;
 pub use super::trajectory::Trajectory;
 
 /// Which integrator family a model needs.
@@ -132,14 +132,21 @@ pub fn run(
             stopped: done.stopped,
         }
     }
+    let settings = job
+        .settings
+        .simulate()
+        .ok_or_else(|| JobError::NotSupported(format!("`{}` is not a simulate job", job.target)))?;
     Ok(match SimulationKind::of(model) {
         SimulationKind::Ode => wrap(
-            super::ode_run::run(model, job, options)?,
+            super::ode_run::run(model, settings, options)?,
             Simulated::Trajectory,
         ),
-        SimulationKind::Line => wrap(super::pde_run::run(model, job, options)?, Simulated::Fields),
+        SimulationKind::Line => wrap(
+            super::pde_run::run(model, settings, options)?,
+            Simulated::Fields,
+        ),
         SimulationKind::TensorGrid => wrap(
-            super::grid_pde_run::run(model, job, options)?,
+            super::grid_pde_run::run(model, settings, options)?,
             Simulated::Fields,
         ),
     })

@@ -1,12 +1,13 @@
 //! Job blocks: `train`, `simulate`, `discover`, `evolve`. Each setting is validated against
 //! the schema in `schema.rs` (unknown keys and options listed with the valid ones, choices
-//! with "did you mean", numbers range-checked) and converted into a typed [`SettingValue`]
-//! tree that the jobs read.
+//! with "did you mean", numbers range-checked) into a tree of [`SettingValue`]s, which
+//! `settings/` reads into the typed settings the jobs see.
 
 use super::builtins::ACTIVATIONS;
 use super::elaborate::{Elaborator, Globals, ModelScope};
 use super::model::{JobKind, Model};
 use super::schema::{self, CallSchema, Opt, Ty};
+use super::settings::{self, function, ScalarFunction};
 use super::suggest;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::Span;
@@ -14,7 +15,7 @@ use crate::syntax::ast;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum SettingValue {
+pub(crate) enum SettingValue {
     Number(f64),
     Int(i64),
     Bool(bool),
@@ -28,25 +29,14 @@ pub enum SettingValue {
     Record(BTreeMap<String, SettingValue>),
     /// Stages of a `then` sequence.
     Stages(Vec<SettingValue>),
-    /// A mathematical expression kept for the job to elaborate (discovery library terms).
-    Expr(ast::Expr),
-    /// A user function of one argument (an activation): its parameter and body.
-    Function {
-        name: String,
-        param: String,
-        body: ast::Expr,
-    },
+    /// An elaborated user function (an activation, an evolve target) or library term.
+    Function(ScalarFunction),
 }
 
+/// The values a block gave, by setting, with where each was written.
 #[derive(Debug, Clone, Default)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub values: BTreeMap<String, (SettingValue, Span)>,
-}
-
-impl Settings {
-    pub fn get(&self, key: &str) -> Option<&SettingValue> {
-        self.values.get(key).map(|(v, _)| v)
-    }
 }
 
 pub struct JobChecker<'s, 'a> {
@@ -110,6 +100,12 @@ impl JobChecker<'_, '_> {
                 );
             }
         }
+        let settings = settings::read(
+            job.kind,
+            &settings,
+            model.map(|m| &self.models[m]),
+            self.diags,
+        );
         super::model::Job {
             kind: job.kind,
             target: job.target.name.clone(),
@@ -499,11 +495,8 @@ impl JobChecker<'_, '_> {
                 if ACTIVATIONS.contains(&n.as_str()) {
                     Some(SettingValue::Name(n.clone()))
                 } else if let Some(f) = user {
-                    Some(SettingValue::Function {
-                        name: n.clone(),
-                        param: f.params[0].name.clone(),
-                        body: f.body.clone(),
-                    })
+                    function::user_function(self.globals, self.diags, f, e.span)
+                        .map(SettingValue::Function)
                 } else {
                     self.choice(key, ACTIVATIONS, n, e.span)
                 }
@@ -517,11 +510,8 @@ impl JobChecker<'_, '_> {
                 if schema::EVOLVE_TARGETS.contains(&n.as_str()) {
                     Some(SettingValue::Name(n.clone()))
                 } else if let Some(f) = user {
-                    Some(SettingValue::Function {
-                        name: n.clone(),
-                        param: f.params[0].name.clone(),
-                        body: f.body.clone(),
-                    })
+                    function::user_function(self.globals, self.diags, f, e.span)
+                        .map(SettingValue::Function)
                 } else {
                     self.choice(key, schema::EVOLVE_TARGETS, n, e.span)
                 }
@@ -624,7 +614,11 @@ impl JobChecker<'_, '_> {
                             self.mistyped(key, ty, item.span, "a string");
                             return None;
                         }
-                        _ => out.push(SettingValue::Expr(item.clone())),
+                        _ => out.push(SettingValue::Function(function::library_term(
+                            self.globals,
+                            self.diags,
+                            item,
+                        )?)),
                     }
                 }
                 Some(SettingValue::List(out))

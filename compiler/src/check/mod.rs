@@ -2,18 +2,19 @@
 //! the user's file and what it uses, evaluates constants, elaborates every expression
 //! (`elaborate/`), checks each model's declarations (`declare.rs`), equations and
 //! conditions (`equations.rs`) and units (`dimensions.rs`, `units.rs`), and validates job
-//! blocks against their schemas (`jobs.rs`, `schema.rs`). It reports every problem it finds
-//! and never stops at the first.
+//! blocks against their schemas (`jobs.rs`, `schema.rs`) into typed settings
+//! (`settings/`). It reports every problem it finds and never stops at the first.
 
 pub mod builtins;
 mod declare;
 mod dimensions;
 pub mod elaborate;
 mod equations;
-pub mod jobs;
+mod jobs;
 pub mod model;
 pub mod print;
 pub mod schema;
+pub mod settings;
 pub mod suggest;
 pub mod units;
 

@@ -5,7 +5,7 @@
 //! expressions are kept as `Derivative` nodes; expanding them is the symbolic core's job.
 
 use super::builtins::MathFn;
-use super::jobs::Settings;
+use super::settings::JobSettings;
 use super::units::Dimension;
 use crate::source::Span;
 use std::path::PathBuf;
@@ -217,7 +217,7 @@ pub struct Job {
     /// The model for `train` and `simulate`; the session name for `discover` and `evolve`.
     pub target: String,
     pub model: Option<ModelId>,
-    pub settings: Settings,
+    pub settings: JobSettings,
     /// The header: `train Burgers`.
     pub span: Span,
 }

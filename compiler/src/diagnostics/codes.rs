@@ -101,6 +101,9 @@ codes! {
     UnknownChoice = "E0407", Error, "unknown choice";
     NotImplemented = "E0408", Error, "not implemented yet";
     NoJob = "E0409", Error, "nothing to run";
+    UnknownLibraryColumn = "E0410", Error, "library term names a column the data does not have";
+    BadSettingExpression = "E0411", Error, "expression not allowed in a setting";
+    OpsCannotBuild = "E0412", Error, "operations cannot build a program";
 
     // Running jobs.
     JobFailed = "E0500", Error, "job failed";

@@ -1,10 +1,14 @@
 //! One-off expressions (`physc simplify "EXPR"`): every free name is an independent symbol,
-//! `pi` and `e` are numbers, and `d(f, x)` / `dx(f)` differentiate by the symbol `x`.
+//! `pi` and `e` are numbers, and `d(f, x)` / `dx(f)` differentiate by the symbol `x`. Also
+//! the functions of job settings the checker elaborated ([`lower_function`]): an activation,
+//! an evolve target, a discovery library term.
 
 use super::diff::{differentiate, Leaf};
 use super::lang::{Builder, SymbolKind, Symbols};
 use super::lower::{latex_name, math_node};
 use crate::check::builtins::{self, MathFn};
+use crate::check::model;
+use crate::check::settings::ScalarFunction;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::{BinOp, Expr, ExprKind};
 use egg::{Id, Symbol};
@@ -13,6 +17,19 @@ pub struct Standalone {
     pub builder: Builder,
     pub root: Id,
     pub symbols: Symbols,
+}
+
+/// A checked [`ScalarFunction`] in the IR, with one free symbol per parameter, named after
+/// it (in parameter order, including parameters the body does not use).
+pub fn lower_function(f: &ScalarFunction) -> (Standalone, Vec<Symbol>) {
+    let mut s = Standalone {
+        builder: Builder::new(),
+        root: Id::from(0),
+        symbols: Symbols::default(),
+    };
+    let params: Vec<Symbol> = f.params.iter().map(|p| s.symbol(p)).collect();
+    s.root = s.lower_checked(&f.body, &params);
+    (s, params)
 }
 
 /// Lower a parsed expression; the first problem is returned as a diagnostic.
@@ -27,6 +44,40 @@ pub fn lower_expression(e: &Expr) -> Result<Standalone, Diagnostic> {
 }
 
 impl Standalone {
+    /// A checked expression whose `Var(i)` is `params[i]` (a [`ScalarFunction`] body: only
+    /// numbers, arithmetic and math functions; anything else lowers to NaN).
+    fn lower_checked(&mut self, e: &model::Expr, params: &[Symbol]) -> Id {
+        use model::ExprKind as K;
+        match &e.kind {
+            K::Number(v) => self.builder.num(*v),
+            K::Var(i) => match params.get(*i) {
+                Some(&p) => self.builder.sym(p),
+                None => self.builder.num(f64::NAN),
+            },
+            K::Neg(a) => {
+                let a = self.lower_checked(a, params);
+                self.builder.neg(a)
+            }
+            K::Binary(op, a, b) => {
+                let x = self.lower_checked(a, params);
+                let y = self.lower_checked(b, params);
+                let bb = &mut self.builder;
+                match op {
+                    BinOp::Add => bb.sum(x, y),
+                    BinOp::Sub => bb.difference(x, y),
+                    BinOp::Mul => bb.product(x, y),
+                    BinOp::Div => bb.quotient(x, y),
+                    BinOp::Pow => bb.power(x, y),
+                }
+            }
+            K::Call(f, args) => {
+                let ids: Vec<Id> = args.iter().map(|a| self.lower_checked(a, params)).collect();
+                self.builder.call(math_node(*f, &ids))
+            }
+            _ => self.builder.num(f64::NAN),
+        }
+    }
+
     fn symbol(&mut self, name: &str) -> Symbol {
         self.symbols.intern(
             name,

@@ -466,14 +466,15 @@ fn simulated(
         .position(|m| m.name == name)
         .ok_or_else(|| format!("unknown model `{name}`"))?;
     let model = &program.models[index];
-    let job = program
+    let settings = program
         .jobs
         .iter()
-        .find(|j| j.kind == JobKind::Simulate && j.model == Some(index))
+        .filter(|j| j.kind == JobKind::Simulate && j.model == Some(index))
+        .find_map(|j| j.settings.simulate())
         .ok_or_else(|| format!("model `{name}` has no `simulate` block"))?;
     let ode = physc_compiler::plan::ode_system::compile_ode(model).map_err(|e| e.0)?;
-    let method = crate::simulate::method(job);
-    let times = crate::simulate::output_times(job, ode.t_span);
+    let method = crate::simulate::method(settings);
+    let times = settings.output.over(ode.t_span);
     let mut system = ode.system();
     let (solution, error) = physc_runtime::ode::integrate(
         &mut system,

@@ -8,9 +8,11 @@
 
 use super::config::LibraryItem;
 use egg::{Id, Symbol};
+use physc_compiler::check::settings::ScalarFunction;
 use physc_compiler::codegen::kernels::{cached, KernelPlan};
 use physc_compiler::ir::lang::{Builder, Math, SymbolKind, Symbols};
 use physc_compiler::ir::lower::latex_name;
+use physc_compiler::ir::standalone::lower_function;
 
 /// Point-operations (samples × DAG nodes) below which a library is evaluated by the column
 /// interpreter: compiling its kernel takes about as long as 2·10⁶ interpreted operations.
@@ -68,7 +70,7 @@ pub fn for_odes(
                 }
             }
             LibraryItem::Trig { harmonics } => lib.trig(&states, *harmonics, warnings),
-            LibraryItem::Expr(e) => lib.user(e, warnings)?,
+            LibraryItem::Term(term) => lib.user(term, warnings)?,
         }
     }
     lib.finish()
@@ -113,7 +115,7 @@ pub fn for_pde(
                 }
             }
             LibraryItem::Trig { harmonics } => lib.trig(&[u], *harmonics, warnings),
-            LibraryItem::Expr(e) => lib.user(e, warnings)?,
+            LibraryItem::Term(term) => lib.user(term, warnings)?,
         }
     }
     lib.finish()
@@ -199,23 +201,21 @@ impl Library {
         }
     }
 
-    fn user(
-        &mut self,
-        e: &physc_compiler::syntax::ast::Expr,
-        warnings: &mut Vec<String>,
-    ) -> Result<(), String> {
-        let lowered = physc_compiler::ir::standalone::lower_expression(e).map_err(|d| d.message)?;
+    /// A term the checker elaborated: its parameters are the columns it names, which must
+    /// be inputs of this library (the checker reports this already where the block says
+    /// what the columns are; data files are only known now).
+    fn user(&mut self, term: &ScalarFunction, warnings: &mut Vec<String>) -> Result<(), String> {
+        let (lowered, params) = lower_function(term);
         let known: Vec<&str> = self
             .inputs
             .iter()
             .filter_map(|s| self.symbols.get(*s).map(|i| i.name.as_str()))
             .collect();
-        for info in lowered.symbols.iter() {
-            if !known.contains(&info.name.as_str()) {
+        for (param, symbol) in term.params.iter().zip(&params) {
+            if !known.contains(&symbol.as_str()) {
                 return Err(format!(
-                    "the library term `{}` uses `{}`, which is not a variable of the data (the terms may use {})",
-                    physc_compiler::syntax::format::expr(e),
-                    info.name,
+                    "the library term `{}` uses `{param}`, which is not a variable of the data (the terms may use {})",
+                    term.name,
                     known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
                 ));
             }

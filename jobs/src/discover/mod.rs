@@ -41,7 +41,11 @@ pub fn run(
     job: &Job,
     options: &RunOptions,
 ) -> Result<Completed<Discovered>, JobError> {
-    let mut config = config::from_job(job, &options.source_dir);
+    let settings = job
+        .settings
+        .discover()
+        .ok_or_else(|| JobError::NotSupported(format!("`{}` is not a discover job", job.target)))?;
+    let mut config = Config::from_settings(&job.target, settings, &options.source_dir);
     if let Some(seed) = options.seed {
         config.seed = seed;
     }

@@ -138,7 +138,7 @@ pub fn fit(
         Threshold::Value(v) => (v, None),
         Threshold::Auto => match sparse::choose(&front) {
             Some(i) => (front[i].threshold, Some(i)),
-            None => (super::config::DEFAULT_THRESHOLD, None),
+            None => (super::config::default_threshold(), None),
         },
     };
     let options = Options {

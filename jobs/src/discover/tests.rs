@@ -316,7 +316,7 @@ fn thresholds_parse_as_the_cli_takes_them() {
     assert_eq!("0.05".parse(), Ok(Threshold::Value(0.05)));
     assert_eq!(
         "-1".parse::<Threshold>(),
-        Err(config::BadThreshold("-1".into()))
+        Err(config::ThresholdError("-1".into()))
     );
     assert!("inf".parse::<Threshold>().is_err());
     assert_eq!(

@@ -36,7 +36,7 @@ mod seen;
 pub mod target;
 pub mod verify;
 
-pub use config::{Budget, CostKind, EvolveConfig, Precision, Target};
+pub use config::{Budget, CostKind, EvolveConfig, EvolveTarget, Precision};
 pub use front::{Front, Member};
 pub use search::Stats;
 pub use verify::{Tuning, Verified};
@@ -82,7 +82,12 @@ struct Checked {
 /// Run an `evolve` block: its name is the job's target, `options.seed` overrides its seed.
 /// Nothing is written ([`Front::write`] does that).
 pub fn run(job: &Job, options: &RunOptions) -> Result<Completed<Front>, JobError> {
-    let config = EvolveConfig::from_job(job, options.seed).map_err(JobError::NotSupported)?;
+    let settings = job
+        .settings
+        .evolve()
+        .ok_or_else(|| JobError::NotSupported(format!("`{}` is not an evolve job", job.target)))?;
+    let config = EvolveConfig::from_settings(settings, options.seed);
+    config.validate().map_err(JobError::NotSupported)?;
     run_config(&job.target, &config, options)
 }
 

@@ -14,7 +14,7 @@
 //! `+ − × ÷`, exp's continued fractions and squared polynomials with exp's constants. Every individual
 //! remembers the seed it descends from, for the report.
 
-use super::config::{Budget, EvolveConfig, Target};
+use super::config::{Budget, EvolveConfig, EvolveTarget};
 use super::seen::{fingerprint, shape_key};
 use crate::progress::CancelToken;
 use physc_runtime::evolve::mutate::mutate;
@@ -91,8 +91,8 @@ impl Archive {
 /// x·P(x²)/Q(x²) from its Padé approximants ([`physc_runtime::evolve::seeds`]).
 pub fn seeds(config: &EvolveConfig) -> Vec<Seed> {
     let family = match &config.target {
-        Target::Builtin(name) if name == "exp" => Family::Exp,
-        Target::Builtin(name) if name == "tanh" => Family::OddSeries(&TANH_OVER_X),
+        EvolveTarget::Builtin(name) if name == "exp" => Family::Exp,
+        EvolveTarget::Builtin(name) if name == "tanh" => Family::OddSeries(&TANH_OVER_X),
         _ => Family::Polynomial,
     };
     classical(&config.ops, config.max_ops, family)
@@ -236,7 +236,7 @@ mod tests {
 
     fn config(generations: usize) -> EvolveConfig {
         EvolveConfig {
-            target: Target::Builtin("exp".into()),
+            target: EvolveTarget::Builtin("exp".into()),
             range: (0.0, 1.0),
             precision: Precision::F64,
             ops: vec![Op::Add, Op::Sub, Op::Mul, Op::Div],

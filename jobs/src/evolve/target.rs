@@ -3,10 +3,11 @@
 //! and physc's own `erf` and `sigmoid`; a user `fn` of one parameter is lowered to the IR and
 //! compiled to an f64 kernel, so exhaustive f32 checks can evaluate it a billion times.
 
-use super::config::Target;
+use super::config::EvolveTarget;
 use physc_compiler::check::builtins::{erf, MathFn};
+use physc_compiler::check::settings::ScalarFunction;
 use physc_compiler::codegen::cranelift::{compile, KernelSpec};
-use physc_compiler::ir::standalone::lower_expression;
+use physc_compiler::ir::standalone::lower_function;
 use physc_runtime::evolve::ulp::map;
 use physc_runtime::Kernel;
 use std::sync::Arc;
@@ -20,12 +21,12 @@ pub struct Reference {
 }
 
 impl Reference {
-    pub fn new(target: &Target) -> Result<Reference, String> {
+    pub fn new(target: &EvolveTarget) -> Result<Reference, String> {
         let scalar = |f: fn(f64) -> f64| Reference {
             eval: Arc::new(move |xs: &[f64], out: &mut [f64]| map(f, xs, out)),
         };
         Ok(match target {
-            Target::Builtin(name) => match name.as_str() {
+            EvolveTarget::Builtin(name) => match name.as_str() {
                 "exp" => scalar(f64::exp),
                 "exp2" => scalar(f64::exp2),
                 "log" => scalar(f64::ln),
@@ -36,8 +37,8 @@ impl Reference {
                 "erf" => scalar(erf),
                 other => return Err(format!("`{other}` is not a function evolve knows")),
             },
-            Target::Function { name, param, body } => {
-                let kernel = compile_fn(name, param, body)?;
+            EvolveTarget::Function(f) => {
+                let kernel = compile_fn(f)?;
                 Reference {
                     eval: Arc::new(move |xs: &[f64], out: &mut [f64]| {
                         // Shapes are right by construction; a failure leaves NaN (infinitely
@@ -63,24 +64,11 @@ impl Reference {
 }
 
 /// A user function of one parameter as an f64 kernel of one input column.
-fn compile_fn(
-    name: &str,
-    param: &str,
-    body: &physc_compiler::syntax::ast::Expr,
-) -> Result<Kernel<f64>, String> {
-    let s = lower_expression(body).map_err(|d| format!("target `{name}`: {}", d.message))?;
-    let mut input = None;
-    for info in s.symbols.iter() {
-        if info.source == param {
-            input = Some(info.name);
-        } else {
-            return Err(format!(
-                "target `{name}` may use only its argument `{param}`, numbers and built-in functions, not `{}`",
-                info.source
-            ));
-        }
-    }
-    let input = input.unwrap_or_else(|| egg::Symbol::from(param));
+fn compile_fn(f: &ScalarFunction) -> Result<Kernel<f64>, String> {
+    let (s, params) = lower_function(f);
+    let input = *params
+        .first()
+        .ok_or_else(|| format!("target `{}` takes no argument", f.name))?;
     let expr = s.builder.expr.clone();
     let spec = KernelSpec {
         expr: &expr,
@@ -90,5 +78,5 @@ fn compile_fn(
     };
     compile::<f64>(&spec)
         .map(|(k, _)| k)
-        .map_err(|e| format!("target `{name}`: {e}"))
+        .map_err(|e| format!("target `{}`: {e}", f.name))
 }

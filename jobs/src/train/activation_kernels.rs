@@ -3,14 +3,14 @@
 //! many derivatives as the network asks for (Taylor-mode jets of order m need σ⁽⁰⁾…σ⁽ᵐ⁾,
 //! their reverse pass one more). Built-in and user activations take the same path.
 
-use super::config::Activation;
 use egg::{Id, Symbol};
+use physc_compiler::check::settings::Activation;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::{cached, KernelPlan};
 use physc_compiler::ir::diff::{differentiate, Leaf};
 use physc_compiler::ir::lang::{Builder, Math, SymbolKind, Symbols};
 use physc_compiler::ir::simplify::{simplify, Limits};
-use physc_compiler::ir::standalone::lower_expression;
+use physc_compiler::ir::standalone::lower_function;
 use physc_runtime::nn;
 use physc_runtime::{Kernel, Scalar};
 use std::sync::Arc;
@@ -61,31 +61,13 @@ fn expression(activation: &Activation) -> Result<(Builder, Symbols, Symbol, Id),
                 builtin(&mut b, name, zid).ok_or_else(|| format!("unknown activation `{name}`"))?;
             Ok((b, symbols, z, root))
         }
-        Activation::Function { name, param, body } => {
-            let s = lower_expression(body)
-                .map_err(|d| format!("activation `{name}`: {}", d.message))?;
-            let mut z = None;
-            for info in s.symbols.iter() {
-                if info.source == *param {
-                    z = Some(info.name);
-                } else {
-                    return Err(format!(
-                        "activation `{name}` may use only its argument `{param}`, numbers and built-in functions, not `{}`",
-                        info.source
-                    ));
-                }
-            }
-            // A constant function still needs its argument as the kernel's input column.
-            let mut symbols = s.symbols;
-            let z = z.unwrap_or_else(|| {
-                symbols.intern(
-                    param,
-                    SymbolKind::Free(param.clone()),
-                    param.clone(),
-                    param.clone(),
-                )
-            });
-            Ok((s.builder, symbols, z, s.root))
+        Activation::Function(f) => {
+            let (s, params) = lower_function(f);
+            let z = params
+                .first()
+                .copied()
+                .ok_or_else(|| format!("activation `{}` takes no argument", f.name))?;
+            Ok((s.builder, s.symbols, z, s.root))
         }
     }
 }

@@ -3,12 +3,12 @@
 //! Every problem (missing file, missing array, different lengths, NaN, a point outside the
 //! domain) is an error naming the file and the array.
 
-use super::config::TrainConfig;
 use super::problem::Observations;
+use physc_compiler::check::settings::TrainSettings;
 use physc_compiler::check::Model;
 use physc_runtime::output::{npz, Array};
 
-pub fn load(model: &Model, config: &TrainConfig) -> Result<Vec<Observations>, String> {
+pub fn load(model: &Model, config: &TrainSettings) -> Result<Vec<Observations>, String> {
     model
         .data
         .iter()

@@ -9,9 +9,9 @@
 //! chunk gradients are summed in chunk order, so results do not depend on the thread count.
 //! Buffers live across steps.
 
-use super::config::Causal;
 use super::problem::{KernelParam, Source, Target, Term, TermKind};
 use crate::progress::CancelToken;
+use physc_compiler::check::settings::Causal;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
 use physc_runtime::nn::{JetSet, Network, Tape};

@@ -12,7 +12,6 @@
 
 mod activation_kernels;
 mod checkpoint;
-pub mod config;
 mod data;
 mod grid;
 mod loss;
@@ -32,6 +31,7 @@ pub use trained::{
 };
 
 use super::{Completed, JobError, RunOptions};
+use physc_compiler::check::settings::Precision;
 use physc_compiler::check::{Job, Model};
 use std::path::Path;
 
@@ -56,7 +56,11 @@ fn train(
     options: &RunOptions,
     checkpoints: Option<&Path>,
 ) -> Result<Completed<Trained>, JobError> {
-    let mut config = config::read(model, job);
+    let mut config = job
+        .settings
+        .train()
+        .ok_or_else(|| JobError::NotSupported(format!("`{}` is not a train job", job.target)))?
+        .clone();
     if let Some(seed) = options.seed {
         config.seed = seed;
     }
@@ -69,7 +73,7 @@ fn train(
     let problem = problem::plan(model, &config, &observations).map_err(JobError::NotSupported)?;
     // The precision's wrapper fixes the scalar type the session trains in.
     let (c, p, o) = (&config, &problem, &observations);
-    if config.f32 {
+    if config.precision == Precision::F32 {
         session::train(model, c, p, o, options, checkpoints, TrainedNetwork::F32)
     } else {
         session::train(model, c, p, o, options, checkpoints, TrainedNetwork::F64)

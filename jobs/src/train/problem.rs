@@ -5,8 +5,8 @@
 //! sensitivity is mapped to where its numbers live at run time: a point coordinate, a
 //! derivative of a network output, an observed value, or a learnable parameter.
 
-use super::config::{TrainConfig, Weights};
 use egg::{Id, Symbol};
+use physc_compiler::check::settings::{LossWeights, TrainSettings};
 use physc_compiler::check::{BoundaryLocation, EquationKind, FieldRef, Model, VarId};
 use physc_compiler::codegen::kernels::KernelPlan;
 use physc_compiler::ir::lang::SymbolKind;
@@ -24,7 +24,7 @@ pub enum TermKind {
 }
 
 impl TermKind {
-    pub fn weight(self, w: &Weights) -> f64 {
+    pub fn weight(self, w: &LossWeights) -> f64 {
         match self {
             TermKind::Pde => w.pde,
             TermKind::Constraint => w.constraint,
@@ -172,7 +172,7 @@ pub type PlanError = String;
 
 pub fn plan(
     model: &Model,
-    config: &TrainConfig,
+    config: &TrainSettings,
     observations: &[Observations],
 ) -> Result<Problem, PlanError> {
     let inputs = config.net.inputs.clone();

@@ -5,7 +5,6 @@
 //! checkpoint continues at the stage and step where the checkpoint was taken.
 
 use super::checkpoint::{self, Checkpoint};
-use super::config::{Features, Stage, TrainConfig};
 use super::loss::{Learnable, LossError, Objective, TermState};
 use super::points;
 use super::problem::{Observations, Problem, TermKind};
@@ -13,6 +12,7 @@ use super::reference;
 use super::trained::{self, Outcome, Run, Trained, TrainedNet, TrainedNetwork};
 use crate::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit};
 use crate::{Completed, JobError, RunOptions};
+use physc_compiler::check::settings::{Features, OptimizerStage, TrainSettings};
 use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
@@ -116,7 +116,7 @@ pub struct Session<T: Scalar> {
 #[allow(clippy::too_many_arguments)]
 pub fn train<T: Scalar + JitReal>(
     model: &Model,
-    config: &TrainConfig,
+    config: &TrainSettings,
     problem: &Problem,
     observations: &[Observations],
     options: &RunOptions,
@@ -128,7 +128,7 @@ pub fn train<T: Scalar + JitReal>(
     let reference = config
         .compare
         .as_ref()
-        .map(|spec| reference::read(spec, &options.source_dir, problem, model))
+        .map(|spec| reference::read(&spec.value, &options.source_dir, problem, model))
         .transpose()
         .map_err(JobError::Failed)?;
     let fields_kernel = cached::<T>(&problem.fields.plan)
@@ -209,7 +209,7 @@ fn evaluate_final<T: Scalar + JitReal>(session: &mut Session<T>) -> Result<(), O
     }
 }
 
-fn embedding(config: &TrainConfig, problem: &Problem) -> Embedding {
+fn embedding(config: &TrainSettings, problem: &Problem) -> Embedding {
     let (center, half_width) = problem
         .bounds
         .iter()
@@ -232,7 +232,7 @@ fn embedding(config: &TrainConfig, problem: &Problem) -> Embedding {
 /// The network with its initial parameters and the loss terms without points. `cancel`
 /// stops the training evaluations once the caller cancels it.
 pub(super) fn build<T: Scalar + JitReal>(
-    config: &TrainConfig,
+    config: &TrainSettings,
     problem: &Problem,
     cancel: CancelToken,
 ) -> Result<Session<T>, String> {
@@ -295,7 +295,7 @@ pub(super) fn build<T: Scalar + JitReal>(
 /// adaptive refinement).
 pub(super) fn redraw<T: Scalar + JitReal>(
     session: &mut Session<T>,
-    config: &TrainConfig,
+    config: &TrainSettings,
     problem: &Problem,
     observations: &[Observations],
 ) -> Result<(), String> {
@@ -400,13 +400,13 @@ impl Ticker<'_> {
 
 fn optimize<T: Scalar + JitReal>(
     session: &mut Session<T>,
-    config: &TrainConfig,
+    config: &TrainSettings,
     problem: &Problem,
     observations: &[Observations],
     progress: &dyn Progress,
     checkpoints: Option<&Path>,
 ) -> Outcome {
-    let total: usize = config.stages.iter().map(Stage::steps).sum();
+    let total: usize = config.stages.iter().map(OptimizerStage::steps).sum();
     progress.event(ProgressEvent::Begin {
         task: "train",
         total: total as u64,
@@ -422,7 +422,7 @@ fn optimize<T: Scalar + JitReal>(
         let stage = &config.stages[session.position.stage];
         progress.event(ProgressEvent::Phase { name: stage.name() });
         let result = match stage {
-            Stage::Adam {
+            OptimizerStage::Adam {
                 lr,
                 steps,
                 schedule,
@@ -435,7 +435,7 @@ fn optimize<T: Scalar + JitReal>(
                 &ticker,
                 checkpoints,
             ),
-            Stage::Lbfgs {
+            OptimizerStage::Lbfgs {
                 steps,
                 history,
                 tol,
@@ -470,7 +470,7 @@ fn failure(e: LossError, step: usize) -> Outcome {
 /// optimizer's state, asked for only then: it copies both moment vectors).
 fn checkpoint_if_due<T: Scalar>(
     session: &Session<T>,
-    config: &TrainConfig,
+    config: &TrainSettings,
     checkpoints: Option<&Path>,
     adam: impl FnOnce() -> Option<AdamState>,
 ) -> Result<(), Outcome> {
@@ -487,7 +487,7 @@ fn checkpoint_if_due<T: Scalar>(
 
 fn adam<T: Scalar + JitReal>(
     session: &mut Session<T>,
-    config: &TrainConfig,
+    config: &TrainSettings,
     problem: &Problem,
     observations: &[Observations],
     (lr, steps, schedule): (f64, usize, optim::Schedule),
@@ -517,7 +517,7 @@ fn adam<T: Scalar + JitReal>(
 #[allow(clippy::too_many_arguments)]
 fn adam_steps<T: Scalar + JitReal>(
     session: &mut Session<T>,
-    config: &TrainConfig,
+    config: &TrainSettings,
     problem: &Problem,
     observations: &[Observations],
     adam: &mut Adam<T>,
@@ -564,7 +564,7 @@ fn adam_steps<T: Scalar + JitReal>(
 
 fn lbfgs<T: Scalar + JitReal>(
     session: &mut Session<T>,
-    config: &TrainConfig,
+    config: &TrainSettings,
     (steps, history, tol): (usize, usize, f64),
     ticker: &mut Ticker,
     checkpoints: Option<&Path>,

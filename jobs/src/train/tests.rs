@@ -3,18 +3,18 @@
 //! constraints, periodic inputs, causal weights, learnable parameters with data, several
 //! outputs).
 
-use super::config;
 use super::data;
 use super::problem;
 use super::session::{build, redraw, Session};
 use crate::progress::CancelToken;
+use physc_compiler::check::settings::TrainSettings;
 use physc_compiler::driver::compile_source;
 use physc_runtime::output::{npz, Array};
 use physc_runtime::rng::Rng;
 
 struct Setup {
     session: Session<f64>,
-    config: config::TrainConfig,
+    config: TrainSettings,
     problem: problem::Problem,
     observations: Vec<problem::Observations>,
 }
@@ -25,7 +25,7 @@ fn setup(source: &str) -> Setup {
     let program = &compilation.program;
     let job = &program.jobs[0];
     let model = &program.models[job.model.expect("train job has a model")];
-    let config = config::read(model, job);
+    let config = job.settings.train().expect("train settings").clone();
     let observations = data::load(model, &config).expect("observations load");
     let problem = problem::plan(model, &config, &observations).expect("model plans");
     let mut session = build::<f64>(&config, &problem, CancelToken::new()).expect("session builds");
@@ -191,7 +191,8 @@ fn gradient_user_function_activation() {
 }
 
 #[test]
-fn activation_functions_may_not_use_other_names() {
+fn activation_functions_see_top_level_constants() {
+    // The checker inlines the function and folds `k`: σ(z) = tanh(2z), compiled.
     let compilation = compile_source(
         "act.phys",
         "const k = 2
@@ -199,13 +200,34 @@ fn activation_functions_may_not_use_other_names() {
          model U { space x in [0, 1]  field u(x)  pde dxx(u) = 1  boundary u = 0 on boundary }
          train U { net mlp(act: scaled) }",
     );
+    assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
     let job = &compilation.program.jobs[0];
-    let model = &compilation.program.models[job.model.unwrap()];
-    let config = config::read(model, job);
-    let err = super::activation_kernels::plans(&config.net.activation).unwrap_err();
+    let config = job.settings.train().expect("train settings").clone();
+    let physc_compiler::check::settings::Activation::Function(f) = &config.net.activation else {
+        panic!("a user activation: {:?}", config.net.activation)
+    };
+    assert!((f.eval(&[0.3]) - (0.6f64).tanh()).abs() < 1e-15);
+    assert_eq!(
+        super::activation_kernels::plans(&config.net.activation)
+            .unwrap()
+            .len(),
+        6
+    );
+}
+
+#[test]
+fn activation_functions_naming_other_things_are_check_errors() {
+    let compilation = compile_source(
+        "act.phys",
+        "fn scaled(z) = tanh(w * z)
+         model U { space x in [0, 1]  field u(x)  pde dxx(u) = 1  boundary u = 0 on boundary }
+         train U { net mlp(act: scaled) }",
+    );
+    let codes: Vec<_> = compilation.diagnostics.iter().map(|d| d.code).collect();
     assert!(
-        err.contains("may use only its argument `z`") && err.contains("`k`"),
-        "{err}"
+        codes.contains(&physc_compiler::diagnostics::Code::UndefinedName),
+        "{:?}",
+        compilation.diagnostics
     );
 }
 
@@ -260,7 +282,7 @@ fn boundaries_everywhere_need_a_side_that_is_not_periodic() {
     );
     let job = &compilation.program.jobs[0];
     let model = &compilation.program.models[job.model.unwrap()];
-    let config = config::read(model, job);
+    let config = job.settings.train().expect("train settings").clone();
     let err = problem::plan(model, &config, &[]).unwrap_err();
     assert!(err.contains("every space direction is periodic"), "{err}");
 }

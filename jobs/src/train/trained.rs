@@ -4,7 +4,6 @@
 //! `collect` builds it from a finished session; writing it is `output.rs`'s job.
 
 use super::checkpoint::Checkpoint;
-use super::config::TrainConfig;
 use super::grid::Grid;
 use super::loss::kernel_params;
 use super::problem::{Problem, Source};
@@ -12,6 +11,7 @@ use super::reference::{rel_l2, Reference};
 use super::session::{History, Session};
 use crate::JobError;
 use ndarray::{Array1, Array2, ArrayD, ArrayView2, IxDyn};
+use physc_compiler::check::settings::TrainSettings;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_runtime::nn::{JetSet, Network, Tape};
 use physc_runtime::{Kernel, Scalar};
@@ -349,7 +349,7 @@ impl Trained {
 
 /// What `collect` needs to know about the run besides the session.
 pub struct Run<'a> {
-    pub config: &'a TrainConfig,
+    pub config: &'a TrainSettings,
     pub problem: &'a Problem,
     pub outcome: Outcome,
     /// Wall time of the training (not the evaluation of the results).
@@ -582,12 +582,12 @@ fn report(
         "completed": run.outcome == Outcome::Completed,
         "outcome": format!("{:?}", run.outcome),
         "config": {
-            "net": {"kind": config.net.kind, "width": config.net.width, "depth": config.net.depth,
+            "net": {"kind": config.net.kind.name(), "width": config.net.width, "depth": config.net.depth,
                     "activation": config.net.activation.name(), "features": format!("{:?}", config.net.features),
                     "inputs": problem.input_names, "outputs": problem.output_names,
                     "parameters": tally.net_len},
             "stages": config.stages.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>(),
-            "precision": if config.f32 { "f32" } else { "f64" },
+            "precision": config.precision.name(),
             "seed": config.seed,
             "threads": rayon::current_num_threads(),
             "causal": config.causal.map(|c| serde_json::json!({"eps": c.eps, "chunks": c.chunks})),

@@ -218,7 +218,7 @@ pub struct EvolveArgs {
     #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(physc_compiler::check::schema::EVOLVE_OPS))]
     pub(crate) ops: Option<Vec<String>>,
     /// Wall-time budget in minutes (search, then final fits and verification).
-    #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_MINUTES)]
+    #[arg(long, default_value_t = physc_jobs::evolve::config::defaults().budget.minutes.unwrap_or(1.0))]
     pub(crate) minutes: f64,
     /// Stop after this many generations (of 32 children) instead of by time.
     #[arg(long)]
@@ -227,16 +227,16 @@ pub struct EvolveArgs {
     #[arg(long)]
     pub(crate) evaluations: Option<usize>,
     /// The longest program, in operations.
-    #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_MAX_OPS)]
+    #[arg(long, default_value_t = physc_jobs::evolve::config::defaults().max_ops)]
     pub(crate) max_ops: usize,
     /// Cost: operations that depend on x, or measured time of the compiled program.
     #[arg(long, value_enum, default_value_t = CostArg::Ops)]
     pub(crate) cost: CostArg,
     /// Population size.
-    #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_POPULATION)]
+    #[arg(long, default_value_t = physc_jobs::evolve::config::defaults().population)]
     pub(crate) population: usize,
     /// Random seed.
-    #[arg(long, default_value_t = physc_jobs::evolve::config::DEFAULT_SEED)]
+    #[arg(long, default_value_t = physc_jobs::evolve::config::defaults().seed)]
     pub(crate) seed: u64,
     /// Where results are written (in OUT/<target>_<precision>/).
     #[arg(long, default_value = "out")]

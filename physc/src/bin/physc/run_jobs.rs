@@ -72,11 +72,11 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
 }
 
 pub(crate) fn discover(args: &DiscoverArgs) -> bool {
-    use physc_jobs::discover::config::{self, Config, DEFAULT_TV_ALPHA};
+    use physc_jobs::discover::config::{self, Config};
     use physc_runtime::discover::derivative::Method;
     let threshold = match args.threshold.parse() {
         Ok(threshold) => threshold,
-        Err(config::BadThreshold(text)) => {
+        Err(config::ThresholdError(text)) => {
             eprintln!("error: --threshold takes a number ≥ 0 or `auto`, not `{text}`");
             return false;
         }
@@ -84,9 +84,7 @@ pub(crate) fn discover(args: &DiscoverArgs) -> bool {
     let derivative = match args.derivative {
         Derivative::Fd => Method::FiniteDifference,
         Derivative::Savgol => config::savitzky_golay(args.window, args.order),
-        Derivative::Tv => Method::TotalVariation {
-            alpha: DEFAULT_TV_ALPHA,
-        },
+        Derivative::Tv => config::total_variation(None),
     };
     let mut config = Config::for_files(args.data.clone())
         .with_library(args.degree, args.trig)
@@ -155,7 +153,9 @@ fn run_and_show(
 /// `physc evolve`: the flags mapped onto the configuration an `evolve` block gives, run by
 /// the same code; the files go to OUT/<target>_<precision>/ and the summary to stderr.
 pub(crate) fn evolve(args: &EvolveArgs) -> bool {
-    use physc_jobs::evolve::{self, config, Budget, CostKind, EvolveConfig, Precision, Target};
+    use physc_jobs::evolve::{
+        self, config, Budget, CostKind, EvolveConfig, EvolveTarget, Precision,
+    };
     if let Some(threads) = args.threads {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
@@ -165,7 +165,7 @@ pub(crate) fn evolve(args: &EvolveArgs) -> bool {
         eprintln!("error: --range must be A:B with two numbers, e.g. --range 0:1 or --range=-1:1");
         return false;
     };
-    let mut config = EvolveConfig::new(Target::Builtin(args.target.clone()), range);
+    let mut config = EvolveConfig::new(EvolveTarget::Builtin(args.target.clone()), range);
     config.precision = match args.precision {
         PrecisionArg::F32 => Precision::F32,
         PrecisionArg::F64 => Precision::F64,

@@ -1,0 +1,248 @@
+//! The schema, the typed settings and the spec agree: every default has the type of its
+//! option, the settings tables of `spec/language.md` are the schema's
+//! (`UPDATE_SPEC=1 cargo test -p physc-compiler settings` rewrites them), and a block
+//! reads into the settings it says.
+
+use super::*;
+use crate::check::model::JobKind;
+use crate::check::schema::{self, CallSchema, Default, Opt, Ty};
+use crate::driver::compile_source;
+
+const KINDS: [JobKind; 4] = [
+    JobKind::Train,
+    JobKind::Simulate,
+    JobKind::Discover,
+    JobKind::Evolve,
+];
+
+fn each_option(options: &'static [Opt], visit: &mut impl FnMut(&str, &Opt)) {
+    for o in options {
+        visit(o.name, o);
+        let calls: &[CallSchema] = match &o.ty {
+            Ty::Calls(c) => c,
+            Ty::Seq(Ty::Calls(c)) => c,
+            Ty::Library => schema::GENERATORS,
+            Ty::Record(fields) => {
+                each_option(fields, visit);
+                &[]
+            }
+            _ => &[],
+        };
+        for c in calls {
+            each_option(c.options, visit);
+        }
+    }
+}
+
+#[test]
+fn every_default_has_the_type_of_its_option() {
+    for kind in KINDS {
+        each_option(schema::settings(kind), &mut |name, o| {
+            let fits = match (&o.ty, &o.default) {
+                (_, Default::Described(text)) => !text.is_empty(),
+                (_, Default::Required) => o.required,
+                (Ty::Num { positive }, Default::Num(v)) => *v > 0.0 || !positive && *v == 0.0,
+                (Ty::NumOrAuto, Default::Num(v)) => *v >= 0.0,
+                (Ty::Int { min }, Default::Int(v)) => v >= min,
+                (Ty::Bool, Default::Bool(_)) => true,
+                (Ty::Choice(c), Default::Name(n)) => c.contains(n),
+                (Ty::Activation, Default::Name(n)) => {
+                    crate::check::builtins::ACTIVATIONS.contains(n)
+                }
+                (Ty::Calls(c), Default::Name(n)) => c.iter().any(|c| c.name == *n),
+                (Ty::Name, Default::Name(_)) => true,
+                _ => false,
+            };
+            assert!(
+                fits,
+                "{kind:?} `{name}`: default {:?} for {:?}",
+                o.default, o.ty
+            );
+        });
+    }
+}
+
+#[test]
+fn symbolic_regression_defaults_are_the_searchs() {
+    let sr = crate::symreg::SrConfig::default();
+    let schema = schema::settings(JobKind::Discover);
+    let (_, options) = super::options::Options::defaults(schema)
+        .default_call("method", "sr")
+        .expect("sr");
+    assert_eq!(options.int("population"), sr.population);
+    assert_eq!(options.int("generations"), sr.generations);
+    assert_eq!(options.int("max_size"), sr.max_size);
+}
+
+const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/language.md");
+
+fn markers(kind: JobKind) -> (String, String) {
+    let k = kind.keyword();
+    (
+        format!("<!-- settings {k}: generated from check/schema.rs, do not edit -->\n"),
+        format!("<!-- end settings {k} -->"),
+    )
+}
+
+#[test]
+fn the_spec_settings_tables_are_the_schemas() {
+    let mut spec = std::fs::read_to_string(SPEC).expect("spec/language.md");
+    let update = std::env::var_os("UPDATE_SPEC").is_some();
+    let mut stale = Vec::new();
+    for kind in KINDS {
+        let (begin, end) = markers(kind);
+        let (Some(a), Some(b)) = (spec.find(&begin), spec.find(&end)) else {
+            panic!("spec/language.md has no `{}` … `{end}` block", begin.trim());
+        };
+        let body = a + begin.len();
+        let want = schema::reference(kind);
+        if spec[body..b] != want {
+            stale.push(kind.keyword());
+            spec.replace_range(body..b, &want);
+        }
+    }
+    if update && !stale.is_empty() {
+        std::fs::write(SPEC, &spec).expect("write spec/language.md");
+        return;
+    }
+    assert!(
+        stale.is_empty(),
+        "the settings tables of {stale:?} in spec/language.md differ from check/schema.rs; \
+         rerun with UPDATE_SPEC=1 to regenerate them"
+    );
+}
+
+fn settings_of(source: &str) -> JobSettings {
+    let compilation = compile_source("settings.phys", source);
+    assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
+    compilation.program.jobs[0].settings.clone()
+}
+
+const HEAT: &str = "model Heat { space x in [0, 1]  time t in [0, 1]  field u(x, t)
+    pde dt(u) = 0.1 * dxx(u)  initial u = sin(pi * x)  boundary u = 0 on boundary }\n";
+
+#[test]
+fn an_empty_train_block_reads_the_schema_defaults() {
+    let s = settings_of(&format!("{HEAT} train Heat {{ }}"));
+    let t = s.train().expect("train");
+    assert_eq!(
+        (t.net.kind, t.net.width, t.net.depth),
+        (NetKind::Mlp, 32, 4)
+    );
+    assert_eq!(t.net.activation.name(), "tanh");
+    assert_eq!(t.net.inputs, vec![0, 1]);
+    assert_eq!(
+        (t.points.interior, t.points.initial, t.points.boundary),
+        (4096, 256, 256)
+    );
+    assert_eq!(
+        t.stages.iter().map(|s| s.name()).collect::<Vec<_>>(),
+        ["adam", "lbfgs"]
+    );
+    assert_eq!(t.stages[0].steps(), 5000);
+    assert_eq!(t.precision, Precision::F64);
+    assert_eq!(t.grid, vec![101, 101]);
+    assert_eq!(t.checkpoint_every, 1000);
+    assert!(t.compare.is_none() && t.causal.is_none());
+}
+
+#[test]
+fn a_train_block_reads_what_it_says() {
+    let s = settings_of(&format!(
+        "{HEAT} train Heat {{ net siren(width: 16, omega: 20, inputs: [x, t])
+           points interior: 100, sampler: lhs, resample: 10
+           optimize adam(lr: 1e-2, steps: 7, schedule: cosine) then lbfgs(history: 5)
+           compare \"ref.npz\"  precision f32  seed 3  output grid: [11, 5] }}"
+    ));
+    let t = s.train().expect("train");
+    assert_eq!(
+        (t.net.kind, t.net.width, t.net.depth),
+        (NetKind::Siren, 16, 4)
+    );
+    assert_eq!(t.net.activation.name(), "sin");
+    assert_eq!(t.points.interior, 100);
+    assert_eq!(t.points.resample, Some(10));
+    match &t.stages[..] {
+        [OptimizerStage::Adam { lr, steps: 7, .. }, OptimizerStage::Lbfgs {
+            history: 5,
+            steps: 1000,
+            ..
+        }] => {
+            assert_eq!(*lr, 1e-2)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        t.compare.as_ref().map(|c| c.value.as_str()),
+        Some("ref.npz")
+    );
+    assert_eq!((t.precision, t.seed), (Precision::F32, 3));
+    assert_eq!(t.grid, vec![11, 5]);
+}
+
+#[test]
+fn simulate_discover_and_evolve_blocks_read_their_settings() {
+    let s = settings_of(&format!(
+        "{HEAT} simulate Heat {{ method rosenbrock(rtol: 1e-5)  grid x: 64  output points: 11 }}"
+    ));
+    let sim = s.simulate().expect("simulate");
+    assert_eq!(
+        sim.method,
+        TimeMethod::Rosenbrock {
+            rtol: 1e-5,
+            atol: 1e-9
+        }
+    );
+    assert_eq!(sim.grid.get("x"), Some(&64));
+    assert_eq!(sim.output.over((0.0, 1.0)).len(), 11);
+    assert_eq!(
+        SimulateSettings::default_method(),
+        TimeMethod::Dopri5 {
+            rtol: 1e-8,
+            atol: 1e-10
+        }
+    );
+
+    let s = settings_of(
+        "const k = 2
+         discover D { data \"d.csv\"  vars [x, y]  library [poly(degree: 3), k * x * y]
+           derivative savgol(order: 2)  method stlsq(threshold: auto) }",
+    );
+    let d = s.discover().expect("discover");
+    assert_eq!(d.data.value, DataSource::File("d.csv".into()));
+    assert_eq!(d.time, "t");
+    assert!(matches!(d.library[0], LibraryItem::Poly { degree: 3 }));
+    let LibraryItem::Term(term) = &d.library[1] else {
+        panic!("{:?}", d.library)
+    };
+    assert_eq!(term.params, ["x", "y"]);
+    assert_eq!(term.eval(&[3.0, 5.0]), 30.0);
+    assert_eq!(
+        d.derivative,
+        physc_runtime::discover::derivative::Method::SavitzkyGolay {
+            window: 7,
+            order: 2
+        }
+    );
+    assert!(matches!(
+        d.regression,
+        Regression::Stlsq {
+            threshold: Threshold::Auto,
+            ..
+        }
+    ));
+
+    let s = settings_of(
+        "fn half(x) = 0.5 * x
+         evolve E { target half  range [0, 2]  ops [mul, add]  budget generations: 3 }",
+    );
+    let e = s.evolve().expect("evolve");
+    let EvolveTarget::Function(f) = &e.target else {
+        panic!("{:?}", e.target)
+    };
+    assert_eq!(f.eval(&[3.0]), 1.5);
+    assert_eq!(e.range, (0.0, 2.0));
+    assert_eq!(e.budget.generations, Some(3));
+    assert_eq!(e.budget.minutes, None);
+    assert_eq!((e.population, e.max_ops, e.seed), (100, 16, 1));
+}

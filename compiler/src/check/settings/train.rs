@@ -1,0 +1,308 @@
+//! The settings of a `train` block (spec/language.md § 5.2).
+
+use super::options::Options;
+use super::{Precision, ScalarFunction, Spanned};
+use crate::check::jobs::SettingValue;
+use crate::check::model::{Model, VarId};
+use physc_runtime::nn::Init;
+use physc_runtime::optim::Schedule;
+use physc_runtime::sampling::Sampler;
+
+#[derive(Debug, Clone)]
+pub struct TrainSettings {
+    pub net: Net,
+    pub points: Points,
+    /// The optimizers, run in this order.
+    pub stages: Vec<OptimizerStage>,
+    pub weights: LossWeights,
+    pub causal: Option<Causal>,
+    /// The reference solution: a `.npz` path as written (relative to the file's directory),
+    /// or `cole-hopf`.
+    pub compare: Option<Spanned<String>>,
+    pub precision: Precision,
+    pub seed: u64,
+    /// Output grid points per variable, in declaration order.
+    pub grid: Vec<usize>,
+    /// Write a checkpoint every this many steps.
+    pub checkpoint_every: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetKind {
+    Mlp,
+    Siren,
+}
+
+impl NetKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            NetKind::Mlp => "mlp",
+            NetKind::Siren => "siren",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Net {
+    pub kind: NetKind,
+    pub width: usize,
+    pub depth: usize,
+    pub activation: Activation,
+    pub features: Option<Features>,
+    pub init: Init,
+    /// The variables fed to the network, in order.
+    pub inputs: Vec<VarId>,
+}
+
+/// A network's activation: built-in by name, or a user function of one argument.
+#[derive(Debug, Clone)]
+pub enum Activation {
+    Builtin(String),
+    Function(ScalarFunction),
+}
+
+impl Activation {
+    pub fn name(&self) -> &str {
+        match self {
+            Activation::Builtin(n) => n,
+            Activation::Function(f) => &f.name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Features {
+    Fourier { count: usize, sigma: f64 },
+    Gaussian { count: usize, sigma: f64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Points {
+    pub interior: usize,
+    pub initial: usize,
+    pub boundary: usize,
+    /// Observations per step (all of them when `None`).
+    pub data: Option<usize>,
+    pub sampler: Sampler,
+    pub resample: Option<usize>,
+    pub adaptive: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum OptimizerStage {
+    Adam {
+        lr: f64,
+        steps: usize,
+        schedule: Schedule,
+    },
+    Lbfgs {
+        steps: usize,
+        history: usize,
+        tol: f64,
+    },
+}
+
+impl OptimizerStage {
+    pub fn steps(&self) -> usize {
+        match self {
+            OptimizerStage::Adam { steps, .. } | OptimizerStage::Lbfgs { steps, .. } => *steps,
+        }
+    }
+
+    /// At most `cap` steps (quick runs: `physc run --max-steps`).
+    pub fn cap_steps(&mut self, cap: usize) {
+        match self {
+            OptimizerStage::Adam {
+                steps, schedule, ..
+            } => {
+                *steps = (*steps).min(cap);
+                if let Schedule::Cosine { total_steps } = schedule {
+                    *total_steps = *steps;
+                }
+            }
+            OptimizerStage::Lbfgs { steps, .. } => *steps = (*steps).min(cap),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            OptimizerStage::Adam { .. } => "adam",
+            OptimizerStage::Lbfgs { .. } => "lbfgs",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct LossWeights {
+    pub pde: f64,
+    pub initial: f64,
+    pub boundary: f64,
+    pub data: f64,
+    pub constraint: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Causal {
+    pub eps: f64,
+    pub chunks: usize,
+}
+
+pub(super) fn read(s: &Options, model: Option<&Model>) -> TrainSettings {
+    let variables = model.map_or(0, |m| m.variables.len());
+    let points = s.record("points");
+    let weights = s.record("weights");
+    let output = s.record("output");
+    let default_grid = match variables {
+        0 | 1 => 1001,
+        2 => 101,
+        _ => 41,
+    };
+    let mut grid: Vec<usize> = match output.get("grid") {
+        Some(SettingValue::List(items)) => items
+            .iter()
+            .map(|v| match v {
+                SettingValue::Int(n) => (*n).max(2) as usize,
+                _ => default_grid,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    grid.resize(variables, default_grid);
+    TrainSettings {
+        net: net(s, model),
+        points: Points {
+            interior: points.int("interior"),
+            initial: points.int("initial"),
+            boundary: points.int("boundary"),
+            data: points.count("data"),
+            sampler: match points.name("sampler") {
+                "uniform" => Sampler::Uniform,
+                "lhs" => Sampler::LatinHypercube,
+                _ => Sampler::Sobol,
+            },
+            resample: points.count("resample"),
+            adaptive: points.boolean("adaptive"),
+        },
+        stages: stages(s),
+        weights: LossWeights {
+            pde: weights.num("pde"),
+            initial: weights.num("initial"),
+            boundary: weights.num("boundary"),
+            data: weights.num("data"),
+            constraint: weights.num("constraint"),
+        },
+        causal: s.get("causal").map(|_| {
+            let causal = s.record("causal");
+            Causal {
+                eps: causal.num("eps"),
+                chunks: causal.int("chunks").max(1),
+            }
+        }),
+        compare: s.string("compare").map(|path| Spanned {
+            value: path.to_string(),
+            span: s.span("compare").unwrap_or_default(),
+        }),
+        precision: Precision::named(s.name("precision")),
+        seed: s.int("seed") as u64,
+        grid,
+        checkpoint_every: output.int("every").max(1),
+    }
+}
+
+fn net(s: &Options, model: Option<&Model>) -> Net {
+    let Some((kind, options)) = s.call("net") else {
+        unreachable!("`net` has a default call in the schema")
+    };
+    let kind = if kind == "siren" {
+        NetKind::Siren
+    } else {
+        NetKind::Mlp
+    };
+    let variables = model.map_or(0, |m| m.variables.len());
+    let inputs = match options.get("inputs") {
+        Some(SettingValue::List(items)) => items
+            .iter()
+            .filter_map(|v| match v {
+                SettingValue::Name(n) => model?.variables.iter().position(|var| &var.name == n),
+                _ => None,
+            })
+            .collect(),
+        _ => (0..variables).collect(),
+    };
+    let features = options.call("features").map(|(name, f)| {
+        let (count, sigma) = (f.int("count"), f.num("sigma"));
+        if name == "gaussian" {
+            Features::Gaussian { count, sigma }
+        } else {
+            Features::Fourier { count, sigma }
+        }
+    });
+    let (init, activation) = match kind {
+        NetKind::Siren => (
+            Init::Siren {
+                omega: options.num("omega"),
+            },
+            Activation::Builtin("sin".into()),
+        ),
+        NetKind::Mlp => (
+            match options.name("init") {
+                "he" => Init::He,
+                "siren" => Init::Siren { omega: 30.0 },
+                _ => Init::Glorot,
+            },
+            match options.get("act") {
+                Some(SettingValue::Function(f)) => Activation::Function(f.clone()),
+                _ => Activation::Builtin(options.name("act").to_string()),
+            },
+        ),
+    };
+    Net {
+        kind,
+        width: options.int("width"),
+        depth: options.int("depth"),
+        activation,
+        features,
+        init,
+        inputs,
+    }
+}
+
+fn stages(s: &Options) -> Vec<OptimizerStage> {
+    let given = s.stages("optimize");
+    if given.is_empty() {
+        // The default sequence (the schema's `optimize` default): Adam, then L-BFGS, each
+        // with its options' defaults.
+        return ["adam", "lbfgs"]
+            .into_iter()
+            .filter_map(|name| s.default_call("optimize", name))
+            .map(|(name, options)| stage(name, &options))
+            .collect();
+    }
+    given
+        .iter()
+        .map(|(name, options)| stage(name, options))
+        .collect()
+}
+
+fn stage(name: &str, options: &Options) -> OptimizerStage {
+    if name == "lbfgs" {
+        return OptimizerStage::Lbfgs {
+            steps: options.int("steps"),
+            history: options.int("history"),
+            tol: options.num("tol"),
+        };
+    }
+    let steps = options.int("steps");
+    let schedule = match options.name("schedule") {
+        "exponential" => Schedule::Exponential {
+            decay_per_1000: options.num("decay"),
+        },
+        "cosine" => Schedule::Cosine { total_steps: steps },
+        _ => Schedule::Constant,
+    };
+    OptimizerStage::Adam {
+        lr: options.num("lr"),
+        steps,
+        schedule,
+    }
+}
