@@ -1,11 +1,11 @@
-//! The depth limit (E0008), checked twice. Before parsing, on tokens: brackets inside
-//! brackets, and runs of unary minus and `^` (which the LR parser keeps on its stack until
-//! they end). Stopping there keeps the parser's stack short, so error recovery, which
-//! rescans that stack for every token it skips, stays linear, and a file that is nothing but
-//! `((((…` is answered at once. After parsing, on the tree: operators inside operators,
-//! calls, lists and `.component`, where a run of `+`/`-` (or of `*`/`/`) is one level however
-//! long. A run is still a left-nested chain of binary nodes, whose length the later stages
-//! recurse over, so its length has a limit of its own, [`MAX_CHAIN`].
+//! The limits on expressions (E0008), checked twice. Before parsing, on tokens: brackets
+//! inside brackets, runs of unary minus and `^` (which the LR parser keeps on its stack until
+//! they end), and the number of operators in one expression. Stopping there keeps the
+//! parser's stack short, so error recovery, which rescans that stack for every token it
+//! skips, stays linear; a file that is nothing but `((((…` is answered at once; and no tree
+//! longer than the limit is ever built, or dropped (dropping a tree recurses). After
+//! parsing, on the tree: operators inside operators, calls, lists and `.component`, where a
+//! run of `+`/`-` (or of `*`/`/`) is one level however long.
 
 use super::ast::{self, BinOp, Expr, ExprKind};
 use super::lexer::Token;
@@ -15,14 +15,15 @@ use crate::source::{FileId, Span};
 /// Deeper expressions are rejected so every later stage can recurse over trees safely.
 pub const MAX_DEPTH: usize = 400;
 
-/// The most operations in one run of `+`/`-` or `*`/`/` (a sum of this many terms), and
-/// along any path through an expression. Every stage after parsing recurses down the
-/// left-nested chain a run makes; this many levels fit the stack the `physc` binary runs on
-/// (256 MiB) in every stage with room to spare, and an expression this long is past the
-/// checker's node budget (200 000 operations) anyway.
+/// The most operators in one expression (a sum of this many terms). A run of `+` is one
+/// level deep but a left-nested chain as long as the run, which every stage after parsing
+/// recurses down: 99,000-term sums go through every stage of `physc show` with at most about
+/// 96 MiB of the 256 MiB stack the `physc` binary runs on, and an expression this long is
+/// past the checker's node budget (200 000 operations) anyway.
 pub const MAX_CHAIN: usize = 100_000;
 
-/// E0008 for tokens nested deeper than [`MAX_DEPTH`], found in one pass before parsing.
+/// E0008 for tokens nested deeper than [`MAX_DEPTH`], or for an expression with more than
+/// [`MAX_CHAIN`] operators, found in one pass before parsing.
 pub(super) fn tokens_too_deep(
     file: FileId,
     tokens: &[(usize, Token, usize)],
@@ -35,7 +36,21 @@ pub(super) fn tokens_too_deep(
     let mut run = 0usize;
     // Whether the previous token ends an operand (so a `-` after it is binary).
     let mut after_operand = false;
+    // Operators since the expression began: since the last token outside every bracket
+    // that cannot be part of an expression (`=`, `,`, a keyword, …).
+    let mut operators = 0usize;
     for (i, (l, token, _)) in tokens.iter().enumerate() {
+        let operator = matches!(
+            token,
+            Token::Plus
+                | Token::Minus
+                | Token::Star
+                | Token::Slash
+                | Token::Caret
+                | Token::Dot
+                | Token::Squared
+                | Token::Cubed
+        );
         match token {
             Token::LParen | Token::LBracket => {
                 brackets.push((i, run));
@@ -72,22 +87,42 @@ pub(super) fn tokens_too_deep(
                 depth -= run;
                 run = 0;
                 after_operand = false;
+                if !operator && brackets.is_empty() {
+                    operators = 0;
+                }
             }
         }
+        operators += usize::from(operator);
         if depth > MAX_DEPTH {
             let open: Vec<usize> = brackets.iter().map(|&(i, _)| i).collect();
-            return Some(too_deep_here(file, tokens, *l, &open));
+            let d = Diagnostic::new(
+                Code::NestedTooDeeply,
+                Span::new(file, *l..*l + 1),
+                format!("this expression is nested more than {MAX_DEPTH} levels deep"),
+                "too deep",
+            );
+            return Some(with_unclosed(d, file, tokens, &open));
+        }
+        if operators > MAX_CHAIN {
+            let open: Vec<usize> = brackets.iter().map(|&(i, _)| i).collect();
+            let d = Diagnostic::new(
+                Code::NestedTooDeeply,
+                Span::new(file, *l..*l + 1),
+                format!("this expression has more than {MAX_CHAIN} operators"),
+                "too long",
+            );
+            return Some(with_unclosed(d, file, tokens, &open));
         }
     }
     None
 }
 
-/// E0008 at the token at `at`; `open` are the brackets open there (indices into `tokens`).
-/// When some of them are never closed, that is likely the real mistake, and the help says so.
-fn too_deep_here(
+/// `d` with the help that fits: when some of `open` (the brackets open where the limit was
+/// crossed, indices into `tokens`) are never closed, that is likely the real mistake.
+fn with_unclosed(
+    d: Diagnostic,
     file: FileId,
     tokens: &[(usize, Token, usize)],
-    at: usize,
     open: &[usize],
 ) -> Diagnostic {
     // Match the rest of the file's brackets against the ones open here.
@@ -108,12 +143,6 @@ fn too_deep_here(
         }
     }
     let unclosed = open.len() - closed;
-    let d = Diagnostic::new(
-        Code::NestedTooDeeply,
-        Span::new(file, at..at + 1),
-        format!("this expression is nested more than {MAX_DEPTH} levels deep"),
-        "too deep",
-    );
     if unclosed == 0 {
         return d.with_help("split it with `let` definitions");
     }
@@ -127,8 +156,8 @@ fn too_deep_here(
     ))
 }
 
-/// E0008 for the first expression nested deeper than [`MAX_DEPTH`], or with a run longer
-/// than [`MAX_CHAIN`], found without recursion.
+/// E0008 for the first expression nested deeper than [`MAX_DEPTH`], found without
+/// recursion.
 pub(super) fn tree_too_deep(file: &ast::File) -> Option<Diagnostic> {
     let mut roots: Vec<&Expr> = Vec::new();
     for item in &file.items {
@@ -139,52 +168,33 @@ pub(super) fn tree_too_deep(file: &ast::File) -> Option<Diagnostic> {
 
 /// [`tree_too_deep`] for these expressions.
 pub(super) fn exprs_too_deep(roots: Vec<&Expr>) -> Option<Diagnostic> {
-    // (expression, nesting level, operations from the root)
-    let mut stack: Vec<(&Expr, usize, usize)> = roots.into_iter().map(|e| (e, 1, 1)).collect();
-    while let Some((e, depth, length)) = stack.pop() {
-        let at = Span {
-            end: e.span.start + 1,
-            ..e.span
-        };
+    let mut stack: Vec<(&Expr, usize)> = roots.into_iter().map(|e| (e, 1)).collect();
+    while let Some((e, depth)) = stack.pop() {
         if depth > MAX_DEPTH {
             return Some(
                 Diagnostic::new(
                     Code::NestedTooDeeply,
-                    at,
+                    Span {
+                        end: e.span.start + 1,
+                        ..e.span
+                    },
                     format!("this expression is nested more than {MAX_DEPTH} levels deep"),
                     "too deep",
                 )
                 .with_help("split it with `let` definitions"),
             );
         }
-        if length > MAX_CHAIN {
-            return Some(
-                Diagnostic::new(
-                    Code::NestedTooDeeply,
-                    at,
-                    format!("this expression is more than {MAX_CHAIN} operations long"),
-                    "too long",
-                )
-                .with_help(
-                    "split it with `let` definitions: a sum of a few `let`s of shorter sums",
-                ),
-            );
-        }
         match &e.kind {
-            ExprKind::Neg(a) | ExprKind::Member { base: a, .. } => {
-                stack.push((a, depth + 1, length + 1))
-            }
+            ExprKind::Neg(a) | ExprKind::Member { base: a, .. } => stack.push((a, depth + 1)),
             ExprKind::Binary { op, lhs, rhs } => {
                 // `a + b - c` is one level: the left operand continues the run.
-                let continues = matches!(&lhs.kind, ExprKind::Binary { op: inner, .. } if run_of(*inner).is_some() && run_of(*inner) == run_of(*op));
-                let lhs_depth = if continues { depth } else { depth + 1 };
-                stack.push((lhs, lhs_depth, length + 1));
-                stack.push((rhs, depth + 1, length + 1));
+                let continues = matches!(&lhs.kind, ExprKind::Binary { op: inner, .. }
+                    if run_of(*inner).is_some() && run_of(*inner) == run_of(*op));
+                stack.push((lhs, if continues { depth } else { depth + 1 }));
+                stack.push((rhs, depth + 1));
             }
-            ExprKind::Call { args, .. } => {
-                stack.extend(args.iter().map(|a| (&a.value, depth + 1, length + 1)))
-            }
-            ExprKind::List(items) => stack.extend(items.iter().map(|i| (i, depth + 1, length + 1))),
+            ExprKind::Call { args, .. } => stack.extend(args.iter().map(|a| (&a.value, depth + 1))),
+            ExprKind::List(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
             _ => {}
         }
     }
