@@ -28,10 +28,9 @@ const MODEL_HEAD: &str = "model M {\n  space x in [0, 1]\n  field u(x)\n";
 
 /// `n` copies of `opener`, never closed, placed as `around` says.
 pub fn unclosed(opener: &str, n: usize, around: Around) -> String {
+    // Braces one to a line; brackets forty to a line.
     let separated = |i: usize| {
-        if opener.ends_with('{') {
-            format!("{opener}\n")
-        } else if i % 40 == 39 {
+        if opener.ends_with('{') || i % 40 == 39 {
             format!("{opener}\n")
         } else {
             opener.to_string()
