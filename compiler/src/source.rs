@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Index of a file inside a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -52,6 +53,22 @@ pub struct SourceFile {
     /// Where the file lives on disk; `None` for embedded standard library modules.
     pub path: Option<PathBuf>,
     pub text: String,
+    /// Where each line starts, and the text as the diagnostic renderer reads it: built the
+    /// first time a diagnostic needs them and then shared, so rendering n diagnostics costs
+    /// n lookups, not n passes over the file.
+    index: OnceLock<Vec<usize>>,
+    pub(crate) rendering: OnceLock<ariadne::Source<String>>,
+}
+
+impl SourceFile {
+    /// Byte offsets of the starts of the lines (the first is 0).
+    fn line_starts(&self) -> &[usize] {
+        self.index.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
 }
 
 /// Every source text of one compilation, indexed by [`FileId`].
@@ -70,6 +87,8 @@ impl SourceMap {
             name: name.into(),
             path: path.map(Path::to_path_buf),
             text,
+            index: OnceLock::new(),
+            rendering: OnceLock::new(),
         });
         FileId(self.files.len() as u32 - 1)
     }
@@ -92,14 +111,12 @@ impl SourceMap {
 
     /// 1-based line and column of a span's start, for messages that are not rendered by ariadne.
     pub fn line_col(&self, span: Span) -> (usize, usize) {
-        let bytes = self.get(span.file).text.as_bytes();
-        let before = &bytes[..(span.start as usize).min(bytes.len())];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |nl| nl + 1);
-        let col = String::from_utf8_lossy(&before[line_start..])
+        let file = self.get(span.file);
+        let bytes = file.text.as_bytes();
+        let at = (span.start as usize).min(bytes.len());
+        let starts = file.line_starts();
+        let line = starts.partition_point(|&s| s <= at);
+        let col = String::from_utf8_lossy(&bytes[starts[line - 1]..at])
             .chars()
             .count()
             + 1;

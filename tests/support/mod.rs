@@ -1,7 +1,10 @@
 //! Shared by the end-to-end tests: the repository root, scratch directories, running the
-//! `physc` binary, reading a job's report.json, and the `PHYSC_SLOW_TESTS` switch.
+//! `physc` binary, reading a job's report.json, the `PHYSC_SLOW_TESTS` switch, and
+//! generated inputs for the front end (`shapes`).
 
 #![allow(dead_code)]
+
+pub mod shapes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

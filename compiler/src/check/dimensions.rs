@@ -14,29 +14,58 @@ type Dim = Option<Dimension>;
 
 /// The dimension of `e`, reporting the first inconsistency found inside it.
 pub fn infer(e: &Expr, scope: &ModelScope, diags: &mut Diagnostics) -> Result<Dim, Reported> {
+    infer_term(e, scope, diags).map(|t| t.dim)
+}
+
+/// What [`infer_term`] finds out about an expression: its dimension, and whether it is
+/// made of numbers only. The second is found on the way up rather than by a walk over
+/// each operand, which would make a long sum quadratic.
+#[derive(Clone, Copy)]
+struct Term {
+    dim: Dim,
+    literal: bool,
+}
+
+fn infer_term(e: &Expr, scope: &ModelScope, diags: &mut Diagnostics) -> Result<Term, Reported> {
+    let known = |dim: Dim| {
+        Ok(Term {
+            dim,
+            literal: false,
+        })
+    };
     match &e.kind {
-        ExprKind::Number(_) => Ok(Some(Dimension::NONE)),
-        ExprKind::Var(v) => Ok(scope.variables.get(*v).and_then(|v| v.dim)),
-        ExprKind::Const(c) => Ok(scope.constants.get(*c).and_then(|c| c.dim)),
-        ExprKind::Param(p) => Ok(scope.params.get(*p).and_then(|p| p.dim)),
-        ExprKind::Field(r) => Ok(scope.fields.get(r.field).and_then(|f| f.dim)),
-        ExprKind::Net(_) => Ok(None),
-        ExprKind::Neg(a) => infer(a, scope, diags),
+        ExprKind::Number(_) => Ok(Term {
+            dim: Some(Dimension::NONE),
+            literal: true,
+        }),
+        ExprKind::Var(v) => known(scope.variables.get(*v).and_then(|v| v.dim)),
+        ExprKind::Const(c) => known(scope.constants.get(*c).and_then(|c| c.dim)),
+        ExprKind::Param(p) => known(scope.params.get(*p).and_then(|p| p.dim)),
+        ExprKind::Field(r) => known(scope.fields.get(r.field).and_then(|f| f.dim)),
+        ExprKind::Net(_) => known(None),
+        ExprKind::Neg(a) => infer_term(a, scope, diags),
         ExprKind::Binary(op, a, b) => {
-            let da = infer(a, scope, diags)?;
-            let db = infer(b, scope, diags)?;
-            match op {
-                BinOp::Add | BinOp::Sub => agree((a, da), (b, db), a.span, b.span, "added", diags),
+            let ta = infer_term(a, scope, diags)?;
+            let tb = infer_term(b, scope, diags)?;
+            let (da, db) = (ta.dim, tb.dim);
+            let dim = match op {
+                BinOp::Add | BinOp::Sub => agree_terms(ta, tb, a.span, b.span, "added", diags),
                 BinOp::Mul => Ok(da.zip(db).map(|(x, y)| x * y)),
                 BinOp::Div => Ok(da.zip(db).map(|(x, y)| x / y)),
                 BinOp::Pow => power(da, db, b, scope, diags),
-            }
+            }?;
+            Ok(Term {
+                dim,
+                literal: ta.literal && tb.literal,
+            })
         }
         ExprKind::Call(f, args) => {
-            let dims = args
+            let terms = args
                 .iter()
-                .map(|a| infer(a, scope, diags))
+                .map(|a| infer_term(a, scope, diags))
                 .collect::<Result<Vec<_>, _>>()?;
+            let literal = terms.iter().all(|t| t.literal);
+            let dims: Vec<Dim> = terms.iter().map(|t| t.dim).collect();
             if f.needs_dimensionless() {
                 if let Some(Some(d)) = dims
                     .first()
@@ -53,41 +82,48 @@ pub fn infer(e: &Expr, scope: &ModelScope, diags: &mut Diagnostics) -> Result<Di
                     );
                     return Err(Reported);
                 }
-                return Ok(Some(Dimension::NONE));
+                return Ok(Term {
+                    dim: Some(Dimension::NONE),
+                    literal,
+                });
             }
-            match f {
+            let dim = match f {
                 super::builtins::MathFn::Sqrt => Ok(dims[0].and_then(|d| d.pow(0.5))),
                 super::builtins::MathFn::Sign => Ok(Some(Dimension::NONE)),
                 super::builtins::MathFn::Abs => Ok(dims[0]),
                 super::builtins::MathFn::Fma => {
                     // a·b + c: the product and the addend must agree.
-                    let product = dims[0].zip(dims[1]).map(|(a, b)| a * b);
-                    agree(
-                        (&args[0], product),
-                        (&args[2], dims[2]),
+                    let product = Term {
+                        dim: dims[0].zip(dims[1]).map(|(a, b)| a * b),
+                        literal: terms[0].literal,
+                    };
+                    agree_terms(
+                        product,
+                        terms[2],
                         args[0].span,
                         args[2].span,
                         "added",
                         diags,
                     )
                 }
-                _ => agree(
-                    (&args[0], dims[0]),
-                    (&args[1], dims[1]),
+                _ => agree_terms(
+                    terms[0],
+                    terms[1],
                     args[0].span,
                     args[1].span,
                     "compared",
                     diags,
                 ),
-            }
+            }?;
+            Ok(Term { dim, literal })
         }
         ExprKind::Derivative { expr, wrt } => {
-            let mut d = infer(expr, scope, diags)?;
+            let mut d = infer_term(expr, scope, diags)?.dim;
             for v in wrt {
                 let dv = scope.variables.get(*v).and_then(|v| v.dim);
                 d = d.zip(dv).map(|(a, b)| a / b);
             }
-            Ok(d)
+            known(d)
         }
     }
 }
@@ -111,8 +147,27 @@ pub fn agree(
     verb: &str,
     diags: &mut Diagnostics,
 ) -> Result<Dim, Reported> {
-    let a = if is_literal(a_expr) { None } else { a };
-    let b = if is_literal(b_expr) { None } else { b };
+    let a = Term {
+        dim: a,
+        literal: is_literal(a_expr),
+    };
+    let b = Term {
+        dim: b,
+        literal: is_literal(b_expr),
+    };
+    agree_terms(a, b, a_span, b_span, verb, diags)
+}
+
+fn agree_terms(
+    a: Term,
+    b: Term,
+    a_span: Span,
+    b_span: Span,
+    verb: &str,
+    diags: &mut Diagnostics,
+) -> Result<Dim, Reported> {
+    let a = if a.literal { None } else { a.dim };
+    let b = if b.literal { None } else { b.dim };
     match (a, b) {
         (Some(x), Some(y)) if x != y => {
             diags.push(

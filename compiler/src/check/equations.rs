@@ -28,6 +28,7 @@ pub fn build_model(
         globals,
         diags,
         equations: Vec::new(),
+        with_ode: HashSet::new(),
         hard: Vec::new(),
         periodic: Vec::new(),
         data: Vec::new(),
@@ -71,6 +72,8 @@ struct Builder<'s, 'a> {
     globals: &'s Globals<'a>,
     diags: &'s mut Diagnostics,
     equations: Vec<Equation>,
+    /// The fields `equations` gives an ode, so a second one is found without a scan.
+    with_ode: HashSet<FieldRef>,
     hard: Vec<HardConstraint>,
     periodic: Vec<Periodic>,
     data: Vec<DataSource>,
@@ -417,6 +420,9 @@ impl Builder<'_, '_> {
             other => other,
         };
         self.check_dimensions(eq, &lhs, &rhs);
+        if let EquationKind::Ode { field } = &kind {
+            self.with_ode.insert(*field);
+        }
         self.equations.push(Equation {
             kind,
             component,
@@ -465,11 +471,7 @@ impl Builder<'_, '_> {
             );
             return None;
         }
-        if self
-            .equations
-            .iter()
-            .any(|e| e.kind == EquationKind::Ode { field: r })
-        {
+        if self.with_ode.contains(&r) {
             self.diags.push(Diagnostic::new(
                 Code::BadOde,
                 eq.lhs.span,

@@ -75,17 +75,39 @@ pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Pro
             }
         }
     }
-    // Constants after every function is known, so a constant may call one.
+    // Constants after every function is known, so a constant may call one. Each is
+    // elaborated in the scope of those before it, which grows by one constant at a time
+    // (a scope built afresh for each constant made n constants cost n²).
+    let mut top = ModelScope::default();
     for &m in &order {
         for item in &modules[m].ast.items {
             if let ast::Item::Const(c) = item {
                 let first = seen_in_module[m].get(&c.name.name);
                 if first.is_some_and(|first| first.span == c.name.span) {
-                    global_const(&mut globals, c, &mut diags);
+                    global_const(&mut globals, &mut top, c, &mut diags);
                 }
             }
         }
     }
+    // A constant defined again (the user's file over what it imports) replaces the earlier
+    // one and moves to the end, in load order.
+    let last: HashMap<&str, usize> = globals
+        .consts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
+    let latest: Vec<bool> = globals
+        .consts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| last[c.name.as_str()] == i)
+        .collect();
+    globals.consts = std::mem::take(&mut globals.consts)
+        .into_iter()
+        .zip(latest)
+        .filter_map(|(c, latest)| latest.then_some(c))
+        .collect();
     for name in globals
         .fns
         .keys()
@@ -106,6 +128,7 @@ pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Pro
 
     let mut program = Program::default();
     let mut broken = HashSet::new();
+    let mut model_names: HashSet<&str> = HashSet::new();
     for (m, module) in modules.iter().enumerate() {
         for item in &module.ast.items {
             let ast::Item::Model(decl) = item else {
@@ -115,7 +138,7 @@ pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Pro
             if !local && !visible.contains(&(m, decl.name.name.clone())) {
                 continue;
             }
-            if program.models.iter().any(|x| x.name == decl.name.name) {
+            if !model_names.insert(decl.name.name.as_str()) {
                 diags.push(Diagnostic::new(
                     Code::DuplicateDefinition,
                     decl.name.span,
@@ -204,7 +227,8 @@ fn visible_items(modules: &[Module]) -> HashSet<(usize, String)> {
 
 /// Function parameters: distinct, and not the name of a built-in constant.
 pub(crate) fn check_params(f: &ast::FnDecl, diags: &mut Diagnostics) {
-    for (i, p) in f.params.iter().enumerate() {
+    let mut first: HashMap<&str, &ast::Ident> = HashMap::new();
+    for p in &f.params {
         if builtins::is_reserved(&p.name) {
             diags.push(Diagnostic::new(
                 Code::ReservedName,
@@ -216,7 +240,7 @@ pub(crate) fn check_params(f: &ast::FnDecl, diags: &mut Diagnostics) {
                 "reserved name",
             ));
         }
-        if let Some(first) = f.params[..i].iter().find(|q| q.name == p.name) {
+        if let Some(first) = first.get(p.name.as_str()) {
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateDefinition,
@@ -226,11 +250,21 @@ pub(crate) fn check_params(f: &ast::FnDecl, diags: &mut Diagnostics) {
                 )
                 .with_label(first.span, "first here"),
             );
+        } else {
+            first.insert(&p.name, p);
         }
     }
 }
 
-fn global_const(globals: &mut Globals, c: &ast::ConstDecl, diags: &mut Diagnostics) {
+/// Evaluate a top-level constant in `top`, the scope of the constants before it, and add it
+/// to both. `globals.consts` may hold an earlier constant of the same name until the caller
+/// removes it.
+fn global_const<'a>(
+    globals: &mut Globals<'a>,
+    top: &mut ModelScope<'a>,
+    c: &ast::ConstDecl,
+    diags: &mut Diagnostics,
+) {
     if builtins::is_reserved(&c.name.name) {
         diags.push(Diagnostic::new(
             Code::ReservedName,
@@ -243,16 +277,16 @@ fn global_const(globals: &mut Globals, c: &ast::ConstDecl, diags: &mut Diagnosti
         ));
         return;
     }
-    let scope = ModelScope::with_globals(globals);
-    let value = Elaborator::new(&scope, globals, diags)
-        .constant(&c.value)
-        .ok();
+    let value = Elaborator::new(top, globals, diags).constant(&c.value).ok();
     let dim = declare::units_of(&c.units, diags);
-    globals.consts.retain(|x| x.name != c.name.name);
-    globals.consts.push(Constant {
+    let constant = Constant {
         name: c.name.name.clone(),
         value: value.unwrap_or(f64::NAN),
         dim,
         span: c.name.span,
-    });
+    };
+    top.global_consts
+        .insert(constant.name.clone(), top.constants.len());
+    top.constants.push(constant.clone());
+    globals.consts.push(constant);
 }

@@ -122,11 +122,13 @@ fn precedence(e: &Expr) -> u8 {
     }
 }
 
-fn operand(m: &Model, e: &Expr, min: u8) -> String {
+fn write_operand(out: &mut String, m: &Model, e: &Expr, min: u8) {
     if precedence(e) < min {
-        format!("({})", expr(m, e))
+        out.push('(');
+        write_expr(out, m, e);
+        out.push(')');
     } else {
-        expr(m, e)
+        write_expr(out, m, e);
     }
 }
 
@@ -144,34 +146,67 @@ pub fn number(v: f64) -> String {
 
 /// An expression in `.phys` syntax, with the fewest parentheses that keep its meaning.
 pub fn expr(m: &Model, e: &Expr) -> String {
+    let mut out = String::new();
+    write_expr(&mut out, m, e);
+    out
+}
+
+/// Appends to one buffer: returning a string per node copied a long sum's text once per
+/// term.
+fn write_expr(out: &mut String, m: &Model, e: &Expr) {
     match &e.kind {
-        ExprKind::Number(v) => number(*v),
-        ExprKind::Var(v) => m.variables[*v].name.clone(),
-        ExprKind::Const(c) => m.constants[*c].name.clone(),
-        ExprKind::Param(p) => m.params[*p].name.clone(),
-        ExprKind::Field(r) => m.field_ref_name(*r),
-        ExprKind::Net(r) => format!("net({})", m.field_ref_name(*r)),
-        ExprKind::Neg(a) => format!("-{}", operand(m, a, 3)),
-        ExprKind::Binary(BinOp::Pow, a, b) => format!("{}^{}", operand(m, a, 5), operand(m, b, 3)),
+        ExprKind::Number(v) => out.push_str(&number(*v)),
+        ExprKind::Var(v) => out.push_str(&m.variables[*v].name),
+        ExprKind::Const(c) => out.push_str(&m.constants[*c].name),
+        ExprKind::Param(p) => out.push_str(&m.params[*p].name),
+        ExprKind::Field(r) => out.push_str(&m.field_ref_name(*r)),
+        ExprKind::Net(r) => {
+            out.push_str("net(");
+            out.push_str(&m.field_ref_name(*r));
+            out.push(')');
+        }
+        ExprKind::Neg(a) => {
+            out.push('-');
+            write_operand(out, m, a, 3);
+        }
+        ExprKind::Binary(BinOp::Pow, a, b) => {
+            write_operand(out, m, a, 5);
+            out.push('^');
+            write_operand(out, m, b, 3);
+        }
         ExprKind::Binary(op, a, b) => {
             let p = precedence(e);
-            format!(
-                "{} {} {}",
-                operand(m, a, p),
-                op.symbol(),
-                operand(m, b, p + 1)
-            )
+            write_operand(out, m, a, p);
+            out.push(' ');
+            out.push_str(op.symbol());
+            out.push(' ');
+            write_operand(out, m, b, p + 1);
         }
         ExprKind::Call(f, args) => {
-            let args: Vec<String> = args.iter().map(|a| expr(m, a)).collect();
-            format!("{}({})", f.name(), args.join(", "))
+            out.push_str(f.name());
+            out.push('(');
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_expr(out, m, a);
+            }
+            out.push(')');
         }
         ExprKind::Derivative { expr: inner, wrt } => {
             let names: Vec<&str> = wrt.iter().map(|&v| m.variables[v].name.as_str()).collect();
             if names.iter().all(|n| n.chars().count() == 1) {
-                format!("d{}({})", names.concat(), expr(m, inner))
+                out.push('d');
+                out.push_str(&names.concat());
+                out.push('(');
+                write_expr(out, m, inner);
+                out.push(')');
             } else {
-                format!("d({}, {})", expr(m, inner), names.join(", "))
+                out.push_str("d(");
+                write_expr(out, m, inner);
+                out.push_str(", ");
+                out.push_str(&names.join(", "));
+                out.push(')');
             }
         }
     }

@@ -1,8 +1,9 @@
 //! Rendering diagnostics: ariadne reports for people, JSON for machines.
 
 use super::{Diagnostic, Severity};
-use crate::source::SourceMap;
-use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
+use crate::source::{FileId, SourceMap};
+use ariadne::{Cache, Color, Config, IndexType, Label, Report, ReportKind, Source};
+use std::fmt;
 
 /// Render for a terminal, with colour.
 pub fn render_terminal(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
@@ -14,8 +15,28 @@ pub fn render_plain(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
     render(diagnostic, sources, false)
 }
 
+/// The files of a [`SourceMap`] as ariadne reads them. Each file's line table is built once
+/// and kept in the map, so a diagnostic costs what it shows, not a pass over every file.
+struct Files<'a>(&'a SourceMap);
+
+impl Cache<FileId> for Files<'_> {
+    type Storage = String;
+
+    fn fetch(&mut self, id: &FileId) -> Result<&Source<String>, impl fmt::Debug> {
+        let file = self.0.get(*id);
+        Ok::<_, ()>(
+            file.rendering
+                .get_or_init(|| Source::from(file.text.clone())),
+        )
+    }
+
+    fn display<'b>(&self, id: &'b FileId) -> Option<impl fmt::Display + 'b> {
+        Some(self.0.get(*id).name.clone())
+    }
+}
+
 fn render(diagnostic: &Diagnostic, sources: &SourceMap, colour: bool) -> String {
-    let name = |d: &super::Label| sources.get(d.span.file).name.clone();
+    let name = |d: &super::Label| d.span.file;
     let primary = &diagnostic.labels[0];
     let kind = match diagnostic.severity() {
         Severity::Error => ReportKind::Error,
@@ -47,13 +68,8 @@ fn render(diagnostic: &Diagnostic, sources: &SourceMap, colour: bool) -> String 
     for note in &diagnostic.notes {
         report = report.with_note(note);
     }
-    let cache = ariadne::sources(
-        sources
-            .files()
-            .map(|(_, f)| (f.name.clone(), f.text.clone())),
-    );
     let mut out = Vec::new();
-    if report.finish().write(cache, &mut out).is_err() {
+    if report.finish().write(Files(sources), &mut out).is_err() {
         return format!(
             "{}[{}]: {}\n",
             severity_word(diagnostic),

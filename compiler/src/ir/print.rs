@@ -21,105 +21,214 @@ fn precedence(expr: &RecExpr<Math>, id: Id) -> u8 {
 
 /// `.phys` syntax.
 pub fn source(expr: &RecExpr<Math>, root: Id, symbols: &Symbols) -> String {
-    let p = |id: Id, min: u8| -> String {
-        if precedence(expr, id) < min {
-            format!("({})", source(expr, id, symbols))
-        } else {
-            source(expr, id, symbols)
-        }
-    };
-    let negated = |id: Id| -> Option<Id> {
-        match &expr[id] {
-            Math::Neg(inner) => Some(*inner),
-            _ => None,
-        }
-    };
-    match &expr[root] {
-        Math::Num(c) => pi_multiple(c.into_inner()).unwrap_or_else(|| number(c.into_inner())),
-        Math::Symbol(s) => symbols
-            .get(*s)
-            .map(|i| i.source.clone())
-            .unwrap_or_else(|| s.to_string()),
-        Math::Add([a, b]) => match (negated(*b), expr[*b].number()) {
-            (Some(nb), _) => format!("{} - {}", p(*a, 1), p(nb, 2)),
-            (_, Some(v)) if v < 0.0 => format!("{} - {}", p(*a, 1), number(-v)),
-            _ => format!("{} + {}", p(*a, 1), p(*b, 2)),
-        },
-        Math::Sub([a, b]) => format!("{} - {}", p(*a, 1), p(*b, 2)),
-        Math::Mul([a, b]) => match expr[*a].number() {
-            Some(-1.0) => format!("-{}", p(*b, 3)),
-            _ => format!("{} * {}", p(*a, 2), p(*b, 3)),
-        },
-        Math::Div([a, b]) => format!("{} / {}", p(*a, 2), p(*b, 3)),
-        Math::Pow([a, b]) => format!("{}^{}", p(*a, 5), p(*b, 3)),
-        Math::Neg(a) => format!("-{}", p(*a, 3)),
-        Math::Fma([a, b, c]) => format!("fma({}, {}, {})", p(*a, 0), p(*b, 0), p(*c, 0)),
-        op => {
-            let args: Vec<String> = op
-                .children()
-                .iter()
-                .map(|&c| source(expr, c, symbols))
-                .collect();
-            format!("{}({})", op, args.join(", "))
-        }
+    let mut out = String::new();
+    Printer {
+        expr,
+        symbols,
+        out: &mut out,
     }
+    .source(root);
+    out
 }
 
 /// LaTeX math (without surrounding `$`).
 pub fn latex(expr: &RecExpr<Math>, root: Id, symbols: &Symbols) -> String {
-    let l = |id: Id| latex(expr, id, symbols);
-    let p = |id: Id, min: u8| -> String {
-        if precedence(expr, id) < min {
-            format!("\\left({}\\right)", latex(expr, id, symbols))
+    let mut out = String::new();
+    Printer {
+        expr,
+        symbols,
+        out: &mut out,
+    }
+    .latex(root);
+    out
+}
+
+/// Both printers append to one buffer: returning a string per node copied a long sum's
+/// text once per term.
+struct Printer<'e, 'o> {
+    expr: &'e RecExpr<Math>,
+    symbols: &'e Symbols,
+    out: &'o mut String,
+}
+
+impl Printer<'_, '_> {
+    fn push(&mut self, s: &str) {
+        self.out.push_str(s);
+    }
+
+    /// `id` in `.phys` syntax, in parentheses when it binds more loosely than `min`.
+    fn source_operand(&mut self, id: Id, min: u8) {
+        if precedence(self.expr, id) < min {
+            self.push("(");
+            self.source(id);
+            self.push(")");
         } else {
-            latex(expr, id, symbols)
+            self.source(id);
         }
-    };
-    match &expr[root] {
-        Math::Num(c) => latex_number(c.into_inner()),
-        Math::Symbol(s) => symbols
-            .get(*s)
-            .map(|i| i.latex.clone())
-            .unwrap_or_else(|| s.to_string()),
-        Math::Add([a, b]) => match &expr[*b] {
-            Math::Neg(nb) => format!("{} - {}", p(*a, 1), p(*nb, 2)),
-            _ => format!("{} + {}", p(*a, 1), p(*b, 2)),
-        },
-        Math::Sub([a, b]) => format!("{} - {}", p(*a, 1), p(*b, 2)),
-        Math::Mul([a, b]) => {
-            let right_is_number = matches!(expr[*b], Math::Num(_));
-            if expr[*a].number() == Some(-1.0) {
-                format!("-{}", p(*b, 3))
-            } else if right_is_number {
-                format!("{} \\cdot {}", p(*a, 2), p(*b, 3))
-            } else {
-                format!("{} \\, {}", p(*a, 2), p(*b, 3))
+    }
+
+    fn source_binary(&mut self, a: Id, min_a: u8, op: &str, b: Id, min_b: u8) {
+        self.source_operand(a, min_a);
+        self.push(op);
+        self.source_operand(b, min_b);
+    }
+
+    fn source(&mut self, root: Id) {
+        let expr = self.expr;
+        let negated = |id: Id| -> Option<Id> {
+            match &expr[id] {
+                Math::Neg(inner) => Some(*inner),
+                _ => None,
             }
-        }
-        Math::Div([a, b]) => format!("\\frac{{{}}}{{{}}}", l(*a), l(*b)),
-        Math::Pow([a, b]) => {
-            if expr[*b].number() == Some(0.5) {
-                format!("\\sqrt{{{}}}", l(*a))
-            } else {
-                format!("{{{}}}^{{{}}}", p(*a, 5), l(*b))
+        };
+        match &expr[root] {
+            Math::Num(c) => {
+                let text = pi_multiple(c.into_inner()).unwrap_or_else(|| number(c.into_inner()));
+                self.push(&text);
             }
-        }
-        Math::Neg(a) => format!("-{}", p(*a, 3)),
-        Math::Sqrt(a) => format!("\\sqrt{{{}}}", l(*a)),
-        Math::Abs(a) => format!("\\left|{}\\right|", l(*a)),
-        Math::Exp(a) => format!("e^{{{}}}", l(*a)),
-        Math::Fma([a, b, c]) => format!("{} \\, {} + {}", p(*a, 2), p(*b, 3), p(*c, 1)),
-        op => {
-            let name = op.to_string();
-            let command = match name.as_str() {
-                "sin" | "cos" | "tan" | "sinh" | "cosh" | "tanh" | "log" | "min" | "max" => {
-                    format!("\\{name}")
+            Math::Symbol(s) => match self.symbols.get(*s) {
+                Some(i) => self.out.push_str(&i.source),
+                None => self.push(&s.to_string()),
+            },
+            Math::Add([a, b]) => match (negated(*b), expr[*b].number()) {
+                (Some(nb), _) => self.source_binary(*a, 1, " - ", nb, 2),
+                (_, Some(v)) if v < 0.0 => {
+                    self.source_operand(*a, 1);
+                    self.push(" - ");
+                    self.push(&number(-v));
                 }
-                "asin" | "acos" | "atan" => format!("\\arc{}", &name[1..]),
-                _ => format!("\\operatorname{{{name}}}"),
-            };
-            let args: Vec<String> = op.children().iter().map(|&c| l(c)).collect();
-            format!("{command}\\left({}\\right)", args.join(", "))
+                _ => self.source_binary(*a, 1, " + ", *b, 2),
+            },
+            Math::Sub([a, b]) => self.source_binary(*a, 1, " - ", *b, 2),
+            Math::Mul([a, b]) => match expr[*a].number() {
+                Some(-1.0) => {
+                    self.push("-");
+                    self.source_operand(*b, 3);
+                }
+                _ => self.source_binary(*a, 2, " * ", *b, 3),
+            },
+            Math::Div([a, b]) => self.source_binary(*a, 2, " / ", *b, 3),
+            Math::Pow([a, b]) => self.source_binary(*a, 5, "^", *b, 3),
+            Math::Neg(a) => {
+                self.push("-");
+                self.source_operand(*a, 3);
+            }
+            Math::Fma([a, b, c]) => {
+                self.push("fma(");
+                self.source_operand(*a, 0);
+                self.push(", ");
+                self.source_operand(*b, 0);
+                self.push(", ");
+                self.source_operand(*c, 0);
+                self.push(")");
+            }
+            op => {
+                self.push(&op.to_string());
+                self.push("(");
+                for (i, &c) in op.children().iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.source(c);
+                }
+                self.push(")");
+            }
+        }
+    }
+
+    /// `id` in LaTeX, in `\left(…\right)` when it binds more loosely than `min`.
+    fn latex_operand(&mut self, id: Id, min: u8) {
+        if precedence(self.expr, id) < min {
+            self.push("\\left(");
+            self.latex(id);
+            self.push("\\right)");
+        } else {
+            self.latex(id);
+        }
+    }
+
+    fn latex_binary(&mut self, a: Id, min_a: u8, op: &str, b: Id, min_b: u8) {
+        self.latex_operand(a, min_a);
+        self.push(op);
+        self.latex_operand(b, min_b);
+    }
+
+    /// `before`, `id` in full, `after`.
+    fn latex_wrapped(&mut self, before: &str, id: Id, after: &str) {
+        self.push(before);
+        self.latex(id);
+        self.push(after);
+    }
+
+    fn latex(&mut self, root: Id) {
+        let expr = self.expr;
+        match &expr[root] {
+            Math::Num(c) => self.push(&latex_number(c.into_inner())),
+            Math::Symbol(s) => match self.symbols.get(*s) {
+                Some(i) => self.out.push_str(&i.latex),
+                None => self.push(&s.to_string()),
+            },
+            Math::Add([a, b]) => match &expr[*b] {
+                Math::Neg(nb) => self.latex_binary(*a, 1, " - ", *nb, 2),
+                _ => self.latex_binary(*a, 1, " + ", *b, 2),
+            },
+            Math::Sub([a, b]) => self.latex_binary(*a, 1, " - ", *b, 2),
+            Math::Mul([a, b]) => {
+                let right_is_number = matches!(expr[*b], Math::Num(_));
+                if expr[*a].number() == Some(-1.0) {
+                    self.push("-");
+                    self.latex_operand(*b, 3);
+                } else if right_is_number {
+                    self.latex_binary(*a, 2, " \\cdot ", *b, 3);
+                } else {
+                    self.latex_binary(*a, 2, " \\, ", *b, 3);
+                }
+            }
+            Math::Div([a, b]) => {
+                self.latex_wrapped("\\frac{", *a, "}");
+                self.latex_wrapped("{", *b, "}");
+            }
+            Math::Pow([a, b]) => {
+                if expr[*b].number() == Some(0.5) {
+                    self.latex_wrapped("\\sqrt{", *a, "}");
+                } else {
+                    self.push("{");
+                    self.latex_operand(*a, 5);
+                    self.push("}^");
+                    self.latex_wrapped("{", *b, "}");
+                }
+            }
+            Math::Neg(a) => {
+                self.push("-");
+                self.latex_operand(*a, 3);
+            }
+            Math::Sqrt(a) => self.latex_wrapped("\\sqrt{", *a, "}"),
+            Math::Abs(a) => self.latex_wrapped("\\left|", *a, "\\right|"),
+            Math::Exp(a) => self.latex_wrapped("e^{", *a, "}"),
+            Math::Fma([a, b, c]) => {
+                self.latex_binary(*a, 2, " \\, ", *b, 3);
+                self.push(" + ");
+                self.latex_operand(*c, 1);
+            }
+            op => {
+                let name = op.to_string();
+                let command = match name.as_str() {
+                    "sin" | "cos" | "tan" | "sinh" | "cosh" | "tanh" | "log" | "min" | "max" => {
+                        format!("\\{name}")
+                    }
+                    "asin" | "acos" | "atan" => format!("\\arc{}", &name[1..]),
+                    _ => format!("\\operatorname{{{name}}}"),
+                };
+                self.push(&command);
+                self.push("\\left(");
+                for (i, &c) in op.children().iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.latex(c);
+                }
+                self.push("\\right)");
+            }
         }
     }
 }

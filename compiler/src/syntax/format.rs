@@ -338,13 +338,22 @@ fn setting_value(value: &SettingValue) -> String {
 }
 
 fn args_text(args: &[Arg]) -> String {
-    args.iter()
-        .map(|a| match &a.name {
-            Some(n) => format!("{}: {}", n.name, expr(&a.value)),
-            None => expr(&a.value),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::new();
+    write_args(&mut out, args);
+    out
+}
+
+fn write_args(out: &mut String, args: &[Arg]) {
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        if let Some(n) = &a.name {
+            out.push_str(&n.name);
+            out.push_str(": ");
+        }
+        write_expr(out, &a.value);
+    }
 }
 
 /// Binding strength, loosest first; an operand is parenthesised when it binds more loosely
@@ -361,38 +370,71 @@ fn precedence(e: &Expr) -> u8 {
     }
 }
 
-fn operand(e: &Expr, min: u8) -> String {
+fn write_operand(out: &mut String, e: &Expr, min: u8) {
     if precedence(e) < min {
-        format!("({})", expr(e))
+        out.push('(');
+        write_expr(out, e);
+        out.push(')');
     } else {
-        expr(e)
+        write_expr(out, e);
     }
 }
 
 /// An expression in canonical source form.
 pub fn expr(e: &Expr) -> String {
+    let mut out = String::new();
+    write_expr(&mut out, e);
+    out
+}
+
+/// Appends to one buffer: returning a string per node copied a long sum's text once per
+/// term.
+fn write_expr(out: &mut String, e: &Expr) {
     match &e.kind {
-        ExprKind::Number { text, .. } => text.clone(),
-        ExprKind::Str(s) => quote(s),
-        ExprKind::Name(n) => n.clone(),
-        ExprKind::Neg(inner) => format!("-{}", operand(inner, 3)),
+        ExprKind::Number { text, .. } => out.push_str(text),
+        ExprKind::Str(s) => out.push_str(&quote(s)),
+        ExprKind::Name(n) => out.push_str(n),
+        ExprKind::Neg(inner) => {
+            out.push('-');
+            write_operand(out, inner, 3);
+        }
         ExprKind::Binary { op, lhs, rhs } => {
             let p = precedence(e);
             match op {
-                BinOp::Pow => format!("{}^{}", operand(lhs, 5), operand(rhs, 3)),
-                _ => format!(
-                    "{} {} {}",
-                    operand(lhs, p),
-                    op.symbol(),
-                    operand(rhs, p + 1)
-                ),
+                BinOp::Pow => {
+                    write_operand(out, lhs, 5);
+                    out.push('^');
+                    write_operand(out, rhs, 3);
+                }
+                _ => {
+                    write_operand(out, lhs, p);
+                    out.push(' ');
+                    out.push_str(op.symbol());
+                    out.push(' ');
+                    write_operand(out, rhs, p + 1);
+                }
             }
         }
-        ExprKind::Call { callee, args } => format!("{}({})", callee.name, args_text(args)),
-        ExprKind::List(items) => {
-            let items: Vec<_> = items.iter().map(expr).collect();
-            format!("[{}]", items.join(", "))
+        ExprKind::Call { callee, args } => {
+            out.push_str(&callee.name);
+            out.push('(');
+            write_args(out, args);
+            out.push(')');
         }
-        ExprKind::Member { base, member } => format!("{}.{}", operand(base, 5), member.name),
+        ExprKind::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_expr(out, item);
+            }
+            out.push(']');
+        }
+        ExprKind::Member { base, member } => {
+            write_operand(out, base, 5);
+            out.push('.');
+            out.push_str(&member.name);
+        }
     }
 }

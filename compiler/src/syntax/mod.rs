@@ -4,13 +4,18 @@
 //! span-free tree (`physc show --stage ast`, snapshots, formatter round-trip tests).
 
 pub mod ast;
+mod brackets;
+mod depth;
 pub mod format;
 pub mod lexer;
 pub mod sexpr;
 
+pub use depth::{MAX_CHAIN, MAX_DEPTH};
+
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 use ast::{BinOp, Expr, ExprKind};
+use brackets::Brackets;
 use lalrpop_util::{lalrpop_mod, ErrorRecovery, ParseError};
 use lexer::{Comment, LexError, Token};
 
@@ -33,6 +38,15 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     let mut diagnostics = Diagnostics::new();
     for problem in &lexed.problems {
         diagnostics.push(lex_diagnostic(file, text, problem));
+    }
+    // Too deep for the parser: say so without parsing (see `depth`).
+    if let Some(d) = depth::tokens_too_deep(file, &lexed.tokens) {
+        diagnostics.push(d);
+        return Parsed {
+            ast: ast::File::default(),
+            comments: lexed.comments,
+            diagnostics,
+        };
     }
     let mut recovered = Vec::new();
     let brackets = Brackets::new(&lexed.tokens);
@@ -61,233 +75,15 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     brackets.annotate(file, &mut syntax_errors);
     diagnostics.extend(syntax_errors);
     let mut ast = ast;
-    if let Some(span) = too_deep(&ast) {
-        diagnostics.push(
-            Diagnostic::new(
-                Code::NestedTooDeeply,
-                span,
-                format!("this expression is nested more than {MAX_DEPTH} levels deep"),
-                "too deep",
-            )
-            .with_help("split it with `let` definitions"),
-        );
-        // Nothing downstream should walk a tree this deep; dropping it is iterative enough.
+    if let Some(d) = depth::tree_too_deep(&ast) {
+        diagnostics.push(d);
+        // Nothing downstream should walk a tree this deep.
         ast = ast::File::default();
     }
     Parsed {
         ast,
         comments: lexed.comments,
         diagnostics,
-    }
-}
-
-/// Where each `(` and `[` opens and whether it is ever closed, so a syntax error can point at
-/// the bracket that was left open, which is usually the real mistake.
-struct Brackets {
-    /// (offset of an opening bracket, its token, offset where it is closed or None)
-    opens: Vec<(usize, char, Option<usize>)>,
-    /// `{` never closed before the next top-level keyword: (offset of `{`, offset of keyword).
-    open_braces: Vec<(usize, usize)>,
-    /// Tokens, to see what precedes an error.
-    tokens: Vec<(usize, Token, usize)>,
-}
-
-impl Brackets {
-    fn new(tokens: &[(usize, Token, usize)]) -> Brackets {
-        let mut opens: Vec<(usize, char, Option<usize>)> = Vec::new();
-        let mut stack: Vec<usize> = Vec::new();
-        let mut braces: Vec<usize> = Vec::new();
-        let mut open_braces = Vec::new();
-        for (l, token, _) in tokens {
-            match token {
-                Token::Model
-                | Token::Train
-                | Token::Simulate
-                | Token::Discover
-                | Token::Evolve
-                | Token::Use => {
-                    if let Some(&open) = braces.first() {
-                        open_braces.push((open, *l));
-                    }
-                    braces.clear();
-                }
-                _ => {}
-            }
-            match token {
-                Token::LParen => {
-                    stack.push(opens.len());
-                    opens.push((*l, '(', None));
-                }
-                Token::LBracket => {
-                    stack.push(opens.len());
-                    opens.push((*l, '[', None));
-                }
-                Token::RParen | Token::RBracket => {
-                    let want = if *token == Token::RParen { '(' } else { '[' };
-                    if let Some(&top) = stack.last() {
-                        if opens[top].1 == want {
-                            opens[top].2 = Some(*l);
-                            stack.pop();
-                        }
-                    }
-                }
-                // A new declaration closes nothing, but an open bracket before it is lost.
-                Token::LBrace => {
-                    braces.push(*l);
-                    stack.clear();
-                }
-                Token::RBrace => {
-                    braces.pop();
-                    stack.clear();
-                }
-                _ => {}
-            }
-        }
-        Brackets {
-            opens,
-            open_braces,
-            tokens: tokens.to_vec(),
-        }
-    }
-
-    /// Point the first syntax error after each bracket that is never closed at that
-    /// bracket: the missing `)` is usually the real mistake.
-    fn annotate(&self, file: FileId, errors: &mut [Diagnostic]) {
-        for d in errors.iter_mut() {
-            let at = d.primary_span().start as usize;
-            if let Some(&(open, _)) = self.open_braces.iter().find(|(_, keyword)| *keyword == at) {
-                *d = d
-                    .clone()
-                    .with_label(Span::new(file, open..open + 1), "this `{` is not closed")
-                    .with_help("add the missing `}`");
-            } else if self.juxtaposed(at) {
-                *d = d
-                    .clone()
-                    .with_help("physc has no implicit multiplication: write `*` between factors, as in `0.1 * dxx(u)`");
-            }
-        }
-        for (start, c, close) in &self.opens {
-            if close.is_some() {
-                continue;
-            }
-            let first_after = errors
-                .iter_mut()
-                .find(|d| d.primary_span().start as usize > *start);
-            if let Some(d) = first_after {
-                let closer = if *c == '(' { ')' } else { ']' };
-                *d = d
-                    .clone()
-                    .with_label(
-                        Span::new(file, *start..start + 1),
-                        format!("this `{c}` is not closed"),
-                    )
-                    .with_help(format!("add the missing `{closer}`"));
-            }
-        }
-    }
-}
-
-impl Brackets {
-    /// Whether the token at `at` starts a factor right after one ended, on the same line
-    /// (`0.1 dxx(u)`, `2 x`): a missing `*`.
-    fn juxtaposed(&self, at: usize) -> bool {
-        let Some(i) = self.tokens.iter().position(|(l, _, _)| *l == at) else {
-            return false;
-        };
-        let starts_factor = matches!(
-            self.tokens[i].1,
-            Token::Ident(_) | Token::Number(_) | Token::LParen
-        );
-        let ends_factor = i > 0
-            && matches!(
-                self.tokens[i - 1].1,
-                Token::Ident(_) | Token::Number(_) | Token::RParen
-            );
-        starts_factor && ends_factor && at - self.tokens[i - 1].2 <= 3
-    }
-}
-
-/// Deeper expressions are rejected so every later stage can recurse over trees safely.
-pub const MAX_DEPTH: usize = 400;
-
-/// The span of the first expression nested deeper than [`MAX_DEPTH`], found without
-/// recursion.
-fn too_deep(file: &ast::File) -> Option<Span> {
-    let mut roots: Vec<&Expr> = Vec::new();
-    for item in &file.items {
-        visit_item_exprs(item, &mut |e| roots.push(e));
-    }
-    let mut stack: Vec<(&Expr, usize)> = roots.into_iter().map(|e| (e, 1)).collect();
-    while let Some((e, depth)) = stack.pop() {
-        if depth > MAX_DEPTH {
-            return Some(Span {
-                end: e.span.start + 1,
-                ..e.span
-            });
-        }
-        match &e.kind {
-            ExprKind::Neg(a) | ExprKind::Member { base: a, .. } => stack.push((a, depth + 1)),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                stack.push((lhs, depth + 1));
-                stack.push((rhs, depth + 1));
-            }
-            ExprKind::Call { args, .. } => stack.extend(args.iter().map(|a| (&a.value, depth + 1))),
-            ExprKind::List(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Every top-level expression of an item.
-fn visit_item_exprs<'a>(item: &'a ast::Item, f: &mut impl FnMut(&'a Expr)) {
-    use ast::{Item, Member, SettingValue};
-    match item {
-        Item::Const(c) => {
-            f(&c.value);
-            c.units.iter().for_each(&mut *f);
-        }
-        Item::Fn(d) => f(&d.body),
-        Item::Model(m) => {
-            for member in &m.members {
-                match member {
-                    Member::Space(v) | Member::Time(v) => {
-                        f(&v.interval);
-                        v.units.iter().for_each(&mut *f);
-                    }
-                    Member::Const(c) => {
-                        f(&c.value);
-                        c.units.iter().for_each(&mut *f);
-                    }
-                    Member::Param(p) => {
-                        f(&p.guess);
-                        p.units.iter().chain(&p.bounds).for_each(&mut *f);
-                    }
-                    Member::Field(d) => d.units.iter().for_each(&mut *f),
-                    Member::Let(l) => f(&l.value),
-                    Member::Fn(d) => f(&d.body),
-                    Member::Equation(e) => {
-                        f(&e.lhs);
-                        f(&e.rhs);
-                        if let Some(ast::Location::At { value, .. }) = &e.location {
-                            f(value);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Item::Job(j) => {
-            for setting in &j.settings {
-                for stage in &setting.stages {
-                    match stage {
-                        SettingValue::Expr(e) => f(e),
-                        SettingValue::Record(args, _) => args.iter().for_each(|a| f(&a.value)),
-                    }
-                }
-            }
-        }
-        Item::Use(_) | Item::Error(_) => {}
     }
 }
 
@@ -298,27 +94,16 @@ pub fn parse_expression(file: FileId, text: &str) -> Result<Expr, Diagnostics> {
     for problem in &lexed.problems {
         diagnostics.push(lex_diagnostic(file, text, problem));
     }
+    if let Some(d) = depth::tokens_too_deep(file, &lexed.tokens) {
+        diagnostics.push(d);
+        return Err(diagnostics);
+    }
     let mut recovered = Vec::new();
     let tokens = lexed.tokens.into_iter().map(Ok::<_, LexError>);
     match grammar::ExpressionParser::new().parse(file, &mut recovered, tokens) {
         Ok(e) if diagnostics.is_empty() && recovered.is_empty() => {
-            if let Some(span) = too_deep(&ast::File {
-                items: vec![ast::Item::Const(ast::ConstDecl {
-                    name: ast::Ident {
-                        name: String::new(),
-                        span: e.span,
-                    },
-                    value: e.clone(),
-                    units: None,
-                    span: e.span,
-                })],
-            }) {
-                diagnostics.push(Diagnostic::new(
-                    Code::NestedTooDeeply,
-                    span,
-                    format!("this expression is nested more than {MAX_DEPTH} levels deep"),
-                    "too deep",
-                ));
+            if let Some(d) = depth::exprs_too_deep(vec![&e]) {
+                diagnostics.push(d);
                 return Err(diagnostics);
             }
             Ok(e)

@@ -149,35 +149,76 @@ fn setting_value(value: &SettingValue) -> String {
 }
 
 fn args_sexpr(args: &[Arg]) -> String {
-    args.iter()
-        .map(|a| match &a.name {
-            Some(n) => format!("{}: {}", n.name, expr(&a.value)),
-            None => expr(&a.value),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::new();
+    write_args(&mut out, args);
+    out
+}
+
+fn write_args(out: &mut String, args: &[Arg]) {
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if let Some(n) = &a.name {
+            out.push_str(&n.name);
+            out.push_str(": ");
+        }
+        write_expr(out, &a.value);
+    }
 }
 
 pub fn expr(e: &Expr) -> String {
+    let mut out = String::new();
+    write_expr(&mut out, e);
+    out
+}
+
+/// Appends to one buffer: returning a string per node copied a long sum's text once per
+/// term.
+fn write_expr(out: &mut String, e: &Expr) {
     match &e.kind {
-        ExprKind::Number { text, .. } => text.clone(),
-        ExprKind::Str(s) => format!("{s:?}"),
-        ExprKind::Name(n) => n.clone(),
-        ExprKind::Neg(inner) => format!("(neg {})", expr(inner)),
+        ExprKind::Number { text, .. } => out.push_str(text),
+        ExprKind::Str(s) => out.push_str(&format!("{s:?}")),
+        ExprKind::Name(n) => out.push_str(n),
+        ExprKind::Neg(inner) => {
+            out.push_str("(neg ");
+            write_expr(out, inner);
+            out.push(')');
+        }
         ExprKind::Binary { op, lhs, rhs } => {
-            format!("({} {} {})", op.symbol(), expr(lhs), expr(rhs))
+            out.push('(');
+            out.push_str(op.symbol());
+            out.push(' ');
+            write_expr(out, lhs);
+            out.push(' ');
+            write_expr(out, rhs);
+            out.push(')');
         }
         ExprKind::Call { callee, args } => {
-            if args.is_empty() {
-                format!("({})", callee.name)
-            } else {
-                format!("({} {})", callee.name, args_sexpr(args))
+            out.push('(');
+            out.push_str(&callee.name);
+            if !args.is_empty() {
+                out.push(' ');
+                write_args(out, args);
             }
+            out.push(')');
         }
         ExprKind::List(items) => {
-            let items: Vec<_> = items.iter().map(expr).collect();
-            format!("[{}]", items.join(" "))
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_expr(out, item);
+            }
+            out.push(']');
         }
-        ExprKind::Member { base, member } => format!("(. {} {})", expr(base), member.name),
+        ExprKind::Member { base, member } => {
+            out.push_str("(. ");
+            write_expr(out, base);
+            out.push(' ');
+            out.push_str(&member.name);
+            out.push(')');
+        }
     }
 }
