@@ -13,7 +13,7 @@ use physc_compiler::codegen::{compile, KernelSpec};
 use physc_compiler::ir::standalone::lower_expression;
 use physc_compiler::ir::Math;
 use physc_compiler::source::SourceMap;
-use physc_runtime::evolve::ulp::ulp_error;
+use physc_runtime::straight_line::ulp::ulp_error;
 use physc_runtime::Kernel;
 use serde_json::{json, Value};
 use std::time::Instant;

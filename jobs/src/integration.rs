@@ -44,7 +44,8 @@ pub(super) fn watched<T>(
 }
 
 /// The job's failure for a field simulation that stopped early (blow-up, step underflow,
-/// cancel); the CLI writes what was computed before it reports this.
+/// cancel); the result holds what was computed up to there (the CLI writes it before it
+/// reports this).
 pub(super) fn fields_stopped(error: Option<&OdeError>) -> Option<JobError> {
-    error.map(|e| JobError::Failed(format!("{e} (results up to there were written)")))
+    error.map(|e| JobError::Failed(e.to_string()))
 }

@@ -58,13 +58,13 @@ fn failure_message(ode: &CompiledOde, e: &OdeError) -> String {
     };
     match e {
         OdeError::NonFinite { t, state: y } => {
-            format!("the solution blew up at t = {t}: {} (results up to there were written)", state(y))
+            format!("the solution blew up at t = {t}: {}", state(y))
         }
         OdeError::StepUnderflow { t, h, state: y } => format!(
-            "the step size fell to {h:e} at t = {t} ({}): the problem may be stiff (try `method rosenbrock`) or singular; results up to there were written",
+            "the step size fell to {h:e} at t = {t} ({}): the problem may be stiff (try `method rosenbrock`) or singular",
             state(y)
         ),
-        OdeError::Interrupted { t } => format!("interrupted at t = {t}; results up to there were written"),
+        OdeError::Interrupted { t } => format!("interrupted at t = {t}"),
     }
 }
 

@@ -23,6 +23,12 @@
 //!     assert!((y - (-2.0 * t).exp()).abs() < 1e-8);
 //! }
 //!
+//! // Each job's settings are typed, with the defaults filled in.
+//! use physc::compiler::check::settings::{OutputTimes, TimeMethod};
+//! let Some(physc::JobSettings::Simulate(settings)) = program.job_settings(0) else { panic!() };
+//! assert_eq!(settings.output, OutputTimes::Every(0.25));
+//! assert_eq!(settings.method, TimeMethod::Dopri5 { rtol: 1e-10, atol: 1e-12 });
+//!
 //! // A program with errors does not load; its diagnostics are data.
 //! let Err(e) = Program::from_source("bad.phys", "model M { field u(t) }") else { panic!() };
 //! assert!(e.0.diagnostics.iter().any(|d| d.is_error()));
@@ -43,6 +49,9 @@ pub use physc_compiler as compiler;
 pub use physc_jobs as jobs;
 pub use physc_runtime as runtime;
 
+pub use physc_compiler::check::settings::{
+    DiscoverSettings, EvolveSettings, JobSettings, SimulateSettings, TrainSettings,
+};
 pub use physc_compiler::diagnostics::{Code, Diagnostic, Label, Severity};
 pub use physc_compiler::driver::{FileProvider, FileSystem, MemoryFiles};
 pub use physc_jobs::device::Device;

@@ -2,6 +2,7 @@
 //! silently: a program with errors is a [`CheckError`] holding every diagnostic as data
 //! (code, message, labelled spans, help) and the same text `physc check` prints.
 
+use physc_compiler::check::settings::JobSettings;
 use physc_compiler::check::{Job, JobKind};
 use physc_compiler::diagnostics::render_plain;
 use physc_compiler::diagnostics::Diagnostic;
@@ -188,6 +189,16 @@ impl Program {
             .filter(|m| m.local)
             .map(|m| m.name.as_str())
             .collect()
+    }
+
+    /// The typed settings of job `index` (in the order of [`Program::jobs`]): every value the
+    /// block gave or its default, as the job will run with it.
+    pub fn job_settings(&self, index: usize) -> Option<&JobSettings> {
+        self.compilation
+            .program
+            .jobs
+            .get(index)
+            .map(|j| &j.settings)
     }
 
     /// The file's job blocks, in order.

@@ -8,7 +8,13 @@
 //!   linear/nonlinear split for ETDRK4, boundary kernels.
 //! - `grid_pde.rs`: PDEs of several fields, in 1-D or 2-D on tensor grids → one kernel for
 //!   every field's u_t, side conditions a·u + b·∂u = g.
+//! - `activation.rs`: a network's activation → kernel plans of σ and its derivatives.
+//! - `training.rs`: a model and its `TrainSettings` → the loss terms of training, each with
+//!   one fused kernel of its residuals and their sensitivities, and where every kernel input
+//!   lives at run time.
 
+pub mod activation;
 pub mod grid_pde;
 pub mod line_pde;
 pub mod ode_system;
+pub mod training;

@@ -10,7 +10,7 @@ pub use physc_compiler::check::settings::{
 };
 use physc_compiler::check::settings::{DataSource, DiscoverSettings, Spanned};
 use physc_compiler::source::Span;
-use physc_runtime::discover::derivative::Method;
+use physc_runtime::sindy::derivative::Method;
 use std::path::{Path, PathBuf};
 
 /// A discovery session. `Config::default()` and the constructors give the defaults of the

@@ -9,7 +9,7 @@
 //! rounds coefficients; `equation.rs` simplifies and prints the equations; `odes.rs` and
 //! `pdes.rs` are the two pipelines; `result.rs` is what a session returns; `output.rs`
 //! builds the report, the comparison and the summary text and writes the files. The
-//! numerics live in `physc_runtime::discover`. `symbolic.rs` runs symbolic regression
+//! numerics live in `physc_runtime::sindy`. `symbolic.rs` runs symbolic regression
 //! (`method sr`, the `physc_compiler::symreg` search) on time series instead of a fixed library.
 
 pub mod config;

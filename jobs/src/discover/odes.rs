@@ -9,8 +9,8 @@ use super::equation::{self, Equation};
 use super::library::{self, Library};
 use super::regress::{self, EquationFit};
 use crate::progress::CancelToken;
-use physc_runtime::discover::derivative::differentiate;
 use physc_runtime::rng::Rng;
+use physc_runtime::sindy::derivative::differentiate;
 use std::borrow::Cow;
 
 pub struct OdeDiscovery {

@@ -8,8 +8,8 @@ use super::data::Grid;
 use super::equation::{self, Equation};
 use super::library::{self, Library};
 use super::regress::{self, EquationFit};
-use physc_runtime::discover::derivative::{along_axis, nth, Method};
 use physc_runtime::rng::Rng;
+use physc_runtime::sindy::derivative::{along_axis, nth, Method};
 
 pub struct PdeDiscovery {
     pub library: Library,
@@ -49,7 +49,7 @@ pub fn discover(
     }
     let shape = [nt, nx];
     let method = config.derivative;
-    fn err(what: &'static str) -> impl Fn(physc_runtime::discover::DiscoverError) -> String {
+    fn err(what: &'static str) -> impl Fn(physc_runtime::sindy::DiscoverError) -> String {
         move |e| format!("{what}: {e}")
     }
     let u_t = along_axis(&grid.u, &shape, 0, &grid.t, |c, f| nth(c, f, &method, 1))
@@ -131,9 +131,9 @@ fn resolved_points(
 ) -> Result<Vec<bool>, String> {
     let shape = [grid.t.len(), grid.x.len()];
     let fd = |m: usize| {
-        move |c: &[f64], f: &[f64]| physc_runtime::discover::derivative::finite_difference(c, f, m)
+        move |c: &[f64], f: &[f64]| physc_runtime::sindy::derivative::finite_difference(c, f, m)
     };
-    let fail = |e: physc_runtime::discover::DiscoverError| e.to_string();
+    let fail = |e: physc_runtime::sindy::DiscoverError| e.to_string();
     let u_ttt = along_axis(&grid.u, &shape, 0, &grid.t, fd(3)).map_err(fail)?;
     let u_xxx = along_axis(&grid.u, &shape, 1, &grid.x, fd(3)).map_err(fail)?;
     let u_xxxx = along_axis(&grid.u, &shape, 1, &grid.x, fd(4)).map_err(fail)?;

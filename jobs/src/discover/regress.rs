@@ -6,9 +6,9 @@
 //! that name the terms.
 
 use super::config::{Regression, Threshold};
-use physc_runtime::discover::lstsq::Factored;
-use physc_runtime::discover::sparse::{self, Candidate, Options};
 use physc_runtime::rng::Rng;
+use physc_runtime::sindy::lstsq::Factored;
+use physc_runtime::sindy::sparse::{self, Candidate, Options};
 use std::ops::Range;
 
 /// The fit of one equation.

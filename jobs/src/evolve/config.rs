@@ -6,7 +6,7 @@
 
 pub use physc_compiler::check::settings::{Budget, CostKind, EvolveTarget, Precision};
 use physc_compiler::check::settings::{EvolveSettings, BLOCK_DEFAULT_OPS};
-use physc_runtime::evolve::Op;
+use physc_runtime::straight_line::Op;
 
 #[derive(Debug, Clone)]
 pub struct EvolveConfig {

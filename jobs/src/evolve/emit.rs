@@ -7,7 +7,7 @@ use super::config::Precision;
 use super::ir::{to_ir, Constants};
 use physc_compiler::ir::lang::{Math, SymbolKind, Symbols};
 use physc_compiler::ir::print;
-use physc_runtime::evolve::{Op, Operand, Program};
+use physc_runtime::straight_line::{Op, Operand, Program};
 
 /// The body of `fn NAME(x) = …` in `.phys` syntax.
 pub fn phys_body(p: &Program) -> String {
@@ -108,7 +108,7 @@ pub fn c(p: &Program, name: &str, precision: Precision, comment: &str) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use physc_runtime::evolve::horner;
+    use physc_runtime::straight_line::horner;
 
     #[test]
     fn prints_straight_line_code() {

@@ -8,7 +8,7 @@ use super::search::{self, Stats};
 use super::verify::{Tuning, Verified};
 use super::{emit, output, Checked};
 use crate::JobError;
-use physc_runtime::evolve::Program;
+use physc_runtime::straight_line::Program;
 use std::path::Path;
 
 /// One program of the front.

@@ -5,7 +5,7 @@
 use egg::{Id, RecExpr, Symbol};
 use ordered_float::NotNan;
 use physc_compiler::ir::lang::{reachable, Math};
-use physc_runtime::evolve::{Instr, Op, Operand, Program};
+use physc_runtime::straight_line::{Instr, Op, Operand, Program};
 use std::collections::HashMap;
 
 /// How constants appear in the IR.
@@ -99,8 +99,8 @@ pub fn from_ir(expr: &RecExpr<Math>, root: Id) -> Result<Program, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use physc_runtime::evolve::horner;
     use physc_runtime::rng::Rng;
+    use physc_runtime::straight_line::horner;
 
     #[test]
     fn round_trips_through_the_ir() {
@@ -109,7 +109,9 @@ mod tests {
         p.consts = vec![0.1, -0.2, 0.3, 1.5, 1.0];
         let mut programs = vec![p.clone()];
         for _ in 0..300 {
-            if let Some(q) = physc_runtime::evolve::mutate::mutate(&p, &Op::ALL, 12, &mut rng) {
+            if let Some(q) =
+                physc_runtime::straight_line::mutate::mutate(&p, &Op::ALL, 12, &mut rng)
+            {
                 programs.push(q.clone());
                 p = q;
             }

@@ -14,7 +14,7 @@
 //! `verify.rs` (Cranelift kernels: exhaustive and dense checks, measured cost), `emit.rs`
 //! (source code), `front.rs` (the result), `output.rs` (its files, report and summary).
 //! Program evaluation, fitting and ULP arithmetic are the runtime's
-//! (`physc_runtime::evolve`), compiled optimised even in debug builds.
+//! (`physc_runtime::straight_line`), compiled optimised even in debug builds.
 //!
 //! Measured by `bench/evolve` (2026-11-29 18:22 UTC, 2 loaded cores, 6 + 3 + 1 + 1 minutes):
 //! `RESULT evolve f32_exp_max_ulp=1.0579 f32_exp_ops=6 f64_exp_digits=10.42 evals_per_s=195`.
@@ -23,7 +23,7 @@
 //! evolution found nothing better. f32 exp with fma at 6 ops (Horner, seed `horner6_fma`):
 //! 1.0579 ULP over every float, from the rounding-aware final fit (1.1452 before it); 0.953
 //! at 7 ops. The 0.896 ULP reference is out of reach for e^x in that shape (the roundings
-//! alone cost 0.987 near x = ln 2; see `physc_runtime::evolve::fit`); it is the figure for
+//! alone cost 0.987 near x = ln 2; see `physc_runtime::straight_line::fit`); it is the figure for
 //! 2^x, which the same search reaches at 6 ops: 0.8794 ULP (`evolve exp2`).
 
 pub mod config;
@@ -44,8 +44,8 @@ pub use verify::{Tuning, Verified};
 use super::progress::CancelToken;
 use super::{Completed, JobError, RunOptions};
 use physc_compiler::check::Job;
-use physc_runtime::evolve::fit::FINAL_SCORE_POINTS;
-use physc_runtime::evolve::{Effort, Metric, Problem};
+use physc_runtime::straight_line::fit::FINAL_SCORE_POINTS;
+use physc_runtime::straight_line::{Effort, Metric, Problem};
 use rayon::prelude::*;
 use search::{Archive, Individual};
 use std::time::Instant;
@@ -116,7 +116,7 @@ pub fn run_config(
         Problem::new(metric, config.range, &|x| reference.at(x)).map_err(JobError::NotSupported)?;
     let precision = config.precision;
     let range = config.range;
-    let cost = move |p: &physc_runtime::evolve::Program| match config.cost {
+    let cost = move |p: &physc_runtime::straight_line::Program| match config.cost {
         CostKind::Ops => p.cost() as f64,
         CostKind::Measured => verify::measured_ns(p, precision, range).unwrap_or(f64::INFINITY),
     };

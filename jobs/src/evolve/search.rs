@@ -17,10 +17,10 @@
 use super::config::{Budget, EvolveConfig, EvolveTarget};
 use super::seen::{fingerprint, shape_key};
 use crate::progress::CancelToken;
-use physc_runtime::evolve::mutate::mutate;
-use physc_runtime::evolve::seeds::{classical, Family, Seed, TANH_OVER_X};
-use physc_runtime::evolve::{Effort, Problem, Program};
 use physc_runtime::rng::Rng;
+use physc_runtime::straight_line::mutate::mutate;
+use physc_runtime::straight_line::seeds::{classical, Family, Seed, TANH_OVER_X};
+use physc_runtime::straight_line::{Effort, Problem, Program};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
@@ -88,7 +88,7 @@ impl Archive {
 /// Starting points: Horner polynomials of every degree the length limit allows (fused and
 /// not), and, for exp where the operations allow, exp's classical forms: squared
 /// polynomials and continued fractions with up to two squarings; for tanh, odd rationals
-/// x·P(x²)/Q(x²) from its Padé approximants ([`physc_runtime::evolve::seeds`]).
+/// x·P(x²)/Q(x²) from its Padé approximants ([`physc_runtime::straight_line::seeds`]).
 pub fn seeds(config: &EvolveConfig) -> Vec<Seed> {
     let family = match &config.target {
         EvolveTarget::Builtin(name) if name == "exp" => Family::Exp,
@@ -231,8 +231,8 @@ fn select<'a>(
 mod tests {
     use super::super::config::{CostKind, Precision};
     use super::*;
-    use physc_runtime::evolve::Metric;
-    use physc_runtime::evolve::Op;
+    use physc_runtime::straight_line::Metric;
+    use physc_runtime::straight_line::Op;
 
     fn config(generations: usize) -> EvolveConfig {
         EvolveConfig {

@@ -13,7 +13,7 @@ use super::ir::{to_ir, Constants};
 use physc_compiler::ir::lang::{Math, SymbolKind, Symbols};
 use physc_compiler::ir::print;
 use physc_compiler::ir::simplify::{simplify, Limits};
-use physc_runtime::evolve::{Op, Program};
+use physc_runtime::straight_line::{Op, Program};
 use std::time::Duration;
 
 /// Limits for canonical forms: iterations and nodes, which small programs reach in about a

@@ -8,7 +8,7 @@ use physc_compiler::check::builtins::{erf, MathFn};
 use physc_compiler::check::settings::ScalarFunction;
 use physc_compiler::codegen::cranelift::{compile, KernelSpec};
 use physc_compiler::ir::standalone::lower_function;
-use physc_runtime::evolve::ulp::map;
+use physc_runtime::straight_line::ulp::map;
 use physc_runtime::Kernel;
 use std::sync::Arc;
 

@@ -11,10 +11,10 @@ use super::ir::{to_ir, Constants};
 use super::target::Reference;
 use egg::Symbol;
 use physc_compiler::codegen::cranelift::{compile, JitReal, KernelSpec};
-use physc_runtime::evolve::tune::{refine, Proxy, TuneEffort};
-use physc_runtime::evolve::ulp::{exhaustive_f32, relative_error, Exhaustive};
-use physc_runtime::evolve::Program;
 use physc_runtime::rng::Rng;
+use physc_runtime::straight_line::tune::{refine, Proxy, TuneEffort};
+use physc_runtime::straight_line::ulp::{exhaustive_f32, relative_error, Exhaustive};
+use physc_runtime::straight_line::Program;
 use physc_runtime::Kernel;
 use rayon::prelude::*;
 use std::time::Instant;
@@ -147,7 +147,7 @@ pub fn proxy(range: (f64, f64), reference: &Reference, n: usize) -> Proxy {
 }
 
 /// Rounding-aware tuning of an f32 program's constants, alternating with exhaustive scans
-/// of the compiled kernel ([`physc_runtime::evolve::tune::refine`]): at most `rounds`
+/// of the compiled kernel ([`physc_runtime::straight_line::tune::refine`]): at most `rounds`
 /// tunings while `more(seconds of the last scan)` allows. Returns the tuned program, its exhaustive verification
 /// and what tuning did; never worse over every float than the program given.
 pub fn tune_exhaustive(
@@ -247,7 +247,7 @@ pub fn dense(
             got[0]
                 .par_iter()
                 .zip(&want)
-                .map(|(&g, &w)| physc_runtime::evolve::ulp::ulp_error(g, w))
+                .map(|(&g, &w)| physc_runtime::straight_line::ulp::ulp_error(g, w))
                 .collect()
         }
     };
@@ -300,7 +300,7 @@ pub fn measured_ns(p: &Program, precision: Precision, range: (f64, f64)) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use physc_runtime::evolve::{horner, mutate::mutate, Op};
+    use physc_runtime::straight_line::{horner, mutate::mutate, Op};
 
     #[test]
     fn worst_inputs_are_the_largest_errors_worst_first() {

@@ -1,5 +1,6 @@
-//! `train`: physics-informed networks. `config.rs` reads the block, `problem.rs` plans the
-//! loss terms and their kernels from the model, `points.rs` draws collocation points,
+//! `train`: physics-informed networks. The checker reads the block (`TrainSettings`) and the
+//! compiler plans the loss terms and their kernels from the model
+//! (`physc_compiler::plan::training`, here `problem`); `points.rs` draws collocation points,
 //! `loss.rs` evaluates loss and gradient (Taylor-mode jets forward, adjoints back),
 //! `activation_kernels.rs` compiles activations and their derivatives, `session.rs` runs the
 //! optimizers with progress, checkpoints and cancellation, `trained.rs` is the result in
@@ -17,7 +18,6 @@ mod grid;
 mod loss;
 mod output;
 mod points;
-pub mod problem;
 mod reference;
 #[cfg(test)]
 mod run_tests;
@@ -33,6 +33,8 @@ pub use trained::{
 use super::{Completed, JobError, RunOptions};
 use physc_compiler::check::settings::Precision;
 use physc_compiler::check::{Job, Model};
+/// What training minimises, planned by the compiler (`plan/training.rs`).
+pub use physc_compiler::plan::training as problem;
 use std::path::Path;
 
 /// Train the model as the job says and return what it computed; writes nothing but the

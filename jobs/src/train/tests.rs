@@ -208,7 +208,7 @@ fn activation_functions_see_top_level_constants() {
     };
     assert!((f.eval(&[0.3]) - (0.6f64).tanh()).abs() < 1e-15);
     assert_eq!(
-        super::activation_kernels::plans(&config.net.activation)
+        physc_compiler::plan::activation::plans(&config.net.activation)
             .unwrap()
             .len(),
         6

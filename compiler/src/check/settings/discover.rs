@@ -6,7 +6,7 @@ use super::options::{Item, Options};
 use super::{ScalarFunction, Spanned};
 use crate::check::jobs::SettingValue;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use physc_runtime::discover::derivative::Method;
+use physc_runtime::sindy::derivative::Method;
 use std::str::FromStr;
 
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@ use super::options::Options;
 use super::{Precision, ScalarFunction};
 use crate::check::jobs::SettingValue;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use physc_runtime::evolve::Op;
+use physc_runtime::straight_line::Op;
 
 #[derive(Debug, Clone)]
 pub struct EvolveSettings {

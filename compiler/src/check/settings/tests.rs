@@ -219,7 +219,7 @@ fn simulate_discover_and_evolve_blocks_read_their_settings() {
     assert_eq!(term.eval(&[3.0, 5.0]), 30.0);
     assert_eq!(
         d.derivative,
-        physc_runtime::discover::derivative::Method::SavitzkyGolay {
+        physc_runtime::sindy::derivative::Method::SavitzkyGolay {
             window: 7,
             order: 2
         }

@@ -73,7 +73,7 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
 
 pub(crate) fn discover(args: &DiscoverArgs) -> bool {
     use physc_jobs::discover::config::{self, Config};
-    use physc_runtime::discover::derivative::Method;
+    use physc_runtime::sindy::derivative::Method;
     let threshold = match args.threshold.parse() {
         Ok(threshold) => threshold,
         Err(config::ThresholdError(text)) => {
@@ -136,7 +136,17 @@ fn write_and_show(
             eprint!("{summary}{line_end}");
         }
     }
-    done.stopped.map_or(Ok(()), Err)
+    // The library's message says why a simulation stopped; only here were its results
+    // written.
+    let simulated = matches!(done.result, physc_jobs::JobResult::Simulated(_));
+    done.stopped.map_or(Ok(()), |e| {
+        Err(match e {
+            physc_jobs::JobError::Failed(why) if simulated => {
+                physc_jobs::JobError::Failed(format!("{why}; results up to there were written"))
+            }
+            other => other,
+        })
+    })
 }
 
 /// Run one job of a file, write its results to `OUT/<name>/` and show its summary.

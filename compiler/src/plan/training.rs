@@ -5,14 +5,14 @@
 //! sensitivity is mapped to where its numbers live at run time: a point coordinate, a
 //! derivative of a network output, an observed value, or a learnable parameter.
 
+use crate::check::settings::{LossWeights, TrainSettings};
+use crate::check::{BoundaryLocation, EquationKind, FieldRef, Model, VarId};
+use crate::codegen::kernels::KernelPlan;
+use crate::ir::lang::SymbolKind;
+use crate::ir::lower::lower_model;
+use crate::ir::pipeline::simplify_lowered;
+use crate::ir::simplify::Limits;
 use egg::{Id, Symbol};
-use physc_compiler::check::settings::{LossWeights, TrainSettings};
-use physc_compiler::check::{BoundaryLocation, EquationKind, FieldRef, Model, VarId};
-use physc_compiler::codegen::kernels::KernelPlan;
-use physc_compiler::ir::lang::SymbolKind;
-use physc_compiler::ir::lower::lower_model;
-use physc_compiler::ir::pipeline::simplify_lowered;
-use physc_compiler::ir::simplify::Limits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TermKind {

@@ -1,4 +1,4 @@
-//! Equation discovery numerics (SINDy family), independent of the compiler: derivative
+//! Equation discovery numerics (SINDy: sparse identification of nonlinear dynamics),
 //! estimation from samples (`derivative.rs`: finite differences on uneven times,
 //! Savitzky–Golay, total-variation regularised differentiation, derivatives along an axis
 //! of a gridded field), least squares with column normalisation, ridge and rank/condition
