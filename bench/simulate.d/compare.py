@@ -1,190 +1,365 @@
-"""bench/simulate's SciPy side: solve_ivp (RK45) on the same problems as physc's runs in
---work, timing only the solve_ivp call (median of --reps), then the comparison table and the
-RESULT line. Called by bench/simulate, which has already run physc --reps times per problem
-into WORK/physc/<problem>/run<r>/."""
+"""bench/simulate's driver: runs physc and every peer on each problem, interleaved (each round
+runs physc once and every peer once, in an order that rotates from round to round), checks
+that every peer's solution agrees with physc's within the stated tolerance, writes the raw
+timings to WORK/timings.csv and prints the table and the RESULT line (or exits 1 without a
+ratio when a solution disagrees). Called by bench/simulate; see its header for the method."""
 
 import argparse
+import csv
 import json
-import math
+import os
+import platform
 import statistics
-import time
+import subprocess
+import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
-from scipy.integrate import solve_ivp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peers as P  # noqa: E402
 
 
-def physc_runs(work, problem, model, reps):
-    """(median wall_time_s, report of run 1, directory of run 1)."""
-    reports = []
-    for r in range(1, reps + 1):
-        d = work / "physc" / problem / f"run{r}" / model
-        rep = json.loads((d / "report.json").read_text())
-        if not rep.get("completed", False):
-            raise SystemExit(f"physc {problem} run {r} did not complete: {rep.get('error')}")
-        reports.append(rep)
-    first = work / "physc" / problem / "run1" / model
-    return statistics.median(r["wall_time_s"] for r in reports), reports[0], first
+def job_dir(out, model, kind="simulate"):
+    """Where `physc run --out OUT` writes a model's results: OUT/<model>/<kind>/ (the layout
+    with one folder per job kind), or OUT/<model>/ (the older one). The one place that knows."""
+    new = out / model / kind
+    return new if new.is_dir() else out / model
 
 
-def timed_solve(reps, *args, **kwargs):
-    times, sol = [], None
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        sol = solve_ivp(*args, **kwargs)
-        times.append(time.perf_counter() - t0)
-        if not sol.success:
-            raise SystemExit(f"solve_ivp failed: {sol.message}")
-    return statistics.median(times), sol
+def loadavg():
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
-def rel_l2(a, b):
-    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+def pkg_version(name):
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
 
 
-# --- Lorenz -----------------------------------------------------------------------------
+# --- problems ------------------------------------------------------------------------------
 
-def lorenz(work, reps):
-    wall, rep, d = physc_runs(work, "lorenz", "Lorenz", reps)
-    traj = np.load(d / "trajectory.npz")
-    t = traj["t"]
-    p = np.stack([traj["x"], traj["y"], traj["z"]])  # [3, len(t)]
-    m = rep["method"]
-    sigma, rho, beta = 10.0, 28.0, 8.0 / 3.0
+class Problem:
+    def __init__(self, name, phys, model, rtol, atol, check, tol_text):
+        self.name, self.phys, self.model = name, phys, model
+        self.rtol, self.atol = rtol, atol
+        self.check = check  # (physc [t, n], peer [t, n], t) -> (measure, ok)
+        self.tol_text = tol_text
+        self.peers = []  # (key, label, what, run(t) -> (secs, ys, counts), compiled)
 
-    def f(_t, s):
-        x, y, z = s
-        return [sigma * (y - x), x * (rho - z) - y, x * y - beta * z]
 
-    secs, sol = timed_solve(reps, f, (0.0, 20.0), [1.0, 1.0, 1.0], method="RK45",
-                            rtol=m["rtol"], atol=m["atol"], t_eval=t)
+def lorenz_check(p, q, t):
+    if np.isnan(q[0]).any():  # one call to the end time: only the final state exists
+        d = float(np.abs(p[-1] - q[-1]).max())
+        return d, d <= 1.0
     early = t <= 5.0 + 1e-12
-    return {
-        "problem": "lorenz",
-        "physc": (wall, rep["stats"]),
-        "scipy": (secs, sol.nfev),
-        "max_diff": float(np.abs(p[:, early] - sol.y[:, early]).max()),
-        "rel_l2": rel_l2(p[:, early], sol.y[:, early]),
-        "window": "t<=5",
-        "max_diff_all": float(np.abs(p - sol.y).max()),
-    }
+    d = float(np.abs(p[early] - q[early]).max())
+    return d, d <= 1e-5
 
 
-# --- Burgers by the method of lines -----------------------------------------------------
-
-def fd_weights(nodes, z, k):
-    """Weights w on u(nodes) with sum w_j u(x_j) = u^(k)(z), exact for polynomials of degree
-    < len(nodes) (the same rows Fornberg's algorithm gives in runtime/src/mol/stencil.rs)."""
-    nodes = np.asarray(nodes, float)
-    n = len(nodes)
-    a = np.array([(nodes - z) ** m / math.factorial(m) for m in range(n)])
-    rhs = np.zeros(n)
-    rhs[k] = 1.0
-    return np.linalg.solve(a, rhs)
+def burgers_check(p, q, _t):
+    if np.isnan(q[0]).any():
+        d = float(np.abs(p[-1] - q[-1]).max())
+    else:
+        d = float(np.abs(p - q).max())
+    return d, d <= 1e-5
 
 
-def burgers_rhs_factory(n, h, nu):
-    # Interior (distance >= 2 from the ends): standard 5-point 4th-order central differences.
-    # Points 1 and n-2: physc's one-sided 4th-order rows, u_x on 5 points, u_xx on 6 points
-    # (edge_width = order + accuracy for a Dirichlet end), at offset 1 from the end.
-    wx_l = fd_weights(range(5), 1.0, 1) / h
-    wxx_l = fd_weights(range(6), 1.0, 2) / h**2
-    wx_r = fd_weights(range(5), 3.0, 1) / h
-    wxx_r = fd_weights(range(6), 4.0, 2) / h**2
-    c1 = 1.0 / (12.0 * h)
-    c2 = 1.0 / (12.0 * h * h)
-    ux = np.empty(n)
-    uxx = np.empty(n)
-    v = np.empty(n)
-
-    def rhs(_t, u):
-        v[:] = u
-        v[0] = 0.0  # Dirichlet ends enter the stencils at their prescribed value
-        v[-1] = 0.0
-        a, b, c, d, e = v[:-4], v[1:-3], v[2:-2], v[3:-1], v[4:]
-        ux[2:-2] = (a - e + 8.0 * (d - b)) * c1
-        uxx[2:-2] = (16.0 * (b + d) - (a + e) - 30.0 * c) * c2
-        ux[1] = wx_l @ v[:5]
-        uxx[1] = wxx_l @ v[:6]
-        ux[-2] = wx_r @ v[-5:]
-        uxx[-2] = wxx_r @ v[-6:]
-        out = nu * uxx - v * ux
-        out[0] = 0.0  # held at 0
-        out[-1] = 0.0
-        return out
-
-    return rhs
+def crossings(t, x):
+    """Times where x changes sign (linear interpolation between outputs)."""
+    k = np.nonzero(np.sign(x[:-1]) * np.sign(x[1:]) < 0)[0]
+    return t[k] + (t[k + 1] - t[k]) * x[k] / (x[k] - x[k + 1])
 
 
-def burgers(work, reps, reference):
-    wall, rep, d = physc_runs(work, "burgers_mol", "Burgers", reps)
-    fields = np.load(d / "fields.npz")
-    x, t, up = fields["x"], fields["t"], fields["u"]  # up: [len(t), len(x)]
-    n = 1021
-    xs = np.linspace(-1.0, 1.0, n)
-    assert len(x) == n and np.abs(x - xs).max() < 1e-14, "unexpected physc grid"
-    nu = 0.01 / math.pi
-    rhs = burgers_rhs_factory(n, xs[1] - xs[0], nu)
-    u0 = -np.sin(math.pi * xs)
-    secs, sol = timed_solve(reps, rhs, (0.0, 1.0), u0, method="RK45",
-                            rtol=1e-8, atol=1e-10, t_eval=t)
-    us = sol.y.T  # [len(t), len(x)]
+def vdp_check(p, q, t):
+    """The relaxation oscillation jumps in a time of order 1/mu, so a jump shifted by a tiny
+    phase error changes x by up to 4 at an output that falls inside it; compare the zero
+    crossings of x (the jump times) and x away from the jumps (> 5 time units)."""
+    cp, cq = crossings(t, p[:, 0]), crossings(t, q[:, 0])
+    if len(cp) != len(cq):
+        return float("inf"), False
+    dc = float(np.abs(cp - cq).max()) if len(cp) else 0.0
+    far = np.ones(len(t), bool)
+    for c in cp:
+        far &= np.abs(t - c) > 5.0
+    dx = float(np.abs(p[far, 0] - q[far, 0]).max())
+    return max(dc, dx), dc <= 0.05 and dx <= 1e-3
 
-    ref = np.load(reference)
-    rx, rt, usol = ref["x"].ravel(), ref["t"].ravel(), ref["usol"]  # usol [x, t]
-    assert np.abs(xs[::4] - rx).max() < 1e-12, "reference x is not every 4th grid point"
-    assert np.abs(t[: len(rt)] - rt).max() < 1e-9, "reference t differs from the outputs"
-    target = usol.T  # [t, x]
-    return {
-        "problem": "burgers_mol",
-        "physc": (wall, rep["stats"]),
-        "scipy": (secs, sol.nfev),
-        "max_diff": float(np.abs(up - us).max()),
-        "rel_l2": rel_l2(up, us),
-        "window": "all",
-        "ref_physc": rel_l2(up[: len(rt), ::4], target),
-        "ref_scipy": rel_l2(us[: len(rt), ::4], target),
-    }
+
+def problems(have_numbalsoda):
+    lor = Problem("lorenz", "examples/lorenz.phys", "Lorenz", 1e-10, 1e-12, lorenz_check,
+                  "max |diff| <= 1e-5 over t <= 5 (chaotic: later outputs are not comparable); "
+                  "end-state-only runs: |diff| at t = 20 <= 1")
+    y0 = np.ones(3)
+    lr, la = lor.rtol, lor.atol
+    lor.peers += [
+        ("dopri5_fortran", "SciPy ode dopri5 (Fortran), numba RHS, end only",
+         "one ode.integrate(20) call", lambda t: P.dopri5_fortran(P.lorenz_f, y0, t, lr, la, False),
+         True),
+        ("dopri5_fortran_out", "SciPy ode dopri5 (Fortran), numba RHS, at outputs",
+         "ode.integrate(t_k) for the 2001 outputs",
+         lambda t: P.dopri5_fortran(P.lorenz_f, y0, t, lr, la, True), True),
+        ("lsoda", "SciPy odeint LSODA (ODEPACK Fortran), numba RHS + Jacobian",
+         "the odeint call", lambda t: P.lsoda_odepack(P.lorenz_f, P.lorenz_jac, y0, t, lr, la),
+         True),
+    ]
+    if have_numbalsoda:
+        lor.peers += [
+            ("numbalsoda", "numbalsoda LSODA (C++), numba cfunc RHS", "the lsoda call",
+             lambda t: P.numbalsoda_lsoda(P.lorenz_c, y0, t, lr, la), True),
+            ("dop853", "numbalsoda DOP853 (C++, order 8), numba cfunc RHS", "the solve_ivp call",
+             lambda t: P.numbalsoda_dop853(P.lorenz_c, y0, t, lr, la), True),
+        ]
+    lor.peers.append(("rk45", "SciPy solve_ivp RK45 (Python loop), Python RHS [old peer]",
+                      "the solve_ivp call",
+                      lambda t: P.scipy_ivp(P.lorenz_python, y0, t, lr, la, "RK45"), False))
+
+    bur = Problem("burgers_mol", "examples/burgers_mol.phys", "Burgers", 1e-8, 1e-10,
+                  burgers_check, "max |diff| <= 1e-5 over all outputs (|u| <= 1)")
+    xs, u0 = P.burgers_u0()
+    br, ba = bur.rtol, bur.atol
+    numpy_rhs = P.burgers_numpy(P.BURGERS_N, xs[1] - xs[0], P.BURGERS_NU)
+    bur.peers += [
+        ("dopri5_fortran", "SciPy ode dopri5 (Fortran), numba RHS, end only",
+         "one ode.integrate(1) call", lambda t: P.dopri5_fortran(P.burgers_f, u0, t, br, ba, False),
+         True),
+        ("dopri5_fortran_out", "SciPy ode dopri5 (Fortran), numba RHS, at outputs",
+         "ode.integrate(t_k) for the 101 outputs",
+         lambda t: P.dopri5_fortran(P.burgers_f, u0, t, br, ba, True), True),
+        ("lsoda", "SciPy odeint LSODA (Fortran), numba RHS, banded Jacobian (ml = mu = 4)",
+         "the odeint call", lambda t: P.lsoda_odepack(P.burgers_f, None, u0, t, br, ba, (4, 4)),
+         True),
+    ]
+    if have_numbalsoda:
+        bur.peers.append(("dop853", "numbalsoda DOP853 (C++, order 8), numba cfunc RHS",
+                          "the solve_ivp call",
+                          lambda t: P.numbalsoda_dop853(P.burgers_c, u0, t, br, ba), True))
+    bur.peers.append(("rk45", "SciPy solve_ivp RK45 (Python loop), NumPy RHS [old peer]",
+                      "the solve_ivp call",
+                      lambda t: P.scipy_ivp(numpy_rhs, u0, t, br, ba, "RK45"), False))
+
+    vdp = Problem("vdp_stiff", "examples/van_der_pol_stiff.phys", "VanDerPolStiff", 1e-6, 1e-9,
+                  vdp_check, "zero crossings of x within 0.05 and |diff x| <= 1e-3 at outputs "
+                  "more than 5 time units from a jump")
+    y0v = np.array([2.0, 0.0])
+    vr, va = vdp.rtol, vdp.atol
+    vdp.peers += [
+        ("lsoda", "SciPy odeint LSODA (Fortran), numba RHS + analytic Jacobian",
+         "the odeint call", lambda t: P.lsoda_odepack(P.vdp_f, P.vdp_jac, y0v, t, vr, va), True),
+        ("radau", "SciPy solve_ivp Radau (Python loop), numba RHS + analytic Jacobian",
+         "the solve_ivp call", lambda t: P.scipy_ivp(P.vdp_f, y0v, t, vr, va, "Radau", P.vdp_jac),
+         True),
+        ("bdf", "SciPy solve_ivp BDF (Python loop), numba RHS + analytic Jacobian",
+         "the solve_ivp call", lambda t: P.scipy_ivp(P.vdp_f, y0v, t, vr, va, "BDF", P.vdp_jac),
+         True),
+    ]
+    if have_numbalsoda:
+        vdp.peers.append(("numbalsoda", "numbalsoda LSODA (C++), numba cfunc RHS, "
+                          "difference Jacobian", "the lsoda call",
+                          lambda t: P.numbalsoda_lsoda(P.vdp_c, y0v, t, vr, va), True))
+    return [lor, bur, vdp]
+
+
+# --- physc ---------------------------------------------------------------------------------
+
+def run_physc(physc, root, work, prob, tag):
+    out = work / "physc" / prob.name / tag
+    subprocess.run([str(physc), "run", "--quiet", "--out", str(out), str(root / prob.phys)],
+                   check=True, stdout=sys.stderr)
+    d = job_dir(out, prob.model)
+    rep = json.loads((d / "report.json").read_text())
+    if not rep.get("completed", False):
+        raise SystemExit(f"physc {prob.name} ({tag}) did not complete: {rep.get('error')}")
+    m = rep.get("method")  # the method-of-lines report does not repeat it
+    if m is not None and (m["rtol"] != prob.rtol or m["atol"] != prob.atol):
+        raise SystemExit(f"physc {prob.name}: tolerances {m} differ from the peers' "
+                         f"({prob.rtol}, {prob.atol})")
+    return rep, d
+
+
+def physc_solution(prob, d):
+    if prob.name == "burgers_mol":
+        f = np.load(d / "fields.npz")
+        u = f["u"]
+        if u.shape != (len(f["t"]), len(f["x"])):  # [len(t), len(x)] expected
+            raise SystemExit(f"physc burgers_mol: u has shape {u.shape}, expected [t, x]")
+        return f["t"], u
+    traj = np.load(d / "trajectory.npz")
+    names = {"lorenz": ["x", "y", "z"], "vdp_stiff": ["x", "y"]}[prob.name]
+    return traj["t"], np.stack([traj[n] for n in names], axis=1)
+
+
+# --- main ----------------------------------------------------------------------------------
+
+def fmt_counts(c):
+    acc, rej = c["steps"]
+    steps = "-" if acc is None else (f"{acc}" if rej is None else f"{acc} ({rej})")
+    f = lambda v: "-" if v is None else str(v)  # noqa: E731
+    return steps, f(c["nfev"]), f(c["njev"]), f(c["nlu"])
 
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--physc", type=Path, required=True)
+    ap.add_argument("--root", type=Path, required=True)
     ap.add_argument("--work", type=Path, required=True)
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--reference", type=Path, required=True)
+    ap.add_argument("--only", default="", help="comma-separated problem names (default all)")
     a = ap.parse_args()
 
-    rows = [lorenz(a.work, a.reps), burgers(a.work, a.reps, a.reference)]
+    load0 = loadavg()
+    have_nbl = P.numbalsoda is not None
+    probs = problems(have_nbl)
+    if a.only:
+        keep = set(a.only.split(","))
+        probs = [p for p in probs if p.name in keep]
+    physc_version = subprocess.run([str(a.physc), "--version"], capture_output=True,
+                                   text=True).stdout.strip() or "?"
+    print(f"versions: {physc_version}; Python {platform.python_version()}, NumPy "
+          f"{pkg_version('numpy')}, SciPy {pkg_version('scipy')}, numba {pkg_version('numba')}, "
+          f"numbalsoda {pkg_version('numbalsoda')}")
+    if not have_nbl:
+        print("numbalsoda could not be imported (its wheel builds from source and needs a "
+              "Fortran compiler): its rows are left out")
+    print(f"load average at start: {load0} ({os.cpu_count()} hardware threads); "
+          f"affinity {sorted(os.sched_getaffinity(0))}")
 
-    print(f"time = median of {a.reps} runs, integration only: physc report.json wall_time_s "
-          "(no start-up/JIT/file writing); SciPy the solve_ivp call alone")
-    print("steps = accepted steps (rejected); SciPy does not report steps: its attempts "
-          "(accepted + rejected) = (nfev - 2) / 6")
-    print("diff/rel L2 = physc vs SciPy at the output times (Lorenz t <= 5: chaotic; "
-          "Burgers: all outputs); rel L2 = ||physc - scipy|| / ||scipy||")
-    hdr = f"{'problem':<12} {'tool':<6} {'time s':>10} {'steps':>14} {'nfev':>8} " \
-          f"{'max |diff|':>11} {'rel L2':>10}  window"
-    print(hdr)
-    print("-" * len(hdr))
-    for r in rows:
-        pt, st = r["physc"]
-        steps = f"{st['steps']} ({st['rejected']})"
-        print(f"{r['problem']:<12} {'physc':<6} {pt:>10.4f} {steps:>14} {st['rhs_evals']:>8} "
-              f"{r['max_diff']:>11.2e} {r['rel_l2']:>10.2e}  {r['window']}")
-        stime, nfev = r["scipy"]
-        attempts = f"~{(nfev - 2) // 6} att."
-        print(f"{'':<12} {'scipy':<6} {stime:>10.4f} {attempts:>14} {nfev:>8} "
-              f"{'':>11} {'':>10}  speed-up scipy/physc = {stime / pt:.1f}x")
-    lor, bur = rows
-    print()
-    print(f"lorenz: max |diff| over all t in [0, 20] = {lor['max_diff_all']:.2e} "
-          "(grows like exp(0.9 t); only t <= 5 is meaningful)")
-    print("burgers_mol: same semi-discretisation on both sides (SciPy replicates physc's "
-          "one-sided 4th-order rows at the points next to the ends)")
-    print(f"burgers_mol vs tests/data/burgers_deepxde.npz (every 4th grid point, t = 0..0.99): "
-          f"rel L2 physc = {bur['ref_physc']:.2e}, scipy = {bur['ref_scipy']:.2e}")
-    ratio = {r["problem"]: r["scipy"][0] / r["physc"][0] for r in rows}
-    print(f"RESULT simulate lorenz={ratio['lorenz']:.2f} burgers_mol={ratio['burgers_mol']:.2f}")
+    # warm-up: physc once, every peer once (numba compiles; counts and solutions come from here)
+    sols, counts, tables = {}, {}, {}
+    for prob in probs:
+        rep, d = run_physc(a.physc, a.root, a.work, prob, "warmup")
+        t, ys = physc_solution(prob, d)
+        sols[(prob.name, "physc")] = ys
+        counts[(prob.name, "physc")] = {
+            "steps": (rep["stats"]["steps"], rep["stats"]["rejected"]),
+            "nfev": rep["stats"]["rhs_evals"], "njev": rep["stats"].get("jacobian_evals"),
+            "nlu": rep["stats"].get("lu_decompositions")}
+        tables[prob.name] = t
+        for key, _label, _what, run, _c in prob.peers:
+            _s, ys_peer, c = run(t)
+            sols[(prob.name, key)] = ys_peer
+            counts[(prob.name, key)] = c
+
+    # timed rounds, interleaved: physc and every peer once per round, rotating order
+    times = {}
+    rows = []
+    for rnd in range(a.reps):
+        for prob in probs:
+            t = tables[prob.name]
+            tools = ["physc"] + [p[0] for p in prob.peers]
+            k = rnd % len(tools)
+            order = tools[k:] + tools[:k]
+            for tool in order:
+                if tool == "physc":
+                    rep, _d = run_physc(a.physc, a.root, a.work, prob, f"run{rnd + 1}")
+                    secs = rep["wall_time_s"]
+                else:
+                    run = next(p[3] for p in prob.peers if p[0] == tool)
+                    secs = run(t)[0]
+                times.setdefault((prob.name, tool), []).append(secs)
+                rows.append((rnd + 1, prob.name, tool, f"{secs:.9f}", loadavg()))
+    with open(a.work / "timings.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["round", "problem", "tool", "seconds", "loadavg_1_5_15"])
+        w.writerows(rows)
+
+    # the table
+    load1 = loadavg()
+    print(f"time = median of {a.reps} interleaved rounds after one untimed warm-up run of each; "
+          "physc: report.json wall_time_s (the integration with its dense output, in-process, "
+          "no start-up/JIT/file writing); peers: see 'timed' below")
+    print("steps = accepted (rejected); nfev = right-hand-side evaluations; njev/nlu = "
+          "Jacobians / LU decompositions; '-' = the peer does not report it")
+    failed = []
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for prob in probs:
+        print()
+        print(f"{prob.name}: {prob.phys}, rtol {prob.rtol:g} atol {prob.atol:g}; agreement with "
+              f"physc: {prob.tol_text}")
+        hdr = (f"  {'tool':<20} {'median s':>10} {'min s':>10} {'peer/physc':>10} "
+               f"{'steps':>14} {'nfev':>7} {'njev':>6} {'nlu':>6} {'|diff|':>9}  check")
+        print(hdr)
+        pt = med[(prob.name, "physc")]
+        for tool in ["physc"] + [p[0] for p in prob.peers]:
+            steps, nfev, njev, nlu = fmt_counts(counts[(prob.name, tool)])
+            m = med[(prob.name, tool)]
+            mn = min(times[(prob.name, tool)])
+            if tool == "physc":
+                diff, verdict = "", ""
+            else:
+                d, ok = prob.check(sols[(prob.name, "physc")], sols[(prob.name, tool)],
+                                   tables[prob.name])
+                diff, verdict = f"{d:.2e}", "ok" if ok else "DISAGREES"
+                if not ok:
+                    failed.append(f"{prob.name}/{tool}")
+            ratio = "" if tool == "physc" else f"{m / pt:.2f}"
+            print(f"  {tool:<20} {m:>10.5f} {mn:>10.5f} {ratio:>10} {steps:>14} {nfev:>7} "
+                  f"{njev:>6} {nlu:>6} {diff:>9}  {verdict}")
+        for key, label, what, _run, _c in prob.peers:
+            print(f"    {key}: {label}; timed: {what}")
+
+    bur = next((p for p in probs if p.name == "burgers_mol"), None)
+    if bur is not None:
+        ref = np.load(a.reference)
+        rx, rt, usol = ref["x"].ravel(), ref["t"].ravel(), ref["usol"]  # usol [x, t]
+        t = tables["burgers_mol"]
+        xs, _ = P.burgers_u0()
+        assert np.abs(xs[::4] - rx).max() < 1e-12, "reference x is not every 4th grid point"
+        assert np.abs(t[: len(rt)] - rt).max() < 1e-9, "reference t differs from the outputs"
+        target = usol.T
+        up = sols[("burgers_mol", "physc")][: len(rt), ::4]
+        print(f"\nburgers_mol vs tests/data/burgers_deepxde.npz (every 4th point, t = 0..0.99): "
+              f"rel L2 physc = {np.linalg.norm(up - target) / np.linalg.norm(target):.2e}")
+
+    print(f"\nload average at end: {load1}; raw timings: {a.work / 'timings.csv'}")
+    if failed:
+        print(f"FAILED: solutions disagree beyond the stated tolerance: {', '.join(failed)}; "
+              "no RESULT line")
+        sys.exit(1)
+
+    def ratio(problem, tool):
+        k = (problem, tool)
+        return med[k] / med[(problem, "physc")] if k in med else None
+
+    keys = []
+
+    def add(name, problem, tool):
+        v = ratio(problem, tool)
+        if v is not None:
+            keys.append(f"{name}={v:.2f}")
+
+    def strongest(name, problem):
+        prob = next((p for p in probs if p.name == problem), None)
+        if prob is None:
+            return
+        compiled = [p[0] for p in prob.peers if p[4]]
+        best = min(compiled, key=lambda k: med[(problem, k)])
+        keys.append(f"{name}={ratio(problem, best):.2f}")
+        print(f"strongest compiled peer, {problem}: {best}")
+
+    add("vs_dopri5_fortran", "lorenz", "dopri5_fortran")
+    add("vs_lsoda", "lorenz", "lsoda")
+    add("vs_numbalsoda", "lorenz", "numbalsoda")
+    add("vs_dop853", "lorenz", "dop853")
+    add("burgers_vs_dopri5_fortran", "burgers_mol", "dopri5_fortran")
+    add("burgers_vs_lsoda", "burgers_mol", "lsoda")
+    add("burgers_vs_dop853", "burgers_mol", "dop853")
+    add("stiff_vs_lsoda", "vdp_stiff", "lsoda")
+    add("stiff_vs_radau", "vdp_stiff", "radau")
+    add("stiff_vs_bdf", "vdp_stiff", "bdf")
+    add("stiff_vs_numbalsoda", "vdp_stiff", "numbalsoda")
+    strongest("vs_strongest", "lorenz")
+    strongest("burgers_vs_strongest", "burgers_mol")
+    strongest("stiff_vs_strongest", "vdp_stiff")
+    add("lorenz", "lorenz", "rk45")
+    add("burgers_mol", "burgers_mol", "rk45")
+    print(f"RESULT simulate {' '.join(keys)}")
 
 
 if __name__ == "__main__":
