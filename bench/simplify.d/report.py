@@ -8,9 +8,11 @@ more ops than SymPy, and last the RESULT line.
 """
 
 import argparse
+import csv
 import json
 import os
 import statistics
+import sys
 import time
 
 
@@ -35,6 +37,12 @@ def main():
     ap.add_argument("--physc", required=True, nargs="+", help="physc_batch.py outputs")
     ap.add_argument("--sympy", required=True, help="run_sympy.py output")
     ap.add_argument("--sympy-counts", required=True, help="physc_batch.py --count-only output")
+    ap.add_argument("--cheap", help="run_sympy.py --pipeline cheap output")
+    ap.add_argument("--cheap-counts", help="physc_batch.py --count-only output for --cheap")
+    ap.add_argument("--check", help="check_equal.py output")
+    ap.add_argument("--prefix", default="", help="prefix of the RESULT keys (heldout_)")
+    ap.add_argument("--keys-out", help="write the RESULT keys here (one line)")
+    ap.add_argument("--timings-out", help="write the raw per-row timings here (CSV)")
     ap.add_argument("--width", type=int, default=48, help="width of the input column")
     a = ap.parse_args()
 
@@ -42,6 +50,8 @@ def main():
     runs = [load(p) for p in a.physc]
     sympy_rows = {r["input"]: r for r in load(a.sympy)}
     counts = load(a.sympy_counts)
+    cheap_rows = {r["input"]: r for r in load(a.cheap)} if a.cheap else {}
+    cheap_counts = load(a.cheap_counts) if a.cheap_counts else {"rows": {}, "failed": {}}
 
     rows = []
     for i, text in enumerate(corpus, 1):
@@ -94,6 +104,28 @@ def main():
 
         # timing: physc must have succeeded; SymPy ok/unprintable/uncounted/timeout (at the cap)
         row["timed"] = row["physc_ok"] and row["sympy_s"] is not None and row["sympy_status"] != "error"
+
+        # the cheap SymPy pipeline (cancel / together / expand), scored by the same rules
+        c = cheap_rows.get(text, {"status": "error", "seconds": None})
+        row["cheap_status"] = c["status"]
+        row["cheap_s"] = c.get("seconds")
+        row["cheap_ops"] = None
+        if c["status"] == "ok":
+            cc = cheap_counts["rows"].get(c["sympy_result_in_phys_syntax"])
+            if cc is not None:
+                row["cheap_ops"] = cc["ops"]
+            else:
+                row["cheap_status"] = "uncounted"
+        if not row["physc_ok"]:
+            row["le_cheap"] = False
+        elif row["cheap_status"] in ("error", "timeout"):
+            row["le_cheap"] = True
+        elif row["cheap_ops"] is None:
+            row["le_cheap"] = False
+        else:
+            row["le_cheap"] = row["physc_ops"] <= row["cheap_ops"]
+        row["timed_cheap"] = (row["physc_ok"] and row["cheap_s"] is not None
+                              and row["cheap_status"] != "error")
         rows.append(row)
 
     w = a.width
@@ -103,8 +135,9 @@ def main():
 
     # columns: in = physc's op count of the input (after differentiation), physc / sympy =
     # physc's op count of each tool's result, times in milliseconds
-    header = ("%4s  %-*s %6s %6s %6s %10s %10s  %s" % (
-        "#", w, "input", "in", "physc", "sympy", "physc ms", "sympy ms", "cmp")).rstrip()
+    header = ("%4s  %-*s %6s %6s %6s %6s %10s %10s %10s  %s" % (
+        "#", w, "input", "in", "physc", "sympy", "cheap", "physc ms", "sympy ms", "cheap ms",
+        "cmp")).rstrip()
     print(header)
     print("-" * len(header))
     for r in rows:
@@ -118,10 +151,12 @@ def main():
             mark = "="
         else:
             mark = "> WORSE"
-        print(("%4d  %-*s %6s %6s %6s %10s %10s  %s" % (
+        print(("%4d  %-*s %6s %6s %6s %6s %10s %10s %10s  %s" % (
             r["n"], w, cut(r["input"], w), num(r["input_ops"], "%d"), num(r["physc_ops"], "%d"),
-            num(r["sympy_ops"], "%d"), num(r["physc_s"] and r["physc_s"] * 1e3, "%.3f"),
-            num(r["sympy_s"] and r["sympy_s"] * 1e3, "%.1f"), mark)).rstrip())
+            num(r["sympy_ops"], "%d"), num(r["cheap_ops"], "%d"),
+            num(r["physc_s"] and r["physc_s"] * 1e3, "%.3f"),
+            num(r["sympy_s"] and r["sympy_s"] * 1e3, "%.1f"),
+            num(r["cheap_s"] and r["cheap_s"] * 1e3, "%.1f"), mark)).rstrip())
     print()
 
     n = len(rows)
@@ -154,6 +189,44 @@ def main():
             print("per-row ratio: sympy/physc time median %.1f, min %.2f, max %.1f" % (
                 statistics.median(ratios), ratios[0], ratios[-1]))
 
+    le_cheap = sum(r["le_cheap"] for r in rows)
+    timed_c = [r for r in rows if r["timed_cheap"]]
+    t_physc_c = sum(r["physc_s"] for r in timed_c)
+    t_cheap = sum(r["cheap_s"] for r in timed_c)
+    vs_cheap = t_cheap / t_physc_c if t_physc_c > 0 else float("inf")
+    if cheap_rows:
+        cstatus = {}
+        for r in rows:
+            cstatus[r["cheap_status"]] = cstatus.get(r["cheap_status"], 0) + 1
+        both_c = [r for r in rows if r["physc_ok"] and r["cheap_ops"] is not None]
+        print("cheap SymPy:   cancel / together / expand, smallest count_ops: %s" % (
+            ", ".join("%s %d" % kv for kv in sorted(cstatus.items()))))
+        print("ops:           physc <= cheap on %d/%d; total ops physc %d, cheap %d (%d rows)" % (
+            le_cheap, n, sum(r["physc_ops"] for r in both_c),
+            sum(r["cheap_ops"] for r in both_c), len(both_c)))
+        print("time:          physc %.3f ms, cheap SymPy %.3f s, over %d rows" % (
+            t_physc_c * 1e3, t_cheap, len(timed_c)))
+
+    check = load(a.check) if a.check else None
+    if check is not None:
+        print("equal:         physc's result equals its input at %d random points (rel tol %g, "
+              "mpmath 30 digits) on %d/%d rows; %d differ, %d unchecked (no valid point)" % (
+                  check["points"], check["tol"], check["checked"] - check["failed"],
+                  check["checked"], check["failed"], check["unchecked"]))
+
+    if a.timings_out:
+        with open(a.timings_out, "w", encoding="utf-8", newline="") as f:
+            wr = csv.writer(f)
+            wr.writerow(["row", "tool", "seconds", "input"])
+            for r in rows:
+                for k, g in enumerate(runs, 1):
+                    got = g["rows"].get(r["input"])
+                    if got is not None:
+                        wr.writerow([r["n"], f"physc_run{k}", got["micros"] / 1e6, r["input"]])
+                wr.writerow([r["n"], "sympy_simplify", r["sympy_s"], r["input"]])
+                if cheap_rows:
+                    wr.writerow([r["n"], "sympy_cheap", r["cheap_s"], r["input"]])
+
     worse = [r for r in rows if r["physc_ok"] and r["sympy_ops"] is not None and r["physc_ops"] > r["sympy_ops"]]
     if worse:
         print()
@@ -169,11 +242,20 @@ def main():
         for r in problems:
             print("  #%d  %s: %s" % (r["n"], cut(r["input"], 60), "; ".join(r["notes"])))
 
-    t0 = os.environ.get("BENCH_T0")
-    if t0:
-        print()
-        print("wall time:     %.0f s" % (time.time() - float(t0)))
-    print("RESULT simplify corpus=%d ops_le_sympy=%.3f speedup=%.1f" % (n, le / n if n else 0.0, speedup))
+    if check is not None and check["failed"]:
+        print("FAILED: %d physc results differ from their inputs beyond rel %g; no RESULT keys"
+              % (check["failed"], check["tol"]))
+        sys.exit(1)
+    p = a.prefix
+    keys = "%s=%d %sops_le_sympy=%.3f %sspeedup=%.1f" % (
+        p + "corpus" if p == "" else p.rstrip("_"), n, p, le / n if n else 0.0, p, speedup)
+    if cheap_rows:
+        keys += " %sops_le_cancel=%.3f %svs_cancel=%.1f" % (p, le_cheap / n if n else 0.0, p,
+                                                          vs_cheap)
+    if a.keys_out:
+        with open(a.keys_out, "w", encoding="utf-8") as f:
+            f.write(keys + "\n")
+    print("keys:          " + keys)
 
 
 if __name__ == "__main__":
