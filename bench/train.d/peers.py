@@ -5,8 +5,11 @@
   deepxde  DeepXDE on its PyTorch backend (DDE_BACKEND=pytorch), the library's own Burgers
            example: TimePDE with num_domain / num_boundary / num_initial points (DeepXDE's
            default Hammersley sampling), FNN tanh with Glorot-normal weights, compile("adam",
-           lr=1e-3), model.train(). DeepXDE evaluates the PDE residual on all its training
-           points, boundary and initial ones included (its usual behaviour).
+           lr=1e-3), model.train(). DeepXDE evaluates the PDE residual (and so u_t, u_x, u_xx)
+           on all its training rows: the boundary and initial points stacked in front for
+           their conditions, then num_domain + num_boundary + num_initial. With --pde-rows N,
+           num_domain is lowered so that these rows number N (physc and JAX take derivatives
+           on their interior points only), the same derivative work on both sides.
            Time per step: a callback stamps the start of every iteration of model.train's own
            loop (batch fetch, forward, derivatives by torch.autograd, backward, optimizer step,
            DeepXDE's bookkeeping); the interval to the next stamp is one step. The loss display
@@ -64,10 +67,20 @@ def deepxde_run(a):
     ic = dde.icbc.IC(
         geomtime, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_initial: on_initial
     )
-    data = dde.data.TimePDE(
-        geomtime, pde, [bc, ic],
-        num_domain=a.interior, num_boundary=a.boundary, num_initial=a.initial,
-    )
+    def make(num_domain):
+        return dde.data.TimePDE(
+            geomtime, pde, [bc, ic],
+            num_domain=num_domain, num_boundary=a.boundary, num_initial=a.initial,
+        )
+
+    num_domain = a.interior
+    data = make(num_domain)
+    if a.pde_rows:
+        extra = int(data.train_x.shape[0]) - num_domain
+        num_domain = a.pde_rows - extra
+        data = make(num_domain)
+        if int(data.train_x.shape[0]) != a.pde_rows:
+            sys.exit(f"DeepXDE has {data.train_x.shape[0]} rows, not the {a.pde_rows} asked for")
     net = dde.nn.FNN([2] + [a.width] * a.depth + [1], "tanh", "Glorot normal")
     model = dde.Model(data, net)
     model.compile("adam", lr=1e-3)
@@ -89,10 +102,15 @@ def deepxde_run(a):
     steps = [t[i + 1] - t[i] for i in range(len(t) - 1)][a.warmup:]
     loss = [float(v) for v in model.train_state.loss_train]
     points = int(model.train_state.X_train.shape[0])
+    history = model.losshistory
+    first = (float(sum(history.loss_train[0])) if history.steps and history.steps[0] == 0
+             else None)
     return {
         "peer": "deepxde",
         "what": f"DeepXDE {dde.__version__} (PyTorch {torch.__version__})",
         "points_pde": points,
+        "num_domain": num_domain,
+        "first_loss": first,
         "final_loss": sum(loss),
         "versions": {"deepxde": dde.__version__, "torch": torch.__version__},
         "threads": torch.get_num_threads(),
@@ -227,6 +245,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--pde-rows", type=int, default=0,
+                    help="deepxde: lower num_domain so that this many rows get derivatives")
     ap.add_argument("--jets", action="store_true",
                     help="jax: derivatives propagated through the layers by hand, not by jvp")
     a = ap.parse_args()

@@ -8,15 +8,34 @@ Each figure in the table is the median over the rounds. Every ratio = peer time 
 at the same configuration and precision (f32; above 1: physc is faster). RESULT:
   deepxde_small  = DeepXDE (PyTorch) small / physc f32 small
   torch_large    = DeepXDE (PyTorch) large / physc f32 large
-  jax_large      = jax.jit step large      / physc f32 large (derivatives by nested jax.jvp;
-                   the table also shows a JAX step with the derivatives propagated by hand)
+  jax_large      = the faster jax.jit step large / physc f32 large: the faster of derivatives
+                   by nested jax.jvp (jax_jvp_large) and derivatives propagated through the
+                   layers by hand as physc does (jax_jets_large); both also in RESULT
   burgers_rel_l2 = rel_l2.u of examples/burgers.phys against Cole-Hopf (full run, or
                    --max-steps with BENCH_QUICK=1, which the output says)
   large_gflops   = the matrix-product FLOPs of one large f32 step (gemm_flops) / physc's step
                    time: how close physc runs to the machine's FMA peak, and how many GFLOP/s
                    5x DeepXDE at the large size would take (printed beside it)
-  jax_small      = jax.jit step small      / physc f32 small
+  jax_small      = the faster jax.jit step small / physc f32 small (jax_jvp_small,
+                   jax_jets_small)
+What each timer covers: physc the Adam step loop's body (loss and gradient with the
+derivatives, the loss-history record, the Adam update; jobs/src/train/session.rs); JAX the
+call of the jitted step (loss, derivatives, gradient, Adam update) until block_until_ready;
+DeepXDE the interval between the starts of consecutive iterations of model.train's loop
+(batch fetch, forward, derivatives, backward, optimizer step, DeepXDE's bookkeeping).
+Derivative rows: physc and JAX take u_t, u_x, u_xx on the interior points only; DeepXDE on all
+its stacked training rows, so bench/train.d/run.py gives it num_domain such that these rows
+number the same (peers.py --pde-rows).
+Losses: the loss at step 0 and after the timed steps (physc: S steps; peers: warm-up + S) are
+printed for every variant; the sides start from different random weights and points, so the
+check is loose: every peer's final loss within a factor LOSS_FACTOR of physc's at the same
+size, else no RESULT line (exit 1). The JAX variants share weights and points and must agree
+to 1e-3 relative, a check of the hand-written jets.
 """
+
+import sys
+
+LOSS_FACTOR = 2.0
 
 import argparse
 import json
@@ -82,8 +101,12 @@ def main():
           "the run; table: median over the runs, leaving out those during which other "
           f"processes used more than {busy:.0%} of the CPU time (marked *) unless all were")
     print(f"  peers: {dde['what']}; {jx['what']}, {jx['devices'][0]}; Python {dde['python']}")
-    print(f"  DeepXDE evaluates the PDE residual on all {dde['points_pde']} training points "
-          f"(small; physc and JAX on the {sizes['small']['interior']} interior ones)")
+    print(f"  derivative rows (small): DeepXDE {dde['points_pde']} (num_domain "
+          f"{dde.get('num_domain', '?')}), physc and JAX {sizes['small']['interior']} interior "
+          "points")
+    print("  timers: physc the Adam loop body (loss, derivatives, gradient, history record, "
+          "update); JAX the jitted step to block_until_ready; DeepXDE start to start of "
+          "model.train's iterations")
     if a.load:
         print(f"  load average: {a.load}")
     if shares:
@@ -98,6 +121,7 @@ def main():
         ("small", "physc", "physc_small_f32", "f32", "physc_small_f32"),
         ("small", "DeepXDE (PyTorch)", "deepxde_small", "f32", "physc_small_f32"),
         ("small", "JAX jit, derivatives by jvp", "jax_small", "f32", "physc_small_f32"),
+        ("small", "JAX jit, jets by hand", "jax_jets_small", "f32", "physc_small_f32"),
         ("large", "physc", "physc_large_f32", "f32", "physc_large_f32"),
         ("large", "physc", "physc_large_f64", "f64", "physc_large_f32"),
         ("large", "DeepXDE (PyTorch)", "deepxde_large", "f32", "physc_large_f32"),
@@ -123,8 +147,12 @@ def main():
 
     deepxde_small = t["deepxde_small"] / t["physc_small_f32"]
     torch_large = t["deepxde_large"] / t["physc_large_f32"]
-    jax_large = t["jax_large"] / t["physc_large_f32"]
-    jax_small = t["jax_small"] / t["physc_small_f32"]
+    jax_jvp_large = t["jax_large"] / t["physc_large_f32"]
+    jax_jets_large = t["jax_jets_large"] / t["physc_large_f32"]
+    jax_jvp_small = t["jax_small"] / t["physc_small_f32"]
+    jax_jets_small = t["jax_jets_small"] / t["physc_small_f32"]
+    jax_large = min(jax_jvp_large, jax_jets_large)  # the faster JAX step
+    jax_small = min(jax_jvp_small, jax_jets_small)
     b = res["burgers"]
     rel = b["rel_l2"].get("u", float("nan")) if isinstance(b["rel_l2"], dict) else float("nan")
 
@@ -143,9 +171,10 @@ def main():
     print(f"  physc >= 5x DeepXDE, small   : {deepxde_small:6.2f}  {v_small}")
     print(f"  physc >= 5x DeepXDE, large   : {torch_large:6.2f}  {v_torch}"
           "   (RESULT key torch_large: DeepXDE on PyTorch)")
-    print(f"  physc >= 2x jax.jit, small   : {jax_small:6.2f}  {v_jax_small}")
+    print(f"  physc >= 2x jax.jit, small   : {jax_small:6.2f}  {v_jax_small}"
+          f"   (the faster JAX step; jvp {jax_jvp_small:.2f}, jets by hand {jax_jets_small:.2f})")
     print(f"  physc >= 2x jax.jit, large   : {jax_large:6.2f}  {v_jax}"
-          f"   (JAX with jets by hand: {t['jax_jets_large'] / t['physc_large_f32']:.2f})")
+          f"   (the faster JAX step; jvp {jax_jvp_large:.2f}, jets by hand {jax_jets_large:.2f})")
     print(f"  physc f64 / f32, large       : "
           f"{t['physc_large_f64'] / t['physc_large_f32']:6.2f}")
     large = sizes["large"]
@@ -173,9 +202,42 @@ def main():
         print(f"  WARNING: other processes were busy during every run of {', '.join(sorted(shaky))}"
               "; ratios built on them are not to be trusted; rerun on an idle machine")
     print()
+    # the losses: step 0 and after the timed steps, last run of each variant
+    print(f"Losses (last run of each variant; agreement: final loss within {LOSS_FACTOR:g}x of "
+          "physc's at the same size; JAX jvp and jets equal to 1e-3):")
+    failed = []
+    for size, label, key, prec, base in rows:
+        if key not in info:
+            continue
+        first, final = info[key].get("first_loss"), info[key].get("final_loss")
+        note = ""
+        ref = info.get(base, {}).get("final_loss")
+        if key != base and ref and final:
+            q = max(final / ref, ref / final)
+            if q > LOSS_FACTOR:
+                note = f"DISAGREES with physc ({q:.2f}x)"
+                failed.append(key)
+            else:
+                note = f"{q:.2f}x from physc's"
+        fmt = lambda v: "-" if v is None else f"{v:.4g}"  # noqa: E731
+        print(f"  {size:<6} {label:<27} {prec:<4} step 0: {fmt(first):>9}   after: "
+              f"{fmt(final):>9}  {note}")
+    for size in ("small", "large"):
+        jvp, jets = info.get(f"jax_{size}"), info.get(f"jax_jets_{size}")
+        if jvp and jets:
+            d = abs(jvp["final_loss"] - jets["final_loss"]) / abs(jvp["final_loss"])
+            if d > 1e-3:
+                failed.append(f"jax_jets_{size} vs jax_{size} ({d:.1e})")
+    print()
+    if failed:
+        print(f"FAILED: losses disagree beyond the stated tolerance: {', '.join(failed)}; "
+              "no RESULT line")
+        sys.exit(1)
     print(f"RESULT train deepxde_small={deepxde_small:.2f} torch_large={torch_large:.2f} "
           f"jax_large={jax_large:.2f} burgers_rel_l2={rel:.3e} large_gflops={large_gflops:.0f} "
-          f"jax_small={jax_small:.2f}")
+          f"jax_small={jax_small:.2f} jax_jvp_large={jax_jvp_large:.2f} "
+          f"jax_jets_large={jax_jets_large:.2f} jax_jvp_small={jax_jvp_small:.2f} "
+          f"jax_jets_small={jax_jets_small:.2f}")
 
 
 if __name__ == "__main__":

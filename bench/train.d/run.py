@@ -10,12 +10,30 @@ shows in the report rather than in the ratios alone.
 """
 
 import argparse
+import csv
 import json
 import os
 import resource
 import subprocess
 import sys
 import time
+
+
+def job_dir(out, model, kind="train"):
+    """Where `physc run --out OUT` writes a model's results: OUT/<model>/<kind>/ (one folder
+    per job kind) or OUT/<model>/ (the older layout). The one place here that knows."""
+    new = os.path.join(out, model, kind)
+    return new if os.path.isdir(new) else os.path.join(out, model)
+
+
+def first_loss(directory):
+    """The loss at step 0 from physc's loss.csv, or None."""
+    try:
+        with open(os.path.join(directory, "loss.csv"), encoding="utf-8") as f:
+            rows = csv.DictReader(f)
+            return float(next(rows)["loss"])
+    except (OSError, StopIteration, KeyError, ValueError):
+        return None
 
 
 def busy_jiffies():
@@ -109,9 +127,11 @@ def main():
         ("deepxde_large", "deepxde", "large", None),
         ("jax_small", "jax", "small", None),
         ("jax_large", "jax", "large", None),
+        ("jax_jets_small", "jax", "small", "--jets"),
         ("jax_jets_large", "jax", "large", "--jets"),
     ]
     runs = {v[0]: [] for v in variants}
+    raw = []  # (variant, label, step index, seconds) of every timed peer step
     start = time.perf_counter()
     idle = [0.0]  # seconds spent waiting for an idle machine, all measurements together
     info = {}
@@ -129,7 +149,8 @@ def main():
             cmd = [a.physc, "run", os.path.join(here, conf + ".phys"), "--out", out,
                    "--quiet", "--threads", th, "--max-steps", str(s["steps"])]
             wall, share = measured(cmd, env, log)
-            with open(os.path.join(out, "Burgers", "report.json"), encoding="utf-8") as f:
+            with open(os.path.join(job_dir(out, "Burgers"), "report.json"),
+                      encoding="utf-8") as f:
                 rep = json.load(f)
             # The median step, as for the peers (the mean also counts the first, cold step and
             # any step the shared machine's other work delayed).
@@ -139,6 +160,7 @@ def main():
                          "parameters": rep["config"]["net"]["parameters"],
                          "points": {k: v["points"] for k, v in rep["terms"].items()},
                          "adam_steps": rep["adam_steps"], "final_loss": rep["final_loss"],
+                         "first_loss": first_loss(job_dir(out, "Burgers")),
                          "what": "physc run, report.json adam_step_median_s (median step of the run)",
                          "mean_step_s": rep["adam_step_s"]}
         else:
@@ -148,11 +170,13 @@ def main():
                    "--interior", str(s["interior"]), "--initial", "160",
                    "--boundary", "80", "--steps", str(s["steps"]),
                    "--warmup", str(s["warmup"])] + ([conf] if conf else [])
+            if kind == "deepxde":  # as many rows with derivatives as physc's interior points
+                cmd += ["--pde-rows", str(s["interior"])]
             wall, share = measured(cmd, env, log)
             with open(res, encoding="utf-8") as f:
                 rep = json.load(f)
             step = rep["median_s"]
-            rep.pop("steps_s")
+            raw.extend((key, label, i, v) for i, v in enumerate(rep.pop("steps_s")))
             info[key] = rep
         runs[key].append({"step_s": step, "wall_s": wall, "others_cpu_share": share,
                           "label": label})
@@ -181,7 +205,7 @@ def main():
     print(f"   {label}", file=sys.stderr, flush=True)
     print(f"== {label}", file=log, flush=True)
     wall, share = measured(cmd, env, log)
-    with open(os.path.join(out, "Burgers", "report.json"), encoding="utf-8") as f:
+    with open(os.path.join(job_dir(out, "Burgers"), "report.json"), encoding="utf-8") as f:
         rep = json.load(f)
     burgers = {"label": label, "quick": bool(a.burgers_max_steps), "wall_s": wall,
                "others_cpu_share": share, "rel_l2": rep.get("rel_l2", {}),
@@ -196,6 +220,17 @@ def main():
               else None}
     with open(os.path.join(work, "results.json"), "w", encoding="utf-8") as f:
         json.dump(result, f, indent=1)
+    # raw timings: every run's figure, and every timed step of the peers (physc's steps are
+    # in each run's loss history; report.json gives their median and mean)
+    with open(os.path.join(work, "timings.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["variant", "run", "what", "seconds", "others_cpu_share"])
+        for key, ms in runs.items():
+            for m in ms:
+                w.writerow([key, m["label"], "median step", m["step_s"], m["others_cpu_share"]])
+                w.writerow([key, m["label"], "wall of the process", m["wall_s"], ""])
+        for key, label, i, v in raw:
+            w.writerow([key, label, f"step {i}", v, ""])
 
 
 if __name__ == "__main__":
