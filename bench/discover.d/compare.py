@@ -75,7 +75,7 @@ def run_physc(physc, csv, system, noisy, work, reps):
     times, with_equations = [], []
     for _ in range(reps):
         subprocess.run(args, check=True)
-        rep = json.loads((out / csv.stem.capitalize() / "report.json").read_text())
+        rep = json.loads((out / csv.stem.capitalize() / "discover" / "report.json").read_text())
         times.append(rep["timings"]["regression_s"])
         with_equations.append(rep["timings"]["discovery_s"])
     found = []

@@ -18,12 +18,12 @@ def physc_runs(work, problem, model, reps):
     """(median wall_time_s, report of run 1, directory of run 1)."""
     reports = []
     for r in range(1, reps + 1):
-        d = work / "physc" / problem / f"run{r}" / model
+        d = work / "physc" / problem / f"run{r}" / model / "simulate"
         rep = json.loads((d / "report.json").read_text())
         if not rep.get("completed", False):
             raise SystemExit(f"physc {problem} run {r} did not complete: {rep.get('error')}")
         reports.append(rep)
-    first = work / "physc" / problem / "run1" / model
+    first = work / "physc" / problem / "run1" / model / "simulate"
     return statistics.median(r["wall_time_s"] for r in reports), reports[0], first
 
 

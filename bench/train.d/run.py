@@ -129,7 +129,7 @@ def main():
             cmd = [a.physc, "run", os.path.join(here, conf + ".phys"), "--out", out,
                    "--quiet", "--threads", th, "--max-steps", str(s["steps"])]
             wall, share = measured(cmd, env, log)
-            with open(os.path.join(out, "Burgers", "report.json"), encoding="utf-8") as f:
+            with open(os.path.join(out, "Burgers", "train", "report.json"), encoding="utf-8") as f:
                 rep = json.load(f)
             # The median step, as for the peers (the mean also counts the first, cold step and
             # any step the shared machine's other work delayed).
@@ -181,7 +181,7 @@ def main():
     print(f"   {label}", file=sys.stderr, flush=True)
     print(f"== {label}", file=log, flush=True)
     wall, share = measured(cmd, env, log)
-    with open(os.path.join(out, "Burgers", "report.json"), encoding="utf-8") as f:
+    with open(os.path.join(out, "Burgers", "train", "report.json"), encoding="utf-8") as f:
         rep = json.load(f)
     burgers = {"label": label, "quick": bool(a.burgers_max_steps), "wall_s": wall,
                "others_cpu_share": share, "rel_l2": rep.get("rel_l2", {}),

@@ -39,12 +39,12 @@ fn grid_error(trained: &super::Trained) -> f64 {
     let x = trained.fields.axis("x").expect("axis x");
     let t = trained.fields.axis("t").expect("axis t");
     let u = trained.fields.field("u").expect("field u");
-    assert_eq!(u.shape(), &[x.len(), t.len()]);
+    assert_eq!(u.shape(), &[t.len(), x.len()]);
     let (mut err, mut norm) = (0.0, 0.0);
     for (i, &xi) in x.iter().enumerate() {
         for (j, &tj) in t.iter().enumerate() {
             let e = exact(xi, tj);
-            err += (u[[i, j]] - e).powi(2);
+            err += (u[[j, i]] - e).powi(2);
             norm += e * e;
         }
     }
@@ -121,7 +121,7 @@ fn heat1d_trains_in_memory_to_the_exact_solution() {
     let values = trained.evaluate(points.view()).expect("evaluates");
     assert_eq!(values.dim(), (at.len(), 1));
     for (k, &(i, j)) in at.iter().enumerate() {
-        let (a, b) = (values[[k, 0]], u[[i, j]]);
+        let (a, b) = (values[[k, 0]], u[[j, i]]);
         assert!(
             (a - b).abs() <= 1e-12,
             "at x = {}, t = {}: {a} vs {b}",
@@ -172,9 +172,13 @@ fn heat1d_trains_in_memory_to_the_exact_solution() {
     }
     let arrays = npz::read(&dir.join("fields.npz")).unwrap();
     let names: Vec<&str> = arrays.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["x", "t", "u"]);
-    assert_eq!(arrays[0].1.data(), x.as_slice().unwrap());
-    assert_eq!(arrays[1].1.data(), t.as_slice().unwrap());
+    assert_eq!(
+        names,
+        ["t", "x", "u"],
+        "time first, as every job writes fields"
+    );
+    assert_eq!(arrays[0].1.data(), t.as_slice().unwrap());
+    assert_eq!(arrays[1].1.data(), x.as_slice().unwrap());
     assert_eq!(arrays[2].1.shape(), u.shape());
     assert_eq!(arrays[2].1.data(), u.as_slice().unwrap());
     let csv = std::fs::read_to_string(dir.join("loss.csv")).unwrap();
@@ -204,7 +208,8 @@ fn a_cancelled_run_returns_its_results() {
     assert!(trained.interrupted());
     assert_eq!(trained.report["completed"], false);
     assert_eq!(trained.history.loss.len(), 0);
-    assert_eq!(trained.fields.field("u").unwrap().shape(), &[101, 51]);
+    // Time first, as every job writes its fields.
+    assert_eq!(trained.fields.field("u").unwrap().shape(), &[51, 101]);
     assert!(trained.report["final_loss"]
         .as_f64()
         .is_some_and(f64::is_finite));

@@ -110,9 +110,9 @@ pub struct Session<T: Scalar> {
     pub seed: u64,
 }
 
-/// Train, and collect what the run computed. `checkpoints`: where to save
-/// `checkpoint.npz` every `output every:` steps while training (`None`: nowhere). A resumed
-/// run reads its checkpoint from `<out_dir>/<Model>/`.
+/// Train, and collect what the run computed. `folder`: the job's output folder, where
+/// `checkpoint.npz` is saved every `output every:` steps while training when
+/// `options.checkpoints` asks, and where a resumed run reads its checkpoint.
 #[allow(clippy::too_many_arguments)]
 pub fn train<T: Scalar + JitReal>(
     model: &Model,
@@ -120,10 +120,11 @@ pub fn train<T: Scalar + JitReal>(
     problem: &Problem,
     observations: &[Observations],
     options: &RunOptions,
-    checkpoints: Option<&Path>,
+    folder: &Path,
     precision: fn(TrainedNet<T>) -> TrainedNetwork,
 ) -> Result<Completed<Trained>, JobError> {
     let started = Instant::now();
+    let checkpoints = options.checkpoints.then_some(folder);
     // A bad reference is found now, not after minutes of training.
     let reference = config
         .compare
@@ -140,8 +141,7 @@ pub fn train<T: Scalar + JitReal>(
             .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
     }
     if options.resume {
-        let dir = options.out_dir.join(&problem.model);
-        checkpoint::restore(&dir, &mut session).map_err(JobError::Failed)?;
+        checkpoint::restore(folder, &mut session).map_err(JobError::Failed)?;
     }
     redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
     let progress = options.progress.as_ref();
