@@ -247,6 +247,27 @@ const OPTIMIZERS: &[CallSchema] = &[
         ],
         doc: "L-BFGS with a strong-Wolfe line search",
     },
+    CallSchema {
+        name: "bfgs",
+        options: QUASI_NEWTON_DENSE,
+        doc: "BFGS with a dense inverse Hessian (networks up to 10,000 parameters)",
+    },
+    CallSchema {
+        name: "ssbfgs",
+        options: QUASI_NEWTON_DENSE,
+        doc: "self-scaled BFGS, dense (Urbán et al. 2025)",
+    },
+    CallSchema {
+        name: "ssbroyden",
+        options: QUASI_NEWTON_DENSE,
+        doc: "self-scaled Broyden, dense (Urbán et al. 2025)",
+    },
+];
+
+/// The options of the dense quasi-Newton methods.
+const QUASI_NEWTON_DENSE: &[Opt] = &[
+    opt("steps", int(1000), COUNT, "number of iterations"),
+    opt("tol", num(1e-12), POSITIVE, "gradient-norm tolerance"),
 ];
 
 const TRAIN: &[Opt] = &[

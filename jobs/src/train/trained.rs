@@ -325,12 +325,12 @@ impl Trained {
         let number = |key: &str| r[key].as_f64().unwrap_or(f64::NAN);
         let count = |key: &str| r[key].as_u64().unwrap_or(0);
         let mut text = format!(
-            "trained {} in {:.1} s: {} steps ({} Adam, {} L-BFGS), final loss {:.3e}\n",
+            "trained {} in {:.1} s: {} steps ({} Adam, {} quasi-Newton), final loss {:.3e}\n",
             self.model,
             number("wall_time_s"),
             count("steps"),
             count("adam_steps"),
-            count("lbfgs_iterations"),
+            count("quasi_newton_iterations"),
             number("final_loss"),
         );
         if let Some(learned) = r["params"].as_object() {
@@ -380,7 +380,7 @@ pub fn collect<T: Scalar + JitReal>(
     let tally = Tally {
         steps: session.position.step,
         adam_step_seconds: session.adam_step_seconds,
-        lbfgs_iterations: session.lbfgs_iterations,
+        quasi_newton_iterations: session.quasi_newton_iterations,
         evaluations: session.objective.evaluations,
         final_loss: session.final_loss,
         net_len,
@@ -483,7 +483,7 @@ fn compare(
 struct Tally {
     steps: usize,
     adam_step_seconds: Vec<f64>,
-    lbfgs_iterations: usize,
+    quasi_newton_iterations: usize,
     evaluations: usize,
     final_loss: Option<f64>,
     /// The network's parameter count.
@@ -603,7 +603,8 @@ fn report(
         },
         "steps": tally.steps,
         "adam_steps": times.len(),
-        "lbfgs_iterations": tally.lbfgs_iterations,
+        "lbfgs_iterations": tally.quasi_newton_iterations,
+        "quasi_newton_iterations": tally.quasi_newton_iterations,
         "evaluations": tally.evaluations,
         "final_loss": tally.final_loss.unwrap_or(f64::NAN),
         "terms": terms,
