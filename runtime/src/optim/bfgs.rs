@@ -59,7 +59,7 @@ struct Scaling {
 }
 
 /// Dense BFGS-family optimizer (see the module comment). Holds the n×n approximation and
-/// seven n-sized buffers, all allocated up front.
+/// nine n-sized buffers, all allocated up front.
 #[derive(Debug, Clone)]
 pub struct Bfgs<T> {
     n: usize,
@@ -75,6 +75,11 @@ pub struct Bfgs<T> {
     fresh: bool,
     /// Restarts so far (curvature failures, uphill directions, failed searches).
     restarts: usize,
+    /// H g at the current point, when `hg_valid` (computed with the update, or afresh
+    /// after a `reset`), and H g₊ before the update.
+    hg: Vec<f64>,
+    hg_valid: bool,
+    hgn: Vec<f64>,
     /// The search direction −H g, and the update's vectors s, y, H y.
     d: Vec<f64>,
     s: Vec<f64>,
@@ -106,6 +111,9 @@ impl<T: Scalar> Bfgs<T> {
             h,
             fresh: true,
             restarts: 0,
+            hg: vec![0.0; n],
+            hg_valid: false,
+            hgn: vec![0.0; n],
             d: vec![0.0; n],
             s: vec![0.0; n],
             y: vec![0.0; n],
@@ -125,6 +133,7 @@ impl<T: Scalar> Bfgs<T> {
     pub fn reset(&mut self) {
         self.loss = None;
         self.stalled = false;
+        self.hg_valid = false;
     }
 
     /// One iteration: direction −H g, line search, the move of `params` to the accepted
@@ -220,8 +229,13 @@ impl<T: Scalar> Bfgs<T> {
     fn direction(&mut self) -> (f64, f64) {
         let g = widened(&self.g);
         if !self.fresh {
-            matvec(&self.h, self.n, &g, &mut self.d);
-            self.d.iter_mut().for_each(|d| *d = -*d);
+            if !self.hg_valid {
+                matvec(&self.h, self.n, &g, &mut self.hg);
+                self.hg_valid = true;
+            }
+            for (d, hg) in self.d.iter_mut().zip(&self.hg) {
+                *d = -hg;
+            }
             let dphi0 = crate::wide::dot(&g, &self.d);
             if dphi0 < 0.0 && dphi0.is_finite() {
                 return (dphi0, 1.0);
@@ -240,6 +254,7 @@ impl<T: Scalar> Bfgs<T> {
     fn restart(&mut self) {
         identity(&mut self.h, self.n);
         self.fresh = true;
+        self.hg_valid = false;
         self.restarts += 1;
     }
 
@@ -255,15 +270,23 @@ impl<T: Scalar> Bfgs<T> {
             return;
         }
         let rho = 1.0 / sy;
+        let g = widened(&self.g);
+        // One product with H per iteration: H g₊ (into `hgn`), whence H y = H g₊ − H g,
+        // H g being the last direction's; H₊ g₊ then follows from the update's vectors.
         if self.fresh {
+            self.hgn.copy_from_slice(&g);
             self.hy.copy_from_slice(&self.y);
         } else {
-            matvec(&self.h, self.n, &self.y, &mut self.hy);
+            matvec(&self.h, self.n, &g, &mut self.hgn);
+            for ((hy, hgn), hg) in self.hy.iter_mut().zip(&self.hgn).zip(&self.hg) {
+                *hy = hgn - hg;
+            }
         }
         let yhy = dot(&self.y, &self.hy);
         let h = yhy * rho;
         let b = -alpha * step_slope * rho;
-        let Some(scaling) = scaling(self.update, self.fresh, b, h, self.n) else {
+        let scaling = scaling(self.update, self.fresh, b, h, self.n);
+        let Some(scaling) = scaling.filter(|_| yhy > 0.0 && yhy.is_finite()) else {
             self.restart();
             return;
         };
@@ -288,6 +311,13 @@ impl<T: Scalar> Bfgs<T> {
             crate::wide::axpy(scaling.phi * yhy * v[i] * inv_tau, &v, row);
             crate::wide::axpy(rho * s[i], s, row);
         });
+        // H₊ g₊ from the same terms, without another pass over H.
+        let (hy_g, v_g, s_g) = (dot(hy, &g) / yhy, dot(&v, &g), dot(s, &g));
+        let vectors = self.hg.iter_mut().zip(&self.hgn).zip(hy).zip(&v).zip(s);
+        for ((((hg, hgn), hy), v), s) in vectors {
+            *hg = (hgn - hy * hy_g + scaling.phi * yhy * v * v_g) * inv_tau + rho * s * s_g;
+        }
+        self.hg_valid = true;
         self.fresh = false;
     }
 }
@@ -466,7 +496,8 @@ mod tests {
         assert!(bfgs < 8 * n, "bfgs: {bfgs} iterations");
     }
 
-    /// Every member of the family meets the secant condition H₊ y = s, whatever its scaling.
+    /// Every member of the family meets the secant condition H₊ y = s, whatever its scaling,
+    /// and the kept H g is the product it stands for.
     #[test]
     fn every_update_meets_the_secant_condition() {
         for update in ALL {
@@ -477,6 +508,15 @@ mod tests {
                 opt.step(&mut x, &mut quadratic).unwrap();
                 let mut hy = vec![0.0; 6];
                 matvec(&opt.h, 6, &opt.y, &mut hy);
+                // The direction kept without a product: H₊ g₊ as a product gives it.
+                let mut hg = vec![0.0; 6];
+                matvec(&opt.h, 6, &widened(&opt.g), &mut hg);
+                for (a, b) in hg.iter().zip(&opt.hg) {
+                    assert!(
+                        (a - b).abs() <= 1e-9 * a.abs().max(1e-12),
+                        "{update:?}: H g"
+                    );
+                }
                 for (a, b) in hy.iter().zip(&opt.s) {
                     assert!(
                         (a - b).abs() <= 1e-9 * b.abs().max(1e-12),
