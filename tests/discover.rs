@@ -95,7 +95,7 @@ fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
         &["run", "--quiet", "--out", "out", "systems.phys"],
         &dir,
     ));
-    let r = report(&dir.join("out/FoundLorenz"));
+    let r = report(&dir.join("out/FoundLorenz/discover"));
     assert_equation(&r, "dt(x)", &[("x", -10.0), ("y", 10.0)], 0.01);
     assert_equation(
         &r,
@@ -104,7 +104,7 @@ fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
         0.01,
     );
     assert_equation(&r, "dt(z)", &[("z", -8.0 / 3.0), ("x * y", 1.0)], 0.01);
-    let r = report(&dir.join("out/FoundRossler"));
+    let r = report(&dir.join("out/FoundRossler/discover"));
     assert_equation(&r, "dt(x)", &[("y", -1.0), ("z", -1.0)], 0.01);
     assert_equation(&r, "dt(y)", &[("x", 1.0), ("y", 0.2)], 0.01);
     assert_equation(
@@ -113,7 +113,7 @@ fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
         &[("1", 0.2), ("z", -5.7), ("x * z", 1.0)],
         0.01,
     );
-    let r = report(&dir.join("out/FoundChen"));
+    let r = report(&dir.join("out/FoundChen/discover"));
     assert_equation(&r, "dt(x)", &[("x", -35.0), ("y", 35.0)], 0.01);
     assert_equation(
         &r,
@@ -122,11 +122,11 @@ fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
         0.01,
     );
     assert_equation(&r, "dt(z)", &[("z", -3.0), ("x * y", 1.0)], 0.01);
-    let r = report(&dir.join("out/FoundSprottF"));
+    let r = report(&dir.join("out/FoundSprottF/discover"));
     assert_equation(&r, "dt(x)", &[("y", 1.0), ("z", 1.0)], 0.01);
     assert_equation(&r, "dt(y)", &[("x", -1.0), ("y", 0.5)], 0.01);
     assert_equation(&r, "dt(z)", &[("x^2", 1.0), ("z", -1.0)], 0.01);
-    let r = report(&dir.join("out/FoundLotkaVolterra"));
+    let r = report(&dir.join("out/FoundLotkaVolterra/discover"));
     assert_equation(&r, "dt(x)", &[("x", 1.1), ("x * y", -0.4)], 0.01);
     assert_equation(&r, "dt(y)", &[("y", -0.4), ("x * y", 0.1)], 0.01);
     // Every session wrote its model, which re-checks clean.
@@ -137,7 +137,7 @@ fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
         "FoundSprottF",
         "FoundLotkaVolterra",
     ] {
-        let model = dir.join("out").join(name).join("discovered.phys");
+        let model = dir.join("out").join(name).join("discover/discovered.phys");
         ok(&physc(&["check", model.to_str().unwrap()], &dir));
     }
     std::fs::remove_dir_all(dir).unwrap();
@@ -172,12 +172,12 @@ fn one_percent_noise_keeps_the_support_exact() {
         &["run", "--quiet", "--out", "out", "noisy.phys"],
         &dir,
     ));
-    let r = report(&dir.join("out/NoisyLorenz"));
+    let r = report(&dir.join("out/NoisyLorenz/discover"));
     assert_eq!(r["data"]["noise"], 0.01);
     assert_support(&r, "dt(x)", &["x", "y"]);
     assert_support(&r, "dt(y)", &["x", "y", "x * z"]);
     assert_support(&r, "dt(z)", &["z", "x * y"]);
-    let r = report(&dir.join("out/NoisyRossler"));
+    let r = report(&dir.join("out/NoisyRossler/discover"));
     assert_support(&r, "dt(x)", &["y", "z"]);
     assert_support(&r, "dt(y)", &["x", "y"]);
     assert_support(&r, "dt(z)", &["1", "z", "x * z"]);
@@ -186,12 +186,14 @@ fn one_percent_noise_keeps_the_support_exact() {
     assert_eq!(inclusion["x * z"], 1.0, "{inclusion}");
     assert!(inclusion["y^2"].as_f64().unwrap() < 0.6, "{inclusion}");
     // Same seed, same session.
-    let first = std::fs::read_to_string(dir.join("out/NoisyRossler/discovered.phys")).unwrap();
+    let first =
+        std::fs::read_to_string(dir.join("out/NoisyRossler/discover/discovered.phys")).unwrap();
     ok(&physc(
         &["run", "--quiet", "--out", "again", "noisy.phys"],
         &dir,
     ));
-    let second = std::fs::read_to_string(dir.join("again/NoisyRossler/discovered.phys")).unwrap();
+    let second =
+        std::fs::read_to_string(dir.join("again/NoisyRossler/discover/discovered.phys")).unwrap();
     assert_eq!(first, second);
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -205,7 +207,7 @@ fn the_example_prints_and_writes_a_runnable_model() {
         &dir,
     ));
     assert!(stderr.contains("dt(z) = x * y - 2.66667 * z"), "{stderr}");
-    let out = dir.join("out/LorenzEquations");
+    let out = dir.join("out/LorenzEquations/discover");
     let model = std::fs::read_to_string(out.join("discovered.phys")).unwrap();
     insta::assert_snapshot!("discovered_lorenz", model);
     let r = report(&out);
@@ -239,7 +241,9 @@ fn the_example_prints_and_writes_a_runnable_model() {
         ],
         &dir,
     ));
-    assert!(dir.join("rerun/LorenzEquations/trajectory.csv").exists());
+    assert!(dir
+        .join("rerun/LorenzEquations/simulate/trajectory.csv")
+        .exists());
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -256,7 +260,7 @@ fn lorenz_csv(dir: &Path, every: f64, t1: f64, x0: f64) -> PathBuf {
         &["run", "--quiet", "--out", "sim", file.to_str().unwrap()],
         dir,
     ));
-    dir.join(format!("sim/L{}/trajectory.csv", x0.abs() as i64))
+    dir.join(format!("sim/L{}/simulate/trajectory.csv", x0.abs() as i64))
 }
 
 #[test]
@@ -290,7 +294,7 @@ fn the_cli_handles_uneven_steps_and_several_trajectories() {
         &dir,
     ));
     assert!(stderr.contains("Uneven:"), "{stderr}");
-    let r = report(&dir.join("out/Uneven"));
+    let r = report(&dir.join("out/Uneven/discover"));
     assert_equation(&r, "dt(x)", &[("x", -10.0), ("y", 10.0)], 0.01);
     assert_equation(
         &r,
@@ -320,7 +324,7 @@ fn the_cli_handles_uneven_steps_and_several_trajectories() {
         ],
         &dir,
     ));
-    let r = report(&dir.join("out/Two"));
+    let r = report(&dir.join("out/Two/discover"));
     assert_eq!(r["data"]["trajectories"], 2);
     assert_support(&r, "dt(x)", &["x", "y"]);
     assert_support(&r, "dt(y)", &["x", "y", "x * z"]);
@@ -346,7 +350,7 @@ fn the_cli_handles_uneven_steps_and_several_trajectories() {
         ],
         &dir,
     ));
-    let r = report(&dir.join("out/FromNpz"));
+    let r = report(&dir.join("out/FromNpz/discover"));
     assert_eq!(r["data"]["variables"], serde_json::json!(["x", "y", "z"]));
     assert_equation(&r, "dt(z)", &[("z", -8.0 / 3.0), ("x * y", 1.0)], 0.01);
     std::fs::remove_dir_all(dir).unwrap();
@@ -376,7 +380,7 @@ fn burgers_equation_is_found_from_the_published_data() {
         ],
         &dir,
     ));
-    let r = report(&dir.join("out/Burgers"));
+    let r = report(&dir.join("out/Burgers/discover"));
     let nu = 0.01 / std::f64::consts::PI;
     assert_equation(
         &r,
@@ -384,7 +388,7 @@ fn burgers_equation_is_found_from_the_published_data() {
         &[("usol * dx(usol)", -1.0), ("dxx(usol)", nu)],
         0.05,
     );
-    let model = dir.join("out/Burgers/discovered.phys");
+    let model = dir.join("out/Burgers/discover/discovered.phys");
     let text = std::fs::read_to_string(&model).unwrap();
     assert!(text.contains("pde dt(usol) = "), "{text}");
     ok(&physc(&["check", model.to_str().unwrap()], &dir));
@@ -415,7 +419,7 @@ fn bad_input_is_named() {
     ));
     assert!(stderr.contains("dropped 1 row(s) with NaN"), "{stderr}");
     assert!(stderr.contains("`c` is constant"), "{stderr}");
-    let r = report(&dir.join("out/Decay"));
+    let r = report(&dir.join("out/Decay/discover"));
     assert_equation(&r, "dt(x)", &[("x", -0.5)], 0.01);
     // Unknown names list the columns there are.
     let stderr = failed(&physc(
@@ -507,7 +511,7 @@ fn user_terms_join_the_library() {
         &["run", "--quiet", "--out", "out", "law.phys"],
         &dir,
     ));
-    let r = report(&dir.join("out/Law"));
+    let r = report(&dir.join("out/Law/discover"));
     assert_equation(&r, "dt(x)", &[("sin(x)", -1.0)], 0.01);
     assert_eq!(r["equations"]["dt(x)"], "-sin(x)");
     std::fs::remove_dir_all(dir).unwrap();
@@ -545,7 +549,7 @@ fn symbolic_regression_finds_a_law_outside_any_polynomial_library() {
         &["run", "--quiet", "--out", "out", "uptake.phys"],
         &dir,
     ));
-    let r = report(&dir.join("out/Uptake"));
+    let r = report(&dir.join("out/Uptake/discover"));
     let search = &r["symbolic_regression"]["dt(x)"];
     assert!(
         search["front"].as_array().is_some_and(|f| !f.is_empty()),
@@ -554,7 +558,7 @@ fn symbolic_regression_finds_a_law_outside_any_polynomial_library() {
     // The discovered model, re-simulated from the first sample, follows the data.
     let rms = r["comparison"]["relative_rms_error"]["x"].as_f64().unwrap();
     assert!(rms < 1e-6, "re-simulation error {rms}: {}", r["equations"]);
-    let model = std::fs::read_to_string(dir.join("out/Uptake/discovered.phys")).unwrap();
+    let model = std::fs::read_to_string(dir.join("out/Uptake/discover/discovered.phys")).unwrap();
     assert!(model.contains("ode dt(x) = "), "{model}");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -97,7 +97,7 @@ fn exp_f32_is_verified_exhaustively_and_written_out() {
         &dir,
     );
     ok(&o);
-    let out = dir.join("out/exp_f32");
+    let out = dir.join("out/exp_f32/evolve");
     for f in [
         "front.csv",
         "front.png",
@@ -197,7 +197,7 @@ fn exp_f32_is_verified_exhaustively_and_written_out() {
     // A model can use the evolved function.
     std::fs::write(
         dir.join("model.phys"),
-        "use \"out/exp_f32/evolved.phys\"\n\nmodel Growth {\n  time t in [0, 1]\n  field y(t)\n  ode dt(y) = exp_f32(t)\n  initial y = 0\n}\n",
+        "use \"out/exp_f32/evolve/evolved.phys\"\n\nmodel Growth {\n  time t in [0, 1]\n  field y(t)\n  ode dt(y) = exp_f32(t)\n  initial y = 0\n}\n",
     )
     .unwrap();
     ok(&physc(&["check", "model.phys"], &dir));
@@ -238,7 +238,7 @@ fn exp2_f32_at_six_ops_is_under_the_published_figure() {
         &dir,
     );
     ok(&o);
-    let out = dir.join("out/exp2_f32");
+    let out = dir.join("out/exp2_f32/evolve");
     let r = report(&out);
     let v = &r["best"]["verification"];
     assert_eq!(v["exhaustive"], true, "{r:#}");
@@ -292,7 +292,7 @@ evolve Exp64 {
     // exp's seeded continued fraction with two squarings is fitted in the first generation:
     // far beyond the degree-5 polynomial's 6.7e-7 at the same 10 operations.
     for (name, at_most) in [("Bump", 1e-3), ("Exp64", 1e-9)] {
-        let r = report(&dir.join("out").join(name));
+        let r = report(&dir.join("out").join(name).join("evolve"));
         let v = &r["best"]["verification"];
         let e = v["max_rel_err"].as_f64().unwrap();
         assert!(e > 0.0 && e < at_most, "{name}: {e}");
@@ -303,8 +303,8 @@ evolve Exp64 {
         if name == "Exp64" {
             assert!(seed.starts_with("cf"), "{seed}");
         }
-        let phys =
-            std::fs::read_to_string(dir.join("out").join(name).join("evolved.phys")).unwrap();
+        let phys = std::fs::read_to_string(dir.join("out").join(name).join("evolve/evolved.phys"))
+            .unwrap();
         let base = if name == "Bump" {
             "bump_f64"
         } else {

@@ -60,7 +60,7 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
 fn oscillator_matches_the_exact_solution() {
     let out = scratch("osc");
     run_ok(&root().join("examples/oscillator.phys"), &out);
-    let dir = out.join("Oscillator");
+    let dir = out.join("Oscillator/simulate");
     let (header, rows) = read_csv(&dir.join("trajectory.csv"));
     assert_eq!(header, vec!["t", "x", "v"]);
     assert_eq!(rows.len(), 2001);
@@ -95,7 +95,7 @@ fn lorenz_agrees_with_a_tight_reference_for_five_time_units() {
         std::fs::write(&file, model.replace("ATOL", atol).replace("TOL", tol)).unwrap();
         let out = dir.join(name);
         run_ok(&file, &out);
-        results.push(read_csv(&out.join("Lorenz/trajectory.csv")).1);
+        results.push(read_csv(&out.join("Lorenz/simulate/trajectory.csv")).1);
     }
     let worst = results[0]
         .iter()
@@ -113,7 +113,7 @@ fn lorenz_agrees_with_a_tight_reference_for_five_time_units() {
 fn stiff_van_der_pol_takes_few_implicit_steps() {
     let out = scratch("vdp");
     run_ok(&root().join("examples/van_der_pol_stiff.phys"), &out);
-    let report = report(&out.join("VanDerPolStiff"));
+    let report = report(&out.join("VanDerPolStiff/simulate"));
     let steps = report["stats"]["steps"].as_u64().unwrap();
     // An explicit method needs millions of steps here (stability, not accuracy, limits it).
     assert!(steps < 20_000, "{steps} steps");
@@ -133,7 +133,7 @@ fn blow_up_is_a_clear_error_and_keeps_the_results() {
     assert_eq!(o.status.code(), Some(1));
     let text = String::from_utf8_lossy(&o.stderr);
     assert!(text.contains("E0500") && text.contains("t = "), "{text}");
-    let (_, rows) = read_csv(&dir.join("out/Blowup/trajectory.csv"));
+    let (_, rows) = read_csv(&dir.join("out/Blowup/simulate/trajectory.csv"));
     assert!(
         rows.len() >= 9,
         "the times before the blow-up are kept: {} rows",
@@ -201,7 +201,7 @@ fn plate_error(scheme: &str, points: usize, dir: &Path) -> f64 {
     .unwrap();
     let out = dir.join(format!("out_{scheme}_{points}"));
     run_ok(&file, &out);
-    let fields = read_npz(&out.join("PlateCooling/fields.npz"));
+    let fields = read_npz(&out.join("PlateCooling/simulate/fields.npz"));
     let (x, y, u) = (
         array(&fields, "x").data(),
         array(&fields, "y").data(),
@@ -233,9 +233,11 @@ fn two_dimensional_finite_differences_converge_at_their_order_with_robin_sides()
             "{scheme}: measured order {measured:.2} ({coarse:e} → {fine:e})"
         );
     }
-    let report = report(&dir.join("out_fd4_41/PlateCooling"));
+    let report = report(&dir.join("out_fd4_41/PlateCooling/simulate"));
     assert_eq!(report["grid"]["y"], 41);
-    assert!(dir.join("out_fd4_41/PlateCooling/final.vtk").exists());
+    assert!(dir
+        .join("out_fd4_41/PlateCooling/simulate/final.vtk")
+        .exists());
 }
 
 #[test]
@@ -249,7 +251,7 @@ fn coupled_fields_match_the_exact_solution() {
     )
     .unwrap();
     run_ok(&file, &dir.join("out"));
-    let fields = read_npz(&dir.join("out/Rotor/fields.npz"));
+    let fields = read_npz(&dir.join("out/Rotor/simulate/fields.npz"));
     let (x, t) = (array(&fields, "x").data(), array(&fields, "t").data());
     let (u, v) = (array(&fields, "u"), array(&fields, "v"));
     assert_eq!(u.shape(), &[5, 64]);
@@ -288,7 +290,7 @@ fn array<'a>(
 fn burgers_by_the_method_of_lines_matches_the_reference_solution() {
     let out = scratch("burgers");
     run_ok(&root().join("examples/burgers_mol.phys"), &out);
-    let ours = read_npz(&out.join("Burgers/fields.npz"));
+    let ours = read_npz(&out.join("Burgers/simulate/fields.npz"));
     let reference = read_npz(&root().join("tests/data/burgers_deepxde.npz"));
     let u = array(&ours, "u"); // [t, x] on 1021 points
     let usol = array(&reference, "usol"); // [x, t] on 256 × 100
@@ -322,7 +324,7 @@ fn heat_error(scheme: &str, points: usize, dir: &Path) -> f64 {
     .unwrap();
     let out = dir.join(format!("out_{scheme}_{points}"));
     run_ok(&file, &out);
-    let fields = read_npz(&out.join("Heat/fields.npz"));
+    let fields = read_npz(&out.join("Heat/simulate/fields.npz"));
     let (x, u) = (array(&fields, "x").data().to_vec(), array(&fields, "u"));
     let last = u.row(u.dims().0 - 1);
     x.iter()
@@ -349,7 +351,7 @@ fn finite_differences_converge_at_their_order() {
 fn kdv_by_etdrk4_stays_bounded_and_conserves_mass() {
     let out = scratch("kdv");
     run_ok(&root().join("examples/kdv.phys"), &out);
-    let fields = read_npz(&out.join("KdV/fields.npz"));
+    let fields = read_npz(&out.join("KdV/simulate/fields.npz"));
     let u = array(&fields, "u");
     let (nt, nx) = u.dims();
     assert_eq!(nt, 101);
@@ -362,4 +364,48 @@ fn kdv_by_etdrk4_stays_bounded_and_conserves_mass() {
         let mean = row.iter().sum::<f64>() / nx as f64;
         assert!(mean.abs() < 1e-10, "mass drifted to {mean:e} at output {j}");
     }
+}
+
+/// Each job has its own folder: two files simulating one model into one `--out` warn before
+/// the second replaces the first's results; a `folder` setting keeps both; a rerun of the
+/// same job replaces its own results silently; a folder name cannot leave `OUT/<target>/`.
+#[test]
+fn jobs_of_different_files_do_not_silently_share_a_folder() {
+    let dir = scratch("folders");
+    let out = dir.join("out");
+    let model =
+        "model Decay {\n  time t in [0, 1]\n  field y(t)\n  ode dt(y) = -y\n  initial y = 1\n}\n";
+    let write = |name: &str, settings: &str| {
+        let file = dir.join(name);
+        std::fs::write(&file, format!("{model}simulate Decay {{\n{settings}}}\n")).unwrap();
+        file
+    };
+    let first = write("first.phys", "  method rk4(dt: 0.01)\n");
+    let second = write("second.phys", "  method dopri5\n");
+    let kept = write("kept.phys", "  method dopri5\n  folder \"dopri5\"\n");
+    let stderr = |o: Output| String::from_utf8_lossy(&o.stderr).into_owned();
+
+    let o = stderr(run(&first, &out));
+    assert!(!o.contains("warning"), "{o}");
+    let o = stderr(run(&first, &out));
+    assert!(
+        !o.contains("warning"),
+        "a rerun replaces its own results: {o}"
+    );
+    let o = stderr(run(&second, &out));
+    assert!(
+        o.contains("warning") && o.contains("first.phys") && o.contains("simulate Decay"),
+        "{o}"
+    );
+    run_ok(&kept, &out);
+    let folder = |name: &str| report(&out.join("Decay").join(name));
+    assert_eq!(folder("dopri5")["method"]["name"], "dopri5");
+    assert_eq!(folder("simulate")["method"]["name"], "dopri5");
+
+    let escape = write("escape.phys", "  folder \"../elsewhere\"\n");
+    let o = run(&escape, &out);
+    assert_eq!(o.status.code(), Some(1));
+    let o = stderr(o);
+    assert!(o.contains("E0401") && o.contains("folder name"), "{o}");
+    assert!(!out.join("elsewhere").exists());
 }

@@ -76,7 +76,7 @@ fn train_example(name: &str, model: &str, tag: &str) -> PathBuf {
     }
     let (ok, stderr) = run(&examples().join(name), &out, &args);
     assert!(ok, "{stderr}");
-    out.join(model)
+    out.join(model).join("train")
 }
 
 /// Field `u` on the output grid against an exact solution of the grid coordinates.
@@ -119,7 +119,7 @@ fn assert_trained(dir: &Path) {
 fn heat1d_trains_to_the_exact_solution() {
     let dir = train_example("heat1d.phys", "Heat1D", "heat");
     assert_trained(&dir);
-    let err = field_error(&dir, ["x", "t"], |x, t| {
+    let err = field_error(&dir, ["t", "x"], |t, x| {
         (std::f64::consts::PI * x).sin() * (-0.1 * std::f64::consts::PI.powi(2) * t).exp()
     });
     let bound = if slow() { 1e-3 } else { 5e-2 };
@@ -146,9 +146,37 @@ fn burgers_trains_against_the_cole_hopf_solution() {
     let err = r["rel_l2"]["u"].as_f64().expect("rel_l2 in the report");
     let bound = if slow() { 1e-2 } else { 0.6 };
     assert!(err <= bound, "relative L2 error {err:.3e} > {bound}");
-    let (shape, _) = array(&dir.join("fields.npz"), "u");
-    assert_eq!(shape, vec![256, 100], "u is shaped [len(x), len(t)]");
     assert!(dir.join("error_u.png").is_file());
+
+    // The classical solution of the same model (burgers_mol.phys) into the same `--out`:
+    // both results stay, on one grid in one layout, and compare without transposing.
+    let out = dir.parent().unwrap().parent().unwrap();
+    let (ok, stderr) = run(&examples().join("burgers_mol.phys"), out, &[]);
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let simulated = out.join("Burgers/simulate/fields.npz");
+    let trained = dir.join("fields.npz");
+    for axis in ["t", "x"] {
+        let (a, b) = (array(&trained, axis), array(&simulated, axis));
+        assert_eq!(a.0, b.0, "axis {axis}");
+        let apart = a.1.iter().zip(&b.1).map(|(p, q)| (p - q).abs());
+        assert!(apart.fold(0.0, f64::max) < 1e-12, "axis {axis}");
+    }
+    let (shape, u_trained) = array(&trained, "u");
+    let (simulated_shape, u_simulated) = array(&simulated, "u");
+    assert_eq!(shape, vec![101, 1021], "u is shaped [len(t), len(x)]");
+    assert_eq!(simulated_shape, shape);
+    let distance = rel_l2(&u_trained, &u_simulated);
+    let bound = if slow() { 2e-2 } else { 0.8 };
+    assert!(
+        distance <= bound,
+        "trained and simulated u differ by {distance:.3e} > {bound}"
+    );
+    assert_eq!(
+        report(&dir)["completed"],
+        true,
+        "the training's results stay"
+    );
 }
 
 #[test]
@@ -223,10 +251,10 @@ fn resume_continues_from_the_checkpoint() {
     let out = dir.join("out");
     let (ok, stderr) = run(&file, &out, &["--max-steps", "30"]);
     assert!(ok, "{stderr}");
-    assert_eq!(report(&out.join("H"))["steps"], 30);
+    assert_eq!(report(&out.join("H/train"))["steps"], 30);
     let (ok, stderr) = run(&file, &out, &["--resume"]);
     assert!(ok, "{stderr}");
-    let r = report(&out.join("H"));
+    let r = report(&out.join("H/train"));
     assert_eq!(r["steps"], 60, "{r}");
     assert_eq!(
         r["adam_steps"], 30,
@@ -249,8 +277,8 @@ fn a_nan_loss_names_the_step_and_term_and_keeps_results() {
         stderr.contains("`pde` became NaN or infinite at step 0"),
         "{stderr}"
     );
-    assert!(out.join("N/checkpoint.npz").is_file());
-    assert_eq!(report(&out.join("N"))["completed"], false);
+    assert!(out.join("N/train/checkpoint.npz").is_file());
+    assert_eq!(report(&out.join("N/train"))["completed"], false);
 }
 
 #[test]
@@ -280,8 +308,9 @@ fn bad_references_are_clear_errors() {
     let (ok, stderr) = run(&file, &out, &[]);
     assert!(!ok);
     assert!(stderr.contains("has shape [5]"), "{stderr}");
-    // Laid out [len(t), len(x)] instead of [len(x), len(t)]: refused, not compared transposed.
-    let transposed = Array::matrix(2, 3, vec![0.0; 6]).unwrap();
+    // The right number of values in neither layout ([len(t), len(x)] or [len(x), len(t)]):
+    // refused, not compared in some order.
+    let transposed = Array::matrix(1, 6, vec![0.0; 6]).unwrap();
     let (x, t) = (
         Array::vector(vec![0.0, 0.5, 1.0]),
         Array::vector(vec![0.0, 1.0]),
@@ -293,7 +322,7 @@ fn bad_references_are_clear_errors() {
     .unwrap();
     let (ok, stderr) = run(&file, &out, &[]);
     assert!(!ok);
-    assert!(stderr.contains("has shape [2, 3]"), "{stderr}");
+    assert!(stderr.contains("has shape [1, 6]"), "{stderr}");
 }
 
 #[test]
@@ -323,8 +352,8 @@ fn single_precision_trains_and_reports_it() {
     let out = dir.join("out");
     let (ok, stderr) = run(&file, &out, &["--threads", "1", "--seed", "9"]);
     assert!(ok, "{stderr}");
-    let r = report(&out.join("H"));
+    let r = report(&out.join("H/train"));
     assert_eq!(r["config"]["precision"], "f32");
     assert_eq!(r["config"]["seed"], 9);
-    assert_trained(&out.join("H"));
+    assert_trained(&out.join("H/train"));
 }

@@ -8,7 +8,8 @@
 //! finds equations from data (sparse and symbolic regression); `evolve/` searches for fast
 //! approximations of functions. Each result has its own `write`, a separate step.
 //! `progress.rs` is how a caller hears about progress and stops a run; `device.rs` what
-//! `--device` selects and whether it is usable.
+//! `--device` selects and whether it is usable; `folder.rs` which job's results a folder
+//! holds.
 //!
 //! This crate never prints, never exits the process and never installs a signal handler:
 //! the caller supplies progress and cancellation in [`RunOptions`].
@@ -17,6 +18,7 @@ pub mod device;
 pub mod discover;
 pub mod evolve;
 mod fields;
+pub mod folder;
 mod grid_pde_run;
 mod integration;
 mod ode_run;
@@ -35,7 +37,7 @@ use std::sync::Arc;
 /// nothing and cannot be cancelled from outside; a front end sets what it needs.
 #[derive(Clone)]
 pub struct RunOptions {
-    /// Results go to `<out_dir>/<Model>/`.
+    /// Results go to `<out_dir>/<target>/<folder>/` ([`output_dir`]).
     pub out_dir: PathBuf,
     /// The directory of the .phys file: relative paths in job settings start here.
     pub source_dir: PathBuf,
@@ -47,7 +49,7 @@ pub struct RunOptions {
     pub max_steps: Option<usize>,
     /// Where to compute (`--device`); checked usable before any job runs.
     pub device: device::Device,
-    /// Save training checkpoints to `<out_dir>/<Model>/checkpoint.npz` while training, for
+    /// Save training checkpoints to `checkpoint.npz` in the job's [`output_dir`], for
     /// `resume` after a crash (what `physc run` does; off by default).
     pub checkpoints: bool,
     /// Where the job reports its progress.
@@ -180,9 +182,12 @@ impl JobResult {
     }
 }
 
-/// Where `physc run` writes a job's results: `<out_dir>/<model or session name>/`.
+/// Where a job's results go (and training's checkpoints): `<out_dir>/<target>/<folder>/`,
+/// the model or session name, then the job's `folder` setting or its kind (`train`,
+/// `simulate`, `discover`, `evolve`). No two jobs of one program share a folder (E0413);
+/// jobs of different files may, and [`folder::claim`] says when one replaces another's.
 pub fn output_dir(job: &Job, options: &RunOptions) -> PathBuf {
-    options.out_dir.join(&job.target)
+    options.out_dir.join(&job.target).join(&job.folder)
 }
 
 /// Run one job block of a checked program into its result in memory. Writes nothing but

@@ -2,6 +2,9 @@
 //! the schema in `schema.rs` (unknown keys and options listed with the valid ones, choices
 //! with "did you mean", numbers range-checked) into a tree of [`SettingValue`]s, which
 //! `settings/` reads into the typed settings the jobs see.
+//!
+//! Over the project's 800-line guide on purpose: it is one recursive walk of a setting
+//! against its schema type (one arm per `Ty`), with the diagnostics each arm raises.
 
 use super::builtins::ACTIVATIONS;
 use super::elaborate::{Elaborator, Globals, ModelScope};
@@ -100,16 +103,22 @@ impl JobChecker<'_, '_> {
                 );
             }
         }
+        let settings_given = settings;
         let settings = settings::read(
             job.kind,
-            &settings,
+            &settings_given,
             model.map(|m| &self.models[m]),
             self.diags,
         );
+        let folder = match settings_given.values.get("folder") {
+            Some((SettingValue::Str(folder), _)) => folder.clone(),
+            _ => job.kind.keyword().to_string(),
+        };
         super::model::Job {
             kind: job.kind,
             target: job.target.name.clone(),
             model,
+            folder,
             settings,
             span: job.span.to(job.target.span).with_end(job.target.span.end),
         }
@@ -436,6 +445,14 @@ impl JobChecker<'_, '_> {
                 Some(SettingValue::Bool(n == "true"))
             }
             (Ty::Str, K::Str(s)) => Some(SettingValue::Str(s.clone())),
+            (Ty::Folder, K::Str(s)) => {
+                if folder_name_ok(s.as_str()) {
+                    Some(SettingValue::Str(s.clone()))
+                } else {
+                    self.mistyped(key, ty, e.span, &format!("\"{s}\""));
+                    None
+                }
+            }
             (Ty::Choice(choices), K::Name(n)) => self.choice(key, choices, n, e.span),
             (Ty::Calls(calls), K::Call { callee, args }) => {
                 self.call(key, calls, callee, args, model)
@@ -719,6 +736,17 @@ fn found(e: &ast::Expr) -> String {
     }
 }
 
+/// A folder name a job may write under `OUT/<target>/`: one path component, so a job block
+/// cannot write outside its target's folder.
+fn folder_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
 fn describe(ty: &Ty) -> String {
     match ty {
         Ty::Num { positive: true } => "a positive number".into(),
@@ -726,6 +754,9 @@ fn describe(ty: &Ty) -> String {
         Ty::Int { min } => format!("a whole number ≥ {min}"),
         Ty::Bool => "`true` or `false`".into(),
         Ty::Str => "a string in quotes".into(),
+        Ty::Folder => {
+            "a folder name in quotes (letters, digits, `_`, `-`, `.`; not `.` or `..`)".into()
+        }
         Ty::Choice(c) => format!("one of {}", c.join(", ")),
         Ty::Calls(c) => format!(
             "one of {}",
@@ -759,6 +790,7 @@ fn example(key: &str, ty: &Ty) -> String {
         Ty::Int { .. } => "100".into(),
         Ty::Bool => "true".into(),
         Ty::Str => "\"file.npz\"".into(),
+        Ty::Folder => "\"f32_run\"".into(),
         Ty::Choice(c) => c[0].into(),
         Ty::Calls(c) | Ty::Seq(Ty::Calls(c)) => {
             let first = &c[0];

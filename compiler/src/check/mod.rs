@@ -184,8 +184,35 @@ pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Pro
         diags: &mut diags,
     };
     let checked: Vec<Job> = jobs.iter().map(|j| checker.check(j)).collect();
+    shared_folders(&checked, &mut diags);
     program.jobs = checked;
     (program, diags)
+}
+
+/// E0413: two jobs whose results would go to one folder, `OUT/<target>/<folder>/`; the
+/// second would silently replace the first's files.
+fn shared_folders(jobs: &[Job], diags: &mut Diagnostics) {
+    let mut first: HashMap<(&str, &str), &Job> = HashMap::new();
+    for job in jobs {
+        let key = (job.target.as_str(), job.folder.as_str());
+        let Some(earlier) = first.get(&key) else {
+            first.insert(key, job);
+            continue;
+        };
+        diags.push(
+            Diagnostic::new(
+                Code::SharedOutputFolder,
+                job.span,
+                format!(
+                    "two jobs write their results to `OUT/{}/{}/`",
+                    job.target, job.folder
+                ),
+                "this job would replace them",
+            )
+            .with_label(earlier.span, "this one writes there first")
+            .with_help("give one of them its own folder, e.g. `folder \"second\"`"),
+        );
+    }
 }
 
 /// (module, name) pairs the user's file can see: its own items and what it imports.

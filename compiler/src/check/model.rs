@@ -217,6 +217,9 @@ pub struct Job {
     /// The model for `train` and `simulate`; the session name for `discover` and `evolve`.
     pub target: String,
     pub model: Option<ModelId>,
+    /// Where its results go under `OUT/<target>/`: the `folder` setting, or the kind's
+    /// keyword. No two jobs of a program share one (E0413).
+    pub folder: String,
     pub settings: JobSettings,
     /// The header: `train Burgers`.
     pub span: Span,

@@ -52,6 +52,8 @@ pub enum Ty {
     Ops,
     /// Grid sizes keyed by the model's space variables: `x: 256, y: 128`.
     PerVariable,
+    /// A folder name in quotes (one path component: no `/`, not `.` or `..`).
+    Folder,
 }
 
 /// What an option is when the block does not give it.
@@ -122,6 +124,14 @@ const fn described(v: &'static str) -> Default {
 }
 
 const POSITIVE: Ty = Ty::Num { positive: true };
+
+/// Where a job's results go, the same option for every kind: `OUT/<target>/<folder>/`.
+const FOLDER: Opt = opt(
+    "folder",
+    described("the job's kind: `train`, `simulate`, `discover`, `evolve`"),
+    Ty::Folder,
+    "the folder of the results, under `OUT/<target>/` (§5.6)",
+);
 const COUNT: Ty = Ty::Int { min: 1 };
 const NATURAL: Ty = Ty::Int { min: 0 };
 
@@ -237,6 +247,27 @@ const OPTIMIZERS: &[CallSchema] = &[
         ],
         doc: "L-BFGS with a strong-Wolfe line search",
     },
+    CallSchema {
+        name: "bfgs",
+        options: QUASI_NEWTON_DENSE,
+        doc: "BFGS with a dense inverse Hessian (networks up to 10,000 parameters)",
+    },
+    CallSchema {
+        name: "ssbfgs",
+        options: QUASI_NEWTON_DENSE,
+        doc: "self-scaled BFGS, dense (Urbán et al. 2025)",
+    },
+    CallSchema {
+        name: "ssbroyden",
+        options: QUASI_NEWTON_DENSE,
+        doc: "self-scaled Broyden, dense (Urbán et al. 2025)",
+    },
+];
+
+/// The options of the dense quasi-Newton methods.
+const QUASI_NEWTON_DENSE: &[Opt] = &[
+    opt("steps", int(1000), COUNT, "number of iterations"),
+    opt("tol", num(1e-12), POSITIVE, "gradient-norm tolerance"),
 ];
 
 const TRAIN: &[Opt] = &[
@@ -364,6 +395,7 @@ const TRAIN: &[Opt] = &[
         ]),
         "outputs and checkpoints",
     ),
+    FOLDER,
 ];
 
 const METHODS: &[CallSchema] = &[
@@ -429,6 +461,7 @@ const SIMULATE: &[Opt] = &[
         "output times",
     ),
     opt("seed", int(0), NATURAL, "random seed"),
+    FOLDER,
 ];
 
 const DERIVATIVES: &[CallSchema] = &[
@@ -550,6 +583,7 @@ const DISCOVER: &[Opt] = &[
         "add Gaussian noise of this relative size",
     ),
     opt("seed", int(0), NATURAL, "random seed"),
+    FOLDER,
 ];
 
 pub const EVOLVE_TARGETS: &[&str] = &["exp", "exp2", "log", "sin", "cos", "tanh", "sigmoid", "erf"];
@@ -594,6 +628,7 @@ const EVOLVE: &[Opt] = &[
     opt("population", int(100), COUNT, "population size"),
     opt("max_ops", int(16), COUNT, "longest program, in operations"),
     opt("seed", int(1), NATURAL, "random seed"),
+    FOLDER,
 ];
 
 pub fn settings(kind: JobKind) -> &'static [Opt] {
@@ -677,6 +712,7 @@ pub fn type_name(ty: &Ty) -> String {
                 .join(", ")
         ),
         Ty::PerVariable => "per variable".into(),
+        Ty::Folder => "folder name".into(),
     }
 }
 

@@ -104,6 +104,7 @@ codes! {
     UnknownLibraryColumn = "E0410", Error, "library term names a column the data does not have";
     BadSettingExpression = "E0411", Error, "expression not allowed in a setting";
     OpsCannotBuild = "E0412", Error, "operations cannot build a program";
+    SharedOutputFolder = "E0413", Error, "two jobs write one folder";
 
     // Running jobs.
     JobFailed = "E0500", Error, "job failed";

@@ -3,6 +3,7 @@
 //! a field on a grid is one row-major array shaped `[len(axis 0), len(axis 1), …]`.
 
 use super::problem::Problem;
+use ndarray::{ArrayD, IxDyn};
 
 /// A regular grid over the network inputs, first axis slowest.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +46,35 @@ impl Grid {
         }
         cols
     }
+}
+
+/// The order of the axes of every written field (network-input indices, slowest first):
+/// time first, then the space variables in the order the model declares them. Simulations
+/// write the same layout, so a trained and a simulated field of one model compare element
+/// by element.
+pub fn layout_order(problem: &Problem) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..problem.inputs.len()).collect();
+    order.sort_by_key(|&i| (Some(i) != problem.time_input, problem.inputs[i]));
+    order
+}
+
+/// Row-major `values` over axes of lengths `shape` as the same values with the axes taken
+/// in `order` (`order[k]` is the old axis that becomes axis `k`).
+pub fn permute(values: Vec<f64>, shape: &[usize], order: &[usize]) -> Result<ArrayD<f64>, String> {
+    let array = ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| e.to_string())?;
+    Ok(array
+        .permuted_axes(IxDyn(order))
+        .as_standard_layout()
+        .into_owned())
+}
+
+/// The permutation that undoes `order`.
+pub fn inverse(order: &[usize]) -> Vec<usize> {
+    let mut inverse = vec![0; order.len()];
+    for (k, &i) in order.iter().enumerate() {
+        inverse[i] = k;
+    }
+    inverse
 }
 
 /// The transpose of a row-major `rows × cols` array.

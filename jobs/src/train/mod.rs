@@ -38,25 +38,21 @@ pub use physc_compiler::plan::training as problem;
 use std::path::Path;
 
 /// Train the model as the job says and return what it computed; writes nothing but the
-/// checkpoints `options.checkpoints` asks for. A run with `options.resume` continues from `<out_dir>/<Model>/checkpoint.npz`. `Err`: the run
+/// checkpoints `options.checkpoints` asks for. A run with `options.resume` continues from
+/// `checkpoint.npz` in the job's [`crate::output_dir`]. `Err`: the run
 /// could not start (bad settings, data or reference). `Ok` with `stopped`: training stopped
 /// early (a non-finite loss, cancellation through `options.cancel`), and the result holds
 /// everything up to there.
 pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<Completed<Trained>, JobError> {
-    let checkpoints = options.out_dir.join(&model.name);
-    train(
-        model,
-        job,
-        options,
-        options.checkpoints.then_some(&*checkpoints),
-    )
+    train(model, job, options, &crate::output_dir(job, options))
 }
 
+/// `folder`: where checkpoints go and where `--resume` reads one.
 fn train(
     model: &Model,
     job: &Job,
     options: &RunOptions,
-    checkpoints: Option<&Path>,
+    folder: &Path,
 ) -> Result<Completed<Trained>, JobError> {
     let mut config = job
         .settings
@@ -76,8 +72,8 @@ fn train(
     // The precision's wrapper fixes the scalar type the session trains in.
     let (c, p, o) = (&config, &problem, &observations);
     if config.precision == Precision::F32 {
-        session::train(model, c, p, o, options, checkpoints, TrainedNetwork::F32)
+        session::train(model, c, p, o, options, folder, TrainedNetwork::F32)
     } else {
-        session::train(model, c, p, o, options, checkpoints, TrainedNetwork::F64)
+        session::train(model, c, p, o, options, folder, TrainedNetwork::F64)
     }
 }

@@ -1,7 +1,7 @@
 //! What a training run leaves in `out/<Model>/`, written from its in-memory result by
 //! [`Trained::write`]: the loss history (`loss.csv`, `loss.png`), the fields on a regular
 //! grid (`fields.npz` with one array per input variable and per field component shaped
-//! `[len(v1), len(v2), …]` in network-input order, `fields.vtk` for ParaView,
+//! `[len(t), len(x), …]`, time first as every job writes fields, `fields.vtk` for ParaView,
 //! `field_<name>.png`), the comparison with a reference (`comparison.npz`,
 //! `error_<name>.png`), `report.json` and `checkpoint.npz` (what `--resume` continues
 //! from). Every file is written atomically; the report, which lists the others, comes last.

@@ -1,9 +1,10 @@
 //! Reference solutions for `compare`: an NPZ file with the grid along each network input
 //! (named after the variable) and one array per field component on that grid (`usol` for
-//! a single field), or `"cole-hopf"`, the exact viscous Burgers solution. Read and checked
+//! a single field), laid out as physc writes fields (time first) or in network-input
+//! order (as DeepXDE's data sets), or `"cole-hopf"`, the exact viscous Burgers solution. Read and checked
 //! before training starts, so a bad reference is an error at once, not after the run.
 
-use super::grid::{transpose, Grid};
+use super::grid::{inverse, layout_order, permute, transpose, Grid};
 use super::problem::Problem;
 use physc_compiler::check::Model;
 use physc_runtime::output::npz;
@@ -59,31 +60,48 @@ pub fn read(
     let grid = Grid { axes };
     let shape = grid.shape();
     let single = problem.output_names.len() == 1;
+    let order = layout_order(problem);
+    let layouts = Layouts {
+        network: &shape,
+        written: order.iter().map(|&i| shape[i]).collect(),
+        order: &order,
+    };
     let mut values = Vec::new();
     for name in &problem.output_names {
-        let array = find(name).or(if single { find("usol") } else { None });
+        let (array, deepxde) = match find(name) {
+            Some(array) => (Some(array), false),
+            None if single => (find("usol"), true),
+            None => (None, false),
+        };
         let Some(array) = array else {
             values.push(None);
             continue;
         };
-        let size: usize = shape.iter().product();
-        // Axes of length 1 carry no order; every other axis must be where the grid has it
-        // (a [len(t), len(x)] array would otherwise be compared transposed).
-        let long = |s: &[usize]| s.iter().copied().filter(|&n| n != 1).collect::<Vec<_>>();
-        if array.data().len() != size || long(array.shape()) != long(&shape) {
-            return Err(format!(
-                "the reference `{name}` of `{shown}` has shape {:?}, but the grid {:?} needs {size} values (axes in the order {})",
-                array.shape(),
-                shape,
-                problem.input_names.join(", ")
-            ));
-        }
         if array.data().iter().any(|v| !v.is_finite()) {
             return Err(format!(
                 "the reference `{name}` of `{shown}` has NaN or infinite values"
             ));
         }
-        values.push(Some(array.data().to_vec()));
+        let data = layouts
+            .read(array.shape(), array.data().to_vec(), deepxde)
+            .ok_or_else(|| {
+                let axes = |o: &[usize]| {
+                    o.iter()
+                        .map(|&i| format!("len({})", problem.input_names[i]))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let input_order: Vec<usize> = (0..shape.len()).collect();
+                format!(
+                    "the reference `{name}` of `{shown}` has shape {:?}, but its grid needs [{}] (physc's layout, time first) = {:?} or [{}] = {:?}",
+                    array.shape(),
+                    axes(&order),
+                    layouts.written,
+                    axes(&input_order),
+                    shape
+                )
+            })?;
+        values.push(Some(data));
     }
     if values.iter().all(Option::is_none) {
         return Err(format!(
@@ -92,6 +110,44 @@ pub fn read(
         ));
     }
     Ok(Reference { grid, values })
+}
+
+/// The two layouts a reference array may have: the one physc writes (time first, then
+/// space in declaration order, as `fields.npz`) and network-input order (`[len(x),
+/// len(t)]` for `u(x, t)`, the layout of DeepXDE's `usol`).
+struct Layouts<'a> {
+    /// The grid's shape in network-input order.
+    network: &'a [usize],
+    /// The grid's shape in physc's layout.
+    written: Vec<usize>,
+    /// The network inputs in physc's layout.
+    order: &'a [usize],
+}
+
+impl Layouts<'_> {
+    /// An array of `shape` as values in network-input order, or None when its shape is
+    /// neither layout. Axes of length 1 carry no order; every other axis must be where one
+    /// layout has it (an array laid out otherwise would be compared transposed). Where the
+    /// two layouts have the same shape (a square grid), `usol` is read in DeepXDE's layout
+    /// and every other name in physc's.
+    fn read(&self, shape: &[usize], data: Vec<f64>, deepxde: bool) -> Option<Vec<f64>> {
+        let long = |s: &[usize]| s.iter().copied().filter(|&n| n != 1).collect::<Vec<_>>();
+        let size: usize = self.network.iter().product();
+        if data.len() != size {
+            return None;
+        }
+        let is_written = long(shape) == long(&self.written);
+        let is_network = long(shape) == long(self.network);
+        let as_written = is_written && !(deepxde && is_network);
+        if as_written {
+            let back = permute(data, &self.written, &inverse(self.order)).ok()?;
+            Some(back.iter().copied().collect())
+        } else if is_network {
+            Some(data)
+        } else {
+            None
+        }
+    }
 }
 
 /// The exact viscous Burgers solution (Cole–Hopf) for u(x, 0) = −sin(πx) on [−1, 1], with
@@ -140,4 +196,57 @@ pub fn rel_l2(predicted: &[f64], reference: &[f64]) -> f64 {
         .sum();
     let norm: f64 = reference.iter().map(|r| r * r).sum();
     (err / norm.max(f64::MIN_POSITIVE)).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Layouts;
+
+    /// u(x, t) on x = 0, 1, 2 and t = 0, 1 with u = 10 x + t: network order is [x, t].
+    fn layouts() -> (Vec<usize>, Vec<usize>) {
+        (vec![3, 2], vec![1, 0])
+    }
+
+    #[test]
+    fn both_layouts_read_to_network_order() {
+        let (network, order) = layouts();
+        let layouts = Layouts {
+            network: &network,
+            written: vec![2, 3],
+            order: &order,
+        };
+        let by_x = vec![0.0, 1.0, 10.0, 11.0, 20.0, 21.0];
+        let by_t = vec![0.0, 10.0, 20.0, 1.0, 11.0, 21.0];
+        assert_eq!(layouts.read(&[2, 3], by_t, false), Some(by_x.clone()));
+        assert_eq!(
+            layouts.read(&[3, 2], by_x.clone(), false),
+            Some(by_x.clone())
+        );
+        assert_eq!(
+            layouts.read(&[3, 2], by_x.clone(), true),
+            Some(by_x.clone())
+        );
+        assert_eq!(layouts.read(&[1, 3, 2, 1], by_x.clone(), false), Some(by_x));
+        assert_eq!(layouts.read(&[6], vec![0.0; 6], false), None);
+        assert_eq!(layouts.read(&[2, 2], vec![0.0; 4], false), None);
+    }
+
+    #[test]
+    fn a_square_grid_reads_usol_as_deepxde_and_fields_as_physc() {
+        let (network, order) = (vec![2, 2], vec![1, 0]);
+        let layouts = Layouts {
+            network: &network,
+            written: vec![2, 2],
+            order: &order,
+        };
+        let data = vec![1.0, 2.0, 3.0, 4.0];
+        assert_eq!(
+            layouts.read(&[2, 2], data.clone(), true),
+            Some(data.clone())
+        );
+        assert_eq!(
+            layouts.read(&[2, 2], data, false),
+            Some(vec![1.0, 3.0, 2.0, 4.0])
+        );
+    }
 }

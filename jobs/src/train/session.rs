@@ -1,5 +1,5 @@
 //! One training run: build the network and the loss terms, run the optimizer stages in
-//! sequence (Adam, then L-BFGS) reporting progress to the caller, with resampling,
+//! sequence (Adam, then L-BFGS or a dense quasi-Newton method) reporting progress to the caller, with resampling,
 //! checkpoints (when the caller asks for them) and a clean stop when the caller cancels or
 //! the loss is not finite, then collect the results in memory. A run resumed from a
 //! checkpoint continues at the stage and step where the checkpoint was taken.
@@ -17,7 +17,9 @@ use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
 use physc_runtime::nn::{Embedding, Network, NetworkSpec};
-use physc_runtime::optim::{self, Adam, AdamState, Lbfgs, LbfgsStop};
+use physc_runtime::optim::{
+    self, Adam, AdamState, Bfgs, BfgsUpdate, Lbfgs, QuasiNewtonStep, QuasiNewtonStop,
+};
 use physc_runtime::rng::Rng;
 use physc_runtime::Scalar;
 use std::path::Path;
@@ -101,7 +103,7 @@ pub struct Session<T: Scalar> {
     /// Wall time of each Adam step of this run (loss, gradient and update); its length is
     /// the number of Adam steps this run took.
     pub adam_step_seconds: Vec<f64>,
-    pub lbfgs_iterations: usize,
+    pub quasi_newton_iterations: usize,
     /// Adam's state from the checkpoint a run resumed from, for the stage it resumes in.
     pub resumed_adam: Option<AdamState>,
     /// The loss at the parameters the results are written with.
@@ -110,9 +112,9 @@ pub struct Session<T: Scalar> {
     pub seed: u64,
 }
 
-/// Train, and collect what the run computed. `checkpoints`: where to save
-/// `checkpoint.npz` every `output every:` steps while training (`None`: nowhere). A resumed
-/// run reads its checkpoint from `<out_dir>/<Model>/`.
+/// Train, and collect what the run computed. `folder`: the job's output folder, where
+/// `checkpoint.npz` is saved every `output every:` steps while training when
+/// `options.checkpoints` asks, and where a resumed run reads its checkpoint.
 #[allow(clippy::too_many_arguments)]
 pub fn train<T: Scalar + JitReal>(
     model: &Model,
@@ -120,10 +122,11 @@ pub fn train<T: Scalar + JitReal>(
     problem: &Problem,
     observations: &[Observations],
     options: &RunOptions,
-    checkpoints: Option<&Path>,
+    folder: &Path,
     precision: fn(TrainedNet<T>) -> TrainedNetwork,
 ) -> Result<Completed<Trained>, JobError> {
     let started = Instant::now();
+    let checkpoints = options.checkpoints.then_some(folder);
     // A bad reference is found now, not after minutes of training.
     let reference = config
         .compare
@@ -139,9 +142,21 @@ pub fn train<T: Scalar + JitReal>(
         std::fs::create_dir_all(dir)
             .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
     }
+    // A dense quasi-Newton stage on too large a network is refused before training starts.
+    for stage in &config.stages {
+        if let OptimizerStage::Bfgs { update, .. } = stage {
+            let n = session.params.len();
+            if n > optim::MAX_DENSE_PARAMETERS {
+                return Err(JobError::NotSupported(format!(
+                    "the network has {n} parameters, too many for `{}`, whose dense {n} × {n} matrix is limited to {} parameters; use `lbfgs` or a smaller network",
+                    update.name(),
+                    optim::MAX_DENSE_PARAMETERS
+                )));
+            }
+        }
+    }
     if options.resume {
-        let dir = options.out_dir.join(&problem.model);
-        checkpoint::restore(&dir, &mut session).map_err(JobError::Failed)?;
+        checkpoint::restore(folder, &mut session).map_err(JobError::Failed)?;
     }
     redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
     let progress = options.progress.as_ref();
@@ -282,7 +297,7 @@ pub(super) fn build<T: Scalar + JitReal>(
         position: Position::default(),
         history: History::new(problem),
         adam_step_seconds: Vec::new(),
-        lbfgs_iterations: 0,
+        quasi_newton_iterations: 0,
         resumed_adam: None,
         final_loss: None,
         seed: config.seed,
@@ -439,13 +454,27 @@ fn optimize<T: Scalar + JitReal>(
                 steps,
                 history,
                 tol,
-            } => lbfgs(
+            } => quasi_newton(
                 session,
                 config,
-                (*steps, *history, *tol),
+                QuasiNewton::Limited(Lbfgs::new(session.params.len(), *history, *tol)),
+                *steps,
                 &mut ticker,
                 checkpoints,
             ),
+            OptimizerStage::Bfgs { update, steps, tol } => {
+                match Bfgs::new(session.params.len(), *update, *tol) {
+                    Ok(bfgs) => quasi_newton(
+                        session,
+                        config,
+                        QuasiNewton::Dense(bfgs, *update),
+                        *steps,
+                        &mut ticker,
+                        checkpoints,
+                    ),
+                    Err(why) => Err(Outcome::Failed(why)),
+                }
+            }
         };
         if let Err(o) = result {
             outcome = o;
@@ -562,42 +591,71 @@ fn adam_steps<T: Scalar + JitReal>(
     Ok(())
 }
 
-fn lbfgs<T: Scalar + JitReal>(
+/// The quasi-Newton method of a stage: L-BFGS, or a dense member of the BFGS family.
+enum QuasiNewton<T> {
+    Limited(Lbfgs<T>),
+    Dense(Bfgs<T>, BfgsUpdate),
+}
+
+impl<T: Scalar> QuasiNewton<T> {
+    fn name(&self) -> &'static str {
+        match self {
+            QuasiNewton::Limited(_) => "lbfgs",
+            QuasiNewton::Dense(_, update) => update.name(),
+        }
+    }
+
+    fn step<O: optim::Objective<T>>(
+        &mut self,
+        params: &mut [T],
+        objective: &mut O,
+    ) -> Result<QuasiNewtonStep<T>, QuasiNewtonStop<O::Error>> {
+        match self {
+            QuasiNewton::Limited(lbfgs) => lbfgs.step(params, objective),
+            QuasiNewton::Dense(bfgs, _) => bfgs.step(params, objective),
+        }
+    }
+}
+
+/// A quasi-Newton stage: `steps` iterations of `method` (fewer when it converges or can
+/// make no more progress; the progress bar skips the rest).
+fn quasi_newton<T: Scalar + JitReal>(
     session: &mut Session<T>,
     config: &TrainSettings,
-    (steps, history, tol): (usize, usize, f64),
+    mut method: QuasiNewton<T>,
+    steps: usize,
     ticker: &mut Ticker,
     checkpoints: Option<&Path>,
 ) -> Result<(), Outcome> {
     session.resumed_adam = None;
-    let mut lbfgs = Lbfgs::<T>::new(session.params.len(), history, tol);
+    let name = method.name();
     while session.position.step_in_stage < steps {
         let step = session.position.step;
         let mut evaluate = Evaluate {
             objective: &mut session.objective,
             last_good: &mut session.last_good,
         };
-        let result = lbfgs.step(&mut session.params, &mut evaluate);
+        let result = method.step(&mut session.params, &mut evaluate);
         match result {
             Ok(s) => {
                 let loss = s.loss.to_f64().unwrap_or(f64::NAN);
                 session.history.record(
                     step,
-                    "lbfgs",
+                    name,
                     loss,
                     &session.objective,
                     &session.params,
                     s.step_length,
                 );
             }
-            Err(LbfgsStop::Converged | LbfgsStop::NoProgress) => {
+            Err(QuasiNewtonStop::Converged | QuasiNewtonStop::NoProgress) => {
                 ticker.skip(session, steps - session.position.step_in_stage);
                 return Ok(());
             }
-            Err(LbfgsStop::Objective(e)) => return Err(failure(e, step)),
+            Err(QuasiNewtonStop::Objective(e)) => return Err(failure(e, step)),
         }
         clamp_params(session);
-        session.lbfgs_iterations += 1;
+        session.quasi_newton_iterations += 1;
         session.position.step += 1;
         session.position.step_in_stage += 1;
         let loss = session.history.last_loss();

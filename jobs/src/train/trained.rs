@@ -4,13 +4,13 @@
 //! `collect` builds it from a finished session; writing it is `output.rs`'s job.
 
 use super::checkpoint::Checkpoint;
-use super::grid::Grid;
+use super::grid::{layout_order, permute, Grid};
 use super::loss::kernel_params;
 use super::problem::{Problem, Source};
 use super::reference::{rel_l2, Reference};
 use super::session::{History, Session};
 use crate::JobError;
-use ndarray::{Array1, Array2, ArrayD, ArrayView2, IxDyn};
+use ndarray::{Array1, Array2, ArrayD, ArrayView2};
 use physc_compiler::check::settings::TrainSettings;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_runtime::nn::{JetSet, Network, Tape};
@@ -177,8 +177,8 @@ impl LossHistory {
 }
 
 /// Fields on a regular grid: one array per field component, shaped
-/// `[len(axis 0), len(axis 1), …]` with the axes in network-input order (what `fields.npz`
-/// holds).
+/// `[len(axis 0), len(axis 1), …]` with time first and then space in declaration order, the
+/// layout of every job's `fields.npz` (see [`layout_order`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldGrid {
     /// The grid along each network input: (variable name, coordinates).
@@ -188,25 +188,25 @@ pub struct FieldGrid {
 }
 
 impl FieldGrid {
+    /// The fields as evaluated on `grid` (row-major, axes in network-input order), laid out
+    /// in `order` (network-input indices, the slowest axis first).
     fn new(
-        names: &[String],
+        problem: &Problem,
         grid: &Grid,
         fields: Vec<(String, Vec<f64>)>,
+        order: &[usize],
     ) -> Result<FieldGrid, String> {
-        let shape = IxDyn(&grid.shape());
         Ok(FieldGrid {
-            axes: names
+            axes: order
                 .iter()
-                .cloned()
-                .zip(grid.axes.iter().map(|a| Array1::from(a.clone())))
+                .map(|&i| {
+                    let axis = Array1::from(grid.axes[i].clone());
+                    (problem.input_names[i].clone(), axis)
+                })
                 .collect(),
             fields: fields
                 .into_iter()
-                .map(|(name, values)| {
-                    ArrayD::from_shape_vec(shape.clone(), values)
-                        .map(|a| (name, a))
-                        .map_err(|e| e.to_string())
-                })
+                .map(|(name, values)| Ok((name, laid_out(grid, values, order)?)))
                 .collect::<Result<_, String>>()?,
         })
     }
@@ -218,6 +218,12 @@ impl FieldGrid {
     pub fn field(&self, name: &str) -> Option<&ArrayD<f64>> {
         self.fields.iter().find(|(n, _)| n == name).map(|(_, a)| a)
     }
+}
+
+/// Values evaluated on `grid` (row-major, axes in network-input order) as an array whose
+/// axes are the network inputs `order`.
+fn laid_out(grid: &Grid, values: Vec<f64>, order: &[usize]) -> Result<ArrayD<f64>, String> {
+    permute(values, &grid.shape(), order)
 }
 
 /// The trained fields against a reference solution, on the reference's grid.
@@ -319,12 +325,12 @@ impl Trained {
         let number = |key: &str| r[key].as_f64().unwrap_or(f64::NAN);
         let count = |key: &str| r[key].as_u64().unwrap_or(0);
         let mut text = format!(
-            "trained {} in {:.1} s: {} steps ({} Adam, {} L-BFGS), final loss {:.3e}\n",
+            "trained {} in {:.1} s: {} steps ({} Adam, {} quasi-Newton), final loss {:.3e}\n",
             self.model,
             number("wall_time_s"),
             count("steps"),
             count("adam_steps"),
-            count("lbfgs_iterations"),
+            count("quasi_newton_iterations"),
             number("final_loss"),
         );
         if let Some(learned) = r["params"].as_object() {
@@ -374,7 +380,7 @@ pub fn collect<T: Scalar + JitReal>(
     let tally = Tally {
         steps: session.position.step,
         adam_step_seconds: session.adam_step_seconds,
-        lbfgs_iterations: session.lbfgs_iterations,
+        quasi_newton_iterations: session.quasi_newton_iterations,
         evaluations: session.objective.evaluations,
         final_loss: session.final_loss,
         net_len,
@@ -390,10 +396,12 @@ pub fn collect<T: Scalar + JitReal>(
 
     let grid = Grid::new(problem, &run.config.grid);
     let values = network.fields_at(&grid.points())?;
+    let order = layout_order(problem);
     let fields = FieldGrid::new(
-        &problem.input_names,
+        problem,
         &grid,
         problem.output_names.iter().cloned().zip(values).collect(),
+        &order,
     )?;
     let comparison = run
         .reference
@@ -437,7 +445,8 @@ pub fn collect<T: Scalar + JitReal>(
             .collect(),
         input_columns,
         outputs: problem.output_names.clone(),
-        time_input: problem.time_input,
+        // Time, when the model has it, is the fields' first axis.
+        time_input: problem.time_input.map(|_| 0),
     })
 }
 
@@ -448,7 +457,7 @@ fn compare(
     reference: &Reference,
 ) -> Result<Comparison, String> {
     let predicted = network.fields_at(&reference.grid.points())?;
-    let shape = IxDyn(&reference.grid.shape());
+    let order = layout_order(problem);
     let mut compared = Vec::new();
     let mut values = Vec::new();
     let mut errors = Vec::new();
@@ -460,11 +469,11 @@ fn compare(
     {
         let Some(r) = r else { continue };
         errors.push(rel_l2(&p, r));
-        values.push(ArrayD::from_shape_vec(shape.clone(), r.clone()).map_err(|e| e.to_string())?);
+        values.push(laid_out(&reference.grid, r.clone(), &order)?);
         compared.push((name.clone(), p));
     }
     Ok(Comparison {
-        predicted: FieldGrid::new(&problem.input_names, &reference.grid, compared)?,
+        predicted: FieldGrid::new(problem, &reference.grid, compared, &order)?,
         reference: values,
         rel_l2: errors,
     })
@@ -474,7 +483,7 @@ fn compare(
 struct Tally {
     steps: usize,
     adam_step_seconds: Vec<f64>,
-    lbfgs_iterations: usize,
+    quasi_newton_iterations: usize,
     evaluations: usize,
     final_loss: Option<f64>,
     /// The network's parameter count.
@@ -594,7 +603,8 @@ fn report(
         },
         "steps": tally.steps,
         "adam_steps": times.len(),
-        "lbfgs_iterations": tally.lbfgs_iterations,
+        "lbfgs_iterations": tally.quasi_newton_iterations,
+        "quasi_newton_iterations": tally.quasi_newton_iterations,
         "evaluations": tally.evaluations,
         "final_loss": tally.final_loss.unwrap_or(f64::NAN),
         "terms": terms,
@@ -604,10 +614,10 @@ fn report(
         "adam_step_s": adam_step,
         "adam_step_median_s": adam_step_median,
         "steps_per_second": tally.steps as f64 / seconds.max(1e-9),
-        "grid": problem.input_names.iter().zip(&shape).map(|(n, s)| format!("{n}: {s}")).collect::<Vec<_>>(),
+        "grid": fields.axes.iter().zip(&shape).map(|((n, _), s)| format!("{n}: {s}")).collect::<Vec<_>>(),
         "layout": format!(
             "each field in fields.npz is shaped [{}]",
-            problem.input_names.iter().map(|n| format!("len({n})")).collect::<Vec<_>>().join(", ")
+            fields.axes.iter().map(|(n, _)| format!("len({n})")).collect::<Vec<_>>().join(", ")
         ),
         "files": files(problem, history, shape.len(), comparison),
     })

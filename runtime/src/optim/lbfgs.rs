@@ -1,68 +1,16 @@
 //! L-BFGS (Nocedal & Wright, *Numerical Optimization*, 2nd ed.): the two-loop recursion
-//! (Algorithm 7.4) over a ring of the last `history` curvature pairs, and a line search
-//! for the strong Wolfe conditions (Algorithms 3.5 and 3.6: bracketing, then zoom by
-//! safeguarded cubic interpolation).
+//! (Algorithm 7.4) over a ring of the last `history` curvature pairs, and the strong-Wolfe
+//! line search of `line_search.rs`.
 //!
-//! Training objectives misbehave, so the line search treats a non-finite loss or gradient
-//! as "too far" and backs off, and the caller's parameters change only when a point is
+//! The caller's parameters change only when a point is
 //! accepted: an objective error (Ctrl-C, a NaN the caller refuses) leaves them at the last
 //! accepted point. All n-sized buffers are allocated up front or, for the history ring,
 //! during the first `history` iterations, and reused after that.
 
-use super::{dot, norm1, norm_inf, wide, Objective};
+use super::line_search::{differences, Found, LineSearch, Point, Sample};
+use super::{dot, norm1, norm_inf, wide, Objective, QuasiNewtonStep, QuasiNewtonStop};
 use crate::scalar::Scalar;
 use std::collections::VecDeque;
-use std::fmt;
-
-/// Sufficient decrease: f(α) ≤ f(0) + c₁·α·φ'(0).
-const C1: f64 = 1e-4;
-/// Curvature: |φ'(α)| ≤ c₂·|φ'(0)|; 0.9 is loose, as quasi-Newton methods want.
-const C2: f64 = 0.9;
-/// Evaluations one line search may spend before settling for its best point.
-const MAX_SEARCH_EVALUATIONS: usize = 25;
-/// Zoom keeps interpolated trials this fraction of the bracket away from its ends, so each
-/// evaluation shrinks the bracket by at least that fraction.
-const SAFEGUARD: f64 = 0.1;
-/// After a non-finite trial there is nothing to interpolate; the next trial goes this
-/// fraction of the way out from the good end, so a far overshoot is undone in few steps.
-const BACK_OFF: f64 = 0.1;
-/// Bracketing extrapolates at least 1% and at most 10× past the last trial (as PyTorch).
-const MIN_GROWTH: f64 = 0.01;
-const MAX_GROWTH: f64 = 10.0;
-
-/// The outcome of one accepted iteration.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LbfgsStep<T> {
-    /// The loss at the new parameters.
-    pub loss: T,
-    /// Objective evaluations this call made (including the start point on the first call).
-    pub evaluations: usize,
-    /// The accepted step length α along the search direction.
-    pub step_length: f64,
-}
-
-/// Why L-BFGS stopped; the parameters are at the last accepted point in every case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LbfgsStop<E> {
-    /// ‖g‖∞ ≤ tol at the current point.
-    Converged,
-    /// The line search found no decrease even along steepest descent, the last step
-    /// changed the loss by no more than rounding, or the start point's loss or gradient
-    /// is not finite.
-    NoProgress,
-    /// The objective's own error.
-    Objective(E),
-}
-
-impl<E: fmt::Display> fmt::Display for LbfgsStop<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LbfgsStop::Converged => f.write_str("converged"),
-            LbfgsStop::NoProgress => f.write_str("no further progress"),
-            LbfgsStop::Objective(e) => e.fmt(f),
-        }
-    }
-}
 
 /// One curvature pair: s = x₊ − x, y = g₊ − g, ρ = 1/sᵀy.
 #[derive(Debug, Clone)]
@@ -70,24 +18,6 @@ struct Pair<T> {
     s: Vec<T>,
     y: Vec<T>,
     rho: f64,
-}
-
-/// Parameters, gradient and loss at a point the line search evaluated.
-#[derive(Debug, Clone)]
-struct Point<T> {
-    x: Vec<T>,
-    g: Vec<T>,
-    f: T,
-}
-
-impl<T: Scalar> Point<T> {
-    fn new(n: usize) -> Point<T> {
-        Point {
-            x: vec![T::zero(); n],
-            g: vec![T::zero(); n],
-            f: T::zero(),
-        }
-    }
 }
 
 /// Limited-memory BFGS with a strong-Wolfe line search (see the module comment). Besides
@@ -157,28 +87,28 @@ impl<T: Scalar> Lbfgs<T> {
         &mut self,
         params: &mut [T],
         objective: &mut O,
-    ) -> Result<LbfgsStep<T>, LbfgsStop<O::Error>> {
+    ) -> Result<QuasiNewtonStep<T>, QuasiNewtonStop<O::Error>> {
         assert_eq!(params.len(), self.n, "L-BFGS: wrong parameter count");
         let (f0, mut evaluations) = match self.loss {
             Some(f) => (f, 0),
             None => (self.evaluate_start(params, objective)?, 1),
         };
         if norm_inf(&self.g) <= self.tol {
-            return Err(LbfgsStop::Converged);
+            return Err(QuasiNewtonStop::Converged);
         }
         if self.stalled {
-            return Err(LbfgsStop::NoProgress);
+            return Err(QuasiNewtonStop::NoProgress);
         }
         let (found, used) = self
             .search(params, wide(f0), objective)
-            .map_err(LbfgsStop::Objective)?;
+            .map_err(QuasiNewtonStop::Objective)?;
         evaluations += used;
-        let found = found.ok_or(LbfgsStop::NoProgress)?;
+        let found = found.ok_or(QuasiNewtonStop::NoProgress)?;
         let (sample, loss) = self.accept(params, found);
         // Relative to T's rounding: a change that small is noise, not progress.
         let change = (wide(f0) - sample.f).abs();
         self.stalled = change <= wide(T::epsilon()) * wide(f0).abs();
-        Ok(LbfgsStep {
+        Ok(QuasiNewtonStep {
             loss,
             evaluations,
             step_length: sample.a,
@@ -189,13 +119,13 @@ impl<T: Scalar> Lbfgs<T> {
         &mut self,
         params: &[T],
         objective: &mut O,
-    ) -> Result<T, LbfgsStop<O::Error>> {
+    ) -> Result<T, QuasiNewtonStop<O::Error>> {
         let f = objective
             .evaluate(params, &mut self.g)
-            .map_err(LbfgsStop::Objective)?;
+            .map_err(QuasiNewtonStop::Objective)?;
         // No line search can start from a point without a finite slope.
         if !f.is_finite() || !self.g.iter().all(|g| g.is_finite()) {
-            return Err(LbfgsStop::NoProgress);
+            return Err(QuasiNewtonStop::NoProgress);
         }
         self.loss = Some(f);
         self.stalled = false;
@@ -341,18 +271,6 @@ impl<T: Scalar> Lbfgs<T> {
     }
 }
 
-/// (sᵢ, yᵢ) from the old point and gradient to `new`, in f64: rounded to `T` only once.
-fn differences<'a, T: Scalar>(
-    new: &'a Point<T>,
-    x_old: &'a [T],
-    g_old: &'a [T],
-) -> impl Iterator<Item = (f64, f64)> + 'a {
-    let x = new.x.iter().zip(x_old);
-    let g = new.g.iter().zip(g_old);
-    x.zip(g)
-        .map(|((&x1, &x0), (&g1, &g0))| (wide(x1) - wide(x0), wide(g1) - wide(g0)))
-}
-
 /// `y += a·x`.
 fn axpy<T: Scalar>(a: f64, x: &[T], y: &mut [f64]) {
     for (y, &x) in y.iter_mut().zip(x) {
@@ -368,228 +286,18 @@ struct Direction {
     quasi_newton: bool,
 }
 
-/// A point on the search line: step length α, φ(α) and φ'(α).
-#[derive(Debug, Clone, Copy)]
-struct Sample {
-    a: f64,
-    f: f64,
-    dphi: f64,
-}
-
-/// A point the line search accepted, and which buffer holds it.
-#[derive(Debug, Clone, Copy)]
-enum Found {
-    /// Satisfies the strong Wolfe conditions; in `trial`.
-    Trial(Sample),
-    /// The search ran out of evaluations; the best point with sufficient decrease, in `lo`.
-    Lo(Sample),
-}
-
-/// One line search along `d` from `x0`: φ(α) = f(x0 + α·d).
-struct LineSearch<'a, T, O> {
-    x0: &'a [T],
-    d: &'a [f64],
-    trial: &'a mut Point<T>,
-    lo: &'a mut Point<T>,
-    objective: &'a mut O,
-    f0: f64,
-    dphi0: f64,
-    evaluations: usize,
-}
-
-impl<T: Scalar, O: Objective<T>> LineSearch<'_, T, O> {
-    /// Algorithm 3.5: grow the step until it brackets a Wolfe point, then zoom.
-    fn run(&mut self, initial_step: f64) -> Result<Option<Found>, O::Error> {
-        let mut prev = Sample {
-            a: 0.0,
-            f: self.f0,
-            dphi: self.dphi0,
-        };
-        let mut a = initial_step;
-        while self.evaluations < MAX_SEARCH_EVALUATIONS {
-            let cur = self.probe(a)?;
-            if self.too_far(cur) || (prev.a > 0.0 && cur.f >= prev.f) {
-                return self.zoom(prev, cur);
-            }
-            if self.curvature_holds(cur) {
-                return Ok(Some(Found::Trial(cur)));
-            }
-            self.keep_as_lo();
-            if cur.dphi >= 0.0 {
-                return self.zoom(cur, prev);
-            }
-            a = extrapolate(prev, cur);
-            prev = cur;
-        }
-        Ok(settle(prev))
-    }
-
-    /// Algorithm 3.6: `lo` has sufficient decrease and the lowest loss so far, and a Wolfe
-    /// point lies between `lo` and `hi`; shrink the bracket until one is found.
-    fn zoom(&mut self, mut lo: Sample, mut hi: Sample) -> Result<Option<Found>, O::Error> {
-        while self.evaluations < MAX_SEARCH_EVALUATIONS && !collapsed(lo, hi) {
-            let cur = self.probe(interpolate(lo, hi))?;
-            if self.too_far(cur) || cur.f >= lo.f {
-                hi = cur;
-                continue;
-            }
-            if self.curvature_holds(cur) {
-                return Ok(Some(Found::Trial(cur)));
-            }
-            if cur.dphi * (hi.a - lo.a) >= 0.0 {
-                hi = lo;
-            }
-            self.keep_as_lo();
-            lo = cur;
-        }
-        Ok(settle(lo))
-    }
-
-    /// Evaluates φ(α) into the trial buffers.
-    fn probe(&mut self, a: f64) -> Result<Sample, O::Error> {
-        let points = self.trial.x.iter_mut().zip(self.x0).zip(self.d);
-        for ((x, &x0), &d) in points {
-            *x = T::from_f64_lossy(wide(x0) + a * d);
-        }
-        self.evaluations += 1;
-        let f = self.objective.evaluate(&self.trial.x, &mut self.trial.g)?;
-        self.trial.f = f;
-        Ok(Sample {
-            a,
-            f: wide(f),
-            dphi: dot(&self.trial.g, self.d),
-        })
-    }
-
-    /// Sufficient decrease fails, or the point is unusable (a non-finite loss or slope):
-    /// either way the step must shrink.
-    fn too_far(&self, s: Sample) -> bool {
-        !s.f.is_finite() || !s.dphi.is_finite() || s.f > self.f0 + C1 * s.a * self.dphi0
-    }
-
-    fn curvature_holds(&self, s: Sample) -> bool {
-        s.dphi.abs() <= -C2 * self.dphi0
-    }
-
-    /// The trial point becomes the best point so far.
-    fn keep_as_lo(&mut self) {
-        std::mem::swap(self.trial, self.lo);
-    }
-}
-
-/// Out of evaluations: a point with sufficient decrease still beats standing still.
-fn settle(lo: Sample) -> Option<Found> {
-    (lo.a > 0.0).then_some(Found::Lo(lo))
-}
-
-/// The bracket is below f64 resolution, so no new trial point exists inside it.
-fn collapsed(lo: Sample, hi: Sample) -> bool {
-    (hi.a - lo.a).abs() <= f64::EPSILON * lo.a.abs().max(hi.a.abs())
-}
-
-/// The next bracketing trial: the cubic's minimiser beyond `cur`, within the growth limits;
-/// the largest step if the cubic has no minimiser (the loss still falls steeply).
-fn extrapolate(prev: Sample, cur: Sample) -> f64 {
-    let lower = cur.a + MIN_GROWTH * (cur.a - prev.a);
-    let upper = MAX_GROWTH * cur.a;
-    cubic_minimiser(prev, cur).map_or(upper, |a| a.clamp(lower, upper))
-}
-
-/// The next zoom trial: the cubic's minimiser kept off the bracket's ends, bisection if the
-/// cubic has none, and a fixed back-off if `hi` is unusable.
-fn interpolate(lo: Sample, hi: Sample) -> f64 {
-    let width = hi.a - lo.a;
-    if !hi.f.is_finite() || !hi.dphi.is_finite() {
-        return lo.a + BACK_OFF * width;
-    }
-    let margin = SAFEGUARD * width.abs();
-    let (left, right) = (lo.a.min(hi.a) + margin, lo.a.max(hi.a) - margin);
-    cubic_minimiser(lo, hi).map_or(lo.a + 0.5 * width, |a| a.clamp(left, right))
-}
-
-/// The minimiser of the cubic matching φ and φ' at both samples (N&W eq. 3.59), if the
-/// cubic has one.
-fn cubic_minimiser(p: Sample, q: Sample) -> Option<f64> {
-    let d1 = p.dphi + q.dphi - 3.0 * (p.f - q.f) / (p.a - q.a);
-    let discriminant = d1 * d1 - p.dphi * q.dphi;
-    if discriminant.is_nan() || discriminant < 0.0 {
-        return None;
-    }
-    let d2 = discriminant.sqrt().copysign(q.a - p.a);
-    let a = q.a - (q.a - p.a) * (q.dphi + d2 - d1) / (q.dphi - p.dphi + 2.0 * d2);
-    a.is_finite().then_some(a)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::line_search::{C1, C2};
+    use super::super::test_problems::{rosenbrock, Quadratic};
     use super::*;
-    use crate::rng::Rng;
     use std::convert::Infallible;
-
-    /// The Rosenbrock function, computed in `T` as a training loss would be.
-    fn rosenbrock<T: Scalar>(x: &[T], g: &mut [T]) -> Result<T, Infallible> {
-        let c = |v: f64| T::from_f64_lossy(v);
-        let (a, b) = (x[0], x[1]);
-        let valley = b - a * a;
-        g[0] = c(-400.0) * a * valley - c(2.0) * (T::one() - a);
-        g[1] = c(200.0) * valley;
-        Ok(c(100.0) * valley * valley + (T::one() - a) * (T::one() - a))
-    }
-
-    /// ½(x − c)ᵀA(x − c) with A = QΛQ, Q a Householder reflection (so A is not diagonal)
-    /// and Λ log-spaced from 1 to `condition`.
-    struct Quadratic {
-        lambda: Vec<f64>,
-        u: Vec<f64>,
-        c: Vec<f64>,
-    }
-
-    impl Quadratic {
-        fn new(n: usize, condition: f64, seed: u64) -> Quadratic {
-            let mut rng = Rng::new(seed);
-            let lambda = (0..n)
-                .map(|i| condition.powf(i as f64 / (n - 1) as f64))
-                .collect();
-            let u: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
-            let norm = dot(&u, &u).sqrt();
-            let u = u.iter().map(|v| v / norm).collect();
-            let c = (0..n).map(|_| rng.range(-1.0, 1.0)).collect();
-            Quadratic { lambda, u, c }
-        }
-
-        fn reflect(&self, v: &mut [f64]) {
-            let k = 2.0 * dot(&self.u, v);
-            axpy(-k, &self.u, v);
-        }
-
-        fn evaluate(&self, x: &[f64], g: &mut [f64]) -> f64 {
-            for ((g, x), c) in g.iter_mut().zip(x).zip(&self.c) {
-                *g = x - c;
-            }
-            self.reflect(g);
-            let mut f = 0.0;
-            for (g, l) in g.iter_mut().zip(&self.lambda) {
-                f += 0.5 * l * *g * *g;
-                *g *= l;
-            }
-            self.reflect(g);
-            f
-        }
-    }
-
-    impl Objective<f64> for Quadratic {
-        type Error = Infallible;
-
-        fn evaluate(&mut self, x: &[f64], g: &mut [f64]) -> Result<f64, Infallible> {
-            Ok(Quadratic::evaluate(self, x, g))
-        }
-    }
 
     /// What a run to the end took.
     struct Run<E> {
         iterations: usize,
         evaluations: usize,
-        stop: LbfgsStop<E>,
+        stop: QuasiNewtonStop<E>,
     }
 
     /// Runs until L-BFGS stops.
@@ -619,7 +327,7 @@ mod tests {
         let mut x = [-1.2f64, 1.0];
         let mut opt = Lbfgs::new(2, 10, 1e-10);
         let run = minimise(&mut opt, &mut x, &mut rosenbrock);
-        assert_eq!(run.stop, LbfgsStop::Converged);
+        assert_eq!(run.stop, QuasiNewtonStop::Converged);
         assert!(run.iterations < 100, "{} iterations", run.iterations);
         assert!(run.evaluations < 100, "{} evaluations", run.evaluations);
         assert!(
@@ -634,7 +342,7 @@ mod tests {
         let mut x = vec![0.0f64; 100];
         let mut opt = Lbfgs::new(100, 10, 1e-9);
         let run = minimise(&mut opt, &mut x, &mut quadratic);
-        assert_eq!(run.stop, LbfgsStop::Converged);
+        assert_eq!(run.stop, QuasiNewtonStop::Converged);
         let mut g = vec![0.0; 100];
         quadratic.evaluate(&x, &mut g);
         assert!(dot(&g, &g).sqrt() <= 1e-8);
@@ -690,7 +398,7 @@ mod tests {
             let step = match opt.step(&mut x, &mut recorder) {
                 Ok(step) => step,
                 Err(stop) => {
-                    assert_eq!(stop, LbfgsStop::Converged);
+                    assert_eq!(stop, QuasiNewtonStop::Converged);
                     return accepted;
                 }
             };
@@ -730,7 +438,7 @@ mod tests {
         // cancels), so running out of progress is as good an ending as converging.
         assert!(matches!(
             run.stop,
-            LbfgsStop::Converged | LbfgsStop::NoProgress
+            QuasiNewtonStop::Converged | QuasiNewtonStop::NoProgress
         ));
         assert!(run.iterations < 100, "{} iterations", run.iterations);
         let error = (x[0] - 1.0).abs().max((x[1] - 1.0).abs());
@@ -757,7 +465,7 @@ mod tests {
                     Err(stop) => break stop,
                 }
             };
-            let want = LbfgsStop::Objective(format!("interrupted at {fail_at}"));
+            let want = QuasiNewtonStop::Objective(format!("interrupted at {fail_at}"));
             assert_eq!(stop, want);
             assert_eq!(x.map(f64::to_bits), last_accepted.map(f64::to_bits));
             if fail_at == 5 {
@@ -786,7 +494,7 @@ mod tests {
         let mut x = [-1.2f64, 1.0];
         let mut opt = Lbfgs::new(2, 10, 1e-10);
         let run = minimise(&mut opt, &mut x, &mut objective);
-        assert_eq!(run.stop, LbfgsStop::Converged);
+        assert_eq!(run.stop, QuasiNewtonStop::Converged);
         assert!(run.iterations < 100, "{} iterations", run.iterations);
         assert!(
             (x[0] - 1.0).abs() < 1e-8 && (x[1] - 1.0).abs() < 1e-8,
@@ -831,7 +539,7 @@ mod tests {
         );
         assert!((first.step_length - 1e-3).abs() < 1e-15);
         let run = minimise(&mut opt, &mut x, &mut objective);
-        assert_eq!(run.stop, LbfgsStop::Converged);
+        assert_eq!(run.stop, QuasiNewtonStop::Converged);
         assert!(x[0].abs() < 1e-14 && x[1].abs() < 1e-14, "{x:?}");
     }
 
@@ -846,7 +554,7 @@ mod tests {
         let mut x = [0.0f64];
         let mut opt = Lbfgs::new(1, 10, 1e-30);
         let run = minimise(&mut opt, &mut x, &mut flat);
-        assert_eq!(run.stop, LbfgsStop::NoProgress);
+        assert_eq!(run.stop, QuasiNewtonStop::NoProgress);
         assert!(run.iterations <= 1, "{} iterations", run.iterations);
     }
 
@@ -854,7 +562,10 @@ mod tests {
     fn converged_start_takes_no_step() {
         let mut x = [1.0f64, 1.0];
         let mut opt = Lbfgs::new(2, 10, 1e-10);
-        assert_eq!(opt.step(&mut x, &mut rosenbrock), Err(LbfgsStop::Converged));
+        assert_eq!(
+            opt.step(&mut x, &mut rosenbrock),
+            Err(QuasiNewtonStop::Converged)
+        );
         assert_eq!(x, [1.0, 1.0]);
     }
 
@@ -866,6 +577,6 @@ mod tests {
             g[0] = 1.0;
             Ok(f64::NAN)
         };
-        assert_eq!(opt.step(&mut x, &mut nan), Err(LbfgsStop::NoProgress));
+        assert_eq!(opt.step(&mut x, &mut nan), Err(QuasiNewtonStop::NoProgress));
     }
 }

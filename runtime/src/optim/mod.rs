@@ -1,6 +1,7 @@
 //! Optimizers for training physics-informed networks: Adam with learning-rate schedules
-//! (`adam`), for the noisy first phase of training, and L-BFGS with a strong-Wolfe line
-//! search (`lbfgs`), for the smooth final phase; Nelder–Mead (`nelder_mead`) for small
+//! (`adam`), for the noisy first phase of training, and for the smooth final phase L-BFGS
+//! (`lbfgs`) or dense BFGS and its self-scaled variants (`bfgs`), which share the
+//! strong-Wolfe line search of `line_search`; Nelder–Mead (`nelder_mead`) for small
 //! non-smooth problems (the constants of evolved programs). This module owns the `Objective` they
 //! minimise and the vector helpers they share.
 //!
@@ -9,11 +10,17 @@
 //! training in f32 is the common case.
 
 mod adam;
+mod bfgs;
 mod lbfgs;
+mod line_search;
 pub mod nelder_mead;
+#[cfg(test)]
+mod test_problems;
 
 pub use adam::{Adam, AdamState, Schedule};
-pub use lbfgs::{Lbfgs, LbfgsStep, LbfgsStop};
+pub use bfgs::{Bfgs, BfgsUpdate, MAX_DENSE_PARAMETERS};
+pub use lbfgs::Lbfgs;
+pub use line_search::{QuasiNewtonStep, QuasiNewtonStop};
 
 use crate::scalar::Scalar;
 

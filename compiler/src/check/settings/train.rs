@@ -5,7 +5,7 @@ use super::{Precision, ScalarFunction, Spanned};
 use crate::check::jobs::SettingValue;
 use crate::check::model::{Model, VarId};
 use physc_runtime::nn::Init;
-use physc_runtime::optim::Schedule;
+use physc_runtime::optim::{BfgsUpdate, Schedule};
 use physc_runtime::sampling::Sampler;
 
 #[derive(Debug, Clone)]
@@ -100,12 +100,20 @@ pub enum OptimizerStage {
         history: usize,
         tol: f64,
     },
+    /// `bfgs`, `ssbfgs`, `ssbroyden`: a dense inverse-Hessian approximation.
+    Bfgs {
+        update: BfgsUpdate,
+        steps: usize,
+        tol: f64,
+    },
 }
 
 impl OptimizerStage {
     pub fn steps(&self) -> usize {
         match self {
-            OptimizerStage::Adam { steps, .. } | OptimizerStage::Lbfgs { steps, .. } => *steps,
+            OptimizerStage::Adam { steps, .. }
+            | OptimizerStage::Lbfgs { steps, .. }
+            | OptimizerStage::Bfgs { steps, .. } => *steps,
         }
     }
 
@@ -120,7 +128,9 @@ impl OptimizerStage {
                     *total_steps = *steps;
                 }
             }
-            OptimizerStage::Lbfgs { steps, .. } => *steps = (*steps).min(cap),
+            OptimizerStage::Lbfgs { steps, .. } | OptimizerStage::Bfgs { steps, .. } => {
+                *steps = (*steps).min(cap)
+            }
         }
     }
 
@@ -128,6 +138,7 @@ impl OptimizerStage {
         match self {
             OptimizerStage::Adam { .. } => "adam",
             OptimizerStage::Lbfgs { .. } => "lbfgs",
+            OptimizerStage::Bfgs { update, .. } => update.name(),
         }
     }
 }
@@ -285,6 +296,19 @@ fn stages(s: &Options) -> Vec<OptimizerStage> {
 }
 
 fn stage(name: &str, options: &Options) -> OptimizerStage {
+    let dense = match name {
+        "bfgs" => Some(BfgsUpdate::Bfgs),
+        "ssbfgs" => Some(BfgsUpdate::SelfScaledBfgs),
+        "ssbroyden" => Some(BfgsUpdate::SelfScaledBroyden),
+        _ => None,
+    };
+    if let Some(update) = dense {
+        return OptimizerStage::Bfgs {
+            update,
+            steps: options.int("steps"),
+            tol: options.num("tol"),
+        };
+    }
     if name == "lbfgs" {
         return OptimizerStage::Lbfgs {
             steps: options.int("steps"),

@@ -1,6 +1,7 @@
 //! `physc run`, `physc discover` and `physc evolve`: the arguments mapped onto the library's
 //! options and configurations, each job run through `physc_jobs`, its result written to
-//! `OUT/<name>/` and its summary shown, and a job's error turned into a diagnostic on its
+//! its folder `OUT/<target>/<folder>/` (with a warning when that replaces another job's
+//! results) and its summary shown, and a job's error turned into a diagnostic on its
 //! block. The other commands (check, fmt, show) and the argument definitions are in `cli.rs`.
 
 use crate::cli::{report, CostArg, Derivative, DiscoverArgs, EvolveArgs, PrecisionArg, RunArgs};
@@ -8,7 +9,9 @@ use crate::progress::{cancel_on_ctrl_c, TerminalProgress};
 use physc_compiler::diagnostics::{Code, Diagnostic};
 use physc_compiler::driver::{self, Compilation};
 use physc_compiler::source::Span;
+use physc_jobs::folder::JobOwner;
 use physc_jobs::JobResult;
+use std::path::Path;
 
 pub(crate) fn run(args: &RunArgs, colour: bool) -> bool {
     if let Err(why) = physc_jobs::device::check(args.device) {
@@ -62,7 +65,7 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
         cancel: cancel_on_ctrl_c(),
     };
     for job in &compilation.program.jobs {
-        let result = run_and_show(&compilation.program, job, &options, args.quiet);
+        let result = run_and_show(&args.file, &compilation.program, job, &options, args.quiet);
         if let Err(e) = result {
             diags.push(job_diagnostic(job, e));
         }
@@ -104,10 +107,12 @@ pub(crate) fn discover(args: &DiscoverArgs) -> bool {
         cancel: cancel_on_ctrl_c(),
         ..Default::default()
     };
-    let written = physc_jobs::discover::discover(&config, None, &options).and_then(|done| {
-        let dir = args.out.join(&done.result.name);
-        write_and_show(done.map(JobResult::from), &dir, args.quiet)
-    });
+    let dir = args.out.join(&config.name).join("discover");
+    let data = args.data.first().cloned().unwrap_or_default();
+    let owner = JobOwner::new(&format!("discover {}", config.name), &data);
+    let written = claim(&dir, &owner)
+        .and_then(|()| physc_jobs::discover::discover(&config, None, &options))
+        .and_then(|done| write_and_show(done.map(JobResult::from), &dir, args.quiet));
     match written {
         Ok(()) => true,
         Err(e) => {
@@ -149,19 +154,37 @@ fn write_and_show(
     })
 }
 
-/// Run one job of a file, write its results to `OUT/<name>/` and show its summary.
+/// Make `dir` `owner`'s before the job writes there (training writes checkpoints as it
+/// goes), and warn when it held another job's results, which this job's replace.
+fn claim(dir: &Path, owner: &JobOwner) -> Result<(), physc_jobs::JobError> {
+    if let Some(previous) = physc_jobs::folder::claim(dir, owner)? {
+        eprintln!(
+            "warning: `{}` holds the results of {previous}; `{}` replaces them (a `folder \"name\"` setting in the job block keeps both)",
+            dir.display(),
+            owner.job
+        );
+    }
+    Ok(())
+}
+
+/// Run one job of the file `file`, write its results to its folder,
+/// `OUT/<target>/<folder>/`, and show its summary.
 fn run_and_show(
+    file: &Path,
     program: &physc_compiler::check::Program,
     job: &physc_compiler::check::Job,
     options: &physc_jobs::RunOptions,
     quiet: bool,
 ) -> Result<(), physc_jobs::JobError> {
+    let dir = physc_jobs::output_dir(job, options);
+    claim(&dir, &JobOwner::of(job, file))?;
     let done = physc_jobs::run_job(program, job, options)?;
-    write_and_show(done, &physc_jobs::output_dir(job, options), quiet)
+    write_and_show(done, &dir, quiet)
 }
 
 /// `physc evolve`: the flags mapped onto the configuration an `evolve` block gives, run by
-/// the same code; the files go to OUT/<target>_<precision>/ and the summary to stderr.
+/// the same code; the files go to OUT/<target>_<precision>/evolve/ and the summary to
+/// stderr.
 pub(crate) fn evolve(args: &EvolveArgs) -> bool {
     use physc_jobs::evolve::{
         self, config, Budget, CostKind, EvolveConfig, EvolveTarget, Precision,
@@ -208,9 +231,11 @@ pub(crate) fn evolve(args: &EvolveArgs) -> bool {
         ..Default::default()
     };
     let name = config.base_name();
-    let finished = evolve::run_config(&name, &config, &options).and_then(|done| {
-        write_and_show(done.map(JobResult::from), &args.out.join(&name), args.quiet)
-    });
+    let dir = args.out.join(&name).join("evolve");
+    let owner = JobOwner::new(&format!("evolve {name}"), Path::new("the command line"));
+    let finished = claim(&dir, &owner)
+        .and_then(|()| evolve::run_config(&name, &config, &options))
+        .and_then(|done| write_and_show(done.map(JobResult::from), &dir, args.quiet));
     match finished {
         Ok(()) => true,
         Err(e) => {
