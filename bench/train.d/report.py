@@ -187,7 +187,7 @@ def main():
           f"on {res['threads']} threads")
     quick = "  <- BENCH_QUICK=1: not the full training" if b["quick"] else ""
     print(f"Accuracy: {b['label']}: rel_l2(u) vs Cole-Hopf = {rel:.3e}{quick}")
-    print(f"  {b['adam_steps']} Adam steps + {b['lbfgs_iterations']} L-BFGS iterations, "
+    print(f"  {b['adam_steps']} Adam steps + {b['lbfgs_iterations']} quasi-Newton iterations (report.json lbfgs_iterations), "
           f"{b['precision']}, final loss {b['final_loss']:.3e}, training {b['wall_time_s']:.0f} s "
           f"({b['adam_step_s'] * 1e3:.2f} ms per Adam step)")
     if a.wall is not None:
