@@ -21,8 +21,8 @@
 //! except when a search runs out of evaluations) or whose scaling is not finite restarts
 //! from H = I, as does a direction that points uphill through rounding.
 
-use super::line_search::{differences, Found, LineSearch, Point};
-use super::{norm1, norm_inf, wide, Objective, QuasiNewtonStep, QuasiNewtonStop};
+use super::line_search::{differences, Found, LineSearch, Point, Start};
+use super::{norm1, wide, Objective, QuasiNewtonStep, QuasiNewtonStop};
 use crate::scalar::Scalar;
 use rayon::prelude::*;
 
@@ -65,10 +65,8 @@ pub struct Bfgs<T> {
     n: usize,
     tol: f64,
     update: BfgsUpdate,
-    /// The loss at the caller's parameters, once evaluated; `g` is its gradient.
-    loss: Option<T>,
-    g: Vec<T>,
-    stalled: bool,
+    /// The loss and gradient at the caller's parameters; whether the last step stalled.
+    start: Start<T>,
     /// The inverse-Hessian approximation, row-major and symmetric.
     h: Vec<f64>,
     /// H is the identity it was restarted to: the next update is the first.
@@ -105,9 +103,7 @@ impl<T: Scalar> Bfgs<T> {
             n,
             tol,
             update,
-            loss: None,
-            g: vec![T::zero(); n],
-            stalled: false,
+            start: Start::new(n),
             h,
             fresh: true,
             restarts: 0,
@@ -131,8 +127,8 @@ impl<T: Scalar> Bfgs<T> {
     /// Forgets the start point (the objective changed: new collocation points), keeping
     /// the curvature learned so far, which still describes the loss's shape.
     pub fn reset(&mut self) {
-        self.loss = None;
-        self.stalled = false;
+        self.start.loss = None;
+        self.start.stalled = false;
         self.hg_valid = false;
     }
 
@@ -148,16 +144,7 @@ impl<T: Scalar> Bfgs<T> {
         objective: &mut O,
     ) -> Result<QuasiNewtonStep<T>, QuasiNewtonStop<O::Error>> {
         assert_eq!(params.len(), self.n, "BFGS: wrong parameter count");
-        let (f0, mut evaluations) = match self.loss {
-            Some(f) => (f, 0),
-            None => (self.evaluate_start(params, objective)?, 1),
-        };
-        if norm_inf(&self.g) <= self.tol {
-            return Err(QuasiNewtonStop::Converged);
-        }
-        if self.stalled {
-            return Err(QuasiNewtonStop::NoProgress);
-        }
+        let (f0, mut evaluations) = self.start.begin(params, objective, self.tol)?;
         let found = loop {
             let (dphi0, initial_step) = self.direction();
             let mut search = LineSearch {
@@ -186,21 +173,18 @@ impl<T: Scalar> Bfgs<T> {
                 sample
             }
         };
-        let dphi0_times_step = sample.a * crate::wide::dot(&self.d, &widened(&self.g));
-        for ((s, y), (ds, dy)) in
-            self.s
-                .iter_mut()
-                .zip(self.y.iter_mut())
-                .zip(differences(&self.trial, params, &self.g))
-        {
+        let dphi0_times_step = sample.a * crate::wide::dot(&self.d, &widened(&self.start.g));
+        for ((s, y), (ds, dy)) in self.s.iter_mut().zip(self.y.iter_mut()).zip(differences(
+            &self.trial,
+            params,
+            &self.start.g,
+        )) {
             (*s, *y) = (ds, dy);
         }
         params.copy_from_slice(&self.trial.x);
-        std::mem::swap(&mut self.g, &mut self.trial.g);
-        self.loss = Some(self.trial.f);
+        std::mem::swap(&mut self.start.g, &mut self.trial.g);
+        self.start.accepted(f0, self.trial.f);
         self.learn(sample.a, dphi0_times_step);
-        let change = (wide(f0) - sample.f).abs();
-        self.stalled = change <= wide(T::epsilon()) * wide(f0).abs();
         Ok(QuasiNewtonStep {
             loss: self.trial.f,
             evaluations,
@@ -208,26 +192,10 @@ impl<T: Scalar> Bfgs<T> {
         })
     }
 
-    fn evaluate_start<O: Objective<T>>(
-        &mut self,
-        params: &[T],
-        objective: &mut O,
-    ) -> Result<T, QuasiNewtonStop<O::Error>> {
-        let f = objective
-            .evaluate(params, &mut self.g)
-            .map_err(QuasiNewtonStop::Objective)?;
-        if !f.is_finite() || !self.g.iter().all(|g| g.is_finite()) {
-            return Err(QuasiNewtonStop::NoProgress);
-        }
-        self.loss = Some(f);
-        self.stalled = false;
-        Ok(f)
-    }
-
     /// Fills `d` with −H g and returns φ'(0) and the first trial step; restarts when
     /// rounding made the direction point uphill.
     fn direction(&mut self) -> (f64, f64) {
-        let g = widened(&self.g);
+        let g = widened(&self.start.g);
         if !self.fresh {
             if !self.hg_valid {
                 matvec(&self.h, self.n, &g, &mut self.hg);
@@ -248,7 +216,7 @@ impl<T: Scalar> Bfgs<T> {
         // −g carries the loss's units, not the parameters': a first step of length at
         // most 1 in the 1-norm (as L-BFGS).
         let dphi0 = -crate::wide::dot(&g, &g);
-        (dphi0, (1.0 / norm1(&self.g)).min(1.0))
+        (dphi0, (1.0 / norm1(&self.start.g)).min(1.0))
     }
 
     fn restart(&mut self) {
@@ -270,7 +238,7 @@ impl<T: Scalar> Bfgs<T> {
             return;
         }
         let rho = 1.0 / sy;
-        let g = widened(&self.g);
+        let g = widened(&self.start.g);
         // One product with H per iteration: H g₊ (into `hgn`), whence H y = H g₊ − H g,
         // H g being the last direction's; H₊ g₊ then follows from the update's vectors.
         if self.fresh {
@@ -510,7 +478,7 @@ mod tests {
                 matvec(&opt.h, 6, &opt.y, &mut hy);
                 // The direction kept without a product: H₊ g₊ as a product gives it.
                 let mut hg = vec![0.0; 6];
-                matvec(&opt.h, 6, &widened(&opt.g), &mut hg);
+                matvec(&opt.h, 6, &widened(&opt.start.g), &mut hg);
                 for (a, b) in hg.iter().zip(&opt.hg) {
                     assert!(
                         (a - b).abs() <= 1e-9 * a.abs().max(1e-12),

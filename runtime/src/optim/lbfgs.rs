@@ -7,8 +7,8 @@
 //! accepted point. All n-sized buffers are allocated up front or, for the history ring,
 //! during the first `history` iterations, and reused after that.
 
-use super::line_search::{differences, Found, LineSearch, Point, Sample};
-use super::{dot, norm1, norm_inf, wide, Objective, QuasiNewtonStep, QuasiNewtonStop};
+use super::line_search::{differences, Found, LineSearch, Point, Sample, Start};
+use super::{dot, norm1, wide, Objective, QuasiNewtonStep, QuasiNewtonStop};
 use crate::scalar::Scalar;
 use std::collections::VecDeque;
 
@@ -28,11 +28,8 @@ pub struct Lbfgs<T> {
     n: usize,
     history: usize,
     tol: f64,
-    /// The loss at the caller's parameters, once evaluated; `g` is its gradient.
-    loss: Option<T>,
-    g: Vec<T>,
-    /// The last step changed the loss by no more than rounding.
-    stalled: bool,
+    /// The loss and gradient at the caller's parameters; whether the last step stalled.
+    start: Start<T>,
     /// Oldest pair first.
     pairs: VecDeque<Pair<T>>,
     /// Buffers of forgotten pairs, reused before anything is allocated.
@@ -56,9 +53,7 @@ impl<T: Scalar> Lbfgs<T> {
             n,
             history,
             tol,
-            loss: None,
-            g: vec![T::zero(); n],
-            stalled: false,
+            start: Start::new(n),
             pairs: VecDeque::with_capacity(history),
             spare: Vec::new(),
             gamma: 1.0,
@@ -73,8 +68,8 @@ impl<T: Scalar> Lbfgs<T> {
     /// collocation points) or the caller moves the parameters: the next `step` starts over.
     pub fn reset(&mut self) {
         self.forget_history();
-        self.loss = None;
-        self.stalled = false;
+        self.start.loss = None;
+        self.start.stalled = false;
     }
 
     /// One iteration: search direction, line search, and the move of `params` to the
@@ -89,47 +84,19 @@ impl<T: Scalar> Lbfgs<T> {
         objective: &mut O,
     ) -> Result<QuasiNewtonStep<T>, QuasiNewtonStop<O::Error>> {
         assert_eq!(params.len(), self.n, "L-BFGS: wrong parameter count");
-        let (f0, mut evaluations) = match self.loss {
-            Some(f) => (f, 0),
-            None => (self.evaluate_start(params, objective)?, 1),
-        };
-        if norm_inf(&self.g) <= self.tol {
-            return Err(QuasiNewtonStop::Converged);
-        }
-        if self.stalled {
-            return Err(QuasiNewtonStop::NoProgress);
-        }
+        let (f0, mut evaluations) = self.start.begin(params, objective, self.tol)?;
         let (found, used) = self
             .search(params, wide(f0), objective)
             .map_err(QuasiNewtonStop::Objective)?;
         evaluations += used;
         let found = found.ok_or(QuasiNewtonStop::NoProgress)?;
         let (sample, loss) = self.accept(params, found);
-        // Relative to T's rounding: a change that small is noise, not progress.
-        let change = (wide(f0) - sample.f).abs();
-        self.stalled = change <= wide(T::epsilon()) * wide(f0).abs();
+        self.start.accepted(f0, loss);
         Ok(QuasiNewtonStep {
             loss,
             evaluations,
             step_length: sample.a,
         })
-    }
-
-    fn evaluate_start<O: Objective<T>>(
-        &mut self,
-        params: &[T],
-        objective: &mut O,
-    ) -> Result<T, QuasiNewtonStop<O::Error>> {
-        let f = objective
-            .evaluate(params, &mut self.g)
-            .map_err(QuasiNewtonStop::Objective)?;
-        // No line search can start from a point without a finite slope.
-        if !f.is_finite() || !self.g.iter().all(|g| g.is_finite()) {
-            return Err(QuasiNewtonStop::NoProgress);
-        }
-        self.loss = Some(f);
-        self.stalled = false;
-        Ok(f)
     }
 
     /// Line search along the quasi-Newton direction; if that finds nothing, the model is
@@ -169,7 +136,7 @@ impl<T: Scalar> Lbfgs<T> {
     fn direction(&mut self) -> Direction {
         if !self.pairs.is_empty() {
             self.two_loop();
-            let dphi0 = dot(&self.g, &self.d);
+            let dphi0 = dot(&self.start.g, &self.d);
             if dphi0 < 0.0 {
                 return Direction {
                     dphi0,
@@ -180,21 +147,21 @@ impl<T: Scalar> Lbfgs<T> {
             }
             self.forget_history();
         }
-        for (d, &g) in self.d.iter_mut().zip(&self.g) {
+        for (d, &g) in self.d.iter_mut().zip(&self.start.g) {
             *d = -wide(g);
         }
         Direction {
-            dphi0: -dot(&self.g, &self.g),
+            dphi0: -dot(&self.start.g, &self.start.g),
             // −g carries the loss's units, not the parameters'; a first step of length
             // at most 1 in the 1-norm keeps it from leaping far (as PyTorch).
-            initial_step: (1.0 / norm1(&self.g)).min(1.0),
+            initial_step: (1.0 / norm1(&self.start.g)).min(1.0),
             quasi_newton: false,
         }
     }
 
     /// d = −H·g by Algorithm 7.4, with H₀ = γI.
     fn two_loop(&mut self) {
-        for (d, &g) in self.d.iter_mut().zip(&self.g) {
+        for (d, &g) in self.d.iter_mut().zip(&self.start.g) {
             *d = -wide(g);
         }
         for (pair, alpha) in self.pairs.iter().rev().zip(self.alpha.iter_mut()) {
@@ -221,8 +188,7 @@ impl<T: Scalar> Lbfgs<T> {
         };
         self.remember(params);
         params.copy_from_slice(&self.trial.x);
-        std::mem::swap(&mut self.g, &mut self.trial.g);
-        self.loss = Some(self.trial.f);
+        std::mem::swap(&mut self.start.g, &mut self.trial.g);
         (sample, self.trial.f)
     }
 
@@ -230,7 +196,7 @@ impl<T: Scalar> Lbfgs<T> {
     /// unless sᵀy ≤ ε‖s‖‖y‖: such a pair would make H indefinite or ill-conditioned.
     fn remember(&mut self, x_old: &[T]) {
         let (mut sy, mut ss, mut yy) = (0.0, 0.0, 0.0);
-        for (s, y) in differences(&self.trial, x_old, &self.g) {
+        for (s, y) in differences(&self.trial, x_old, &self.start.g) {
             sy += s * y;
             ss += s * s;
             yy += y * y;
@@ -241,7 +207,7 @@ impl<T: Scalar> Lbfgs<T> {
         }
         let mut pair = self.free_pair();
         let slots = pair.s.iter_mut().zip(pair.y.iter_mut());
-        for ((ps, py), (s, y)) in slots.zip(differences(&self.trial, x_old, &self.g)) {
+        for ((ps, py), (s, y)) in slots.zip(differences(&self.trial, x_old, &self.start.g)) {
             *ps = T::from_f64_lossy(s);
             *py = T::from_f64_lossy(y);
         }

@@ -6,7 +6,7 @@
 //! "too far" and backs off. It evaluates trial points into two caller-owned buffers and
 //! never touches the caller's parameters.
 
-use super::{dot, wide, Objective};
+use super::{dot, norm_inf, wide, Objective};
 use crate::scalar::Scalar;
 use std::fmt;
 
@@ -57,6 +57,69 @@ impl<E: fmt::Display> fmt::Display for QuasiNewtonStop<E> {
             QuasiNewtonStop::NoProgress => f.write_str("no further progress"),
             QuasiNewtonStop::Objective(e) => e.fmt(f),
         }
+    }
+}
+
+/// Where a quasi-Newton iteration starts, shared by L-BFGS and BFGS: the loss at the
+/// caller's parameters (evaluated, with its gradient into `g`, on the first iteration),
+/// and whether the previous step already stalled.
+#[derive(Debug, Clone)]
+pub(super) struct Start<T> {
+    /// The loss at the caller's parameters, once evaluated; `g` is its gradient.
+    pub(super) loss: Option<T>,
+    pub(super) g: Vec<T>,
+    /// The last step changed the loss by no more than rounding.
+    pub(super) stalled: bool,
+}
+
+impl<T: Scalar> Start<T> {
+    pub(super) fn new(n: usize) -> Start<T> {
+        Start {
+            loss: None,
+            g: vec![T::zero(); n],
+            stalled: false,
+        }
+    }
+
+    /// The loss to start the iteration from and the evaluations that took (0 or 1); stops
+    /// when the gradient is within `tol`, the last step stalled, or the start point has no
+    /// finite loss or slope (no line search can start there).
+    pub(super) fn begin<O: Objective<T>>(
+        &mut self,
+        params: &[T],
+        objective: &mut O,
+        tol: f64,
+    ) -> Result<(T, usize), QuasiNewtonStop<O::Error>> {
+        let (f0, evaluations) = match self.loss {
+            Some(f) => (f, 0),
+            None => {
+                let f = objective
+                    .evaluate(params, &mut self.g)
+                    .map_err(QuasiNewtonStop::Objective)?;
+                if !f.is_finite() || !self.g.iter().all(|g| g.is_finite()) {
+                    return Err(QuasiNewtonStop::NoProgress);
+                }
+                self.loss = Some(f);
+                self.stalled = false;
+                (f, 1)
+            }
+        };
+        if norm_inf(&self.g) <= tol {
+            return Err(QuasiNewtonStop::Converged);
+        }
+        if self.stalled {
+            return Err(QuasiNewtonStop::NoProgress);
+        }
+        Ok((f0, evaluations))
+    }
+
+    /// Records the accepted point's loss (its gradient is already in `g`), and whether
+    /// the step from `f0` changed the loss by no more than `T`'s rounding: noise, not
+    /// progress.
+    pub(super) fn accepted(&mut self, f0: T, f: T) {
+        self.loss = Some(f);
+        let change = (wide(f0) - wide(f)).abs();
+        self.stalled = change <= wide(T::epsilon()) * wide(f0).abs();
     }
 }
 
