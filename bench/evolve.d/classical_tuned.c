@@ -20,19 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const float EXP[7] = {0x1p0f, 0x1.ffffc2p-1f, 0x1.000514p-1f, 0x1.54caa6p-3f,
-                             0x1.5bfdc2p-5f, 0x1.d18e66p-8f, 0x1.2827fap-9f};
-static const float EXP2[7] = {0x1p0f, 0x1.62e42cp-1f, 0x1.ebfd38p-3f, 0x1.c68b2ep-5f,
-                              0x1.3cfb6p-7f, 0x1.4748aep-10f, 0x1.c41242p-13f};
-
-static double ulp_f32(double y) {
-    double a = fabs(y);
-    if (a < 1.1754943508222875e-38) return ldexp(1.0, -149);
-    int e;
-    frexp(a, &e);
-    return ldexp(1.0, e - 1 - 23);
-}
+#define SOLLYA_EXP
+#include "f32.h"
 
 static int two;
 static double target(float x) { return two ? exp2((double)x) : exp((double)x); }

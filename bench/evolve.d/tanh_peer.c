@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "f32.h"
 
 float physc_tanh(float x);
 
@@ -40,14 +41,6 @@ static float eigen_tanh(float a) {
     q = fmaf(x2, q, 2.26843463243900e-03f);
     q = fmaf(x2, q, 4.89352518554385e-03f);
     return p / q;
-}
-
-static double ulp_f32(double y) {
-    double a = fabs(y);
-    if (a < 1.1754943508222875e-38) return ldexp(1.0, -149);
-    int e;
-    frexp(a, &e);
-    return ldexp(1.0, e - 1 - 23);
 }
 
 static unsigned bits(float x) { unsigned k; memcpy(&k, &x, 4); return k; }
