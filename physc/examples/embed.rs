@@ -36,13 +36,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let program = Program::from_source("heat1d.phys", HEAT)?;
     println!("models: {:?}, jobs: {:?}", program.models(), program.jobs());
     let options = RunOptions {
-        // A short run (the file asks for 5000 Adam + 1000 L-BFGS steps).
+        // A short run (the file asks for 2000 Adam + 3000 self-scaled Broyden steps).
         max_steps: Some(400),
         ..RunOptions::default()
     };
     let trained = program.train("Heat1D", &options)?.result;
     let grid = &trained.fields;
-    let (x, t) = (&grid.axes[0].1, &grid.axes[1].1);
+    // Fields are laid out time first: u[[i, j]] is at t[i], x[j].
+    let (t, x) = (grid.axis("t").ok_or("no t")?, grid.axis("x").ok_or("no x")?);
     let u = &grid.fields[0].1;
     let mut max_error: f64 = 0.0;
     for ((i, j), value) in u
@@ -50,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into_dimensionality::<ndarray::Ix2>()?
         .indexed_iter()
     {
-        let exact = (PI * x[i]).sin() * (-0.1 * PI * PI * t[j]).exp();
+        let exact = (PI * x[j]).sin() * (-0.1 * PI * PI * t[i]).exp();
         max_error = max_error.max((value - exact).abs());
     }
     println!(
