@@ -152,7 +152,10 @@ fn heat1d_trains_in_memory_to_the_exact_solution() {
     let total = 2 * STEPS;
     assert_eq!(events.first(), Some(&format!("begin {total} 0")));
     assert!(events.contains(&"phase adam".to_string()), "{events:?}");
-    assert!(events.contains(&"phase ssbroyden".to_string()), "{events:?}");
+    assert!(
+        events.contains(&"phase ssbroyden".to_string()),
+        "{events:?}"
+    );
     assert!(events.iter().any(|e| e.starts_with("message loss ")));
     let last_advance = events.iter().rev().find(|e| e.starts_with("advance "));
     assert_eq!(last_advance, Some(&format!("advance {total}")));
