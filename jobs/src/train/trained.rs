@@ -206,7 +206,7 @@ impl FieldGrid {
                 .collect(),
             fields: fields
                 .into_iter()
-                .map(|(name, values)| Ok((name, laid_out(grid, values, order)?)))
+                .map(|(name, values)| Ok((name, permute(values, &grid.shape(), order)?)))
                 .collect::<Result<_, String>>()?,
         })
     }
@@ -218,12 +218,6 @@ impl FieldGrid {
     pub fn field(&self, name: &str) -> Option<&ArrayD<f64>> {
         self.fields.iter().find(|(n, _)| n == name).map(|(_, a)| a)
     }
-}
-
-/// Values evaluated on `grid` (row-major, axes in network-input order) as an array whose
-/// axes are the network inputs `order`.
-fn laid_out(grid: &Grid, values: Vec<f64>, order: &[usize]) -> Result<ArrayD<f64>, String> {
-    permute(values, &grid.shape(), order)
 }
 
 /// The trained fields against a reference solution, on the reference's grid.
@@ -469,7 +463,7 @@ fn compare(
     {
         let Some(r) = r else { continue };
         errors.push(rel_l2(&p, r));
-        values.push(laid_out(&reference.grid, r.clone(), &order)?);
+        values.push(permute(r.clone(), &reference.grid.shape(), &order)?);
         compared.push((name.clone(), p));
     }
     Ok(Comparison {
