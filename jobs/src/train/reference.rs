@@ -1,5 +1,5 @@
-//! Reference solutions for `compare`: an NPZ file with the grid along each network input
-//! (named after the variable) and one array per field component on that grid (`usol` for
+//! Reference solutions for `compare`: an NPZ file (or a MATLAB `.mat` file, as the PINN
+//! literature publishes them) with the grid along each network input (named after the variable) and one array per field component on that grid (`usol` for
 //! a single field), laid out as physc writes fields (time first) or in network-input
 //! order (as DeepXDE's data sets), or `"cole-hopf"`, the exact viscous Burgers solution. Read and checked
 //! before training starts, so a bad reference is an error at once, not after the run.
@@ -7,7 +7,7 @@
 use super::grid::{inverse, layout_order, permute, transpose, Grid};
 use super::problem::Problem;
 use physc_compiler::check::Model;
-use physc_runtime::output::npz;
+use physc_runtime::output::{mat, npz};
 use std::path::Path;
 
 /// A reference solution on its own grid.
@@ -29,8 +29,15 @@ pub fn read(
     }
     let path = base.join(spec);
     let shown = path.display();
-    let arrays =
-        npz::read(&path).map_err(|e| format!("cannot read the reference `{shown}`: {e}"))?;
+    let is_mat = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("mat"));
+    let arrays = if is_mat {
+        mat::read(&path)
+    } else {
+        npz::read(&path)
+    }
+    .map_err(|e| format!("cannot read the reference `{shown}`: {e}"))?;
     let find = |name: &str| arrays.iter().find(|(n, _)| n == name).map(|(_, a)| a);
     let mut axes = Vec::new();
     for (name, &(lo, hi)) in problem.input_names.iter().zip(&problem.bounds) {

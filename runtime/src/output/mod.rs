@@ -1,10 +1,11 @@
 //! Result I/O for the jobs: arrays as `.npy`/`.npz` (written, and read back for reference
-//! data), tables as CSV, grids as VTK for ParaView, `report.json`, and PNG plots. It owns the one error type for all of
+//! data; MATLAB `.mat` read for reference data too), tables as CSV, grids as VTK for ParaView, `report.json`, and PNG plots. It owns the one error type for all of
 //! them and `atomic_write`, which every writer goes through so that a crash or a full disk
 //! never leaves a half-written result where a finished one is expected.
 
 mod array;
 pub mod csv;
+pub mod mat;
 pub mod npy;
 pub mod npz;
 pub mod plot;
