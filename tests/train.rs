@@ -147,6 +147,7 @@ fn burgers_trains_against_the_cole_hopf_solution() {
     let bound = if slow() { 1e-2 } else { 0.6 };
     assert!(err <= bound, "relative L2 error {err:.3e} > {bound}");
     assert!(dir.join("error_u.png").is_file());
+    assert_error_history(&dir, err);
 
     // The classical solution of the same model (burgers_mol.phys) into the same `--out`:
     // both results stay, on one grid in one layout, and compare without transposing.
@@ -177,6 +178,71 @@ fn burgers_trains_against_the_cole_hopf_solution() {
         true,
         "the training's results stay"
     );
+}
+
+/// `error.csv`: the error every 100 steps and at the end, whose last row is the report's
+/// error, with the training time growing; the report's times to reach each level agree.
+fn assert_error_history(dir: &Path, final_error: f64) {
+    let text = std::fs::read_to_string(dir.join("error.csv")).expect("error.csv");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("step,seconds,rel_l2 u"));
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let steps = report(dir)["steps"].as_u64().unwrap() as f64;
+    assert!(rows.len() >= 2, "{text}");
+    assert!(
+        rows.iter().all(|r| r[0] % 100.0 == 0.0 || r[0] == steps),
+        "{text}"
+    );
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0][0] < w[1][0] && w[0][1] <= w[1][1]),
+        "{text}"
+    );
+    let last = rows.last().unwrap();
+    assert_eq!(last[0], steps);
+    assert!(
+        (last[2] - final_error).abs() <= 1e-12 * final_error,
+        "{text}"
+    );
+    let times = &report(dir)["rel_l2_history"]["time_to_rel_l2_s"];
+    for level in ["1e-2", "1e-3", "1e-4", "1e-5"] {
+        let first = rows.iter().find(|r| r[2] <= level.parse::<f64>().unwrap());
+        assert_eq!(
+            times[level].as_f64(),
+            first.map(|r| r[1]),
+            "{level}: {times}"
+        );
+    }
+}
+
+/// A `.mat` reference (DeepXDE's Allen–Cahn data, MATLAB level 5, compressed) is read and
+/// compared on its own grid.
+#[test]
+fn allen_cahn_compares_against_the_published_mat_file() {
+    let out = scratch("allen_cahn");
+    let (ok, stderr) = run(
+        &examples().join("allen_cahn.phys"),
+        &out,
+        &["--max-steps", "2"],
+    );
+    assert!(ok, "{stderr}");
+    let dir = out.join("AllenCahn/train");
+    let err = report(&dir)["rel_l2"]["u"].as_f64().expect("rel_l2");
+    assert!(err.is_finite(), "{err}");
+    let comparison = dir.join("comparison.npz");
+    let (shape, reference) = array(&comparison, "u_reference");
+    assert_eq!(shape, vec![101, 201], "the file's u is [t, x]");
+    // u(x = -0.99, t = 0) and u(x = 1, t = 1) as the file holds them.
+    assert!(
+        (reference[1] - -0.979_616_38).abs() < 1e-8,
+        "{}",
+        reference[1]
+    );
+    assert!((reference[101 * 201 - 1] - -1.0).abs() < 1e-12);
+    let (_, t) = array(&comparison, "t");
+    assert!(t.len() == 101 && (t[1] - 0.01).abs() < 1e-12, "{t:?}");
 }
 
 #[test]

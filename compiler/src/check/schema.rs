@@ -318,7 +318,7 @@ const TRAIN: &[Opt] = &[
     ),
     opt(
         "optimize",
-        described("`adam then lbfgs`"),
+        described("`adam(steps: 2000) then ssbroyden(steps: 3000)` (lbfgs above 10,000 parameters)"),
         Ty::Seq(&Ty::Calls(OPTIMIZERS)),
         "optimizers, run in sequence",
     ),
@@ -364,10 +364,24 @@ const TRAIN: &[Opt] = &[
         "causal training (temporal weights)",
     ),
     opt(
+        "attention",
+        described("off"),
+        Ty::Record(&[
+            opt("eta", num(0.01), POSITIVE, "how fast a point's weight grows with its residual"),
+            opt(
+                "memory",
+                int(1000),
+                COUNT,
+                "steps a weight remembers (it decays by 1 − 1/memory per step)",
+            ),
+        ]),
+        "residual-based attention: a weight per equation point, larger where the residual stays large",
+    ),
+    opt(
         "compare",
         described("none"),
         Ty::Str,
-        "reference solution (.npz) to compare against",
+        "reference solution (.npz or .mat) to compare against",
     ),
     opt(
         "precision",

@@ -97,6 +97,9 @@ pub struct TermState<T: Scalar> {
     pub mean_square: f64,
     /// Smallest causal weight at the last evaluation (1 without causal training).
     pub min_causal_weight: f64,
+    /// Residual-based attention: one weight λ per point (an equation's term with
+    /// `attention`), multiplying its residual; None for every other term.
+    pub attention: Option<Vec<f64>>,
 }
 
 fn column_of(jets: &JetSet, outputs: usize, jet: &[usize], output: usize) -> Result<usize, String> {
@@ -153,6 +156,7 @@ impl<T: Scalar + JitReal> TermState<T> {
             loss: 0.0,
             mean_square: 0.0,
             min_causal_weight: 1.0,
+            attention: None,
         })
     }
 
@@ -186,6 +190,39 @@ impl<T: Scalar + JitReal> TermState<T> {
             })
             .collect();
         self.coefficient = vec![0.0; n];
+        // New points start with weight 1: a weight belongs to its point.
+        if let Some(weights) = &mut self.attention {
+            *weights = vec![1.0; n];
+        }
+    }
+
+    /// Weigh this term's points by residual-based attention, starting from 1.
+    pub fn enable_attention(&mut self) {
+        self.attention = Some(vec![1.0; self.points()]);
+    }
+
+    /// One update of the attention weights from the residuals of the last evaluation:
+    /// λ ← (1 − 1/memory) λ + eta |r| / max |r| (no change when every residual is 0).
+    pub fn update_attention(&mut self, eta: f64, memory: usize) {
+        if self.attention.is_none() {
+            return;
+        }
+        let magnitude: Vec<f64> = self.squares().into_iter().map(f64::sqrt).collect();
+        let largest = magnitude.iter().copied().fold(0.0, f64::max);
+        if !(largest > 0.0 && largest.is_finite()) {
+            return;
+        }
+        let keep = 1.0 - 1.0 / memory as f64;
+        if let Some(weights) = &mut self.attention {
+            for (w, r) in weights.iter_mut().zip(&magnitude) {
+                *w = keep * *w + eta * r / largest;
+            }
+        }
+    }
+
+    /// λ² per point (1 without attention): the factor of each point's squared residual.
+    fn attention_factor(&self, i: usize) -> f64 {
+        self.attention.as_ref().map_or(1.0, |w| w[i] * w[i])
     }
 
     /// Squared residual per point at the current points (for adaptive refinement).
@@ -225,11 +262,19 @@ impl<T: Scalar + JitReal> TermState<T> {
         causal.is_some() && self.term.kind == TermKind::Pde
     }
 
-    /// ∂loss/∂(r²) per point of a term that is not causal: the weight over the point count.
+    /// ∂loss/∂(r²) per point of a term that is not causal: the weight over the point count
+    /// (times λ² with attention).
     fn fixed_coefficient(&mut self) {
         let n = self.points().max(1) as f64;
         let c = self.term.weight / n;
-        self.coefficient.iter_mut().for_each(|v| *v = c);
+        match &self.attention {
+            Some(weights) => {
+                for (v, w) in self.coefficient.iter_mut().zip(weights) {
+                    *v = c * w * w;
+                }
+            }
+            None => self.coefficient.iter_mut().for_each(|v| *v = c),
+        }
     }
 
     /// The weighted loss, and for a causal term ∂loss/∂(r²) per point (a term with fixed
@@ -240,8 +285,19 @@ impl<T: Scalar + JitReal> TermState<T> {
         self.mean_square = sq.iter().sum::<f64>() / n;
         let w = self.term.weight;
         let causal = causal.filter(|_| self.is_causal(causal));
+        let weighted = |i: usize, s: f64| self.attention_factor(i) * s;
         let Some((causal, time, (t0, t1))) = causal else {
-            self.loss = w * self.mean_square;
+            self.loss = match self.attention {
+                Some(_) => {
+                    w * sq
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &s)| weighted(i, s))
+                        .sum::<f64>()
+                        / n
+                }
+                None => w * self.mean_square,
+            };
             self.min_causal_weight = 1.0;
             return;
         };
@@ -256,8 +312,8 @@ impl<T: Scalar + JitReal> TermState<T> {
             .map(|t| bin_of(t.to_f64().unwrap_or(t0)))
             .collect();
         let (mut sums, mut counts) = (vec![0.0; m], vec![0usize; m]);
-        for (&b, s) in bins.iter().zip(&sq) {
-            sums[b] += s;
+        for (i, (&b, &s)) in bins.iter().zip(&sq).enumerate() {
+            sums[b] += weighted(i, s);
             counts[b] += 1;
         }
         let means: Vec<f64> = sums
@@ -276,8 +332,9 @@ impl<T: Scalar + JitReal> TermState<T> {
             .collect();
         self.loss = w * weights.iter().zip(&means).map(|(a, b)| a * b).sum::<f64>() / m as f64;
         self.min_causal_weight = weights.iter().copied().fold(1.0, f64::min);
-        for (c, &b) in self.coefficient.iter_mut().zip(&bins) {
-            *c = w * weights[b] / (m as f64 * counts[b].max(1) as f64);
+        let factors: Vec<f64> = (0..bins.len()).map(|i| self.attention_factor(i)).collect();
+        for ((c, &b), f) in self.coefficient.iter_mut().zip(&bins).zip(factors) {
+            *c = f * w * weights[b] / (m as f64 * counts[b].max(1) as f64);
         }
     }
 }

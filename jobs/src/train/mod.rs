@@ -14,6 +14,7 @@
 mod activation_kernels;
 mod checkpoint;
 mod data;
+mod error_history;
 mod grid;
 mod loss;
 mod output;
@@ -26,6 +27,7 @@ mod session;
 mod tests;
 mod trained;
 
+pub use error_history::ErrorHistory;
 pub use trained::{
     Comparison, FieldGrid, LossHistory, Outcome, Trained, TrainedNet, TrainedNetwork,
 };

@@ -3,9 +3,10 @@
 //! grid (`fields.npz` with one array per input variable and per field component shaped
 //! `[len(t), len(x), …]`, time first as every job writes fields, `fields.vtk` for ParaView,
 //! `field_<name>.png`), the comparison with a reference (`comparison.npz`,
-//! `error_<name>.png`), `report.json` and `checkpoint.npz` (what `--resume` continues
+//! `error_<name>.png`, `error.csv` the error over the run), `report.json` and `checkpoint.npz` (what `--resume` continues
 //! from). Every file is written atomically; the report, which lists the others, comes last.
 
+use super::error_history::ErrorHistory;
 use super::grid::{transpose, Grid};
 use super::trained::{error_plot, field_plot, plottable, FieldGrid, Trained, VTK_MAX_AXES};
 use crate::JobError;
@@ -105,9 +106,30 @@ fn write_files(trained: &Trained, dir: &Path) -> Result<(), String> {
             fields: Vec::new(),
         };
         npz_of_grid(&dir.join("comparison.npz"), &only_axes, extra)?;
+        write_error_history(&comparison.history, dir)?;
     }
     report::write(dir, &trained.report).map_err(io)?;
     Ok(())
+}
+
+/// `error.csv`: step, training seconds and each compared field's relative L2 error.
+fn write_error_history(history: &ErrorHistory, dir: &Path) -> Result<(), String> {
+    let mut columns: Vec<(String, Vec<f64>)> = vec![
+        ("step".into(), history.step.to_vec()),
+        ("seconds".into(), history.seconds.to_vec()),
+    ];
+    columns.extend(
+        history
+            .fields
+            .iter()
+            .zip(history.rel_l2.columns())
+            .map(|(name, column)| (format!("rel_l2 {name}"), column.to_vec())),
+    );
+    let named: Vec<(&str, &[f64])> = columns
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_slice()))
+        .collect();
+    csv::write(&dir.join("error.csv"), &named).map_err(io)
 }
 
 /// `loss.csv` (step, stage, loss, each term's loss, each learnable parameter, rate) and,

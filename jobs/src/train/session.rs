@@ -5,6 +5,7 @@
 //! checkpoint continues at the stage and step where the checkpoint was taken.
 
 use super::checkpoint::{self, Checkpoint};
+use super::error_history::ErrorTracker;
 use super::loss::{Learnable, LossError, Objective, TermState};
 use super::points;
 use super::problem::{Observations, Problem, TermKind};
@@ -12,7 +13,7 @@ use super::reference;
 use super::trained::{self, Outcome, Run, Trained, TrainedNet, TrainedNetwork};
 use crate::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit};
 use crate::{Completed, JobError, RunOptions};
-use physc_compiler::check::settings::{Features, OptimizerStage, TrainSettings};
+use physc_compiler::check::settings::{Features, OptimizerStage, TooLarge, TrainSettings};
 use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
@@ -142,9 +143,15 @@ pub fn train<T: Scalar + JitReal>(
         std::fs::create_dir_all(dir)
             .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
     }
-    // A dense quasi-Newton stage on too large a network is refused before training starts.
+    // A dense quasi-Newton stage the user named is refused on too large a network before
+    // training starts (the default sequence's runs L-BFGS instead).
     for stage in &config.stages {
-        if let OptimizerStage::Bfgs { update, .. } = stage {
+        if let OptimizerStage::Bfgs {
+            update,
+            too_large: TooLarge::Refuse,
+            ..
+        } = stage
+        {
             let n = session.params.len();
             if n > optim::MAX_DENSE_PARAMETERS {
                 return Err(JobError::NotSupported(format!(
@@ -160,12 +167,15 @@ pub fn train<T: Scalar + JitReal>(
     }
     redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
     let progress = options.progress.as_ref();
-    let mut outcome = optimize(
+    let errors = reference
+        .as_ref()
+        .map(|r| ErrorTracker::new(problem, r, fields_kernel.clone()));
+    let (mut outcome, errors) = optimize(
         &mut session,
         config,
         problem,
         observations,
-        progress,
+        (progress, errors),
         checkpoints,
     );
     let seconds = started.elapsed().as_secs_f64();
@@ -174,6 +184,11 @@ pub fn train<T: Scalar + JitReal>(
             outcome = failure;
         }
     }
+    // The last row of the error history belongs to the parameters the results are written with.
+    let error_history = errors
+        .map(|mut tracker| tracker.record(&session).map(|()| tracker.finish()))
+        .transpose()
+        .map_err(JobError::Failed)?;
     // A finished run checkpoints as "at the end of its last stage", so `--resume` with more
     // steps (a larger `--max-steps`, or an edited `steps`) trains that stage further.
     if let Some(last) = config.stages.len().checked_sub(1) {
@@ -196,6 +211,7 @@ pub fn train<T: Scalar + JitReal>(
         outcome,
         seconds,
         reference: reference.as_ref(),
+        error_history,
     };
     let result =
         trained::collect(session, &run, fields_kernel, precision).map_err(JobError::Failed)?;
@@ -272,11 +288,16 @@ pub(super) fn build<T: Scalar + JitReal>(
             .zip(&problem.params)
             .map(|(l, p)| T::from_f64_lossy(l.theta(p.guess))),
     );
-    let terms = problem
+    let mut terms = problem
         .terms
         .iter()
         .map(|t| TermState::new(t.clone(), problem.outputs.len(), problem.inputs.len()))
         .collect::<Result<Vec<_>, _>>()?;
+    if config.attention.is_some() {
+        for term in terms.iter_mut().filter(|t| t.term.kind == TermKind::Pde) {
+            term.enable_attention();
+        }
+    }
     let causal = match (config.causal, problem.time_input) {
         (Some(c), Some(t)) => Some((c, t, problem.bounds[t])),
         (Some(_), None) => return Err("causal training needs time as a network input".into()),
@@ -380,14 +401,19 @@ impl<T: Scalar + JitReal> optim::Objective<T> for Evaluate<'_, T> {
 }
 
 /// Where progress goes while the stages run: steps done (steps an L-BFGS stage skipped by
-/// converging early count as done) and, every 10 steps, the losses.
-struct Ticker<'a> {
+/// converging early count as done) and, every 10 steps, the losses; with a `compare`
+/// reference, the error history.
+struct Ticker<'a, T: Scalar> {
     progress: &'a dyn Progress,
     skipped: usize,
+    errors: Option<ErrorTracker<'a, T>>,
 }
 
-impl Ticker<'_> {
-    fn tick<T: Scalar + JitReal>(&self, session: &Session<T>, loss: f64) {
+impl<T: Scalar + JitReal> Ticker<'_, T> {
+    fn tick(&mut self, session: &Session<T>, loss: f64) -> Result<(), Outcome> {
+        if let Some(errors) = &mut self.errors {
+            errors.record_if_due(session).map_err(Outcome::Failed)?;
+        }
         let step = session.position.step;
         self.progress.event(ProgressEvent::Advance {
             done: (step + self.skipped) as u64,
@@ -403,9 +429,10 @@ impl Ticker<'_> {
                 text: &format!("loss {loss:.3e} ({})", terms.join(", ")),
             });
         }
+        Ok(())
     }
 
-    fn skip<T: Scalar>(&mut self, session: &Session<T>, steps: usize) {
+    fn skip(&mut self, session: &Session<T>, steps: usize) {
         self.skipped += steps;
         self.progress.event(ProgressEvent::Advance {
             done: (session.position.step + self.skipped) as u64,
@@ -413,14 +440,15 @@ impl Ticker<'_> {
     }
 }
 
-fn optimize<T: Scalar + JitReal>(
+/// Run the stages; the error tracker comes back with the history it recorded.
+fn optimize<'a, T: Scalar + JitReal>(
     session: &mut Session<T>,
     config: &TrainSettings,
     problem: &Problem,
     observations: &[Observations],
-    progress: &dyn Progress,
+    (progress, errors): (&'a dyn Progress, Option<ErrorTracker<'a, T>>),
     checkpoints: Option<&Path>,
-) -> Outcome {
+) -> (Outcome, Option<ErrorTracker<'a, T>>) {
     let total: usize = config.stages.iter().map(OptimizerStage::steps).sum();
     progress.event(ProgressEvent::Begin {
         task: "train",
@@ -431,6 +459,7 @@ fn optimize<T: Scalar + JitReal>(
     let mut ticker = Ticker {
         progress,
         skipped: 0,
+        errors,
     };
     let mut outcome = Outcome::Completed;
     while session.position.stage < config.stages.len() {
@@ -447,7 +476,7 @@ fn optimize<T: Scalar + JitReal>(
                 problem,
                 observations,
                 (*lr, *steps, *schedule),
-                &ticker,
+                &mut ticker,
                 checkpoints,
             ),
             OptimizerStage::Lbfgs {
@@ -462,19 +491,32 @@ fn optimize<T: Scalar + JitReal>(
                 &mut ticker,
                 checkpoints,
             ),
-            OptimizerStage::Bfgs { update, steps, tol } => {
-                match Bfgs::new(session.params.len(), *update, *tol) {
-                    Ok(bfgs) => quasi_newton(
-                        session,
-                        config,
-                        QuasiNewton::Dense(bfgs, *update),
-                        *steps,
-                        &mut ticker,
-                        checkpoints,
-                    ),
-                    Err(why) => Err(Outcome::Failed(why)),
-                }
-            }
+            OptimizerStage::Bfgs {
+                too_large: TooLarge::Lbfgs { history },
+                steps,
+                tol,
+                ..
+            } if session.params.len() > optim::MAX_DENSE_PARAMETERS => quasi_newton(
+                session,
+                config,
+                QuasiNewton::Limited(Lbfgs::new(session.params.len(), *history, *tol)),
+                *steps,
+                &mut ticker,
+                checkpoints,
+            ),
+            OptimizerStage::Bfgs {
+                update, steps, tol, ..
+            } => match Bfgs::new(session.params.len(), *update, *tol) {
+                Ok(bfgs) => quasi_newton(
+                    session,
+                    config,
+                    QuasiNewton::Dense(bfgs, *update),
+                    *steps,
+                    &mut ticker,
+                    checkpoints,
+                ),
+                Err(why) => Err(Outcome::Failed(why)),
+            },
         };
         if let Err(o) = result {
             outcome = o;
@@ -484,7 +526,7 @@ fn optimize<T: Scalar + JitReal>(
         session.position.step_in_stage = 0;
     }
     progress.event(ProgressEvent::End);
-    outcome
+    (outcome, ticker.errors)
 }
 
 fn failure(e: LossError, step: usize) -> Outcome {
@@ -520,7 +562,7 @@ fn adam<T: Scalar + JitReal>(
     problem: &Problem,
     observations: &[Observations],
     (lr, steps, schedule): (f64, usize, optim::Schedule),
-    ticker: &Ticker,
+    ticker: &mut Ticker<T>,
     checkpoints: Option<&Path>,
 ) -> Result<(), Outcome> {
     let mut adam = Adam::<T>::new(session.params.len(), lr, schedule);
@@ -551,7 +593,7 @@ fn adam_steps<T: Scalar + JitReal>(
     observations: &[Observations],
     adam: &mut Adam<T>,
     steps: usize,
-    ticker: &Ticker,
+    ticker: &mut Ticker<T>,
     checkpoints: Option<&Path>,
 ) -> Result<(), Outcome> {
     let mut grad = vec![T::zero(); session.params.len()];
@@ -582,10 +624,15 @@ fn adam_steps<T: Scalar + JitReal>(
         );
         adam.step(&mut session.params, &grad);
         clamp_params(session);
+        if let Some(a) = config.attention {
+            for term in &mut session.objective.terms {
+                term.update_attention(a.eta, a.memory);
+            }
+        }
         session.adam_step_seconds.push(t.elapsed().as_secs_f64());
         session.position.step += 1;
         session.position.step_in_stage += 1;
-        ticker.tick(session, loss);
+        ticker.tick(session, loss)?;
         checkpoint_if_due(session, config, checkpoints, || Some(adam.state()))?;
     }
     Ok(())
@@ -624,7 +671,7 @@ fn quasi_newton<T: Scalar + JitReal>(
     config: &TrainSettings,
     mut method: QuasiNewton<T>,
     steps: usize,
-    ticker: &mut Ticker,
+    ticker: &mut Ticker<T>,
     checkpoints: Option<&Path>,
 ) -> Result<(), Outcome> {
     session.resumed_adam = None;
@@ -659,7 +706,7 @@ fn quasi_newton<T: Scalar + JitReal>(
         session.position.step += 1;
         session.position.step_in_stage += 1;
         let loss = session.history.last_loss();
-        ticker.tick(session, loss);
+        ticker.tick(session, loss)?;
         checkpoint_if_due(session, config, checkpoints, || None)?;
     }
     Ok(())

@@ -45,7 +45,10 @@ fn session(source: &str) -> Session<f64> {
 /// Compare the gradient with central differences at up to 40 network weights (spread over
 /// all layers) and every model parameter.
 fn check_gradient(source: &str) {
-    let mut s = session(source);
+    check_session_gradient(&mut session(source));
+}
+
+fn check_session_gradient(s: &mut Session<f64>) {
     let n = s.params.len();
     let params = s.params.clone();
     let mut grad = vec![0.0; n];
@@ -116,6 +119,106 @@ fn gradient_periodic_fourier_features_causal() {
            points interior: 96, initial: 16, sampler: lhs
            causal eps: 1, chunks: 4 }",
     );
+}
+
+const ATTENTION: &str = "model A { space x in [-1, 1]  time t in [0, 1]  field u(x, t)
+       pde dt(u) = 0.001 * dxx(u) + 5 * (u - u^3)
+       initial u = x^2 * cos(pi * x)
+       boundary periodic in x }
+     train A { net mlp(width: 8, depth: 2, act: tanh)
+       points interior: 96, initial: 16, sampler: lhs
+       weights pde: 2
+       attention eta: 0.3, memory: 4 CAUSAL }";
+
+/// Residual-based attention: after an evaluation, every weight of the equation's points
+/// follows λ ← (1 − 1/memory) λ + eta |r| / max |r|; the term's loss is then
+/// weight · mean(λ² r²), the other terms are untouched, and new points start again at 1.
+#[test]
+fn attention_weights_follow_their_update_and_weigh_the_loss() {
+    let Setup {
+        mut session,
+        config,
+        problem,
+        observations,
+    } = setup(&ATTENTION.replace("CAUSAL", ""));
+    let params = session.params.clone();
+    let mut grad = vec![0.0; params.len()];
+    session
+        .objective
+        .loss_and_gradient(&params, &mut grad)
+        .unwrap();
+    let model = session.objective.model_params(&params);
+    let pde = session
+        .objective
+        .terms
+        .iter()
+        .position(|t| t.attention.is_some())
+        .unwrap();
+    assert_eq!(
+        session
+            .objective
+            .terms
+            .iter()
+            .filter(|t| t.attention.is_some())
+            .count(),
+        1
+    );
+    let net = &session.objective.net;
+    let squares = session.objective.terms[pde]
+        .score(net, &params, &model)
+        .unwrap();
+    let largest = squares.iter().fold(0.0f64, |m, s| m.max(s.sqrt()));
+    for term in &mut session.objective.terms {
+        term.update_attention(0.3, 4);
+    }
+    let weights = session.objective.terms[pde].attention.clone().unwrap();
+    for (w, s) in weights.iter().zip(&squares) {
+        let expected = 0.75 + 0.3 * s.sqrt() / largest;
+        assert!((w - expected).abs() < 1e-14, "{w} vs {expected}");
+    }
+    session
+        .objective
+        .loss_and_gradient(&params, &mut grad)
+        .unwrap();
+    let term = &session.objective.terms[pde];
+    let expected: f64 = 2.0
+        * weights
+            .iter()
+            .zip(&squares)
+            .map(|(w, s)| w * w * s)
+            .sum::<f64>()
+        / squares.len() as f64;
+    assert!(
+        (term.loss - expected).abs() <= 1e-12 * expected,
+        "{} vs {expected}",
+        term.loss
+    );
+    let plain = term.mean_square * 2.0;
+    assert!(
+        (term.loss - plain).abs() > 1e-6 * plain,
+        "the weights changed the loss"
+    );
+    session.position.draws += 1;
+    redraw(&mut session, &config, &problem, &observations).unwrap();
+    let fresh = session.objective.terms[pde].attention.as_ref().unwrap();
+    assert!(fresh.len() == 96 && fresh.iter().all(|&w| w == 1.0));
+}
+
+/// The gradient with attention weights that differ from point to point. (With causal
+/// weights as well the loss is not differentiated through the causal weights, by design,
+/// so finite differences of it do not check the gradient.)
+#[test]
+fn gradient_with_attention_weights() {
+    let mut s = session(&ATTENTION.replace("CAUSAL", ""));
+    let params = s.params.clone();
+    let mut grad = vec![0.0; params.len()];
+    for _ in 0..3 {
+        s.objective.loss_and_gradient(&params, &mut grad).unwrap();
+        for term in &mut s.objective.terms {
+            term.update_attention(0.3, 4);
+        }
+    }
+    check_session_gradient(&mut s);
 }
 
 #[test]
@@ -294,6 +397,7 @@ fn boundaries_everywhere_need_a_side_that_is_not_periodic() {
 #[test]
 fn loss_and_gradient_do_not_depend_on_the_thread_count() {
     for causal in ["", "causal eps: 1, chunks: 4"] {
+        eprintln!("case `{causal}`");
         let source = format!(
             "model B {{ space x in [-1, 1]  time t in [0, 1]  field u(x, t)
                pde dt(u) + u * dx(u) = 0.01 * dxx(u)

@@ -4,6 +4,7 @@
 //! `collect` builds it from a finished session; writing it is `output.rs`'s job.
 
 use super::checkpoint::Checkpoint;
+use super::error_history::{ErrorHistory, ERROR_EVERY, ERROR_LEVELS};
 use super::grid::{layout_order, permute, Grid};
 use super::loss::kernel_params;
 use super::problem::{Problem, Source};
@@ -63,6 +64,33 @@ impl<T: Scalar + JitReal> TrainedNet<T> {
     /// Every field component at n points given as one column per network input (in
     /// network-input order); one column per field component (network-output order).
     pub(super) fn fields_at(&self, coords: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, String> {
+        FieldsView {
+            network: &self.network,
+            weights: &self.weights,
+            kernel: &self.fields_kernel,
+            sources: &self.field_sources,
+            kernel_params: &self.kernel_params,
+        }
+        .fields_at(coords)
+    }
+}
+
+/// What evaluating the fields needs, borrowed: from a finished run's [`TrainedNet`], or
+/// from a session while it trains (the error history of `compare`).
+pub(super) struct FieldsView<'a, T: Scalar> {
+    pub network: &'a Network<T>,
+    /// The network's weights and biases.
+    pub weights: &'a [T],
+    /// The fields' kernel (the hard constraints, compiled) and where its inputs come from.
+    pub kernel: &'a Kernel<T>,
+    pub sources: &'a [Source],
+    pub kernel_params: &'a [T],
+}
+
+impl<T: Scalar + JitReal> FieldsView<'_, T> {
+    /// Every field component at n points given as one column per network input (in
+    /// network-input order); one column per field component (network-output order).
+    pub(super) fn fields_at(&self, coords: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, String> {
         let jets = JetSet::new(&[], self.network.inputs())?;
         let n = coords.first().map_or(0, Vec::len);
         let outputs = self.network.outputs();
@@ -81,10 +109,10 @@ impl<T: Scalar + JitReal> TrainedNet<T> {
                 .collect();
             let inputs: Vec<&[T]> = cols.iter().map(Vec::as_slice).collect();
             self.network
-                .forward(&self.weights, &inputs, &jets, &mut tape)?;
+                .forward(self.weights, &inputs, &jets, &mut tape)?;
             let out = tape.outputs();
             let kernel_inputs: Vec<&[T]> = self
-                .field_sources
+                .sources
                 .iter()
                 .map(|s| match s {
                     Source::Coordinate(i) => inputs[*i],
@@ -94,8 +122,8 @@ impl<T: Scalar + JitReal> TrainedNet<T> {
                 .collect();
             let mut values = vec![vec![T::zero(); len]; outputs];
             let mut refs: Vec<&mut [T]> = values.iter_mut().map(Vec::as_mut_slice).collect();
-            self.fields_kernel
-                .run(&kernel_inputs, &mut refs, &self.kernel_params)
+            self.kernel
+                .run(&kernel_inputs, &mut refs, self.kernel_params)
                 .map_err(|e| e.to_string())?;
             for (r, v) in result.iter_mut().zip(values) {
                 r.extend(v.into_iter().map(|x| x.to_f64().unwrap_or(f64::NAN)));
@@ -229,6 +257,9 @@ pub struct Comparison {
     pub reference: Vec<ArrayD<f64>>,
     /// ‖predicted − reference‖₂ / ‖reference‖₂ per compared field, in the same order.
     pub rel_l2: Vec<f64>,
+    /// The same errors every [`ERROR_EVERY`](super::error_history::ERROR_EVERY) steps while
+    /// the run trained, with the training time.
+    pub history: ErrorHistory,
 }
 
 /// Everything a training run computed. `write` leaves it in a directory as `physc run`
@@ -340,6 +371,20 @@ impl Trained {
                 );
             }
         }
+        if let Some(c) = &self.comparison {
+            let reached: Vec<String> = ERROR_LEVELS
+                .iter()
+                .filter_map(|&level| {
+                    Some(format!(
+                        "{level:e} after {:.1} s",
+                        c.history.time_to(level)?
+                    ))
+                })
+                .collect();
+            if !reached.is_empty() {
+                text += &format!("  error reached {}\n", reached.join(", "));
+            }
+        }
         if let Some(dir) = dir {
             text += &format!("  results in {}\n", dir.display());
         }
@@ -355,6 +400,8 @@ pub struct Run<'a> {
     /// Wall time of the training (not the evaluation of the results).
     pub seconds: f64,
     pub reference: Option<&'a Reference>,
+    /// The error against `reference` while training, when there is one.
+    pub error_history: Option<ErrorHistory>,
 }
 
 /// Turn a finished session into its results: the fields on the output grid and on the
@@ -399,7 +446,8 @@ pub fn collect<T: Scalar + JitReal>(
     )?;
     let comparison = run
         .reference
-        .map(|reference| compare(&network, problem, reference))
+        .zip(run.error_history.clone())
+        .map(|(reference, history)| compare(&network, problem, reference, history))
         .transpose()?;
     let params: Vec<(String, f64)> = problem
         .params
@@ -449,6 +497,7 @@ fn compare(
     network: &TrainedNetwork,
     problem: &Problem,
     reference: &Reference,
+    history: ErrorHistory,
 ) -> Result<Comparison, String> {
     let predicted = network.fields_at(&reference.grid.points())?;
     let order = layout_order(problem);
@@ -470,6 +519,7 @@ fn compare(
         predicted: FieldGrid::new(problem, &reference.grid, compared, &order)?,
         reference: values,
         rel_l2: errors,
+        history,
     })
 }
 
@@ -493,16 +543,22 @@ fn terms_report<T: Scalar + JitReal>(
         .terms
         .iter()
         .map(|t| {
-            (
-                t.term.name.clone(),
-                serde_json::json!({
-                    "kind": format!("{:?}", t.term.kind).to_lowercase(),
-                    "points": t.points(),
-                    "weight": t.term.weight,
-                    "loss": t.loss,
-                    "mean_square_residual": t.mean_square,
-                }),
-            )
+            let mut entry = serde_json::json!({
+                "kind": format!("{:?}", t.term.kind).to_lowercase(),
+                "points": t.points(),
+                "weight": t.term.weight,
+                "loss": t.loss,
+                "mean_square_residual": t.mean_square,
+            });
+            if let Some(weights) = &t.attention {
+                let n = weights.len().max(1) as f64;
+                entry["attention"] = serde_json::json!({
+                    "mean": weights.iter().sum::<f64>() / n,
+                    "max": weights.iter().copied().fold(0.0, f64::max),
+                    "min": weights.iter().copied().fold(f64::INFINITY, f64::min),
+                });
+            }
+            (t.term.name.clone(), entry)
         })
         .collect()
 }
@@ -524,7 +580,7 @@ fn files(
         files.push("fields.vtk".into());
     }
     if comparison.is_some() {
-        files.push("comparison.npz".into());
+        files.extend(["comparison.npz", "error.csv"].map(String::from));
     }
     if plottable(dims) {
         files.extend(problem.output_names.iter().map(|n| field_plot(n)));
@@ -594,6 +650,7 @@ fn report(
             "seed": config.seed,
             "threads": rayon::current_num_threads(),
             "causal": config.causal.map(|c| serde_json::json!({"eps": c.eps, "chunks": c.chunks})),
+            "attention": config.attention.map(|a| serde_json::json!({"eta": a.eta, "memory": a.memory})),
         },
         "steps": tally.steps,
         "adam_steps": times.len(),
@@ -604,6 +661,14 @@ fn report(
         "terms": terms,
         "params": learned,
         "rel_l2": errors,
+        "rel_l2_history": comparison.map(|c| serde_json::json!({
+            "every": ERROR_EVERY,
+            "file": "error.csv",
+            "time_to_rel_l2_s": ERROR_LEVELS
+                .iter()
+                .map(|&level| (format!("{level:e}"), serde_json::json!(c.history.time_to(level))))
+                .collect::<serde_json::Map<_, _>>(),
+        })),
         "wall_time_s": seconds,
         "adam_step_s": adam_step,
         "adam_step_median_s": adam_step_median,

@@ -26,7 +26,8 @@ pub use discover::{
 pub use evolve::{Budget, CostKind, EvolveSettings, EvolveTarget, BLOCK_DEFAULT_OPS};
 pub use simulate::{OutputTimes, SimulateSettings, SpatialScheme, TimeMethod};
 pub use train::{
-    Activation, Causal, Features, LossWeights, Net, NetKind, OptimizerStage, Points, TrainSettings,
+    Activation, Attention, Causal, Features, LossWeights, Net, NetKind, OptimizerStage, Points,
+    TooLarge, TrainSettings, DEFAULT_ADAM_STEPS, DEFAULT_QUASI_NEWTON_STEPS,
 };
 
 pub(super) use options::read;

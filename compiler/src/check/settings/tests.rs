@@ -137,9 +137,27 @@ fn an_empty_train_block_reads_the_schema_defaults() {
     );
     assert_eq!(
         t.stages.iter().map(|s| s.name()).collect::<Vec<_>>(),
-        ["adam", "lbfgs"]
+        ["adam", "ssbroyden"]
     );
-    assert_eq!(t.stages[0].steps(), 5000);
+    assert_eq!(t.stages[0].steps(), super::DEFAULT_ADAM_STEPS);
+    assert_eq!(t.stages[1].steps(), super::DEFAULT_QUASI_NEWTON_STEPS);
+    // The default dense stage gives way to L-BFGS on a large network; a named one refuses.
+    assert!(matches!(
+        t.stages[1],
+        OptimizerStage::Bfgs {
+            too_large: super::TooLarge::Lbfgs { history: 50 },
+            ..
+        }
+    ));
+    let named = settings_of(&format!("{HEAT} train Heat {{ optimize ssbroyden() }}"));
+    assert!(matches!(
+        named.train().expect("train").stages[0],
+        OptimizerStage::Bfgs {
+            too_large: super::TooLarge::Refuse,
+            steps: 1000,
+            ..
+        }
+    ));
     assert_eq!(t.precision, Precision::F64);
     assert_eq!(t.grid, vec![101, 101]);
     assert_eq!(t.checkpoint_every, 1000);
