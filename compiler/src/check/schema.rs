@@ -244,6 +244,7 @@ const OPTIMIZERS: &[CallSchema] = &[
             opt("steps", int(1000), COUNT, "number of iterations"),
             opt("history", int(50), COUNT, "number of correction pairs kept"),
             opt("tol", num(1e-12), POSITIVE, "gradient-norm tolerance"),
+            QUASI_NEWTON_RESAMPLE,
         ],
         doc: "L-BFGS with a strong-Wolfe line search",
     },
@@ -268,7 +269,16 @@ const OPTIMIZERS: &[CallSchema] = &[
 const QUASI_NEWTON_DENSE: &[Opt] = &[
     opt("steps", int(1000), COUNT, "number of iterations"),
     opt("tol", num(1e-12), POSITIVE, "gradient-norm tolerance"),
+    QUASI_NEWTON_RESAMPLE,
 ];
+
+/// Fresh collocation points during a quasi-Newton stage.
+const QUASI_NEWTON_RESAMPLE: Opt = opt(
+    "resample",
+    described("never"),
+    COUNT,
+    "draw new points every this many iterations",
+);
 
 const TRAIN: &[Opt] = &[
     opt(

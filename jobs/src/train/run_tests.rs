@@ -99,6 +99,46 @@ fn a_dense_method_refuses_a_large_network() {
     );
 }
 
+/// Without `optimize`, a network too large for the dense matrix trains with Adam then
+/// L-BFGS instead of being refused.
+#[test]
+fn the_default_sequence_falls_back_to_lbfgs_on_a_large_network() {
+    let big = [
+        (
+            "  optimize adam(lr: 1e-3, steps: 2000) then ssbroyden(steps: 3000)\n",
+            "",
+        ),
+        ("width: 32, depth: 3", "width: 128, depth: 3"),
+    ];
+    let options = RunOptions {
+        max_steps: Some(4),
+        ..RunOptions::default()
+    };
+    let done = train_with(&options, &big).expect("the default sequence starts");
+    assert!(done.stopped.is_none(), "{:?}", done.stopped);
+    let r = &done.result.report;
+    assert_eq!(r["adam_steps"], 4);
+    assert!(r["quasi_newton_iterations"].as_u64().unwrap() > 0, "{r}");
+    assert!(r["config"]["net"]["parameters"].as_u64().unwrap() > 10_000);
+}
+
+/// A quasi-Newton stage with `resample` draws new points every k iterations and keeps
+/// lowering the loss across the draws.
+#[test]
+fn a_quasi_newton_stage_resamples_its_points() {
+    for method in ["ssbroyden", "lbfgs"] {
+        let stages = format!("adam(steps: 50) then {method}(steps: 30, resample: 10)");
+        let done =
+            train_with(&RunOptions::default(), &[(HEAT1D_OPTIMIZE, &stages)]).expect("starts");
+        assert!(done.stopped.is_none(), "{method}: {:?}", done.stopped);
+        let trained = done.result;
+        assert_eq!(trained.report["point_draws"], 3, "{method}");
+        let h = &trained.history;
+        let (adam_end, end) = (h.loss[49], h.loss[h.loss.len() - 1]);
+        assert!(end < adam_end, "{method}: loss {adam_end:e} → {end:e}");
+    }
+}
+
 /// Relative L2 error of `u` on the output grid against the exact solution.
 fn grid_error(trained: &super::Trained) -> f64 {
     let x = trained.fields.axis("x").expect("axis x");

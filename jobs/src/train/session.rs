@@ -483,11 +483,12 @@ fn optimize<'a, T: Scalar + JitReal>(
                 steps,
                 history,
                 tol,
+                resample,
             } => quasi_newton(
                 session,
-                config,
+                (config, problem, observations),
                 QuasiNewton::Limited(Lbfgs::new(session.params.len(), *history, *tol)),
-                *steps,
+                (*steps, *resample),
                 &mut ticker,
                 checkpoints,
             ),
@@ -495,23 +496,28 @@ fn optimize<'a, T: Scalar + JitReal>(
                 too_large: TooLarge::Lbfgs { history },
                 steps,
                 tol,
+                resample,
                 ..
             } if session.params.len() > optim::MAX_DENSE_PARAMETERS => quasi_newton(
                 session,
-                config,
+                (config, problem, observations),
                 QuasiNewton::Limited(Lbfgs::new(session.params.len(), *history, *tol)),
-                *steps,
+                (*steps, *resample),
                 &mut ticker,
                 checkpoints,
             ),
             OptimizerStage::Bfgs {
-                update, steps, tol, ..
+                update,
+                steps,
+                tol,
+                resample,
+                ..
             } => match Bfgs::new(session.params.len(), *update, *tol) {
                 Ok(bfgs) => quasi_newton(
                     session,
-                    config,
+                    (config, problem, observations),
                     QuasiNewton::Dense(bfgs, *update),
-                    *steps,
+                    (*steps, *resample),
                     &mut ticker,
                     checkpoints,
                 ),
@@ -662,15 +668,25 @@ impl<T: Scalar> QuasiNewton<T> {
             QuasiNewton::Dense(bfgs, _) => bfgs.step(params, objective),
         }
     }
+
+    /// The objective changed (new points): start from a fresh evaluation. L-BFGS drops its
+    /// pairs; the dense approximation keeps what it learned of the loss's curvature.
+    fn reset(&mut self) {
+        match self {
+            QuasiNewton::Limited(lbfgs) => lbfgs.reset(),
+            QuasiNewton::Dense(bfgs, _) => bfgs.reset(),
+        }
+    }
 }
 
 /// A quasi-Newton stage: `steps` iterations of `method` (fewer when it converges or can
-/// make no more progress; the progress bar skips the rest).
+/// make no more progress; the progress bar skips the rest), with new points every
+/// `resample` iterations.
 fn quasi_newton<T: Scalar + JitReal>(
     session: &mut Session<T>,
-    config: &TrainSettings,
+    (config, problem, observations): (&TrainSettings, &Problem, &[Observations]),
     mut method: QuasiNewton<T>,
-    steps: usize,
+    (steps, resample): (usize, Option<usize>),
     ticker: &mut Ticker<T>,
     checkpoints: Option<&Path>,
 ) -> Result<(), Outcome> {
@@ -678,6 +694,14 @@ fn quasi_newton<T: Scalar + JitReal>(
     let name = method.name();
     while session.position.step_in_stage < steps {
         let step = session.position.step;
+        if let Some(k) = resample {
+            let done = session.position.step_in_stage;
+            if done > 0 && done.is_multiple_of(k) {
+                session.position.draws += 1;
+                redraw(session, config, problem, observations).map_err(Outcome::Failed)?;
+                method.reset();
+            }
+        }
         let mut evaluate = Evaluate {
             objective: &mut session.objective,
             last_good: &mut session.last_good,

@@ -420,6 +420,7 @@ pub fn collect<T: Scalar + JitReal>(
     let terms = terms_report(&session);
     let tally = Tally {
         steps: session.position.step,
+        draws: session.position.draws + 1,
         adam_step_seconds: session.adam_step_seconds,
         quasi_newton_iterations: session.quasi_newton_iterations,
         evaluations: session.objective.evaluations,
@@ -526,6 +527,8 @@ fn compare(
 /// What the report says about the run's effort.
 struct Tally {
     steps: usize,
+    /// How many times the points were drawn (the first draw and every resample).
+    draws: usize,
     adam_step_seconds: Vec<f64>,
     quasi_newton_iterations: usize,
     evaluations: usize,
@@ -653,6 +656,7 @@ fn report(
             "attention": config.attention.map(|a| serde_json::json!({"eta": a.eta, "memory": a.memory})),
         },
         "steps": tally.steps,
+        "point_draws": tally.draws,
         "adam_steps": times.len(),
         "lbfgs_iterations": tally.quasi_newton_iterations,
         "quasi_newton_iterations": tally.quasi_newton_iterations,

@@ -101,6 +101,8 @@ pub enum OptimizerStage {
         steps: usize,
         history: usize,
         tol: f64,
+        /// New collocation points every this many iterations (the history is dropped).
+        resample: Option<usize>,
     },
     /// `bfgs`, `ssbfgs`, `ssbroyden`: a dense inverse-Hessian approximation.
     Bfgs {
@@ -109,6 +111,8 @@ pub enum OptimizerStage {
         tol: f64,
         /// What a network too large for the dense matrix gets instead.
         too_large: TooLarge,
+        /// New collocation points every this many iterations (the approximation is kept).
+        resample: Option<usize>,
     },
 }
 
@@ -361,6 +365,7 @@ fn stage(name: &str, options: &Options) -> OptimizerStage {
             steps: options.int("steps"),
             tol: options.num("tol"),
             too_large: TooLarge::Refuse,
+            resample: options.count("resample"),
         };
     }
     if name == "lbfgs" {
@@ -368,6 +373,7 @@ fn stage(name: &str, options: &Options) -> OptimizerStage {
             steps: options.int("steps"),
             history: options.int("history"),
             tol: options.num("tol"),
+            resample: options.count("resample"),
         };
     }
     let steps = options.int("steps");
