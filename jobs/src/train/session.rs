@@ -479,50 +479,19 @@ fn optimize<'a, T: Scalar + JitReal>(
                 &mut ticker,
                 checkpoints,
             ),
-            OptimizerStage::Lbfgs {
-                steps,
-                history,
-                tol,
-                resample,
-            } => quasi_newton(
-                session,
-                (config, problem, observations),
-                QuasiNewton::Limited(Lbfgs::new(session.params.len(), *history, *tol)),
-                (*steps, *resample),
-                &mut ticker,
-                checkpoints,
-            ),
-            OptimizerStage::Bfgs {
-                too_large: TooLarge::Lbfgs { history },
-                steps,
-                tol,
-                resample,
-                ..
-            } if session.params.len() > optim::MAX_DENSE_PARAMETERS => quasi_newton(
-                session,
-                (config, problem, observations),
-                QuasiNewton::Limited(Lbfgs::new(session.params.len(), *history, *tol)),
-                (*steps, *resample),
-                &mut ticker,
-                checkpoints,
-            ),
-            OptimizerStage::Bfgs {
-                update,
-                steps,
-                tol,
-                resample,
-                ..
-            } => match Bfgs::new(session.params.len(), *update, *tol) {
-                Ok(bfgs) => quasi_newton(
-                    session,
-                    (config, problem, observations),
-                    QuasiNewton::Dense(bfgs, *update),
-                    (*steps, *resample),
-                    &mut ticker,
-                    checkpoints,
-                ),
-                Err(why) => Err(Outcome::Failed(why)),
-            },
+            OptimizerStage::Lbfgs { .. } | OptimizerStage::Bfgs { .. } => {
+                match QuasiNewton::for_stage(stage, session.params.len()) {
+                    Ok((method, steps, resample)) => quasi_newton(
+                        session,
+                        (config, problem, observations),
+                        method,
+                        (steps, resample),
+                        &mut ticker,
+                        checkpoints,
+                    ),
+                    Err(why) => Err(Outcome::Failed(why)),
+                }
+            }
         };
         if let Err(o) = result {
             outcome = o;
@@ -651,6 +620,43 @@ enum QuasiNewton<T> {
 }
 
 impl<T: Scalar> QuasiNewton<T> {
+    /// The method of a quasi-Newton stage for `n` parameters, with its iterations and
+    /// resampling interval: the default sequence's dense stage runs L-BFGS on a network
+    /// too large for its matrix.
+    fn for_stage(
+        stage: &OptimizerStage,
+        n: usize,
+    ) -> Result<(QuasiNewton<T>, usize, Option<usize>), String> {
+        let limited = |history, tol| QuasiNewton::Limited(Lbfgs::new(n, history, tol));
+        match *stage {
+            OptimizerStage::Lbfgs {
+                steps,
+                history,
+                tol,
+                resample,
+            } => Ok((limited(history, tol), steps, resample)),
+            OptimizerStage::Bfgs {
+                too_large: TooLarge::Lbfgs { history },
+                steps,
+                tol,
+                resample,
+                ..
+            } if n > optim::MAX_DENSE_PARAMETERS => Ok((limited(history, tol), steps, resample)),
+            OptimizerStage::Bfgs {
+                update,
+                steps,
+                tol,
+                resample,
+                ..
+            } => Ok((
+                QuasiNewton::Dense(Bfgs::new(n, update, tol)?, update),
+                steps,
+                resample,
+            )),
+            OptimizerStage::Adam { .. } => Err("Adam is not a quasi-Newton method".into()),
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             QuasiNewton::Limited(_) => "lbfgs",
