@@ -488,6 +488,14 @@ const DERIVATIVES: &[CallSchema] = &[
         options: &[opt("alpha", num(1e-4), POSITIVE, "regularisation strength")],
         doc: "total-variation regularised differentiation",
     },
+    CallSchema {
+        name: "weak",
+        options: &[
+            opt("window", int(31), COUNT, "test-function window in samples"),
+            opt("order", int(6), COUNT, "test functions (1 − s²)^order"),
+        ],
+        doc: "no pointwise derivative: weak-form regression over windows (ODEs)",
+    },
 ];
 
 const REGRESSIONS: &[CallSchema] = &[
@@ -511,6 +519,12 @@ const REGRESSIONS: &[CallSchema] = &[
                 described("one fit"),
                 COUNT,
                 "number of bagged fits",
+            ),
+            opt(
+                "scale",
+                name("absolute"),
+                Ty::Choice(&["absolute", "relative"]),
+                "threshold on coefficients in the data's units, or on each term's share of the target",
             ),
         ],
         doc: "sequentially thresholded least squares (SINDy)",

@@ -6,7 +6,7 @@
 
 use ndarray::{Array1, Array2};
 pub use physc_compiler::check::settings::{
-    savitzky_golay, total_variation, LibraryItem, Regression, Threshold, ThresholdError,
+    savitzky_golay, total_variation, weak_form, LibraryItem, Regression, Threshold, ThresholdError,
 };
 use physc_compiler::check::settings::{DataSource, DiscoverSettings, Spanned};
 use physc_compiler::source::Span;
@@ -138,13 +138,20 @@ impl Config {
         self
     }
 
-    /// STLSQ at `threshold`, without ridge, bagged over `ensemble` resamples when that is
-    /// more than one.
-    pub fn with_stlsq(mut self, threshold: Threshold, ensemble: Option<usize>) -> Config {
+    /// STLSQ at `threshold` (relative to each term's and the target's scale when `relative`,
+    /// see [`Regression::Stlsq`]), without ridge, bagged over `ensemble` resamples when that
+    /// is more than one.
+    pub fn with_stlsq(
+        mut self,
+        threshold: Threshold,
+        relative: bool,
+        ensemble: Option<usize>,
+    ) -> Config {
         self.regression = Regression::Stlsq {
             threshold,
             ridge: 0.0,
             ensemble: ensemble.filter(|n| *n > 1),
+            relative,
         };
         self
     }

@@ -32,6 +32,21 @@ pub struct EquationFit {
 /// (whichever allows more): either change is negligible.
 const ROUNDING_TOLERANCE: f64 = 1e-2;
 const NEGLIGIBLE_ERROR: f64 = 1e-5;
+/// With relative thresholds, no term is kept whose share of the target is below this
+/// fraction of the full fit's relative residual: on noisy data such terms fit the noise
+/// (and the bias noise puts into nonlinear terms), not the dynamics.
+pub const NOISE_FLOOR: f64 = 0.5;
+
+/// `NOISE_FLOOR` times the smallest relative error of the sweep's candidates (the full fit's).
+fn noise_floor(candidates: &[Candidate]) -> f64 {
+    NOISE_FLOOR
+        * candidates
+            .iter()
+            .map(|c| c.error)
+            .fold(f64::INFINITY, f64::min)
+            .min(1.0)
+}
+
 /// Condition estimates above this get a warning.
 const CONDITION_WARNING: f64 = 1e8;
 
@@ -119,22 +134,25 @@ pub fn fit(
     lhs: &str,
     warnings: &mut Vec<String>,
 ) -> EquationFit {
-    let (threshold, ridge, ensemble) = match regression {
+    let (threshold, ridge, ensemble, normalize) = match regression {
         Regression::Stlsq {
             threshold,
             ridge,
             ensemble,
-        } => (threshold.clone(), *ridge, *ensemble),
-        Regression::Symbolic { .. } => (Threshold::Value(0.0), 0.0, None),
+            relative,
+        } => (threshold.clone(), *ridge, *ensemble, *relative),
+        Regression::Symbolic { .. } => (Threshold::Value(0.0), 0.0, None, false),
     };
     let base = Options {
         ridge,
+        normalize,
         ..Options::default()
     };
     let gram = sparse::Gram::from_factored(factored, t);
     let candidates = sparse::sweep_gram(&gram, y.len(), &base);
     let front = sparse::pareto(&candidates);
     let (value, chosen) = match threshold {
+        Threshold::Value(v) if normalize => (v.max(noise_floor(&candidates)), None),
         Threshold::Value(v) => (v, None),
         Threshold::Auto => match sparse::choose(&front) {
             Some(i) => (front[i].threshold, Some(i)),
@@ -240,6 +258,7 @@ fn round_coefficients(
                     ridge,
                     max_iter: 1,
                     fixed: trial_fixed.clone(),
+                    normalize: false,
                 },
             );
             if trial.rss <= allowed {

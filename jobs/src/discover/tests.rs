@@ -328,3 +328,86 @@ fn thresholds_parse_as_the_cli_takes_them() {
         "Data3body"
     );
 }
+
+/// Lorenz by the runtime's dopri5 at rtol 1e-10, `samples` samples `dt` apart.
+fn lorenz_dopri5(dt: f64, samples: usize) -> (Array1<f64>, Array2<f64>) {
+    struct Lorenz;
+    impl physc_runtime::ode::OdeSystem for Lorenz {
+        fn dim(&self) -> usize {
+            3
+        }
+        fn rhs(&mut self, _t: f64, y: &[f64], dydt: &mut [f64]) {
+            dydt.copy_from_slice(&lorenz([y[0], y[1], y[2]]));
+        }
+    }
+    let times: Vec<f64> = (0..samples).map(|i| i as f64 * dt).collect();
+    let method = physc_runtime::ode::Method::Dopri5 {
+        rtol: 1e-10,
+        atol: 1e-10,
+    };
+    let (solution, error) = physc_runtime::ode::integrate(
+        &mut Lorenz,
+        &method,
+        0.0,
+        &[-8.0, 7.0, 27.0],
+        &times,
+        &mut |_| true,
+    );
+    assert_eq!(error, None);
+    let rows = Array2::from_shape_fn((samples, 3), |(i, k)| solution.y[i][k]);
+    (Array1::from(times), rows)
+}
+
+#[test]
+fn the_weak_form_recovers_lorenz_within_a_tenth_of_a_percent() {
+    // 75 samples per period (0.01 apart): too coarse for finite differences at 1%.
+    let (t, columns) = lorenz_dopri5(0.01, 2000);
+    let weak = Config::for_arrays(
+        "Lorenz",
+        t.clone(),
+        columns.clone(),
+        names(&["x", "y", "z"]),
+    )
+    .with_derivative(config::weak_form(None, None));
+    let found = run(&weak);
+    let truth: [&[(&str, f64)]; 3] = [
+        &[("x", -10.0), ("y", 10.0)],
+        &[("x", 28.0), ("y", -1.0), ("x * z", -1.0)],
+        &[("z", -8.0 / 3.0), ("x * y", 1.0)],
+    ];
+    for (lhs, want) in ["dt(x)", "dt(y)", "dt(z)"].iter().zip(truth) {
+        assert_equation(&found, lhs, want);
+        for (term, value) in want {
+            let c = found.equation(lhs).unwrap().coefficient(term).unwrap();
+            assert!(
+                (c - value).abs() <= 1e-3 * value.abs(),
+                "{lhs}: {term} = {c}"
+            );
+        }
+    }
+    assert!(found.summary(None).contains("weak(window: 31, order: 6)"));
+    // The same data by finite differences misses 1% on some coefficient.
+    let fd = Config::for_arrays("Lorenz", t, columns, names(&["x", "y", "z"]))
+        .with_derivative(physc_runtime::sindy::derivative::Method::FiniteDifference);
+    let fd = run(&fd);
+    let worst = ["dt(x)", "dt(y)", "dt(z)"]
+        .iter()
+        .zip(truth)
+        .flat_map(|(lhs, want)| {
+            let e = fd.equation(lhs).unwrap();
+            want.iter()
+                .map(|(term, v)| e.coefficient(term).map_or(1.0, |c| (c - v).abs() / v.abs()))
+                .collect::<Vec<_>>()
+        })
+        .fold(0.0, f64::max);
+    assert!(worst > 0.01, "finite differences: {worst}");
+}
+
+#[test]
+fn the_weak_form_needs_a_window_of_samples() {
+    let (t, columns) = lorenz_dopri5(0.01, 20);
+    let config = Config::for_arrays("Lorenz", t, columns, names(&["x", "y", "z"]))
+        .with_derivative(config::weak_form(Some(31), None));
+    let why = error(&config);
+    assert!(why.contains("weak form") && why.contains("31"), "{why}");
+}
