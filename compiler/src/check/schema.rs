@@ -504,7 +504,7 @@ const REGRESSIONS: &[CallSchema] = &[
         options: &[
             opt(
                 "threshold",
-                num(0.1),
+                num(0.02),
                 Ty::NumOrAuto,
                 "coefficient threshold, or auto",
             ),
@@ -522,7 +522,7 @@ const REGRESSIONS: &[CallSchema] = &[
             ),
             opt(
                 "scale",
-                name("absolute"),
+                name("relative"),
                 Ty::Choice(&["absolute", "relative"]),
                 "threshold on coefficients in the data's units, or on each term's share of the target",
             ),
@@ -580,7 +580,7 @@ const DISCOVER: &[Opt] = &[
     ),
     opt(
         "derivative",
-        name("fd"),
+        name("weak"),
         Ty::Calls(DERIVATIVES),
         "how time derivatives are estimated",
     ),

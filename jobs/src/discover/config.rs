@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 /// A discovery session. `Config::default()` and the constructors give the defaults of the
 /// `discover` block's schema (`check/schema.rs`): time `t`, every other column a variable,
-/// the library `poly(degree: 2)`, finite-difference derivatives, STLSQ with threshold 0.1,
-/// no noise, seed 0.
+/// the library `poly(degree: 2)`, weak-form regression (`weak(window: 31, order: 6)`), STLSQ
+/// with the relative threshold 0.02, no noise, seed 0.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The session's name: the output goes to `out/<name>/`, the model is called this.

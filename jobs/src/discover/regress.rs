@@ -34,8 +34,10 @@ const ROUNDING_TOLERANCE: f64 = 1e-2;
 const NEGLIGIBLE_ERROR: f64 = 1e-5;
 /// With relative thresholds, no term is kept whose share of the target is below this
 /// fraction of the full fit's relative residual: on noisy data such terms fit the noise
-/// (and the bias noise puts into nonlinear terms), not the dynamics.
-pub const NOISE_FLOOR: f64 = 0.5;
+/// (and the bias noise puts into nonlinear terms), not the dynamics. Measured on bench/
+/// discover's development set (weak form, threshold 0.02): 0.25, 0.5 and 1 keep the clean
+/// and 1% results and recover 16, 26 and 27 of 43 systems at 5% noise.
+pub const NOISE_FLOOR: f64 = 1.0;
 
 /// `NOISE_FLOOR` times the smallest relative error of the sweep's candidates (the full fit's).
 fn noise_floor(candidates: &[Candidate]) -> f64 {
