@@ -62,7 +62,8 @@ pub enum DataSpec {
     },
 }
 
-/// `physc discover`'s STLSQ threshold when none is given.
+/// `physc discover`'s STLSQ threshold when none is given (and what `auto` falls back to
+/// when the sweep has no candidate).
 pub fn default_threshold() -> f64 {
     match Config::default().regression {
         Regression::Stlsq {

@@ -49,6 +49,31 @@ fn noise_floor(candidates: &[Candidate]) -> f64 {
             .min(1.0)
 }
 
+/// With relative thresholds, `auto` chooses among the candidates whose every term explains at
+/// least this share of the target (|c_j|·‖θ_j‖/‖y‖): below it a term fits the systematic
+/// error of derivative estimates (finite differences on a grid leave 1e-3 of spurious `u` in
+/// the heat equation), not the dynamics.
+pub const AUTO_MIN_SHARE: f64 = 2e-3;
+
+/// `sparse::choose` on the candidates of `front` that `AUTO_MIN_SHARE` allows (all of them
+/// with absolute thresholds); an index into `front`.
+fn choose(front: &[Candidate], gram: &sparse::Gram, normalize: bool) -> Option<usize> {
+    let scales = gram.scales(normalize);
+    let allowed: Vec<usize> = (0..front.len())
+        .filter(|&i| {
+            !normalize
+                || front[i]
+                    .fit
+                    .coef
+                    .iter()
+                    .zip(&scales)
+                    .all(|(c, s)| *c == 0.0 || c.abs() * s >= AUTO_MIN_SHARE)
+        })
+        .collect();
+    let kept: Vec<Candidate> = allowed.iter().map(|&i| front[i].clone()).collect();
+    sparse::choose(&kept).map(|k| allowed[k])
+}
+
 /// Condition estimates above this get a warning.
 const CONDITION_WARNING: f64 = 1e8;
 
@@ -156,7 +181,7 @@ pub fn fit(
     let (value, chosen) = match threshold {
         Threshold::Value(v) if normalize => (v.max(noise_floor(&candidates)), None),
         Threshold::Value(v) => (v, None),
-        Threshold::Auto => match sparse::choose(&front) {
+        Threshold::Auto => match choose(&front, &gram, normalize) {
             Some(i) => (front[i].threshold, Some(i)),
             None => (super::config::default_threshold(), None),
         },

@@ -231,8 +231,9 @@ impl Gram {
         }
     }
 
-    /// The factors thresholds compare coefficients with (see `threshold_scales`).
-    fn scales(&self, normalize: bool) -> Vec<f64> {
+    /// The factors thresholds compare coefficients with (see `threshold_scales`): with
+    /// `normalize`, each column's norm over the target's.
+    pub fn scales(&self, normalize: bool) -> Vec<f64> {
         threshold_scales(self.p, |j| self.g[j * self.p + j], self.yy, normalize)
     }
 
@@ -455,15 +456,19 @@ pub const AICC_TIE: f64 = 2.0;
 /// samples AICc then keeps tiny spurious terms. A real term lowers the error by far more.
 pub const ERROR_SLACK: f64 = 0.5;
 
+/// Relative errors below this count as exact: on clean data the residual of the true model
+/// is quadrature or rounding error, which spurious terms can lower further (AICc then
+/// prefers them by far), but no real term is that small.
+pub const ERROR_FLOOR: f64 = 1e-4;
+
 /// The index of the sparsest candidate as good as the one with the smallest AICc: within
-/// `AICC_TIE` of its AICc or `ERROR_SLACK` of its error.
+/// `AICC_TIE` of its AICc, or `ERROR_SLACK` of its error, or below `ERROR_FLOOR`.
 pub fn choose(front: &[Candidate]) -> Option<usize> {
     let best = (0..front.len()).min_by(|&a, &b| front[a].aicc.total_cmp(&front[b].aicc))?;
     let (aicc, error) = (front[best].aicc, front[best].error);
+    let good_enough = (error * (1.0 + ERROR_SLACK)).max(ERROR_FLOOR);
     (0..front.len())
-        .filter(|&i| {
-            front[i].aicc <= aicc + AICC_TIE || front[i].error <= error * (1.0 + ERROR_SLACK)
-        })
+        .filter(|&i| front[i].aicc <= aicc + AICC_TIE || front[i].error <= good_enough)
         .min_by_key(|&i| front[i].fit.terms())
 }
 
@@ -680,6 +685,40 @@ mod tests {
         assert_eq!(chosen.fit.support(), support, "{:?}", chosen.fit.coef);
         assert!(front.iter().any(|c| c.fit.terms() == 10));
         assert!(front[0].fit.terms() < 3);
+    }
+
+    #[test]
+    fn errors_below_the_floor_are_exact_for_the_choice() {
+        // Clean data: the true two-term model leaves 1e-6 (quadrature error), which spurious
+        // terms lower further; AICc alone prefers the densest, the floor the true one.
+        let n = 1000;
+        let candidate = |terms: usize, error: f64| {
+            let mut coef = vec![0.0; 5];
+            coef[..terms].iter_mut().for_each(|c| *c = 1.0);
+            let rss = error * error * n as f64;
+            Candidate {
+                threshold: 0.0,
+                error,
+                aicc: aicc(rss, n, terms),
+                fit: Fit {
+                    coef,
+                    rss,
+                    condition: 1.0,
+                    dependent: Vec::new(),
+                },
+            }
+        };
+        let front: Vec<Candidate> = [(0, 1.0), (1, 0.3), (2, 1e-6), (3, 1e-9), (4, 1e-11)]
+            .iter()
+            .map(|&(k, e)| candidate(k, e))
+            .collect();
+        assert_eq!(choose(&front), Some(2));
+        // Noisy data (errors far above the floor): AICc decides, as before.
+        let noisy: Vec<Candidate> = [(0, 1.0), (1, 0.3), (2, 0.05), (3, 0.0499), (4, 0.01)]
+            .iter()
+            .map(|&(k, e)| candidate(k, e))
+            .collect();
+        assert_eq!(choose(&noisy), Some(4));
     }
 
     #[test]
