@@ -159,7 +159,7 @@ discover NoisyRossler {
   data Rossler
   noise 0.01
   derivative savgol(window: 25, order: 3)
-  method stlsq(threshold: 0.1, ensemble: 20)
+  method stlsq(threshold: 0.1, ensemble: 20, scale: absolute)
   seed 1
 }
 "#;
@@ -435,7 +435,8 @@ fn bad_input_is_named() {
         &dir,
     ));
     assert!(stderr.contains("the time column `time`"), "{stderr}");
-    // A library larger than the data.
+    // A library larger than the data (finite differences: the weak form's window of 31
+    // samples would be the first thing 12 samples lack).
     std::fs::write(
         dir.join("short.csv"),
         format!("t,x,c\n{}\n", rows[..12].join("\n")),
@@ -449,6 +450,8 @@ fn bad_input_is_named() {
             "x,c",
             "--degree",
             "4",
+            "--derivative",
+            "fd",
             "--out",
             "out",
         ],

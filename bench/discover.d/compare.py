@@ -1,7 +1,9 @@
 """bench/discover's comparison: physc discover and PySINDy on the same CSV files (made by
 bench/discover in WORK/data), interleaved (each repetition runs physc once, then PySINDy once),
 recovery against the true equations, agreement of the two sides' coefficients, the raw
-timings in WORK/timings.csv, and the RESULT line (none, exit 1, when the sides disagree)."""
+timings in WORK/timings.csv; then the development set with every side's defaults
+(devrun.py, on WORK/dev from devset.py); and the RESULT line (none, exit 1, when the sides
+disagree)."""
 
 import argparse
 import csv as csvmod
@@ -17,6 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import pysindy as ps
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import devrun  # noqa: E402
 
 VARS3 = ["x", "y", "z"]
 # True equations: term (PySINDy's spelling, "x y" for a product) -> coefficient.
@@ -97,7 +102,8 @@ def physc_args(physc, csv, system, noisy, work):
     vars_, _ = SYSTEMS[system]
     out = work / "physc"
     args = [physc, "discover", str(csv), "--time", "t", "--vars", ",".join(vars_),
-            "--degree", "2", "--threshold", str(threshold(system)), "--quiet",
+            "--degree", "2", "--threshold", str(threshold(system)), "--scale", "absolute",
+            "--quiet",
             "--out", str(out), "--name", csv.stem.capitalize()]
     if noisy:
         args += ["--derivative", "savgol", "--window", str(WINDOW), "--order", str(ORDER)]
@@ -212,8 +218,18 @@ def main():
     pk = sum(r[1] for r in rows)
     sk = sum(r[3] for r in rows)
     speedup = sum(r[4] for r in rows) / sum(r[2] for r in rows)
+    print("development set (defaults only; exact: terms right, coefficients within 1%):")
+    score, times = devrun.run_dev(a.physc, a.work)
+    dev_speedup = times["pysindy"] / max(times["physc"], 1e-12)
+    print(f"dev clean fit time: physc {times['physc']:.3f} s, PySINDy {times['pysindy']:.3f} s, "
+          f"PySINDy weak {times['weak']:.3f} s (ratio {dev_speedup:.1f})")
+    keys = []
+    for side, prefix in (("physc", "dev"), ("pysindy", "pysindy_dev"), ("weak", "weak_dev")):
+        for level, name in zip(devrun.NOISE, ("clean", "noise1", "noise5")):
+            r, total = score[side][level]
+            keys.append(f"{prefix}_{name}={r}/{total}")
     print(f"RESULT discover physc_recovered={pk}/{n} pysindy_recovered={sk}/{n} "
-          f"speedup={speedup:.1f}")
+          f"speedup={speedup:.1f} {' '.join(keys)} dev_speedup={dev_speedup:.1f}")
 
 
 if __name__ == "__main__":

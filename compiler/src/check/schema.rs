@@ -512,6 +512,14 @@ const DERIVATIVES: &[CallSchema] = &[
         options: &[opt("alpha", num(1e-4), POSITIVE, "regularisation strength")],
         doc: "total-variation regularised differentiation",
     },
+    CallSchema {
+        name: "weak",
+        options: &[
+            opt("window", int(31), COUNT, "test-function window in samples"),
+            opt("order", int(6), COUNT, "test functions (1 − s²)^order"),
+        ],
+        doc: "no pointwise derivative: weak-form regression over windows (ODEs)",
+    },
 ];
 
 const REGRESSIONS: &[CallSchema] = &[
@@ -520,7 +528,7 @@ const REGRESSIONS: &[CallSchema] = &[
         options: &[
             opt(
                 "threshold",
-                num(0.1),
+                num(0.02),
                 Ty::NumOrAuto,
                 "coefficient threshold, or auto",
             ),
@@ -535,6 +543,12 @@ const REGRESSIONS: &[CallSchema] = &[
                 described("one fit"),
                 COUNT,
                 "number of bagged fits",
+            ),
+            opt(
+                "scale",
+                name("relative"),
+                Ty::Choice(&["absolute", "relative"]),
+                "threshold on coefficients in the data's units, or on each term's share of the target",
             ),
         ],
         doc: "sequentially thresholded least squares (SINDy)",
@@ -590,7 +604,7 @@ const DISCOVER: &[Opt] = &[
     ),
     opt(
         "derivative",
-        name("fd"),
+        name("weak"),
         Ty::Calls(DERIVATIVES),
         "how time derivatives are estimated",
     ),

@@ -6,7 +6,7 @@
 
 use ndarray::{Array1, Array2};
 pub use physc_compiler::check::settings::{
-    savitzky_golay, total_variation, LibraryItem, Regression, Threshold, ThresholdError,
+    savitzky_golay, total_variation, weak_form, LibraryItem, Regression, Threshold, ThresholdError,
 };
 use physc_compiler::check::settings::{DataSource, DiscoverSettings, Spanned};
 use physc_compiler::source::Span;
@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 /// A discovery session. `Config::default()` and the constructors give the defaults of the
 /// `discover` block's schema (`check/schema.rs`): time `t`, every other column a variable,
-/// the library `poly(degree: 2)`, finite-difference derivatives, STLSQ with threshold 0.1,
-/// no noise, seed 0.
+/// the library `poly(degree: 2)`, weak-form regression (`weak(window: 31, order: 6)`), STLSQ
+/// with the relative threshold 0.02, no noise, seed 0.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The session's name: the output goes to `out/<name>/`, the model is called this.
@@ -62,7 +62,8 @@ pub enum DataSpec {
     },
 }
 
-/// `physc discover`'s STLSQ threshold when none is given.
+/// `physc discover`'s STLSQ threshold when none is given (and what `auto` falls back to
+/// when the sweep has no candidate).
 pub fn default_threshold() -> f64 {
     match Config::default().regression {
         Regression::Stlsq {
@@ -138,13 +139,20 @@ impl Config {
         self
     }
 
-    /// STLSQ at `threshold`, without ridge, bagged over `ensemble` resamples when that is
-    /// more than one.
-    pub fn with_stlsq(mut self, threshold: Threshold, ensemble: Option<usize>) -> Config {
+    /// STLSQ at `threshold` (relative to each term's and the target's scale when `relative`,
+    /// see [`Regression::Stlsq`]), without ridge, bagged over `ensemble` resamples when that
+    /// is more than one.
+    pub fn with_stlsq(
+        mut self,
+        threshold: Threshold,
+        relative: bool,
+        ensemble: Option<usize>,
+    ) -> Config {
         self.regression = Regression::Stlsq {
             threshold,
             ridge: 0.0,
             ensemble: ensemble.filter(|n| *n > 1),
+            relative,
         };
         self
     }

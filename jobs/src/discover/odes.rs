@@ -1,7 +1,10 @@
 //! ODE discovery from time series: derivatives of every variable on every trajectory, the
 //! library evaluated on the (smoothed, for Savitzky–Golay and TV) values of all
 //! trajectories stacked, one regression per variable; then the discovered model
-//! re-simulated from the data's first sample for comparison.
+//! re-simulated from the data's first sample for comparison. In weak form (`derivative
+//! weak`) there are no pointwise derivatives: the library is evaluated on the data and every
+//! column and target is integrated against each trajectory's test functions
+//! (`physc_runtime::sindy::weak`), one regression row per window.
 
 use super::config::{Config, Regression};
 use super::data::{self, Series};
@@ -10,7 +13,8 @@ use super::library::{self, Library};
 use super::regress::{self, EquationFit};
 use crate::progress::CancelToken;
 use physc_runtime::rng::Rng;
-use physc_runtime::sindy::derivative::differentiate;
+use physc_runtime::sindy::derivative::{differentiate, Method};
+use physc_runtime::sindy::weak::TestFunctions;
 use std::borrow::Cow;
 
 pub struct OdeDiscovery {
@@ -24,7 +28,9 @@ pub struct OdeDiscovery {
 
 /// Every variable's values (smoothed by the derivative method) and time derivative, all
 /// trajectories stacked: `inputs` holds one column per variable, then time (borrowed from
-/// the series where they are its own single trajectory's).
+/// the series where they are its own single trajectory's). The weak form has no pointwise
+/// derivative: there `derivatives` are Savitzky–Golay's with its defaults (symbolic
+/// regression needs them), or none when `pointwise` is false.
 pub struct Samples<'s> {
     pub inputs: Vec<Cow<'s, [f64]>>,
     pub derivatives: Vec<Cow<'s, [f64]>>,
@@ -33,6 +39,7 @@ pub struct Samples<'s> {
 pub fn samples<'s>(
     config: &Config,
     series: &'s Series,
+    pointwise: bool,
     warnings: &mut Vec<String>,
 ) -> Result<Samples<'s>, String> {
     for name in series.vars.iter().chain([&series.time]) {
@@ -44,9 +51,18 @@ pub fn samples<'s>(
     }
     let mut inputs: Vec<Cow<[f64]>> = vec![Cow::Borrowed(&[]); series.vars.len() + 1];
     let mut derivatives: Vec<Cow<[f64]>> = vec![Cow::Borrowed(&[]); series.vars.len()];
+    let method = match config.derivative {
+        Method::Weak { .. } if !pointwise => None,
+        Method::Weak { .. } => Some(super::config::savitzky_golay(None, None)),
+        other => Some(other),
+    };
     for (k, tr) in series.trajectories.iter().enumerate() {
         for (v, col) in tr.columns.iter().enumerate() {
-            let estimate = differentiate(&tr.t, col, &config.derivative).map_err(|e| {
+            let Some(method) = &method else {
+                append(&mut inputs[v], Cow::Borrowed(col.as_slice()));
+                continue;
+            };
+            let estimate = differentiate(&tr.t, col, method).map_err(|e| {
                 let which = if series.trajectories.len() > 1 {
                     format!("trajectory {k}, ")
                 } else {
@@ -85,27 +101,44 @@ pub fn discover(
     progress: &dyn Fn(usize),
 ) -> Result<OdeDiscovery, String> {
     let started = std::time::Instant::now();
+    let weak = match config.derivative {
+        Method::Weak { window, order } => Some((window, order)),
+        _ => None,
+    };
     let Samples {
         inputs,
-        derivatives,
-    } = samples(config, series, warnings)?;
+        mut derivatives,
+    } = samples(config, series, weak.is_none(), warnings)?;
     let library = library::for_odes(&config.library, &series.vars, &series.time, warnings)?;
     let refs: Vec<&[f64]> = inputs.iter().map(|c| &**c).collect();
     let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
-    let targets: Vec<&[f64]> = derivatives.iter().map(|c| &**c).collect();
-    let evaluator = library.evaluator(series.samples())?;
-    let factored = regress::factor(
-        &names,
-        &targets,
-        |rows, out| evaluator.append(&refs, rows, out),
-        warnings,
-    )?;
-    // Only bagging needs the whole library (its resamples cannot share the factorisation).
-    let columns = match &config.regression {
-        Regression::Stlsq {
-            ensemble: Some(_), ..
-        } => Some(library.evaluate(&refs)?),
-        _ => None,
+    let (factored, columns) = match weak {
+        Some((window, order)) => {
+            let (columns, targets) = weak_rows(series, &library.evaluate(&refs)?, window, order)?;
+            derivatives = targets.into_iter().map(Cow::Owned).collect();
+            let targets: Vec<&[f64]> = derivatives.iter().map(|c| &**c).collect();
+            let factored = regress::check_design(&names, &columns, &targets, warnings)?;
+            (factored, Some(columns))
+        }
+        None => {
+            let targets: Vec<&[f64]> = derivatives.iter().map(|c| &**c).collect();
+            let evaluator = library.evaluator(series.samples())?;
+            let factored = regress::factor(
+                &names,
+                &targets,
+                |rows, out| evaluator.append(&refs, rows, out),
+                warnings,
+            )?;
+            // Only bagging needs the whole library (its resamples cannot share the
+            // factorisation).
+            let columns = match &config.regression {
+                Regression::Stlsq {
+                    ensemble: Some(_), ..
+                } => Some(library.evaluate(&refs)?),
+                _ => None,
+            };
+            (factored, columns)
+        }
     };
     let mut rng = Rng::stream(config.seed, "bagging");
     let mut fits = Vec::new();
@@ -145,6 +178,43 @@ pub fn discover(
         equations,
         regression_s,
     })
+}
+
+/// Columns of regression rows: one per library term, or one per variable.
+type Rows = Vec<Vec<f64>>;
+
+/// The weak form's regression rows: every library column (evaluated on the stacked samples)
+/// and every variable's weak time derivative, integrated against the test functions of each
+/// trajectory (rows of all trajectories stacked).
+fn weak_rows(
+    series: &Series,
+    columns: &[Vec<f64>],
+    window: usize,
+    order: usize,
+) -> Result<(Rows, Rows), String> {
+    let mut rows = vec![Vec::new(); columns.len()];
+    let mut targets = vec![Vec::new(); series.vars.len()];
+    let mut offset = 0;
+    for (k, tr) in series.trajectories.iter().enumerate() {
+        let n = tr.t.len();
+        let first = tr.columns.first().map_or(&tr.t, |c| c);
+        let tests = TestFunctions::new(&tr.t, first, window, order).map_err(|e| {
+            let which = if series.trajectories.len() > 1 {
+                format!("trajectory {k}: ")
+            } else {
+                String::new()
+            };
+            format!("{which}weak form: {e}")
+        })?;
+        for (out, col) in rows.iter_mut().zip(columns) {
+            out.extend(tests.integrate(&col[offset..offset + n]));
+        }
+        for (out, col) in targets.iter_mut().zip(&tr.columns) {
+            out.extend(tests.integrate_derivative(col));
+        }
+        offset += n;
+    }
+    Ok((rows, targets))
 }
 
 /// `to` followed by `values`: `values` itself when `to` is empty (one trajectory: no copy).
@@ -214,8 +284,13 @@ pub struct Resimulation {
     pub error: Option<String>,
 }
 
+/// Steps the re-simulation may take per sample before it stops: a wrong model can be stiff
+/// or blow up, and the comparison must not take longer than the discovery by far.
+const RESIMULATION_STEPS_PER_SAMPLE: usize = 20;
+
 /// The model in `source` integrated from the first trajectory's first sample; a cancelled
-/// `cancel` stops the integration (the times reached are kept, with the error).
+/// `cancel`, or more than `RESIMULATION_STEPS_PER_SAMPLE` steps per sample (at least
+/// 20,000), stops the integration (the times reached are kept, with the error).
 pub fn resimulate(
     source: &str,
     series: &Series,
@@ -246,10 +321,20 @@ pub fn resimulate(
         rtol: 1e-8,
         atol: 1e-10,
     };
+    let budget = (RESIMULATION_STEPS_PER_SAMPLE * tr.t.len()).max(20_000);
+    let mut steps = 0usize;
     let (solution, error) =
         physc_runtime::ode::integrate(&mut system, &method, tr.t[0], &ode.y0, &tr.t, &mut |_| {
-            !cancel.is_cancelled()
+            steps += 1;
+            steps <= budget && !cancel.is_cancelled()
         });
+    let error = match error {
+        Some(_) if steps > budget => Some(format!(
+            "the discovered model took more than {budget} integration steps (it is stiff or blows up), so the comparison stops at t = {}",
+            solution.t.last().copied().unwrap_or(tr.t[0])
+        )),
+        other => other.map(|e| e.to_string()),
+    };
     // The compiled states follow the model's field order, which is the data's.
     let states = (0..ode.states.len())
         .map(|k| solution.y.iter().map(|y| y[k]).collect())
@@ -257,6 +342,6 @@ pub fn resimulate(
     Ok(Resimulation {
         t: solution.t,
         states,
-        error: error.map(|e| e.to_string()),
+        error,
     })
 }

@@ -52,6 +52,7 @@ pub fn derivative_text(m: &Method) -> String {
             format!("savgol(window: {window}, order: {order})")
         }
         Method::TotalVariation { alpha } => format!("tv(alpha: {alpha})"),
+        Method::Weak { window, order } => format!("weak(window: {window}, order: {order})"),
     }
 }
 
@@ -61,6 +62,7 @@ pub fn method_text(r: &Regression) -> String {
             threshold,
             ridge,
             ensemble,
+            relative,
         } => {
             let mut parts = vec![match threshold {
                 Threshold::Auto => "threshold: auto".to_string(),
@@ -71,6 +73,9 @@ pub fn method_text(r: &Regression) -> String {
             }
             if let Some(n) = ensemble {
                 parts.push(format!("ensemble: {n}"));
+            }
+            if *relative {
+                parts.push("scale: relative".to_string());
             }
             format!("stlsq({})", parts.join(", "))
         }

@@ -27,6 +27,15 @@ fn margin(method: &Method) -> usize {
     }
 }
 
+/// The pointwise method gridded fields are differentiated with: the weak form covers time
+/// series only, and fields take finite differences in its place.
+fn pointwise(method: &Method) -> Method {
+    match method {
+        Method::Weak { .. } => Method::FiniteDifference,
+        other => *other,
+    }
+}
+
 pub fn discover(
     config: &Config,
     grid: &Grid,
@@ -40,7 +49,8 @@ pub fn discover(
         }
     }
     let (nt, nx) = (grid.t.len(), grid.x.len());
-    let m = margin(&config.derivative);
+    let method = pointwise(&config.derivative);
+    let m = margin(&method);
     if nt <= 2 * m + 2 || nx <= 2 * m + 2 {
         return Err(format!(
             "a grid of {nt} times × {nx} points is too small for PDE discovery (each axis needs more than {} samples)",
@@ -48,7 +58,7 @@ pub fn discover(
         ));
     }
     let shape = [nt, nx];
-    let method = config.derivative;
+
     fn err(what: &'static str) -> impl Fn(physc_runtime::sindy::DiscoverError) -> String {
         move |e| format!("{what}: {e}")
     }

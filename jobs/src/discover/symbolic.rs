@@ -49,7 +49,7 @@ pub fn discover(
     warnings: &mut Vec<String>,
     progress: &dyn Fn(usize),
 ) -> Result<SymbolicDiscovery, String> {
-    let samples = odes::samples(config, series, warnings)?;
+    let samples = odes::samples(config, series, true, warnings)?;
     let sr = search_config(config);
     // The state variables only: the discovered system is autonomous, like SINDy's default.
     let inputs: Vec<(&str, &[f64])> = series

@@ -165,7 +165,7 @@ fn lorenz_is_discovered_from_arrays_in_memory() {
     // The summary is what `physc discover` prints; `write` writes the files the report lists.
     let summary = found.summary(None);
     assert!(
-        summary.starts_with("Lorenz: 1001 samples (1 trajectory), 10 library terms, savgol(window: 7, order: 5), stlsq(threshold: 0.1)\n"),
+        summary.starts_with("Lorenz: 1001 samples (1 trajectory), 10 library terms, savgol(window: 7, order: 5), stlsq(threshold: 0.02, scale: relative)\n"),
         "{summary}"
     );
     assert!(summary.contains("  dt(y) = "), "{summary}");
@@ -191,20 +191,32 @@ fn lorenz_is_discovered_from_arrays_in_memory() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[test]
-fn the_heat_equation_is_discovered_from_a_grid_in_memory() {
-    // u = e^{-ν t} sin x + ½ e^{-4ν t} sin 2x solves u_t = ν u_xx.
+/// u = e^{-ν t} sin x + ½ e^{-4ν t} sin 2x, which solves u_t = ν u_xx with ν = 0.5.
+fn heat() -> Config {
     let nu: f64 = 0.5;
     let t = Array1::linspace(0.0, 1.0, 101);
     let x = Array1::linspace(0.0, 2.0 * std::f64::consts::PI, 129);
     let u = Array2::from_shape_fn((t.len(), x.len()), |(i, j)| {
         (-nu * t[i]).exp() * x[j].sin() + 0.5 * (-4.0 * nu * t[i]).exp() * (2.0 * x[j]).sin()
     });
-    let found = run(&Config::for_grid("Heat", t, x, u));
+    Config::for_grid("Heat", t, x, u)
+}
+
+#[test]
+fn the_heat_equation_is_discovered_from_a_grid_in_memory() {
+    let found = run(&heat());
     assert_eq!(found.kind, Kind::Pde);
-    assert_equation(&found, "dt(u)", &[("dxx(u)", nu)]);
+    assert_equation(&found, "dt(u)", &[("dxx(u)", 0.5)]);
     assert!(found.model.contains("pde dt(u) = "), "{}", found.model);
     assert!(found.comparison.is_none());
+}
+
+#[test]
+fn auto_with_relative_thresholds_leaves_out_terms_that_fit_derivative_error() {
+    // Finite differences on the grid leave about 1e-3 of the target that a spurious `u`
+    // fits; AICc alone keeps it, the smallest share `auto` accepts does not.
+    let found = run(&heat().with_stlsq(Threshold::Auto, true, None));
+    assert_equation(&found, "dt(u)", &[("dxx(u)", 0.5)]);
 }
 
 #[test]
@@ -327,4 +339,87 @@ fn thresholds_parse_as_the_cli_takes_them() {
         config::session_name(std::path::Path::new("3body.npz")),
         "Data3body"
     );
+}
+
+/// Lorenz by the runtime's dopri5 at rtol 1e-10, `samples` samples `dt` apart.
+fn lorenz_dopri5(dt: f64, samples: usize) -> (Array1<f64>, Array2<f64>) {
+    struct Lorenz;
+    impl physc_runtime::ode::OdeSystem for Lorenz {
+        fn dim(&self) -> usize {
+            3
+        }
+        fn rhs(&mut self, _t: f64, y: &[f64], dydt: &mut [f64]) {
+            dydt.copy_from_slice(&lorenz([y[0], y[1], y[2]]));
+        }
+    }
+    let times: Vec<f64> = (0..samples).map(|i| i as f64 * dt).collect();
+    let method = physc_runtime::ode::Method::Dopri5 {
+        rtol: 1e-10,
+        atol: 1e-10,
+    };
+    let (solution, error) = physc_runtime::ode::integrate(
+        &mut Lorenz,
+        &method,
+        0.0,
+        &[-8.0, 7.0, 27.0],
+        &times,
+        &mut |_| true,
+    );
+    assert_eq!(error, None);
+    let rows = Array2::from_shape_fn((samples, 3), |(i, k)| solution.y[i][k]);
+    (Array1::from(times), rows)
+}
+
+#[test]
+fn the_weak_form_recovers_lorenz_within_a_tenth_of_a_percent() {
+    // 75 samples per period (0.01 apart): too coarse for finite differences at 1%.
+    let (t, columns) = lorenz_dopri5(0.01, 2000);
+    let weak = Config::for_arrays(
+        "Lorenz",
+        t.clone(),
+        columns.clone(),
+        names(&["x", "y", "z"]),
+    )
+    .with_derivative(config::weak_form(None, None));
+    let found = run(&weak);
+    let truth: [&[(&str, f64)]; 3] = [
+        &[("x", -10.0), ("y", 10.0)],
+        &[("x", 28.0), ("y", -1.0), ("x * z", -1.0)],
+        &[("z", -8.0 / 3.0), ("x * y", 1.0)],
+    ];
+    for (lhs, want) in ["dt(x)", "dt(y)", "dt(z)"].iter().zip(truth) {
+        assert_equation(&found, lhs, want);
+        for (term, value) in want {
+            let c = found.equation(lhs).unwrap().coefficient(term).unwrap();
+            assert!(
+                (c - value).abs() <= 1e-3 * value.abs(),
+                "{lhs}: {term} = {c}"
+            );
+        }
+    }
+    assert!(found.summary(None).contains("weak(window: 31, order: 6)"));
+    // The same data by finite differences misses 1% on some coefficient.
+    let fd = Config::for_arrays("Lorenz", t, columns, names(&["x", "y", "z"]))
+        .with_derivative(physc_runtime::sindy::derivative::Method::FiniteDifference);
+    let fd = run(&fd);
+    let worst = ["dt(x)", "dt(y)", "dt(z)"]
+        .iter()
+        .zip(truth)
+        .flat_map(|(lhs, want)| {
+            let e = fd.equation(lhs).unwrap();
+            want.iter()
+                .map(|(term, v)| e.coefficient(term).map_or(1.0, |c| (c - v).abs() / v.abs()))
+                .collect::<Vec<_>>()
+        })
+        .fold(0.0, f64::max);
+    assert!(worst > 0.01, "finite differences: {worst}");
+}
+
+#[test]
+fn the_weak_form_needs_a_window_of_samples() {
+    let (t, columns) = lorenz_dopri5(0.01, 20);
+    let config = Config::for_arrays("Lorenz", t, columns, names(&["x", "y", "z"]))
+        .with_derivative(config::weak_form(Some(31), None));
+    let why = error(&config);
+    assert!(why.contains("weak form") && why.contains("31"), "{why}");
 }

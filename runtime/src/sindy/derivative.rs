@@ -21,6 +21,19 @@ pub enum Method {
     TotalVariation {
         alpha: f64,
     },
+    /// No pointwise derivative: the regression is done in weak form (`weak.rs`), against
+    /// test functions `(1 − s²)^order` on windows of `window` samples.
+    Weak {
+        window: usize,
+        order: usize,
+    },
+}
+
+/// What `differentiate` and `nth` answer for `Method::Weak`, which has no pointwise estimate.
+fn no_pointwise() -> DiscoverError {
+    DiscoverError::Shape(
+        "the weak form gives no pointwise derivatives (it regresses integrals over windows); use fd, savgol or tv here".into(),
+    )
 }
 
 /// A derivative estimate and the values it is consistent with: the smoothed samples for
@@ -78,6 +91,7 @@ pub fn differentiate(t: &[f64], f: &[f64], method: &Method) -> Result<Estimate, 
             })
         }
         Method::TotalVariation { alpha } => total_variation(t, f, alpha),
+        Method::Weak { .. } => Err(no_pointwise()),
     }
 }
 
@@ -98,6 +112,7 @@ pub fn nth(t: &[f64], f: &[f64], method: &Method, m: usize) -> Result<Vec<f64>, 
                 finite_difference(t, &first, m - 1)
             }
         }
+        Method::Weak { .. } => Err(no_pointwise()),
     }
 }
 

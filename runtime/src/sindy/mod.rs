@@ -9,6 +9,7 @@
 pub mod derivative;
 pub mod lstsq;
 pub mod sparse;
+pub mod weak;
 
 use std::fmt;
 

@@ -1,7 +1,10 @@
 //! Sparse regression of one target on a library of candidate columns (SINDy, Brunton et
 //! al. 2016). STLSQ alternates least squares on the active terms with dropping the terms
-//! whose coefficients are below a threshold (in the caller's units, so `0.1` means 0.1);
-//! known terms can be fixed and are subtracted from the target first. Its least-squares
+//! whose coefficients are below a threshold: in the caller's units (`0.1` means 0.1), or,
+//! with `Options::normalize`, relative to each term's and the target's scale: a term is kept
+//! when `|c_j|·‖θ_j‖/‖y‖` (its coefficient on the unit-norm column against the unit-norm
+//! target: the share of the target it explains) reaches the threshold, so a coefficient of
+//! 0.01 on a large term survives and the same on a small one does not; known terms can be fixed and are subtracted from the target first. Its least-squares
 //! steps run on a `lstsq::Factored` library (one QR for all targets and all fits). `Gram`
 //! and `stlsq_gram` do the same on the normal equations, for the many fits of a sweep, a
 //! rounding or an ensemble (whose bootstrap resamples have no shared QR). `sweep` runs STLSQ
@@ -23,6 +26,8 @@ pub struct Options {
     pub max_iter: usize,
     /// Terms with known coefficients: (column, value).
     pub fixed: Vec<(usize, f64)>,
+    /// Threshold `|c_j|·‖θ_j‖/‖y‖` instead of `|c_j|` (see the module's comment).
+    pub normalize: bool,
 }
 
 impl Default for Options {
@@ -32,6 +37,7 @@ impl Default for Options {
             ridge: 0.0,
             max_iter: 25,
             fixed: Vec::new(),
+            normalize: false,
         }
     }
 }
@@ -77,13 +83,33 @@ fn start(options: &Options, p: usize) -> (Vec<(usize, f64)>, Vec<f64>) {
     (fixed, coef)
 }
 
+/// What each column's coefficient is multiplied by before it is compared with the threshold:
+/// 1, or with `normalize` the column's norm over the target's (from the Gram matrix's
+/// diagonal `diag(j)` = ‖θ_j‖² and ‖y‖² = `yy`).
+fn threshold_scales(p: usize, diag: impl Fn(usize) -> f64, yy: f64, normalize: bool) -> Vec<f64> {
+    if !normalize {
+        return vec![1.0; p];
+    }
+    let y = yy.sqrt();
+    (0..p)
+        .map(|j| {
+            let c = diag(j).max(0.0).sqrt();
+            if y > 0.0 {
+                c / y
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// One STLSQ step: the least-squares values `x` of the `active` columns go into `coef`;
-/// the terms below `threshold` are zeroed and the survivors returned, or `None` when every
-/// term survived (the iteration has converged).
+/// the terms whose `|x|·scale` is below `threshold` are zeroed and the survivors returned, or
+/// `None` when every term survived (the iteration has converged).
 fn threshold_step(
     active: &[usize],
     x: &[f64],
-    threshold: f64,
+    (threshold, scales): (f64, &[f64]),
     coef: &mut [f64],
 ) -> Option<Vec<usize>> {
     for (&j, &c) in active.iter().zip(x) {
@@ -92,7 +118,7 @@ fn threshold_step(
     let kept: Vec<usize> = active
         .iter()
         .zip(x)
-        .filter(|(_, c)| c.abs() >= threshold && **c != 0.0)
+        .filter(|(&j, c)| c.abs() * scales[j] >= threshold && **c != 0.0)
         .map(|(&j, _)| j)
         .collect();
     if kept.len() == active.len() {
@@ -112,6 +138,13 @@ pub fn stlsq_factored(factored: &Factored, t: usize, options: &Options) -> Fit {
     let (fixed, mut coef) = start(options, p);
     let is_fixed = |j: usize| fixed.iter().any(|(k, _)| *k == j);
     let mut active: Vec<usize> = (0..p).filter(|&j| !is_fixed(j)).collect();
+    let gram = factored.gram();
+    let scales = threshold_scales(
+        p,
+        |j| gram[j * p + j],
+        factored.moments(t).1,
+        options.normalize,
+    );
     let (mut condition, mut dependent) = (1.0, Vec::new());
     let mut first = true;
     for _ in 0..options.max_iter.max(1) {
@@ -124,7 +157,7 @@ pub fn stlsq_factored(factored: &Factored, t: usize, options: &Options) -> Fit {
             dependent = s.dependent.iter().map(|&k| active[k]).collect();
             first = false;
         }
-        match threshold_step(&active, &s.coef, options.threshold, &mut coef) {
+        match threshold_step(&active, &s.coef, (options.threshold, &scales), &mut coef) {
             Some(kept) => active = kept,
             None => break,
         }
@@ -196,6 +229,12 @@ impl Gram {
             b,
             yy: product(y, y),
         }
+    }
+
+    /// The factors thresholds compare coefficients with (see `threshold_scales`): with
+    /// `normalize`, each column's norm over the target's.
+    pub fn scales(&self, normalize: bool) -> Vec<f64> {
+        threshold_scales(self.p, |j| self.g[j * self.p + j], self.yy, normalize)
     }
 
     /// ‖Θc − y‖² from the normal equations.
@@ -289,12 +328,13 @@ pub fn stlsq_gram(gram: &Gram, options: &Options) -> Fit {
     let mut active: Vec<usize> = (0..p)
         .filter(|j| !fixed.iter().any(|(k, _)| k == j))
         .collect();
+    let scales = gram.scales(options.normalize);
     for _ in 0..options.max_iter.max(1) {
         if active.is_empty() {
             break;
         }
         let x = gram.solve(&active, &fixed, options.ridge);
-        match threshold_step(&active, &x, options.threshold, &mut coef) {
+        match threshold_step(&active, &x, (options.threshold, &scales), &mut coef) {
             Some(kept) => active = kept,
             None => break,
         }
@@ -347,10 +387,12 @@ pub fn sweep_gram(gram: &Gram, samples: usize, options: &Options) -> Vec<Candida
             ..options.clone()
         },
     );
+    let scales = gram.scales(options.normalize);
     let mut mags: Vec<f64> = full
         .coef
         .iter()
-        .map(|c| c.abs())
+        .zip(&scales)
+        .map(|(c, s)| c.abs() * s)
         .filter(|c| *c > 0.0)
         .collect();
     mags.sort_by(f64::total_cmp);
@@ -414,15 +456,19 @@ pub const AICC_TIE: f64 = 2.0;
 /// samples AICc then keeps tiny spurious terms. A real term lowers the error by far more.
 pub const ERROR_SLACK: f64 = 0.5;
 
+/// Relative errors below this count as exact: on clean data the residual of the true model
+/// is quadrature or rounding error, which spurious terms can lower further (AICc then
+/// prefers them by far), but no real term is that small.
+pub const ERROR_FLOOR: f64 = 1e-4;
+
 /// The index of the sparsest candidate as good as the one with the smallest AICc: within
-/// `AICC_TIE` of its AICc or `ERROR_SLACK` of its error.
+/// `AICC_TIE` of its AICc, or `ERROR_SLACK` of its error, or below `ERROR_FLOOR`.
 pub fn choose(front: &[Candidate]) -> Option<usize> {
     let best = (0..front.len()).min_by(|&a, &b| front[a].aicc.total_cmp(&front[b].aicc))?;
     let (aicc, error) = (front[best].aicc, front[best].error);
+    let good_enough = (error * (1.0 + ERROR_SLACK)).max(ERROR_FLOOR);
     (0..front.len())
-        .filter(|&i| {
-            front[i].aicc <= aicc + AICC_TIE || front[i].error <= error * (1.0 + ERROR_SLACK)
-        })
+        .filter(|&i| front[i].aicc <= aicc + AICC_TIE || front[i].error <= good_enough)
         .min_by_key(|&i| front[i].fit.terms())
 }
 
@@ -577,6 +623,42 @@ mod tests {
     }
 
     #[test]
+    fn normalised_thresholds_keep_small_coefficients_of_large_terms() {
+        // y = 2x + 0.01·x³ with x up to 10: the cubic term explains a large share of y
+        // although its coefficient is small; the unused term z does not.
+        let mut rng = Rng::new(11);
+        let n = 300;
+        let x: Vec<f64> = (0..n).map(|_| rng.range(-10.0, 10.0)).collect();
+        let z: Vec<f64> = (0..n).map(|_| rng.range(-1.0, 1.0)).collect();
+        let cube: Vec<f64> = x.iter().map(|x| x * x * x).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| 2.0 * x[i] + 0.01 * cube[i] + 1e-3 * rng.normal())
+            .collect();
+        let cols = [x.as_slice(), cube.as_slice(), z.as_slice()];
+        let absolute = stlsq(&cols, &y, &Options::default());
+        assert_eq!(absolute.coef[1], 0.0, "{:?}", absolute.coef);
+        let options = Options {
+            threshold: 0.01,
+            normalize: true,
+            ..Options::default()
+        };
+        let relative = stlsq(&cols, &y, &options);
+        assert!((relative.coef[0] - 2.0).abs() < 1e-3, "{:?}", relative.coef);
+        assert!(
+            (relative.coef[1] - 0.01).abs() < 1e-5,
+            "{:?}",
+            relative.coef
+        );
+        assert_eq!(relative.coef[2], 0.0);
+        // The normal equations threshold the same way.
+        let gram = stlsq_gram(&Gram::new(&cols, &y), &options);
+        assert_eq!(gram.support(), relative.support());
+        // Scaling the target does not change what a relative threshold keeps.
+        let y1000: Vec<f64> = y.iter().map(|v| 1000.0 * v).collect();
+        assert_eq!(stlsq(&cols, &y1000, &options).support(), relative.support());
+    }
+
+    #[test]
     fn a_large_threshold_drops_everything() {
         let (cols, y, _) = synthetic(0.0, 3);
         let fit = stlsq(
@@ -603,6 +685,40 @@ mod tests {
         assert_eq!(chosen.fit.support(), support, "{:?}", chosen.fit.coef);
         assert!(front.iter().any(|c| c.fit.terms() == 10));
         assert!(front[0].fit.terms() < 3);
+    }
+
+    #[test]
+    fn errors_below_the_floor_are_exact_for_the_choice() {
+        // Clean data: the true two-term model leaves 1e-6 (quadrature error), which spurious
+        // terms lower further; AICc alone prefers the densest, the floor the true one.
+        let n = 1000;
+        let candidate = |terms: usize, error: f64| {
+            let mut coef = vec![0.0; 5];
+            coef[..terms].iter_mut().for_each(|c| *c = 1.0);
+            let rss = error * error * n as f64;
+            Candidate {
+                threshold: 0.0,
+                error,
+                aicc: aicc(rss, n, terms),
+                fit: Fit {
+                    coef,
+                    rss,
+                    condition: 1.0,
+                    dependent: Vec::new(),
+                },
+            }
+        };
+        let front: Vec<Candidate> = [(0, 1.0), (1, 0.3), (2, 1e-6), (3, 1e-9), (4, 1e-11)]
+            .iter()
+            .map(|&(k, e)| candidate(k, e))
+            .collect();
+        assert_eq!(choose(&front), Some(2));
+        // Noisy data (errors far above the floor): AICc decides, as before.
+        let noisy: Vec<Candidate> = [(0, 1.0), (1, 0.3), (2, 0.05), (3, 0.0499), (4, 0.01)]
+            .iter()
+            .map(|&(k, e)| candidate(k, e))
+            .collect();
+        assert_eq!(choose(&noisy), Some(4));
     }
 
     #[test]

@@ -87,6 +87,9 @@ pub enum Regression {
         ridge: f64,
         /// Number of bagged fits (None: one fit on all rows).
         ensemble: Option<usize>,
+        /// `scale: relative`: the threshold applies to |c_j|·‖θ_j‖/‖y‖, each term's share of
+        /// the target, instead of |c_j| in the data's units.
+        relative: bool,
     },
     /// Symbolic regression (`method sr(...)`): unset options take `SrConfig`'s defaults.
     Symbolic {
@@ -120,6 +123,16 @@ pub fn savitzky_golay(window: Option<usize>, order: Option<usize>) -> Method {
 pub fn total_variation(alpha: Option<f64>) -> Method {
     Method::TotalVariation {
         alpha: alpha.unwrap_or_else(|| Options::defaults(derivative_options("tv")).num("alpha")),
+    }
+}
+
+/// Weak-form regression on windows of `window` samples with test functions of `order`, the
+/// schema's defaults for what is not given.
+pub fn weak_form(window: Option<usize>, order: Option<usize>) -> Method {
+    let defaults = Options::defaults(derivative_options("weak"));
+    Method::Weak {
+        window: window.unwrap_or_else(|| defaults.int("window")),
+        order: order.unwrap_or_else(|| defaults.int("order")),
     }
 }
 
@@ -166,6 +179,7 @@ fn read_options(s: &Options, data: Spanned<DataSource>) -> DiscoverSettings {
     let derivative = match s.call("derivative") {
         Some(("savgol", o)) => savitzky_golay(o.count("window"), Some(o.int("order"))),
         Some(("tv", o)) => total_variation(Some(o.num("alpha"))),
+        Some(("weak", o)) => weak_form(Some(o.int("window")), Some(o.int("order"))),
         _ => Method::FiniteDifference,
     };
     let regression = match s.call("method") {
@@ -181,6 +195,7 @@ fn read_options(s: &Options, data: Spanned<DataSource>) -> DiscoverSettings {
             },
             ridge: o.num("alpha"),
             ensemble: o.count("ensemble").filter(|n| *n > 1),
+            relative: o.name("scale") == "relative",
         },
         None => unreachable!("`method` has a default call in the schema"),
     };

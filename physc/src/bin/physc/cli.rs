@@ -158,16 +158,24 @@ pub struct DiscoverArgs {
     /// Add sin(k v) and cos(k v) for k up to this many harmonics.
     #[arg(long, value_name = "K")]
     pub(crate) trig: Option<usize>,
-    /// Drop terms with coefficients below this, or `auto` (AICc on the Pareto front).
-    #[arg(long, default_value = "0.1", value_name = "T|auto")]
-    pub(crate) threshold: String,
-    /// How time derivatives are estimated.
-    #[arg(long, value_enum, default_value_t = Derivative::Fd)]
-    pub(crate) derivative: Derivative,
-    /// Savitzky–Golay window in samples (default 7; wider smooths more noise).
+    /// Drop terms with coefficients below this, or `auto` (AICc on the Pareto front)
+    /// [default: the `discover` block's, spec § 5.4].
+    #[arg(long, value_name = "T|auto")]
+    pub(crate) threshold: Option<String>,
+    /// What the threshold compares: |c| in the data's units (absolute) or each term's share
+    /// of its target, |c|·‖term‖/‖target‖ (relative) [default: the `discover` block's].
+    #[arg(long, value_enum)]
+    pub(crate) scale: Option<Scale>,
+    /// How time derivatives are estimated, or `weak` for weak-form regression (no pointwise
+    /// derivative) [default: the `discover` block's].
+    #[arg(long, value_enum)]
+    pub(crate) derivative: Option<Derivative>,
+    /// Window in samples: Savitzky–Golay's (default order + 4, made odd) or the weak form's
+    /// test functions' (default 31).
     #[arg(long, value_name = "N")]
     pub(crate) window: Option<usize>,
-    /// Savitzky–Golay polynomial order (default 3).
+    /// Polynomial order: Savitzky–Golay's (default 3) or the weak form's test functions
+    /// (1 − s²)^N (default 6).
     #[arg(long, value_name = "N")]
     pub(crate) order: Option<usize>,
     /// Bag this many fits on resampled rows (robust to noise).
@@ -198,6 +206,16 @@ pub enum Derivative {
     Savgol,
     /// Total-variation regularised differentiation, for noisy data.
     Tv,
+    /// Weak form: regress integrals against test functions on windows, no derivative.
+    Weak,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Scale {
+    /// |c| in the data's units.
+    Absolute,
+    /// |c|·‖term‖/‖target‖: each term's share of its target.
+    Relative,
 }
 
 #[derive(clap::Args, Debug)]

@@ -77,22 +77,40 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
 pub(crate) fn discover(args: &DiscoverArgs) -> bool {
     use physc_jobs::discover::config::{self, Config};
     use physc_runtime::sindy::derivative::Method;
-    let threshold = match args.threshold.parse() {
-        Ok(threshold) => threshold,
+    let defaults = Config::default();
+    let (default_threshold, default_relative) = match &defaults.regression {
+        config::Regression::Stlsq {
+            threshold,
+            relative,
+            ..
+        } => (threshold.clone(), *relative),
+        config::Regression::Symbolic { .. } => (config::Threshold::Auto, false),
+    };
+    let threshold = match args.threshold.as_deref().map(str::parse).transpose() {
+        Ok(threshold) => threshold.unwrap_or(default_threshold),
         Err(config::ThresholdError(text)) => {
             eprintln!("error: --threshold takes a number ≥ 0 or `auto`, not `{text}`");
             return false;
         }
     };
+    let relative = args
+        .scale
+        .map_or(default_relative, |s| s == crate::cli::Scale::Relative);
     let derivative = match args.derivative {
-        Derivative::Fd => Method::FiniteDifference,
-        Derivative::Savgol => config::savitzky_golay(args.window, args.order),
-        Derivative::Tv => config::total_variation(None),
+        None => match defaults.derivative {
+            Method::Weak { .. } => config::weak_form(args.window, args.order),
+            Method::SavitzkyGolay { .. } => config::savitzky_golay(args.window, args.order),
+            other => other,
+        },
+        Some(Derivative::Fd) => Method::FiniteDifference,
+        Some(Derivative::Savgol) => config::savitzky_golay(args.window, args.order),
+        Some(Derivative::Tv) => config::total_variation(None),
+        Some(Derivative::Weak) => config::weak_form(args.window, args.order),
     };
     let mut config = Config::for_files(args.data.clone())
         .with_library(args.degree, args.trig)
         .with_derivative(derivative)
-        .with_stlsq(threshold, args.ensemble);
+        .with_stlsq(threshold, relative, args.ensemble);
     if let Some(name) = &args.name {
         config.name = name.clone();
     }
