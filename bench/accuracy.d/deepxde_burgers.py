@@ -21,6 +21,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--adam", type=int, default=15000)
+    ap.add_argument("--lbfgs", type=int, default=15000, help="L-BFGS iterations (DeepXDE's default)")
     ap.add_argument("--reference", required=True)
     a = ap.parse_args()
     import numpy as np
@@ -80,6 +81,11 @@ def main():
     model.train(iterations=a.adam, display_every=a.adam + 1, callbacks=[Track()])
     adam_s = time.perf_counter() - clock["start"] - clock["paused"]
     adam_err = error()
+    dde.optimizers.config.set_LBFGS_options(maxiter=a.lbfgs)
+    # DeepXDE sizes the PyTorch L-BFGS calls from maxiter when it is imported only.
+    opts = dde.optimizers.config.LBFGS_options
+    opts["iter_per_step"] = min(1000, opts["maxiter"])
+    opts["fun_per_step"] = opts["maxfun"] * opts["iter_per_step"] // opts["maxiter"]
     model.compile("L-BFGS")
     t = time.perf_counter()
     model.train(display_every=10 ** 9)

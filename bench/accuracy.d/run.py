@@ -48,6 +48,7 @@ def time_to(r, level):
 def deepxde_burgers(a, seed, reference):
     cmd = [a.python, os.path.join(a.here, "deepxde_burgers.py"), "--seed", str(seed),
            "--threads", str(a.threads), "--adam", str(a.deepxde_adam),
+           "--lbfgs", str(a.deepxde_lbfgs),
            "--reference", reference]
     t = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True,
@@ -67,6 +68,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--max-steps", type=int, default=0)
     ap.add_argument("--deepxde-adam", type=int, default=15000)
+    ap.add_argument("--deepxde-lbfgs", type=int, default=15000)
     ap.add_argument("--cases", default="burgers allen_cahn heat1d poisson2d inverse deepxde")
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split()]

@@ -27,7 +27,8 @@ pub use evolve::{Budget, CostKind, EvolveSettings, EvolveTarget, BLOCK_DEFAULT_O
 pub use simulate::{OutputTimes, SimulateSettings, SpatialScheme, TimeMethod};
 pub use train::{
     Activation, Attention, Causal, Features, LossWeights, Net, NetKind, OptimizerStage, Points,
-    TooLarge, TrainSettings, DEFAULT_ADAM_STEPS, DEFAULT_QUASI_NEWTON_STEPS,
+    TooLarge, TrainSettings, DEFAULT_ADAM_STEPS, DEFAULT_QUASI_NEWTON_RESAMPLE,
+    DEFAULT_QUASI_NEWTON_STEPS,
 };
 
 pub(super) use options::read;

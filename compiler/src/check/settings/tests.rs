@@ -146,6 +146,7 @@ fn an_empty_train_block_reads_the_schema_defaults() {
         t.stages[1],
         OptimizerStage::Bfgs {
             too_large: super::TooLarge::Lbfgs { history: 50 },
+            resample: Some(super::DEFAULT_QUASI_NEWTON_RESAMPLE),
             ..
         }
     ));
