@@ -63,6 +63,10 @@ pub fn model(m: &Model) -> String {
                         format!("at {} = {}", m.variables[*var].name, value)
                     }
                     BoundaryLocation::Everywhere => "on boundary".into(),
+                    BoundaryLocation::Part(i) => match &m.domain {
+                        Some(d) => format!("on {}", d.parts[*i]),
+                        None => format!("on part {i}"),
+                    },
                 };
                 format!(" {at}  // {condition:?}")
             }

@@ -175,6 +175,10 @@ pub fn plan(
     config: &TrainSettings,
     observations: &[Observations],
 ) -> Result<Problem, PlanError> {
+    if model.domain.is_some() {
+        // Checked before anything else: every term below would otherwise hold on the box.
+        return Err("training on a domain that is not a box is not implemented yet".into());
+    }
     let inputs = config.net.inputs.clone();
     for f in &model.fields {
         if f.inputs.iter().any(|v| !inputs.contains(v)) {
@@ -462,6 +466,9 @@ fn term_of(
                     );
                 }
                 (TermKind::Boundary, Region::AllSides)
+            }
+            BoundaryLocation::Part(_) => {
+                return Err("training on a domain that is not a box is not implemented yet".into())
             }
         },
     })
