@@ -138,6 +138,41 @@ fn poisson2d_trains_to_the_exact_solution() {
     assert!(err <= bound, "relative L2 error {err:.3e} > {bound}");
 }
 
+/// A domain that is not a box, in its full configuration even in quick runs (it is small:
+/// under a minute in a debug build): points inside the disk and on its circle, NaN outside
+/// it on the output grid, the exact solution (1 − r²)/4 to 1e-3.
+#[test]
+fn poisson_on_the_unit_disk_trains_to_the_exact_solution() {
+    let out = scratch("disk");
+    let (ok, stderr) = run(&examples().join("poisson_disk.phys"), &out, &[]);
+    assert!(ok, "{stderr}");
+    let dir = out.join("PoissonDisk").join("train");
+    assert_trained(&dir);
+    let fields = dir.join("fields.npz");
+    let (_, xs) = array(&fields, "x");
+    let (_, ys) = array(&fields, "y");
+    let (shape, u) = array(&fields, "u");
+    assert_eq!(shape, vec![xs.len(), ys.len()]);
+    let (mut trained, mut exact) = (Vec::new(), Vec::new());
+    for (i, &x) in xs.iter().enumerate() {
+        for (j, &y) in ys.iter().enumerate() {
+            let value = u[i * ys.len() + j];
+            let inside = x * x + y * y <= 1.0;
+            assert_eq!(value.is_finite(), inside, "u({x}, {y}) = {value}");
+            if inside {
+                trained.push(value);
+                exact.push((1.0 - x * x - y * y) / 4.0);
+            }
+        }
+    }
+    let err = rel_l2(&trained, &exact);
+    eprintln!(
+        "poisson_disk: relative L2 error {err:.3e} over {} points",
+        exact.len()
+    );
+    assert!(err <= 1e-3, "relative L2 error {err:.3e} > 1e-3");
+}
+
 #[test]
 fn burgers_trains_against_the_cole_hopf_solution() {
     let dir = train_example("burgers.phys", "Burgers", "burgers");

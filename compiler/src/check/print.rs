@@ -47,6 +47,27 @@ pub fn model(m: &Model) -> String {
             inputs.join(", ")
         );
     }
+    if let Some(d) = &m.domain {
+        // The shape itself is runtime geometry, not source: say what it is and where.
+        let bounds: Vec<String> = d
+            .shape
+            .bounds()
+            .iter()
+            .map(|(lo, hi)| format!("[{lo}, {hi}]"))
+            .collect();
+        let parts = if d.parts.is_empty() {
+            String::new()
+        } else {
+            format!("; parts {}", d.parts.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "  // domain: a shape of {} primitive{} within {}{parts}",
+            d.shape.primitives(),
+            if d.shape.primitives() == 1 { "" } else { "s" },
+            bounds.join(" × ")
+        );
+    }
     for e in &m.equations {
         let component = e
             .component

@@ -1,6 +1,8 @@
 //! Regular grids over the network inputs: the output grid the fields are evaluated on and
 //! the grid of a reference solution. Axes are in network-input order, the first slowest, so
-//! a field on a grid is one row-major array shaped `[len(axis 0), len(axis 1), …]`.
+//! a field on a grid is one row-major array shaped `[len(axis 0), len(axis 1), …]`. When
+//! the model's domain is a shape, the grid still covers its box and the points outside the
+//! shape hold NaN.
 
 use super::problem::Problem;
 use ndarray::{ArrayD, IxDyn};
@@ -45,6 +47,24 @@ impl Grid {
             }
         }
         cols
+    }
+}
+
+/// Sets `values` (one column per field, one entry per point of `points`) to NaN at the
+/// points outside the problem's shaped domain; a box domain masks nothing.
+pub fn mask_outside(problem: &Problem, points: &[Vec<f64>], values: &mut [Vec<f64>]) {
+    let Some(domain) = &problem.domain else {
+        return;
+    };
+    let n = points.first().map_or(0, Vec::len);
+    let mut p = vec![0.0; domain.inputs.len()];
+    for k in 0..n {
+        for (x, &input) in p.iter_mut().zip(&domain.inputs) {
+            *x = points[input][k];
+        }
+        if !domain.shape.contains(&p) {
+            values.iter_mut().for_each(|column| column[k] = f64::NAN);
+        }
     }
 }
 

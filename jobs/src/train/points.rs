@@ -1,9 +1,11 @@
 //! Where each loss term's points come from: the sampler over the term's region of the box
-//! (the interior, the start of time, one side, every side of the spatial box), or a random
+//! (the interior, the start of time, one side, every side of the spatial box), or, when the
+//! model's domain is a shape, the geometry's samplers for its space coordinates (interior
+//! by rejection, boundary or one part of it uniform in arc length / area), or a random
 //! subset of the observations for data terms. Every draw comes from a seeded stream keyed
 //! by the draw number, so a resumed run draws what the original run would have.
 
-use super::problem::{Observations, Problem, Region};
+use super::problem::{Observations, Problem, Region, TrainDomain};
 use physc_runtime::rng::Rng;
 use physc_runtime::sampling::{sample, Sampler};
 
@@ -24,6 +26,10 @@ pub fn draw(
         Region::Data(k) => return Ok(subset(&observations[*k], data_points, rng)),
         _ => sample(sampler, bounds, n, rng)?,
     };
+    if let Some(domain) = &problem.domain {
+        in_shape(problem, domain, region, sampler, &mut coords, rng)?;
+        return Ok((coords, Vec::new()));
+    }
     match region {
         Region::Interior | Region::Data(_) => {}
         Region::Initial => {
@@ -33,8 +39,44 @@ pub fn draw(
         }
         Region::Side { input, value } => coords[*input].fill(*value),
         Region::AllSides => on_sides(problem, &mut coords),
+        Region::Part(_) => return Err("a boundary part needs a shaped domain".into()),
     }
     Ok((coords, Vec::new()))
+}
+
+/// Replace the space coordinates of box points (`coords`, which keep their time) by points
+/// of the shaped domain's interior or boundary.
+fn in_shape(
+    problem: &Problem,
+    domain: &TrainDomain,
+    region: &Region,
+    sampler: Sampler,
+    coords: &mut [Vec<f64>],
+    rng: &mut Rng,
+) -> Result<(), String> {
+    let n = coords.first().map_or(0, Vec::len);
+    let space = match region {
+        Region::Interior | Region::Initial => domain.shape.sample_interior(sampler, n, rng),
+        Region::AllSides => domain
+            .shape
+            .sample_boundary(sampler, n, None, rng)
+            .map(|b| b.points),
+        Region::Part(i) => domain
+            .shape
+            .sample_boundary(sampler, n, domain.parts.get(*i).map(String::as_str), rng)
+            .map(|b| b.points),
+        Region::Side { .. } | Region::Data(_) => {
+            return Err("a shaped domain has no box sides".into())
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    for (column, &input) in space.into_iter().zip(&domain.inputs) {
+        coords[input] = column;
+    }
+    if let (Region::Initial, Some(t)) = (region, problem.time_input) {
+        coords[t].fill(problem.bounds[t].0);
+    }
+    Ok(())
 }
 
 /// Move each point onto one side of the spatial box, sides chosen in proportion to their

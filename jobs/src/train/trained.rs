@@ -4,7 +4,7 @@
 //! `collect` builds it from a finished session; writing it is `output.rs`'s job.
 
 use super::checkpoint::Checkpoint;
-use super::grid::{layout_order, permute, Grid};
+use super::grid::{layout_order, mask_outside, permute, Grid};
 use super::loss::kernel_params;
 use super::problem::{Problem, Source};
 use super::reference::{rel_l2, Reference};
@@ -389,7 +389,9 @@ pub fn collect<T: Scalar + JitReal>(
     });
 
     let grid = Grid::new(problem, &run.config.grid);
-    let values = network.fields_at(&grid.points())?;
+    let points = grid.points();
+    let mut values = network.fields_at(&points)?;
+    mask_outside(problem, &points, &mut values);
     let order = layout_order(problem);
     let fields = FieldGrid::new(
         problem,

@@ -186,10 +186,10 @@ fn conditions_name_parts_that_exist_e0225() {
 }
 
 #[test]
-fn simulate_on_a_shape_points_to_train_and_training_is_refused_for_now() {
+fn simulate_on_a_shape_points_to_train_and_training_plans_on_it() {
     let source = "model Heat {\n  space x in [0, 1], y in [0, 1]\n  time t in [0, 1]\n  \
-                  field u(x, y, t)\n  domain = disk([0.5, 0.5], 0.5)\n  \
-                  pde dt(u) = dxx(u) + dyy(u)\n  initial u = 0\n  boundary u = 0 on boundary\n}\n\
+                  field u(x, y, t)\n  part rim = disk([0.5, 0.5], 0.5)\n  domain = rim\n  \
+                  pde dt(u) = dxx(u) + dyy(u)\n  initial u = 0\n  boundary u = 0 on rim\n}\n\
                   simulate Heat {}\n";
     let d = the(source, Code::JobNotApplicable);
     assert!(d.help.unwrap().contains("train Heat"));
@@ -197,9 +197,13 @@ fn simulate_on_a_shape_points_to_train_and_training_is_refused_for_now() {
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
     let settings = c.program.jobs[0].settings.train().unwrap();
     let model = c.program.models.iter().find(|m| m.local).unwrap();
-    let err = crate::plan::training::plan(model, settings, &[]).err();
-    assert_eq!(
-        err.as_deref(),
-        Some("training on a domain that is not a box is not implemented yet")
-    );
+    let problem = crate::plan::training::plan(model, settings, &[]).unwrap();
+    let domain = problem.domain.as_ref().unwrap();
+    assert_eq!(domain.parts, vec!["rim"]);
+    assert_eq!(domain.inputs, vec![0, 1]);
+    let regions: Vec<_> = problem.terms.iter().map(|t| t.region.clone()).collect();
+    use crate::plan::training::Region;
+    for region in [Region::Interior, Region::Initial, Region::Part(0)] {
+        assert!(regions.contains(&region), "{regions:?}");
+    }
 }
