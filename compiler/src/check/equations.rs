@@ -88,9 +88,10 @@ struct Builder<'s, 'a> {
 }
 
 impl Builder<'_, '_> {
-    fn elaborate(&mut self, e: &ast::Expr, allow_net: bool) -> Option<Value> {
+    fn elaborate(&mut self, e: &ast::Expr, allow_net: bool, allow_normal: bool) -> Option<Value> {
         let mut elab = Elaborator::new(self.scope, self.globals, self.diags);
         elab.allow_net = allow_net;
+        elab.allow_normal = allow_normal;
         let value = elab.expr(e).ok();
         self.used.extend(elab.used);
         value
@@ -114,8 +115,9 @@ impl Builder<'_, '_> {
 
     fn equation_components(&mut self, eq: &ast::EquationDecl) {
         let allow_net = eq.kind == ast::EquationKind::Constraint;
-        let lhs = self.elaborate(&eq.lhs, allow_net);
-        let rhs = self.elaborate(&eq.rhs, allow_net);
+        let allow_normal = eq.kind == ast::EquationKind::Boundary && self.scope.domain.is_some();
+        let lhs = self.elaborate(&eq.lhs, allow_net, allow_normal);
+        let rhs = self.elaborate(&eq.rhs, allow_net, allow_normal);
         let kind = self.kind_of(eq);
         let (Some(lhs), Some(rhs), Some(kind)) = (lhs, rhs, kind) else {
             return;

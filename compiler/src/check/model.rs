@@ -253,6 +253,8 @@ pub enum ExprKind {
     Field(FieldRef),
     /// The raw network output for a field, only inside a hard constraint.
     Net(FieldRef),
+    /// Component `i` of the outward unit normal (boundary conditions on a shaped domain).
+    Normal(usize),
     Neg(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Call(MathFn, Vec<Expr>),

@@ -185,6 +185,7 @@ fn write_expr(out: &mut String, m: &Model, e: &Expr) {
         ExprKind::Const(c) => out.push_str(&m.constants[*c].name),
         ExprKind::Param(p) => out.push_str(&m.params[*p].name),
         ExprKind::Field(r) => out.push_str(&m.field_ref_name(*r)),
+        ExprKind::Normal(i) => out.push_str(["nx", "ny", "nz"].get(*i).unwrap_or(&"n?")),
         ExprKind::Net(r) => {
             out.push_str("net(");
             out.push_str(&m.field_ref_name(*r));

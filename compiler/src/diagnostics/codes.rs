@@ -87,6 +87,7 @@ codes! {
     DegenerateShape = "E0224", Error, "degenerate shape";
     UnknownPart = "E0225", Error, "unknown boundary part";
     BadDomain = "E0226", Error, "invalid domain";
+    NormalOutsideBoundary = "E0227", Error, "normal used where there is none";
 
     // Physical units.
     UnknownUnit = "E0300", Error, "unknown unit";

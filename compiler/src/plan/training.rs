@@ -65,6 +65,8 @@ pub enum Source {
     },
     /// Column `k` of the term's observations.
     Observed(usize),
+    /// Component `i` of the outward unit normal at the term's (boundary) points.
+    Normal(usize),
 }
 
 /// What a sensitivity is the derivative with respect to.
@@ -338,6 +340,7 @@ pub fn plan(
                 let jet = wrt.iter().map(|&v| input_of(v).unwrap_or(0)).collect();
                 Ok(Source::Net { jet, output })
             }
+            Some(SymbolKind::Normal(i)) => Ok(Source::Normal(*i)),
             Some(SymbolKind::Free(tag)) => Ok(Source::Observed(
                 tag.trim_start_matches("observed ").parse().unwrap_or(0),
             )),

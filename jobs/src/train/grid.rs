@@ -51,18 +51,27 @@ impl Grid {
 }
 
 /// Sets `values` (one column per field, one entry per point of `points`) to NaN at the
-/// points outside the problem's shaped domain; a box domain masks nothing.
+/// points outside the problem's shaped domain; a box domain masks nothing. The domain is
+/// taken closed: a grid point on the rim of a hole (signed distance zero up to rounding)
+/// keeps its value, though the hole's inside test would count it out.
 pub fn mask_outside(problem: &Problem, points: &[Vec<f64>], values: &mut [Vec<f64>]) {
     let Some(domain) = &problem.domain else {
         return;
     };
+    let size = domain
+        .shape
+        .bounds()
+        .iter()
+        .map(|(lo, hi)| hi - lo)
+        .fold(0.0, f64::max);
+    let tolerance = 1e-12 * size;
     let n = points.first().map_or(0, Vec::len);
     let mut p = vec![0.0; domain.inputs.len()];
     for k in 0..n {
         for (x, &input) in p.iter_mut().zip(&domain.inputs) {
             *x = points[input][k];
         }
-        if !domain.shape.contains(&p) {
+        if domain.shape.signed_distance(&p) > tolerance {
             values.iter_mut().for_each(|column| column[k] = f64::NAN);
         }
     }

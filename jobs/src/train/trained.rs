@@ -89,7 +89,7 @@ impl<T: Scalar + JitReal> TrainedNet<T> {
                 .map(|s| match s {
                     Source::Coordinate(i) => inputs[*i],
                     Source::Net { output, .. } => &out[output * len..(output + 1) * len],
-                    Source::Observed(_) => &[][..],
+                    Source::Observed(_) | Source::Normal(_) => &[][..],
                 })
                 .collect();
             let mut values = vec![vec![T::zero(); len]; outputs];
