@@ -55,9 +55,18 @@ impl Grid {
 /// taken closed: a grid point on the rim of a hole (signed distance zero up to rounding)
 /// keeps its value, though the hole's inside test would count it out.
 pub fn mask_outside(problem: &Problem, points: &[Vec<f64>], values: &mut [Vec<f64>]) {
-    let Some(domain) = &problem.domain else {
+    let Some(inside) = inside_domain(problem, points) else {
         return;
     };
+    for (k, _) in inside.iter().enumerate().filter(|(_, &i)| !i) {
+        values.iter_mut().for_each(|column| column[k] = f64::NAN);
+    }
+}
+
+/// Per point of `points`, whether it is in the problem's closed shaped domain; `None` for a
+/// box domain (every point is in).
+pub fn inside_domain(problem: &Problem, points: &[Vec<f64>]) -> Option<Vec<bool>> {
+    let domain = problem.domain.as_ref()?;
     let size = domain
         .shape
         .bounds()
@@ -67,14 +76,15 @@ pub fn mask_outside(problem: &Problem, points: &[Vec<f64>], values: &mut [Vec<f6
     let tolerance = 1e-12 * size;
     let n = points.first().map_or(0, Vec::len);
     let mut p = vec![0.0; domain.inputs.len()];
-    for k in 0..n {
-        for (x, &input) in p.iter_mut().zip(&domain.inputs) {
-            *x = points[input][k];
-        }
-        if domain.shape.signed_distance(&p) > tolerance {
-            values.iter_mut().for_each(|column| column[k] = f64::NAN);
-        }
-    }
+    let inside = (0..n)
+        .map(|k| {
+            for (x, &input) in p.iter_mut().zip(&domain.inputs) {
+                *x = points[input][k];
+            }
+            domain.shape.signed_distance(&p) <= tolerance
+        })
+        .collect();
+    Some(inside)
 }
 
 /// The order of the axes of every written field (network-input indices, slowest first):

@@ -162,6 +162,16 @@ mod tests {
             domain.inputs[1],
             problem.time_input.unwrap(),
         );
+        // The output grid's mask: the closed domain, the hole's rim included.
+        let probe = vec![
+            vec![0.1, 0.5, 0.7, 1.5],
+            vec![0.1, 0.5, 0.5, 0.5],
+            vec![0.0; 4],
+        ];
+        assert_eq!(
+            super::super::grid::inside_domain(&problem, &probe),
+            Some(vec![true, false, true, false])
+        );
         let mut seen = Vec::new();
         let mut rng = Rng::new(3);
         for term in &problem.terms {

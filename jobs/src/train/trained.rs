@@ -4,7 +4,7 @@
 //! `collect` builds it from a finished session; writing it is `output.rs`'s job.
 
 use super::checkpoint::Checkpoint;
-use super::grid::{layout_order, mask_outside, permute, Grid};
+use super::grid::{inside_domain, layout_order, mask_outside, permute, Grid};
 use super::loss::kernel_params;
 use super::problem::{Problem, Source};
 use super::reference::{rel_l2, Reference};
@@ -452,7 +452,23 @@ fn compare(
     problem: &Problem,
     reference: &Reference,
 ) -> Result<Comparison, String> {
-    let predicted = network.fields_at(&reference.grid.points())?;
+    let points = reference.grid.points();
+    let mut predicted = network.fields_at(&points)?;
+    // On a shaped domain only the points inside it are compared (the reference may hold
+    // anything, NaN included, outside), and the prediction there is NaN as on the output grid.
+    let inside = inside_domain(problem, &points);
+    mask_outside(problem, &points, &mut predicted);
+    let within = |column: &[f64]| -> Vec<f64> {
+        match &inside {
+            Some(mask) => column
+                .iter()
+                .zip(mask)
+                .filter(|(_, &i)| i)
+                .map(|(v, _)| *v)
+                .collect(),
+            None => column.to_vec(),
+        }
+    };
     let order = layout_order(problem);
     let mut compared = Vec::new();
     let mut values = Vec::new();
@@ -464,7 +480,7 @@ fn compare(
         .zip(&reference.values)
     {
         let Some(r) = r else { continue };
-        errors.push(rel_l2(&p, r));
+        errors.push(rel_l2(&within(&p), &within(r)));
         values.push(permute(r.clone(), &reference.grid.shape(), &order)?);
         compared.push((name.clone(), p));
     }

@@ -451,10 +451,13 @@ impl Reader<'_, '_> {
             GeometryError::Dimension { expected, got } => Diagnostic::new(
                 Code::DomainDimension,
                 span,
-                format!("this combines a {expected}-D shape with a {got}-D one"),
-                "shapes of different dimensions",
+                format!("this needs a {expected}-D shape, and its shape is {got}-D"),
+                "wrong dimension",
             )
-            .with_help("every shape of a domain has one coordinate per space variable"),
+            .with_help(
+                "every shape of a domain has one coordinate per space variable; \
+                 `rotate(s, angle)` turns 2-D shapes, `rotate(s, angle, axis)` 3-D ones",
+            ),
             other => Diagnostic::new(
                 Code::DegenerateShape,
                 span,
