@@ -41,6 +41,8 @@ const TOKENS: &[&str] = &[
     "evolve",
     "then",
     "periodic",
+    "domain",
+    "part",
     "x",
     "t",
     "u",

@@ -138,6 +138,166 @@ fn poisson2d_trains_to_the_exact_solution() {
     assert!(err <= bound, "relative L2 error {err:.3e} > {bound}");
 }
 
+/// A domain that is not a box, in its full configuration even in quick runs (it is small:
+/// under a minute in a debug build): points inside the disk and on its circle, NaN outside
+/// it on the output grid, the exact solution (1 − r²)/4 to 1e-3.
+#[test]
+fn poisson_on_the_unit_disk_trains_to_the_exact_solution() {
+    let out = scratch("disk");
+    let (ok, stderr) = run(&examples().join("poisson_disk.phys"), &out, &[]);
+    assert!(ok, "{stderr}");
+    let dir = out.join("PoissonDisk").join("train");
+    assert_trained(&dir);
+    let fields = dir.join("fields.npz");
+    let (_, xs) = array(&fields, "x");
+    let (_, ys) = array(&fields, "y");
+    let (shape, u) = array(&fields, "u");
+    assert_eq!(shape, vec![xs.len(), ys.len()]);
+    let (mut trained, mut exact) = (Vec::new(), Vec::new());
+    for (i, &x) in xs.iter().enumerate() {
+        for (j, &y) in ys.iter().enumerate() {
+            let value = u[i * ys.len() + j];
+            let r2 = x * x + y * y;
+            // Grid points on the circle (up to rounding) may go either way.
+            if (r2 - 1.0).abs() > 1e-9 {
+                assert_eq!(value.is_finite(), r2 < 1.0, "u({x}, {y}) = {value}");
+            }
+            if value.is_finite() {
+                trained.push(value);
+                exact.push((1.0 - x * x - y * y) / 4.0);
+            }
+        }
+    }
+    let err = rel_l2(&trained, &exact);
+    eprintln!(
+        "poisson_disk: relative L2 error {err:.3e} over {} points",
+        exact.len()
+    );
+    assert!(err <= 1e-3, "relative L2 error {err:.3e} > 1e-3");
+}
+
+/// Named parts of a domain's boundary: Laplace's equation in the annulus 1 ≤ r ≤ 2 with
+/// u = 0 on the inner circle and u = 1 on the outer one (soft conditions), exact
+/// ln r / ln 2.
+#[test]
+fn laplace_in_an_annulus_holds_each_condition_on_its_part() {
+    let out = scratch("annulus");
+    std::fs::create_dir_all(&out).unwrap();
+    let file = write_model(
+        &out,
+        "annulus.phys",
+        "use std.operators
+model Annulus {
+  space x in [-2, 2], y in [-2, 2]
+  field u(x, y)
+  part inner = disk([0, 0], 1), outer = disk([0, 0], 2)
+  domain = outer - inner
+  pde      lap(u) = 0
+  boundary u = 0 on inner
+  boundary u = 1 on outer
+}
+train Annulus {
+  net      mlp(inputs: [x, y], width: 16, depth: 3, act: tanh)
+  points   interior: 512, boundary: 256, sampler: sobol
+  optimize adam(lr: 1e-3, steps: 200) then ssbroyden(steps: 300)
+  weights  pde: 1, boundary: 100
+  seed     1
+  output   grid: [81, 81]
+}
+",
+    );
+    let (ok, stderr) = run(&file, &out, &[]);
+    assert!(ok, "{stderr}");
+    let dir = out.join("Annulus").join("train");
+    assert_trained(&dir);
+    let r = report(&dir);
+    let terms = r["terms"].as_object().unwrap();
+    assert_eq!(terms.len(), 3, "pde and one boundary term per part: {r}");
+    let fields = dir.join("fields.npz");
+    let (_, xs) = array(&fields, "x");
+    let (_, ys) = array(&fields, "y");
+    let (_, u) = array(&fields, "u");
+    let (mut trained, mut exact) = (Vec::new(), Vec::new());
+    for (i, &x) in xs.iter().enumerate() {
+        for (j, &y) in ys.iter().enumerate() {
+            let value = u[i * ys.len() + j];
+            let r2 = x * x + y * y;
+            // The closed annulus: grid points on either circle (up to rounding) keep their
+            // values, those on the hole's rim included.
+            let near = |c: f64| (r2 - c).abs() <= 1e-9;
+            if near(1.0) || near(4.0) {
+                assert!(value.is_finite(), "u({x}, {y}) = {value} on a rim");
+            } else {
+                let inside = (1.0..=4.0).contains(&r2);
+                assert_eq!(value.is_finite(), inside, "u({x}, {y}) = {value}");
+            }
+            if value.is_finite() {
+                trained.push(value);
+                exact.push(r2.sqrt().ln() / 2f64.ln());
+            }
+        }
+    }
+    let err = rel_l2(&trained, &exact);
+    eprintln!(
+        "annulus: relative L2 error {err:.3e} over {} points",
+        exact.len()
+    );
+    assert!(err <= 1e-3, "relative L2 error {err:.3e} > 1e-3");
+}
+
+/// The outward normal in a condition: Poisson on the unit disk with the Robin condition
+/// dn(u) + u = −1/2, which (1 − r²)/4 satisfies (u = 0 and ∂u/∂r = −1/2 on the circle).
+#[test]
+fn a_robin_condition_with_the_normal_derivative_trains_on_the_disk() {
+    let out = scratch("robin");
+    std::fs::create_dir_all(&out).unwrap();
+    let file = write_model(
+        &out,
+        "robin.phys",
+        "use std.operators
+model Robin {
+  space x in [-1, 1], y in [-1, 1]
+  field u(x, y)
+  domain = disk([0, 0], 1)
+  pde      -lap(u) = 1
+  boundary dn(u) + u = -0.5 on boundary
+}
+train Robin {
+  net      mlp(inputs: [x, y], width: 16, depth: 3, act: tanh)
+  points   interior: 512, boundary: 128, sampler: sobol
+  optimize adam(lr: 1e-3, steps: 200) then ssbroyden(steps: 300)
+  weights  pde: 1, boundary: 10
+  seed     1
+  output   grid: [61, 61]
+}
+",
+    );
+    let (ok, stderr) = run(&file, &out, &[]);
+    assert!(ok, "{stderr}");
+    let dir = out.join("Robin").join("train");
+    assert_trained(&dir);
+    let fields = dir.join("fields.npz");
+    let (_, xs) = array(&fields, "x");
+    let (_, ys) = array(&fields, "y");
+    let (_, u) = array(&fields, "u");
+    let (mut trained, mut exact) = (Vec::new(), Vec::new());
+    for (i, &x) in xs.iter().enumerate() {
+        for (j, &y) in ys.iter().enumerate() {
+            let value = u[i * ys.len() + j];
+            if value.is_finite() {
+                trained.push(value);
+                exact.push((1.0 - x * x - y * y) / 4.0);
+            }
+        }
+    }
+    let err = rel_l2(&trained, &exact);
+    eprintln!(
+        "robin: relative L2 error {err:.3e} over {} points",
+        exact.len()
+    );
+    assert!(err <= 1e-3, "relative L2 error {err:.3e} > 1e-3");
+}
+
 #[test]
 fn burgers_trains_against_the_cole_hopf_solution() {
     let dir = train_example("burgers.phys", "Burgers", "burgers");

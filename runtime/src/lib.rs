@@ -1,7 +1,7 @@
 //! physc-runtime: execution for the jobs the compiler plans. It owns the kernel ABI and its
 //! safe, parallel calling interface (`kernel`), the numbers it computes with (`scalar`,
 //! `rng`), networks with Taylor-mode jets (`nn`), optimizers (`optim`), collocation
-//! samplers (`sampling`), summary statistics (`stats`), exact reference solutions
+//! samplers (`sampling`), domain shapes and their sampling (`geometry`), summary statistics (`stats`), exact reference solutions
 //! (`exact`), ODE integrators (`ode`), the method of lines on 1-D and tensor grids and
 //! ETDRK4 (`mol`), the numerics of equation discovery (`sindy`: derivative estimates, least
 //! squares, sparse regression) and of evolved approximations (`straight_line`: programs,
@@ -14,6 +14,7 @@
 #[cfg(feature = "cuda")]
 pub mod cuda;
 pub mod exact;
+pub mod geometry;
 pub mod kernel;
 pub mod mol;
 pub mod nn;

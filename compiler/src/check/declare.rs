@@ -62,6 +62,10 @@ pub fn declare<'a>(
             .names
             .insert(v.name.clone(), (Binding::Var(i), v.span));
     }
+    let read = super::domain::read_domain(model, &scope, globals, diags);
+    scope.domain = read.domain;
+    scope.part_names = read.part_names;
+    scope.used.extend(read.used);
     for member in &model.members {
         match member {
             Member::Param(p) => declare_param(&mut scope, p, globals, diags),

@@ -43,6 +43,7 @@ fn infer_term(e: &Expr, scope: &ModelScope, diags: &mut Diagnostics) -> Result<T
         ExprKind::Param(p) => known(scope.params.get(*p).and_then(|p| p.dim)),
         ExprKind::Field(r) => known(scope.fields.get(r.field).and_then(|f| f.dim)),
         ExprKind::Net(_) => known(None),
+        ExprKind::Normal(_) => known(Some(Dimension::NONE)),
         ExprKind::Neg(a) => infer_term(a, scope, diags),
         ExprKind::Binary(op, a, b) => {
             let ta = infer_term(a, scope, diags)?;
@@ -213,6 +214,7 @@ fn power(
                 | ExprKind::Param(_)
                 | ExprKind::Field(_)
                 | ExprKind::Net(_)
+                | ExprKind::Normal(_)
                 | ExprKind::Derivative { .. }
         )
     });

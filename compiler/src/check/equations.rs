@@ -68,6 +68,7 @@ pub fn build_model(
         hard_constraints: hard,
         periodic,
         data,
+        domain: scope.domain,
     }
 }
 
@@ -87,9 +88,10 @@ struct Builder<'s, 'a> {
 }
 
 impl Builder<'_, '_> {
-    fn elaborate(&mut self, e: &ast::Expr, allow_net: bool) -> Option<Value> {
+    fn elaborate(&mut self, e: &ast::Expr, allow_net: bool, allow_normal: bool) -> Option<Value> {
         let mut elab = Elaborator::new(self.scope, self.globals, self.diags);
         elab.allow_net = allow_net;
+        elab.allow_normal = allow_normal;
         let value = elab.expr(e).ok();
         self.used.extend(elab.used);
         value
@@ -113,8 +115,9 @@ impl Builder<'_, '_> {
 
     fn equation_components(&mut self, eq: &ast::EquationDecl) {
         let allow_net = eq.kind == ast::EquationKind::Constraint;
-        let lhs = self.elaborate(&eq.lhs, allow_net);
-        let rhs = self.elaborate(&eq.rhs, allow_net);
+        let allow_normal = eq.kind == ast::EquationKind::Boundary && self.scope.domain.is_some();
+        let lhs = self.elaborate(&eq.lhs, allow_net, allow_normal);
+        let rhs = self.elaborate(&eq.rhs, allow_net, allow_normal);
         let kind = self.kind_of(eq);
         let (Some(lhs), Some(rhs), Some(kind)) = (lhs, rhs, kind) else {
             return;
@@ -182,9 +185,7 @@ impl Builder<'_, '_> {
 
     fn no_location(&mut self, eq: &ast::EquationDecl, why: &str) {
         if let Some(location) = &eq.location {
-            let span = match location {
-                ast::Location::At { span, .. } | ast::Location::OnBoundary(span) => *span,
-            };
+            let span = location.span();
             self.diags.push(
                 Diagnostic::new(
                     Code::LocationOutsideDomain,
@@ -231,7 +232,7 @@ impl Builder<'_, '_> {
         let (time_name, lo, time_span) = (time.name.clone(), time.lo, time.span);
         match &eq.location {
             None => true,
-            Some(ast::Location::OnBoundary(span)) => {
+            Some(ast::Location::OnBoundary(span) | ast::Location::OnPart { span, .. }) => {
                 self.diags.push(Diagnostic::new(
                     Code::BadInitialCondition,
                     *span,
@@ -275,6 +276,43 @@ impl Builder<'_, '_> {
         }
     }
 
+    /// `on NAME`: a part of the domain's boundary.
+    fn part_location(&mut self, part: &ast::Ident) -> Option<BoundaryLocation> {
+        if let Some(domain) = &self.scope.domain {
+            if let Some(i) = domain.parts.iter().position(|p| *p == part.name) {
+                return Some(BoundaryLocation::Part(i));
+            }
+        }
+        let declared = self.scope.part_names.contains(&part.name);
+        if declared && self.scope.domain.is_none() {
+            // The domain or the part had errors, already reported; the condition was
+            // written, so no warning about it missing either.
+            self.failed.insert("boundary");
+            return None;
+        }
+        let message = if declared {
+            format!(
+                "part `{}` is not used in the domain, so it has no boundary",
+                part.name
+            )
+        } else {
+            format!("no part is named `{}`", part.name)
+        };
+        let help =
+            suggest::did_you_mean(&part.name, self.scope.part_names.iter().map(String::as_str))
+                .unwrap_or_else(|| {
+                    if self.scope.part_names.is_empty() {
+                        "declare it: `part NAME = SHAPE`, used in `domain = ...`".to_string()
+                    } else {
+                        format!("the parts are {}", self.scope.part_names.join(", "))
+                    }
+                });
+        self.diags.push(
+            Diagnostic::new(Code::UnknownPart, part.span, message, "unknown part").with_help(help),
+        );
+        None
+    }
+
     fn boundary_location(&mut self, eq: &ast::EquationDecl) -> Option<BoundaryLocation> {
         let Some(location) = &eq.location else {
             self.diags.push(
@@ -289,6 +327,22 @@ impl Builder<'_, '_> {
             return None;
         };
         match location {
+            ast::Location::OnPart { part, .. } => self.part_location(part),
+            ast::Location::At { span, .. } if self.scope.domain.is_some() => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::LocationOutsideDomain,
+                        *span,
+                        "`at` names a side of a box, but this model's domain is a shape",
+                        "not a side of this domain",
+                    )
+                    .with_help(
+                        "name the piece of the boundary with `part NAME = SHAPE`, use it in the \
+                         domain, and write `on NAME` (or `on boundary` for all of it)",
+                    ),
+                );
+                None
+            }
             ast::Location::OnBoundary(span) => {
                 if self.scope.space().is_empty() {
                     self.diags.push(Diagnostic::new(
@@ -876,7 +930,7 @@ fn classify(lhs: &Expr, rhs: &Expr, location: BoundaryLocation) -> BoundaryType 
             ExprKind::Derivative { expr, wrt } => {
                 let is_normal = match location {
                     BoundaryLocation::Side { var, .. } => wrt.len() == 1 && wrt[0] == var,
-                    BoundaryLocation::Everywhere => false,
+                    BoundaryLocation::Everywhere | BoundaryLocation::Part(_) => false,
                 };
                 if expr.any(&|n| matches!(n.kind, ExprKind::Field(_))) {
                     if is_normal {

@@ -161,6 +161,21 @@ impl JobChecker<'_, '_> {
             return Some(index);
         }
         let model = &self.models[index];
+        if job.kind == JobKind::Simulate {
+            if let Some(domain) = &model.domain {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::JobNotApplicable,
+                        job.target.span,
+                        format!("cannot simulate `{name}`: simulation runs on boxes, and its domain is a shape"),
+                        "this model",
+                    )
+                    .with_label(domain.span, "the domain is not a box")
+                    .with_help(format!("train a network on it instead: `train {name} {{ ... }}`")),
+                );
+                return Some(index);
+            }
+        }
         let applicable = match job.kind {
             JobKind::Train => (!model.fields.is_empty() && !model.equations.is_empty())
                 .then_some(())

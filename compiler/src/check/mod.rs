@@ -8,6 +8,7 @@
 pub mod builtins;
 mod declare;
 mod dimensions;
+mod domain;
 pub mod elaborate;
 mod equations;
 mod jobs;

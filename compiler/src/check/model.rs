@@ -45,6 +45,17 @@ pub struct Model {
     pub hard_constraints: Vec<HardConstraint>,
     pub periodic: Vec<Periodic>,
     pub data: Vec<DataSource>,
+    /// The shape the space variables range over when it is not their box (`domain = ...`).
+    pub domain: Option<Domain>,
+}
+
+/// `domain = SHAPE` with its `part`s: the shape (inside the space box) and the part names,
+/// which `BoundaryLocation::Part` indexes.
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub shape: physc_runtime::geometry::Shape,
+    pub parts: Vec<String>,
+    pub span: Span,
 }
 
 impl Model {
@@ -171,8 +182,10 @@ impl EquationKind {
 pub enum BoundaryLocation {
     /// One side of the box: `var = value`, which is the lower or upper end of its interval.
     Side { var: VarId, value: f64, upper: bool },
-    /// Every side of the spatial box.
+    /// Every side of the spatial box, or the whole boundary of the model's `domain`.
     Everywhere,
+    /// The piece of the domain's boundary that part `Domain::parts[i]` forms.
+    Part(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,6 +253,8 @@ pub enum ExprKind {
     Field(FieldRef),
     /// The raw network output for a field, only inside a hard constraint.
     Net(FieldRef),
+    /// Component `i` of the outward unit normal (boundary conditions on a shaped domain).
+    Normal(usize),
     Neg(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Call(MathFn, Vec<Expr>),

@@ -47,6 +47,27 @@ pub fn model(m: &Model) -> String {
             inputs.join(", ")
         );
     }
+    if let Some(d) = &m.domain {
+        // The shape itself is runtime geometry, not source: say what it is and where.
+        let bounds: Vec<String> = d
+            .shape
+            .bounds()
+            .iter()
+            .map(|(lo, hi)| format!("[{lo}, {hi}]"))
+            .collect();
+        let parts = if d.parts.is_empty() {
+            String::new()
+        } else {
+            format!("; parts {}", d.parts.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "  // domain: a shape of {} primitive{} within {}{parts}",
+            d.shape.primitives(),
+            if d.shape.primitives() == 1 { "" } else { "s" },
+            bounds.join(" × ")
+        );
+    }
     for e in &m.equations {
         let component = e
             .component
@@ -63,6 +84,10 @@ pub fn model(m: &Model) -> String {
                         format!("at {} = {}", m.variables[*var].name, value)
                     }
                     BoundaryLocation::Everywhere => "on boundary".into(),
+                    BoundaryLocation::Part(i) => match &m.domain {
+                        Some(d) => format!("on {}", d.parts[*i]),
+                        None => format!("on part {i}"),
+                    },
                 };
                 format!(" {at}  // {condition:?}")
             }
@@ -160,6 +185,7 @@ fn write_expr(out: &mut String, m: &Model, e: &Expr) {
         ExprKind::Const(c) => out.push_str(&m.constants[*c].name),
         ExprKind::Param(p) => out.push_str(&m.params[*p].name),
         ExprKind::Field(r) => out.push_str(&m.field_ref_name(*r)),
+        ExprKind::Normal(i) => out.push_str(["nx", "ny", "nz"].get(*i).unwrap_or(&"n?")),
         ExprKind::Net(r) => {
             out.push_str("net(");
             out.push_str(&m.field_ref_name(*r));

@@ -83,6 +83,11 @@ codes! {
     BadShape = "E0220", Error, "unknown field shape";
     ExpressionTooLarge = "E0221", Error, "expression too large after inlining";
     FieldEvaluatedElsewhere = "E0222", Error, "field evaluated away from the current point";
+    DomainDimension = "E0223", Error, "shape of the wrong dimension";
+    DegenerateShape = "E0224", Error, "degenerate shape";
+    UnknownPart = "E0225", Error, "unknown boundary part";
+    BadDomain = "E0226", Error, "invalid domain";
+    NormalOutsideBoundary = "E0227", Error, "normal used where there is none";
 
     // Physical units.
     UnknownUnit = "E0300", Error, "unknown unit";

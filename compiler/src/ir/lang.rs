@@ -155,6 +155,8 @@ pub enum SymbolKind {
     NetJet { field: FieldRef, wrt: Vec<VarId> },
     /// A free name (one-off expressions given to `physc simplify`).
     Free(String),
+    /// Component `i` of the outward unit normal at a boundary point.
+    Normal(usize),
 }
 
 #[derive(Debug, Clone)]

@@ -282,6 +282,11 @@ impl Lowering<'_> {
                 let s = self.jet(*r, Vec::new(), true);
                 self.builder.sym(s)
             }
+            // Per boundary point, like a coordinate; constant under derivatives by coordinates.
+            K::Normal(i) => {
+                let name = ["nx", "ny", "nz"].get(*i).unwrap_or(&"n").to_string();
+                self.named(&name, SymbolKind::Normal(*i))
+            }
             K::Neg(a) => {
                 let a = self.expr(a);
                 self.builder.neg(a)

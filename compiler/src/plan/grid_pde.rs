@@ -401,6 +401,11 @@ fn side_conditions(cx: &mut Context) -> Result<Vec<Vec<[Condition; 2]>>, NotSupp
             BoundaryLocation::Everywhere => (0..cx.axes.len())
                 .flat_map(|a| [(a, false), (a, true)])
                 .collect(),
+            BoundaryLocation::Part(_) => {
+                return Err(fail(
+                    "simulation runs on boxes; train a model whose domain is a shape".into(),
+                ))
+            }
         };
         for (a, upper) in places {
             let condition = affine_condition(cx, root, f, a)?;

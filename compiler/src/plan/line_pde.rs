@@ -149,6 +149,11 @@ pub fn compile_pde(model: &Model) -> Result<CompiledPde, NotSupported> {
                         left = Some(end.clone());
                         right = Some(end);
                     }
+                    BoundaryLocation::Part(_) => {
+                        return Err(fail(
+                            "simulation runs on boxes; train a model whose domain is a shape".into(),
+                        ))
+                    }
                 }
             }
             (EquationKind::Initial | EquationKind::Boundary { .. }, _) => {

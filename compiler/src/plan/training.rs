@@ -46,8 +46,10 @@ pub enum Region {
         input: usize,
         value: f64,
     },
-    /// All sides of the spatial box.
+    /// All sides of the spatial box, or the whole boundary of the problem's `domain`.
     AllSides,
+    /// The part `Problem::domain.parts[i]` of the domain's boundary.
+    Part(usize),
     /// The observation points of data source `k`.
     Data(usize),
 }
@@ -63,6 +65,8 @@ pub enum Source {
     },
     /// Column `k` of the term's observations.
     Observed(usize),
+    /// Component `i` of the outward unit normal at the term's (boundary) points.
+    Normal(usize),
 }
 
 /// What a sensitivity is the derivative with respect to.
@@ -142,6 +146,19 @@ pub struct Problem {
     /// Field values from the network outputs (identity unless hard-constrained).
     pub fields: FieldsPlan,
     pub params: Vec<LearnableParam>,
+    /// The shape the space inputs range over when it is not their box.
+    pub domain: Option<TrainDomain>,
+}
+
+/// A domain that is not a box: where interior and boundary points are drawn, and where the
+/// output grid holds values (NaN elsewhere).
+#[derive(Debug, Clone)]
+pub struct TrainDomain {
+    pub shape: physc_runtime::geometry::Shape,
+    /// The network input of each of the shape's coordinates (the space variables in order).
+    pub inputs: Vec<usize>,
+    /// Part names, indexed by `Region::Part`.
+    pub parts: Vec<String>,
 }
 
 /// A learnable parameter of the model: its name, initial guess and bounds.
@@ -206,6 +223,33 @@ pub fn plan(
         })
         .collect();
 
+    let domain = match &model.domain {
+        None => None,
+        Some(d) => {
+            let space: Vec<usize> = model
+                .space()
+                .map(|(v, var)| {
+                    if model.periodic.iter().any(|p| p.var == v) {
+                        return Err(format!(
+                            "`{}` is periodic, but the model's domain is a shape",
+                            var.name
+                        ));
+                    }
+                    input_of(v).ok_or_else(|| {
+                        format!(
+                            "a shaped domain needs every space variable as a network input, not `{}`",
+                            var.name
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            Some(TrainDomain {
+                shape: d.shape.clone(),
+                inputs: space,
+                parts: d.parts.clone(),
+            })
+        }
+    };
     let mut lowered = lower_model(model);
     let mut groups: Vec<Group> = Vec::new();
     for r in lowered.residuals.clone() {
@@ -296,6 +340,7 @@ pub fn plan(
                 let jet = wrt.iter().map(|&v| input_of(v).unwrap_or(0)).collect();
                 Ok(Source::Net { jet, output })
             }
+            Some(SymbolKind::Normal(i)) => Ok(Source::Normal(*i)),
             Some(SymbolKind::Free(tag)) => Ok(Source::Observed(
                 tag.trim_start_matches("observed ").parse().unwrap_or(0),
             )),
@@ -418,6 +463,7 @@ pub fn plan(
                 bounds: p.bounds,
             })
             .collect(),
+        domain,
     })
 }
 
@@ -463,6 +509,7 @@ fn term_of(
                 }
                 (TermKind::Boundary, Region::AllSides)
             }
+            BoundaryLocation::Part(i) => (TermKind::Boundary, Region::Part(*i)),
         },
     })
 }

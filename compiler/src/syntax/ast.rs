@@ -89,6 +89,8 @@ pub enum Member {
     Equation(EquationDecl),
     Periodic(PeriodicDecl),
     Data(DataDecl),
+    Domain(DomainDecl),
+    Part(PartDecl),
     Error(Span),
 }
 
@@ -104,6 +106,8 @@ impl Member {
             Member::Equation(e) => e.span,
             Member::Periodic(p) => p.span,
             Member::Data(d) => d.span,
+            Member::Domain(d) => d.span,
+            Member::Part(p) => p.span,
             Member::Error(span) => *span,
         }
     }
@@ -181,6 +185,34 @@ pub enum Location {
     At { var: Ident, value: Expr, span: Span },
     /// `on boundary`: every side of the spatial domain
     OnBoundary(Span),
+    /// `on hole`: the part of the domain's boundary a `part` declaration names
+    OnPart { part: Ident, span: Span },
+}
+
+impl Location {
+    pub fn span(&self) -> Span {
+        match self {
+            Location::At { span, .. }
+            | Location::OnBoundary(span)
+            | Location::OnPart { span, .. } => *span,
+        }
+    }
+}
+
+/// `domain = rectangle([0, 0], [1, 1]) - hole`: the shape the space variables range over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainDecl {
+    pub shape: Expr,
+    pub span: Span,
+}
+
+/// `part hole = disk([0.5, 0.5], 0.2)`: a named shape whose boundary, where it bounds the
+/// domain, is a part conditions can name (`on hole`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartDecl {
+    pub name: Ident,
+    pub shape: Expr,
+    pub span: Span,
 }
 
 /// `boundary periodic in x` (all fields) or `boundary periodic u, v in x`

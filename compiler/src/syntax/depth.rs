@@ -236,6 +236,8 @@ fn visit_item_exprs<'a>(item: &'a ast::Item, f: &mut impl FnMut(&'a Expr)) {
                     }
                     Member::Field(d) => d.units.iter().for_each(&mut *f),
                     Member::Let(l) => f(&l.value),
+                    Member::Domain(d) => f(&d.shape),
+                    Member::Part(p) => f(&p.shape),
                     Member::Fn(d) => f(&d.body),
                     Member::Equation(e) => {
                         f(&e.lhs);

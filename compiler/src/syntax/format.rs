@@ -301,6 +301,7 @@ fn member_text(member: &Member) -> String {
                     format!(" at {} = {}", var.name, expr(value))
                 }
                 Some(Location::OnBoundary(_)) => " on boundary".into(),
+                Some(Location::OnPart { part, .. }) => format!(" on {}", part.name),
             };
             format!(
                 "{} {} = {}{}",
@@ -326,6 +327,8 @@ fn member_text(member: &Member) -> String {
             join_names(&d.fields, ", "),
             quote(&d.path)
         ),
+        Member::Domain(d) => format!("domain = {}", expr(&d.shape)),
+        Member::Part(p) => format!("part {} = {}", p.name.name, expr(&p.shape)),
         Member::Error(_) => String::new(),
     }
 }

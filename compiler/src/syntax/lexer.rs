@@ -113,6 +113,10 @@ pub enum Token {
     Then,
     #[token("periodic")]
     Periodic,
+    #[token("domain")]
+    Domain,
+    #[token("part")]
+    Part,
 
     #[regex(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?", |lex| lex.slice().to_string())]
     Number(String),
@@ -213,6 +217,8 @@ pub fn token_text(token: &Token) -> &'static str {
         Evolve => "evolve",
         Then => "then",
         Periodic => "periodic",
+        Domain => "domain",
+        Part => "part",
         Plus => "+",
         Minus => "-",
         Star => "*",

@@ -230,6 +230,8 @@ fn describe_expected(expected: &[String]) -> String {
         "\"discover\"",
         "\"evolve\"",
         "\"periodic\"",
+        "\"domain\"",
+        "\"part\"",
         "\"fn\"",
     ];
     let keyword_count = expected

@@ -129,6 +129,8 @@ fn member_sexpr(member: &Member) -> String {
         ),
         Member::Periodic(p) => format!("(periodic ({}) {})", names(&p.fields, " "), p.var.name),
         Member::Data(d) => format!("(data ({}) {:?})", names(&d.fields, " "), d.path),
+        Member::Domain(d) => format!("(domain {})", expr(&d.shape)),
+        Member::Part(p) => format!("(part {} {})", p.name.name, expr(&p.shape)),
         Member::Error(_) => "(error)".into(),
     }
 }
@@ -138,6 +140,7 @@ fn location(location: &Option<Location>) -> String {
         None => String::new(),
         Some(Location::At { var, value, .. }) => format!(" (at {} {})", var.name, expr(value)),
         Some(Location::OnBoundary(_)) => " (on boundary)".into(),
+        Some(Location::OnPart { part, .. }) => format!(" (on {})", part.name),
     }
 }
 

@@ -5,9 +5,10 @@
 //! out of that clock, so "the time to reach 1e-3" (`report.json`'s `time_to_rel_l2`,
 //! `error.csv`) is what training itself cost.
 
+use super::grid::inside_domain;
 use super::loss::kernel_params;
 use super::problem::Problem;
-use super::reference::{rel_l2, Reference};
+use super::reference::{rel_l2_inside, Reference};
 use super::session::Session;
 use super::trained::FieldsView;
 use ndarray::{Array1, Array2};
@@ -53,8 +54,10 @@ impl ErrorHistory {
 pub(super) struct ErrorTracker<'a, T: Scalar> {
     problem: &'a Problem,
     reference: &'a Reference,
-    /// The reference grid's points, one column per network input.
+    /// The reference grid's points, one column per network input, and which of them lie
+    /// in a shaped domain (the only ones compared).
     points: Vec<Vec<f64>>,
+    inside: Option<Vec<bool>>,
     kernel: Arc<Kernel<T>>,
     started: Instant,
     /// Time spent in these evaluations, left out of the training clock.
@@ -65,10 +68,12 @@ pub(super) struct ErrorTracker<'a, T: Scalar> {
 impl<'a, T: Scalar + JitReal> ErrorTracker<'a, T> {
     /// Start the training clock now.
     pub fn new(problem: &'a Problem, reference: &'a Reference, kernel: Arc<Kernel<T>>) -> Self {
+        let points = reference.grid.points();
         ErrorTracker {
             problem,
             reference,
-            points: reference.grid.points(),
+            inside: inside_domain(problem, &points),
+            points,
             kernel,
             started: Instant::now(),
             spent: Duration::ZERO,
@@ -109,7 +114,10 @@ impl<'a, T: Scalar + JitReal> ErrorTracker<'a, T> {
         let errors = predicted
             .iter()
             .zip(&self.reference.values)
-            .filter_map(|(p, r)| r.as_ref().map(|r| rel_l2(p, r)))
+            .filter_map(|(p, r)| {
+                r.as_ref()
+                    .map(|r| rel_l2_inside(p, r, self.inside.as_deref()))
+            })
             .collect();
         self.rows.push((step, seconds, errors));
         self.spent += begun.elapsed();

@@ -1,6 +1,8 @@
 //! Regular grids over the network inputs: the output grid the fields are evaluated on and
 //! the grid of a reference solution. Axes are in network-input order, the first slowest, so
-//! a field on a grid is one row-major array shaped `[len(axis 0), len(axis 1), …]`.
+//! a field on a grid is one row-major array shaped `[len(axis 0), len(axis 1), …]`. When
+//! the model's domain is a shape, the grid still covers its box and the points outside the
+//! shape hold NaN.
 
 use super::problem::Problem;
 use ndarray::{ArrayD, IxDyn};
@@ -46,6 +48,43 @@ impl Grid {
         }
         cols
     }
+}
+
+/// Sets `values` (one column per field, one entry per point of `points`) to NaN at the
+/// points outside the problem's shaped domain; a box domain masks nothing. The domain is
+/// taken closed: a grid point on the rim of a hole (signed distance zero up to rounding)
+/// keeps its value, though the hole's inside test would count it out.
+pub fn mask_outside(problem: &Problem, points: &[Vec<f64>], values: &mut [Vec<f64>]) {
+    let Some(inside) = inside_domain(problem, points) else {
+        return;
+    };
+    for (k, _) in inside.iter().enumerate().filter(|(_, &i)| !i) {
+        values.iter_mut().for_each(|column| column[k] = f64::NAN);
+    }
+}
+
+/// Per point of `points`, whether it is in the problem's closed shaped domain; `None` for a
+/// box domain (every point is in).
+pub fn inside_domain(problem: &Problem, points: &[Vec<f64>]) -> Option<Vec<bool>> {
+    let domain = problem.domain.as_ref()?;
+    let size = domain
+        .shape
+        .bounds()
+        .iter()
+        .map(|(lo, hi)| hi - lo)
+        .fold(0.0, f64::max);
+    let tolerance = 1e-12 * size;
+    let n = points.first().map_or(0, Vec::len);
+    let mut p = vec![0.0; domain.inputs.len()];
+    let inside = (0..n)
+        .map(|k| {
+            for (x, &input) in p.iter_mut().zip(&domain.inputs) {
+                *x = points[input][k];
+            }
+            domain.shape.signed_distance(&p) <= tolerance
+        })
+        .collect();
+    Some(inside)
 }
 
 /// The order of the axes of every written field (network-input indices, slowest first):

@@ -121,6 +121,9 @@ impl<T: Scalar + JitReal> TermState<T> {
                         Column::Net(column_of(&jets, outputs, jet, *output)?)
                     }
                     Source::Observed(k) => Column::Observed(*k),
+                    // Boundary points of a shaped domain carry their normals where data
+                    // points carry observations (`points::draw`).
+                    Source::Normal(i) => Column::Observed(*i),
                 })
             })
             .collect::<Result<_, String>>()?;

@@ -195,6 +195,24 @@ fn cole_hopf(problem: &Problem, model: &Model) -> Result<Reference, String> {
 }
 
 /// ‖predicted − reference‖₂ / ‖reference‖₂.
+/// [`rel_l2`] over the points where `inside` holds (all of them without a mask): on a shaped
+/// domain only the points inside it are compared, since the reference may hold anything,
+/// NaN included, outside.
+pub fn rel_l2_inside(predicted: &[f64], reference: &[f64], inside: Option<&[bool]>) -> f64 {
+    let Some(mask) = inside else {
+        return rel_l2(predicted, reference);
+    };
+    let within = |column: &[f64]| -> Vec<f64> {
+        column
+            .iter()
+            .zip(mask)
+            .filter(|(_, &i)| i)
+            .map(|(v, _)| *v)
+            .collect()
+    };
+    rel_l2(&within(predicted), &within(reference))
+}
+
 pub fn rel_l2(predicted: &[f64], reference: &[f64]) -> f64 {
     let err: f64 = predicted
         .iter()

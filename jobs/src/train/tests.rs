@@ -234,6 +234,17 @@ fn gradient_gaussian_features_everywhere_boundary_two_d() {
 }
 
 #[test]
+fn gradient_shaped_domain_with_a_part() {
+    check_gradient(
+        "use std.operators
+         model P { space x in [0, 1], y in [0, 1]  field u(x, y)
+           part hole = disk([0.5, 0.5], 0.2)  domain = rectangle([0, 0], [1, 1]) - hole
+           pde -lap(u) = 1  boundary u = 0 on hole  boundary dn(u) + nx * u = 0 on boundary }
+         train P { net mlp(width: 8, depth: 2)  points interior: 64, boundary: 32, sampler: lhs }",
+    );
+}
+
+#[test]
 fn gradient_several_outputs_swish_robin() {
     check_gradient(
         "model K { space x in [0, 1]  space y in [0, 1]  field u(x, y)  field p(x, y)

@@ -5,10 +5,10 @@
 
 use super::checkpoint::Checkpoint;
 use super::error_history::{ErrorHistory, ERROR_EVERY, ERROR_LEVELS};
-use super::grid::{layout_order, permute, Grid};
+use super::grid::{inside_domain, layout_order, mask_outside, permute, Grid};
 use super::loss::kernel_params;
 use super::problem::{Problem, Source};
-use super::reference::{rel_l2, Reference};
+use super::reference::{rel_l2_inside, Reference};
 use super::session::{History, Session};
 use crate::JobError;
 use ndarray::{Array1, Array2, ArrayD, ArrayView2};
@@ -117,7 +117,7 @@ impl<T: Scalar + JitReal> FieldsView<'_, T> {
                 .map(|s| match s {
                     Source::Coordinate(i) => inputs[*i],
                     Source::Net { output, .. } => &out[output * len..(output + 1) * len],
-                    Source::Observed(_) => &[][..],
+                    Source::Observed(_) | Source::Normal(_) => &[][..],
                 })
                 .collect();
             let mut values = vec![vec![T::zero(); len]; outputs];
@@ -437,7 +437,9 @@ pub fn collect<T: Scalar + JitReal>(
     });
 
     let grid = Grid::new(problem, &run.config.grid);
-    let values = network.fields_at(&grid.points())?;
+    let points = grid.points();
+    let mut values = network.fields_at(&points)?;
+    mask_outside(problem, &points, &mut values);
     let order = layout_order(problem);
     let fields = FieldGrid::new(
         problem,
@@ -500,7 +502,12 @@ fn compare(
     reference: &Reference,
     history: ErrorHistory,
 ) -> Result<Comparison, String> {
-    let predicted = network.fields_at(&reference.grid.points())?;
+    let points = reference.grid.points();
+    let mut predicted = network.fields_at(&points)?;
+    // On a shaped domain only the points inside it are compared (the reference may hold
+    // anything, NaN included, outside), and the prediction there is NaN as on the output grid.
+    let inside = inside_domain(problem, &points);
+    mask_outside(problem, &points, &mut predicted);
     let order = layout_order(problem);
     let mut compared = Vec::new();
     let mut values = Vec::new();
@@ -512,7 +519,7 @@ fn compare(
         .zip(&reference.values)
     {
         let Some(r) = r else { continue };
-        errors.push(rel_l2(&p, r));
+        errors.push(rel_l2_inside(&p, r, inside.as_deref()));
         values.push(permute(r.clone(), &reference.grid.shape(), &order)?);
         compared.push((name.clone(), p));
     }

@@ -83,6 +83,10 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 return self.dot(a, b, args[0].span, args[1].span, span);
             }
             "d" => return self.general_derivative(&args, callee, span),
+            "dn" => {
+                self.check_arity(name, 1, args.len(), callee.span, None)?;
+                return self.normal_derivative(args[0], span);
+            }
             _ => {}
         }
         if let Some(wrt) = self.derivative_operator(name) {

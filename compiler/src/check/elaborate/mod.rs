@@ -17,6 +17,7 @@ mod constant;
 mod derivative;
 mod expr;
 mod names;
+mod normal;
 mod scope;
 mod shapes;
 mod vector;
@@ -43,6 +44,8 @@ pub struct Elaborator<'s, 'a> {
     pub used: HashSet<String>,
     /// `net(u)` is allowed (inside a hard constraint).
     pub allow_net: bool,
+    /// `nx`, `ny`, `nz` and `dn(u)` are allowed (a boundary condition on a shaped domain).
+    pub allow_normal: bool,
     /// Only constants may appear (const values, intervals, locations).
     pub constant_only: bool,
     frames: Vec<Frame>,
@@ -71,6 +74,7 @@ impl<'s, 'a> Elaborator<'s, 'a> {
             diags,
             used: HashSet::new(),
             allow_net: false,
+            allow_normal: false,
             constant_only: false,
             frames: Vec::new(),
             nodes: 0,

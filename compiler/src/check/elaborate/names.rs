@@ -37,6 +37,9 @@ impl<'s, 'a> Elaborator<'s, 'a> {
         if let Some(&what) = self.scope.pending.get(name).filter(|_| self.constant_only) {
             return Err(self.not_constant(name, what, span));
         }
+        if let Some(axis) = super::normal::normal_axis(name) {
+            return self.normal(name, axis, span);
+        }
         Err(self.undefined(name, span, "not defined here"))
     }
 

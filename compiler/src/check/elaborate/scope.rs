@@ -47,6 +47,10 @@ pub struct ModelScope<'a> {
     /// Variables, parameters and fields the model declares, before they are in scope
     /// (constants are read first), so a constant that uses one gets the right message.
     pub pending: HashMap<String, &'static str>,
+    /// The model's `domain`, when it declares a valid one.
+    pub domain: Option<crate::check::model::Domain>,
+    /// Every `part` the model declares, valid or not.
+    pub part_names: Vec<String>,
 }
 
 impl ModelScope<'_> {

@@ -155,7 +155,8 @@ fn fold_constants(
         ExprKind::Derivative { .. }
         | ExprKind::Field(_)
         | ExprKind::Param(_)
-        | ExprKind::Net(_) => {
+        | ExprKind::Net(_)
+        | ExprKind::Normal(_) => {
             let inside =
                 used_at.file == span.file && used_at.start <= span.start && span.end <= used_at.end;
             let mut d = Diagnostic::new(
