@@ -24,8 +24,13 @@ fn example_plan(name: &str) -> KernelPlan {
         .join(name);
     let compilation = driver::compile_file(&path);
     assert!(!compilation.has_errors(), "{name} checks clean");
-    let simplified =
-        ir::pipeline::simplify_model(&compilation.program.models[0], &Default::default());
+    // Bounded by iterations and e-nodes only: the default wall-clock limit would make the
+    // snapshots depend on how fast (and how loaded) the machine is.
+    let limits = ir::simplify::Limits {
+        time: std::time::Duration::from_secs(3600),
+        ..Default::default()
+    };
+    let simplified = ir::pipeline::simplify_model(&compilation.program.models[0], &limits);
     KernelPlan::residuals(&simplified)
 }
 
