@@ -27,15 +27,20 @@ def main():
         if v:
             out[name] = fn(v)
 
-    def fmt(v):
-        return "never" if v is None else (f"{v:.3e}" if abs(v) < 0.01 else f"{v:.1f}")
+    def is_time(key):
+        return key.endswith("_s") or key == "nu"
+
+    def fmt(v, key=""):
+        if v is None:
+            return "never"
+        return f"{v:.1f}" if is_time(key) and key != "nu" else f"{v:.3e}"
 
     for case, rows in cases.items():
         print(f"\n{case}")
         keys = [k for k in rows[0] if k not in ("seed", "what")]
         print("  seed " + " ".join(f"{k:>15}" for k in keys))
         for r in rows:
-            print(f"  {r['seed']:>4} " + " ".join(f"{fmt(r.get(k)):>15}" for k in keys))
+            print(f"  {r['seed']:>4} " + " ".join(f"{fmt(r.get(k), k):>15}" for k in keys))
 
     stat("burgers", "rel_l2", "burgers_worst", max)
     stat("burgers", "rel_l2", "burgers_median", statistics.median)
@@ -72,10 +77,8 @@ def main():
     for key, limit, what in targets:
         if key in out:
             ok = "met" if out[key] <= limit else "NOT met"
-            print(f"  {what}: {fmt(out[key])} -> {ok}")
-    print("RESULT accuracy " + " ".join(
-        f"{k}={v:.3e}" if isinstance(v, float) and abs(v) < 0.01 else
-        (f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}") for k, v in out.items()))
+            print(f"  {what}: {fmt(out[key], key)} -> {ok}")
+    print("RESULT accuracy " + " ".join(f"{k}={fmt(v, k)}" for k, v in out.items()))
 
 
 if __name__ == "__main__":
