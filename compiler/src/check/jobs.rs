@@ -3,8 +3,10 @@
 //! with "did you mean", numbers range-checked) into a tree of [`SettingValue`]s, which
 //! `settings/` reads into the typed settings the jobs see.
 //!
-//! Over the project's 800-line guide on purpose: it is one recursive walk of a setting
-//! against its schema type (one arm per `Ty`), with the diagnostics each arm raises.
+//! It stays whole over the project's 800-line guide on purpose: it is one recursive walk of
+//! a setting against its schema type (one arm per `Ty`), with the diagnostics each arm
+//! raises; the arms call each other (records hold calls, calls hold records and lists), so
+//! split by type they would all import one another.
 
 use super::builtins::ACTIVATIONS;
 use super::elaborate::{Elaborator, Globals, ModelScope};
