@@ -50,12 +50,11 @@ impl Grid {
     }
 }
 
-/// Sets `values` (one column per field, one entry per point of `points`) to NaN at the
-/// points outside the problem's shaped domain; a box domain masks nothing. The domain is
-/// taken closed: a grid point on the rim of a hole (signed distance zero up to rounding)
-/// keeps its value, though the hole's inside test would count it out.
-pub fn mask_outside(problem: &Problem, points: &[Vec<f64>], values: &mut [Vec<f64>]) {
-    let Some(inside) = inside_domain(problem, points) else {
+/// Sets `values` (one column per field, one entry per point) to NaN where `inside` (from
+/// [`inside_domain`]) says the point is outside the shaped domain; `None` (a box domain)
+/// masks nothing.
+pub fn mask_outside(inside: Option<&[bool]>, values: &mut [Vec<f64>]) {
+    let Some(inside) = inside else {
         return;
     };
     for (k, _) in inside.iter().enumerate().filter(|(_, &i)| !i) {

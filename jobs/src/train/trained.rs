@@ -439,7 +439,7 @@ pub fn collect<T: Scalar + JitReal>(
     let grid = Grid::new(problem, &run.config.grid);
     let points = grid.points();
     let mut values = network.fields_at(&points)?;
-    mask_outside(problem, &points, &mut values);
+    mask_outside(inside_domain(problem, &points).as_deref(), &mut values);
     let order = layout_order(problem);
     let fields = FieldGrid::new(
         problem,
@@ -507,7 +507,7 @@ fn compare(
     // On a shaped domain only the points inside it are compared (the reference may hold
     // anything, NaN included, outside), and the prediction there is NaN as on the output grid.
     let inside = inside_domain(problem, &points);
-    mask_outside(problem, &points, &mut predicted);
+    mask_outside(inside.as_deref(), &mut predicted);
     let order = layout_order(problem);
     let mut compared = Vec::new();
     let mut values = Vec::new();
