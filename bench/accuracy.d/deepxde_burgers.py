@@ -7,13 +7,13 @@ which the error first fell to 1e-3 (checked every 1000 Adam steps, and after L-B
 """
 import argparse
 import json
-import math
 import os
 import sys
 import time
 
 os.environ.setdefault("DDE_BACKEND", "pytorch")
-NU = 0.01 / math.pi
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "train.d"))
+from peers import deepxde_burgers_problem  # noqa: E402  (bench/train's DeepXDE set-up)
 
 
 def main():
@@ -38,19 +38,7 @@ def main():
     tt, xx = np.meshgrid(t_axis, x_axis, indexing="ij")
     grid = np.stack([xx.ravel(), tt.ravel()], axis=1)
 
-    def pde(x, y):
-        dy_x = dde.grad.jacobian(y, x, i=0, j=0)
-        dy_t = dde.grad.jacobian(y, x, i=0, j=1)
-        dy_xx = dde.grad.hessian(y, x, i=0, j=0)
-        return dy_t + y * dy_x - NU * dy_xx
-
-    geom = dde.geometry.Interval(-1, 1)
-    timedomain = dde.geometry.TimeDomain(0, 0.99)
-    geomtime = dde.geometry.GeometryXTime(geom, timedomain)
-    bc = dde.icbc.DirichletBC(geomtime, lambda x: 0, lambda _, on_boundary: on_boundary)
-    ic = dde.icbc.IC(
-        geomtime, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_initial: on_initial
-    )
+    geomtime, pde, bc, ic = deepxde_burgers_problem(dde, np, t_end=0.99)
     data = dde.data.TimePDE(geomtime, pde, [bc, ic], num_domain=2540, num_boundary=80,
                             num_initial=160)
     net = dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal")

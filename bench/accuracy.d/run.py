@@ -108,22 +108,20 @@ def main():
                 "seed": seed, "rel_l2_file": r["rel_l2"]["u"],
                 "rel_l2_mol": float(np.linalg.norm(u - mol) / np.linalg.norm(mol)),
                 "train_s": r["wall_time_s"], "process_s": wall})
-        if "heat1d" in cases:
-            out, wall = physc_run(a, ex("heat1d.phys"), seed, f"heat1d_{seed}")
-            f = np.load(os.path.join(out, "Heat1D", "train", "fields.npz"))
-            t, x = np.meshgrid(f["t"], f["x"], indexing="ij")
-            exact = np.sin(np.pi * x) * np.exp(-0.1 * np.pi ** 2 * t)
-            r = report(out, "Heat1D")
-            res["cases"].setdefault("heat1d", []).append({
-                "seed": seed, "rel_l2": float(np.linalg.norm(f["u"] - exact) / np.linalg.norm(exact)),
-                "train_s": r["wall_time_s"], "process_s": wall})
-        if "poisson2d" in cases:
-            out, wall = physc_run(a, ex("poisson2d.phys"), seed, f"poisson2d_{seed}")
-            f = np.load(os.path.join(out, "Poisson2D", "train", "fields.npz"))
-            x, y = np.meshgrid(f["x"], f["y"], indexing="ij")
-            exact = np.sin(np.pi * x) * np.sin(np.pi * y)
-            r = report(out, "Poisson2D")
-            res["cases"].setdefault("poisson2d", []).append({
+        closed_forms = {
+            "heat1d": ("heat1d.phys", "Heat1D", ("t", "x"),
+                       lambda t, x: np.sin(np.pi * x) * np.exp(-0.1 * np.pi ** 2 * t)),
+            "poisson2d": ("poisson2d.phys", "Poisson2D", ("x", "y"),
+                          lambda x, y: np.sin(np.pi * x) * np.sin(np.pi * y)),
+        }
+        for case, (file, model, axes, exact_of) in closed_forms.items():
+            if case not in cases:
+                continue
+            out, wall = physc_run(a, ex(file), seed, f"{case}_{seed}")
+            f = np.load(os.path.join(out, model, "train", "fields.npz"))
+            exact = exact_of(*np.meshgrid(f[axes[0]], f[axes[1]], indexing="ij"))
+            r = report(out, model)
+            res["cases"].setdefault(case, []).append({
                 "seed": seed, "rel_l2": float(np.linalg.norm(f["u"] - exact) / np.linalg.norm(exact)),
                 "train_s": r["wall_time_s"], "process_s": wall})
         if "inverse" in cases:

@@ -39,6 +39,25 @@ import time
 NU = 0.01 / math.pi
 
 
+def deepxde_burgers_problem(dde, np, t_end):
+    """DeepXDE's Burgers set-up on [-1, 1] x [0, t_end]: its domain, residual, u(+-1) = 0 and
+    u(x, 0) = -sin(pi x) (shared with bench/accuracy.d/deepxde_burgers.py)."""
+    def pde(x, y):
+        dy_x = dde.grad.jacobian(y, x, i=0, j=0)
+        dy_t = dde.grad.jacobian(y, x, i=0, j=1)
+        dy_xx = dde.grad.hessian(y, x, i=0, j=0)
+        return dy_t + y * dy_x - NU * dy_xx
+
+    geom = dde.geometry.Interval(-1, 1)
+    timedomain = dde.geometry.TimeDomain(0, t_end)
+    geomtime = dde.geometry.GeometryXTime(geom, timedomain)
+    bc = dde.icbc.DirichletBC(geomtime, lambda x: 0, lambda _, on_boundary: on_boundary)
+    ic = dde.icbc.IC(
+        geomtime, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_initial: on_initial
+    )
+    return geomtime, pde, bc, ic
+
+
 def deepxde_run(a):
     os.environ.setdefault("DDE_BACKEND", "pytorch")
     import numpy as np
@@ -54,19 +73,7 @@ def deepxde_run(a):
     dde.config.set_random_seed(a.seed)
     torch.set_num_threads(a.threads)
 
-    def pde(x, y):
-        dy_x = dde.grad.jacobian(y, x, i=0, j=0)
-        dy_t = dde.grad.jacobian(y, x, i=0, j=1)
-        dy_xx = dde.grad.hessian(y, x, i=0, j=0)
-        return dy_t + y * dy_x - NU * dy_xx
-
-    geom = dde.geometry.Interval(-1, 1)
-    timedomain = dde.geometry.TimeDomain(0, 1)
-    geomtime = dde.geometry.GeometryXTime(geom, timedomain)
-    bc = dde.icbc.DirichletBC(geomtime, lambda x: 0, lambda _, on_boundary: on_boundary)
-    ic = dde.icbc.IC(
-        geomtime, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_initial: on_initial
-    )
+    geomtime, pde, bc, ic = deepxde_burgers_problem(dde, np, t_end=1)
     def make(num_domain):
         return dde.data.TimePDE(
             geomtime, pde, [bc, ic],
