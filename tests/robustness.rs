@@ -377,55 +377,126 @@ fn many_items_check_clean() {
     }
 }
 
-/// Seconds `physc check` takes on `text`, the best of three runs.
-fn physc_check_seconds(text: &str, dir: &std::path::Path) -> f64 {
+/// `physc check` on one text, run three times: every run's seconds and what the runs
+/// printed, reduced to the exit status and the set of diagnostic codes (`[E0002]`, …).
+struct Checked {
+    runs: [f64; 3],
+    status: i32,
+    codes: std::collections::BTreeSet<String>,
+}
+
+impl Checked {
+    fn best(&self) -> f64 {
+        self.runs.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+}
+
+/// Runs `physc check` on `text` three times. The three runs must print the same bytes and
+/// end with the same status (Err says how they differ): the output is part of what is
+/// measured, and a run that prints something else did other work.
+fn physc_check(text: &str, dir: &std::path::Path) -> Result<Checked, String> {
     let path = dir.join("shape.phys");
     std::fs::write(&path, text).unwrap();
-    (0..3)
-        .map(|_| {
-            let start = Instant::now();
-            let out = support::physc(&["check", path.to_str().unwrap()], dir);
-            assert!(
-                out.status.code().is_some_and(|c| c <= 1),
-                "physc check crashed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            start.elapsed().as_secs_f64()
+    let mut runs = [0.0; 3];
+    let mut first: Option<std::process::Output> = None;
+    for run in &mut runs {
+        let start = Instant::now();
+        let out = support::physc(&["check", path.to_str().unwrap()], dir);
+        *run = start.elapsed().as_secs_f64();
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "physc check crashed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        match &first {
+            None => first = Some(out),
+            Some(f)
+                if f.status == out.status && f.stdout == out.stdout && f.stderr == out.stderr => {}
+            Some(_) => return Err("three runs of physc check printed different output".into()),
+        }
+    }
+    let out = first.expect("three runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let codes = text
+        .split('[')
+        .skip(1)
+        .filter_map(|rest| rest.split_once(']').map(|(code, _)| code))
+        .filter(|c| {
+            c.len() == 5 && c.starts_with(['E', 'W']) && c[1..].bytes().all(|b| b.is_ascii_digit())
         })
-        .fold(f64::INFINITY, f64::min)
+        .map(str::to_string)
+        .collect();
+    Ok(Checked {
+        runs,
+        status: out.status.code().unwrap_or(-1),
+        codes,
+    })
 }
 
 /// The front end's cost is linear in its input on every shape that once blew up: `physc
-/// check` at size 8n takes at most 2.5 × 8 times what it takes at n (process start-up, timed
-/// on an empty file, taken off both; n grows from the shape's own until that takes 20 ms).
-/// And the issue's examples (a 50 KB unclosed file, 20,000 constants, a 10,000-term sum)
-/// each check in under a second. A measurement of the release binary, so not part of
-/// the default run: `bench/frontend`, or `cargo test --release -p physc --test robustness --
-/// --ignored --nocapture front_end_cost`.
+/// check` at size 8n takes at most 2.5 × 8 times what it takes at n (each the best of three
+/// runs, process start-up, timed on an empty file, taken off both; n grows from the shape's
+/// own until that takes 20 ms). And the issue's examples (a 50 KB unclosed file, 20,000
+/// constants, a 10,000-term sum) each check in under a second. What physc prints must agree:
+/// the three runs of one text byte for byte, and n and 8n in exit status and diagnostic codes.
+/// A measurement of the release binary, so not part of the default run: `bench/frontend`, or
+/// `cargo test --release -p physc --test robustness -- --ignored --nocapture front_end_cost`.
+/// With PHYSC_BENCH_TIMINGS=PATH every run's seconds are written there as CSV. The RESULT
+/// line is printed only when nothing failed.
 #[test]
 #[ignore = "a measurement of the release binary: bench/frontend runs it"]
 fn front_end_cost_grows_linearly() {
     let dir = support::scratch("robustness", "scaling");
-    let start_up = physc_check_seconds("", &dir);
-    let mut worst = (0.0f64, "");
     let mut failures = Vec::new();
+    let mut raw = String::from("shape,n,run,seconds\n");
+    let mut check = |name: &str, n: usize, text: &str, failures: &mut Vec<String>| {
+        let checked = physc_check(text, &dir).unwrap_or_else(|e| {
+            failures.push(format!("{name} n={n}: {e}"));
+            Checked {
+                runs: [f64::NAN; 3],
+                status: -1,
+                codes: Default::default(),
+            }
+        });
+        for (k, secs) in checked.runs.iter().enumerate() {
+            raw.push_str(&format!("{name},{n},{},{secs:.6}\n", k + 1));
+        }
+        checked
+    };
+    let start_up = check("empty", 0, "", &mut failures).best();
+    let mut worst = (0.0f64, "");
     for shape in shapes::SCALING {
         let (name, generate) = (shape.name, shape.generate);
         // Grow n until the work, not the noise, is what is timed (20 ms).
         let mut n = shape.n;
-        let small = loop {
-            let seconds = (physc_check_seconds(&generate(n), &dir) - start_up).max(1e-3);
+        let (small, small_out) = loop {
+            let checked = check(name, n, &generate(n), &mut failures);
+            let seconds = (checked.best() - start_up).max(1e-3);
             if seconds >= 0.02 || n * 4 > shape.largest || n >= shape.n * 256 {
-                break seconds;
+                break (seconds, checked);
             }
             n *= 4;
         };
-        let large = (physc_check_seconds(&generate(8 * n), &dir) - start_up).max(1e-3);
+        let large_out = check(name, 8 * n, &generate(8 * n), &mut failures);
+        let large = (large_out.best() - start_up).max(1e-3);
         let ratio = large / small;
         println!(
-            "{name:18} n={n:7} {small:8.4} s   8n={:7} {large:8.4} s   ratio {ratio:5.1}",
-            8 * n
+            "{name:18} n={n:7} {small:8.4} s   8n={:7} {large:8.4} s   ratio {ratio:5.1}   \
+             exit {} {:?}",
+            8 * n,
+            small_out.status,
+            small_out.codes
         );
+        if (small_out.status, &small_out.codes) != (large_out.status, &large_out.codes) {
+            failures.push(format!(
+                "{name}: n printed exit {} {:?}, 8n exit {} {:?}",
+                small_out.status, small_out.codes, large_out.status, large_out.codes
+            ));
+        }
         if ratio > worst.0 {
             worst = (ratio, name);
         }
@@ -444,16 +515,22 @@ fn front_end_cost_grows_linearly() {
         ("constants_20000_s", shapes::constants(20_000)),
         ("sum_10000_s", shapes::sum(10_000)),
     ] {
-        let seconds = physc_check_seconds(&text, &dir);
+        let seconds = check(key, 0, &text, &mut failures).best();
         targets.push_str(&format!(" {key}={seconds:.3}"));
-        if seconds >= 1.0 {
+        if seconds.is_nan() || seconds >= 1.0 {
             failures.push(format!("{key}: {seconds:.2} s"));
         }
     }
+    if let Ok(path) = std::env::var("PHYSC_BENCH_TIMINGS") {
+        std::fs::write(&path, &raw).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
     let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        failures.is_empty(),
+        "super-linear, slow or inconsistent (no RESULT line): {failures:?}"
+    );
     println!(
         "RESULT frontend worst_ratio={:.2} worst_shape={}{targets} start_up_s={start_up:.4}",
         worst.0, worst.1
     );
-    assert!(failures.is_empty(), "super-linear or slow: {failures:?}");
 }

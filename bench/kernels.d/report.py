@@ -11,7 +11,27 @@ physc is faster); in-cache rows are divided by the JIT's in-cache time. RESULT:
 """
 
 import argparse
+import csv
 import json
+import sys
+
+# Must match the Rust side (compiler/benches/kernels.rs) and peers.py, which each refuse to
+# time anything beyond it; checked again here so that no ratio is printed past it.
+TOLERANCE = 1e-12
+
+# For every variant: what one sample times. Threads are in the table; every variant: one
+# untimed warm-up round, then once per round in rotating order; statistic: the median.
+WHAT = [
+    ("physc JIT", "Kernel::run (or run_parallel in a rayon pool) over all points: reads the "
+     "4 input columns, writes all 5 output columns; no compiling, no allocation"),
+    ("hand-written Rust", "the same formulas as a plain loop compiled by rustc (--release), "
+     "writing the same 5 preallocated columns"),
+    ("reference interpreter", "eval_all per point on the first points, time scaled"),
+    ("NumPy, out= columns", "the 5 outputs by NumPy ufuncs into preallocated columns"),
+    ("NumPy, allocating", "the same written plainly (new arrays); the faster NumPy counts"),
+    ("sympy.lambdify", "the lambdified function of physc's simplified outputs, constant "
+     "outputs filled into full columns; lambdify itself not timed"),
+]
 
 
 def load(path):
@@ -25,9 +45,25 @@ def main():
     ap.add_argument("--peers", required=True)
     ap.add_argument("--wall", type=float, default=None, help="seconds the whole run took")
     ap.add_argument("--load", default=None, help="load averages during the run, as text")
+    ap.add_argument("--rustc", default="?", help="rustc's version (the Rust peer's compiler)")
+    ap.add_argument("--timings", default=None, help="where to write every raw sample (CSV)")
     a = ap.parse_args()
     rust = load(a.rust)
     peers = load(a.peers)
+    agreement = {**rust["agreement"], **peers["agreement"]}
+    worst = max(agreement.values())
+    if not worst <= TOLERANCE:  # NaN fails too
+        print(f"FAILED: outputs disagree beyond {TOLERANCE:g} (max relative difference): "
+              f"{agreement}; no RESULT line")
+        sys.exit(1)
+    if a.timings:
+        with open(a.timings, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["side", "variant", "round", "seconds", "threads"])
+            for side, rep in (("rust", rust), ("python", peers)):
+                for key, samples in rep["samples"].items():
+                    for k, secs in enumerate(samples):
+                        w.writerow([side, key, k + 1, f"{secs:.9f}", rep["threads"][key]])
     n = rust["points"]
     sec = dict(rust["seconds"])
     sec.update(peers["seconds"])
@@ -50,13 +86,18 @@ def main():
           f"{rust['compile_seconds'] * 1e3:.2f} ms (not in any time below); "
           f"lambdify source: {peers['lambdify_source'].strip().splitlines()[-1].strip()}")
     print(f"  medians of {rust['reps']} (physc, Rust, interpreter) and {peers['reps']} "
-          "(Python) rounds after a warm-up; every variant once per round; all outputs checked "
-          "equal (max relative difference "
-          f"{max(list(rust['agreement'].values()) + list(peers['agreement'].values())):.1e}) "
-          "before timing")
-    print(f"  Python {peers['python']}, NumPy {peers['numpy']}, SymPy {peers['sympy']}; "
-          f"{all_threads} hardware threads"
+          "(Python) rounds after a warm-up; every variant once per round, in rotating order")
+    print(f"  versions: {a.rustc} (hand-written Rust), Python {peers['python']}, NumPy "
+          f"{peers['numpy']}, SymPy {peers['sympy']}; {all_threads} hardware threads"
           + (f"; load average {a.load}" if a.load else ""))
+    print(f"  agreement: every output of every variant within {TOLERANCE:g} (max relative "
+          f"difference |a - b| / max(|a|, 1)) of the JIT's, checked before timing; worst "
+          f"{worst:.1e}")
+    print("  timed (warm-up: one untimed round; statistic: median; threads: column below):")
+    for label, what in WHAT:
+        print(f"    {label}: {what}")
+    if a.timings:
+        print(f"  raw timings: {a.timings}")
     share = rust.get("others_cpu_share")
     if share is not None:
         note = ("" if share < 0.05 else

@@ -51,6 +51,10 @@ class Problem:
         self.check = check  # (physc [t, n], peer [t, n], t) -> (measure, ok)
         self.tol_text = tol_text
         self.peers = []  # (key, label, what, run(t) -> (secs, ys, counts), compiled)
+        # peers with nothing to compile: no warm-up run; solution and counts come from the
+        # first timed round (a warm-up of bdf_sparse would cost minutes of SuperLU)
+        self.no_warmup = set()
+        self.reps = None  # rounds for this problem (None: --reps)
 
 
 def lorenz_check(p, q, t):
@@ -91,7 +95,17 @@ def vdp_check(p, q, t):
     return max(dc, dx), dc <= 0.05 and dx <= 1e-3
 
 
-def problems(have_numbalsoda):
+MOL2D_TOL = 1e-3
+
+
+def mol2d_check(p, q, _t):
+    """Both sides integrate the same 2 x 96 x 96 ODEs to rtol 1e-6 atol 1e-8 with different
+    methods; the pattern is compared where the RESULT's peers all have it, at t = 3000."""
+    d = float(np.abs(p[-1] - q[-1]).max())
+    return d, d <= MOL2D_TOL
+
+
+def problems(have_numbalsoda, mol2d_reps, mol2d_sparsity):
     lor = Problem("lorenz", "examples/lorenz.phys", "Lorenz", 1e-10, 1e-12, lorenz_check,
                   "max |diff| <= 1e-5 over t <= 5 (chaotic: later outputs are not comparable); "
                   "end-state-only runs: |diff| at t = 20 <= 1")
@@ -162,7 +176,33 @@ def problems(have_numbalsoda):
         vdp.peers.append(("numbalsoda", "numbalsoda LSODA (C++), numba cfunc RHS, "
                           "difference Jacobian", "the lsoda call",
                           lambda t: P.numbalsoda_lsoda(P.vdp_c, y0v, t, vr, va), True))
-    return [lor, bur, vdp]
+    mol = Problem("mol2d", "examples/gray_scott.phys", "GrayScott", 1e-6, 1e-8, mol2d_check,
+                  f"max |diff| of u and v at the final time t = 3000 <= {MOL2D_TOL:g} "
+                  "(u, v in [0, 1])")
+    s0 = P.gray_scott_y0()
+    mr, ma = mol.rtol, mol.atol
+    gs_numpy = P.gray_scott_numpy()
+    gs_jac, gs_pattern = P.gray_scott_sparse_jacobian()
+    mol.reps = mol2d_reps
+    mol.no_warmup = {"bdf_sparse", "bdf_sparsity"}
+    mol.peers.append(
+        ("bdf_sparse", "SciPy solve_ivp BDF, NumPy RHS, analytic sparse (CSC) Jacobian, "
+         "SuperLU", "the solve_ivp call",
+         lambda t: P.scipy_ivp(gs_numpy, s0, t, mr, ma, "BDF", gs_jac), True))
+    if mol2d_sparsity:
+        mol.peers.append(
+            ("bdf_sparsity", "SciPy solve_ivp BDF, NumPy RHS, jac_sparsity (grouped "
+             "differences)", "the solve_ivp call",
+             lambda t: P.scipy_ivp(gs_numpy, s0, t, mr, ma, "BDF", jac_sparsity=gs_pattern),
+             True))
+    mol.peers += [
+        ("dopri5_fortran", "SciPy ode dopri5 (Fortran), numba RHS, end only",
+         "one ode.integrate(3000) call",
+         lambda t: P.dopri5_fortran(P.gray_scott_f, s0, t, mr, ma, False), True),
+        ("rk45", "SciPy solve_ivp RK45 (Python loop), NumPy RHS", "the solve_ivp call",
+         lambda t: P.scipy_ivp(gs_numpy, s0, t, mr, ma, "RK45"), False),
+    ]
+    return [lor, bur, vdp, mol]
 
 
 # --- physc ---------------------------------------------------------------------------------
@@ -189,6 +229,17 @@ def physc_solution(prob, d):
         if u.shape != (len(f["t"]), len(f["x"])):  # [len(t), len(x)] expected
             raise SystemExit(f"physc burgers_mol: u has shape {u.shape}, expected [t, x]")
         return f["t"], u
+    if prob.name == "mol2d":
+        f = np.load(d / "fields.npz")
+        u, v = f["u"], f["v"]
+        n = P.GS_N
+        if u.shape != (len(f["t"]), n, n) or v.shape != u.shape:
+            raise SystemExit(f"physc mol2d: u, v have shapes {u.shape}, {v.shape}, expected "
+                             f"[t, {n}, {n}]")
+        xs = np.arange(n) / n
+        if np.abs(f["x"] - xs).max() > 1e-12 or np.abs(f["y"] - xs).max() > 1e-12:
+            raise SystemExit("physc mol2d: grid differs from the peers' x_i = i/96")
+        return f["t"], np.concatenate([u.reshape(len(u), -1), v.reshape(len(v), -1)], axis=1)
     traj = np.load(d / "trajectory.npz")
     names = {"lorenz": ["x", "y", "z"], "vdp_stiff": ["x", "y"]}[prob.name]
     return traj["t"], np.stack([traj[n] for n in names], axis=1)
@@ -211,11 +262,15 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--reference", type=Path, required=True)
     ap.add_argument("--only", default="", help="comma-separated problem names (default all)")
+    ap.add_argument("--mol2d-reps", type=int, default=None,
+                    help="rounds for mol2d (default --reps): its BDF peer takes minutes a run")
+    ap.add_argument("--mol2d-sparsity", action="store_true",
+                    help="also run BDF with jac_sparsity (grouped differences) on mol2d")
     a = ap.parse_args()
 
     load0 = loadavg()
     have_nbl = P.numbalsoda is not None
-    probs = problems(have_nbl)
+    probs = problems(have_nbl, a.mol2d_reps, a.mol2d_sparsity)
     if a.only:
         keep = set(a.only.split(","))
         probs = [p for p in probs if p.name in keep]
@@ -242,6 +297,8 @@ def main():
             "nlu": rep["stats"].get("lu_decompositions")}
         tables[prob.name] = t
         for key, _label, _what, run, _c in prob.peers:
+            if key in prob.no_warmup:
+                continue
             _s, ys_peer, c = run(t)
             sols[(prob.name, key)] = ys_peer
             counts[(prob.name, key)] = c
@@ -251,6 +308,8 @@ def main():
     rows = []
     for rnd in range(a.reps):
         for prob in probs:
+            if prob.reps is not None and rnd >= prob.reps:
+                continue
             t = tables[prob.name]
             tools = ["physc"] + [p[0] for p in prob.peers]
             k = rnd % len(tools)
@@ -261,7 +320,10 @@ def main():
                     secs = rep["wall_time_s"]
                 else:
                     run = next(p[3] for p in prob.peers if p[0] == tool)
-                    secs = run(t)[0]
+                    secs, ys_peer, c = run(t)
+                    if (prob.name, tool) not in sols:  # no warm-up: the first timed run's
+                        sols[(prob.name, tool)] = ys_peer
+                        counts[(prob.name, tool)] = c
                 times.setdefault((prob.name, tool), []).append(secs)
                 rows.append((rnd + 1, prob.name, tool, f"{secs:.9f}", loadavg()))
     with open(a.work / "timings.csv", "w", newline="") as f:
@@ -282,6 +344,11 @@ def main():
         print()
         print(f"{prob.name}: {prob.phys}, rtol {prob.rtol:g} atol {prob.atol:g}; agreement with "
               f"physc: {prob.tol_text}")
+        if prob.reps is not None and prob.reps < a.reps:
+            print(f"  {min(prob.reps, a.reps)} round(s) for this problem, not {a.reps}")
+        if prob.no_warmup:
+            print(f"  no warm-up run (nothing to compile; counts and solution from the first "
+                  f"timed round): {', '.join(sorted(prob.no_warmup))}")
         hdr = (f"  {'tool':<20} {'median s':>10} {'min s':>10} {'peer/physc':>10} "
                f"{'steps':>14} {'nfev':>7} {'njev':>6} {'nlu':>6} {'|diff|':>9}  check")
         print(hdr)
@@ -316,6 +383,18 @@ def main():
         up = sols[("burgers_mol", "physc")][: len(rt), ::4]
         print(f"\nburgers_mol vs tests/data/burgers_deepxde.npz (every 4th point, t = 0..0.99): "
               f"rel L2 physc = {np.linalg.norm(up - target) / np.linalg.norm(target):.2e}")
+
+    mol = next((p for p in probs if p.name == "mol2d"), None)
+    if mol is not None:
+        # each tool's own error, against Fortran DOPRI5 at rtol 1e-10 atol 1e-12 (untimed):
+        # shows that the tolerance above is wide enough for BDF's error, and that physc is not
+        # faster for being less accurate
+        t = tables["mol2d"]
+        _s, ref, c = P.dopri5_fortran(P.gray_scott_f, P.gray_scott_y0(), t, 1e-10, 1e-12, False)
+        errs = ", ".join(f"{tool} {np.abs(sols[('mol2d', tool)][-1] - ref[-1]).max():.1e}"
+                         for tool in ["physc"] + [p[0] for p in mol.peers])
+        print(f"\nmol2d max |error| at t = 3000 against DOPRI5 at rtol 1e-10 atol 1e-12 "
+              f"({c['steps'][0]} steps): {errs}")
 
     print(f"\nload average at end: {load1}; raw timings: {a.work / 'timings.csv'}")
     if failed:
@@ -357,6 +436,12 @@ def main():
     strongest("vs_strongest", "lorenz")
     strongest("burgers_vs_strongest", "burgers_mol")
     strongest("stiff_vs_strongest", "vdp_stiff")
+    add("mol2d_vs_bdf_sparse", "mol2d", "bdf_sparse")
+    add("mol2d_vs_bdf_sparsity", "mol2d", "bdf_sparsity")
+    add("mol2d_vs_radau_sparse", "mol2d", "radau_sparse")
+    add("mol2d_vs_dopri5_fortran", "mol2d", "dopri5_fortran")
+    add("mol2d_vs_rk45", "mol2d", "rk45")
+    strongest("mol2d_vs_strongest", "mol2d")
     add("lorenz", "lorenz", "rk45")
     add("burgers_mol", "burgers_mol", "rk45")
     print(f"RESULT simulate {' '.join(keys)}")

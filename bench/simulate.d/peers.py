@@ -15,6 +15,7 @@ import time
 import numpy as np
 from numba import cfunc, njit
 from numba import carray, types
+from scipy import sparse
 from scipy.integrate import ode, odeint, solve_ivp
 
 try:
@@ -290,9 +291,12 @@ def numbalsoda_dop853(c, y0, t, rtol, atol):
                              "nlu": None}
 
 
-def scipy_ivp(f, y0, t, rtol, atol, method, jac=None):
-    """scipy.integrate.solve_ivp: the stepping loop in Python."""
+def scipy_ivp(f, y0, t, rtol, atol, method, jac=None, jac_sparsity=None):
+    """scipy.integrate.solve_ivp: the stepping loop in Python. jac: a function (dense or
+    scipy.sparse result); jac_sparsity: the Jacobian's pattern, for grouped differences."""
     kw = {"jac": jac} if jac is not None else {}
+    if jac_sparsity is not None:
+        kw["jac_sparsity"] = jac_sparsity
     t0 = time.perf_counter()
     sol = solve_ivp(f, (t[0], t[-1]), y0, method=method, rtol=rtol, atol=atol, t_eval=t, **kw)
     secs = time.perf_counter() - t0
@@ -300,3 +304,143 @@ def scipy_ivp(f, y0, t, rtol, atol, method, jac=None):
         raise SystemExit(f"solve_ivp {method} failed: {sol.message}")
     return secs, sol.y.T.copy(), {"steps": (None, None), "nfev": int(sol.nfev),
                                   "njev": int(sol.njev), "nlu": int(sol.nlu)}
+
+
+# --- Gray–Scott by the method of lines in 2-D (96 x 96 periodic, FD2 5-point Laplacian) ------
+# examples/gray_scott.phys: u_t = Du lap u - u v^2 + F (1 - u), v_t = Dv lap v + u v^2 - (F + k) v
+# on the periodic unit square, physc's grid x_i = i/96 (i < 96, 1 the same point as 0), the
+# state u then v, each x-major ([x, y] in C order), as physc's fields.npz lays them out.
+
+GS_N = 96
+GS_DU, GS_DV, GS_F, GS_K = 2e-5, 1e-5, 0.04, 0.06
+_GS_H2 = (1.0 / GS_N) ** 2
+
+
+def gray_scott_y0():
+    xs = np.arange(GS_N) / GS_N
+    x, y = np.meshgrid(xs, xs, indexing="ij")
+    seed = np.exp(-((x - 0.5) ** 2 + (y - 0.5) ** 2) / 0.004)
+    return np.concatenate([(1.0 - 0.5 * seed).ravel(), (0.25 * seed).ravel()])
+
+
+def gray_scott_numpy():
+    """The right-hand side vectorised in NumPy (whole-array slices, no Python loop over
+    points); the peer a SciPy user writes for solve_ivp."""
+    n = GS_N
+    m = n * n
+    lap = np.empty((n, n))
+    out = np.empty(2 * m)
+
+    def laplacian(a, d, dst):
+        # periodic 5-point stencil: the four neighbours by slicing, wrap-around rows/columns
+        np.multiply(a, -4.0, out=lap)
+        lap[1:, :] += a[:-1, :]
+        lap[0, :] += a[-1, :]
+        lap[:-1, :] += a[1:, :]
+        lap[-1, :] += a[0, :]
+        lap[:, 1:] += a[:, :-1]
+        lap[:, 0] += a[:, -1]
+        lap[:, :-1] += a[:, 1:]
+        lap[:, -1] += a[:, 0]
+        np.multiply(lap, d / _GS_H2, out=dst)
+
+    def rhs(_t, s):
+        u = s[:m].reshape(n, n)
+        v = s[m:].reshape(n, n)
+        du = out[:m].reshape(n, n)
+        dv = out[m:].reshape(n, n)
+        uvv = u * v * v
+        laplacian(u, GS_DU, du)
+        du -= uvv
+        du += GS_F * (1.0 - u)
+        laplacian(v, GS_DV, dv)
+        dv += uvv
+        dv -= (GS_F + GS_K) * v
+        return out.copy()  # solve_ivp keeps the arrays it is given
+
+    return rhs
+
+
+def _gs_laplacian_sparse():
+    """The periodic 5-point Laplacian on the 96 x 96 grid (x-major), unscaled."""
+    n = GS_N
+    one = sparse.identity(n, format="csr")
+    ring = sparse.diags([np.ones(n - 1), -2.0 * np.ones(n), np.ones(n - 1)], [-1, 0, 1],
+                        format="lil")
+    ring[0, n - 1] = 1.0
+    ring[n - 1, 0] = 1.0
+    ring = ring.tocsr()
+    return (sparse.kron(ring, one) + sparse.kron(one, ring)).tocsr() / _GS_H2
+
+
+def gray_scott_sparse_jacobian():
+    """(jac, sparsity): the analytic Jacobian as a scipy.sparse CSC matrix on a fixed pattern
+    (the two 5-point Laplacians plus the four diagonal couplings; only the data array is
+    recomputed per call), and that pattern for solve_ivp's jac_sparsity."""
+    n = GS_N
+    m = n * n
+    lap = _gs_laplacian_sparse()
+    eye = sparse.identity(m, format="csr")
+    base = sparse.bmat([[GS_DU * lap - GS_F * eye, eye], [eye, GS_DV * lap - (GS_F + GS_K) * eye]],
+                       format="csc")
+    base.sort_indices()
+    # the constant part; the off-diagonal identity blocks only hold places (set to 0 below)
+    cols_of = np.repeat(np.arange(base.shape[1]), np.diff(base.indptr))  # each entry's column
+    rows_of = base.indices
+    data0 = base.data.copy()
+    # positions of the four diagonal couplings in the data array
+    pos = {}
+    for name, (r0, c0) in {"uu": (0, 0), "uv": (0, m), "vu": (m, 0), "vv": (m, m)}.items():
+        k = np.nonzero((rows_of - r0 == cols_of - c0) & (rows_of >= r0) & (rows_of < r0 + m)
+                       & (cols_of >= c0) & (cols_of < c0 + m))[0]
+        order = np.argsort(rows_of[k])
+        pos[name] = k[order]
+        assert len(pos[name]) == m
+    data0[pos["uv"]] = 0.0
+    data0[pos["vu"]] = 0.0
+    indices, indptr = base.indices.copy(), base.indptr.copy()
+
+    def jac(_t, s):
+        u = s[:m]
+        v = s[m:]
+        vv = v * v
+        uv2 = 2.0 * u * v
+        data = data0.copy()
+        data[pos["uu"]] -= vv
+        data[pos["uv"]] = -uv2
+        data[pos["vu"]] = vv
+        data[pos["vv"]] += uv2
+        return sparse.csc_matrix((data, indices, indptr), shape=(2 * m, 2 * m))
+
+    sparsity = sparse.csc_matrix((np.ones_like(data0), indices, indptr), shape=(2 * m, 2 * m))
+    return jac, sparsity
+
+
+@njit(cache=False)
+def gray_scott_into(s, out):
+    n = GS_N
+    m = n * n
+    cu = GS_DU / _GS_H2
+    cv = GS_DV / _GS_H2
+    for i in range(n):
+        im = (i - 1) % n
+        ip = (i + 1) % n
+        for j in range(n):
+            jm = (j - 1) % n
+            jp = (j + 1) % n
+            c = i * n + j
+            u = s[c]
+            v = s[m + c]
+            lu = s[im * n + j] + s[ip * n + j] + s[i * n + jm] + s[i * n + jp] - 4.0 * u
+            lv = (s[m + im * n + j] + s[m + ip * n + j] + s[m + i * n + jm] + s[m + i * n + jp]
+                  - 4.0 * v)
+            uvv = u * v * v
+            out[c] = cu * lu - uvv + GS_F * (1.0 - u)
+            out[m + c] = cv * lv + uvv - (GS_F + GS_K) * v
+
+
+@njit(cache=False)
+def gray_scott_f(_t, s):
+    out = np.empty(s.shape[0])
+    gray_scott_into(s, out)
+    return out

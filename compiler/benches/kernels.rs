@@ -15,11 +15,11 @@
 //! elsewhere on the machine falls on all alike); reported times are medians over `--reps`
 //! rounds after a warm-up round.
 //!
-//! Writes a JSON report (to `--json PATH`, or stdout) with seconds per variant, the
-//! expressions in `.phys` and Python syntax, and a sample of the JIT's outputs that
-//! `bench/kernels.d/peers.py` checks the NumPy and SymPy versions against; `--inputs PATH`
-//! also writes the input columns as raw little-endian f64 (column after column), so the
-//! Python side evaluates exactly the same points.
+//! Writes a JSON report (to `--json PATH`, or stdout) with seconds per variant (median, min,
+//! max, and every sample in round order), the expressions in `.phys` and Python syntax, and a
+//! sample of the JIT's outputs that `bench/kernels.d/peers.py` checks the NumPy and SymPy
+//! versions against; `--inputs PATH` also writes the input columns as raw little-endian f64
+//! (column after column), so the Python side evaluates exactly the same points.
 //!
 //! Options: `--json PATH`, `--inputs PATH`, `--points N` (10^6), `--interp-points N`
 //! (10^5), `--reps N` (51), `--seed N`, `--model PATH` (examples/burgers.phys).
@@ -629,6 +629,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             share * 100.0
         );
     }
+    // Every sample in round order, for the raw timings file bench/kernels writes.
+    let raw: serde_json::Map<String, Value> = variants
+        .iter()
+        .zip(&samples)
+        .map(|(v, s)| (v.name.to_string(), json!(s)))
+        .collect();
     let times: Vec<(&str, f64, usize, f64, f64)> = variants
         .iter()
         .zip(&mut samples)
@@ -696,6 +702,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "seconds_min": times.iter().map(|(k, _, _, lo, _)| (k.to_string(), json!(lo))).collect::<serde_json::Map<String, Value>>(),
         "seconds_max": times.iter().map(|(k, .., hi)| (k.to_string(), json!(hi))).collect::<serde_json::Map<String, Value>>(),
         "threads": times.iter().map(|(k, _, t, ..)| (k.to_string(), json!(t))).collect::<serde_json::Map<String, Value>>(),
+        "samples": raw,
         "sample": {
             "points": sample,
             "outputs": jit.iter().map(|c| &c[..sample]).collect::<Vec<_>>(),
