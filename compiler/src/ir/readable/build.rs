@@ -74,10 +74,7 @@ fn term_parts(b: &mut Builder, t: &Term) -> (Vec<Id>, Vec<Id>) {
     // `0.3333333333333333 * x` (but `0.25 * x`, and no long decimal for another).
     let reciprocal = 1.0 / magnitude;
     let short = number(reciprocal).len();
-    if divisor == 1.0
-        && reciprocal.is_finite()
-        && short <= 6
-        && short + 3 < number(magnitude).len()
+    if divisor == 1.0 && reciprocal.is_finite() && short <= 6 && short + 3 < number(magnitude).len()
     {
         (magnitude, divisor) = (1.0, reciprocal);
     }
