@@ -116,6 +116,46 @@ fn show_prints_the_parse_tree_and_the_model() {
 }
 
 #[test]
+fn simplify_and_show_print_readable_forms_and_ops_on_request() {
+    let stdout = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).to_string();
+    let out = physc(&["simplify", "tanh(x)*tanh(x) - 1 + 1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("tanh(x)^2  [ops"),
+        "{}",
+        stdout(&out)
+    );
+    let out = physc(&["simplify", "--form", "ops", "5.012*x + z*-(1.003*y)"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ops = stdout(&out);
+    let out = physc(&["simplify", "5.012*x + z*-(1.003*y)"]);
+    assert!(
+        stdout(&out).starts_with("5.012 * x - 1.003 * y * z  [ops"),
+        "{}",
+        stdout(&out)
+    );
+    // The op counts are the kernels' in either form.
+    let counts = |s: &str| {
+        s.split_once("[ops")
+            .map(|(_, c)| c.split(',').next().unwrap_or("").to_string())
+    };
+    assert_eq!(counts(&ops), counts(&stdout(&out)));
+    let out = physc(&["show", "examples/lorenz.phys", "--stage", "simplified"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let readable = stdout(&out);
+    let out = physc(&[
+        "show",
+        "examples/lorenz.phys",
+        "--stage",
+        "simplified",
+        "--form",
+        "ops",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_ne!(readable, stdout(&out));
+}
+
+#[test]
 fn fmt_rewrites_in_place_and_keeps_comments() {
     let path = temp_file(
         "messy.phys",

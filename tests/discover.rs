@@ -129,6 +129,25 @@ fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
     let r = report(&dir.join("out/FoundLotkaVolterra/discover"));
     assert_equation(&r, "dt(x)", &[("x", 1.1), ("x * y", -0.4)], 0.01);
     assert_equation(&r, "dt(y)", &[("y", -0.4), ("x * y", 0.1)], 0.01);
+    // The equations as printed: one summand per library term, in the library's order, in
+    // report.json's text and LaTeX alike.
+    let mut printed = String::new();
+    for name in [
+        "FoundLorenz",
+        "FoundRossler",
+        "FoundChen",
+        "FoundSprottF",
+        "FoundLotkaVolterra",
+    ] {
+        let r = report(&dir.join("out").join(name).join("discover"));
+        printed.push_str(&format!("{name}\n"));
+        for lhs in ["dt(x)", "dt(y)", "dt(z)"] {
+            if let Some(rhs) = r["equations"][lhs].as_str() {
+                printed.push_str(&format!("  {lhs} = {rhs}\n  {}\n", r["latex"][lhs]));
+            }
+        }
+    }
+    insta::assert_snapshot!("discovered_systems", printed);
     // Every session wrote its model, which re-checks clean.
     for name in [
         "FoundLorenz",
@@ -206,13 +225,14 @@ fn the_example_prints_and_writes_a_runnable_model() {
         &["run", "--out", "out", example.to_str().unwrap()],
         &dir,
     ));
-    assert!(stderr.contains("dt(z) = x * y - 2.66667 * z"), "{stderr}");
+    assert!(stderr.contains("dt(z) = -2.66667 * z + x * y"), "{stderr}");
     let out = dir.join("out/LorenzEquations/discover");
     let model = std::fs::read_to_string(out.join("discovered.phys")).unwrap();
     insta::assert_snapshot!("discovered_lorenz", model);
     let r = report(&out);
-    assert_eq!(r["equations"]["dt(x)"], "10 * y - 10 * x");
-    assert_eq!(r["equations"]["dt(y)"], "x * (28 - z) - y");
+    // One summand per library term, in the library's order.
+    assert_eq!(r["equations"]["dt(x)"], "-10 * x + 10 * y");
+    assert_eq!(r["equations"]["dt(y)"], "28 * x - y - x * z");
     assert!(r["latex"]["dt(z)"]
         .as_str()
         .unwrap()

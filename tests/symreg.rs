@@ -218,6 +218,45 @@ fn recovers_textbook_formulas() {
     }
 }
 
+/// The ten formulas as a search builds them (constants as numbers, nested products), and
+/// as the readable printer writes them: what a person sees in a front or `method sr`.
+#[test]
+fn formulas_print_as_written() {
+    let built = [
+        "m1 * (m2 * (6.674e-11 / (r * r)))",
+        "m * (v * (v * 0.5)) + x * (k * (x * 0.5))",
+        "m0 / sqrt(1 - v * (v / (c * c)))",
+        "n * (8.314 * T) / V",
+        "q1 * (q2 / (eps * (r * (r * 12.566370614359172))))",
+        "6.283185307179586 * sqrt(L / g)",
+        "v * (v * sin(theta * 2)) / g",
+        "exp(theta * (theta * -0.5)) * 0.3989422804014327",
+        "m * (v * v) / r",
+        "p0 * exp(h * -0.0341 / T)",
+    ];
+    let mut out = String::new();
+    for text in built {
+        let mut sources = physc_compiler::source::SourceMap::new();
+        let file = sources.add("<formula>".to_string(), None, text.to_string());
+        let e = physc_compiler::syntax::parse_expression(file, text).unwrap();
+        let s = physc_compiler::ir::standalone::lower_expression(&e).unwrap();
+        let limits = physc_compiler::ir::simplify::Limits {
+            time: std::time::Duration::from_secs(20),
+            ..Default::default()
+        };
+        let simplified =
+            physc_compiler::ir::simplify::simplify_readable(&s.builder.expr, &[s.root], &limits);
+        let (expr, roots) = simplified.readable.unwrap();
+        let reader = physc_compiler::ir::readable::Reader::new(&s.symbols);
+        out.push_str(&format!(
+            "{text}\n    {}\n    ${}$\n",
+            reader.source(&expr, roots[0]),
+            reader.latex(&expr, roots[0])
+        ));
+    }
+    insta::assert_snapshot!("formulas_readable", out);
+}
+
 #[test]
 fn same_seed_same_result() {
     let all = formulas();

@@ -13,6 +13,7 @@ pub mod lower;
 pub mod pipeline;
 pub mod poly;
 pub mod print;
+pub mod readable;
 pub mod report;
 pub mod sensitivity;
 pub mod simplify;

@@ -5,7 +5,7 @@
 use super::lang::Math;
 use super::lower::{lower_model, Lowered};
 use super::sensitivity::{sensitivities_of, Sensitivity};
-use super::simplify::{simplify, Limits, Simplified};
+use super::simplify::{simplify, simplify_readable, Limits, Simplified};
 use crate::check::Model;
 use egg::{Id, RecExpr};
 
@@ -47,6 +47,11 @@ impl SimplifiedModel {
                         .collect()
                 })
                 .collect(),
+            readable: self
+                .result
+                .readable
+                .as_ref()
+                .map(|(e, roots)| (e, roots.as_slice())),
         }
     }
 }
@@ -57,13 +62,34 @@ pub fn simplify_model(model: &Model, limits: &Limits) -> SimplifiedModel {
     simplify_lowered(lowered, &roots, limits)
 }
 
+/// [`simplify_model`] with the readable extraction too (`show --stage simplified`): the
+/// kernels' form is the same.
+pub fn simplify_model_for_reading(model: &Model, limits: &Limits) -> SimplifiedModel {
+    let lowered = lower_model(model);
+    let roots: Vec<Id> = lowered.residuals.iter().map(|r| r.root).collect();
+    simplify_roots(lowered, &roots, limits, true)
+}
+
 /// Sensitivities of `roots` (expressions in `lowered.builder`: the model's residuals, or
 /// those a job builds from them) and one simplification of them all.
-pub fn simplify_lowered(mut lowered: Lowered, roots: &[Id], limits: &Limits) -> SimplifiedModel {
+pub fn simplify_lowered(lowered: Lowered, roots: &[Id], limits: &Limits) -> SimplifiedModel {
+    simplify_roots(lowered, roots, limits, false)
+}
+
+fn simplify_roots(
+    mut lowered: Lowered,
+    roots: &[Id],
+    limits: &Limits,
+    readable: bool,
+) -> SimplifiedModel {
     let sens = sensitivities_of(&mut lowered, roots);
     let mut all: Vec<Id> = roots.to_vec();
     all.extend(sens.iter().flatten().map(|s| s.expr));
-    let result = simplify(&lowered.builder.expr, &all, limits);
+    let result = if readable {
+        simplify_readable(&lowered.builder.expr, &all, limits)
+    } else {
+        simplify(&lowered.builder.expr, &all, limits)
+    };
     let n = roots.len();
     let residuals = result.roots[..n].to_vec();
     let mut rest = result.roots[n..].iter().copied();

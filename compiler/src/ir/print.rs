@@ -83,7 +83,7 @@ impl Printer<'_, '_> {
         };
         match &expr[root] {
             Math::Num(c) => {
-                let text = pi_multiple(c.into_inner()).unwrap_or_else(|| number(c.into_inner()));
+                let text = pi_multiple(c.into_inner()).unwrap_or_else(|| decimal(c.into_inner()));
                 self.push(&text);
             }
             Math::Symbol(s) => match self.symbols.get(*s) {
@@ -95,7 +95,7 @@ impl Printer<'_, '_> {
                 (_, Some(v)) if v < 0.0 => {
                     self.source_operand(*a, 1);
                     self.push(" - ");
-                    self.push(&number(-v));
+                    self.push(&decimal(-v));
                 }
                 _ => self.source_binary(*a, 1, " + ", *b, 2),
             },
@@ -255,6 +255,17 @@ fn pi_multiple(v: f64) -> Option<String> {
     Some(if d == 1 { top } else { format!("{top} / {d}") })
 }
 
+/// A number as `.phys` reads it back: a plain decimal, but very small and very large
+/// magnitudes in scientific notation (`6.674e-11`, not `0.00000000006674`).
+fn decimal(v: f64) -> String {
+    let size = v.abs();
+    if size != 0.0 && size.is_finite() && !(1e-4..1e16).contains(&size) {
+        format!("{v:e}")
+    } else {
+        number(v)
+    }
+}
+
 fn latex_number(v: f64) -> String {
     if let Some((n, d)) = pi_fraction(v) {
         let top = if n == 1 {
@@ -268,7 +279,7 @@ fn latex_number(v: f64) -> String {
             format!("\\frac{{{top}}}{{{d}}}")
         };
     }
-    let text = number(v);
+    let text = decimal(v);
     match text.split_once('e') {
         Some((mantissa, exponent)) => format!("{mantissa} \\times 10^{{{exponent}}}"),
         None => text,

@@ -1,16 +1,23 @@
 //! Text reports of lowered models for `physc show --stage ir|simplified`: residuals, jet
 //! sets, hard-constraint jets and sensitivities, in `.phys` syntax or LaTeX, with op counts.
+//! Lowered residuals print as lowering built them; simplified ones in the form asked for
+//! ([`Form`]: readable by default, or the operation-count form kernels compile; op counts
+//! are always the kernels').
 
 use super::lang::{op_count, SymbolKind};
 use super::lower::{JetSet, Lowered};
 use super::print;
+use super::readable::{Form, Reader};
 use super::sensitivity::Sensitivity;
 use crate::check::Model;
 use egg::{Id, RecExpr};
 use std::fmt::Write;
 
+#[derive(Default)]
 pub struct Style {
     pub latex: bool,
+    /// Which extraction `simplified` prints.
+    pub form: Form,
 }
 
 fn show(expr: &RecExpr<super::Math>, id: Id, lowered: &Lowered, style: &Style) -> String {
@@ -117,6 +124,9 @@ pub struct SimplifiedView<'a> {
     /// (root before, root after) per residual, then per sensitivity in order.
     pub residuals: Vec<(Id, Id)>,
     pub sensitivities: Vec<Vec<(Sensitivity, Id, Id)>>,
+    /// The readable extraction, if made: its DAG and roots, residuals first, then
+    /// sensitivities in order.
+    pub readable: Option<(&'a RecExpr<super::Math>, &'a [Id])>,
 }
 
 pub fn simplified(
@@ -128,13 +138,27 @@ pub fn simplified(
     let mut out = header(model, lowered);
     out.push_str("  residuals and sensitivities:\n");
     let ops = |e: &RecExpr<super::Math>, id: Id| op_count(e, &[id]);
+    let reader = Reader::new(&lowered.symbols).with_time(model.time());
+    let residuals = view.residuals.len();
+    // The k-th root (residuals first, then sensitivities) in the form asked for.
+    let print = |k: usize, after: Id| {
+        let (expr, root) = match (style.form, view.readable) {
+            (Form::Readable, Some((e, roots))) => (e, roots[k]),
+            _ => (view.after, after),
+        };
+        match (style.latex, style.form) {
+            (true, form) => reader.latex_in(form, expr, root),
+            (false, form) => reader.source_in(form, expr, root),
+        }
+    };
+    let mut k = residuals;
     for (i, r) in lowered.residuals.iter().enumerate() {
         let (before, after) = view.residuals[i];
         let _ = writeln!(
             out,
             "    {}: {}  [ops {} -> {}]",
             r.name,
-            show(view.after, after, lowered, style),
+            print(i, after),
             ops(view.before, before),
             ops(view.after, after)
         );
@@ -147,10 +171,11 @@ pub fn simplified(
             let _ = writeln!(
                 out,
                 "      d/d {wrt}: {}  [ops {} -> {}]",
-                show(view.after, *after, lowered, style),
+                print(k, *after),
                 ops(view.before, *before),
                 ops(view.after, *after)
             );
+            k += 1;
         }
     }
     let before_roots: Vec<Id> = view

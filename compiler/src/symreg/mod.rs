@@ -4,7 +4,7 @@
 //! ```text
 //! let inputs = [("m", &m[..]), ("v", &v[..])];
 //! let result = symreg::search(&inputs, &energy, &SrConfig::default(), &mut |_, _| true)?;
-//! let best = result.best(); // best.source: "m * (v * (v * 0.5))"
+//! let best = result.best(); // best.source: "0.5 * m * v^2"
 //! ```
 //!
 //! One search: a random population of expression trees (`genome`) is evolved by tournament
@@ -543,7 +543,7 @@ impl Engine {
             &form.expr, form.root, &ordered, &self.data, budget,
         );
         let (expr, root) = with_values(&form, &ordered);
-        let source = crate::ir::print::source(&expr, root, &Symbols::default());
+        let source = crate::ir::readable::Reader::new(&Symbols::default()).source(&expr, root);
         Candidate {
             expr,
             root,

@@ -1,11 +1,14 @@
-//! Discovered equations as IR: Σ coefficient · term over the kept terms, built in the
-//! library's DAG, simplified by the e-graph (so `-10 x + 10 y` may come out as
-//! `10 * (y - x)`), and printed in `.phys` syntax and LaTeX.
+//! Discovered equations as IR: Σ coefficient · term over the kept terms, one summand per
+//! term in the library's order (`5.012 * x - 1.003 * y * z`, as a paper lists a model's
+//! terms, so the coefficients can be read off against `coefficients` in report.json), each
+//! term written by the readable printer ([`physc_compiler::ir::readable`]), and printed in
+//! `.phys` syntax and LaTeX.
 
 use super::library::Library;
-use egg::{Id, Language, RecExpr};
-use physc_compiler::ir::lang::{Builder, Math};
-use physc_compiler::ir::simplify::{simplify, Limits};
+use egg::{Id, RecExpr};
+use physc_compiler::ir::lang::Math;
+use physc_compiler::ir::print;
+use physc_compiler::ir::readable::Reader;
 
 #[derive(Debug, Clone)]
 pub struct Equation {
@@ -16,106 +19,47 @@ pub struct Equation {
     pub rhs_latex: String,
     /// The kept terms and their coefficients, in library order.
     pub terms: Vec<(String, f64)>,
-    /// The right-hand side as IR, as printed: simplified, numbers before the factors.
+    /// The right-hand side as IR, as printed.
     pub expr: RecExpr<Math>,
     pub root: Id,
 }
 
-/// Build and simplify `lhs = Σ coef_j term_j`.
+/// `lhs = Σ coef_j term_j` over the nonzero coefficients, in library order.
 pub fn build(library: &Library, lhs: (&str, &str), coef: &[f64]) -> Equation {
-    let mut builder = library.builder.clone();
-    let mut sum = builder.num(0.0);
-    let mut terms = Vec::new();
-    for (term, &c) in library.terms.iter().zip(coef) {
-        if c == 0.0 {
-            continue;
-        }
-        let k = builder.num(c);
-        let product = builder.product(k, term.id);
-        sum = builder.sum(sum, product);
-        terms.push((term.name.clone(), c));
-    }
-    let simplified = simplify(&builder.expr, &[sum], &Limits::default());
-    let (readable, root) = readable(&simplified.expr, simplified.roots[0]);
+    let terms: Vec<(String, f64)> = library
+        .terms
+        .iter()
+        .zip(coef)
+        .filter(|(_, &c)| c != 0.0)
+        .map(|(t, &c)| (t.name.clone(), c))
+        .collect();
+    let (expr, root) = combination(library, coef);
     Equation {
         lhs: lhs.0.to_string(),
         lhs_latex: lhs.1.to_string(),
-        rhs: physc_compiler::ir::print::source(&readable.expr, root, &library.symbols),
-        rhs_latex: physc_compiler::ir::print::latex(&readable.expr, root, &library.symbols),
+        rhs: print::source(&expr, root, &library.symbols),
+        rhs_latex: print::latex(&expr, root, &library.symbols),
         terms,
-        expr: readable.expr,
+        expr,
         root,
     }
 }
 
-/// `root` rebuilt the way people write equations (see `coefficients_first`).
-pub fn readable(expr: &RecExpr<Math>, root: Id) -> (Builder, Id) {
-    let mut out = Builder::new();
-    let root = coefficients_first(expr, root, &mut out);
-    let root = leading(&mut out, root);
-    (out, root)
+/// `Σ coef_j term_j` as the printers take it: one summand per nonzero coefficient, in
+/// library order, signs folded into the coefficients.
+fn combination(library: &Library, coef: &[f64]) -> (RecExpr<Math>, Id) {
+    let kept: Vec<(f64, Id)> = library
+        .terms
+        .iter()
+        .zip(coef)
+        .filter(|(_, &c)| c != 0.0)
+        .map(|(t, &c)| (c, t.id))
+        .collect();
+    Reader::new(&library.symbols).combination(&library.builder.expr, &kept)
 }
 
-/// The same expression written the way people write equations: numbers before the factors
-/// they multiply, and negative coefficients as subtractions (`28 * x - 0.99 * x * z`, not
-/// `x * 28 + x * z * -0.99`).
-fn coefficients_first(expr: &RecExpr<Math>, id: Id, out: &mut Builder) -> Id {
-    let go = |c: Id, out: &mut Builder| coefficients_first(expr, c, out);
-    match &expr[id] {
-        Math::Mul([a, b]) => {
-            let (num, other) = match (expr[*a].number(), expr[*b].number()) {
-                (None, Some(v)) => (Some(v), *a),
-                (Some(v), None) => (Some(v), *b),
-                _ => (None, *a),
-            };
-            match num {
-                Some(v) => {
-                    let rest = go(other, out);
-                    let k = out.num(v.abs());
-                    let product = out.product(k, rest);
-                    if v < 0.0 {
-                        out.neg(product)
-                    } else {
-                        product
-                    }
-                }
-                None => {
-                    let (x, y) = (go(*a, out), go(*b, out));
-                    out.product(x, y)
-                }
-            }
-        }
-        Math::Add([a, b]) => {
-            let (x, y) = (go(*a, out), go(*b, out));
-            // Lead with a positive term where there is one: `28 * x - y`, not `-y + 28 * x`.
-            let (x, y) = if negative(out, x) && !negative(out, y) {
-                (y, x)
-            } else {
-                (x, y)
-            };
-            let x = leading(out, x);
-            out.sum(x, y)
-        }
-        node => {
-            let node = node.clone().map_children(|c| go(c, out));
-            out.add(node)
-        }
-    }
-}
-
-fn negative(b: &Builder, id: Id) -> bool {
-    matches!(b.node(id), Math::Neg(_)) || b.value(id).is_some_and(|v| v < 0.0)
-}
-
-/// A leading `-(k * r)` as `-k * r`, which prints without parentheses.
-fn leading(b: &mut Builder, id: Id) -> Id {
-    if let Math::Neg(inner) = *b.node(id) {
-        if let Math::Mul([k, r]) = *b.node(inner) {
-            if let Some(v) = b.value(k) {
-                let k = b.num(-v);
-                return b.add(Math::Mul([k, r]));
-            }
-        }
-    }
-    id
+/// A sparse candidate (a point of a Pareto front) as `.phys` text, written as equations are.
+pub fn text(library: &Library, coef: &[f64]) -> String {
+    let (expr, root) = combination(library, coef);
+    print::source(&expr, root, &library.symbols)
 }

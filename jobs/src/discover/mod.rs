@@ -277,7 +277,7 @@ fn pde_session(
         output::method_text(&config.regression)
     );
     let [equation] = equations;
-    let equation = result::sparse_equation(&library, equation, &fits[0]);
+    let equation = result::sparse_equation(&found.library, equation, &fits[0]);
     Ok(Discovered {
         name: config.name.clone(),
         kind: Kind::Pde,
@@ -339,17 +339,12 @@ impl OdeFound {
     fn into_equations(self) -> Vec<DiscoveredEquation> {
         match self {
             OdeFound::Sparse(f) => {
-                let names = f
-                    .library
-                    .terms
-                    .iter()
-                    .map(|t| t.name.clone())
-                    .collect::<Vec<_>>();
                 let fits = f.fits;
+                let library = f.library;
                 f.equations
                     .into_iter()
                     .zip(&fits)
-                    .map(|(e, fit)| result::sparse_equation(&names, e, fit))
+                    .map(|(e, fit)| result::sparse_equation(&library, e, fit))
                     .collect()
             }
             OdeFound::Symbolic(f) => f

@@ -97,27 +97,6 @@ pub fn method_text(r: &Regression) -> String {
     }
 }
 
-/// A sparse candidate as text: `c * term + …` over its nonzero coefficients.
-pub fn candidate_text(names: &[String], coef: &[f64]) -> String {
-    let parts: Vec<String> = names
-        .iter()
-        .zip(coef)
-        .filter(|(_, c)| **c != 0.0)
-        .map(|(n, c)| {
-            if n == "1" {
-                format!("{c}")
-            } else {
-                format!("{c} * {n}")
-            }
-        })
-        .collect();
-    if parts.is_empty() {
-        "0".into()
-    } else {
-        parts.join(" + ")
-    }
-}
-
 /// The equation-related part of the report.
 pub fn equations_json(
     library: &Library,
@@ -180,7 +159,7 @@ pub fn equations_json(
                     "relative_error": c.error,
                     "aicc": if c.aicc.is_finite() { json!(c.aicc) } else { Value::Null },
                     "threshold": c.threshold,
-                    "equation": candidate_text(&names, &c.fit.coef),
+                    "equation": super::equation::text(library, &c.fit.coef),
                 })
             })
             .collect();

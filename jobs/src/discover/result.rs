@@ -6,6 +6,7 @@
 //! text it prints.
 
 use super::equation::Equation;
+use super::library::Library;
 use super::output;
 use super::regress::EquationFit;
 use crate::JobError;
@@ -154,19 +155,20 @@ impl Discovered {
     }
 }
 
-/// The equation-related fields of a sparse fit over the library `names`.
+/// The equation-related fields of a sparse fit over `library`.
 pub(super) fn sparse_equation(
-    names: &[String],
+    library: &Library,
     equation: Equation,
     fit: &EquationFit,
 ) -> DiscoveredEquation {
+    let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
     let front = fit
         .front
         .iter()
         .map(|c| FrontPoint {
             complexity: c.fit.terms(),
             relative_error: c.error,
-            equation: output::candidate_text(names, &c.fit.coef),
+            equation: super::equation::text(library, &c.fit.coef),
             coefficients: c.fit.coef.clone(),
             threshold: Some(c.threshold),
             aicc: Some(c.aicc),

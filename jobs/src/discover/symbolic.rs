@@ -4,7 +4,8 @@
 //! found. The chosen model of each Pareto front becomes the equation, polished: simplified
 //! by the e-graph with its fitted constants as numbers (so `x * a + b * (c - x)` collects
 //! into one coefficient), each constant rounded to the fewest significant digits the fit
-//! allows, and simplified again. Every front goes to report.json.
+//! allows, simplified again and written by the readable printer. Every front goes to
+//! report.json.
 
 use super::config::{Config, Regression};
 use super::data::Series;
@@ -13,7 +14,8 @@ use super::odes;
 use crate::progress::CancelToken;
 use egg::{Id, RecExpr};
 use physc_compiler::ir::lang::{Math, Symbols};
-use physc_compiler::ir::simplify::{simplify, Limits};
+use physc_compiler::ir::readable::Reader;
+use physc_compiler::ir::simplify::{simplify, simplify_readable, Limits};
 use physc_compiler::symreg::{self, Candidate, SrConfig, SrResult};
 use serde_json::{json, Map, Value};
 
@@ -66,10 +68,10 @@ pub fn discover(
         let result = symreg::search(&inputs, &samples.derivatives[v], &sr, &mut keep_going)
             .map_err(|e| format!("symbolic regression for `{lhs}`: {e}"))?;
         let (expr, root) = polish(result.best(), &inputs, &samples.derivatives[v]);
-        let (readable, root) = super::equation::readable(&expr, root);
         let symbols = Symbols::default();
-        let rhs = physc_compiler::ir::print::source(&readable.expr, root, &symbols);
-        let rhs_latex = physc_compiler::ir::print::latex(&readable.expr, root, &symbols);
+        let (readable, root) = Reader::new(&symbols).rebuild(&expr, root);
+        let rhs = physc_compiler::ir::print::source(&readable, root, &symbols);
+        let rhs_latex = physc_compiler::ir::print::latex(&readable, root, &symbols);
         let terms = if rhs == "0" {
             Vec::new()
         } else {
@@ -85,7 +87,7 @@ pub fn discover(
             rhs,
             rhs_latex,
             terms,
-            expr: readable.expr,
+            expr: readable,
             root,
         });
         results.push(result);
@@ -96,7 +98,7 @@ pub fn discover(
 
 /// The candidate simplified with its constants as numbers, constants rounded where the
 /// error allows (1% more than the fitted model's, or 1e-9 of the target's spread), and
-/// simplified again.
+/// simplified again, extracted for reading.
 fn polish(c: &Candidate, inputs: &[(&str, &[f64])], target: &[f64]) -> (RecExpr<Math>, Id) {
     let simplified = simplify(&c.expr, &[c.root], &Limits::default());
     let (mut expr, root) = (simplified.expr, simplified.roots[0]);
@@ -121,8 +123,11 @@ fn polish(c: &Candidate, inputs: &[(&str, &[f64])], target: &[f64]) -> (RecExpr<
             expr.as_mut()[i] = Math::Num(value);
         }
     }
-    let again = simplify(&expr, &[root], &Limits::default());
-    (again.expr, again.roots[0])
+    let again = simplify_readable(&expr, &[root], &Limits::default());
+    match again.readable {
+        Some((expr, roots)) => (expr, roots[0]),
+        None => (again.expr, again.roots[0]),
+    }
 }
 
 /// RMS of (model − target) over the target's standard deviation (or RMS when constant).

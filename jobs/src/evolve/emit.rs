@@ -1,12 +1,12 @@
-//! Evolved programs as source code: `.phys` functions (through the IR printer, so a model can
-//! `use` them), and straight-line Rust and C with one named temporary per operation. Numbers
+//! Evolved programs as source code: `.phys` functions (through the readable IR printer, so a
+//! model can `use` them and a person can read them), and straight-line Rust and C with one named temporary per operation. Numbers
 //! are printed so they read back exactly (shortest round-trip decimal of the f64, which for
 //! f32 targets holds an f32 value exactly).
 
 use super::config::Precision;
 use super::ir::{to_ir, Constants};
 use physc_compiler::ir::lang::{Math, SymbolKind, Symbols};
-use physc_compiler::ir::print;
+use physc_compiler::ir::readable::Reader;
 use physc_runtime::straight_line::{Op, Operand, Program};
 
 /// The body of `fn NAME(x) = …` in `.phys` syntax.
@@ -18,7 +18,7 @@ pub fn phys_body(p: &Program) -> String {
         .as_ref()
         .iter()
         .all(|n| !matches!(n, Math::Symbol(s) if s.as_str() != "x")));
-    print::source(&expr, root, &symbols)
+    Reader::new(&symbols).source(&expr, root)
 }
 
 fn literal(v: f64, precision: Precision, c: bool) -> String {
@@ -114,7 +114,8 @@ mod tests {
     fn prints_straight_line_code() {
         let mut p = horner(2, true);
         p.consts = vec![0.5, -1.25, 1.0];
-        assert_eq!(phys_body(&p), "fma(fma(0.5, x, -1.25), x, 1)");
+        // For reading, as a sum of monomials; the Rust and C keep the program's fmas.
+        assert_eq!(phys_body(&p), "0.5 * x^2 - 1.25 * x + 1");
         let r = rust(&p, "f", Precision::F32, "test");
         assert!(
             r.contains("let t0: f32 = 0.5_f32.mul_add(x, -1.25_f32);"),

@@ -28,6 +28,16 @@ pub(super) fn extract(egraph: &Graph, classes: &[Id]) -> Option<(RecExpr<Math>, 
     best.map(|(_, expr, roots)| (expr, roots))
 }
 
+/// The smallest tree for each root class, for reading: every node costs one, whatever its
+/// floating-point work, so `tanh(x)^2` beats `tanh(x) * tanh(x)` and `a - b` beats
+/// `a + -b`; sharing does not matter, since a printed expression repeats shared terms.
+/// `None` if it could not be built.
+pub(super) fn extract_readable(egraph: &Graph, classes: &[Id]) -> Option<(RecExpr<Math>, Vec<Id>)> {
+    let index = Index::new(egraph);
+    let choice = index.tree_choices_by(classes, |_| 1.0)?;
+    build(egraph, classes, |c| choice.get(&c).copied())
+}
+
 /// Build the chosen node of every class reachable from the roots into one hash-consed
 /// expression: a class reached from several roots (or several times from one) is built
 /// once. `None` if the choice is missing somewhere or cyclic.
@@ -181,8 +191,17 @@ impl<'a> Index<'a> {
     /// this loses sharing; `None` when the roots' costs overflow (deep DAGs with much sharing),
     /// where the choice would be arbitrary.
     fn tree_choices(&self, roots: &[Id]) -> Option<HashMap<Id, &'a Math>> {
+        self.tree_choices_by(roots, |node| f64::from(node.weight))
+    }
+
+    /// Tree-cost extraction with each node priced by `weight` (node count breaks ties).
+    fn tree_choices_by(
+        &self,
+        roots: &[Id],
+        weight: impl Fn(&Node) -> f64,
+    ) -> Option<HashMap<Id, &'a Math>> {
         let price = |node: &Node, best: &Best<(f64, f64)>| {
-            let mut total = (f64::from(node.weight), 1.0);
+            let mut total = (weight(node), 1.0);
             for &c in &node.children {
                 let Some(((w, n), _)) = best[c as usize] else {
                     return Ok(None);

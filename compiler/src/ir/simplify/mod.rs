@@ -22,7 +22,9 @@
 //!
 //! Extraction minimises the weighted cost of the DAG, not of the tree: derivatives share most
 //! of their sub-terms, and tree costs, which pay for a shared term at every use, would undo
-//! that sharing.
+//! that sharing. That is the form kernels compile. Printed expressions are extracted a
+//! second time from the same e-graph by printed size ([`simplify_readable`]): a reader sees
+//! every shared term in full anyway.
 //!
 //! The parts: `limits.rs` (what bounds a run, how rules are scheduled), `run.rs` (one run:
 //! the e-graph seeded with the input, egg's runner, the result), `assumptions.rs` (what the
@@ -59,6 +61,9 @@ pub struct Simplified {
     pub stop: String,
     pub iterations: usize,
     pub egraph_nodes: usize,
+    /// With [`simplify_readable`]: the roots extracted from the same e-graph for reading
+    /// (smallest printed tree rather than fewest operations), one DAG, roots in order.
+    pub readable: Option<(RecExpr<Math>, Vec<Id>)>,
 }
 
 /// Simplify the expressions at `roots` together: one e-graph holds them all, so what they
@@ -67,6 +72,15 @@ pub struct Simplified {
 /// returned unchanged.
 pub fn simplify(expr: &RecExpr<Math>, roots: &[Id], limits: &Limits) -> Simplified {
     simplify_tuned(expr, roots, limits, &Tuning::default())
+}
+
+/// [`simplify`], with a second extraction from the same e-graph for people to read
+/// ([`Simplified::readable`], what [`crate::ir::readable`] prints): the smallest tree
+/// rather than the fewest operations, so powers rather than repeated factors and
+/// subtractions rather than added negations. `expr` and `roots` are the same as
+/// [`simplify`]'s, so kernels compiled from them do not change.
+pub fn simplify_readable(expr: &RecExpr<Math>, roots: &[Id], limits: &Limits) -> Simplified {
+    run::run(expr, roots, limits, &Tuning::default(), true)
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! One simplification from input to result: the e-graph seeded with the input's DAG and
 //! with what its roots require ([`super::assumptions`]), egg's runner under the limits with
 //! the rule set, then extraction of the roots, or the input itself (hash-consed) when that
-//! is no costlier.
+//! is no costlier; when asked, a second extraction of the same roots for reading.
 
 use super::analysis::{Facts, Graph};
 use super::assumptions::{assumptions, Subject};
-use super::extract::extract;
+use super::extract::{extract, extract_readable};
 use super::limits::{Limits, Tuning};
 use super::rules::rules;
 use super::Simplified;
@@ -17,6 +17,18 @@ pub(super) fn simplify_tuned(
     roots: &[Id],
     limits: &Limits,
     tuning: &Tuning,
+) -> Simplified {
+    run(expr, roots, limits, tuning, false)
+}
+
+/// One run; with `readable`, the roots are also extracted for reading
+/// ([`Simplified::readable`]) from the same e-graph.
+pub(super) fn run(
+    expr: &RecExpr<Math>,
+    roots: &[Id],
+    limits: &Limits,
+    tuning: &Tuning,
+    readable: bool,
 ) -> Simplified {
     let mut egraph = Graph::new(Facts::default());
     let mut map: Vec<Id> = vec![Id::from(0); expr.len()];
@@ -63,6 +75,8 @@ pub(super) fn simplify_tuned(
         .map(|&r| egraph.find(map[usize::from(r)]))
         .collect();
     let extracted = extract(egraph, &classes);
+    let readable = readable
+        .then(|| extract_readable(egraph, &classes).unwrap_or_else(|| compact(expr, roots)));
     let (expr, roots) = match extracted {
         Some((out, out_roots)) if dag_cost(&out, &out_roots) <= dag_cost(expr, roots) => {
             (out, out_roots)
@@ -75,6 +89,7 @@ pub(super) fn simplify_tuned(
         stop,
         iterations: runner.iterations.len(),
         egraph_nodes: egraph.total_size(),
+        readable,
     }
 }
 

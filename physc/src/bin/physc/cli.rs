@@ -74,6 +74,10 @@ pub enum Command {
         /// Print expressions as LaTeX (stages `ir` and `simplified`).
         #[arg(long)]
         latex: bool,
+        /// How simplified expressions are written: `readable` (sums of monomials, numbers
+        /// first, in a fixed order) or `ops` (the fewest-operations form kernels compute).
+        #[arg(long, value_enum, default_value_t = Form::Readable)]
+        form: Form,
     },
     /// Simplify one-off expressions with physc's e-graph simplifier.
     ///
@@ -88,6 +92,11 @@ pub enum Command {
         /// Print LaTeX instead of .phys syntax.
         #[arg(long)]
         latex: bool,
+        /// How results are written: `readable` (sums of monomials, numbers first, in a fixed
+        /// order) or `ops` (the fewest-operations form kernels compute, whose op count is
+        /// reported).
+        #[arg(long, value_enum, default_value_t = Form::Readable)]
+        form: Form,
         /// Output: `human`, or `json` (one object per expression, with op counts and time).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -321,6 +330,21 @@ pub enum Format {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Form {
+    Readable,
+    Ops,
+}
+
+impl From<Form> for physc_compiler::ir::readable::Form {
+    fn from(f: Form) -> Self {
+        match f {
+            Form::Readable => physc_compiler::ir::readable::Form::Readable,
+            Form::Ops => physc_compiler::ir::readable::Form::Ops,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Stage {
     Ast,
     Model,
@@ -362,17 +386,24 @@ fn run_cli() -> ExitCode {
     let ok = match cli.command {
         Command::Check { files, format } => check(&files, format, colour),
         Command::Fmt { files, check } => fmt(&files, check, colour),
-        Command::Show { file, stage, latex } => show(&file, stage, latex, colour),
+        Command::Show {
+            file,
+            stage,
+            latex,
+            form,
+        } => show(&file, stage, latex, form.into(), colour),
         Command::Simplify {
             exprs,
             file,
             latex,
+            form,
             format,
             count_only,
         } => crate::simplify::simplify(
             &exprs,
             file.as_deref(),
             latex,
+            form.into(),
             format == Format::Json,
             count_only,
             colour,
@@ -486,7 +517,13 @@ fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool {
+fn show(
+    file: &std::path::Path,
+    stage: Stage,
+    latex: bool,
+    form: physc_compiler::ir::readable::Form,
+    colour: bool,
+) -> bool {
     let compilation = driver::compile_file(file);
     let ok = !compilation.has_errors();
     report(
@@ -509,7 +546,10 @@ fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool
             }
         }
         Stage::Ir => {
-            let style = physc_compiler::ir::report::Style { latex };
+            let style = physc_compiler::ir::report::Style {
+                latex,
+                ..Default::default()
+            };
             for m in compilation.program.models.iter().filter(|m| m.local) {
                 print!(
                     "{}",
@@ -562,10 +602,11 @@ fn show(file: &std::path::Path, stage: Stage, latex: bool, colour: bool) -> bool
             }
         }
         Stage::Simplified => {
-            let style = physc_compiler::ir::report::Style { latex };
+            let style = physc_compiler::ir::report::Style { latex, form };
             let limits = physc_compiler::ir::simplify::Limits::default();
             for m in compilation.program.models.iter().filter(|m| m.local) {
-                let simplified = physc_compiler::ir::pipeline::simplify_model(m, &limits);
+                let simplified =
+                    physc_compiler::ir::pipeline::simplify_model_for_reading(m, &limits);
                 print!(
                     "{}",
                     physc_compiler::ir::report::simplified(

@@ -1,9 +1,11 @@
 //! `physc simplify`: one-off expressions through the e-graph simplifier, for people (the
-//! result and its op counts) and for benchmarks (`--format json`, timed inside physc so
-//! process start-up is not counted).
+//! result, readable or in the kernels' form, and the kernels' op counts) and for benchmarks
+//! (`--format json`, timed inside physc so process start-up is not counted; `result` in the
+//! form asked for, `ops` always the operation-count form's).
 
 use physc_compiler::ir::lang::op_count;
-use physc_compiler::ir::{print, simplify, standalone};
+use physc_compiler::ir::readable::{Form, Reader};
+use physc_compiler::ir::{simplify, standalone};
 use physc_compiler::source::SourceMap;
 use std::path::Path;
 use std::time::Instant;
@@ -12,6 +14,7 @@ pub fn simplify(
     exprs: &[String],
     file: Option<&Path>,
     latex: bool,
+    form: Form,
     json: bool,
     count_only: bool,
     colour: bool,
@@ -52,23 +55,34 @@ pub fn simplify(
             }
         };
         let input_ops = op_count(&s.builder.expr, &[s.root]);
+        let reader = Reader::new(&s.symbols);
         let render = |expr: &physc_compiler::ir::RecExpr<physc_compiler::ir::Math>, root| {
             if latex {
-                print::latex(expr, root, &s.symbols)
+                reader.latex_in(form, expr, root)
             } else {
-                print::source(expr, root, &s.symbols)
+                reader.source_in(form, expr, root)
             }
         };
         let started = Instant::now();
-        let (expr, root) = if count_only {
-            (s.builder.expr.clone(), s.root)
-        } else {
+        let (expr, root, readable) = if count_only {
+            (s.builder.expr.clone(), s.root, None)
+        } else if form == Form::Ops {
             let out = simplify::simplify(&s.builder.expr, &[s.root], &simplify::Limits::default());
-            (out.expr, out.roots[0])
+            (out.expr, out.roots[0], None)
+        } else {
+            let out = simplify::simplify_readable(
+                &s.builder.expr,
+                &[s.root],
+                &simplify::Limits::default(),
+            );
+            (out.expr, out.roots[0], out.readable)
         };
         let micros = started.elapsed().as_secs_f64() * 1e6;
         let ops = op_count(&expr, &[root]);
-        let result = render(&expr, root);
+        let result = match &readable {
+            Some((e, roots)) => render(e, roots[0]),
+            None => render(&expr, root),
+        };
         if json {
             results.push(serde_json::json!({
                 "input": text,
