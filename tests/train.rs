@@ -250,6 +250,60 @@ train Annulus {
     );
 }
 
+/// The same annulus with the conditions as a hard constraint: u = (r² − 1)/3 + dist · net
+/// holds u = 0 on the inner circle and 1 on the outer one exactly, through `dist(boundary)`
+/// (the R-function distance to both circles); no boundary points are drawn at all.
+#[test]
+fn laplace_in_an_annulus_with_a_distance_function_hard_constraint() {
+    let out = scratch("annulus-dist");
+    std::fs::create_dir_all(&out).unwrap();
+    let file = write_model(
+        &out,
+        "annulus_dist.phys",
+        "use std.operators
+model Annulus {
+  space x in [-2, 2], y in [-2, 2]
+  field u(x, y)
+  part inner = disk([0, 0], 1), outer = disk([0, 0], 2)
+  domain = outer - inner
+  pde        lap(u) = 0
+  constraint u = (x^2 + y^2 - 1) / 3 + dist(boundary) * net(u)
+}
+train Annulus {
+  net      mlp(inputs: [x, y], width: 16, depth: 3, act: tanh)
+  points   interior: 512, sampler: sobol
+  optimize adam(lr: 1e-3, steps: 200) then ssbroyden(steps: 300)
+  seed     1
+  output   grid: [81, 81]
+}
+",
+    );
+    let (ok, stderr) = run(&file, &out, &[]);
+    assert!(ok, "{stderr}");
+    let dir = out.join("Annulus").join("train");
+    assert_trained(&dir);
+    let r = report(&dir);
+    assert_eq!(
+        r["terms"].as_object().unwrap().len(),
+        1,
+        "the pde alone: {r}"
+    );
+    shaped_field_error(
+        &dir,
+        "annulus with dist",
+        |x, y| (x * x + y * y).sqrt().ln() / 2f64.ln(),
+        |x, y, value| {
+            let r2 = x * x + y * y;
+            // On the rims the constraint gives the boundary values to rounding.
+            for (rim, expected) in [(1.0, 0.0), (4.0, 1.0)] {
+                if (r2 - rim).abs() <= 1e-9 {
+                    assert!((value - expected).abs() < 1e-6, "u({x}, {y}) = {value}");
+                }
+            }
+        },
+    );
+}
+
 /// The outward normal in a condition: Poisson on the unit disk with the Robin condition
 /// dn(u) + u = −1/2, which (1 − r²)/4 satisfies (u = 0 and ∂u/∂r = −1/2 on the circle).
 #[test]

@@ -366,6 +366,18 @@ const TRAIN: &[Opt] = &[
                 POSITIVE,
                 "weight of soft constraints",
             ),
+            opt(
+                "auto",
+                name("off"),
+                Ty::Choice(&["off", "gradnorm"]),
+                "balance the terms during Adam: `gradnorm` scales each term so that its gradient norm matches the sum of all terms' (the weights above multiply the result)",
+            ),
+            opt(
+                "every",
+                int(100),
+                COUNT,
+                "Adam steps between two updates of the automatic weights",
+            ),
         ]),
         "loss weights",
     ),

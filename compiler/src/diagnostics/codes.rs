@@ -88,6 +88,7 @@ codes! {
     UnknownPart = "E0225", Error, "unknown boundary part";
     BadDomain = "E0226", Error, "invalid domain";
     NormalOutsideBoundary = "E0227", Error, "normal used where there is none";
+    NoDistance = "E0228", Error, "no distance function for this boundary";
 
     // Physical units.
     UnknownUnit = "E0300", Error, "unknown unit";

@@ -100,6 +100,8 @@ pub struct TermState<T: Scalar> {
     /// Residual-based attention: one weight λ per point (an equation's term with
     /// `attention`), multiplying its residual; None for every other term.
     pub attention: Option<Vec<f64>>,
+    /// The automatic factor λ on the term's weight (`weights auto: gradnorm`; 1 otherwise).
+    pub balance: f64,
 }
 
 fn column_of(jets: &JetSet, outputs: usize, jet: &[usize], output: usize) -> Result<usize, String> {
@@ -160,6 +162,7 @@ impl<T: Scalar + JitReal> TermState<T> {
             mean_square: 0.0,
             min_causal_weight: 1.0,
             attention: None,
+            balance: 1.0,
         })
     }
 
@@ -223,6 +226,25 @@ impl<T: Scalar + JitReal> TermState<T> {
         }
     }
 
+    /// The term's weight in the loss: its fixed weight times the automatic factor.
+    fn weight(&self) -> f64 {
+        self.term.weight * self.balance
+    }
+
+    /// ‖∇L‖ over the network's weights at the last evaluation, L the term's loss with its
+    /// fixed weight and without the automatic factor (the chunks' gradients carry the factor,
+    /// so it is divided out).
+    fn gradient_norm(&self) -> f64 {
+        let n = self.chunks.first().map_or(0, |c| c.grad.len());
+        let mut sum = vec![0.0; n];
+        for c in &self.chunks {
+            for (s, g) in sum.iter_mut().zip(&c.grad) {
+                *s += g.to_f64().unwrap_or(f64::NAN);
+            }
+        }
+        sum.iter().map(|g| g * g).sum::<f64>().sqrt() / self.balance
+    }
+
     /// λ² per point (1 without attention): the factor of each point's squared residual.
     fn attention_factor(&self, i: usize) -> f64 {
         self.attention.as_ref().map_or(1.0, |w| w[i] * w[i])
@@ -269,7 +291,7 @@ impl<T: Scalar + JitReal> TermState<T> {
     /// (times λ² with attention).
     fn fixed_coefficient(&mut self) {
         let n = self.points().max(1) as f64;
-        let c = self.term.weight / n;
+        let c = self.weight() / n;
         match &self.attention {
             Some(weights) => {
                 for (v, w) in self.coefficient.iter_mut().zip(weights) {
@@ -286,7 +308,7 @@ impl<T: Scalar + JitReal> TermState<T> {
         let sq = self.squares();
         let n = sq.len().max(1) as f64;
         self.mean_square = sq.iter().sum::<f64>() / n;
-        let w = self.term.weight;
+        let w = self.weight();
         let causal = causal.filter(|_| self.is_causal(causal));
         let weighted = |i: usize, s: f64| self.attention_factor(i) * s;
         let Some((causal, time, (t0, t1))) = causal else {
@@ -636,7 +658,32 @@ impl<T: Scalar + JitReal> Objective<T> {
         }
         Ok(self.terms.iter().map(|t| t.loss).sum())
     }
+
+    /// One gradient-norm balancing update from the gradients of the last evaluation: with
+    /// gᵢ = ‖∇Lᵢ‖, λᵢ ← 0.9 λᵢ + 0.1 Σⱼgⱼ / gᵢ (`check::settings::Balance`). A term whose
+    /// gradient vanishes or is not finite keeps its factor, and so does every term when the
+    /// sum is not finite. Returns whether the factors changed (the loss of the last
+    /// evaluation is then stale).
+    pub fn balance_terms(&mut self) -> bool {
+        let norms: Vec<f64> = self.terms.iter().map(TermState::gradient_norm).collect();
+        let total: f64 = norms.iter().sum();
+        if !(total.is_finite() && total > 0.0) {
+            return false;
+        }
+        let mut changed = false;
+        for (term, g) in self.terms.iter_mut().zip(norms) {
+            if g.is_finite() && g > 0.0 {
+                term.balance = BALANCE_KEEP * term.balance + (1.0 - BALANCE_KEEP) * total / g;
+                changed = true;
+            }
+        }
+        changed
+    }
 }
+
+/// The share of the old factor kept at each balancing update (0.9, as in Wang, Wang &
+/// Perdikaris 2023).
+const BALANCE_KEEP: f64 = 0.9;
 
 #[cfg(test)]
 mod tests {

@@ -132,7 +132,8 @@ fn write_error_history(history: &ErrorHistory, dir: &Path) -> Result<(), String>
     csv::write(&dir.join("error.csv"), &named).map_err(io)
 }
 
-/// `loss.csv` (step, stage, loss, each term's loss, each learnable parameter, rate) and,
+/// `loss.csv` (step, stage, loss, each term's loss, each learnable parameter, rate, and
+/// with automatic weights each term's factor) and,
 /// when there is a positive loss to draw on a log scale, `loss.png`.
 fn write_history(trained: &Trained, dir: &Path) -> Result<(), String> {
     let h = &trained.history;
@@ -161,6 +162,14 @@ fn write_history(trained: &Trained, dir: &Path) -> Result<(), String> {
             .zip(h.param_values.columns().into_iter().map(|c| c.to_vec())),
     );
     columns.push(("rate".into(), column(&h.rate)));
+    if let Some(balance) = &h.term_balance {
+        columns.extend(
+            h.terms
+                .iter()
+                .map(|t| format!("balance {t}"))
+                .zip(balance.columns().into_iter().map(|c| c.to_vec())),
+        );
+    }
     let named: Vec<(&str, &[f64])> = columns
         .iter()
         .map(|(n, c)| (n.as_str(), c.as_slice()))

@@ -139,6 +139,47 @@ fn a_quasi_newton_stage_resamples_its_points() {
     }
 }
 
+/// `weights auto: gradnorm`: the factors move every `every` Adam steps and stay fixed in
+/// the quasi-Newton stage; they are in the history (and `loss.csv`) and in the report.
+#[test]
+fn gradnorm_weights_are_recorded_and_fixed_in_quasi_newton_stages() {
+    let edits = [
+        (
+            HEAT1D_OPTIMIZE,
+            "adam(lr: 1e-3, steps: 100) then ssbroyden(steps: 20)",
+        ),
+        (
+            "weights  pde: 1, initial: 10, boundary: 10",
+            "weights  pde: 1, initial: 10, boundary: 10, auto: gradnorm, every: 25",
+        ),
+    ];
+    let done = train_with(&RunOptions::default(), &edits).expect("starts");
+    assert!(done.stopped.is_none(), "{:?}", done.stopped);
+    let trained = done.result;
+    let h = &trained.history;
+    let balance = h.term_balance.as_ref().expect("the factors are recorded");
+    assert_eq!(balance.dim(), (h.step.len(), h.terms.len()));
+    let row = |i: usize| balance.row(i).to_vec();
+    assert!(row(0).iter().all(|&f| f == 1.0), "{:?}", row(0));
+    // Updated after Adam steps 25, 50, 75 and 100: constant in between.
+    assert_eq!(row(25), row(49));
+    assert_ne!(row(24), row(25));
+    let last = h.step.len() - 1;
+    assert_eq!(row(100), row(last), "fixed during the quasi-Newton stage");
+    assert!(row(last).iter().all(|f| f.is_finite() && *f > 0.0));
+    let r = &trained.report;
+    assert_eq!(r["config"]["balance"]["every"], 25);
+    for (name, f) in h.terms.iter().zip(row(last)) {
+        assert_eq!(r["terms"][name]["balance"], f, "{name}");
+    }
+    let dir = std::env::temp_dir().join(format!("physc-train-gradnorm-{}", std::process::id()));
+    trained.write(&dir).expect("writes");
+    let csv = std::fs::read_to_string(dir.join("loss.csv")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let header = csv.lines().next().unwrap();
+    assert!(header.contains("balance pde"), "{header}");
+}
+
 /// Relative L2 error of `u` on the output grid against the exact solution.
 fn grid_error(trained: &super::Trained) -> f64 {
     let x = trained.fields.axis("x").expect("axis x");

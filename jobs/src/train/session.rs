@@ -48,10 +48,12 @@ pub struct History {
     pub param_values: Vec<Vec<f64>>,
     /// Learning rate (Adam) or accepted step length (L-BFGS).
     pub rate: Vec<f64>,
+    /// Each term's automatic weight factor per step, when the weights balance themselves.
+    pub term_balance: Option<Vec<Vec<f64>>>,
 }
 
 impl History {
-    pub fn new(problem: &Problem) -> History {
+    pub fn new(problem: &Problem, balanced: bool) -> History {
         History {
             terms: problem.terms.iter().map(|t| t.name.clone()).collect(),
             params: problem.params.iter().map(|p| p.name.clone()).collect(),
@@ -61,6 +63,7 @@ impl History {
             term_loss: vec![Vec::new(); problem.terms.len()],
             param_values: vec![Vec::new(); problem.params.len()],
             rate: Vec::new(),
+            term_balance: balanced.then(|| vec![Vec::new(); problem.terms.len()]),
         }
     }
 
@@ -87,6 +90,11 @@ impl History {
             column.push(v);
         }
         self.rate.push(rate);
+        if let Some(columns) = &mut self.term_balance {
+            for (column, term) in columns.iter_mut().zip(&objective.terms) {
+                column.push(term.balance);
+            }
+        }
     }
 
     pub fn last_loss(&self) -> f64 {
@@ -316,7 +324,7 @@ pub(super) fn build<T: Scalar + JitReal>(
         last_good: params.clone(),
         params,
         position: Position::default(),
-        history: History::new(problem),
+        history: History::new(problem, config.weights.balance.is_some()),
         adam_step_seconds: Vec::new(),
         quasi_newton_iterations: 0,
         resumed_adam: None,
@@ -602,6 +610,11 @@ fn adam_steps<T: Scalar + JitReal>(
         if let Some(a) = config.attention {
             for term in &mut session.objective.terms {
                 term.update_attention(a.eta, a.memory);
+            }
+        }
+        if let Some(b) = config.weights.balance {
+            if (step + 1).is_multiple_of(b.every) {
+                session.objective.balance_terms();
             }
         }
         session.adam_step_seconds.push(t.elapsed().as_secs_f64());

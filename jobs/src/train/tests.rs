@@ -442,3 +442,71 @@ fn loss_and_gradient_do_not_depend_on_the_thread_count() {
         }
     }
 }
+
+/// Gradient-norm balancing: each term's factor follows λᵢ ← 0.9 λᵢ + 0.1 Σⱼgⱼ / gᵢ with gᵢ
+/// the norm of its loss's gradient over the network's weights, here by central differences
+/// of each term's loss; the next evaluation weighs each term by its factor, and the
+/// gradient with factors ≠ 1 still matches finite differences.
+#[test]
+fn gradnorm_factors_follow_their_formula_with_finite_difference_gradients() {
+    let mut s = session(
+        "model B { space x in [-1, 1]  time t in [0, 1]  const nu = 0.01 / pi  field u(x, t)
+           pde dt(u) + u * dx(u) = nu * dxx(u)
+           initial u = -sin(pi * x) at t = 0
+           boundary u = 0 at x = -1
+           boundary u = 0 at x = 1 }
+         train B { net mlp(width: 4, depth: 2, act: tanh)
+           points interior: 64, initial: 16, boundary: 16, sampler: sobol
+           weights pde: 1, initial: 10, boundary: 5, auto: gradnorm, every: 1 }",
+    );
+    let params = s.params.clone();
+    let n_net = s.objective.net_len();
+    let mut grad = vec![0.0; params.len()];
+    let term_losses = |s: &mut Session<f64>, p: &[f64]| -> Vec<f64> {
+        let mut scratch = vec![0.0; p.len()];
+        s.objective.loss_and_gradient(p, &mut scratch).unwrap();
+        s.objective.terms.iter().map(|t| t.loss).collect()
+    };
+    let before = term_losses(&mut s, &params);
+    let terms = before.len();
+    assert!(terms >= 3, "pde, initial and boundary terms");
+    let mut squares = vec![0.0; terms];
+    for i in 0..n_net {
+        let h = 1e-6 * params[i].abs().max(1.0);
+        let mut shifted = |v: f64| {
+            let mut p = params.clone();
+            p[i] = v;
+            term_losses(&mut s, &p)
+        };
+        let (up, down) = (shifted(params[i] + h), shifted(params[i] - h));
+        for k in 0..terms {
+            squares[k] += ((up[k] - down[k]) / (2.0 * h)).powi(2);
+        }
+    }
+    let norms: Vec<f64> = squares.iter().map(|q| q.sqrt()).collect();
+    let total: f64 = norms.iter().sum();
+    s.objective.loss_and_gradient(&params, &mut grad).unwrap();
+    assert!(s.objective.balance_terms());
+    let factors: Vec<f64> = s.objective.terms.iter().map(|t| t.balance).collect();
+    for (k, (f, g)) in factors.iter().zip(&norms).enumerate() {
+        let expected = 0.9 + 0.1 * total / g;
+        assert!(
+            (f - expected).abs() <= 1e-6 * expected,
+            "term {k}: factor {f} vs {expected}"
+        );
+    }
+    assert!(
+        factors.iter().any(|f| (f - 1.0).abs() > 1e-3),
+        "the factors moved: {factors:?}"
+    );
+    let after = term_losses(&mut s, &params);
+    for k in 0..terms {
+        let expected = factors[k] * before[k];
+        assert!(
+            (after[k] - expected).abs() <= 1e-12 * expected,
+            "term {k}: loss {} vs {expected}",
+            after[k]
+        );
+    }
+    check_session_gradient(&mut s);
+}

@@ -170,6 +170,9 @@ pub struct LossHistory {
     pub param_values: Array2<f64>,
     /// Adam's learning rate, or the step length L-BFGS accepted.
     pub rate: Array1<f64>,
+    /// With `weights auto: gradnorm`: each term's automatic weight factor λ (the term's
+    /// weight is its fixed weight times λ), shaped `[steps, terms]`.
+    pub term_balance: Option<Array2<f64>>,
 }
 
 impl LossHistory {
@@ -182,6 +185,7 @@ impl LossHistory {
             .term_loss
             .iter()
             .chain(&history.param_values)
+            .chain(history.term_balance.iter().flatten())
             .any(|c| c.len() != steps)
         {
             return Err("the loss history has columns of different lengths".into());
@@ -189,6 +193,7 @@ impl LossHistory {
         Ok(LossHistory {
             term_loss: table(&history.term_loss),
             param_values: table(&history.param_values),
+            term_balance: history.term_balance.as_deref().map(table),
             step: Array1::from(history.step),
             stage: Array1::from(history.stage),
             loss: Array1::from(history.loss),
@@ -544,7 +549,8 @@ struct Tally {
     net_len: usize,
 }
 
-/// Each loss term at the final parameters: kind, points, weight, loss, mean square residual.
+/// Each loss term at the final parameters: kind, points, weight, loss, mean square residual
+/// (and the automatic weight factor, attention weights' range where they are on).
 fn terms_report<T: Scalar + JitReal>(
     session: &Session<T>,
 ) -> serde_json::Map<String, serde_json::Value> {
@@ -560,6 +566,9 @@ fn terms_report<T: Scalar + JitReal>(
                 "loss": t.loss,
                 "mean_square_residual": t.mean_square,
             });
+            if session.history.term_balance.is_some() {
+                entry["balance"] = t.balance.into();
+            }
             if let Some(weights) = &t.attention {
                 let n = weights.len().max(1) as f64;
                 entry["attention"] = serde_json::json!({
@@ -661,6 +670,7 @@ fn report(
             "threads": rayon::current_num_threads(),
             "causal": config.causal.map(|c| serde_json::json!({"eps": c.eps, "chunks": c.chunks})),
             "attention": config.attention.map(|a| serde_json::json!({"eta": a.eta, "memory": a.memory})),
+            "balance": config.weights.balance.map(|b| serde_json::json!({"auto": "gradnorm", "every": b.every})),
         },
         "steps": tally.steps,
         "point_draws": tally.draws,

@@ -229,12 +229,17 @@ impl Shape {
         walk(&self.root, &self.leaves, p, forced)
     }
 
-    /// Whether `p`, a point on primitive `leaf`'s boundary, lies on the composed boundary:
-    /// the composed membership changes with that primitive's, every other primitive held
-    /// as it is at `p`. (Where two primitives' boundaries coincide, as with two rectangles
-    /// sharing a side, neither alone decides, and the point is not counted.)
-    pub(super) fn on_boundary(&self, p: Point, leaf: usize) -> bool {
-        self.contains_point(p, Some((leaf, true))) != self.contains_point(p, Some((leaf, false)))
+    /// Whether `p`, a point on a primitive's boundary where `normal` is the primitive's unit
+    /// normal (either way), lies on the composed boundary: the composed shape holds the
+    /// point a hair's breadth to one side and not the one to the other. Where two
+    /// primitives' boundaries coincide this decides right in both cases: a seam inside a
+    /// union has the shape on both sides, and the side a cut-out shares with the outer
+    /// shape (the L-shape's outer sides along the cut-out square) on neither. (Toggling the
+    /// one primitive's membership at `p` alone counts the latter, which lies outside.)
+    pub(super) fn on_boundary(&self, p: Point, normal: Point) -> bool {
+        let h = 1e-9 * (1.0 + p.iter().fold(0.0f64, |m, c| m.max(c.abs())));
+        let step = |s: f64| -> Point { std::array::from_fn(|i| p[i] + s * h * normal[i]) };
+        self.contains_point(step(1.0), None) != self.contains_point(step(-1.0), None)
     }
 
     /// Per primitive, whether its outward normal points into the composed shape: true for

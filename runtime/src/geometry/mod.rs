@@ -12,13 +12,15 @@
 //! winding, distance to edges), `ellipse.rs` (the exact distance to an ellipse), `csg.rs`
 //! (`Shape`: the tree of set operations over transformed primitives, its inside test,
 //! signed distance bound and which primitive boundaries lie on the composed boundary),
-//! `sample.rs` (interior and boundary sampling).
+//! `sample.rs` (interior and boundary sampling), `distance.rs` (the boundary pieces a
+//! hard constraint's distance function is built from).
 //!
 //! Points are `[f64; 3]` throughout; a 2-D shape lives in the plane z = 0 and its
 //! transforms rotate about the z axis, so one code path serves both dimensions. Signed
 //! distances are negative inside.
 
 mod csg;
+mod distance;
 mod ellipse;
 mod polygon;
 mod primitive;
@@ -29,6 +31,7 @@ mod transform;
 mod tests;
 
 pub use csg::Shape;
+pub use distance::BoundaryPiece;
 pub use primitive::Primitive;
 pub use sample::BoundaryPoints;
 pub use transform::Transform;
@@ -63,6 +66,8 @@ pub enum GeometryError {
     Empty { what: &'static str },
     /// The underlying sampler refused (Sobol' limits).
     Sampler(String),
+    /// No approximate distance function can be built for this piece of boundary.
+    NoDistance { what: &'static str },
 }
 
 impl fmt::Display for GeometryError {
@@ -96,6 +101,9 @@ impl fmt::Display for GeometryError {
                 "no {what} point found: the shape is empty or too thin to sample"
             ),
             GeometryError::Sampler(message) => f.write_str(message),
+            GeometryError::NoDistance { what } => {
+                write!(f, "no distance function is available for {what}")
+            }
         }
     }
 }

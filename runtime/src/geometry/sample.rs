@@ -258,7 +258,7 @@ impl<'a> Pieces<'a> {
         candidates
             .par_iter_mut()
             .with_min_len(4096)
-            .for_each(|c| c.on_boundary = self.shape.on_boundary(c.point, c.primitive));
+            .for_each(|c| c.on_boundary = self.shape.on_boundary(c.point, c.normal));
         Ok(candidates)
     }
 }

@@ -124,6 +124,16 @@ fn cases() -> Vec<(&'static str, Shape, f64, f64)> {
             3.0 + PI / 4.0,
         ),
         (
+            // The cut-out square shares two half-sides with the outer one: those are not
+            // boundary (they were counted once, as sides of the cut-out).
+            "L-shape: a square minus its upper-right quarter",
+            rect([-1.0, -1.0], [1.0, 1.0])
+                .difference(rect([0.0, 0.0], [1.0, 1.0]))
+                .unwrap(),
+            3.0,
+            8.0,
+        ),
+        (
             "union of two unit disks one apart",
             disk([0.0, 0.0], 1.0).union(disk([1.0, 0.0], 1.0)).unwrap(),
             2.0 * PI - (2.0 * PI / 3.0 - 0.75f64.sqrt()),

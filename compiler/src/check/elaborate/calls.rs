@@ -87,6 +87,10 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 self.check_arity(name, 1, args.len(), callee.span, None)?;
                 return self.normal_derivative(args[0], span);
             }
+            "dist" => {
+                self.check_arity(name, 1, args.len(), callee.span, None)?;
+                return self.distance(args[0], span);
+            }
             _ => {}
         }
         if let Some(wrt) = self.derivative_operator(name) {

@@ -15,6 +15,7 @@
 mod calls;
 mod constant;
 mod derivative;
+mod distance;
 mod expr;
 mod names;
 mod normal;

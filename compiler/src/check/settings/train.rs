@@ -180,6 +180,18 @@ pub struct LossWeights {
     pub boundary: f64,
     pub data: f64,
     pub constraint: f64,
+    /// Automatic balancing of the terms on top of these weights (`auto`).
+    pub balance: Option<Balance>,
+}
+
+/// Learning-rate annealing by gradient norms (Wang, Teng & Perdikaris, SIAM J. Sci. Comput.
+/// 43 (2021) A3055, in the form of Wang, Wang & Perdikaris's "expert's guide", 2023): every
+/// `every` Adam steps each term's factor becomes λ̂ᵢ = Σⱼ‖∇Lⱼ‖ / ‖∇Lᵢ‖ (Lᵢ the term's loss
+/// with its fixed weight, without λ), blended as λᵢ ← 0.9 λᵢ + 0.1 λ̂ᵢ, so every term's
+/// gradient pulls about as hard as the others'. Quasi-Newton stages keep the factors fixed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Balance {
+    pub every: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -242,6 +254,9 @@ pub(super) fn read(s: &Options, model: Option<&Model>) -> TrainSettings {
             boundary: weights.num("boundary"),
             data: weights.num("data"),
             constraint: weights.num("constraint"),
+            balance: (weights.name("auto") == "gradnorm").then(|| Balance {
+                every: weights.int("every").max(1),
+            }),
         },
         causal: s.get("causal").map(|_| {
             let causal = s.record("causal");
