@@ -95,6 +95,11 @@ fn field_error(dir: &Path, axes: [&str; 2], exact: impl Fn(f64, f64) -> f64) -> 
 }
 
 fn assert_trained(dir: &Path) {
+    assert_trained_field(dir, "u");
+}
+
+/// The files of a completed run whose (first) field is `field`, and a loss that fell.
+fn assert_trained_field(dir: &Path, field: &str) {
     let r = report(dir);
     assert_eq!(r["completed"], true, "{r}");
     for file in [
@@ -104,7 +109,7 @@ fn assert_trained(dir: &Path) {
         "fields.npz",
         "fields.vtk",
         "checkpoint.npz",
-        "field_u.png",
+        &format!("field_{field}.png"),
     ] {
         assert!(dir.join(file).is_file(), "missing {file}");
     }
@@ -192,6 +197,135 @@ fn shaped_field_error(
         reference.len()
     );
     assert!(err <= 1e-3, "{name}: relative L2 error {err:.3e} > 1e-3");
+}
+
+/// examples/poisson_lshape.phys in its full configuration: the L-shape (boundary points on
+/// its six sides only), against the fine finite-difference solution in tests/data
+/// (relative L2 ≤ 1e-2 over the grid points inside), NaN in the cut-out quarter.
+#[test]
+fn poisson_on_the_l_shape_matches_a_finite_difference_reference() {
+    let out = scratch("lshape");
+    let (ok, stderr) = run(&examples().join("poisson_lshape.phys"), &out, &[]);
+    assert!(ok, "{stderr}");
+    let dir = out.join("PoissonL").join("train");
+    assert_trained(&dir);
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/lshape_fd.npz");
+    let (shape, expected) = array(&reference, "u");
+    let fields = dir.join("fields.npz");
+    let (trained_shape, u) = array(&fields, "u");
+    assert_eq!(
+        trained_shape, shape,
+        "the example's grid is the reference's"
+    );
+    let (xs, ys) = (array(&fields, "x").1, array(&fields, "y").1);
+    let (mut trained, mut reference_values) = (Vec::new(), Vec::new());
+    for (k, (&value, &want)) in u.iter().zip(&expected).enumerate() {
+        let (x, y) = (xs[k / ys.len()], ys[k % ys.len()]);
+        // Strictly inside the cut-out: NaN; in the L (its rims included): a value. The
+        // sides the cut-out shares with the box (x = 1 or y = 1 above the cut) are neither.
+        let inside_cut = x > 1e-9 && y > 1e-9 && x < 1.0 - 1e-9 && y < 1.0 - 1e-9;
+        if inside_cut || x <= 1e-9 || y <= 1e-9 {
+            assert_eq!(value.is_nan(), inside_cut, "u({x}, {y}) = {value}");
+        }
+        if value.is_finite() && want.is_finite() {
+            trained.push(value);
+            reference_values.push(want);
+        }
+    }
+    let err = rel_l2(&trained, &reference_values);
+    eprintln!(
+        "L-shape: relative L2 error {err:.3e} over {} points",
+        trained.len()
+    );
+    assert!(err <= 1e-2, "L-shape: relative L2 error {err:.3e} > 1e-2");
+}
+
+/// examples/plate_hole.phys in its full configuration: Dirichlet on the plate's edge and an
+/// insulated hole (`dn(T) = 0 on hole`), against the exact potential-flow field to 1e-3.
+#[test]
+fn a_plate_with_an_insulated_hole_trains_to_the_exact_solution() {
+    let out = scratch("plate-hole");
+    let (ok, stderr) = run(&examples().join("plate_hole.phys"), &out, &[]);
+    assert!(ok, "{stderr}");
+    let dir = out.join("PlateHole").join("train");
+    assert_trained_field(&dir, "T");
+    let (a2, fields) = (0.0625, dir.join("fields.npz"));
+    let (xs, ys) = (array(&fields, "x").1, array(&fields, "y").1);
+    let (_, t) = array(&fields, "T");
+    let (mut trained, mut exact) = (Vec::new(), Vec::new());
+    for (k, &value) in t.iter().enumerate() {
+        let (x, y) = (xs[k / ys.len()], ys[k % ys.len()]);
+        let r2 = (x - 1.0).powi(2) + (y - 0.5).powi(2);
+        if (r2 - a2).abs() > 1e-9 {
+            assert_eq!(value.is_nan(), r2 < a2, "T({x}, {y}) = {value}");
+        }
+        if value.is_finite() {
+            trained.push(value);
+            exact.push(1.0 + (x - 1.0) * (1.0 + a2 / r2));
+        }
+    }
+    let err = rel_l2(&trained, &exact);
+    eprintln!("plate with a hole: relative L2 error {err:.3e}");
+    assert!(
+        err <= 1e-3,
+        "plate with a hole: relative L2 error {err:.3e} > 1e-3"
+    );
+}
+
+/// A 3-D shaped domain: −Δu = 1 in the unit ball with u = 0 on the sphere (soft condition),
+/// exact (1 − r²)/6; points inside the ball and on the sphere, NaN outside it on the 3-D
+/// output grid.
+#[test]
+fn poisson_in_a_ball_trains_to_the_exact_solution() {
+    let out = scratch("ball");
+    std::fs::create_dir_all(&out).unwrap();
+    let file = write_model(
+        &out,
+        "ball.phys",
+        "use std.operators
+model Ball {
+  space x in [-1, 1], y in [-1, 1], z in [-1, 1]
+  field u(x, y, z)
+  domain = sphere([0, 0, 0], 1)
+  pde      -lap(u) = 1
+  boundary u = 0 on boundary
+}
+train Ball {
+  net      mlp(inputs: [x, y, z], width: 16, depth: 2, act: tanh)
+  points   interior: 512, boundary: 256, sampler: sobol
+  optimize adam(lr: 1e-3, steps: 200) then ssbroyden(steps: 300)
+  weights  pde: 1, boundary: 100
+  seed     1
+  output   grid: [21, 21, 21]
+}
+",
+    );
+    let (ok, stderr) = run(&file, &out, &[]);
+    assert!(ok, "{stderr}");
+    let dir = out.join("Ball").join("train");
+    assert_trained(&dir);
+    let fields = dir.join("fields.npz");
+    let (shape, u) = array(&fields, "u");
+    assert_eq!(shape, vec![21, 21, 21]);
+    let axis = array(&fields, "x").1;
+    let (mut trained, mut exact) = (Vec::new(), Vec::new());
+    for (k, &value) in u.iter().enumerate() {
+        let (x, y, z) = (axis[k / 441], axis[(k / 21) % 21], axis[k % 21]);
+        let r2 = x * x + y * y + z * z;
+        if (r2 - 1.0).abs() > 1e-9 {
+            assert_eq!(value.is_nan(), r2 > 1.0, "u({x}, {y}, {z}) = {value}");
+        }
+        if value.is_finite() {
+            trained.push(value);
+            exact.push((1.0 - r2) / 6.0);
+        }
+    }
+    let err = rel_l2(&trained, &exact);
+    eprintln!(
+        "ball: relative L2 error {err:.3e} over {} points",
+        trained.len()
+    );
+    assert!(err <= 1e-3, "ball: relative L2 error {err:.3e} > 1e-3");
 }
 
 /// Named parts of a domain's boundary: Laplace's equation in the annulus 1 ≤ r ≤ 2 with
