@@ -87,6 +87,15 @@ discover FoundLotkaVolterra {
 }
 "#;
 
+/// The sessions of the clean-data test, one per system.
+const FOUND_SYSTEMS: [&str; 5] = [
+    "FoundLorenz",
+    "FoundRossler",
+    "FoundChen",
+    "FoundSprottF",
+    "FoundLotkaVolterra",
+];
+
 #[test]
 fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
     let dir = scratch("clean");
@@ -132,13 +141,7 @@ fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
     // The equations as printed: one summand per library term, in the library's order, in
     // report.json's text and LaTeX alike.
     let mut printed = String::new();
-    for name in [
-        "FoundLorenz",
-        "FoundRossler",
-        "FoundChen",
-        "FoundSprottF",
-        "FoundLotkaVolterra",
-    ] {
+    for name in FOUND_SYSTEMS {
         let r = report(&dir.join("out").join(name).join("discover"));
         printed.push_str(&format!("{name}\n"));
         for lhs in ["dt(x)", "dt(y)", "dt(z)"] {
@@ -149,13 +152,7 @@ fn clean_data_gives_exact_support_and_coefficients_within_one_percent() {
     }
     insta::assert_snapshot!("discovered_systems", printed);
     // Every session wrote its model, which re-checks clean.
-    for name in [
-        "FoundLorenz",
-        "FoundRossler",
-        "FoundChen",
-        "FoundSprottF",
-        "FoundLotkaVolterra",
-    ] {
+    for name in FOUND_SYSTEMS {
         let model = dir.join("out").join(name).join("discover/discovered.phys");
         ok(&physc(&["check", model.to_str().unwrap()], &dir));
     }

@@ -191,12 +191,20 @@ fn shaped_field_error(
             }
         }
     }
-    let err = rel_l2(&trained, &reference);
+    assert_close(name, &trained, &reference, 1e-3);
+}
+
+/// The relative L2 error of `trained` against `reference`, printed, at most `bound`.
+fn assert_close(name: &str, trained: &[f64], reference: &[f64], bound: f64) {
+    let err = rel_l2(trained, reference);
     eprintln!(
         "{name}: relative L2 error {err:.3e} over {} points",
         reference.len()
     );
-    assert!(err <= 1e-3, "{name}: relative L2 error {err:.3e} > 1e-3");
+    assert!(
+        err <= bound,
+        "{name}: relative L2 error {err:.3e} > {bound}"
+    );
 }
 
 /// examples/poisson_lshape.phys in its full configuration: the L-shape (boundary points on
@@ -232,12 +240,7 @@ fn poisson_on_the_l_shape_matches_a_finite_difference_reference() {
             reference_values.push(want);
         }
     }
-    let err = rel_l2(&trained, &reference_values);
-    eprintln!(
-        "L-shape: relative L2 error {err:.3e} over {} points",
-        trained.len()
-    );
-    assert!(err <= 1e-2, "L-shape: relative L2 error {err:.3e} > 1e-2");
+    assert_close("L-shape", &trained, &reference_values, 1e-2);
 }
 
 /// examples/plate_hole.phys in its full configuration: Dirichlet on the plate's edge and an
@@ -264,12 +267,7 @@ fn a_plate_with_an_insulated_hole_trains_to_the_exact_solution() {
             exact.push(1.0 + (x - 1.0) * (1.0 + a2 / r2));
         }
     }
-    let err = rel_l2(&trained, &exact);
-    eprintln!("plate with a hole: relative L2 error {err:.3e}");
-    assert!(
-        err <= 1e-3,
-        "plate with a hole: relative L2 error {err:.3e} > 1e-3"
-    );
+    assert_close("plate with a hole", &trained, &exact, 1e-3);
 }
 
 /// A 3-D shaped domain: −Δu = 1 in the unit ball with u = 0 on the sphere (soft condition),
@@ -320,12 +318,7 @@ train Ball {
             exact.push((1.0 - r2) / 6.0);
         }
     }
-    let err = rel_l2(&trained, &exact);
-    eprintln!(
-        "ball: relative L2 error {err:.3e} over {} points",
-        trained.len()
-    );
-    assert!(err <= 1e-3, "ball: relative L2 error {err:.3e} > 1e-3");
+    assert_close("ball", &trained, &exact, 1e-3);
 }
 
 /// Named parts of a domain's boundary: Laplace's equation in the annulus 1 ≤ r ≤ 2 with
