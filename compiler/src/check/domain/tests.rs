@@ -207,3 +207,29 @@ fn simulate_on_a_shape_points_to_train_and_training_plans_on_it() {
         assert!(regions.contains(&region), "{regions:?}");
     }
 }
+
+/// On a box, a condition on one side (`at x = c`) has a constant outward normal: `dn(u)`
+/// is ± the derivative across that side and `nx`, `ny` are numbers; `on boundary` spans
+/// several sides of the box, where the normal is not one constant, and stays E0227.
+#[test]
+fn box_sides_have_constant_normals() {
+    let source = plate(
+        "",
+        "  boundary dn(u) = 1 at x = 0\n  boundary dn(u) + nx * u = 0 at x = 1\n  \
+         boundary ny * dn(u) = 2 at y = 0",
+    );
+    let (diags, model) = check(&source);
+    assert!(diags.is_empty(), "{diags:?}");
+    let model = model.unwrap();
+    let printed: Vec<String> = model
+        .equations
+        .iter()
+        .filter(|e| matches!(e.kind, EquationKind::Boundary { .. }))
+        .map(|e| crate::check::print::expr(&model, &e.lhs))
+        .collect();
+    assert_eq!(printed, ["-dx(u)", "dx(u) + 1 * u", "-1 * -dy(u)"]);
+    assert_eq!(
+        codes(&plate("", "  boundary dn(u) = 0 on boundary")),
+        [Code::NormalOutsideBoundary]
+    );
+}

@@ -47,6 +47,9 @@ pub struct Elaborator<'s, 'a> {
     pub allow_net: bool,
     /// `nx`, `ny`, `nz` and `dn(u)` are allowed (a boundary condition on a shaped domain).
     pub allow_normal: bool,
+    /// The outward normal of the box side a condition holds on (`at x = c`): the space
+    /// axis and ±1, so the normal is a constant there.
+    pub side_normal: Option<(usize, f64)>,
     /// Only constants may appear (const values, intervals, locations).
     pub constant_only: bool,
     frames: Vec<Frame>,
@@ -76,6 +79,7 @@ impl<'s, 'a> Elaborator<'s, 'a> {
             used: HashSet::new(),
             allow_net: false,
             allow_normal: false,
+            side_normal: None,
             constant_only: false,
             frames: Vec::new(),
             nodes: 0,

@@ -17,6 +17,12 @@ pub fn normal_axis(name: &str) -> Option<usize> {
 impl Elaborator<'_, '_> {
     /// `nx`, `ny`, `nz`: component `axis` of the outward unit normal.
     pub(super) fn normal(&mut self, name: &str, axis: usize, span: Span) -> Elab<Value> {
+        if let Some((side, sign)) = self.side_normal {
+            if axis < self.scope.space().len() {
+                let component = if axis == side { sign } else { 0.0 };
+                return self.scalar(ExprKind::Number(component), span);
+            }
+        }
         self.normals_allowed(name, span)?;
         let dims = self.scope.space().len();
         if axis >= dims {
@@ -32,7 +38,9 @@ impl Elaborator<'_, '_> {
 
     /// `dn(u)`: Σ nᵢ ∂u/∂xᵢ over the space variables.
     pub(super) fn normal_derivative(&mut self, arg: &ast::Expr, span: Span) -> Elab<Value> {
-        self.normals_allowed("dn", span)?;
+        if self.side_normal.is_none() {
+            self.normals_allowed("dn", span)?;
+        }
         let value = self.expr(arg)?;
         let Value::Scalar(_) = &value else {
             return Err(self.report(Diagnostic::new(
@@ -42,6 +50,18 @@ impl Elaborator<'_, '_> {
                 "not a scalar",
             )));
         };
+        if let Some((side, sign)) = self.side_normal {
+            // On a box side the normal derivative is ± the derivative across the side.
+            let v = self.scope.space()[side];
+            let Value::Scalar(d) = self.derive(value, &[v], arg.span, span)? else {
+                return self.scalar(ExprKind::Number(0.0), span);
+            };
+            return if sign < 0.0 {
+                self.scalar(ExprKind::Neg(Box::new(d)), span)
+            } else {
+                Ok(Value::Scalar(d))
+            };
+        }
         let mut sum = None;
         for (axis, v) in self.scope.space().into_iter().enumerate() {
             let Value::Scalar(d) = self.derive(value.clone(), &[v], arg.span, span)? else {
@@ -68,7 +88,8 @@ impl Elaborator<'_, '_> {
             return Ok(());
         }
         let why = if self.scope.domain.is_none() {
-            "this model's domain is a box; normals are available on a `domain` that is a shape"
+            "this model's domain is a box: normals are available in conditions on one side \
+             (`at x = 1`), where they are constant, and anywhere on a `domain` shape's boundary"
         } else {
             "the normal is defined on the boundary: use it in `boundary` conditions"
         };

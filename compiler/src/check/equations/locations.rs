@@ -136,6 +136,32 @@ impl Builder<'_, '_> {
         None
     }
 
+    /// The outward normal of the box side an `at x = c` condition names, as (space axis,
+    /// ±1), worked out without reporting anything: what is wrong with the location is
+    /// reported once, by [`Self::boundary_location`].
+    pub(super) fn box_side_normal(&self, eq: &ast::EquationDecl) -> Option<(usize, f64)> {
+        let Some(ast::Location::At { var, value, .. }) = &eq.location else {
+            return None;
+        };
+        let Some((Binding::Var(v), _)) = self.scope.names.get(&var.name) else {
+            return None;
+        };
+        let variable = &self.scope.variables[*v];
+        let axis = self.scope.space().iter().position(|s| s == v)?;
+        let mut quiet = Diagnostics::default();
+        let at = Elaborator::new(self.scope, self.globals, &mut quiet)
+            .constant(value)
+            .ok()?;
+        let tolerance = 1e-12 * (variable.hi - variable.lo).abs().max(1.0);
+        if (at - variable.lo).abs() <= tolerance {
+            Some((axis, -1.0))
+        } else if (at - variable.hi).abs() <= tolerance {
+            Some((axis, 1.0))
+        } else {
+            None
+        }
+    }
+
     pub(super) fn boundary_location(&mut self, eq: &ast::EquationDecl) -> Option<BoundaryLocation> {
         let Some(location) = &eq.location else {
             self.diags.push(

@@ -89,10 +89,17 @@ struct Builder<'s, 'a> {
 }
 
 impl Builder<'_, '_> {
-    fn elaborate(&mut self, e: &ast::Expr, allow_net: bool, allow_normal: bool) -> Option<Value> {
+    fn elaborate(
+        &mut self,
+        e: &ast::Expr,
+        allow_net: bool,
+        allow_normal: bool,
+        side_normal: Option<(usize, f64)>,
+    ) -> Option<Value> {
         let mut elab = Elaborator::new(self.scope, self.globals, self.diags);
         elab.allow_net = allow_net;
         elab.allow_normal = allow_normal;
+        elab.side_normal = side_normal;
         let value = elab.expr(e).ok();
         self.used.extend(elab.used);
         value
@@ -116,9 +123,15 @@ impl Builder<'_, '_> {
 
     fn equation_components(&mut self, eq: &ast::EquationDecl) {
         let allow_net = eq.kind == ast::EquationKind::Constraint;
-        let allow_normal = eq.kind == ast::EquationKind::Boundary && self.scope.domain.is_some();
-        let lhs = self.elaborate(&eq.lhs, allow_net, allow_normal);
-        let rhs = self.elaborate(&eq.rhs, allow_net, allow_normal);
+        let boundary = eq.kind == ast::EquationKind::Boundary;
+        let allow_normal = boundary && self.scope.domain.is_some();
+        let side_normal = if boundary && self.scope.domain.is_none() {
+            self.box_side_normal(eq)
+        } else {
+            None
+        };
+        let lhs = self.elaborate(&eq.lhs, allow_net, allow_normal, side_normal);
+        let rhs = self.elaborate(&eq.rhs, allow_net, allow_normal, side_normal);
         let kind = self.kind_of(eq);
         let (Some(lhs), Some(rhs), Some(kind)) = (lhs, rhs, kind) else {
             return;
