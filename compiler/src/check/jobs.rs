@@ -1,5 +1,5 @@
 //! Job blocks: `train`, `simulate`, `discover`, `evolve`. Each setting is validated against
-//! the schema in `schema.rs` (unknown keys and options listed with the valid ones, choices
+//! the schema in `schema/` (unknown keys and options listed with the valid ones, choices
 //! with "did you mean", numbers range-checked) into a tree of [`SettingValue`]s, which
 //! `settings/` reads into the typed settings the jobs see.
 //!

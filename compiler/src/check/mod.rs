@@ -2,7 +2,7 @@
 //! the user's file and what it uses, evaluates constants, elaborates every expression
 //! (`elaborate/`), checks each model's declarations (`declare.rs`), equations and
 //! conditions (`equations.rs`) and units (`dimensions.rs`, `units.rs`), and validates job
-//! blocks against their schemas (`jobs.rs`, `schema.rs`) into typed settings
+//! blocks against their schemas (`jobs.rs`, `schema/`) into typed settings
 //! (`settings/`). It reports every problem it finds and never stops at the first.
 
 pub mod builtins;

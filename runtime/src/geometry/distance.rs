@@ -74,13 +74,21 @@ impl Shape {
                             0.0,
                         ]
                     });
-                    if self.whole_on_boundary(probes, center3(center), "circle")? {
+                    if self.whole_on_boundary(
+                        probes,
+                        center3(center),
+                        "a circle only partly on the boundary (an arc)",
+                    )? {
                         pieces.push(BoundaryPiece::Circle { center, radius });
                     }
                 }
                 Primitive::Sphere { center, radius } => {
                     let (center, radius) = (leaf.transform.apply(*center), radius * scale);
-                    if self.whole_on_boundary(fibonacci(center, radius), center, "sphere")? {
+                    if self.whole_on_boundary(
+                        fibonacci(center, radius),
+                        center,
+                        "a sphere only partly on the boundary",
+                    )? {
                         pieces.push(BoundaryPiece::Sphere { center, radius });
                     }
                 }
@@ -144,12 +152,12 @@ impl Shape {
     }
 
     /// Whether every probe of a round primitive's boundary lies on the composed boundary
-    /// (false when none does; an error when some do and some do not).
+    /// (false when none does; an error naming `partly` when some do and some do not).
     fn whole_on_boundary(
         &self,
         probes: impl Iterator<Item = Point>,
         center: Point,
-        what: &'static str,
+        partly: &'static str,
     ) -> Result<bool, GeometryError> {
         let (mut on, mut off) = (0, 0);
         for p in probes {
@@ -167,13 +175,7 @@ impl Shape {
         match (on, off) {
             (_, 0) => Ok(true),
             (0, _) => Ok(false),
-            _ => Err(GeometryError::NoDistance {
-                what: if what == "circle" {
-                    "a circle only partly on the boundary (an arc)"
-                } else {
-                    "a sphere only partly on the boundary"
-                },
-            }),
+            _ => Err(no_distance(partly)),
         }
     }
 }

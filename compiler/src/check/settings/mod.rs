@@ -1,6 +1,6 @@
 //! Typed job settings: what a checked `train`, `simulate`, `discover` or `evolve` block asks
 //! for, as structs and enums the jobs read without looking anything up. The checker
-//! validates a block against `schema.rs` into a tree of raw values (`jobs.rs`); this module
+//! validates a block against `schema/` into a tree of raw values (`jobs.rs`); this module
 //! reads that tree into [`JobSettings`], taking every default from the schema, so a default
 //! is written once. Expressions in settings (a user activation, an evolve target, discovery
 //! library terms) arrive elaborated, as [`ScalarFunction`]s with their spans; the problems
