@@ -270,6 +270,7 @@ impl JobChecker<'_, '_> {
             ast::SettingValue::Record(args, span) => match ty {
                 Ty::Record(options) => self.record(key, options, args, model),
                 Ty::PerVariable => self.per_variable(key, args, *span, model),
+                Ty::Networks(calls) => self.networks(key, calls, args, *span, model),
                 _ => {
                     self.mistyped(key, ty, *span, "a list of `name: value` pairs");
                     None
@@ -414,7 +415,7 @@ impl JobChecker<'_, '_> {
         elab.constant(e).ok()
     }
 
-    fn value(
+    pub(super) fn value(
         &mut self,
         key: &str,
         ty: &Ty,
@@ -473,6 +474,9 @@ impl JobChecker<'_, '_> {
             (Ty::Choice(choices), K::Name(n)) => self.choice(key, choices, n, e.span),
             (Ty::Calls(calls), K::Call { callee, args }) => {
                 self.call(key, calls, callee, args, model)
+            }
+            (Ty::Networks(calls), K::Call { .. } | K::Name(_)) => {
+                self.single_network(key, calls, e, model)
             }
             (Ty::Calls(calls), K::Name(n)) => {
                 let callee = ast::Ident {
@@ -717,7 +721,7 @@ impl JobChecker<'_, '_> {
         None
     }
 
-    fn call(
+    pub(super) fn call(
         &mut self,
         key: &str,
         calls: &[CallSchema],
@@ -783,6 +787,13 @@ fn describe(ty: &Ty) -> String {
                 .join(", ")
         ),
         Ty::Record(_) | Ty::PerVariable => "`name: value` pairs".into(),
+        Ty::Networks(c) => format!(
+            "one of {}, or `name: call` pairs (one network per field)",
+            c.iter()
+                .map(|c| format!("{}(...)", c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Ty::Seq(inner) => describe(inner),
         Ty::Variables => "a list of variables, like `[x, t]`".into(),
         Ty::Activation => format!("an activation ({})", schema::ACTIVATION_DOC),
@@ -809,7 +820,7 @@ fn example(key: &str, ty: &Ty) -> String {
         Ty::Str => "\"file.npz\"".into(),
         Ty::Folder => "\"f32_run\"".into(),
         Ty::Choice(c) => c[0].into(),
-        Ty::Calls(c) | Ty::Seq(Ty::Calls(c)) => {
+        Ty::Calls(c) | Ty::Networks(c) | Ty::Seq(Ty::Calls(c)) => {
             let first = &c[0];
             match first.options.first() {
                 Some(o) => format!("{}({}: ...)", first.name, o.name),

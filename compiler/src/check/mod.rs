@@ -13,6 +13,7 @@ pub mod elaborate;
 mod equations;
 mod jobs;
 pub mod model;
+mod networks;
 pub mod print;
 pub mod schema;
 pub mod settings;

@@ -111,6 +111,7 @@ codes! {
     BadSettingExpression = "E0411", Error, "expression not allowed in a setting";
     OpsCannotBuild = "E0412", Error, "operations cannot build a program";
     SharedOutputFolder = "E0413", Error, "two jobs write one folder";
+    FieldNetworks = "E0414", Error, "networks do not give every field once";
 
     // Running jobs.
     JobFailed = "E0500", Error, "job failed";

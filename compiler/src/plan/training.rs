@@ -148,6 +148,18 @@ pub struct Problem {
     pub params: Vec<LearnableParam>,
     /// The shape the space inputs range over when it is not their box.
     pub domain: Option<TrainDomain>,
+    /// Which network gives which outputs from which inputs, in `TrainSettings::nets`
+    /// order.
+    pub networks: Vec<NetworkLayout>,
+}
+
+/// One network of a training problem: its inputs (indices into `Problem::inputs`) and its
+/// outputs (indices into `Problem::outputs`), both in the network's own order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkLayout {
+    pub name: String,
+    pub inputs: Vec<usize>,
+    pub outputs: Vec<usize>,
 }
 
 /// A domain that is not a box: where interior and boundary points are drawn, and where the
@@ -192,11 +204,16 @@ pub fn plan(
     config: &TrainSettings,
     observations: &[Observations],
 ) -> Result<Problem, PlanError> {
-    let inputs = config.net.inputs.clone();
-    for f in &model.fields {
-        if f.inputs.iter().any(|v| !inputs.contains(v)) {
+    let inputs = config.inputs();
+    for net in &config.nets {
+        if let Some(f) = net
+            .fields
+            .iter()
+            .map(|&f| &model.fields[f])
+            .find(|f| f.inputs.iter().any(|v| !net.inputs.contains(v)))
+        {
             return Err(format!(
-                "field `{}` depends on a variable the network does not take as input",
+                "field `{}` depends on a variable its network does not take as input",
                 f.name
             ));
         }
@@ -210,6 +227,20 @@ pub fn plan(
         })
         .collect();
     let input_of = |v: VarId| inputs.iter().position(|&i| i == v);
+    let networks = config
+        .nets
+        .iter()
+        .map(|net| NetworkLayout {
+            name: net.name.clone(),
+            inputs: net.inputs.iter().filter_map(|&v| input_of(v)).collect(),
+            outputs: outputs
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| net.fields.contains(&o.field))
+                .map(|(k, _)| k)
+                .collect(),
+        })
+        .collect();
     let time_input = model.time().and_then(input_of);
     let periods = inputs
         .iter()
@@ -450,6 +481,7 @@ pub fn plan(
         inputs,
         time_input,
         periods,
+        networks,
         output_names: outputs.iter().map(|&f| model.field_ref_name(f)).collect(),
         outputs,
         terms,

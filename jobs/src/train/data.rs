@@ -33,7 +33,7 @@ pub fn load(model: &Model, config: &TrainSettings) -> Result<Vec<Observations>, 
                 Ok(values)
             };
             let mut coordinates = Vec::new();
-            for &v in &config.net.inputs {
+            for &v in &config.inputs() {
                 let var = &model.variables[v];
                 let values = column(&var.name)?;
                 let slack = 1e-9 * (var.hi - var.lo).abs().max(1.0);

@@ -14,7 +14,7 @@ use crate::progress::CancelToken;
 use physc_compiler::check::settings::Causal;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
-use physc_runtime::nn::{JetSet, Network, Tape};
+use physc_runtime::nn::{FieldNetworks, FieldTape, JetSet};
 use physc_runtime::{Kernel, Scalar};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -59,7 +59,7 @@ enum Adjoint {
 struct Chunk<T: Scalar> {
     start: usize,
     len: usize,
-    tape: Tape<T>,
+    tape: FieldTape<T>,
     kernel_out: Vec<Vec<T>>,
     adjoint: Vec<T>,
     grad: Vec<T>,
@@ -187,7 +187,7 @@ impl<T: Scalar + JitReal> TermState<T> {
             .map(|(start, len)| Chunk {
                 start,
                 len,
-                tape: Tape::default(),
+                tape: FieldTape::default(),
                 kernel_out: Vec::new(),
                 adjoint: Vec::new(),
                 // Sized by `Objective::prepare`, which knows the parameter counts.
@@ -253,7 +253,7 @@ impl<T: Scalar + JitReal> TermState<T> {
     /// Squared residual per point at the current points (for adaptive refinement).
     pub fn score(
         &mut self,
-        net: &Network<T>,
+        net: &FieldNetworks<T>,
         params: &[T],
         model: &[f64],
     ) -> Result<Vec<f64>, String> {
@@ -368,7 +368,7 @@ impl<T: Scalar + JitReal> TermState<T> {
 fn forward_chunk<T: Scalar>(
     compiled: &Compiled<T>,
     points: &Points<T>,
-    net: &Network<T>,
+    net: &FieldNetworks<T>,
     net_params: &[T],
     kernel_params: &[T],
     c: &mut Chunk<T>,
@@ -405,7 +405,7 @@ fn forward_chunk<T: Scalar>(
 fn backward_chunk<T: Scalar>(
     compiled: &Compiled<T>,
     coefficient: &[f64],
-    net: &Network<T>,
+    net: &FieldNetworks<T>,
     net_params: &[T],
     c: &mut Chunk<T>,
 ) -> Result<(), String> {
@@ -492,7 +492,7 @@ impl Learnable {
 
 /// The whole objective: network, terms, learnable parameters.
 pub struct Objective<T: Scalar> {
-    pub net: Network<T>,
+    pub net: FieldNetworks<T>,
     pub terms: Vec<TermState<T>>,
     /// The model's learnable parameters (stored after the network's weights, as θ).
     pub learnable: Vec<Learnable>,

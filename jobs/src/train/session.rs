@@ -13,11 +13,11 @@ use super::reference;
 use super::trained::{self, Outcome, Run, Trained, TrainedNet, TrainedNetwork};
 use crate::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit};
 use crate::{Completed, JobError, RunOptions};
-use physc_compiler::check::settings::{Features, OptimizerStage, TooLarge, TrainSettings};
+use physc_compiler::check::settings::{Features, Net, OptimizerStage, TooLarge, TrainSettings};
 use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
-use physc_runtime::nn::{Embedding, Network, NetworkSpec};
+use physc_runtime::nn::{Embedding, FieldNetworks, MemberSpec, Network, NetworkSpec};
 use physc_runtime::optim::{
     self, Adam, AdamState, Bfgs, BfgsUpdate, Lbfgs, QuasiNewtonStep, QuasiNewtonStop,
 };
@@ -248,13 +248,14 @@ fn evaluate_final<T: Scalar + JitReal>(session: &mut Session<T>) -> Result<(), O
     }
 }
 
-fn embedding(config: &TrainSettings, problem: &Problem) -> Embedding {
-    let (center, half_width) = problem
-        .bounds
+/// How network `net` sees its inputs (`inputs`: indices into the problem's inputs).
+fn embedding(net: &Net, problem: &Problem, inputs: &[usize]) -> Embedding {
+    let (center, half_width) = inputs
         .iter()
-        .map(|&(lo, hi)| (0.5 * (lo + hi), 0.5 * (hi - lo)))
+        .map(|&i| problem.bounds[i])
+        .map(|(lo, hi)| (0.5 * (lo + hi), 0.5 * (hi - lo)))
         .unzip();
-    let (fourier, gaussian) = match config.net.features {
+    let (fourier, gaussian) = match net.features {
         Some(Features::Fourier { count, sigma }) => (Some((count, sigma)), None),
         Some(Features::Gaussian { count, sigma }) => (None, Some((count, sigma))),
         None => (None, None),
@@ -262,10 +263,42 @@ fn embedding(config: &TrainSettings, problem: &Problem) -> Embedding {
     Embedding {
         center,
         half_width,
-        period: problem.periods.clone(),
+        period: inputs.iter().map(|&i| problem.periods[i]).collect(),
         fourier,
         gaussian,
     }
+}
+
+/// The networks of `config.nets` with their initial parameters, drawn from `rng` one
+/// network after another: one network over every input and output is the plain network.
+fn networks<T: Scalar + JitReal>(
+    config: &TrainSettings,
+    problem: &Problem,
+    rng: &mut Rng,
+) -> Result<(FieldNetworks<T>, Vec<T>), String> {
+    let mut members = Vec::new();
+    let mut params = Vec::new();
+    for (net, layout) in config.nets.iter().zip(&problem.networks) {
+        let spec = NetworkSpec {
+            inputs: layout.inputs.len(),
+            outputs: layout.outputs.len(),
+            hidden: vec![net.width; net.depth],
+            init: net.init,
+            embedding: embedding(net, problem, &layout.inputs),
+        };
+        let activation = super::activation_kernels::for_network::<T>(&net.activation)?;
+        let (network, initial) = Network::new(&spec, activation, rng)
+            .map_err(|e| format!("network `{}`: {e}", net.name))?;
+        params.extend(initial);
+        members.push(MemberSpec {
+            name: net.name.clone(),
+            network,
+            inputs: layout.inputs.clone(),
+            outputs: layout.outputs.clone(),
+        });
+    }
+    let nets = FieldNetworks::new(members, problem.inputs.len(), problem.outputs.len())?;
+    Ok((nets, params))
 }
 
 /// The network with its initial parameters and the loss terms without points. `cancel`
@@ -275,16 +308,8 @@ pub(super) fn build<T: Scalar + JitReal>(
     problem: &Problem,
     cancel: CancelToken,
 ) -> Result<Session<T>, String> {
-    let spec = NetworkSpec {
-        inputs: problem.inputs.len(),
-        outputs: problem.outputs.len(),
-        hidden: vec![config.net.width; config.net.depth],
-        init: config.net.init,
-        embedding: embedding(config, problem),
-    };
-    let activation = super::activation_kernels::for_network::<T>(&config.net.activation)?;
     let mut rng = Rng::stream(config.seed, "init");
-    let (net, mut params) = Network::new(&spec, activation, &mut rng)?;
+    let (net, mut params) = networks::<T>(config, problem, &mut rng)?;
     let learnable: Vec<Learnable> = problem
         .params
         .iter()

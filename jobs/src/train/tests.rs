@@ -317,12 +317,13 @@ fn activation_functions_see_top_level_constants() {
     assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
     let job = &compilation.program.jobs[0];
     let config = job.settings.train().expect("train settings").clone();
-    let physc_compiler::check::settings::Activation::Function(f) = &config.net.activation else {
-        panic!("a user activation: {:?}", config.net.activation)
+    let physc_compiler::check::settings::Activation::Function(f) = &config.nets[0].activation
+    else {
+        panic!("a user activation: {:?}", config.nets[0].activation)
     };
     assert!((f.eval(&[0.3]) - (0.6f64).tanh()).abs() < 1e-15);
     assert_eq!(
-        physc_compiler::plan::activation::plans(&config.net.activation)
+        physc_compiler::plan::activation::plans(&config.nets[0].activation)
             .unwrap()
             .len(),
         6

@@ -14,7 +14,7 @@ use crate::JobError;
 use ndarray::{Array1, Array2, ArrayD, ArrayView2};
 use physc_compiler::check::settings::TrainSettings;
 use physc_compiler::codegen::cranelift::JitReal;
-use physc_runtime::nn::{JetSet, Network, Tape};
+use physc_runtime::nn::{FieldNetworks, FieldTape, JetSet};
 use physc_runtime::{Kernel, Scalar};
 use std::path::Path;
 use std::sync::Arc;
@@ -38,7 +38,7 @@ pub enum Outcome {
 /// fields (the hard constraints, compiled).
 pub struct TrainedNet<T: Scalar> {
     /// The architecture: embedding, hidden layers and activation.
-    pub network: Network<T>,
+    pub network: FieldNetworks<T>,
     /// The network's trained weights and biases, laid out as `network` expects them.
     pub weights: Vec<T>,
     fields_kernel: Arc<Kernel<T>>,
@@ -78,7 +78,7 @@ impl<T: Scalar + JitReal> TrainedNet<T> {
 /// What evaluating the fields needs, borrowed: from a finished run's [`TrainedNet`], or
 /// from a session while it trains (the error history of `compare`).
 pub(super) struct FieldsView<'a, T: Scalar> {
-    pub network: &'a Network<T>,
+    pub network: &'a FieldNetworks<T>,
     /// The network's weights and biases.
     pub weights: &'a [T],
     /// The fields' kernel (the hard constraints, compiled) and where its inputs come from.
@@ -95,7 +95,7 @@ impl<T: Scalar + JitReal> FieldsView<'_, T> {
         let n = coords.first().map_or(0, Vec::len);
         let outputs = self.network.outputs();
         let mut result = vec![Vec::with_capacity(n); outputs];
-        let mut tape = Tape::default();
+        let mut tape = FieldTape::default();
         for start in (0..n).step_by(EVALUATION_CHUNK) {
             let len = EVALUATION_CHUNK.min(n - start);
             let cols: Vec<Vec<T>> = coords
@@ -660,10 +660,22 @@ fn report(
         "completed": run.outcome == Outcome::Completed,
         "outcome": format!("{:?}", run.outcome),
         "config": {
-            "net": {"kind": config.net.kind.name(), "width": config.net.width, "depth": config.net.depth,
-                    "activation": config.net.activation.name(), "features": format!("{:?}", config.net.features),
+            "net": if let [net] = config.nets.as_slice() {
+                serde_json::json!({"kind": net.kind.name(), "width": net.width, "depth": net.depth,
+                    "activation": net.activation.name(), "features": format!("{:?}", net.features),
                     "inputs": problem.input_names, "outputs": problem.output_names,
-                    "parameters": tally.net_len},
+                    "parameters": tally.net_len})
+            } else {
+                serde_json::json!({"kind": "per field", "networks": config.nets.len(),
+                    "inputs": problem.input_names, "outputs": problem.output_names,
+                    "parameters": tally.net_len})
+            },
+            "networks": config.nets.iter().zip(&problem.networks).map(|(net, layout)| serde_json::json!({
+                "name": net.name, "kind": net.kind.name(), "width": net.width, "depth": net.depth,
+                "activation": net.activation.name(), "features": format!("{:?}", net.features),
+                "inputs": layout.inputs.iter().map(|&i| &problem.input_names[i]).collect::<Vec<_>>(),
+                "outputs": layout.outputs.iter().map(|&o| &problem.output_names[o]).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
             "stages": config.stages.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>(),
             "precision": config.precision.name(),
             "seed": config.seed,

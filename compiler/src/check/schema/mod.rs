@@ -33,6 +33,9 @@ pub enum Ty {
     Calls(&'static [CallSchema]),
     /// Named values: `interior: 8192, boundary: 256`.
     Record(&'static [Opt]),
+    /// One of these calls for every field, or `name: call` pairs, one network each
+    /// (`net u: mlp(...), k: mlp(...)`).
+    Networks(&'static [CallSchema]),
     /// Stages joined by `then`.
     Seq(&'static Ty),
     /// A list of the model's variable names.
@@ -200,9 +203,17 @@ const NETS: &[CallSchema] = &[
             ),
             opt(
                 "inputs",
-                described("all variables"),
+                described("all variables (one network), its fields' variables (one per field)"),
                 Ty::Variables,
                 "the variables fed to the network",
+            ),
+            opt(
+                "fields",
+                described(
+                    "the field the network is named after (every field for a single network)",
+                ),
+                Ty::Names,
+                "the fields this network gives",
             ),
         ],
         doc: "multilayer perceptron",
@@ -215,9 +226,17 @@ const NETS: &[CallSchema] = &[
             opt("omega", num(30.0), POSITIVE, "frequency of the first layer"),
             opt(
                 "inputs",
-                described("all variables"),
+                described("all variables (one network), its fields' variables (one per field)"),
                 Ty::Variables,
                 "the variables fed to the network",
+            ),
+            opt(
+                "fields",
+                described(
+                    "the field the network is named after (every field for a single network)",
+                ),
+                Ty::Names,
+                "the fields this network gives",
             ),
         ],
         doc: "sine-activated network with SIREN initialisation",
@@ -291,8 +310,8 @@ const TRAIN: &[Opt] = &[
     opt(
         "net",
         name("mlp"),
-        Ty::Calls(NETS),
-        "the network architecture",
+        Ty::Networks(NETS),
+        "the network architecture: one for every field, or `name: call` pairs, one per field or group of fields",
     ),
     opt(
         "points",

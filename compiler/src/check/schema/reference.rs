@@ -40,6 +40,7 @@ pub fn type_name(ty: &Ty) -> String {
         Ty::Str => "string".into(),
         Ty::Choice(c) => format!("choice {}", quoted(c.iter().copied(), " \\| ")),
         Ty::Calls(c) => format!("call {}", calls(c)),
+        Ty::Networks(c) => format!("call {}, or `name: call` pairs", calls(c)),
         Ty::Record(_) => "record".into(),
         Ty::Seq(Ty::Calls(c)) => format!("calls {} joined by `then`", calls(c)),
         Ty::Seq(inner) => format!("{} joined by `then`", type_name(inner)),
@@ -98,7 +99,7 @@ pub fn reference(kind: JobKind) -> String {
     };
     for o in options {
         match &o.ty {
-            Ty::Calls(calls) | Ty::Seq(Ty::Calls(calls)) => {
+            Ty::Calls(calls) | Ty::Networks(calls) | Ty::Seq(Ty::Calls(calls)) => {
                 add_call_group(&mut nested, "", calls);
                 for c in *calls {
                     for inner in c.options {

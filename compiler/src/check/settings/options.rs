@@ -188,6 +188,21 @@ impl<'a> Options<'a> {
         }
     }
 
+    /// The `name: call` pairs of a setting written per name (`net u: mlp(…), k: mlp(…)`), in
+    /// name order; empty when the setting is one call or absent.
+    pub fn named_calls(&self, key: &str) -> Vec<(&'a str, &'static str, Options<'a>)> {
+        let calls = self.calls_of(key);
+        match self.get(key) {
+            Some(SettingValue::Record(entries)) => entries
+                .iter()
+                .filter_map(|(name, v)| {
+                    call_of(calls, v).map(|(call, options)| (name.as_str(), call, options))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The call `name` among those the setting `key` takes, with every option its default.
     pub fn default_call(&self, key: &str, name: &str) -> Option<(&'static str, Options<'a>)> {
         self.calls_of(key)
@@ -210,7 +225,7 @@ impl<'a> Options<'a> {
 
     fn calls_of(&self, key: &str) -> &'static [CallSchema] {
         match schema::find(self.schema, key).map(|o| o.ty) {
-            Some(Ty::Calls(calls)) => calls,
+            Some(Ty::Calls(calls) | Ty::Networks(calls)) => calls,
             Some(Ty::Seq(Ty::Calls(calls))) => calls,
             Some(Ty::Library) => schema::GENERATORS,
             _ => &[],

@@ -19,7 +19,7 @@ fn each_option(options: &'static [Opt], visit: &mut impl FnMut(&str, &Opt)) {
     for o in options {
         visit(o.name, o);
         let calls: &[CallSchema] = match &o.ty {
-            Ty::Calls(c) => c,
+            Ty::Calls(c) | Ty::Networks(c) => c,
             Ty::Seq(Ty::Calls(c)) => c,
             Ty::Library => schema::GENERATORS,
             Ty::Record(fields) => {
@@ -49,7 +49,9 @@ fn every_default_has_the_type_of_its_option() {
                 (Ty::Activation, Default::Name(n)) => {
                     crate::check::builtins::ACTIVATIONS.contains(n)
                 }
-                (Ty::Calls(c), Default::Name(n)) => c.iter().any(|c| c.name == *n),
+                (Ty::Calls(c) | Ty::Networks(c), Default::Name(n)) => {
+                    c.iter().any(|c| c.name == *n)
+                }
                 (Ty::Name, Default::Name(_)) => true,
                 _ => false,
             };
@@ -126,11 +128,11 @@ fn an_empty_train_block_reads_the_schema_defaults() {
     let s = settings_of(&format!("{HEAT} train Heat {{ }}"));
     let t = s.train().expect("train");
     assert_eq!(
-        (t.net.kind, t.net.width, t.net.depth),
+        (t.nets[0].kind, t.nets[0].width, t.nets[0].depth),
         (NetKind::Mlp, 32, 4)
     );
-    assert_eq!(t.net.activation.name(), "tanh");
-    assert_eq!(t.net.inputs, vec![0, 1]);
+    assert_eq!(t.nets[0].activation.name(), "tanh");
+    assert_eq!(t.nets[0].inputs, vec![0, 1]);
     assert_eq!(
         (t.points.interior, t.points.initial, t.points.boundary),
         (4096, 256, 256)
@@ -175,10 +177,10 @@ fn a_train_block_reads_what_it_says() {
     ));
     let t = s.train().expect("train");
     assert_eq!(
-        (t.net.kind, t.net.width, t.net.depth),
+        (t.nets[0].kind, t.nets[0].width, t.nets[0].depth),
         (NetKind::Siren, 16, 4)
     );
-    assert_eq!(t.net.activation.name(), "sin");
+    assert_eq!(t.nets[0].activation.name(), "sin");
     assert_eq!(t.points.interior, 100);
     assert_eq!(t.points.resample, Some(10));
     match &t.stages[..] {
@@ -264,4 +266,34 @@ fn simulate_discover_and_evolve_blocks_read_their_settings() {
     assert_eq!(e.budget.generations, Some(3));
     assert_eq!(e.budget.minutes, None);
     assert_eq!((e.population, e.max_ops, e.seed), (100, 16, 1));
+}
+
+#[test]
+fn net_gives_a_network_per_field_or_group_of_fields() {
+    let model = "model M { space x in [0, 1]  time t in [0, 1]  field u(x, t), v(x, t), c(t)
+        pde dt(u) = c * dxx(u)  pde dt(v) = dxx(v)  initial u = 0, v = 0 }\n";
+    let s = settings_of(&format!(
+        "{model} train M {{ net c: mlp(width: 4, depth: 1), flow: siren(fields: [v, u]) }}"
+    ));
+    let t = s.train().expect("train");
+    let nets: Vec<_> = t
+        .nets
+        .iter()
+        .map(|n| (n.name.as_str(), n.fields.clone(), n.inputs.clone(), n.width))
+        .collect();
+    // In the order of their first field; a network's inputs are its fields' variables.
+    assert_eq!(
+        nets,
+        [
+            ("flow", vec![0, 1], vec![0, 1], 32),
+            ("c", vec![2], vec![1], 4)
+        ]
+    );
+    assert_eq!(t.nets[0].kind, NetKind::Siren);
+    assert_eq!(t.inputs(), vec![0, 1]);
+    // One network keeps its inputs as written.
+    let s = settings_of(&format!("{model} train M {{ net mlp(inputs: [t, x]) }}"));
+    let t = s.train().expect("train");
+    assert_eq!((t.nets.len(), t.inputs()), (1, vec![1, 0]));
+    assert_eq!(t.nets[0].fields, vec![0, 1, 2]);
 }

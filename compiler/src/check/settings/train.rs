@@ -10,7 +10,9 @@ use physc_runtime::sampling::Sampler;
 
 #[derive(Debug, Clone)]
 pub struct TrainSettings {
-    pub net: Net,
+    /// The networks, each giving some fields: one for every field (the default), or one
+    /// per field or group of fields, in the order of their first field.
+    pub nets: Vec<Net>,
     pub points: Points,
     /// The optimizers, run in this order.
     pub stages: Vec<OptimizerStage>,
@@ -44,8 +46,26 @@ impl NetKind {
     }
 }
 
+impl TrainSettings {
+    /// The variables the networks take together, in order: one network's own inputs as
+    /// written; for several, every variable one of them takes, in declaration order.
+    pub fn inputs(&self) -> Vec<VarId> {
+        if let [net] = self.nets.as_slice() {
+            return net.inputs.clone();
+        }
+        let mut all: Vec<VarId> = self.nets.iter().flat_map(|n| n.inputs.clone()).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Net {
+    /// The name written before the call (`net k: mlp(…)`), or `net` for a single network.
+    pub name: String,
+    /// The fields it gives (indices into the model's fields), in declaration order.
+    pub fields: Vec<usize>,
     pub kind: NetKind,
     pub width: usize,
     pub depth: usize,
@@ -233,7 +253,7 @@ pub(super) fn read(s: &Options, model: Option<&Model>) -> TrainSettings {
     };
     grid.resize(variables, default_grid);
     TrainSettings {
-        net: net(s, model),
+        nets: nets(s, model),
         points: Points {
             interior: points.int("interior"),
             initial: points.int("initial"),
@@ -283,16 +303,64 @@ pub(super) fn read(s: &Options, model: Option<&Model>) -> TrainSettings {
     }
 }
 
-fn net(s: &Options, model: Option<&Model>) -> Net {
-    let Some((kind, options)) = s.call("net") else {
-        unreachable!("`net` has a default call in the schema")
+/// The networks of `net`: the single call, or one per `name: call` pair. The checker has
+/// made sure every field comes from one of them.
+fn nets(s: &Options, model: Option<&Model>) -> Vec<Net> {
+    let field_names: Vec<&str> = model.map_or(Vec::new(), |m| {
+        m.fields.iter().map(|f| f.name.as_str()).collect()
+    });
+    let fields_of = |options: &Options, default: Vec<usize>| -> Vec<usize> {
+        match options.get("fields") {
+            Some(_) => {
+                let listed = options.names("fields");
+                (0..field_names.len())
+                    .filter(|&f| listed.iter().any(|n| n == field_names[f]))
+                    .collect()
+            }
+            None => default,
+        }
     };
+    let named = s.named_calls("net");
+    if named.is_empty() {
+        let Some((kind, options)) = s.call("net") else {
+            unreachable!("`net` has a default call in the schema")
+        };
+        let fields = fields_of(&options, (0..field_names.len()).collect());
+        let all = (0..model.map_or(0, |m| m.variables.len())).collect();
+        return vec![net("net", kind, &options, fields, all, model)];
+    }
+    let mut nets: Vec<Net> = named
+        .into_iter()
+        .map(|(name, kind, options)| {
+            let own = field_names.iter().position(|f| *f == name);
+            let fields = fields_of(&options, own.into_iter().collect());
+            let mut inputs: Vec<VarId> = fields
+                .iter()
+                .flat_map(|&f| model.map_or(Vec::new(), |m| m.fields[f].inputs.clone()))
+                .collect();
+            inputs.sort_unstable();
+            inputs.dedup();
+            net(name, kind, &options, fields, inputs, model)
+        })
+        .collect();
+    nets.sort_by_key(|n| n.fields.first().copied());
+    nets
+}
+
+/// One network; `inputs` are the variables it takes unless its `inputs` option says.
+fn net(
+    name: &str,
+    kind: &str,
+    options: &Options,
+    fields: Vec<usize>,
+    inputs: Vec<VarId>,
+    model: Option<&Model>,
+) -> Net {
     let kind = if kind == "siren" {
         NetKind::Siren
     } else {
         NetKind::Mlp
     };
-    let variables = model.map_or(0, |m| m.variables.len());
     let inputs = match options.get("inputs") {
         Some(SettingValue::List(items)) => items
             .iter()
@@ -301,7 +369,7 @@ fn net(s: &Options, model: Option<&Model>) -> Net {
                 _ => None,
             })
             .collect(),
-        _ => (0..variables).collect(),
+        _ => inputs,
     };
     let features = options.call("features").map(|(name, f)| {
         let (count, sigma) = (f.int("count"), f.num("sigma"));
@@ -331,6 +399,8 @@ fn net(s: &Options, model: Option<&Model>) -> Net {
         ),
     };
     Net {
+        name: name.to_string(),
+        fields,
         kind,
         width: options.int("width"),
         depth: options.int("depth"),
