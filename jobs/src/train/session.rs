@@ -17,7 +17,7 @@ use physc_compiler::check::settings::{Features, Net, OptimizerStage, TooLarge, T
 use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
-use physc_runtime::nn::{Embedding, FieldNetworks, MemberSpec, Network, NetworkSpec};
+use physc_runtime::nn::{factorize, Embedding, FieldNetworks, MemberSpec, Network, NetworkSpec};
 use physc_runtime::optim::{
     self, Adam, AdamState, Bfgs, BfgsUpdate, Lbfgs, QuasiNewtonStep, QuasiNewtonStop,
 };
@@ -287,14 +287,18 @@ fn networks<T: Scalar + JitReal>(
             embedding: embedding(net, problem, &layout.inputs),
         };
         let activation = super::activation_kernels::for_network::<T>(&net.activation)?;
-        let (network, initial) = Network::new(&spec, activation, rng)
+        let (network, mut initial) = Network::new(&spec, activation, rng)
             .map_err(|e| format!("network `{}`: {e}", net.name))?;
+        if let Some((mean, std)) = net.factorize {
+            factorize(&network, &mut initial, mean, std, rng);
+        }
         params.extend(initial);
         members.push(MemberSpec {
             name: net.name.clone(),
             network,
             inputs: layout.inputs.clone(),
             outputs: layout.outputs.clone(),
+            factorized: net.factorize.is_some(),
         });
     }
     let nets = FieldNetworks::new(members, problem.inputs.len(), problem.outputs.len())?;

@@ -13,6 +13,14 @@
 //! One member with every input and every output in order is today's single network: the
 //! forward and reverse passes then go straight through, with no copy, so the plain path
 //! costs what it did.
+//!
+//! A member may be *factorised* (random weight factorisation, Wang, Wang & Perdikaris 2022,
+//! "Random weight factorization improves the training of continuous neural
+//! representations"): each weight matrix is W = diag(exp(s)) V with a trainable log-scale
+//! s per output neuron, so the optimizer moves the scale of each neuron's weights and their
+//! direction separately. The member's parameters are then the network's with V in place of
+//! W, followed by every layer's s; a pass materialises W in the tape and maps the gradient
+//! back: ∂L/∂V = exp(s) ∂L/∂W, ∂L/∂s_i = Σ_j W_ij ∂L/∂W_ij.
 
 use super::jets::JetSet;
 use super::network::Network;
@@ -29,6 +37,7 @@ struct Member<T: Scalar> {
     inputs: Vec<usize>,
     outputs: Vec<usize>,
     params: Range<usize>,
+    factorized: bool,
 }
 
 /// The networks of all fields, seen as one network.
@@ -49,6 +58,41 @@ pub struct MemberSpec<T: Scalar> {
     pub network: Network<T>,
     pub inputs: Vec<usize>,
     pub outputs: Vec<usize>,
+    /// Random weight factorisation: the member's parameters are those of [`factorize`].
+    pub factorized: bool,
+}
+
+/// Turns a network's initial parameters into those of its factorised form: per weight row
+/// i a log-scale s_i ~ N(mean, std²) drawn from `rng`, V_i = W_i / exp(s_i) in place of the
+/// row, and every s appended after the network's parameters (layer by layer), so the
+/// factorised network starts as the plain one. Wang, Wang & Perdikaris recommend mean 1,
+/// std 0.1.
+pub fn factorize<T: Scalar>(
+    network: &Network<T>,
+    params: &mut Vec<T>,
+    mean: f64,
+    std: f64,
+    rng: &mut crate::rng::Rng,
+) {
+    let mut scales = Vec::new();
+    for (weights, fan_in) in network.weight_matrices() {
+        for row in params[weights].chunks_exact_mut(fan_in) {
+            let s = mean + std * rng.normal();
+            let inverse = T::from_f64_lossy((-s).exp());
+            row.iter_mut().for_each(|w| *w *= inverse);
+            scales.push(T::from_f64_lossy(s));
+        }
+    }
+    params.extend(scales);
+}
+
+/// How many log-scales a factorised `network` has: one per weight row.
+fn scale_count<T: Scalar>(network: &Network<T>) -> usize {
+    network
+        .weight_matrices()
+        .iter()
+        .map(|(w, fan_in)| w.len() / fan_in)
+        .sum()
 }
 
 /// What one member's pass keeps: its own tape, its projected jets and, per combined jet,
@@ -59,6 +103,9 @@ struct MemberTape<T> {
     jets: Option<JetSet>,
     projection: Vec<Option<usize>>,
     adjoint: Vec<T>,
+    /// A factorised member's network parameters with W materialised, and their gradient.
+    effective: Vec<T>,
+    effective_grad: Vec<T>,
 }
 
 /// The record of a [`FieldNetworks::forward`] for its reverse pass.
@@ -112,6 +159,7 @@ impl<T: Scalar> FieldNetworks<T> {
                 outputs: (0..outputs).collect(),
                 params: 0..network.num_params(),
                 network,
+                factorized: false,
             }],
             inputs,
             outputs,
@@ -173,7 +221,12 @@ impl<T: Scalar> FieldNetworks<T> {
         let members = members
             .into_iter()
             .map(|m| {
-                let params = next..next + m.network.num_params();
+                let scales = if m.factorized {
+                    scale_count(&m.network)
+                } else {
+                    0
+                };
+                let params = next..next + m.network.num_params() + scales;
                 next = params.end;
                 Member {
                     name: m.name,
@@ -181,6 +234,7 @@ impl<T: Scalar> FieldNetworks<T> {
                     inputs: m.inputs,
                     outputs: m.outputs,
                     params,
+                    factorized: m.factorized,
                 }
             })
             .collect();
@@ -229,6 +283,15 @@ impl<T: Scalar> FieldNetworks<T> {
                 };
                 groups.push((name, shifted));
             }
+            if m.factorized {
+                let start = m.params.start + m.network.num_params();
+                let name = if self.members.len() == 1 {
+                    "weight log-scales".to_string()
+                } else {
+                    format!("{}: weight log-scales", m.name)
+                };
+                groups.push((name, start..m.params.end));
+            }
         }
         groups
     }
@@ -257,13 +320,7 @@ impl<T: Scalar> FieldNetworks<T> {
         tape.outputs = self.outputs;
         tape.passthrough = self.passthrough;
         if self.passthrough {
-            let m = &self.members[0];
-            return m.network.forward(
-                &params[m.params.clone()],
-                inputs,
-                jets,
-                &mut tape.members[0].tape,
-            );
+            return self.members[0].forward(params, inputs, jets, &mut tape.members[0], false);
         }
         if tape.combined.as_ref() != Some(jets) {
             for (m, t) in self.members.iter().zip(&mut tape.members) {
@@ -277,13 +334,7 @@ impl<T: Scalar> FieldNetworks<T> {
         tape.out.resize(jets.len() * self.outputs * n, T::zero());
         for (m, t) in self.members.iter().zip(&mut tape.members) {
             let own_inputs: Vec<&[T]> = m.inputs.iter().map(|&i| inputs[i]).collect();
-            let own_jets = t.jets.as_ref().expect("projected above");
-            m.network.forward(
-                &params[m.params.clone()],
-                &own_inputs,
-                own_jets,
-                &mut t.tape,
-            )?;
+            m.forward(params, &own_inputs, jets, t, true)?;
             for (j, own) in t.projection.iter().enumerate() {
                 let Some(own) = *own else { continue };
                 for (k, &o) in m.outputs.iter().enumerate() {
@@ -311,14 +362,7 @@ impl<T: Scalar> FieldNetworks<T> {
             return Err("the tape was not filled by these networks' forward pass".into());
         }
         if self.passthrough {
-            let m = &self.members[0];
-            let range = m.params.clone();
-            return m.network.backward(
-                &params[range.clone()],
-                &mut tape.members[0].tape,
-                adjoint,
-                &mut grad[range],
-            );
+            return self.members[0].backward(params, &mut tape.members[0], adjoint, grad, false);
         }
         let n = tape.points;
         let combined = tape.combined.as_ref().map_or(0, JetSet::len);
@@ -342,13 +386,7 @@ impl<T: Scalar> FieldNetworks<T> {
                     t.adjoint[to..to + n].copy_from_slice(&adjoint[from..from + n]);
                 }
             }
-            let range = m.params.clone();
-            m.network.backward(
-                &params[range.clone()],
-                &mut t.tape,
-                &t.adjoint,
-                &mut grad[range],
-            )?;
+            m.backward(params, t, &[], grad, true)?;
         }
         Ok(())
     }
@@ -360,6 +398,86 @@ impl<T: Scalar> FieldNetworks<T> {
                 values.len(),
                 self.num_params
             ));
+        }
+        Ok(())
+    }
+}
+
+impl<T: Scalar> Member<T> {
+    /// The member's own pass on its own inputs: with `projected`, over the jets and into
+    /// the tape the projection prepared, else over `jets` as they are.
+    fn forward(
+        &self,
+        params: &[T],
+        inputs: &[&[T]],
+        jets: &JetSet,
+        t: &mut MemberTape<T>,
+        projected: bool,
+    ) -> Result<(), String> {
+        let own = &params[self.params.clone()];
+        let jets = if projected {
+            t.jets.as_ref().expect("projected before the pass")
+        } else {
+            jets
+        };
+        if !self.factorized {
+            return self.network.forward(own, inputs, jets, &mut t.tape);
+        }
+        let plain = self.network.num_params();
+        t.effective.clear();
+        t.effective.extend_from_slice(&own[..plain]);
+        let mut scales = own[plain..].iter();
+        for (weights, fan_in) in self.network.weight_matrices() {
+            for row in t.effective[weights].chunks_exact_mut(fan_in) {
+                let scale = scales.next().expect("one log-scale per row").exp();
+                row.iter_mut().for_each(|w| *w *= scale);
+            }
+        }
+        self.network
+            .forward(&t.effective, inputs, jets, &mut t.tape)
+    }
+
+    /// The reverse of [`Member::forward`], adding into the member's part of `grad`; with
+    /// `projected` the adjoint is the one the caller gathered into `t.adjoint`.
+    fn backward(
+        &self,
+        params: &[T],
+        t: &mut MemberTape<T>,
+        adjoint: &[T],
+        grad: &mut [T],
+        projected: bool,
+    ) -> Result<(), String> {
+        let own = &params[self.params.clone()];
+        let grad = &mut grad[self.params.clone()];
+        let adjoint = if projected { &t.adjoint[..] } else { adjoint };
+        if !self.factorized {
+            return self.network.backward(own, &mut t.tape, adjoint, grad);
+        }
+        let plain = self.network.num_params();
+        t.effective_grad.clear();
+        t.effective_grad.resize(plain, T::zero());
+        self.network
+            .backward(&t.effective, &mut t.tape, adjoint, &mut t.effective_grad)?;
+        let (g_plain, g_scales) = grad.split_at_mut(plain);
+        g_plain
+            .iter_mut()
+            .zip(&t.effective_grad)
+            .for_each(|(g, &e)| *g += e);
+        let mut g_scales = g_scales.iter_mut();
+        let mut scales = own[plain..].iter();
+        for (weights, fan_in) in self.network.weight_matrices() {
+            let rows = t.effective[weights.clone()].chunks_exact(fan_in);
+            let g_rows = t.effective_grad[weights.clone()].chunks_exact(fan_in);
+            let g_v = g_plain[weights].chunks_exact_mut(fan_in);
+            for ((w, g_w), g_v) in rows.zip(g_rows).zip(g_v) {
+                let scale = scales.next().expect("one log-scale per row").exp();
+                // g_plain already holds ∂L/∂W added in; ∂L/∂V = exp(s) ∂L/∂W.
+                for (g_v, &g_w) in g_v.iter_mut().zip(g_w) {
+                    *g_v += (scale - T::one()) * g_w;
+                }
+                let g_s: T = w.iter().zip(g_w).map(|(&w, &g)| w * g).sum();
+                *g_scales.next().expect("one log-scale per row") += g_s;
+            }
         }
         Ok(())
     }
@@ -409,7 +527,8 @@ mod tests {
     fn split() -> (FieldNetworks<f64>, Vec<f64>) {
         let mut rng = Rng::new(7);
         let (flow, mut params) = network(2, 2, &mut rng);
-        let (coefficient, p2) = network(1, 1, &mut rng);
+        let (coefficient, mut p2) = network(1, 1, &mut rng);
+        factorize(&coefficient, &mut p2, 1.0, 0.1, &mut rng);
         params.extend(p2);
         let members = vec![
             MemberSpec {
@@ -417,12 +536,14 @@ mod tests {
                 network: flow,
                 inputs: vec![1, 0],
                 outputs: vec![0, 2],
+                factorized: false,
             },
             MemberSpec {
                 name: "c".into(),
                 network: coefficient,
                 inputs: vec![1],
                 outputs: vec![1],
+                factorized: true,
             },
         ];
         (FieldNetworks::new(members, 2, 3).unwrap(), params)
@@ -465,12 +586,17 @@ mod tests {
         // Its t-jets are its own network's.
         let mut rng = Rng::new(7);
         let _ = network(2, 2, &mut rng);
+        // c is factorised, and starts as the plain network it was drawn as.
         let (alone, p) = network(1, 1, &mut rng);
         let own = JetSet::new(&[vec![0, 0]], 1).unwrap();
         let mut tape = Tape::default();
         alone.forward(&p, &[&x[1]], &own, &mut tape).unwrap();
-        assert_eq!(at(&[1, 1], 1), tape.output(own.index(&[0, 0]).unwrap(), 0));
-        assert_eq!(at(&[], 1), tape.output(0, 0));
+        let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() <= 1e-13);
+        assert!(close(
+            &at(&[1, 1], 1),
+            tape.output(own.index(&[0, 0]).unwrap(), 0)
+        ));
+        assert!(close(&at(&[], 1), tape.output(0, 0)));
         // The flow network takes [t, x]: its ∂x of output 1 is combined output 2's ∂x.
         let mut rng = Rng::new(7);
         let (flow, p) = network(2, 2, &mut rng);
@@ -517,6 +643,8 @@ mod tests {
         assert_eq!(groups.first().unwrap().0, "flow: layer 1 weights");
         assert_eq!(groups.last().unwrap().1.end, nets.num_params());
         assert!(groups.iter().any(|g| g.0 == "c: output biases"));
+        assert_eq!(groups.last().unwrap().0, "c: weight log-scales");
+        assert_eq!(groups.last().unwrap().1.len(), 5 + 4 + 1);
     }
 
     #[test]
@@ -545,6 +673,7 @@ mod tests {
                 network,
                 inputs,
                 outputs,
+                factorized: false,
             }
         };
         let cases = [

@@ -1,7 +1,8 @@
 //! Physics-informed neural networks: fully connected networks evaluated with Taylor-mode
 //! jets (the output and chosen partial derivatives with respect to the inputs, `jets`) and
-//! a hand-written reverse pass from a loss on those jets to every parameter (`network`), and several of them as one (`field_networks`: a network per field or group
-//! of fields, each over its own inputs).
+//! a hand-written reverse pass from a loss on those jets to every parameter (`network`), and
+//! several of them as one (`field_networks`: a network per field or group of fields, each
+//! over its own inputs, optionally with random weight factorisation).
 //! It owns the jet sets and their Faà di Bruno tables (`jets`, `compose`), the activation
 //! interface and its closed-form fallback (`activation`), the input embedding (`embedding`:
 //! normalisation, exact periodicity, Fourier features; `gaussian`: trainable Gaussian
@@ -19,7 +20,7 @@ mod tape;
 
 pub use activation::{Activation, Builtin, BuiltinKind};
 pub use embedding::Embedding;
-pub use field_networks::{FieldNetworks, FieldTape, MemberSpec};
+pub use field_networks::{factorize, FieldNetworks, FieldTape, MemberSpec};
 pub use jets::{FdbTerm, JetSet, MAX_ORDER};
 pub use network::{Init, Network, NetworkSpec};
 pub use tape::Tape;

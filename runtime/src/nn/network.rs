@@ -170,6 +170,15 @@ impl<T: Scalar> Network<T> {
         self.outputs
     }
 
+    /// Where each layer's weight matrix (fan_out × fan_in, row-major) lies in the parameter
+    /// vector, with its fan_in, hidden layers first and the output layer last.
+    pub fn weight_matrices(&self) -> Vec<(Range<usize>, usize)> {
+        self.layers
+            .iter()
+            .map(|l| (l.weights.clone(), l.fan_in))
+            .collect()
+    }
+
     /// Names and ranges of the parameter groups, in order, covering the whole vector.
     pub fn param_groups(&self) -> Vec<(String, Range<usize>)> {
         let mut groups = Vec::new();

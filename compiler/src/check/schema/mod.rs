@@ -182,6 +182,25 @@ const FEATURES: &[CallSchema] = &[
     },
 ];
 
+const FACTORIZATIONS: &[CallSchema] = &[CallSchema {
+    name: "rwf",
+    options: &[
+        opt(
+            "mean",
+            num(1.0),
+            Ty::Num { positive: false },
+            "mean of the initial log-scales",
+        ),
+        opt(
+            "std",
+            num(0.1),
+            Ty::Num { positive: false },
+            "standard deviation of the initial log-scales",
+        ),
+    ],
+    doc: "random weight factorisation W = diag(exp(s)) V (Wang, Wang & Perdikaris 2022)",
+}];
+
 const NETS: &[CallSchema] = &[
     CallSchema {
         name: "mlp",
@@ -200,6 +219,12 @@ const NETS: &[CallSchema] = &[
                 name("glorot"),
                 Ty::Choice(&["glorot", "he", "siren"]),
                 "weight initialisation",
+            ),
+            opt(
+                "factorize",
+                described("none"),
+                Ty::Calls(FACTORIZATIONS),
+                "trainable per-neuron weight scales: rwf(...)",
             ),
             opt(
                 "inputs",

@@ -72,6 +72,9 @@ pub struct Net {
     pub activation: Activation,
     pub features: Option<Features>,
     pub init: Init,
+    /// Random weight factorisation: the mean and standard deviation of the initial
+    /// log-scales.
+    pub factorize: Option<(f64, f64)>,
     /// The variables fed to the network, in order.
     pub inputs: Vec<VarId>,
 }
@@ -407,6 +410,9 @@ fn net(
         activation,
         features,
         init,
+        factorize: options
+            .call("factorize")
+            .map(|(_, rwf)| (rwf.num("mean"), rwf.num("std"))),
         inputs,
     }
 }
