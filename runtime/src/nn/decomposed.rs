@@ -97,6 +97,26 @@ impl Axis {
         (k == 0 || x > a) && (k + 1 == self.parts || x < b)
     }
 
+    /// The parts that cover x (see [`Axis::covers`]): a contiguous range, since a_k and b_k
+    /// grow with k, searched around the core holding x (empty only for NaN).
+    fn covering(&self, x: f64) -> Range<usize> {
+        if self.parts == 1 {
+            return 0..1;
+        }
+        let core = ((x - self.lo) / self.width).floor();
+        // NaN casts to 0; the clamp keeps points outside the domain on the edge parts.
+        let core = core.clamp(0.0, (self.parts - 1) as f64) as usize;
+        let mut near = core.saturating_sub(2)..(core + 3).min(self.parts);
+        match (
+            near.find(|&k| self.covers(k, x)),
+            near.rfind(|&k| self.covers(k, x)),
+        ) {
+            (Some(first), Some(last)) => first..last + 1,
+            (Some(first), None) => first..first + 1,
+            _ => 0..0,
+        }
+    }
+
     /// ψ_k^(m)(x) for m = 0..=MAX_ORDER. An unsplit input gives the constant 1.
     fn window(&self, k: usize, x: f64) -> Series {
         let mut w = constant(1.0);
@@ -267,6 +287,8 @@ pub struct Decomposed<T: Scalar> {
     axes: Vec<Axis>,
     /// Per subdomain: its grid cell (one part index per input).
     cells: Vec<Vec<usize>>,
+    /// Per input: how far subdomain indices move per part along it (row-major).
+    strides: Vec<usize>,
     nets: Vec<Network<T>>,
     /// Per subdomain: its range in the flat parameter vector.
     ranges: Vec<Range<usize>>,
@@ -285,6 +307,44 @@ struct SubTape<T> {
     tape: Tape<T>,
 }
 
+/// One input's parts at every point of a forward pass: the 1-D windows are computed once
+/// per (input, covering part, point), not once per subdomain.
+#[derive(Debug, Clone, Default)]
+struct Cover {
+    /// Per point: the first part covering it.
+    first: Vec<usize>,
+    /// Per point and one more: where its parts' windows start in `series`.
+    start: Vec<usize>,
+    /// ψ_k^(m) of every covering part k at every point, point after point.
+    series: Vec<Series>,
+}
+
+impl Cover {
+    fn fill<T: Scalar>(&mut self, axis: &Axis, column: &[T]) {
+        self.first.clear();
+        self.start.clear();
+        self.series.clear();
+        self.start.push(0);
+        for &x in column {
+            let x = to_f64(x);
+            let parts = axis.covering(x);
+            self.first.push(parts.start);
+            self.series.extend(parts.map(|k| axis.window(k, x)));
+            self.start.push(self.series.len());
+        }
+    }
+
+    /// How many parts cover point p.
+    fn count(&self, p: usize) -> usize {
+        self.start[p + 1] - self.start[p]
+    }
+
+    /// Part k's window at point p (k must cover p).
+    fn window(&self, p: usize, k: usize) -> &Series {
+        &self.series[self.start[p] + k - self.first[p]]
+    }
+}
+
 /// The record of one [`Decomposed::forward`] and the reverse pass's scratch, reused
 /// across calls.
 #[derive(Debug, Clone, Default)]
@@ -295,6 +355,10 @@ pub struct DecomposedTape<T> {
     signature: Vec<usize>,
     leibniz: Leibniz,
     subs: Vec<SubTape<T>>,
+    /// Per input: which parts cover each point, with their 1-D windows.
+    cover: Vec<Cover>,
+    /// Scratch for `forward`'s odometer: per input, which of a point's covering parts.
+    choice: Vec<usize>,
     /// Output jets, ((jet · outputs) + output) · n + point.
     out: Vec<T>,
     /// Scratch: gathered input columns, then a subdomain's output adjoint.
@@ -371,6 +435,10 @@ impl<T: Scalar> Decomposed<T> {
             nets.push(net);
             cells.push(cell);
         }
+        let mut strides = vec![1; spec.inputs];
+        for i in (0..spec.inputs.saturating_sub(1)).rev() {
+            strides[i] = strides[i + 1] * spec.parts[i + 1];
+        }
         let mut signature = vec![spec.inputs, spec.outputs, count, params.len()];
         signature.extend(&spec.parts);
         let net = Decomposed {
@@ -378,6 +446,7 @@ impl<T: Scalar> Decomposed<T> {
             outputs: spec.outputs,
             axes,
             cells,
+            strides,
             nets,
             ranges,
             num_params: params.len(),
@@ -422,44 +491,52 @@ impl<T: Scalar> Decomposed<T> {
     /// order.
     #[cfg(test)]
     pub(crate) fn window_jets(&self, k: usize, point: &[f64], jets: &JetSet) -> Vec<f64> {
-        let leibniz = Leibniz::new(jets, &self.split());
-        let mut out = vec![0.0; jets.len()];
-        self.window_into(k, point, &leibniz.counts, &mut Vec::new(), &mut out);
-        out
+        let counts = Leibniz::new(jets, &self.split()).counts;
+        let series: Vec<Series> = self
+            .axes
+            .iter()
+            .zip(&self.cells[k])
+            .zip(point)
+            .map(|((axis, &part), &x)| axis.window(part, x))
+            .collect();
+        // An unsplit input's series is the constant 1, so a jet along it gets 0.
+        counts
+            .iter()
+            .map(|count| series.iter().zip(count).map(|(s, &m)| s[m]).product())
+            .collect()
+    }
+
+    /// Per subdomain: the points of `inputs` the last forward on `tape` evaluated it on,
+    /// and the points [`Axis::covers`] admits, checked cell by cell.
+    #[cfg(test)]
+    pub(crate) fn gathered(
+        &self,
+        inputs: &[&[T]],
+        tape: &DecomposedTape<T>,
+    ) -> Vec<(Vec<usize>, Vec<usize>)> {
+        let n = inputs[0].len();
+        (0..self.nets.len())
+            .map(|k| {
+                let brute = (0..n)
+                    .filter(|&p| {
+                        (0..self.inputs)
+                            .all(|i| self.axes[i].covers(self.cells[k][i], to_f64(inputs[i][p])))
+                    })
+                    .collect();
+                (tape.subs[k].points.clone(), brute)
+            })
+            .collect()
     }
 
     fn split(&self) -> Vec<bool> {
         self.axes.iter().map(|a| a.parts > 1).collect()
     }
 
-    /// Writes subdomain k's window jets at `point` into `out` (one per jet), with
-    /// `counts[j]` jet j's multiplicity of every input and `series` scratch.
-    fn window_into(
-        &self,
-        k: usize,
-        point: &[f64],
-        counts: &[Vec<usize>],
-        series: &mut Vec<Series>,
-        out: &mut [f64],
-    ) {
-        series.clear();
-        series.extend(
-            self.axes
-                .iter()
-                .zip(&self.cells[k])
-                .zip(point)
-                .map(|((axis, &part), &x)| axis.window(part, x)),
-        );
-        for (w, count) in out.iter_mut().zip(counts) {
-            // An unsplit input's series is the constant 1, so a jet along it gets 0.
-            *w = series.iter().zip(count).map(|(s, &m)| s[m]).product();
-        }
-    }
-
     /// Evaluates the jets `jets` of every output at n points: `inputs[j]` is the column of
     /// input j (physical coordinates). Each subdomain network runs only on the points its
-    /// window can be nonzero at (see [`Axis::covers`]); its jets, times its window's, are
-    /// added to those points' outputs by Leibniz's rule, subdomain by subdomain in order.
+    /// window can be nonzero at (strictly inside its extended box along split inputs); its
+    /// jets, times its window's, are added to those points' outputs by Leibniz's rule,
+    /// subdomain by subdomain in order. A NaN coordinate along a split input gives NaN.
     pub fn forward(
         &self,
         params: &[T],
@@ -488,27 +565,48 @@ impl<T: Scalar> Decomposed<T> {
         let DecomposedTape {
             leibniz,
             subs,
+            cover,
+            choice,
             out,
             scratch,
             ..
         } = tape;
-        let o_count = self.outputs;
-        let mut point = vec![0.0; self.inputs];
-        let mut series = Vec::with_capacity(self.inputs);
-        let mut window = vec![0.0; jets.len()];
-        for (k, sub) in subs.iter_mut().enumerate() {
-            sub.points.clear();
-            for p in 0..n {
-                let inside = self
-                    .axes
-                    .iter()
-                    .zip(&self.cells[k])
-                    .zip(inputs)
-                    .all(|((axis, &part), col)| axis.covers(part, to_f64(col[p])));
-                if inside {
-                    sub.points.push(p);
-                }
+        let (d, o_count) = (self.inputs, self.outputs);
+        cover.resize_with(d, Cover::default);
+        for ((c, axis), col) in cover.iter_mut().zip(&self.axes).zip(inputs) {
+            c.fill(axis, col);
+        }
+        // Each point joins every subdomain whose cell is made of covering parts: an
+        // odometer over the (one or two) covering parts of every input.
+        subs.iter_mut().for_each(|sub| sub.points.clear());
+        choice.clear();
+        choice.resize(d, 0);
+        for p in 0..n {
+            if cover.iter().any(|c| c.count(p) == 0) {
+                // Only a NaN coordinate is covered by no part: keep it visible.
+                out.iter_mut()
+                    .skip(p)
+                    .step_by(n)
+                    .for_each(|v| *v = T::nan());
+                continue;
             }
+            choice.fill(0);
+            'cells: loop {
+                let k: usize = (0..d)
+                    .map(|i| (cover[i].first[p] + choice[i]) * self.strides[i])
+                    .sum();
+                subs[k].points.push(p);
+                for i in (0..d).rev() {
+                    choice[i] += 1;
+                    if choice[i] < cover[i].count(p) {
+                        continue 'cells;
+                    }
+                    choice[i] = 0;
+                }
+                break;
+            }
+        }
+        for (k, sub) in subs.iter_mut().enumerate() {
             let m = sub.points.len();
             if m == 0 {
                 continue;
@@ -522,13 +620,13 @@ impl<T: Scalar> Decomposed<T> {
             self.nets[k].forward(params, &cols, jets, &mut sub.tape)?;
             sub.window.clear();
             sub.window.resize(jets.len() * m, T::zero());
+            let cell = &self.cells[k];
             for (q, &p) in sub.points.iter().enumerate() {
-                point
-                    .iter_mut()
-                    .zip(inputs)
-                    .for_each(|(x, col)| *x = to_f64(col[p]));
-                self.window_into(k, &point, &leibniz.counts, &mut series, &mut window);
-                for (j, &w) in window.iter().enumerate() {
+                for (j, count) in leibniz.counts.iter().enumerate() {
+                    // An unsplit input's series is the constant 1, so a jet along it gets 0.
+                    let w: f64 = (0..d)
+                        .map(|i| cover[i].window(p, cell[i])[count[i]])
+                        .product();
                     sub.window[j * m + q] = T::from_f64_lossy(w);
                 }
             }

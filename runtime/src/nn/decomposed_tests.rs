@@ -211,6 +211,41 @@ fn windows_are_one_in_a_core_and_zero_outside_the_extended_subdomain() {
 }
 
 #[test]
+fn each_network_sees_exactly_the_points_its_window_covers() {
+    for case in cases(&[4]) {
+        let (net, params) = build::<f64>(&case.spec, 1);
+        let d = case.spec.inputs;
+        let mut x = sample(&case.spec, 300, 0.3, 2);
+        // Points exactly on extended-interval ends, core boundaries and the domain's edges.
+        for (i, col) in x.iter_mut().enumerate() {
+            let (lo, hi) = case.spec.bounds[i];
+            let parts = case.spec.parts[i];
+            let h = (hi - lo) / parts as f64;
+            let rho = case.spec.overlap * h;
+            for p in 0..col.len() / 3 {
+                let k = (p % (parts + 1)) as f64;
+                let core = lo + k * h;
+                col[p] = [core, core - 0.5 * rho, core + 0.5 * rho][(p / 7 + i) % 3];
+            }
+        }
+        let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
+        let jets = JetSet::new(&[], d).unwrap();
+        let mut tape = DecomposedTape::default();
+        net.forward(&params, &cols, &jets, &mut tape).unwrap();
+        let mut total = 0;
+        for (k, (got, want)) in net.gathered(&cols, &tape).into_iter().enumerate() {
+            assert_eq!(got, want, "{}: subdomain {k}", case.name);
+            total += got.len();
+        }
+        assert!(total >= 300, "{}: every point is covered", case.name);
+        eprintln!(
+            "{}: {total} (subdomain, point) pairs for 300 points",
+            case.name
+        );
+    }
+}
+
+#[test]
 fn jets_match_finite_differences_of_lower_jets() {
     let n = 7;
     for case in cases(&[8, 8]) {
@@ -548,4 +583,16 @@ fn bad_specs_and_calls_are_refused() {
         .backward(&params, &mut other_tape, &adjoint, &mut grad)
         .is_err());
     assert!(grad.iter().all(|&g| g == 0.0));
+
+    // A NaN coordinate is no subdomain's, and shows as NaN rather than 0.
+    let x = [vec![0.1, f64::NAN, 0.7], vec![0.2, 1.5, 1.9]];
+    let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
+    net.forward(&params, &cols, &jets, &mut tape).unwrap();
+    for j in 0..jets.len() {
+        let y = tape.output(j, 0);
+        assert!(
+            y[0].is_finite() && y[1].is_nan() && y[2].is_finite(),
+            "{y:?}"
+        );
+    }
 }
