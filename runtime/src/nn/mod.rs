@@ -6,11 +6,12 @@
 //! It owns the jet sets and their Faà di Bruno tables (`jets`, `compose`), the activation
 //! interface and its closed-form fallback (`activation`), the input embedding (`embedding`:
 //! normalisation, exact periodicity, Fourier features; `gaussian`: trainable Gaussian
-//! features) and the forward record (`tape`). Training loops, losses and optimizers live
-//! elsewhere.
+//! features), the forward record (`tape`) and finite-basis networks over a decomposed
+//! domain (`decomposed`). Training loops, losses and optimizers live elsewhere.
 
 pub mod activation;
 mod compose;
+pub mod decomposed;
 pub mod embedding;
 mod field_networks;
 mod gaussian;
@@ -19,11 +20,14 @@ pub mod network;
 mod tape;
 
 pub use activation::{Activation, Builtin, BuiltinKind};
+pub use decomposed::{Decomposed, DecomposedSpec, DecomposedTape};
 pub use embedding::Embedding;
 pub use field_networks::{factorize, FieldNetworks, FieldTape, MemberSpec};
 pub use jets::{FdbTerm, JetSet, MAX_ORDER};
 pub use network::{Init, Network, NetworkSpec};
 pub use tape::Tape;
 
+#[cfg(test)]
+mod decomposed_tests;
 #[cfg(test)]
 mod tests;
