@@ -571,10 +571,10 @@ impl JobChecker<'_, '_> {
                     SettingValue::Number(hi),
                 ]))
             }
-            (Ty::Sizes, K::List(items)) => {
+            (Ty::Sizes { min }, K::List(items)) => {
                 let sizes = items
                     .iter()
-                    .map(|i| self.value(key, &Ty::Int { min: 2 }, i, model))
+                    .map(|i| self.value(key, &Ty::Int { min: *min }, i, model))
                     .collect::<Vec<_>>();
                 sizes
                     .into_iter()
@@ -739,6 +739,22 @@ impl JobChecker<'_, '_> {
             SettingValue::Record(map) => map,
             _ => BTreeMap::new(),
         };
+        if let Some(missing) = schema
+            .options
+            .iter()
+            .find(|o| o.required && !args.contains_key(o.name))
+        {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::MissingSetting,
+                    callee.span,
+                    format!("`{}` needs the option `{}`", schema.name, missing.name),
+                    format!("no `{}` here", missing.name),
+                )
+                .with_help(format!("add `{}: …`: {}", missing.name, missing.doc)),
+            );
+            return None;
+        }
         Some(SettingValue::Call {
             name: schema.name.to_string(),
             args,
@@ -798,7 +814,7 @@ fn describe(ty: &Ty) -> String {
         Ty::Variables => "a list of variables, like `[x, t]`".into(),
         Ty::Activation => format!("an activation ({})", schema::ACTIVATION_DOC),
         Ty::Interval => "an interval `[a, b]`".into(),
-        Ty::Sizes => "a list of sizes, like `[256, 100]`".into(),
+        Ty::Sizes { min } => format!("a list of whole numbers ≥ {min}, like `[256, 100]`"),
         Ty::DataSource => "a file name in quotes or a model name".into(),
         Ty::Name => "a name".into(),
         Ty::Names => "a list of names, like `[x, y]`".into(),
@@ -837,7 +853,7 @@ fn example(key: &str, ty: &Ty) -> String {
         Ty::Variables => "[x, t]".into(),
         Ty::Activation => "tanh".into(),
         Ty::Interval => "[0, 1]".into(),
-        Ty::Sizes => "[256, 100]".into(),
+        Ty::Sizes { .. } => "[256, 100]".into(),
         Ty::DataSource => "\"data.csv\"".into(),
         Ty::Name => "t".into(),
         Ty::Names => "[x, y, z]".into(),

@@ -17,7 +17,10 @@ use physc_compiler::check::settings::{Features, Net, OptimizerStage, TooLarge, T
 use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
-use physc_runtime::nn::{factorize, Embedding, FieldNetworks, MemberSpec, Network, NetworkSpec};
+use physc_runtime::nn::{
+    factorize, Decomposed, DecomposedSpec, Embedding, FieldNetworks, MemberSpec, Network,
+    NetworkSpec,
+};
 use physc_runtime::optim::{
     self, Adam, AdamState, Bfgs, BfgsUpdate, Lbfgs, QuasiNewtonStep, QuasiNewtonStop,
 };
@@ -279,6 +282,45 @@ fn networks<T: Scalar + JitReal>(
     let mut members = Vec::new();
     let mut params = Vec::new();
     for (net, layout) in config.nets.iter().zip(&problem.networks) {
+        let activation = super::activation_kernels::for_network::<T>(&net.activation)?;
+        if let Some(d) = &net.decompose {
+            let names: Vec<&str> = layout
+                .inputs
+                .iter()
+                .map(|&i| problem.input_names[i].as_str())
+                .collect();
+            if d.subdomains.len() != names.len() {
+                return Err(format!(
+                    "network `{}`: `subdomains` gives {} count{}, but the network takes {} inputs ({}); give one count per input, 1 where it is not split",
+                    net.name,
+                    d.subdomains.len(),
+                    if d.subdomains.len() == 1 { "" } else { "s" },
+                    names.len(),
+                    names.join(", ")
+                ));
+            }
+            let spec = DecomposedSpec {
+                inputs: layout.inputs.len(),
+                outputs: layout.outputs.len(),
+                bounds: layout.inputs.iter().map(|&i| problem.bounds[i]).collect(),
+                parts: d.subdomains.clone(),
+                overlap: d.overlap,
+                hidden: vec![net.width; net.depth],
+                init: net.init,
+                periods: layout.inputs.iter().map(|&i| problem.periods[i]).collect(),
+            };
+            let (network, initial) = Decomposed::new(&spec, activation, rng)
+                .map_err(|e| format!("network `{}`: {e}", net.name))?;
+            params.extend(initial);
+            members.push(MemberSpec {
+                name: net.name.clone(),
+                network: network.into(),
+                inputs: layout.inputs.clone(),
+                outputs: layout.outputs.clone(),
+                factorized: false,
+            });
+            continue;
+        }
         let spec = NetworkSpec {
             inputs: layout.inputs.len(),
             outputs: layout.outputs.len(),
@@ -286,7 +328,6 @@ fn networks<T: Scalar + JitReal>(
             init: net.init,
             embedding: embedding(net, problem, &layout.inputs),
         };
-        let activation = super::activation_kernels::for_network::<T>(&net.activation)?;
         let (network, mut initial) = Network::new(&spec, activation, rng)
             .map_err(|e| format!("network `{}`: {e}", net.name))?;
         if let Some((mean, std)) = net.factorize {
@@ -295,7 +336,7 @@ fn networks<T: Scalar + JitReal>(
         params.extend(initial);
         members.push(MemberSpec {
             name: net.name.clone(),
-            network,
+            network: network.into(),
             inputs: layout.inputs.clone(),
             outputs: layout.outputs.clone(),
             factorized: net.factorize.is_some(),

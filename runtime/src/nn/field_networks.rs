@@ -22,18 +22,103 @@
 //! W, followed by every layer's s; a pass materialises W in the tape and maps the gradient
 //! back: ∂L/∂V = exp(s) ∂L/∂W, ∂L/∂s_i = Σ_j W_ij ∂L/∂W_ij.
 
+use super::decomposed::{Decomposed, DecomposedTape};
 use super::jets::JetSet;
 use super::network::Network;
 use super::tape::Tape;
 use crate::scalar::Scalar;
 use std::ops::Range;
 
+/// What a member is: a fully connected network, or a finite-basis one (a network per
+/// subdomain, blended by a partition of unity).
+#[derive(Debug)]
+pub enum MemberNetwork<T: Scalar> {
+    Dense(Network<T>),
+    Decomposed(Decomposed<T>),
+}
+
+impl<T: Scalar> From<Network<T>> for MemberNetwork<T> {
+    fn from(network: Network<T>) -> Self {
+        MemberNetwork::Dense(network)
+    }
+}
+
+impl<T: Scalar> From<Decomposed<T>> for MemberNetwork<T> {
+    fn from(network: Decomposed<T>) -> Self {
+        MemberNetwork::Decomposed(network)
+    }
+}
+
+impl<T: Scalar> MemberNetwork<T> {
+    pub fn inputs(&self) -> usize {
+        match self {
+            MemberNetwork::Dense(n) => n.inputs(),
+            MemberNetwork::Decomposed(n) => n.inputs(),
+        }
+    }
+
+    pub fn outputs(&self) -> usize {
+        match self {
+            MemberNetwork::Dense(n) => n.outputs(),
+            MemberNetwork::Decomposed(n) => n.outputs(),
+        }
+    }
+
+    pub fn num_params(&self) -> usize {
+        match self {
+            MemberNetwork::Dense(n) => n.num_params(),
+            MemberNetwork::Decomposed(n) => n.num_params(),
+        }
+    }
+
+    fn param_groups(&self) -> Vec<(String, Range<usize>)> {
+        match self {
+            MemberNetwork::Dense(n) => n.param_groups(),
+            MemberNetwork::Decomposed(n) => n.param_groups(),
+        }
+    }
+
+    fn forward(
+        &self,
+        params: &[T],
+        inputs: &[&[T]],
+        jets: &JetSet,
+        t: &mut MemberTape<T>,
+    ) -> Result<(), String> {
+        match self {
+            MemberNetwork::Dense(n) => n.forward(params, inputs, jets, &mut t.tape),
+            MemberNetwork::Decomposed(n) => n.forward(params, inputs, jets, &mut t.decomposed),
+        }
+    }
+
+    fn backward(
+        &self,
+        params: &[T],
+        t: &mut MemberTape<T>,
+        adjoint: &[T],
+        grad: &mut [T],
+    ) -> Result<(), String> {
+        match self {
+            MemberNetwork::Dense(n) => n.backward(params, &mut t.tape, adjoint, grad),
+            MemberNetwork::Decomposed(n) => n.backward(params, &mut t.decomposed, adjoint, grad),
+        }
+    }
+
+    /// The dense network, which alone can be factorised.
+    fn dense(&self) -> Option<&Network<T>> {
+        match self {
+            MemberNetwork::Dense(n) => Some(n),
+            MemberNetwork::Decomposed(_) => None,
+        }
+    }
+}
+
 /// One member: its network, which combined inputs it takes and which combined outputs it
 /// gives (both in its own order), and where its parameters lie in the flat vector.
 #[derive(Debug)]
 struct Member<T: Scalar> {
     name: String,
-    network: Network<T>,
+    network: MemberNetwork<T>,
     inputs: Vec<usize>,
     outputs: Vec<usize>,
     params: Range<usize>,
@@ -55,7 +140,7 @@ pub struct FieldNetworks<T: Scalar> {
 /// and its combined input and output indices in the network's own order.
 pub struct MemberSpec<T: Scalar> {
     pub name: String,
-    pub network: Network<T>,
+    pub network: MemberNetwork<T>,
     pub inputs: Vec<usize>,
     pub outputs: Vec<usize>,
     /// Random weight factorisation: the member's parameters are those of [`factorize`].
@@ -100,6 +185,9 @@ fn scale_count<T: Scalar>(network: &Network<T>) -> usize {
 #[derive(Debug, Clone, Default)]
 struct MemberTape<T> {
     tape: Tape<T>,
+    decomposed: DecomposedTape<T>,
+    /// Whether the last pass filled `decomposed` rather than `tape`.
+    is_decomposed: bool,
     jets: Option<JetSet>,
     projection: Vec<Option<usize>>,
     adjoint: Vec<T>,
@@ -121,6 +209,24 @@ pub struct FieldTape<T> {
     passthrough: bool,
 }
 
+impl<T> MemberTape<T> {
+    fn outputs(&self) -> &[T] {
+        if self.is_decomposed {
+            self.decomposed.outputs()
+        } else {
+            self.tape.outputs()
+        }
+    }
+
+    fn output(&self, jet: usize, output: usize) -> &[T] {
+        if self.is_decomposed {
+            self.decomposed.output(jet, output)
+        } else {
+            self.tape.output(jet, output)
+        }
+    }
+}
+
 impl<T> FieldTape<T> {
     /// The number of points of the last forward pass.
     pub fn points(&self) -> usize {
@@ -130,7 +236,7 @@ impl<T> FieldTape<T> {
     /// All output jets: index ((jet · outputs) + output) · n + point.
     pub fn outputs(&self) -> &[T] {
         if self.passthrough {
-            self.members[0].tape.outputs()
+            self.members[0].outputs()
         } else {
             &self.out
         }
@@ -149,7 +255,7 @@ impl<T> FieldTape<T> {
 
 impl<T: Scalar> FieldNetworks<T> {
     /// One network for every field: the network's inputs and outputs are the combined ones.
-    pub fn single(network: Network<T>) -> FieldNetworks<T> {
+    pub fn single(network: MemberNetwork<T>) -> FieldNetworks<T> {
         let (inputs, outputs) = (network.inputs(), network.outputs());
         FieldNetworks {
             num_params: network.num_params(),
@@ -180,6 +286,12 @@ impl<T: Scalar> FieldNetworks<T> {
         }
         let mut owner: Vec<Option<&str>> = vec![None; outputs];
         for m in &members {
+            if m.factorized && m.network.dense().is_none() {
+                return Err(format!(
+                    "network `{}`: only a dense network can be factorised",
+                    m.name
+                ));
+            }
             if m.inputs.len() != m.network.inputs() || m.outputs.len() != m.network.outputs() {
                 return Err(format!(
                     "network `{}` has {} inputs and {} outputs, but {} and {} are mapped",
@@ -221,10 +333,9 @@ impl<T: Scalar> FieldNetworks<T> {
         let members = members
             .into_iter()
             .map(|m| {
-                let scales = if m.factorized {
-                    scale_count(&m.network)
-                } else {
-                    0
+                let scales = match m.network.dense() {
+                    Some(dense) if m.factorized => scale_count(dense),
+                    _ => 0,
                 };
                 let params = next..next + m.network.num_params() + scales;
                 next = params.end;
@@ -339,7 +450,7 @@ impl<T: Scalar> FieldNetworks<T> {
                 let Some(own) = *own else { continue };
                 for (k, &o) in m.outputs.iter().enumerate() {
                     let start = (j * self.outputs + o) * n;
-                    tape.out[start..start + n].copy_from_slice(t.tape.output(own, k));
+                    tape.out[start..start + n].copy_from_slice(t.output(own, k));
                 }
             }
         }
@@ -415,26 +526,38 @@ impl<T: Scalar> Member<T> {
         projected: bool,
     ) -> Result<(), String> {
         let own = &params[self.params.clone()];
-        let jets = if projected {
-            t.jets.as_ref().expect("projected before the pass")
-        } else {
-            jets
-        };
-        if !self.factorized {
-            return self.network.forward(own, inputs, jets, &mut t.tape);
+        if projected {
+            // The projected jets leave the tape for the pass, which borrows the tape whole.
+            let own_jets = t.jets.take().expect("projected before the pass");
+            let result = self.forward_own(own, inputs, &own_jets, t);
+            t.jets = Some(own_jets);
+            return result;
         }
-        let plain = self.network.num_params();
+        self.forward_own(own, inputs, jets, t)
+    }
+
+    fn forward_own(
+        &self,
+        own: &[T],
+        inputs: &[&[T]],
+        jets: &JetSet,
+        t: &mut MemberTape<T>,
+    ) -> Result<(), String> {
+        t.is_decomposed = matches!(self.network, MemberNetwork::Decomposed(_));
+        let Some(dense) = self.network.dense().filter(|_| self.factorized) else {
+            return self.network.forward(own, inputs, jets, t);
+        };
+        let plain = dense.num_params();
         t.effective.clear();
         t.effective.extend_from_slice(&own[..plain]);
         let mut scales = own[plain..].iter();
-        for (weights, fan_in) in self.network.weight_matrices() {
+        for (weights, fan_in) in dense.weight_matrices() {
             for row in t.effective[weights].chunks_exact_mut(fan_in) {
                 let scale = scales.next().expect("one log-scale per row").exp();
                 row.iter_mut().for_each(|w| *w *= scale);
             }
         }
-        self.network
-            .forward(&t.effective, inputs, jets, &mut t.tape)
+        dense.forward(&t.effective, inputs, jets, &mut t.tape)
     }
 
     /// The reverse of [`Member::forward`], adding into the member's part of `grad`; with
@@ -449,15 +572,34 @@ impl<T: Scalar> Member<T> {
     ) -> Result<(), String> {
         let own = &params[self.params.clone()];
         let grad = &mut grad[self.params.clone()];
-        let adjoint = if projected { &t.adjoint[..] } else { adjoint };
-        if !self.factorized {
-            return self.network.backward(own, &mut t.tape, adjoint, grad);
+        // The gathered adjoint leaves the tape for the pass, which borrows the tape whole.
+        let gathered = if projected {
+            std::mem::take(&mut t.adjoint)
+        } else {
+            Vec::new()
+        };
+        let adjoint = if projected { &gathered[..] } else { adjoint };
+        let result = self.backward_own(own, t, adjoint, grad);
+        if projected {
+            t.adjoint = gathered;
         }
-        let plain = self.network.num_params();
+        result
+    }
+
+    fn backward_own(
+        &self,
+        own: &[T],
+        t: &mut MemberTape<T>,
+        adjoint: &[T],
+        grad: &mut [T],
+    ) -> Result<(), String> {
+        let Some(dense) = self.network.dense().filter(|_| self.factorized) else {
+            return self.network.backward(own, t, adjoint, grad);
+        };
+        let plain = dense.num_params();
         t.effective_grad.clear();
         t.effective_grad.resize(plain, T::zero());
-        self.network
-            .backward(&t.effective, &mut t.tape, adjoint, &mut t.effective_grad)?;
+        dense.backward(&t.effective, &mut t.tape, adjoint, &mut t.effective_grad)?;
         let (g_plain, g_scales) = grad.split_at_mut(plain);
         g_plain
             .iter_mut()
@@ -465,7 +607,7 @@ impl<T: Scalar> Member<T> {
             .for_each(|(g, &e)| *g += e);
         let mut g_scales = g_scales.iter_mut();
         let mut scales = own[plain..].iter();
-        for (weights, fan_in) in self.network.weight_matrices() {
+        for (weights, fan_in) in dense.weight_matrices() {
             let rows = t.effective[weights.clone()].chunks_exact(fan_in);
             let g_rows = t.effective_grad[weights.clone()].chunks_exact(fan_in);
             let g_v = g_plain[weights].chunks_exact_mut(fan_in);
@@ -503,218 +645,5 @@ fn project(combined: &JetSet, inputs: &[usize]) -> Result<(JetSet, Vec<Option<us
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::nn::{Activation, Builtin, BuiltinKind, Embedding, Init, NetworkSpec};
-    use crate::rng::Rng;
-    use std::sync::Arc;
-
-    fn network(inputs: usize, outputs: usize, rng: &mut Rng) -> (Network<f64>, Vec<f64>) {
-        let lo = vec![-1.0; inputs];
-        let hi = vec![2.0; inputs];
-        let spec = NetworkSpec {
-            inputs,
-            outputs,
-            hidden: vec![5, 4],
-            init: Init::Glorot,
-            embedding: Embedding::for_box(&lo, &hi),
-        };
-        let act: Arc<dyn Activation<f64>> = Arc::new(Builtin::new(BuiltinKind::Tanh));
-        Network::new(&spec, act, rng).unwrap()
-    }
-
-    /// u(x, t), v(x, t) from one network of [t, x] (inputs swapped), c(t) from one of t.
-    fn split() -> (FieldNetworks<f64>, Vec<f64>) {
-        let mut rng = Rng::new(7);
-        let (flow, mut params) = network(2, 2, &mut rng);
-        let (coefficient, mut p2) = network(1, 1, &mut rng);
-        factorize(&coefficient, &mut p2, 1.0, 0.1, &mut rng);
-        params.extend(p2);
-        let members = vec![
-            MemberSpec {
-                name: "flow".into(),
-                network: flow,
-                inputs: vec![1, 0],
-                outputs: vec![0, 2],
-                factorized: false,
-            },
-            MemberSpec {
-                name: "c".into(),
-                network: coefficient,
-                inputs: vec![1],
-                outputs: vec![1],
-                factorized: true,
-            },
-        ];
-        (FieldNetworks::new(members, 2, 3).unwrap(), params)
-    }
-
-    fn columns(n: usize) -> Vec<Vec<f64>> {
-        let mut rng = Rng::new(3);
-        (0..2)
-            .map(|_| (0..n).map(|_| rng.range(-1.0, 2.0)).collect())
-            .collect()
-    }
-
-    fn outputs(
-        nets: &FieldNetworks<f64>,
-        params: &[f64],
-        x: &[Vec<f64>],
-        jets: &JetSet,
-    ) -> Vec<f64> {
-        let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
-        let mut tape = FieldTape::default();
-        nets.forward(params, &cols, jets, &mut tape).unwrap();
-        tape.outputs().to_vec()
-    }
-
-    #[test]
-    fn members_see_their_own_inputs_and_the_rest_is_zero() {
-        let (nets, params) = split();
-        let x = columns(6);
-        let jets = JetSet::new(&[vec![0, 0, 1], vec![1, 1]], 2).unwrap();
-        let out = outputs(&nets, &params, &x, &jets);
-        let n = 6;
-        let at = |jet: &[usize], o: usize| {
-            let j = jets.index(jet).unwrap();
-            out[(j * 3 + o) * n..(j * 3 + o + 1) * n].to_vec()
-        };
-        // c(t) does not change with x: every jet with an x in it is exactly zero.
-        for jet in [vec![0], vec![0, 0], vec![0, 1], vec![0, 0, 1]] {
-            assert!(at(&jet, 1).iter().all(|&v| v == 0.0), "{jet:?}");
-        }
-        // Its t-jets are its own network's.
-        let mut rng = Rng::new(7);
-        let _ = network(2, 2, &mut rng);
-        // c is factorised, and starts as the plain network it was drawn as.
-        let (alone, p) = network(1, 1, &mut rng);
-        let own = JetSet::new(&[vec![0, 0]], 1).unwrap();
-        let mut tape = Tape::default();
-        alone.forward(&p, &[&x[1]], &own, &mut tape).unwrap();
-        let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() <= 1e-13);
-        assert!(close(
-            &at(&[1, 1], 1),
-            tape.output(own.index(&[0, 0]).unwrap(), 0)
-        ));
-        assert!(close(&at(&[], 1), tape.output(0, 0)));
-        // The flow network takes [t, x]: its ∂x of output 1 is combined output 2's ∂x.
-        let mut rng = Rng::new(7);
-        let (flow, p) = network(2, 2, &mut rng);
-        let own = JetSet::new(&[vec![0, 1, 1]], 2).unwrap();
-        let mut tape = Tape::default();
-        flow.forward(&p, &[&x[1], &x[0]], &own, &mut tape).unwrap();
-        assert_eq!(
-            at(&[0, 0, 1], 2),
-            tape.output(own.index(&[0, 1, 1]).unwrap(), 1)
-        );
-    }
-
-    #[test]
-    fn backward_matches_finite_differences() {
-        let (nets, params) = split();
-        let x = columns(4);
-        let jets = JetSet::new(&[vec![0, 1], vec![1, 1], vec![0, 0]], 2).unwrap();
-        let y = outputs(&nets, &params, &x, &jets);
-        let mut rng = Rng::new(11);
-        let weights: Vec<f64> = y.iter().map(|_| rng.range(-1.0, 1.0)).collect();
-        let loss = |p: &[f64]| -> f64 {
-            let y = outputs(&nets, p, &x, &jets);
-            y.iter().zip(&weights).map(|(y, w)| 0.5 * w * y * y).sum()
-        };
-        let adjoint: Vec<f64> = y.iter().zip(&weights).map(|(y, w)| w * y).collect();
-        let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
-        let mut tape = FieldTape::default();
-        nets.forward(&params, &cols, &jets, &mut tape).unwrap();
-        let mut grad = vec![0.0; nets.num_params()];
-        nets.backward(&params, &mut tape, &adjoint, &mut grad)
-            .unwrap();
-        let scale = grad.iter().fold(0.0f64, |m, g| m.max(g.abs()));
-        for k in 0..params.len() {
-            let h = 1e-5;
-            let mut p = params.clone();
-            p[k] += h;
-            let up = loss(&p);
-            p[k] -= 2.0 * h;
-            let fd = (up - loss(&p)) / (2.0 * h);
-            let err = (fd - grad[k]).abs() / grad[k].abs().max(1e-3 * scale);
-            assert!(err <= 1e-6, "parameter {k}: {} vs {fd}", grad[k]);
-        }
-        let groups = nets.param_groups();
-        assert_eq!(groups.first().unwrap().0, "flow: layer 1 weights");
-        assert_eq!(groups.last().unwrap().1.end, nets.num_params());
-        assert!(groups.iter().any(|g| g.0 == "c: output biases"));
-        assert_eq!(groups.last().unwrap().0, "c: weight log-scales");
-        assert_eq!(groups.last().unwrap().1.len(), 5 + 4 + 1);
-    }
-
-    #[test]
-    fn one_network_for_everything_passes_straight_through() {
-        let mut rng = Rng::new(7);
-        let (net, params) = network(2, 2, &mut rng);
-        let mut rng = Rng::new(7);
-        let (same, _) = network(2, 2, &mut rng);
-        let x = columns(5);
-        let jets = JetSet::new(&[vec![0, 1]], 2).unwrap();
-        let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
-        let mut tape = Tape::default();
-        net.forward(&params, &cols, &jets, &mut tape).unwrap();
-        let single = FieldNetworks::single(same);
-        assert_eq!(outputs(&single, &params, &x, &jets), tape.outputs());
-        assert_eq!(single.param_groups(), net.param_groups());
-    }
-
-    #[test]
-    fn bad_maps_are_refused() {
-        let mut rng = Rng::new(1);
-        let member = |rng: &mut Rng, inputs: Vec<usize>, outputs: Vec<usize>| {
-            let (network, _) = network(inputs.len().max(1), outputs.len().max(1), rng);
-            MemberSpec {
-                name: "m".into(),
-                network,
-                inputs,
-                outputs,
-                factorized: false,
-            }
-        };
-        let cases = [
-            (
-                vec![member(&mut rng, vec![0], vec![0])],
-                1,
-                2,
-                "comes from no network",
-            ),
-            (
-                vec![
-                    member(&mut rng, vec![0], vec![0]),
-                    member(&mut rng, vec![0], vec![0]),
-                ],
-                1,
-                1,
-                "comes from both",
-            ),
-            (
-                vec![member(&mut rng, vec![3], vec![0])],
-                1,
-                1,
-                "takes input 3",
-            ),
-            (
-                vec![member(&mut rng, vec![0, 0], vec![0])],
-                1,
-                1,
-                "takes an input twice",
-            ),
-            (
-                vec![member(&mut rng, vec![0], vec![5])],
-                1,
-                1,
-                "gives output 5",
-            ),
-            (vec![], 1, 1, "no networks"),
-        ];
-        for (members, inputs, outputs, want) in cases {
-            let err = FieldNetworks::new(members, inputs, outputs).unwrap_err();
-            assert!(err.contains(want), "{err}");
-        }
-    }
-}
+#[path = "field_networks_tests.rs"]
+mod tests;

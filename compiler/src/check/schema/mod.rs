@@ -44,8 +44,10 @@ pub enum Ty {
     Activation,
     /// `[lo, hi]` with constant ends.
     Interval,
-    /// A list of positive integers.
-    Sizes,
+    /// A list of integers ≥ `min`.
+    Sizes {
+        min: i64,
+    },
     /// A data file (string) or the name of a model whose simulation provides the data.
     DataSource,
     /// A name (a column or variable of the data).
@@ -266,6 +268,44 @@ const NETS: &[CallSchema] = &[
         ],
         doc: "sine-activated network with SIREN initialisation",
     },
+    CallSchema {
+        name: "decompose",
+        options: &[
+            req(
+                "subdomains",
+                Ty::Sizes { min: 1 },
+                "subdomains along each of the network's inputs, in input order (1: not split)",
+            ),
+            opt(
+                "overlap",
+                num(0.5),
+                POSITIVE,
+                "how far neighbouring subdomains overlap, as a fraction of a subdomain's width (at most 1)",
+            ),
+            opt("width", int(16), COUNT, "neurons per hidden layer of each subdomain's network"),
+            opt("depth", int(2), COUNT, "hidden layers of each subdomain's network"),
+            opt("act", name("tanh"), Ty::Activation, ACTIVATION_DOC),
+            opt(
+                "init",
+                name("glorot"),
+                Ty::Choice(&["glorot", "he", "siren"]),
+                "weight initialisation",
+            ),
+            opt(
+                "inputs",
+                described("all variables (one network), its fields' variables (one per field)"),
+                Ty::Variables,
+                "the variables fed to the network",
+            ),
+            opt(
+                "fields",
+                described("the field the network is named after (every field for a single network)"),
+                Ty::Names,
+                "the fields this network gives",
+            ),
+        ],
+        doc: "finite-basis network: a small network per subdomain, blended by a smooth partition of unity (Moseley et al. 2023)",
+    },
 ];
 
 const OPTIMIZERS: &[CallSchema] = &[
@@ -470,7 +510,7 @@ const TRAIN: &[Opt] = &[
             opt(
                 "grid",
                 described("1001 points in 1-D, 101 per variable in 2-D, 41 beyond"),
-                Ty::Sizes,
+                Ty::Sizes { min: 2 },
                 "points per variable of the output grid",
             ),
             opt(

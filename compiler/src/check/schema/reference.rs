@@ -47,7 +47,7 @@ pub fn type_name(ty: &Ty) -> String {
         Ty::Variables => "variables".into(),
         Ty::Activation => "activation".into(),
         Ty::Interval => "interval".into(),
-        Ty::Sizes => "sizes".into(),
+        Ty::Sizes { min } => format!("list of integers ≥ {min}"),
         Ty::DataSource => "string, or the name of a model".into(),
         Ty::Name => "name".into(),
         Ty::Names => "list of names".into(),

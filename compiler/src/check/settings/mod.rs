@@ -26,9 +26,9 @@ pub use discover::{
 pub use evolve::{Budget, CostKind, EvolveSettings, EvolveTarget, BLOCK_DEFAULT_OPS};
 pub use simulate::{OutputTimes, SimulateSettings, SpatialScheme, TimeMethod};
 pub use train::{
-    Activation, Attention, Balance, Causal, Features, LossWeights, Net, NetKind, OptimizerStage,
-    Points, TooLarge, TrainSettings, DEFAULT_ADAM_STEPS, DEFAULT_QUASI_NEWTON_RESAMPLE,
-    DEFAULT_QUASI_NEWTON_STEPS,
+    Activation, Attention, Balance, Causal, Decompose, Features, LossWeights, Net, NetKind,
+    OptimizerStage, Points, TooLarge, TrainSettings, DEFAULT_ADAM_STEPS,
+    DEFAULT_QUASI_NEWTON_RESAMPLE, DEFAULT_QUASI_NEWTON_STEPS,
 };
 
 pub(super) use options::read;

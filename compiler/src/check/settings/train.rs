@@ -35,6 +35,8 @@ pub struct TrainSettings {
 pub enum NetKind {
     Mlp,
     Siren,
+    /// A finite-basis network: `Net::decompose` says how the domain is cut.
+    Decompose,
 }
 
 impl NetKind {
@@ -42,6 +44,7 @@ impl NetKind {
         match self {
             NetKind::Mlp => "mlp",
             NetKind::Siren => "siren",
+            NetKind::Decompose => "decompose",
         }
     }
 }
@@ -75,8 +78,17 @@ pub struct Net {
     /// Random weight factorisation: the mean and standard deviation of the initial
     /// log-scales.
     pub factorize: Option<(f64, f64)>,
+    /// For `decompose`: subdomains along each of the network's inputs (in input order)
+    /// and their overlap as a fraction of a subdomain's width.
+    pub decompose: Option<Decompose>,
     /// The variables fed to the network, in order.
     pub inputs: Vec<VarId>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decompose {
+    pub subdomains: Vec<usize>,
+    pub overlap: f64,
 }
 
 /// A network's activation: built-in by name, or a user function of one argument.
@@ -359,10 +371,10 @@ fn net(
     inputs: Vec<VarId>,
     model: Option<&Model>,
 ) -> Net {
-    let kind = if kind == "siren" {
-        NetKind::Siren
-    } else {
-        NetKind::Mlp
+    let kind = match kind {
+        "siren" => NetKind::Siren,
+        "decompose" => NetKind::Decompose,
+        _ => NetKind::Mlp,
     };
     let inputs = match options.get("inputs") {
         Some(SettingValue::List(items)) => items
@@ -389,7 +401,7 @@ fn net(
             },
             Activation::Builtin("sin".into()),
         ),
-        NetKind::Mlp => (
+        NetKind::Mlp | NetKind::Decompose => (
             match options.name("init") {
                 "he" => Init::He,
                 "siren" => Init::Siren { omega: 30.0 },
@@ -413,6 +425,19 @@ fn net(
         factorize: options
             .call("factorize")
             .map(|(_, rwf)| (rwf.num("mean"), rwf.num("std"))),
+        decompose: (kind == NetKind::Decompose).then(|| Decompose {
+            subdomains: match options.get("subdomains") {
+                Some(SettingValue::List(items)) => items
+                    .iter()
+                    .map(|v| match v {
+                        SettingValue::Int(n) => (*n).max(1) as usize,
+                        _ => 1,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            overlap: options.num("overlap"),
+        }),
         inputs,
     }
 }
