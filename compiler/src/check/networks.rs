@@ -5,7 +5,7 @@
 //! its fields depend on (E0414).
 
 use super::jobs::{JobChecker, SettingValue};
-use super::model::Model;
+use super::model::{EquationKind, Expr, ExprKind as ModelExprKind, Model};
 use super::schema::{CallSchema, Ty};
 use super::suggest;
 use crate::diagnostics::{Code, Diagnostic};
@@ -95,6 +95,9 @@ impl JobChecker<'_, '_> {
         }
         if !ok || !self.cover(model, &written, span) {
             return None;
+        }
+        if let Some(model) = model {
+            self.unpinned(model, span);
         }
         let record: BTreeMap<String, SettingValue> = written
             .into_iter()
@@ -205,6 +208,51 @@ impl JobChecker<'_, '_> {
         }
         ok
     }
+}
+
+impl JobChecker<'_, '_> {
+    /// W0006: with a network per field, a field that no initial or boundary condition
+    /// mentions, in a model without `data`, is left to the equations alone; an unknown
+    /// coefficient function (`k(x)` in −(k u′)′ = f) is then not determined (k and u can
+    /// trade), so observations are what a learnable field needs.
+    fn unpinned(&mut self, model: &Model, net: Span) {
+        if !model.data.is_empty() {
+            return;
+        }
+        for (id, f) in model.fields.iter().enumerate() {
+            let pinned = model.equations.iter().any(|e| {
+                matches!(
+                    e.kind,
+                    EquationKind::Initial | EquationKind::Boundary { .. }
+                ) && mentions(&e.lhs, id) | mentions(&e.rhs, id)
+            });
+            if !pinned {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::UnpinnedField,
+                        net,
+                        format!(
+                            "field `{}` has its own network but no condition and no data pin it down",
+                            f.name
+                        ),
+                        "networks per field",
+                    )
+                    .with_label(f.span, "declared here")
+                    .with_help(format!(
+                        "an unknown coefficient is identified by observations: add measurements of a field it acts on (`data {} from \"obs.npz\"`), or a condition on `{}`",
+                        model.fields.first().map_or("u", |f| f.name.as_str()),
+                        f.name
+                    )),
+                );
+            }
+        }
+    }
+}
+
+fn mentions(e: &Expr, field: usize) -> bool {
+    let mut found = false;
+    e.walk(&mut |n| found |= matches!(n.kind, ModelExprKind::Field(r) if r.field == field));
+    found
 }
 
 /// The names a call's `fields: [...]` lists, with where each is written.

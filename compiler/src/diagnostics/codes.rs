@@ -124,6 +124,7 @@ codes! {
     NoBoundaryCondition = "W0003", Warning, "spatial equation without boundary conditions";
     ShadowsBuiltin = "W0004", Warning, "definition shadows a built-in";
     DataFileMissing = "W0005", Warning, "data file not found";
+    UnpinnedField = "W0006", Warning, "field learned from the equations alone, without data";
 }
 
 impl Code {
