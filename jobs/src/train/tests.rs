@@ -511,3 +511,45 @@ fn gradnorm_factors_follow_their_formula_with_finite_difference_gradients() {
     }
     check_session_gradient(&mut s);
 }
+
+/// A network per field, one of them decomposed and one factorised: the loss gradient over
+/// every member's parameters against finite differences, and the same bits on any thread
+/// count.
+const PER_FIELD: &str =
+    "model C { space x in [0, 1]  time t in [0, 1]  field u(x, t), c(t), v(x, t)
+       pde dt(u) = c * dxx(u) + v
+       pde dt(v) = dxx(v) - u
+       initial u = sin(pi * x), c = 0.1, v = 0
+       boundary u = 0 on boundary
+       boundary v = 0 on boundary }
+     train C { net u: decompose(subdomains: [2, 2], width: 4, depth: 1),
+                   c: mlp(width: 3, depth: 1, factorize: rwf(mean: 0.5, std: 0.2)),
+                   v: siren(width: 4, depth: 1)
+       points interior: 600, initial: 300, boundary: 40 }";
+
+#[test]
+fn gradient_a_network_per_field_decomposed_and_factorised() {
+    check_gradient(PER_FIELD);
+}
+
+#[test]
+fn networks_per_field_do_not_depend_on_the_thread_count() {
+    let mut s = session(PER_FIELD);
+    let params = s.params.clone();
+    let mut evaluate = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool");
+        let mut grad = vec![0.0; params.len()];
+        let loss = pool
+            .install(|| s.objective.loss_and_gradient(&params, &mut grad))
+            .expect("loss evaluates");
+        (
+            loss.to_bits(),
+            grad.iter().map(|g| g.to_bits()).collect::<Vec<_>>(),
+        )
+    };
+    let one = evaluate(1);
+    assert_eq!(evaluate(3), one);
+}
