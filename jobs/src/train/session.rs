@@ -305,7 +305,7 @@ fn networks<T: Scalar + JitReal>(
                 bounds: layout.inputs.iter().map(|&i| problem.bounds[i]).collect(),
                 parts: d.subdomains.clone(),
                 overlap: d.overlap,
-                hidden: vec![net.width; net.depth],
+                hidden: net.hidden(),
                 init: net.init,
                 periods: layout.inputs.iter().map(|&i| problem.periods[i]).collect(),
             };
@@ -324,7 +324,7 @@ fn networks<T: Scalar + JitReal>(
         let spec = NetworkSpec {
             inputs: layout.inputs.len(),
             outputs: layout.outputs.len(),
-            hidden: vec![net.width; net.depth],
+            hidden: net.hidden(),
             init: net.init,
             embedding: embedding(net, problem, &layout.inputs),
         };

@@ -524,7 +524,7 @@ const PER_FIELD: &str =
        boundary v = 0 on boundary }
      train C { net u: decompose(subdomains: [2, 2], width: 4, depth: 1),
                    c: mlp(width: 3, depth: 1, factorize: rwf(mean: 0.5, std: 0.2)),
-                   v: siren(width: 4, depth: 1)
+                   v: mlp(widths: [5, 3], act: sin)
        points interior: 600, initial: 300, boundary: 40 }";
 
 #[test]

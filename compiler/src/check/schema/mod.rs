@@ -209,6 +209,12 @@ const NETS: &[CallSchema] = &[
         options: &[
             opt("width", int(32), COUNT, "neurons per hidden layer"),
             opt("depth", int(4), COUNT, "number of hidden layers"),
+            opt(
+                "widths",
+                described("`depth` layers of `width`"),
+                Ty::Sizes { min: 1 },
+                "the width of each hidden layer, first to last (instead of width and depth)",
+            ),
             opt("act", name("tanh"), Ty::Activation, ACTIVATION_DOC),
             opt(
                 "features",

@@ -294,10 +294,11 @@ fn net_gives_a_network_per_field_or_group_of_fields() {
     assert_eq!(t.inputs(), vec![0, 1]);
     // One network keeps its inputs as written.
     let s = settings_of(&format!(
-        "{model} train M {{ net mlp(inputs: [t, x], factorize: rwf(std: 0.2)) }}"
+        "{model} train M {{ net mlp(inputs: [t, x], widths: [8, 6, 4], factorize: rwf(std: 0.2)) }}"
     ));
     let t = s.train().expect("train");
     assert_eq!((t.nets.len(), t.inputs()), (1, vec![1, 0]));
     assert_eq!(t.nets[0].factorize, Some((1.0, 0.2)));
+    assert_eq!(t.nets[0].hidden(), vec![8, 6, 4]);
     assert_eq!(t.nets[0].fields, vec![0, 1, 2]);
 }

@@ -72,6 +72,8 @@ pub struct Net {
     pub kind: NetKind,
     pub width: usize,
     pub depth: usize,
+    /// Per-layer widths when given (`widths: [64, 64, 32]`), else `depth` layers of `width`.
+    pub widths: Option<Vec<usize>>,
     pub activation: Activation,
     pub features: Option<Features>,
     pub init: Init,
@@ -83,6 +85,15 @@ pub struct Net {
     pub decompose: Option<Decompose>,
     /// The variables fed to the network, in order.
     pub inputs: Vec<VarId>,
+}
+
+impl Net {
+    /// The hidden layers' widths, first to last.
+    pub fn hidden(&self) -> Vec<usize> {
+        self.widths
+            .clone()
+            .unwrap_or_else(|| vec![self.width; self.depth])
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -417,6 +428,18 @@ fn net(
         name: name.to_string(),
         fields,
         kind,
+        widths: match options.get("widths") {
+            Some(SettingValue::List(items)) => Some(
+                items
+                    .iter()
+                    .map(|v| match v {
+                        SettingValue::Int(n) => (*n).max(1) as usize,
+                        _ => 1,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        },
         width: options.int("width"),
         depth: options.int("depth"),
         activation,
