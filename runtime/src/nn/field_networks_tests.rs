@@ -2,6 +2,7 @@
 //! pass against finite differences (a factorised member included), the plain single
 //! network unchanged, a finite-basis member, and refused maps.
 
+use super::super::fd_checks::gradient_matches_finite_differences;
 use super::*;
 use crate::nn::{Activation, Builtin, BuiltinKind, Embedding, Init, NetworkSpec};
 use crate::rng::Rng;
@@ -107,31 +108,23 @@ fn backward_matches_finite_differences() {
     let (nets, params) = split();
     let x = columns(4);
     let jets = JetSet::new(&[vec![0, 1], vec![1, 1], vec![0, 0]], 2).unwrap();
-    let y = outputs(&nets, &params, &x, &jets);
-    let mut rng = Rng::new(11);
-    let weights: Vec<f64> = y.iter().map(|_| rng.range(-1.0, 1.0)).collect();
-    let loss = |p: &[f64]| -> f64 {
-        let y = outputs(&nets, p, &x, &jets);
-        y.iter().zip(&weights).map(|(y, w)| 0.5 * w * y * y).sum()
-    };
-    let adjoint: Vec<f64> = y.iter().zip(&weights).map(|(y, w)| w * y).collect();
     let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
-    let mut tape = FieldTape::default();
-    nets.forward(&params, &cols, &jets, &mut tape).unwrap();
-    let mut grad = vec![0.0; nets.num_params()];
-    nets.backward(&params, &mut tape, &adjoint, &mut grad)
-        .unwrap();
-    let scale = grad.iter().fold(0.0f64, |m, g| m.max(g.abs()));
-    for k in 0..params.len() {
-        let h = 1e-5;
-        let mut p = params.clone();
-        p[k] += h;
-        let up = loss(&p);
-        p[k] -= 2.0 * h;
-        let fd = (up - loss(&p)) / (2.0 * h);
-        let err = (fd - grad[k]).abs() / grad[k].abs().max(1e-3 * scale);
-        assert!(err <= 1e-6, "parameter {k}: {} vs {fd}", grad[k]);
-    }
+    let gradient = |p: &[f64], adjoint: &[f64]| {
+        let mut tape = FieldTape::default();
+        nets.forward(p, &cols, &jets, &mut tape).unwrap();
+        let mut grad = vec![0.0; nets.num_params()];
+        nets.backward(p, &mut tape, adjoint, &mut grad).unwrap();
+        grad
+    };
+    gradient_matches_finite_differences(
+        "per field, c factorised",
+        &params,
+        &nets.param_groups(),
+        |p| outputs(&nets, p, &x, &jets),
+        gradient,
+        11,
+        1e-6,
+    );
     let groups = nets.param_groups();
     assert_eq!(groups.first().unwrap().0, "flow: layer 1 weights");
     assert_eq!(groups.last().unwrap().1.end, nets.num_params());

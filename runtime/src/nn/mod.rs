@@ -30,4 +30,6 @@ pub use tape::Tape;
 #[cfg(test)]
 mod decomposed_tests;
 #[cfg(test)]
+mod fd_checks;
+#[cfg(test)]
 mod tests;

@@ -2,6 +2,9 @@
 //! against finite differences in every parameter, periodicity, reproducibility, f32 against
 //! f64, tape reuse and refused inputs.
 
+use super::fd_checks::{
+    all_jets, gradient_matches_finite_differences, jets_match_finite_differences,
+};
 use super::*;
 use crate::rng::Rng;
 use crate::scalar::Scalar;
@@ -13,26 +16,6 @@ struct Arch {
     spec: NetworkSpec,
     kind: BuiltinKind,
     jets: Vec<Vec<usize>>,
-}
-
-/// Every multi-index over `inputs` inputs of order 1..=order.
-fn all_jets(inputs: usize, order: usize) -> Vec<Vec<usize>> {
-    let mut out: Vec<Vec<usize>> = vec![vec![]];
-    let mut frontier = vec![vec![]];
-    for _ in 0..order {
-        let mut next = Vec::new();
-        for jet in &frontier {
-            let from = jet.last().copied().unwrap_or(0);
-            for i in from..inputs {
-                let mut j: Vec<usize> = jet.clone();
-                j.push(i);
-                next.push(j);
-            }
-        }
-        out.extend(next.iter().cloned());
-        frontier = next;
-    }
-    out
 }
 
 fn spec(
@@ -152,14 +135,6 @@ fn run<T: Scalar>(net: &Network<T>, params: &[T], x: &[Vec<T>], jets: &JetSet) -
     tape.outputs().to_vec()
 }
 
-/// A fourth-order central difference: (8(f(h) − f(−h)) − (f(2h) − f(−2h))) / 12h.
-fn central(f: &mut dyn FnMut(f64) -> Vec<f64>, h: f64) -> Vec<f64> {
-    let (p1, m1, p2, m2) = (f(h), f(-h), f(2.0 * h), f(-2.0 * h));
-    (0..p1.len())
-        .map(|k| (8.0 * (p1[k] - m1[k]) - (p2[k] - m2[k])) / (12.0 * h))
-        .collect()
-}
-
 /// A step for input i of the size of its variation scale.
 fn step(emb: &Embedding, i: usize) -> f64 {
     2e-4 * emb.period[i].map_or(emb.half_width[i], |l| l / (2.0 * std::f64::consts::PI))
@@ -167,139 +142,55 @@ fn step(emb: &Embedding, i: usize) -> f64 {
 
 #[test]
 fn jets_match_finite_differences_of_lower_jets() {
-    let n = 4;
     for arch in archs() {
         let (net, params) = build::<f64>(&arch, 1);
         let jets = JetSet::new(&arch.jets, arch.spec.inputs).unwrap();
-        let x = sample(&arch.spec.embedding, n, 2);
-        let out = run(&net, &params, &x, &jets);
-        let outputs = arch.spec.outputs;
-        let mut worst = 0.0f64;
-        let mut checked = 0;
-        for (j, jet) in jets.jets().iter().enumerate() {
-            for i in 0..arch.spec.inputs {
-                let mut up = jet.clone();
-                up.push(i);
-                let Some(k) = jets.index(&up) else { continue };
-                let h = step(&arch.spec.embedding, i);
-                let fd = central(
-                    &mut |dx| {
-                        let mut moved = x.clone();
-                        moved[i].iter_mut().for_each(|v| *v += dx);
-                        run(&net, &params, &moved, &jets)
-                    },
-                    h,
-                );
-                for o in 0..outputs {
-                    let exact = &out[(k * outputs + o) * n..][..n];
-                    let approx = &fd[(j * outputs + o) * n..][..n];
-                    let scale = exact.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
-                    for (e, a) in exact.iter().zip(approx) {
-                        let err = (e - a).abs() / scale;
-                        worst = worst.max(err);
-                        assert!(
-                            err <= 1e-6,
-                            "{}: d/dx{i} of {jet:?} (output {o}): {e} vs {a}, relative {err:e}",
-                            arch.name
-                        );
-                    }
-                }
-                checked += 1;
-            }
-        }
-        assert!(checked >= 5, "{}: only {checked} checks", arch.name);
-        eprintln!(
-            "{}: {checked} jet checks, worst relative error {worst:e}",
-            arch.name
+        let x = sample(&arch.spec.embedding, 4, 2);
+        let (checked, _) = jets_match_finite_differences(
+            arch.name,
+            &jets,
+            arch.spec.outputs,
+            &x,
+            |i| step(&arch.spec.embedding, i),
+            |x| run(&net, &params, x, &jets),
+            1e-6,
         );
-    }
-}
-
-/// Loss Σ c1·y + ½ c2·y² over every output jet y, with fixed random c1, c2.
-struct Loss {
-    c1: Vec<f64>,
-    c2: Vec<f64>,
-}
-
-impl Loss {
-    fn new(len: usize, seed: u64) -> Loss {
-        let mut rng = Rng::new(seed);
-        let mut draw = || (0..len).map(|_| rng.range(-1.0, 1.0)).collect();
-        Loss {
-            c1: draw(),
-            c2: draw(),
-        }
-    }
-
-    fn value(&self, y: &[f64]) -> f64 {
-        y.iter()
-            .zip(&self.c1)
-            .zip(&self.c2)
-            .map(|((y, a), b)| a * y + 0.5 * b * y * y)
-            .sum()
-    }
-
-    fn adjoint(&self, y: &[f64]) -> Vec<f64> {
-        y.iter()
-            .zip(&self.c1)
-            .zip(&self.c2)
-            .map(|((y, a), b)| a + b * y)
-            .collect()
+        assert!(checked >= 5, "{}: only {checked} checks", arch.name);
     }
 }
 
 #[test]
 fn backward_matches_finite_differences_in_every_parameter() {
-    let n = 3;
     for arch in archs() {
         let (net, params) = build::<f64>(&arch, 3);
         for needed in [arch.jets.clone(), vec![]] {
             let jets = JetSet::new(&needed, arch.spec.inputs).unwrap();
-            let x = sample(&arch.spec.embedding, n, 4);
+            let x = sample(&arch.spec.embedding, 3, 4);
+            let name = format!("{} ({} jets)", arch.name, jets.len());
             let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
-            let mut tape = Tape::default();
-            net.forward(&params, &cols, &jets, &mut tape).unwrap();
-            let loss = Loss::new(tape.outputs().len(), 5);
-            let adjoint = loss.adjoint(tape.outputs());
-            let mut grad = vec![0.0; net.num_params()];
-            net.backward(&params, &mut tape, &adjoint, &mut grad)
-                .unwrap();
-            let scale = grad.iter().fold(0.0f64, |m, g| m.max(g.abs()));
-            let mut worst = 0.0f64;
-            for k in 0..params.len() {
-                let h = 1e-4 * params[k].abs().max(1.0);
-                let fd = central(
-                    &mut |d| {
-                        let mut p = params.clone();
-                        p[k] += d;
-                        vec![loss.value(&run(&net, &p, &x, &jets))]
-                    },
-                    h,
-                )[0];
-                let err = (fd - grad[k]).abs() / grad[k].abs().max(1e-3 * scale);
-                worst = worst.max(err);
-                let group = net
-                    .param_groups()
-                    .into_iter()
-                    .find(|g| g.1.contains(&k))
-                    .unwrap()
-                    .0;
-                assert!(err <= 1e-6, "{} ({} jets): parameter {k} ({group}): backward {} vs fd {fd}, relative {err:e}", arch.name, jets.len(), grad[k]);
-            }
-            eprintln!(
-                "{} ({} jets): {} parameters, worst relative error {worst:e}",
-                arch.name,
-                jets.len(),
-                params.len()
+            let gradient = |p: &[f64], adjoint: &[f64]| {
+                let mut tape = Tape::default();
+                net.forward(p, &cols, &jets, &mut tape).unwrap();
+                let mut grad = vec![0.0; net.num_params()];
+                net.backward(p, &mut tape, adjoint, &mut grad).unwrap();
+                // backward adds into grad rather than overwriting it.
+                let once = grad.clone();
+                net.backward(p, &mut tape, adjoint, &mut grad).unwrap();
+                assert!(grad
+                    .iter()
+                    .zip(&once)
+                    .all(|(g, o)| (g - 2.0 * o).abs() <= 1e-12 * o.abs().max(1.0)));
+                once
+            };
+            gradient_matches_finite_differences(
+                &name,
+                &params,
+                &net.param_groups(),
+                |p| run(&net, p, &x, &jets),
+                gradient,
+                5,
+                1e-6,
             );
-            // backward adds into grad rather than overwriting it.
-            let once = grad.clone();
-            net.backward(&params, &mut tape, &adjoint, &mut grad)
-                .unwrap();
-            assert!(grad
-                .iter()
-                .zip(&once)
-                .all(|(g, o)| (g - 2.0 * o).abs() <= 1e-12 * o.abs().max(1.0)));
         }
     }
 }

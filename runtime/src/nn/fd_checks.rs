@@ -1,0 +1,170 @@
+//! The finite-difference checks every network kind's tests run, written once: input jets
+//! against central differences of the next-lower jets, the reverse pass against central
+//! differences in every parameter of a loss on all output jets, and the jet sets and loss
+//! they use. A kind's tests supply closures that run its forward and reverse passes.
+
+use super::jets::JetSet;
+use crate::rng::Rng;
+use std::ops::Range;
+
+/// Every multi-index over `inputs` inputs of order 0..=order.
+pub(crate) fn all_jets(inputs: usize, order: usize) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = vec![vec![]];
+    let mut frontier = vec![vec![]];
+    for _ in 0..order {
+        let mut next = Vec::new();
+        for jet in &frontier {
+            let from = jet.last().copied().unwrap_or(0);
+            for i in from..inputs {
+                let mut j: Vec<usize> = jet.clone();
+                j.push(i);
+                next.push(j);
+            }
+        }
+        out.extend(next.iter().cloned());
+        frontier = next;
+    }
+    out
+}
+
+/// A fourth-order central difference: (8(f(h) − f(−h)) − (f(2h) − f(−2h))) / 12h.
+pub(crate) fn central(f: &mut dyn FnMut(f64) -> Vec<f64>, h: f64) -> Vec<f64> {
+    let (p1, m1, p2, m2) = (f(h), f(-h), f(2.0 * h), f(-2.0 * h));
+    (0..p1.len())
+        .map(|k| (8.0 * (p1[k] - m1[k]) - (p2[k] - m2[k])) / (12.0 * h))
+        .collect()
+}
+
+/// Every jet J + e_i of `jets` against the central difference of jet J along input i, at
+/// the points `x` (one column per input), relative to the jet's largest value: each error
+/// at most `tolerance`. `run(x)` gives all output jets in the tape layout ((jet · outputs)
+/// + output) · n + point; `step(i)` is input i's difference step. Returns how many jets
+/// were checked and the worst error.
+pub(crate) fn jets_match_finite_differences(
+    name: &str,
+    jets: &JetSet,
+    outputs: usize,
+    x: &[Vec<f64>],
+    step: impl Fn(usize) -> f64,
+    run: impl Fn(&[Vec<f64>]) -> Vec<f64>,
+    tolerance: f64,
+) -> (usize, f64) {
+    let n = x.first().map_or(0, Vec::len);
+    let out = run(x);
+    let mut worst = 0.0f64;
+    let mut checked = 0;
+    for (j, jet) in jets.jets().iter().enumerate() {
+        for i in 0..x.len() {
+            let mut up = jet.clone();
+            up.push(i);
+            let Some(k) = jets.index(&up) else { continue };
+            let fd = central(
+                &mut |dx| {
+                    let mut moved = x.to_vec();
+                    moved[i].iter_mut().for_each(|v| *v += dx);
+                    run(&moved)
+                },
+                step(i),
+            );
+            for o in 0..outputs {
+                let exact = &out[(k * outputs + o) * n..][..n];
+                let approx = &fd[(j * outputs + o) * n..][..n];
+                let scale = exact.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
+                for (e, a) in exact.iter().zip(approx) {
+                    let err = (e - a).abs() / scale;
+                    worst = worst.max(err);
+                    assert!(
+                        err <= tolerance,
+                        "{name}: d/dx{i} of {jet:?} (output {o}): {e} vs {a}, relative {err:e}"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    eprintln!("{name}: {checked} jet checks, worst relative error {worst:e}");
+    (checked, worst)
+}
+
+/// Loss Σ c1·y + ½ c2·y² over every output jet y, with fixed random c1, c2.
+pub(crate) struct Loss {
+    c1: Vec<f64>,
+    c2: Vec<f64>,
+}
+
+impl Loss {
+    pub(crate) fn new(len: usize, seed: u64) -> Loss {
+        let mut rng = Rng::new(seed);
+        let mut draw = || (0..len).map(|_| rng.range(-1.0, 1.0)).collect();
+        Loss {
+            c1: draw(),
+            c2: draw(),
+        }
+    }
+
+    pub(crate) fn value(&self, y: &[f64]) -> f64 {
+        y.iter()
+            .zip(&self.c1)
+            .zip(&self.c2)
+            .map(|((y, a), b)| a * y + 0.5 * b * y * y)
+            .sum()
+    }
+
+    pub(crate) fn adjoint(&self, y: &[f64]) -> Vec<f64> {
+        y.iter()
+            .zip(&self.c1)
+            .zip(&self.c2)
+            .map(|((y, a), b)| a + b * y)
+            .collect()
+    }
+}
+
+/// The gradient `grad` of [`Loss`] (seeded `seed`) at `params`, from the kind's reverse
+/// pass, against a central difference in every parameter of the loss of `run(params)` (all
+/// output jets): each error, relative to the gradient (or to 1e-3 of its largest entry), at
+/// most `tolerance`. `gradient(params, adjoint)` runs the forward and reverse passes and
+/// returns ∂loss/∂params; `groups` names the parameters in a failure. Returns the worst
+/// error and the gradient.
+pub(crate) fn gradient_matches_finite_differences(
+    name: &str,
+    params: &[f64],
+    groups: &[(String, Range<usize>)],
+    run: impl Fn(&[f64]) -> Vec<f64>,
+    gradient: impl Fn(&[f64], &[f64]) -> Vec<f64>,
+    seed: u64,
+    tolerance: f64,
+) -> (f64, Vec<f64>) {
+    let y = run(params);
+    let loss = Loss::new(y.len(), seed);
+    let grad = gradient(params, &loss.adjoint(&y));
+    assert_eq!(grad.len(), params.len(), "{name}: gradient length");
+    let scale = grad.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+    let mut worst = 0.0f64;
+    for k in 0..params.len() {
+        let h = 1e-4 * params[k].abs().max(1.0);
+        let fd = central(
+            &mut |dp| {
+                let mut p = params.to_vec();
+                p[k] += dp;
+                vec![loss.value(&run(&p))]
+            },
+            h,
+        )[0];
+        let err = (fd - grad[k]).abs() / grad[k].abs().max(1e-3 * scale);
+        worst = worst.max(err);
+        let group = groups
+            .iter()
+            .find(|g| g.1.contains(&k))
+            .map_or("?", |g| g.0.as_str());
+        assert!(
+            err <= tolerance,
+            "{name}: parameter {k} ({group}): backward {} vs fd {fd}, relative {err:e}",
+            grad[k]
+        );
+    }
+    eprintln!(
+        "{name}: {} parameters, worst relative error {worst:e}",
+        params.len()
+    );
+    (worst, grad)
+}
