@@ -16,7 +16,7 @@ struct Arch {
 }
 
 /// Every multi-index over `inputs` inputs of order 1..=order.
-fn all_jets(inputs: usize, order: usize) -> Vec<Vec<usize>> {
+pub(super) fn all_jets(inputs: usize, order: usize) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = vec![vec![]];
     let mut frontier = vec![vec![]];
     for _ in 0..order {
@@ -129,7 +129,7 @@ fn build<T: Scalar>(arch: &Arch, seed: u64) -> (Network<T>, Vec<T>) {
 }
 
 /// n random points in the embedding's box (one period for periodic inputs), input-major.
-fn sample(emb: &Embedding, n: usize, seed: u64) -> Vec<Vec<f64>> {
+pub(super) fn sample(emb: &Embedding, n: usize, seed: u64) -> Vec<Vec<f64>> {
     let mut rng = Rng::new(seed);
     (0..emb.center.len())
         .map(|i| {
@@ -153,7 +153,7 @@ fn run<T: Scalar>(net: &Network<T>, params: &[T], x: &[Vec<T>], jets: &JetSet) -
 }
 
 /// A fourth-order central difference: (8(f(h) − f(−h)) − (f(2h) − f(−2h))) / 12h.
-fn central(f: &mut dyn FnMut(f64) -> Vec<f64>, h: f64) -> Vec<f64> {
+pub(super) fn central(f: &mut dyn FnMut(f64) -> Vec<f64>, h: f64) -> Vec<f64> {
     let (p1, m1, p2, m2) = (f(h), f(-h), f(2.0 * h), f(-2.0 * h));
     (0..p1.len())
         .map(|k| (8.0 * (p1[k] - m1[k]) - (p2[k] - m2[k])) / (12.0 * h))
@@ -161,7 +161,7 @@ fn central(f: &mut dyn FnMut(f64) -> Vec<f64>, h: f64) -> Vec<f64> {
 }
 
 /// A step for input i of the size of its variation scale.
-fn step(emb: &Embedding, i: usize) -> f64 {
+pub(super) fn step(emb: &Embedding, i: usize) -> f64 {
     2e-4 * emb.period[i].map_or(emb.half_width[i], |l| l / (2.0 * std::f64::consts::PI))
 }
 
@@ -216,13 +216,13 @@ fn jets_match_finite_differences_of_lower_jets() {
 }
 
 /// Loss Σ c1·y + ½ c2·y² over every output jet y, with fixed random c1, c2.
-struct Loss {
+pub(super) struct Loss {
     c1: Vec<f64>,
     c2: Vec<f64>,
 }
 
 impl Loss {
-    fn new(len: usize, seed: u64) -> Loss {
+    pub(super) fn new(len: usize, seed: u64) -> Loss {
         let mut rng = Rng::new(seed);
         let mut draw = || (0..len).map(|_| rng.range(-1.0, 1.0)).collect();
         Loss {
@@ -231,7 +231,7 @@ impl Loss {
         }
     }
 
-    fn value(&self, y: &[f64]) -> f64 {
+    pub(super) fn value(&self, y: &[f64]) -> f64 {
         y.iter()
             .zip(&self.c1)
             .zip(&self.c2)
@@ -239,7 +239,7 @@ impl Loss {
             .sum()
     }
 
-    fn adjoint(&self, y: &[f64]) -> Vec<f64> {
+    pub(super) fn adjoint(&self, y: &[f64]) -> Vec<f64> {
         y.iter()
             .zip(&self.c1)
             .zip(&self.c2)
