@@ -349,9 +349,8 @@ impl<T: Scalar> ModifiedMlp<T> {
             let input = if k == 1 { &below[0].a } else { &done[k - 2] };
             let input = MatRef::new(&input[..], rows, w);
             layer_forward(&self.hidden[k], input, &mut layer[0]);
-            let h = &mut rest[0];
-            product::forward(leibniz, block, &layer[0].a, diff, h);
-            h.iter_mut().zip(&encoders[0].a).for_each(|(h, &u)| *h += u);
+            let u = Some(&encoders[0].a[..]);
+            product::forward(leibniz, block, &layer[0].a, diff, u, &mut rest[0]);
         }
         let last = mixed.last().unwrap_or(&layers[0].a);
         network::output_forward(&self.output, params, n, last, out);
