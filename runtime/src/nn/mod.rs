@@ -6,8 +6,10 @@
 //! It owns the jet sets and their Faà di Bruno tables (`jets`, `compose`), the activation
 //! interface and its closed-form fallback (`activation`), the input embedding (`embedding`:
 //! normalisation, exact periodicity, Fourier features; `gaussian`: trainable Gaussian
-//! features), the forward record (`tape`) and finite-basis networks over a decomposed
-//! domain (`decomposed`). Training loops, losses and optimizers live elsewhere.
+//! features), the forward record (`tape`), finite-basis networks over a decomposed domain
+//! (`decomposed`), the modified MLP of Wang, Teng & Perdikaris (`modified`) and the jets of
+//! element-wise products it needs (`product`). Training loops, losses and optimizers live
+//! elsewhere.
 
 pub mod activation;
 mod compose;
@@ -16,7 +18,9 @@ pub mod embedding;
 mod field_networks;
 mod gaussian;
 pub mod jets;
+mod modified;
 pub mod network;
+mod product;
 mod tape;
 
 pub use activation::{Activation, Builtin, BuiltinKind};
@@ -24,6 +28,7 @@ pub use decomposed::{Decomposed, DecomposedSpec, DecomposedTape};
 pub use embedding::Embedding;
 pub use field_networks::{factorize, FieldNetworks, FieldTape, MemberSpec};
 pub use jets::{FdbTerm, JetSet, MAX_ORDER};
+pub use modified::{ModifiedMlp, ModifiedTape};
 pub use network::{Init, Network, NetworkSpec};
 pub use tape::Tape;
 
@@ -31,5 +36,7 @@ pub use tape::Tape;
 mod decomposed_tests;
 #[cfg(test)]
 mod fd_checks;
+#[cfg(test)]
+mod modified_tests;
 #[cfg(test)]
 mod tests;

@@ -50,11 +50,11 @@ pub struct NetworkSpec {
 
 /// One affine layer: where its weights and biases live in the flat parameter vector.
 #[derive(Debug, Clone)]
-struct Linear {
-    fan_in: usize,
-    fan_out: usize,
-    weights: Range<usize>,
-    biases: Range<usize>,
+pub(crate) struct Linear {
+    pub(crate) fan_in: usize,
+    pub(crate) fan_out: usize,
+    pub(crate) weights: Range<usize>,
+    pub(crate) biases: Range<usize>,
 }
 
 /// A network: embedding → hidden layers z = W a + b, a = σ(z) → linear output layer.
@@ -339,86 +339,35 @@ impl<T: Scalar> Network<T> {
         } else {
             &before[l - 1].a[..]
         };
-        let LayerTape { z, derivs, a } = &mut rest[0];
-        affine(layer, params, MatRef::new(input, rows, layer.fan_in), n, z);
-        let block = n * layer.fan_out;
-        let (value, higher) = a.split_at_mut(block);
-        {
-            // σ itself goes straight into the activations' value block, σ' … into derivs.
-            let count = 1 + derivs.len() / block;
-            let mut columns = derivs.chunks_exact_mut(block);
-            let mut value = Some(value);
-            let mut out: [&mut [T]; MAX_DERIVATIVES] = std::array::from_fn(|k| {
-                if k == 0 {
-                    value.take().unwrap_or_default()
-                } else {
-                    columns.next().unwrap_or_default()
-                }
-            });
-            self.activation.derivatives(&z[..block], &mut out[..count]);
-        }
-        let derivs: &[T] = derivs;
-        compose::forward(jets, block, |k| derivative(derivs, block, k), z, higher);
+        let saved = &mut rest[0];
+        affine(
+            layer,
+            params,
+            MatRef::new(input, rows, layer.fan_in),
+            n,
+            &mut saved.z,
+        );
+        activate(&*self.activation, jets, n * layer.fan_out, saved);
     }
 
-    /// One GEMM per jet, so the outputs come out point-fastest as the tape promises; with a
-    /// single output the jet blocks are already laid out that way, so one GEMM does them all.
     fn output_forward(&self, params: &[T], tape: &mut Tape<T>) {
         let layer = self.layers.last().expect("an output layer");
-        let n = tape.points;
-        let w = layer.fan_in;
         let last = &tape.layers.last().expect("a hidden layer").a;
-        let rows = output_block(self.outputs, n, last.len() / (n * w));
-        let weights = MatRef::new(&params[layer.weights.clone()], self.outputs, w);
-        for (a, out) in last
-            .chunks_exact(rows * w)
-            .zip(tape.out.chunks_exact_mut(self.outputs * rows))
-        {
-            T::gemm(
-                T::one(),
-                weights,
-                MatRef::new(a, rows, w).t(),
-                T::zero(),
-                out,
-            );
-        }
-        for (o, &b) in params[layer.biases.clone()].iter().enumerate() {
-            tape.out[o * n..(o + 1) * n]
-                .iter_mut()
-                .for_each(|v| *v += b);
-        }
+        output_forward(layer, params, tape.points, last, &mut tape.out);
     }
 
-    /// Output layer reverse: its weight and bias gradients, and the adjoint of the last
-    /// hidden layer's activation jets into `tape.g_a`.
     fn output_backward(&self, params: &[T], tape: &mut Tape<T>, adjoint: &[T], grad: &mut [T]) {
         let layer = self.layers.last().expect("an output layer");
-        let (n, o, w) = (tape.points, self.outputs, layer.fan_in);
         let last = &tape.layers.last().expect("a hidden layer").a;
-        let weights = MatRef::new(&params[layer.weights.clone()], o, w);
-        let jets = last.len() / (n * w);
-        let rows = output_block(o, n, jets);
-        let g_a = &mut tape.g_a[..jets * n * w];
-        let blocks = last
-            .chunks_exact(rows * w)
-            .zip(adjoint.chunks_exact(o * rows));
-        for ((a, g_out), g_a) in blocks.zip(g_a.chunks_exact_mut(rows * w)) {
-            let g_out = MatRef::new(g_out, o, rows);
-            T::gemm(
-                T::one(),
-                g_out,
-                MatRef::new(a, rows, w),
-                T::one(),
-                &mut grad[layer.weights.clone()],
-            );
-            T::gemm(T::one(), g_out.t(), weights, T::zero(), g_a);
-        }
-        for (b, g) in grad[layer.biases.clone()]
-            .iter_mut()
-            .zip(adjoint.chunks_exact(n))
-        {
-            *b += g.iter().copied().sum::<T>();
-        }
+        output_backward(
+            layer,
+            params,
+            tape.points,
+            last,
+            adjoint,
+            grad,
+            &mut tape.g_a,
+        );
     }
 
     /// Hidden layer reverse: from the adjoint of its activation jets (`tape.g_a`) to its
@@ -486,8 +435,105 @@ impl<T: Scalar> Network<T> {
     }
 }
 
+/// The linear output layer over all jets of the last hidden layer's activations `last`
+/// (n points): one GEMM per jet, so the outputs come out point-fastest as the tape
+/// promises; with a single output the jet blocks are already laid out that way, so one GEMM
+/// does them all. The bias enters the value block only.
+pub(crate) fn output_forward<T: Scalar>(
+    layer: &Linear,
+    params: &[T],
+    n: usize,
+    last: &[T],
+    out: &mut [T],
+) {
+    let (o, w) = (layer.fan_out, layer.fan_in);
+    let rows = output_block(o, n, last.len() / (n * w));
+    let weights = MatRef::new(&params[layer.weights.clone()], o, w);
+    for (a, out) in last
+        .chunks_exact(rows * w)
+        .zip(out.chunks_exact_mut(o * rows))
+    {
+        T::gemm(
+            T::one(),
+            weights,
+            MatRef::new(a, rows, w).t(),
+            T::zero(),
+            out,
+        );
+    }
+    for (k, &b) in params[layer.biases.clone()].iter().enumerate() {
+        out[k * n..(k + 1) * n].iter_mut().for_each(|v| *v += b);
+    }
+}
+
+/// Output layer reverse: its weight and bias gradients (added into `grad`), and the
+/// adjoint of the last hidden layer's activation jets `last` written into `g_a`.
+pub(crate) fn output_backward<T: Scalar>(
+    layer: &Linear,
+    params: &[T],
+    n: usize,
+    last: &[T],
+    adjoint: &[T],
+    grad: &mut [T],
+    g_a: &mut [T],
+) {
+    let (o, w) = (layer.fan_out, layer.fan_in);
+    let weights = MatRef::new(&params[layer.weights.clone()], o, w);
+    let jets = last.len() / (n * w);
+    let rows = output_block(o, n, jets);
+    let g_a = &mut g_a[..jets * n * w];
+    let blocks = last
+        .chunks_exact(rows * w)
+        .zip(adjoint.chunks_exact(o * rows));
+    for ((a, g_out), g_a) in blocks.zip(g_a.chunks_exact_mut(rows * w)) {
+        let g_out = MatRef::new(g_out, o, rows);
+        T::gemm(
+            T::one(),
+            g_out,
+            MatRef::new(a, rows, w),
+            T::one(),
+            &mut grad[layer.weights.clone()],
+        );
+        T::gemm(T::one(), g_out.t(), weights, T::zero(), g_a);
+    }
+    for (b, g) in grad[layer.biases.clone()]
+        .iter_mut()
+        .zip(adjoint.chunks_exact(n))
+    {
+        *b += g.iter().copied().sum::<T>();
+    }
+}
+
+/// a = σ(z) with all jets, from a layer's pre-activation jets `saved.z` (blocks of `block`
+/// values): σ and its derivatives at the value block, then Faà di Bruno for the rest.
+pub(crate) fn activate<T: Scalar>(
+    activation: &dyn Activation<T>,
+    jets: &JetSet,
+    block: usize,
+    saved: &mut LayerTape<T>,
+) {
+    let LayerTape { z, derivs, a } = saved;
+    let (value, higher) = a.split_at_mut(block);
+    {
+        // σ itself goes straight into the activations' value block, σ' … into derivs.
+        let count = 1 + derivs.len() / block;
+        let mut columns = derivs.chunks_exact_mut(block);
+        let mut value = Some(value);
+        let mut out: [&mut [T]; MAX_DERIVATIVES] = std::array::from_fn(|k| {
+            if k == 0 {
+                value.take().unwrap_or_default()
+            } else {
+                columns.next().unwrap_or_default()
+            }
+        });
+        activation.derivatives(&z[..block], &mut out[..count]);
+    }
+    let derivs: &[T] = derivs;
+    compose::forward(jets, block, |k| derivative(derivs, block, k), z, higher);
+}
+
 /// σ^(k) at the value block, k ≥ 1, from a layer's `derivs` (which start at σ').
-fn derivative<T>(derivs: &[T], block: usize, k: usize) -> &[T] {
+pub(crate) fn derivative<T>(derivs: &[T], block: usize, k: usize) -> &[T] {
     &derivs[(k - 1) * block..k * block]
 }
 
@@ -503,7 +549,7 @@ fn output_block(outputs: usize, n: usize, jets: usize) -> usize {
 }
 
 /// A distribution initial weights are drawn from.
-enum Draw {
+pub(crate) enum Draw {
     /// U(−a, a).
     Uniform(f64),
     /// N(0, s²).
@@ -511,7 +557,7 @@ enum Draw {
 }
 
 impl Draw {
-    fn draw(&self, rng: &mut Rng) -> f64 {
+    pub(crate) fn draw(&self, rng: &mut Rng) -> f64 {
         match *self {
             Draw::Uniform(a) => rng.range(-a, a),
             Draw::Normal(s) => s * rng.normal(),
@@ -521,7 +567,7 @@ impl Draw {
 
 /// The weight distribution of a layer and the half-range of its uniform biases (0: zero
 /// biases), per [`Init`].
-fn layer_init(init: Init, layer: &Linear, first: bool, output: bool) -> (Draw, f64) {
+pub(crate) fn layer_init(init: Init, layer: &Linear, first: bool, output: bool) -> (Draw, f64) {
     let (fi, fo) = (layer.fan_in as f64, layer.fan_out as f64);
     match init {
         Init::Glorot => (Draw::Uniform((6.0 / (fi + fo)).sqrt()), 0.0),
@@ -536,7 +582,13 @@ fn layer_init(init: Init, layer: &Linear, first: bool, output: bool) -> (Draw, f
 
 /// z = input · Wᵀ over all jet blocks, plus the bias on the value block only (a constant
 /// has no derivatives).
-fn affine<T: Scalar>(layer: &Linear, params: &[T], input: MatRef<'_, T>, n: usize, z: &mut [T]) {
+pub(crate) fn affine<T: Scalar>(
+    layer: &Linear,
+    params: &[T],
+    input: MatRef<'_, T>,
+    n: usize,
+    z: &mut [T],
+) {
     let weights = MatRef::new(&params[layer.weights.clone()], layer.fan_out, layer.fan_in);
     T::gemm(T::one(), input, weights.t(), T::zero(), z);
     let bias = &params[layer.biases.clone()];
@@ -545,7 +597,7 @@ fn affine<T: Scalar>(layer: &Linear, params: &[T], input: MatRef<'_, T>, n: usiz
     }
 }
 
-fn validate(spec: &NetworkSpec) -> Result<(), String> {
+pub(crate) fn validate(spec: &NetworkSpec) -> Result<(), String> {
     if spec.inputs == 0 || spec.outputs == 0 {
         return Err(format!(
             "a network needs at least one input and one output, got {} and {}",

@@ -112,7 +112,7 @@ fn build<T: Scalar>(arch: &Arch, seed: u64) -> (Network<T>, Vec<T>) {
 }
 
 /// n random points in the embedding's box (one period for periodic inputs), input-major.
-fn sample(emb: &Embedding, n: usize, seed: u64) -> Vec<Vec<f64>> {
+pub(super) fn sample(emb: &Embedding, n: usize, seed: u64) -> Vec<Vec<f64>> {
     let mut rng = Rng::new(seed);
     (0..emb.center.len())
         .map(|i| {
@@ -136,7 +136,7 @@ fn run<T: Scalar>(net: &Network<T>, params: &[T], x: &[Vec<T>], jets: &JetSet) -
 }
 
 /// A step for input i of the size of its variation scale.
-fn step(emb: &Embedding, i: usize) -> f64 {
+pub(super) fn step(emb: &Embedding, i: usize) -> f64 {
     2e-4 * emb.period[i].map_or(emb.half_width[i], |l| l / (2.0 * std::f64::consts::PI))
 }
 
