@@ -6,8 +6,9 @@
 //! It owns the jet sets and their Faà di Bruno tables (`jets`, `compose`), the activation
 //! interface and its closed-form fallback (`activation`), the input embedding (`embedding`:
 //! normalisation, exact periodicity, Fourier features; `gaussian`: trainable Gaussian
-//! features), the forward record (`tape`) and finite-basis networks over a decomposed
-//! domain (`decomposed`). Training loops, losses and optimizers live elsewhere.
+//! features), the forward record (`tape`), finite-basis networks over a decomposed
+//! domain (`decomposed`) and Chebyshev Kolmogorov–Arnold networks (`kan`). Training
+//! loops, losses and optimizers live elsewhere.
 
 pub mod activation;
 mod compose;
@@ -16,6 +17,7 @@ pub mod embedding;
 mod field_networks;
 mod gaussian;
 pub mod jets;
+pub mod kan;
 pub mod network;
 mod tape;
 
@@ -24,10 +26,13 @@ pub use decomposed::{Decomposed, DecomposedSpec, DecomposedTape};
 pub use embedding::Embedding;
 pub use field_networks::{factorize, FieldNetworks, FieldTape, MemberSpec};
 pub use jets::{FdbTerm, JetSet, MAX_ORDER};
+pub use kan::{ChebyshevKan, KanTape};
 pub use network::{Init, Network, NetworkSpec};
 pub use tape::Tape;
 
 #[cfg(test)]
 mod decomposed_tests;
+#[cfg(test)]
+mod kan_tests;
 #[cfg(test)]
 mod tests;
