@@ -8,8 +8,8 @@
 //! normalisation, exact periodicity, Fourier features; `gaussian`: trainable Gaussian
 //! features), the forward record (`tape`), finite-basis networks over a decomposed domain
 //! (`decomposed`), the modified MLP of Wang, Teng & Perdikaris (`modified`) and the jets of
-//! element-wise products it needs (`product`). Training loops, losses and optimizers live
-//! elsewhere.
+//! element-wise products it needs (`product`), and Chebyshev Kolmogorov–Arnold networks
+//! (`kan`). Training loops, losses and optimizers live elsewhere.
 
 pub mod activation;
 mod compose;
@@ -18,6 +18,7 @@ pub mod embedding;
 mod field_networks;
 mod gaussian;
 pub mod jets;
+pub mod kan;
 mod modified;
 pub mod network;
 mod product;
@@ -28,6 +29,7 @@ pub use decomposed::{Decomposed, DecomposedSpec, DecomposedTape};
 pub use embedding::Embedding;
 pub use field_networks::{factorize, FieldNetworks, FieldTape, MemberSpec};
 pub use jets::{FdbTerm, JetSet, MAX_ORDER};
+pub use kan::{ChebyshevKan, KanTape};
 pub use modified::{ModifiedMlp, ModifiedTape};
 pub use network::{Init, Network, NetworkSpec};
 pub use tape::Tape;
@@ -36,6 +38,8 @@ pub use tape::Tape;
 mod decomposed_tests;
 #[cfg(test)]
 mod fd_checks;
+#[cfg(test)]
+mod kan_tests;
 #[cfg(test)]
 mod modified_tests;
 #[cfg(test)]
