@@ -3,6 +3,7 @@
 //! differences in every parameter of a loss on all output jets, and the jet sets and loss
 //! they use. A kind's tests supply closures that run its forward and reverse passes.
 
+use super::embedding::Embedding;
 use super::jets::JetSet;
 use crate::rng::Rng;
 use std::ops::Range;
@@ -25,6 +26,28 @@ pub(crate) fn all_jets(inputs: usize, order: usize) -> Vec<Vec<usize>> {
         frontier = next;
     }
     out
+}
+
+/// n random points in the embedding's box (one period for periodic inputs), input-major.
+pub(crate) fn sample(emb: &Embedding, n: usize, seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = Rng::new(seed);
+    (0..emb.center.len())
+        .map(|i| {
+            let (lo, hi) = match emb.period[i] {
+                Some(l) => (0.0, l),
+                None => (
+                    emb.center[i] - emb.half_width[i],
+                    emb.center[i] + emb.half_width[i],
+                ),
+            };
+            (0..n).map(|_| rng.range(lo, hi)).collect()
+        })
+        .collect()
+}
+
+/// A step for input i of the size of its variation scale.
+pub(crate) fn step(emb: &Embedding, i: usize) -> f64 {
+    2e-4 * emb.period[i].map_or(emb.half_width[i], |l| l / (2.0 * std::f64::consts::PI))
 }
 
 /// A fourth-order central difference: (8(f(h) − f(−h)) − (f(2h) − f(−2h))) / 12h.

@@ -3,8 +3,10 @@
 //! the reverse pass against finite differences in every parameter, reproducibility, f32
 //! against f64, tape reuse and refused specs and calls.
 
-use super::fd_checks::{all_jets, central, Loss};
-use super::tests::{sample, step};
+use super::fd_checks::{
+    all_jets, gradient_matches_finite_differences, jets_match_finite_differences, sample, step,
+    Loss,
+};
 use super::*;
 use crate::rng::Rng;
 use crate::scalar::Scalar;
@@ -199,50 +201,20 @@ fn depth_one_is_a_one_layer_network() {
 
 #[test]
 fn jets_match_finite_differences_of_lower_jets() {
-    let n = 4;
     for arch in archs() {
         let (net, params) = build::<f64>(&arch, 1);
         let jets = JetSet::new(&arch.jets, arch.spec.inputs).unwrap();
-        let x = sample(&arch.spec.embedding, n, 2);
-        let out = run(&net, &params, &x, &jets);
-        let outputs = arch.spec.outputs;
-        let (mut worst, mut checked) = (0.0f64, 0);
-        for (j, jet) in jets.jets().iter().enumerate() {
-            for i in 0..arch.spec.inputs {
-                let mut up = jet.clone();
-                up.push(i);
-                let Some(k) = jets.index(&up) else { continue };
-                let h = step(&arch.spec.embedding, i);
-                let fd = central(
-                    &mut |dx| {
-                        let mut moved = x.clone();
-                        moved[i].iter_mut().for_each(|v| *v += dx);
-                        run(&net, &params, &moved, &jets)
-                    },
-                    h,
-                );
-                for o in 0..outputs {
-                    let exact = &out[(k * outputs + o) * n..][..n];
-                    let approx = &fd[(j * outputs + o) * n..][..n];
-                    let scale = exact.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
-                    for (e, a) in exact.iter().zip(approx) {
-                        let err = (e - a).abs() / scale;
-                        worst = worst.max(err);
-                        assert!(
-                            err <= 1e-6,
-                            "{}: d/dx{i} of {jet:?} (output {o}): {e} vs {a}, relative {err:e}",
-                            arch.name
-                        );
-                    }
-                }
-                checked += 1;
-            }
-        }
-        assert!(checked >= 5, "{}: only {checked} checks", arch.name);
-        eprintln!(
-            "{}: {checked} jet checks, worst relative error {worst:e}",
-            arch.name
+        let x = sample(&arch.spec.embedding, 4, 2);
+        let (checked, _) = jets_match_finite_differences(
+            arch.name,
+            &jets,
+            arch.spec.outputs,
+            &x,
+            |i| step(&arch.spec.embedding, i),
+            |x| run(&net, &params, x, &jets),
+            1e-6,
         );
+        assert!(checked >= 5, "{}: only {checked} checks", arch.name);
     }
 }
 
@@ -255,47 +227,26 @@ fn backward_matches_finite_differences_in_every_parameter() {
             let jets = JetSet::new(&needed, arch.spec.inputs).unwrap();
             let x = sample(&arch.spec.embedding, n, 4);
             let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
+            let gradient = |p: &[f64], adjoint: &[f64]| {
+                let mut tape = ModifiedTape::default();
+                net.forward(p, &cols, &jets, &mut tape).unwrap();
+                let mut grad = vec![0.0; net.num_params()];
+                net.backward(p, &mut tape, adjoint, &mut grad).unwrap();
+                grad
+            };
+            let name = format!("{} ({} jets)", arch.name, jets.len());
+            let (_, mut grad) = gradient_matches_finite_differences(
+                &name,
+                &params,
+                &net.param_groups(),
+                |p| run(&net, p, &x, &jets),
+                gradient,
+                5,
+                1e-6,
+            );
             let mut tape = ModifiedTape::default();
             net.forward(&params, &cols, &jets, &mut tape).unwrap();
-            let loss = Loss::new(tape.outputs().len(), 5);
-            let adjoint = loss.adjoint(tape.outputs());
-            let mut grad = vec![0.0; net.num_params()];
-            net.backward(&params, &mut tape, &adjoint, &mut grad)
-                .unwrap();
-            let scale = grad.iter().fold(0.0f64, |m, g| m.max(g.abs()));
-            let mut worst = 0.0f64;
-            for k in 0..params.len() {
-                let h = 1e-4 * params[k].abs().max(1.0);
-                let fd = central(
-                    &mut |d| {
-                        let mut p = params.clone();
-                        p[k] += d;
-                        vec![loss.value(&run(&net, &p, &x, &jets))]
-                    },
-                    h,
-                )[0];
-                let err = (fd - grad[k]).abs() / grad[k].abs().max(1e-3 * scale);
-                worst = worst.max(err);
-                let group = net
-                    .param_groups()
-                    .into_iter()
-                    .find(|g| g.1.contains(&k))
-                    .unwrap()
-                    .0;
-                assert!(
-                    err <= 1e-6,
-                    "{} ({} jets): parameter {k} ({group}): backward {} vs fd {fd}, relative {err:e}",
-                    arch.name,
-                    jets.len(),
-                    grad[k]
-                );
-            }
-            eprintln!(
-                "{} ({} jets): {} parameters, worst relative error {worst:e}",
-                arch.name,
-                jets.len(),
-                params.len()
-            );
+            let adjoint = Loss::new(tape.outputs().len(), 5).adjoint(tape.outputs());
             // backward adds into grad rather than overwriting it.
             let once = grad.clone();
             net.backward(&params, &mut tape, &adjoint, &mut grad)

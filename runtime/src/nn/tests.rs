@@ -3,7 +3,7 @@
 //! f64, tape reuse and refused inputs.
 
 use super::fd_checks::{
-    all_jets, gradient_matches_finite_differences, jets_match_finite_differences,
+    all_jets, gradient_matches_finite_differences, jets_match_finite_differences, sample, step,
 };
 use super::*;
 use crate::rng::Rng;
@@ -111,33 +111,11 @@ fn build<T: Scalar>(arch: &Arch, seed: u64) -> (Network<T>, Vec<T>) {
     Network::new(&arch.spec, act, &mut Rng::stream(seed, "init")).unwrap()
 }
 
-/// n random points in the embedding's box (one period for periodic inputs), input-major.
-pub(super) fn sample(emb: &Embedding, n: usize, seed: u64) -> Vec<Vec<f64>> {
-    let mut rng = Rng::new(seed);
-    (0..emb.center.len())
-        .map(|i| {
-            let (lo, hi) = match emb.period[i] {
-                Some(l) => (0.0, l),
-                None => (
-                    emb.center[i] - emb.half_width[i],
-                    emb.center[i] + emb.half_width[i],
-                ),
-            };
-            (0..n).map(|_| rng.range(lo, hi)).collect()
-        })
-        .collect()
-}
-
 fn run<T: Scalar>(net: &Network<T>, params: &[T], x: &[Vec<T>], jets: &JetSet) -> Vec<T> {
     let cols: Vec<&[T]> = x.iter().map(Vec::as_slice).collect();
     let mut tape = Tape::default();
     net.forward(params, &cols, jets, &mut tape).unwrap();
     tape.outputs().to_vec()
-}
-
-/// A step for input i of the size of its variation scale.
-pub(super) fn step(emb: &Embedding, i: usize) -> f64 {
-    2e-4 * emb.period[i].map_or(emb.half_width[i], |l| l / (2.0 * std::f64::consts::PI))
 }
 
 #[test]
