@@ -13,13 +13,15 @@ use super::reference;
 use super::trained::{self, Outcome, Run, Trained, TrainedNet, TrainedNetwork};
 use crate::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit};
 use crate::{Completed, JobError, RunOptions};
-use physc_compiler::check::settings::{Features, Net, OptimizerStage, TooLarge, TrainSettings};
+use physc_compiler::check::settings::{
+    Features, Net, NetKind, OptimizerStage, TooLarge, TrainSettings,
+};
 use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
 use physc_runtime::nn::{
-    factorize, Decomposed, DecomposedSpec, Embedding, FieldNetworks, MemberSpec, Network,
-    NetworkSpec,
+    factorize, ChebyshevKan, Decomposed, DecomposedSpec, Embedding, FieldNetworks, MemberNetwork,
+    MemberSpec, ModifiedMlp, Network, NetworkSpec,
 };
 use physc_runtime::optim::{
     self, Adam, AdamState, Bfgs, BfgsUpdate, Lbfgs, QuasiNewtonStep, QuasiNewtonStop,
@@ -328,15 +330,29 @@ fn networks<T: Scalar + JitReal>(
             init: net.init,
             embedding: embedding(net, problem, &layout.inputs),
         };
-        let (network, mut initial) = Network::new(&spec, activation, rng)
-            .map_err(|e| format!("network `{}`: {e}", net.name))?;
-        if let Some((mean, std)) = net.factorize {
-            factorize(&network, &mut initial, mean, std, rng);
-        }
+        let named = |e: String| format!("network `{}`: {e}", net.name);
+        let (network, initial): (MemberNetwork<T>, Vec<T>) = match net.kind {
+            NetKind::ModifiedMlp => {
+                let (network, initial) = ModifiedMlp::new(&spec, activation, rng).map_err(named)?;
+                (network.into(), initial)
+            }
+            NetKind::Kan => {
+                let degree = net.degree.unwrap_or(5);
+                let (network, initial) = ChebyshevKan::new(&spec, degree, rng).map_err(named)?;
+                (network.into(), initial)
+            }
+            _ => {
+                let (network, mut initial) = Network::new(&spec, activation, rng).map_err(named)?;
+                if let Some((mean, std)) = net.factorize {
+                    factorize(&network, &mut initial, mean, std, rng);
+                }
+                (network.into(), initial)
+            }
+        };
         params.extend(initial);
         members.push(MemberSpec {
             name: net.name.clone(),
-            network: network.into(),
+            network,
             inputs: layout.inputs.clone(),
             outputs: layout.outputs.clone(),
             factorized: net.factorize.is_some(),

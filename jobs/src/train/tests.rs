@@ -553,3 +553,32 @@ fn networks_per_field_do_not_depend_on_the_thread_count() {
     let one = evaluate(1);
     assert_eq!(evaluate(3), one);
 }
+
+/// A modified MLP beside a Chebyshev KAN, each a field's network: the loss gradient over
+/// both against finite differences, through second derivatives in x and a first in t.
+#[test]
+fn gradient_modified_mlp_and_kan_members() {
+    check_gradient(
+        "model C { space x in [0, 1]  time t in [0, 1]  field u(x, t), v(x, t)
+           pde dt(u) = dxx(u) + v
+           pde dt(v) = 0.5 * dxx(v) - u * v
+           initial u = sin(pi * x), v = x * (1 - x)
+           boundary u = 0 on boundary
+           boundary v = 0 on boundary }
+         train C { net u: modified_mlp(width: 4, depth: 3, features: fourier(count: 2)),
+                       v: kan(widths: [3, 2], degree: 3)
+           points interior: 300, initial: 100, boundary: 40 }",
+    );
+}
+
+/// One KAN for every field passes straight through the field networks.
+#[test]
+fn gradient_a_single_kan() {
+    check_gradient(
+        "model P { space x in [0, 1], y in [0, 1]  field u(x, y)
+           pde dxx(u) + dyy(u) = -1
+           boundary u = 0 on boundary }
+         train P { net kan(width: 3, depth: 1, degree: 4)
+           points interior: 200, boundary: 80 }",
+    );
+}

@@ -661,7 +661,7 @@ fn report(
         "outcome": format!("{:?}", run.outcome),
         "config": {
             "net": if let [net] = config.nets.as_slice() {
-                serde_json::json!({"kind": net.kind.name(), "width": net.width, "depth": net.depth, "widths": net.hidden(),
+                serde_json::json!({"kind": net.kind.name(), "width": net.width, "depth": net.depth, "widths": net.hidden(), "degree": net.degree,
                     "activation": net.activation.name(), "features": format!("{:?}", net.features),
                     "inputs": problem.input_names, "outputs": problem.output_names,
                     "parameters": tally.net_len})
@@ -671,7 +671,7 @@ fn report(
                     "parameters": tally.net_len})
             },
             "networks": config.nets.iter().zip(&problem.networks).map(|(net, layout)| serde_json::json!({
-                "name": net.name, "kind": net.kind.name(), "width": net.width, "depth": net.depth, "widths": net.hidden(),
+                "name": net.name, "kind": net.kind.name(), "width": net.width, "depth": net.depth, "widths": net.hidden(), "degree": net.degree,
                 "activation": net.activation.name(), "features": format!("{:?}", net.features),
                 "inputs": layout.inputs.iter().map(|&i| &problem.input_names[i]).collect::<Vec<_>>(),
                 "outputs": layout.outputs.iter().map(|&o| &problem.output_names[o]).collect::<Vec<_>>(),

@@ -24,17 +24,22 @@
 
 use super::decomposed::{Decomposed, DecomposedTape};
 use super::jets::JetSet;
+use super::kan::{ChebyshevKan, KanTape};
+use super::modified::{ModifiedMlp, ModifiedTape};
 use super::network::Network;
 use super::tape::Tape;
 use crate::scalar::Scalar;
 use std::ops::Range;
 
-/// What a member is: a fully connected network, or a finite-basis one (a network per
-/// subdomain, blended by a partition of unity).
+/// What a member is: a fully connected network, a finite-basis one (a network per
+/// subdomain, blended by a partition of unity), a modified MLP (encoders gating every hidden
+/// layer) or a Chebyshev Kolmogorov–Arnold network.
 #[derive(Debug)]
 pub enum MemberNetwork<T: Scalar> {
     Dense(Network<T>),
     Decomposed(Decomposed<T>),
+    Modified(ModifiedMlp<T>),
+    Kan(ChebyshevKan<T>),
 }
 
 impl<T: Scalar> From<Network<T>> for MemberNetwork<T> {
@@ -49,58 +54,97 @@ impl<T: Scalar> From<Decomposed<T>> for MemberNetwork<T> {
     }
 }
 
+impl<T: Scalar> From<ModifiedMlp<T>> for MemberNetwork<T> {
+    fn from(network: ModifiedMlp<T>) -> Self {
+        MemberNetwork::Modified(network)
+    }
+}
+
+impl<T: Scalar> From<ChebyshevKan<T>> for MemberNetwork<T> {
+    fn from(network: ChebyshevKan<T>) -> Self {
+        MemberNetwork::Kan(network)
+    }
+}
+
+/// `record` as the tape of kind `$kind`, a fresh one if it held another kind's.
+macro_rules! record_as {
+    ($record:expr, $kind:ident) => {{
+        if !matches!($record, Record::$kind(_)) {
+            *$record = Record::$kind(Default::default());
+        }
+        match $record {
+            Record::$kind(tape) => tape,
+            _ => unreachable!("just made this kind"),
+        }
+    }};
+}
+
+/// The same call on whichever network a member holds.
+macro_rules! each_kind {
+    ($member:expr, $n:ident => $call:expr) => {
+        match $member {
+            MemberNetwork::Dense($n) => $call,
+            MemberNetwork::Decomposed($n) => $call,
+            MemberNetwork::Modified($n) => $call,
+            MemberNetwork::Kan($n) => $call,
+        }
+    };
+}
+
 impl<T: Scalar> MemberNetwork<T> {
     pub fn inputs(&self) -> usize {
-        match self {
-            MemberNetwork::Dense(n) => n.inputs(),
-            MemberNetwork::Decomposed(n) => n.inputs(),
-        }
+        each_kind!(self, n => n.inputs())
     }
 
     pub fn outputs(&self) -> usize {
-        match self {
-            MemberNetwork::Dense(n) => n.outputs(),
-            MemberNetwork::Decomposed(n) => n.outputs(),
-        }
+        each_kind!(self, n => n.outputs())
     }
 
     pub fn num_params(&self) -> usize {
-        match self {
-            MemberNetwork::Dense(n) => n.num_params(),
-            MemberNetwork::Decomposed(n) => n.num_params(),
-        }
+        each_kind!(self, n => n.num_params())
     }
 
     fn param_groups(&self) -> Vec<(String, Range<usize>)> {
-        match self {
-            MemberNetwork::Dense(n) => n.param_groups(),
-            MemberNetwork::Decomposed(n) => n.param_groups(),
-        }
+        each_kind!(self, n => n.param_groups())
     }
 
+    /// The forward pass into `record`, which becomes this kind's tape if it was another's.
     fn forward(
         &self,
         params: &[T],
         inputs: &[&[T]],
         jets: &JetSet,
-        t: &mut MemberTape<T>,
+        record: &mut Record<T>,
     ) -> Result<(), String> {
         match self {
-            MemberNetwork::Dense(n) => n.forward(params, inputs, jets, &mut t.tape),
-            MemberNetwork::Decomposed(n) => n.forward(params, inputs, jets, &mut t.decomposed),
+            MemberNetwork::Dense(n) => n.forward(params, inputs, jets, record_as!(record, Dense)),
+            MemberNetwork::Decomposed(n) => {
+                n.forward(params, inputs, jets, record_as!(record, Decomposed))
+            }
+            MemberNetwork::Modified(n) => {
+                n.forward(params, inputs, jets, record_as!(record, Modified))
+            }
+            MemberNetwork::Kan(n) => n.forward(params, inputs, jets, record_as!(record, Kan)),
         }
     }
 
     fn backward(
         &self,
         params: &[T],
-        t: &mut MemberTape<T>,
+        record: &mut Record<T>,
         adjoint: &[T],
         grad: &mut [T],
     ) -> Result<(), String> {
-        match self {
-            MemberNetwork::Dense(n) => n.backward(params, &mut t.tape, adjoint, grad),
-            MemberNetwork::Decomposed(n) => n.backward(params, &mut t.decomposed, adjoint, grad),
+        match (self, record) {
+            (MemberNetwork::Dense(n), Record::Dense(t)) => n.backward(params, t, adjoint, grad),
+            (MemberNetwork::Decomposed(n), Record::Decomposed(t)) => {
+                n.backward(params, t, adjoint, grad)
+            }
+            (MemberNetwork::Modified(n), Record::Modified(t)) => {
+                n.backward(params, t, adjoint, grad)
+            }
+            (MemberNetwork::Kan(n), Record::Kan(t)) => n.backward(params, t, adjoint, grad),
+            _ => Err("backward pass without this network's forward pass".to_string()),
         }
     }
 
@@ -108,7 +152,49 @@ impl<T: Scalar> MemberNetwork<T> {
     fn dense(&self) -> Option<&Network<T>> {
         match self {
             MemberNetwork::Dense(n) => Some(n),
-            MemberNetwork::Decomposed(_) => None,
+            _ => None,
+        }
+    }
+}
+
+/// A member's forward record: the tape of its network's kind.
+#[derive(Debug, Clone)]
+enum Record<T> {
+    Dense(Tape<T>),
+    Decomposed(DecomposedTape<T>),
+    Modified(ModifiedTape<T>),
+    Kan(KanTape<T>),
+}
+
+impl<T: Default> Default for Record<T> {
+    fn default() -> Self {
+        Record::Dense(Tape::default())
+    }
+}
+
+impl<T: Default> Record<T> {
+    /// The dense network's tape (replacing another kind's).
+    fn dense(&mut self) -> &mut Tape<T> {
+        record_as!(self, Dense)
+    }
+}
+
+impl<T> Record<T> {
+    fn outputs(&self) -> &[T] {
+        match self {
+            Record::Dense(t) => t.outputs(),
+            Record::Decomposed(t) => t.outputs(),
+            Record::Modified(t) => t.outputs(),
+            Record::Kan(t) => t.outputs(),
+        }
+    }
+
+    fn output(&self, jet: usize, output: usize) -> &[T] {
+        match self {
+            Record::Dense(t) => t.output(jet, output),
+            Record::Decomposed(t) => t.output(jet, output),
+            Record::Modified(t) => t.output(jet, output),
+            Record::Kan(t) => t.output(jet, output),
         }
     }
 }
@@ -184,10 +270,7 @@ fn scale_count<T: Scalar>(network: &Network<T>) -> usize {
 /// the member's jet (None: identically zero for the member's outputs).
 #[derive(Debug, Clone, Default)]
 struct MemberTape<T> {
-    tape: Tape<T>,
-    decomposed: DecomposedTape<T>,
-    /// Whether the last pass filled `decomposed` rather than `tape`.
-    is_decomposed: bool,
+    record: Record<T>,
     jets: Option<JetSet>,
     projection: Vec<Option<usize>>,
     adjoint: Vec<T>,
@@ -211,19 +294,11 @@ pub struct FieldTape<T> {
 
 impl<T> MemberTape<T> {
     fn outputs(&self) -> &[T] {
-        if self.is_decomposed {
-            self.decomposed.outputs()
-        } else {
-            self.tape.outputs()
-        }
+        self.record.outputs()
     }
 
     fn output(&self, jet: usize, output: usize) -> &[T] {
-        if self.is_decomposed {
-            self.decomposed.output(jet, output)
-        } else {
-            self.tape.output(jet, output)
-        }
+        self.record.output(jet, output)
     }
 }
 
@@ -543,9 +618,8 @@ impl<T: Scalar> Member<T> {
         jets: &JetSet,
         t: &mut MemberTape<T>,
     ) -> Result<(), String> {
-        t.is_decomposed = matches!(self.network, MemberNetwork::Decomposed(_));
         let Some(dense) = self.network.dense().filter(|_| self.factorized) else {
-            return self.network.forward(own, inputs, jets, t);
+            return self.network.forward(own, inputs, jets, &mut t.record);
         };
         let plain = dense.num_params();
         t.effective.clear();
@@ -557,7 +631,7 @@ impl<T: Scalar> Member<T> {
                 row.iter_mut().for_each(|w| *w *= scale);
             }
         }
-        dense.forward(&t.effective, inputs, jets, &mut t.tape)
+        dense.forward(&t.effective, inputs, jets, t.record.dense())
     }
 
     /// The reverse of [`Member::forward`], adding into the member's part of `grad`; with
@@ -594,12 +668,17 @@ impl<T: Scalar> Member<T> {
         grad: &mut [T],
     ) -> Result<(), String> {
         let Some(dense) = self.network.dense().filter(|_| self.factorized) else {
-            return self.network.backward(own, t, adjoint, grad);
+            return self.network.backward(own, &mut t.record, adjoint, grad);
         };
         let plain = dense.num_params();
         t.effective_grad.clear();
         t.effective_grad.resize(plain, T::zero());
-        dense.backward(&t.effective, &mut t.tape, adjoint, &mut t.effective_grad)?;
+        dense.backward(
+            &t.effective,
+            t.record.dense(),
+            adjoint,
+            &mut t.effective_grad,
+        )?;
         let (g_plain, g_scales) = grad.split_at_mut(plain);
         g_plain
             .iter_mut()

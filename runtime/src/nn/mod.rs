@@ -27,7 +27,7 @@ mod tape;
 pub use activation::{Activation, Builtin, BuiltinKind};
 pub use decomposed::{Decomposed, DecomposedSpec, DecomposedTape};
 pub use embedding::Embedding;
-pub use field_networks::{factorize, FieldNetworks, FieldTape, MemberSpec};
+pub use field_networks::{factorize, FieldNetworks, FieldTape, MemberNetwork, MemberSpec};
 pub use jets::{FdbTerm, JetSet, MAX_ORDER};
 pub use kan::{ChebyshevKan, KanTape};
 pub use modified::{ModifiedMlp, ModifiedTape};

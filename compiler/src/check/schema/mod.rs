@@ -203,51 +203,64 @@ const FACTORIZATIONS: &[CallSchema] = &[CallSchema {
     doc: "random weight factorisation W = diag(exp(s)) V (Wang, Wang & Perdikaris 2022)",
 }];
 
+/// Options every network call shares: what it takes and what it gives.
+const NET_INPUTS: Opt = opt(
+    "inputs",
+    described("all variables (one network), its fields' variables (one per field)"),
+    Ty::Variables,
+    "the variables fed to the network",
+);
+const NET_FIELDS: Opt = opt(
+    "fields",
+    described("the field the network is named after (every field for a single network)"),
+    Ty::Names,
+    "the fields this network gives",
+);
+const NET_ACT: Opt = opt("act", name("tanh"), Ty::Activation, ACTIVATION_DOC);
+const NET_INIT: Opt = opt(
+    "init",
+    name("glorot"),
+    Ty::Choice(&["glorot", "he", "siren"]),
+    "weight initialisation",
+);
+const NET_FEATURES: Opt = opt(
+    "features",
+    described("none"),
+    Ty::Calls(FEATURES),
+    "input embedding: fourier(...) or gaussian(...)",
+);
+/// For networks that cannot train their embedding: Fourier features only.
+const NET_FOURIER_FEATURES: Opt = opt(
+    "features",
+    described("none"),
+    Ty::Calls(FEATURES.split_at(1).0),
+    "input embedding: fourier(...)",
+);
+const NET_WIDTHS: Opt = opt(
+    "widths",
+    described("`depth` layers of `width`"),
+    Ty::Sizes { min: 1 },
+    "the width of each hidden layer, first to last (instead of width and depth)",
+);
+
 const NETS: &[CallSchema] = &[
     CallSchema {
         name: "mlp",
         options: &[
             opt("width", int(32), COUNT, "neurons per hidden layer"),
             opt("depth", int(4), COUNT, "number of hidden layers"),
-            opt(
-                "widths",
-                described("`depth` layers of `width`"),
-                Ty::Sizes { min: 1 },
-                "the width of each hidden layer, first to last (instead of width and depth)",
-            ),
-            opt("act", name("tanh"), Ty::Activation, ACTIVATION_DOC),
-            opt(
-                "features",
-                described("none"),
-                Ty::Calls(FEATURES),
-                "input embedding: fourier(...) or gaussian(...)",
-            ),
-            opt(
-                "init",
-                name("glorot"),
-                Ty::Choice(&["glorot", "he", "siren"]),
-                "weight initialisation",
-            ),
+            NET_WIDTHS,
+            NET_ACT,
+            NET_FEATURES,
+            NET_INIT,
             opt(
                 "factorize",
                 described("none"),
                 Ty::Calls(FACTORIZATIONS),
                 "trainable per-neuron weight scales: rwf(...)",
             ),
-            opt(
-                "inputs",
-                described("all variables (one network), its fields' variables (one per field)"),
-                Ty::Variables,
-                "the variables fed to the network",
-            ),
-            opt(
-                "fields",
-                described(
-                    "the field the network is named after (every field for a single network)",
-                ),
-                Ty::Names,
-                "the fields this network gives",
-            ),
+            NET_INPUTS,
+            NET_FIELDS,
         ],
         doc: "multilayer perceptron",
     },
@@ -257,22 +270,41 @@ const NETS: &[CallSchema] = &[
             opt("width", int(32), COUNT, "neurons per hidden layer"),
             opt("depth", int(4), COUNT, "number of hidden layers"),
             opt("omega", num(30.0), POSITIVE, "frequency of the first layer"),
-            opt(
-                "inputs",
-                described("all variables (one network), its fields' variables (one per field)"),
-                Ty::Variables,
-                "the variables fed to the network",
-            ),
-            opt(
-                "fields",
-                described(
-                    "the field the network is named after (every field for a single network)",
-                ),
-                Ty::Names,
-                "the fields this network gives",
-            ),
+            NET_INPUTS,
+            NET_FIELDS,
         ],
         doc: "sine-activated network with SIREN initialisation",
+    },
+    CallSchema {
+        name: "modified_mlp",
+        options: &[
+            opt("width", int(32), COUNT, "neurons per hidden layer (all equal)"),
+            opt("depth", int(4), COUNT, "number of hidden layers"),
+            NET_ACT,
+            NET_FOURIER_FEATURES,
+            NET_INIT,
+            NET_INPUTS,
+            NET_FIELDS,
+        ],
+        doc: "modified MLP: two encoders of the inputs gate every hidden layer (Wang, Teng & Perdikaris 2021)",
+    },
+    CallSchema {
+        name: "kan",
+        options: &[
+            opt("width", int(16), COUNT, "features per hidden layer"),
+            opt("depth", int(2), COUNT, "number of hidden layers"),
+            NET_WIDTHS,
+            opt(
+                "degree",
+                int(5),
+                COUNT,
+                "highest Chebyshev degree of each edge's function (at most 16)",
+            ),
+            NET_FOURIER_FEATURES,
+            NET_INPUTS,
+            NET_FIELDS,
+        ],
+        doc: "Chebyshev Kolmogorov–Arnold network: every edge a learned sum of T_k(tanh x) (SS et al. 2024)",
     },
     CallSchema {
         name: "decompose",
@@ -290,25 +322,10 @@ const NETS: &[CallSchema] = &[
             ),
             opt("width", int(16), COUNT, "neurons per hidden layer of each subdomain's network"),
             opt("depth", int(2), COUNT, "hidden layers of each subdomain's network"),
-            opt("act", name("tanh"), Ty::Activation, ACTIVATION_DOC),
-            opt(
-                "init",
-                name("glorot"),
-                Ty::Choice(&["glorot", "he", "siren"]),
-                "weight initialisation",
-            ),
-            opt(
-                "inputs",
-                described("all variables (one network), its fields' variables (one per field)"),
-                Ty::Variables,
-                "the variables fed to the network",
-            ),
-            opt(
-                "fields",
-                described("the field the network is named after (every field for a single network)"),
-                Ty::Names,
-                "the fields this network gives",
-            ),
+            NET_ACT,
+            NET_INIT,
+            NET_INPUTS,
+            NET_FIELDS,
         ],
         doc: "finite-basis network: a small network per subdomain, blended by a smooth partition of unity (Moseley et al. 2023)",
     },

@@ -37,6 +37,10 @@ pub enum NetKind {
     Siren,
     /// A finite-basis network: `Net::decompose` says how the domain is cut.
     Decompose,
+    /// The modified MLP of Wang, Teng & Perdikaris (encoders gate every hidden layer).
+    ModifiedMlp,
+    /// A Chebyshev Kolmogorov–Arnold network of degree `Net::degree`.
+    Kan,
 }
 
 impl NetKind {
@@ -45,6 +49,8 @@ impl NetKind {
             NetKind::Mlp => "mlp",
             NetKind::Siren => "siren",
             NetKind::Decompose => "decompose",
+            NetKind::ModifiedMlp => "modified_mlp",
+            NetKind::Kan => "kan",
         }
     }
 }
@@ -83,6 +89,8 @@ pub struct Net {
     /// For `decompose`: subdomains along each of the network's inputs (in input order)
     /// and their overlap as a fraction of a subdomain's width.
     pub decompose: Option<Decompose>,
+    /// For `kan`: the highest Chebyshev degree.
+    pub degree: Option<usize>,
     /// The variables fed to the network, in order.
     pub inputs: Vec<VarId>,
 }
@@ -385,6 +393,8 @@ fn net(
     let kind = match kind {
         "siren" => NetKind::Siren,
         "decompose" => NetKind::Decompose,
+        "modified_mlp" => NetKind::ModifiedMlp,
+        "kan" => NetKind::Kan,
         _ => NetKind::Mlp,
     };
     let inputs = match options.get("inputs") {
@@ -412,7 +422,9 @@ fn net(
             },
             Activation::Builtin("sin".into()),
         ),
-        NetKind::Mlp | NetKind::Decompose => (
+        // A KAN has no activation or initialisation to choose: its basis is T_k(tanh x).
+        NetKind::Kan => (Init::Glorot, Activation::Builtin("tanh".into())),
+        NetKind::Mlp | NetKind::Decompose | NetKind::ModifiedMlp => (
             match options.name("init") {
                 "he" => Init::He,
                 "siren" => Init::Siren { omega: 30.0 },
@@ -461,6 +473,7 @@ fn net(
             },
             overlap: options.num("overlap"),
         }),
+        degree: (kind == NetKind::Kan).then(|| options.int("degree")),
         inputs,
     }
 }
