@@ -948,8 +948,9 @@ fn a_modified_mlp_and_a_kan_train_to_the_exact_solution() {
         let err = field_error(&dir, ["t", "x"], |t, x| {
             (-0.1 * PI * PI * t).exp() * (PI * x).sin()
         });
-        // Measured with 300 quasi-Newton steps: modified MLP 1.0e-5, KAN 7.8e-5.
-        let bound = if slow() { 1e-4 } else { 1e-3 };
+        // Measured: modified MLP 1.0e-5, KAN 7.8e-5 after 300 quasi-Newton steps; 7.5e-8
+        // and 1.4e-6 after 1500.
+        let bound = if slow() { 1e-5 } else { 1e-3 };
         eprintln!("{tag}: relative L2 error {err:.3e}");
         assert!(err <= bound, "{tag}: relative L2 error {err:.3e} > {bound}");
     }

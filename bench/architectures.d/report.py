@@ -73,6 +73,27 @@ def error(name, run, report):
     return report["rel_l2"]["u"]
 
 
+def error_rows(run):
+    """(seconds, rel_l2 u) of a run's error.csv, in order."""
+    lines = open(f"{run}/error.csv").read().split("\n")
+    header = lines[0].split(",")
+    t, e = header.index("seconds"), header.index("rel_l2 u")
+    return [(float(c[t]), float(c[e])) for c in (l.split(",") for l in lines[1:] if l)]
+
+
+def training_seconds(run):
+    """A run's training time as error.csv counts it (evaluations left out)."""
+    return error_rows(run)[-1][0]
+
+
+def error_at(run, seconds):
+    """The error of the last evaluation within `seconds` of training (the first one if
+    none is)."""
+    rows = error_rows(run)
+    within = [e for t, e in rows if t <= seconds]
+    return within[-1] if within else rows[0][1]
+
+
 def main():
     runs_file, csv_file = sys.argv[1], sys.argv[2]
     rows = []
@@ -102,6 +123,12 @@ def main():
         sys.exit(1)
     by = {r["case"]: r for r in rows}
     result = " ".join(f"{c}_rel_l2={by[c]['rel_l2']:.3e}" for c in by)
+    runs = dict(line.split() for line in open(runs_file))
+    if "allen_cahn_mlp" in by and "allen_cahn_modified" in by:
+        budget = training_seconds(runs["allen_cahn_mlp"])
+        at = error_at(runs["allen_cahn_modified"], budget)
+        print(f"allen_cahn_modified after the plain MLP's {budget:.1f} s of training: {at:.2e}")
+        result += f" allen_cahn_modified_at_mlp_time_rel_l2={at:.3e}"
     print(f"RESULT architectures {result} fbpinn_seconds={by['fbpinn']['seconds']:.1f} "
           f"single_net_seconds={by['single_net']['seconds']:.1f}")
 
