@@ -26,7 +26,7 @@ use super::decomposed::{Decomposed, DecomposedTape};
 use super::jets::JetSet;
 use super::kan::{ChebyshevKan, KanTape};
 use super::modified::{ModifiedMlp, ModifiedTape};
-use super::network::Network;
+use super::network::{self, Network};
 use super::tape::Tape;
 use crate::scalar::Scalar;
 use std::ops::Range;
@@ -492,14 +492,7 @@ impl<T: Scalar> FieldNetworks<T> {
         tape: &mut FieldTape<T>,
     ) -> Result<(), String> {
         self.check_len(params, "params")?;
-        if inputs.len() != self.inputs {
-            return Err(format!(
-                "{} input columns for networks of {} inputs",
-                inputs.len(),
-                self.inputs
-            ));
-        }
-        let n = inputs.first().map_or(0, |c| c.len());
+        let n = network::check_columns(inputs, self.inputs)?;
         tape.members
             .resize_with(self.members.len(), MemberTape::default);
         tape.points = n;
@@ -578,14 +571,7 @@ impl<T: Scalar> FieldNetworks<T> {
     }
 
     fn check_len(&self, values: &[T], what: &str) -> Result<(), String> {
-        if values.len() != self.num_params {
-            return Err(format!(
-                "{what} has {} values, the networks have {} parameters",
-                values.len(),
-                self.num_params
-            ));
-        }
-        Ok(())
+        network::check_param_count(values, self.num_params, what)
     }
 }
 

@@ -33,7 +33,7 @@
 use super::compose;
 use super::embedding::FixedFeatures;
 use super::jets::{JetSet, MAX_ORDER};
-use super::network::NetworkSpec;
+use super::network::{self, NetworkSpec};
 use crate::rng::Rng;
 use crate::scalar::{MatRef, Scalar};
 use std::ops::Range;
@@ -249,32 +249,11 @@ impl<T: Scalar> ChebyshevKan<T> {
 
     /// The number of points, which every input column must have.
     fn check_inputs(&self, inputs: &[&[T]]) -> Result<usize, String> {
-        if inputs.len() != self.inputs {
-            return Err(format!(
-                "{} input columns for a network of {} inputs",
-                inputs.len(),
-                self.inputs
-            ));
-        }
-        let n = inputs[0].len();
-        if let Some((j, col)) = inputs.iter().enumerate().find(|(_, c)| c.len() != n) {
-            return Err(format!(
-                "input column {j} has {} points, column 0 has {n}",
-                col.len()
-            ));
-        }
-        Ok(n)
+        network::check_columns(inputs, self.inputs)
     }
 
     fn check_len(&self, values: &[T], what: &str) -> Result<(), String> {
-        if values.len() != self.num_params {
-            return Err(format!(
-                "{what} has {} values, the network has {} parameters",
-                values.len(),
-                self.num_params
-            ));
-        }
-        Ok(())
+        network::check_param_count(values, self.num_params, what)
     }
 
     /// The jets of layer l's basis matrix Φ from its input jets (the features, or the

@@ -444,32 +444,11 @@ impl<T: Scalar> ModifiedMlp<T> {
 
     /// The number of points, which every input column must have.
     fn check_inputs(&self, inputs: &[&[T]]) -> Result<usize, String> {
-        if inputs.len() != self.inputs {
-            return Err(format!(
-                "{} input columns for a network of {} inputs",
-                inputs.len(),
-                self.inputs
-            ));
-        }
-        let n = inputs[0].len();
-        if let Some((j, col)) = inputs.iter().enumerate().find(|(_, c)| c.len() != n) {
-            return Err(format!(
-                "input column {j} has {} points, column 0 has {n}",
-                col.len()
-            ));
-        }
-        Ok(n)
+        network::check_columns(inputs, self.inputs)
     }
 
     fn check_len(&self, values: &[T], what: &str) -> Result<(), String> {
-        if values.len() != self.num_params {
-            return Err(format!(
-                "{what} has {} values, the network has {} parameters",
-                values.len(),
-                self.num_params
-            ));
-        }
-        Ok(())
+        network::check_param_count(values, self.num_params, what)
     }
 }
 

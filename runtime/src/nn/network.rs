@@ -279,32 +279,11 @@ impl<T: Scalar> Network<T> {
 
     /// The number of points, which every input column must have.
     fn check_inputs(&self, inputs: &[&[T]]) -> Result<usize, String> {
-        if inputs.len() != self.inputs {
-            return Err(format!(
-                "{} input columns for a network of {} inputs",
-                inputs.len(),
-                self.inputs
-            ));
-        }
-        let n = inputs[0].len();
-        if let Some((j, col)) = inputs.iter().enumerate().find(|(_, c)| c.len() != n) {
-            return Err(format!(
-                "input column {j} has {} points, column 0 has {n}",
-                col.len()
-            ));
-        }
-        Ok(n)
+        check_columns(inputs, self.inputs)
     }
 
     fn check_params(&self, values: &[T], what: &str) -> Result<(), String> {
-        if values.len() != self.num_params {
-            return Err(format!(
-                "{what} has {} values, the network has {} parameters",
-                values.len(),
-                self.num_params
-            ));
-        }
-        Ok(())
+        check_param_count(values, self.num_params, what)
     }
 
     /// Jets of the embedding into the tape's feature matrix.
@@ -616,4 +595,38 @@ pub(crate) fn validate(spec: &NetworkSpec) -> Result<(), String> {
         }
     }
     spec.embedding.validate(spec.inputs)
+}
+
+/// The number of points of `inputs`, one column per input of a network of `expected`
+/// inputs, every column of the same length: what every network kind's forward pass checks.
+pub(crate) fn check_columns<T>(inputs: &[&[T]], expected: usize) -> Result<usize, String> {
+    if inputs.len() != expected {
+        return Err(format!(
+            "{} input columns for a network of {expected} inputs",
+            inputs.len()
+        ));
+    }
+    let n = inputs.first().map_or(0, |c| c.len());
+    if let Some((j, col)) = inputs.iter().enumerate().find(|(_, c)| c.len() != n) {
+        return Err(format!(
+            "input column {j} has {} points, column 0 has {n}",
+            col.len()
+        ));
+    }
+    Ok(n)
+}
+
+/// That `values` (`what`: "params" or "grad") has one value per parameter.
+pub(crate) fn check_param_count<T>(
+    values: &[T],
+    num_params: usize,
+    what: &str,
+) -> Result<(), String> {
+    if values.len() != num_params {
+        return Err(format!(
+            "{what} has {} values, the network has {num_params} parameters",
+            values.len()
+        ));
+    }
+    Ok(())
 }
