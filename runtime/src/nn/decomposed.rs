@@ -42,7 +42,7 @@ use super::activation::Activation;
 use super::embedding::Embedding;
 use super::jets::{JetSet, MAX_ORDER};
 use super::network::{self, Init, Network, NetworkSpec};
-use super::tape::Tape;
+use super::tape::{tape_accessors, Tape};
 use crate::rng::Rng;
 use crate::scalar::Scalar;
 use std::ops::Range;
@@ -365,32 +365,7 @@ pub struct DecomposedTape<T> {
     scratch: Vec<T>,
 }
 
-impl<T> DecomposedTape<T> {
-    /// The number of points of the last forward pass.
-    pub fn points(&self) -> usize {
-        self.points
-    }
-
-    /// The jets of the last forward pass.
-    pub fn jets(&self) -> Option<&JetSet> {
-        self.jets.as_ref()
-    }
-
-    /// All output jets: index ((jet · outputs) + output) · n + point.
-    pub fn outputs(&self) -> &[T] {
-        &self.out
-    }
-
-    /// One output's jet at every point.
-    ///
-    /// # Panics
-    /// If `jet` or `output` is out of range for the last forward pass.
-    pub fn output(&self, jet: usize, output: usize) -> &[T] {
-        assert!(output < self.outputs, "output {output} of {}", self.outputs);
-        let start = (jet * self.outputs + output) * self.points;
-        &self.out[start..start + self.points]
-    }
-}
+tape_accessors!(DecomposedTape);
 
 impl<T: Scalar> Decomposed<T> {
     /// Builds the subdomain networks in order, each drawing its parameters from `rng`, so

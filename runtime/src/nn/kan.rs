@@ -34,6 +34,7 @@ use super::compose;
 use super::embedding::FixedFeatures;
 use super::jets::{JetSet, MAX_ORDER};
 use super::network::{self, NetworkSpec};
+use super::tape::tape_accessors;
 use crate::rng::Rng;
 use crate::scalar::{MatRef, Scalar};
 use std::ops::Range;
@@ -547,32 +548,9 @@ pub struct KanTape<T> {
     g_z: Vec<T>,
 }
 
+tape_accessors!(KanTape);
+
 impl<T> KanTape<T> {
-    /// The number of points of the last forward pass.
-    pub fn points(&self) -> usize {
-        self.points
-    }
-
-    /// The jets of the last forward pass.
-    pub fn jets(&self) -> Option<&JetSet> {
-        self.jets.as_ref()
-    }
-
-    /// All output jets: index ((jet · outputs) + output) · n + point.
-    pub fn outputs(&self) -> &[T] {
-        &self.out
-    }
-
-    /// One output's jet at every point.
-    ///
-    /// # Panics
-    /// If `jet` or `output` is out of range for the last forward pass.
-    pub fn output(&self, jet: usize, output: usize) -> &[T] {
-        assert!(output < self.outputs, "output {output} of {}", self.outputs);
-        let start = (jet * self.outputs + output) * self.points;
-        &self.out[start..start + self.points]
-    }
-
     fn rows(&self) -> usize {
         self.jets.as_ref().map_or(0, JetSet::len) * self.points
     }

@@ -31,7 +31,7 @@ use super::embedding::FixedFeatures;
 use super::jets::JetSet;
 use super::network::{self, derivative, Linear, NetworkSpec};
 use super::product::{self, Leibniz};
-use super::tape::LayerTape;
+use super::tape::{tape_accessors, LayerTape};
 use crate::rng::Rng;
 use crate::scalar::{MatRef, Scalar};
 use std::ops::Range;
@@ -99,32 +99,7 @@ pub struct ModifiedTape<T> {
     pub(crate) g_d: Vec<T>,
 }
 
-impl<T> ModifiedTape<T> {
-    /// The number of points of the last forward pass.
-    pub fn points(&self) -> usize {
-        self.points
-    }
-
-    /// The jets of the last forward pass.
-    pub fn jets(&self) -> Option<&JetSet> {
-        self.jets.as_ref()
-    }
-
-    /// All output jets: index ((jet · outputs) + output) · n + point.
-    pub fn outputs(&self) -> &[T] {
-        &self.out
-    }
-
-    /// One output's jet at every point.
-    ///
-    /// # Panics
-    /// If `jet` or `output` is out of range for the last forward pass.
-    pub fn output(&self, jet: usize, output: usize) -> &[T] {
-        assert!(output < self.outputs, "output {output} of {}", self.outputs);
-        let start = (jet * self.outputs + output) * self.points;
-        &self.out[start..start + self.points]
-    }
-}
+tape_accessors!(ModifiedTape);
 
 fn resize<T: Scalar>(buffer: &mut Vec<T>, len: usize) {
     buffer.resize(len, T::zero());

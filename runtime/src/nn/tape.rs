@@ -16,6 +16,41 @@ pub(crate) struct LayerTape<T> {
 }
 
 /// The record of one forward pass (outputs included) and the reverse pass's scratch.
+/// The read-only view every network kind's tape offers (`points`, `jets`, `outputs`,
+/// `output`), for a tape struct with fields `points`, `jets`, `outputs` and `out` (output
+/// jets, ((jet · outputs) + output) · n + point).
+macro_rules! tape_accessors {
+    ($tape:ident) => {
+        impl<T> $tape<T> {
+            /// The number of points of the last forward pass.
+            pub fn points(&self) -> usize {
+                self.points
+            }
+
+            /// The jets of the last forward pass.
+            pub fn jets(&self) -> Option<&JetSet> {
+                self.jets.as_ref()
+            }
+
+            /// All output jets: index ((jet · outputs) + output) · n + point.
+            pub fn outputs(&self) -> &[T] {
+                &self.out
+            }
+
+            /// One output's jet at every point.
+            ///
+            /// # Panics
+            /// If `jet` or `output` is out of range for the last forward pass.
+            pub fn output(&self, jet: usize, output: usize) -> &[T] {
+                assert!(output < self.outputs, "output {output} of {}", self.outputs);
+                let start = (jet * self.outputs + output) * self.points;
+                &self.out[start..start + self.points]
+            }
+        }
+    };
+}
+pub(crate) use tape_accessors;
+
 #[derive(Debug, Clone, Default)]
 pub struct Tape<T> {
     pub(crate) points: usize,
@@ -47,32 +82,7 @@ pub(crate) struct GaussTape<T> {
     pub(crate) g_q: Vec<T>,
 }
 
-impl<T> Tape<T> {
-    /// The number of points of the last forward pass.
-    pub fn points(&self) -> usize {
-        self.points
-    }
-
-    /// The jets of the last forward pass.
-    pub fn jets(&self) -> Option<&JetSet> {
-        self.jets.as_ref()
-    }
-
-    /// All output jets: index ((jet · outputs) + output) · n + point.
-    pub fn outputs(&self) -> &[T] {
-        &self.out
-    }
-
-    /// One output's jet at every point.
-    ///
-    /// # Panics
-    /// If `jet` or `output` is out of range for the last forward pass.
-    pub fn output(&self, jet: usize, output: usize) -> &[T] {
-        assert!(output < self.outputs, "output {output} of {}", self.outputs);
-        let start = (jet * self.outputs + output) * self.points;
-        &self.out[start..start + self.points]
-    }
-}
+tape_accessors!(Tape);
 
 impl<T: Scalar> Tape<T> {
     /// Sizes every buffer for a pass of `signature` = [inputs, fixed features, features,
