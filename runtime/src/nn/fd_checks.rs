@@ -60,9 +60,9 @@ pub(crate) fn central(f: &mut dyn FnMut(f64) -> Vec<f64>, h: f64) -> Vec<f64> {
 
 /// Every jet J + e_i of `jets` against the central difference of jet J along input i, at
 /// the points `x` (one column per input), relative to the jet's largest value: each error
-/// at most `tolerance`. `run(x)` gives all output jets in the tape layout ((jet · outputs)
-/// + output) · n + point; `step(i)` is input i's difference step. Returns how many jets
-/// were checked and the worst error.
+/// at most `tolerance`. `run(x)` gives all output jets in the tape layout
+/// ((jet · outputs) + output) · n + point; `step(i)` is input i's difference step. Returns
+/// how many jets were checked and the worst error.
 pub(crate) fn jets_match_finite_differences(
     name: &str,
     jets: &JetSet,
