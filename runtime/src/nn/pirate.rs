@@ -18,8 +18,8 @@
 //! output = x_{depth+1} W_out + b_out
 //! ```
 //!
-//! Every α_l starts at 0, so the network starts as the output layer over the lift ("
-//! initialised to identity") and deepens as training moves the α's. The residual is linear
+//! Every α_l starts at 0, so the network starts as the output layer over the lift (each
+//! block "initialised to identity") and deepens as training moves the α's. The residual is linear
 //! in every jet, so its jets are the same combination of h's and x's jets, and
 //! ∂loss/∂α_l = Σ (over jets, points, units) adj(x_{l+1}) ⊙ (h − x).
 //!
