@@ -21,7 +21,7 @@ use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
 use physc_runtime::nn::{
     factorize, ChebyshevKan, Decomposed, DecomposedSpec, Embedding, FieldNetworks, MemberNetwork,
-    MemberSpec, ModifiedMlp, Network, NetworkSpec,
+    MemberSpec, ModifiedMlp, Network, NetworkSpec, PirateNet,
 };
 use physc_runtime::optim::{
     self, Adam, AdamState, Bfgs, BfgsUpdate, Lbfgs, QuasiNewtonStep, QuasiNewtonStop,
@@ -334,6 +334,10 @@ fn networks<T: Scalar + JitReal>(
         let (network, initial): (MemberNetwork<T>, Vec<T>) = match net.kind {
             NetKind::ModifiedMlp => {
                 let (network, initial) = ModifiedMlp::new(&spec, activation, rng).map_err(named)?;
+                (network.into(), initial)
+            }
+            NetKind::Pirate => {
+                let (network, initial) = PirateNet::new(&spec, activation, rng).map_err(named)?;
                 (network.into(), initial)
             }
             NetKind::Kan => {

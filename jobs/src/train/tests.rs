@@ -49,6 +49,11 @@ fn check_gradient(source: &str) {
 }
 
 fn check_session_gradient(s: &mut Session<f64>) {
+    check_session_gradient_also_at(s, &[]);
+}
+
+/// [`check_session_gradient`] at 40 random network parameters, the model's, and `also`.
+fn check_session_gradient_also_at(s: &mut Session<f64>, also: &[usize]) {
     let n = s.params.len();
     let params = s.params.clone();
     let mut grad = vec![0.0; n];
@@ -59,6 +64,7 @@ fn check_session_gradient(s: &mut Session<f64>) {
     let mut rng = Rng::new(5);
     let mut indices: Vec<usize> = (0..40).map(|_| rng.below(n_net)).collect();
     indices.extend(n_net..n);
+    indices.extend_from_slice(also);
     let scale = grad.iter().fold(0.0f64, |m, g| m.max(g.abs()));
     let mut scratch = vec![0.0; n];
     for i in indices {
@@ -569,6 +575,39 @@ fn gradient_modified_mlp_and_kan_members() {
                        v: kan(widths: [3, 2], degree: 3)
            points interior: 300, initial: 100, boundary: 40 }",
     );
+}
+
+/// A PirateNet beside a modified MLP, each a field's network: the loss gradient over both
+/// against finite differences, through second derivatives in x and a first in t, at the
+/// PirateNet's initial α = 0 and at nonzero α's (every α checked).
+#[test]
+fn gradient_pirate_member() {
+    let mut s = session(
+        "model C { space x in [0, 1]  time t in [0, 1]  field u(x, t), v(x, t)
+           pde dt(u) = dxx(u) + v
+           pde dt(v) = 0.5 * dxx(v) - u * v
+           initial u = sin(pi * x), v = x * (1 - x)
+           boundary u = 0 on boundary
+           boundary v = 0 on boundary }
+         train C { net u: pirate(width: 4, depth: 2, features: fourier(count: 2)),
+                       v: modified_mlp(width: 3, depth: 2)
+           points interior: 300, initial: 100, boundary: 40 }",
+    );
+    let alphas: Vec<usize> = s
+        .objective
+        .net
+        .param_groups()
+        .into_iter()
+        .filter(|g| g.0.starts_with("u: block") && g.0.ends_with("alpha"))
+        .map(|g| g.1.start)
+        .collect();
+    assert_eq!(alphas.len(), 2);
+    assert!(alphas.iter().all(|&i| s.params[i] == 0.0));
+    check_session_gradient_also_at(&mut s, &alphas);
+    for (&i, a) in alphas.iter().zip([0.3, -0.2]) {
+        s.params[i] = a;
+    }
+    check_session_gradient_also_at(&mut s, &alphas);
 }
 
 /// One KAN for every field passes straight through the field networks.

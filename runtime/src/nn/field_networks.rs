@@ -27,19 +27,21 @@ use super::jets::JetSet;
 use super::kan::{ChebyshevKan, KanTape};
 use super::modified::{ModifiedMlp, ModifiedTape};
 use super::network::{self, Network};
+use super::pirate::{PirateNet, PirateTape};
 use super::tape::Tape;
 use crate::scalar::Scalar;
 use std::ops::Range;
 
 /// What a member is: a fully connected network, a finite-basis one (a network per
 /// subdomain, blended by a partition of unity), a modified MLP (encoders gating every hidden
-/// layer) or a Chebyshev Kolmogorov–Arnold network.
+/// layer), a Chebyshev Kolmogorov–Arnold network or a PirateNet (gated residual blocks).
 #[derive(Debug)]
 pub enum MemberNetwork<T: Scalar> {
     Dense(Network<T>),
     Decomposed(Decomposed<T>),
     Modified(ModifiedMlp<T>),
     Kan(ChebyshevKan<T>),
+    Pirate(PirateNet<T>),
 }
 
 impl<T: Scalar> From<Network<T>> for MemberNetwork<T> {
@@ -66,6 +68,12 @@ impl<T: Scalar> From<ChebyshevKan<T>> for MemberNetwork<T> {
     }
 }
 
+impl<T: Scalar> From<PirateNet<T>> for MemberNetwork<T> {
+    fn from(network: PirateNet<T>) -> Self {
+        MemberNetwork::Pirate(network)
+    }
+}
+
 /// `record` as the tape of kind `$kind`, a fresh one if it held another kind's.
 macro_rules! record_as {
     ($record:expr, $kind:ident) => {{
@@ -87,6 +95,7 @@ macro_rules! each_kind {
             MemberNetwork::Decomposed($n) => $call,
             MemberNetwork::Modified($n) => $call,
             MemberNetwork::Kan($n) => $call,
+            MemberNetwork::Pirate($n) => $call,
         }
     };
 }
@@ -125,6 +134,7 @@ impl<T: Scalar> MemberNetwork<T> {
                 n.forward(params, inputs, jets, record_as!(record, Modified))
             }
             MemberNetwork::Kan(n) => n.forward(params, inputs, jets, record_as!(record, Kan)),
+            MemberNetwork::Pirate(n) => n.forward(params, inputs, jets, record_as!(record, Pirate)),
         }
     }
 
@@ -144,6 +154,7 @@ impl<T: Scalar> MemberNetwork<T> {
                 n.backward(params, t, adjoint, grad)
             }
             (MemberNetwork::Kan(n), Record::Kan(t)) => n.backward(params, t, adjoint, grad),
+            (MemberNetwork::Pirate(n), Record::Pirate(t)) => n.backward(params, t, adjoint, grad),
             _ => Err("backward pass without this network's forward pass".to_string()),
         }
     }
@@ -164,6 +175,7 @@ enum Record<T> {
     Decomposed(DecomposedTape<T>),
     Modified(ModifiedTape<T>),
     Kan(KanTape<T>),
+    Pirate(PirateTape<T>),
 }
 
 impl<T: Default> Default for Record<T> {
@@ -186,6 +198,7 @@ impl<T> Record<T> {
             Record::Decomposed(t) => t.outputs(),
             Record::Modified(t) => t.outputs(),
             Record::Kan(t) => t.outputs(),
+            Record::Pirate(t) => t.outputs(),
         }
     }
 
@@ -195,6 +208,7 @@ impl<T> Record<T> {
             Record::Decomposed(t) => t.output(jet, output),
             Record::Modified(t) => t.output(jet, output),
             Record::Kan(t) => t.output(jet, output),
+            Record::Pirate(t) => t.output(jet, output),
         }
     }
 }

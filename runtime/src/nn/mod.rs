@@ -8,8 +8,10 @@
 //! normalisation, exact periodicity, Fourier features; `gaussian`: trainable Gaussian
 //! features), the forward record (`tape`), finite-basis networks over a decomposed domain
 //! (`decomposed`), the modified MLP of Wang, Teng & Perdikaris (`modified`) and the jets of
-//! element-wise products it needs (`product`), and Chebyshev Kolmogorov–Arnold networks
-//! (`kan`). Training loops, losses and optimizers live elsewhere.
+//! element-wise products it needs (`product`), Chebyshev Kolmogorov–Arnold networks
+//! (`kan`), and the PirateNets of Wang, Sankaran, Wang & Perdikaris (`pirate`: residual
+//! blocks gated like the modified MLP, with adaptive skip weights). Training loops, losses
+//! and optimizers live elsewhere.
 
 pub mod activation;
 mod compose;
@@ -21,6 +23,7 @@ pub mod jets;
 pub mod kan;
 mod modified;
 pub mod network;
+mod pirate;
 mod product;
 mod tape;
 
@@ -32,6 +35,7 @@ pub use jets::{FdbTerm, JetSet, MAX_ORDER};
 pub use kan::{ChebyshevKan, KanTape};
 pub use modified::{ModifiedMlp, ModifiedTape};
 pub use network::{Init, Network, NetworkSpec};
+pub use pirate::{PirateNet, PirateTape};
 pub use tape::Tape;
 
 #[cfg(test)]
@@ -42,5 +46,7 @@ mod fd_checks;
 mod kan_tests;
 #[cfg(test)]
 mod modified_tests;
+#[cfg(test)]
+mod pirate_tests;
 #[cfg(test)]
 mod tests;

@@ -289,6 +289,19 @@ const NETS: &[CallSchema] = &[
         doc: "modified MLP: two encoders of the inputs gate every hidden layer (Wang, Teng & Perdikaris 2021)",
     },
     CallSchema {
+        name: "pirate",
+        options: &[
+            opt("width", int(32), COUNT, "neurons per layer (all equal)"),
+            opt("depth", int(3), COUNT, "number of residual blocks"),
+            NET_ACT,
+            NET_FOURIER_FEATURES,
+            NET_INIT,
+            NET_INPUTS,
+            NET_FIELDS,
+        ],
+        doc: "PirateNet: residual blocks gated by two encoders, each block's adaptive skip weight starting at 0 so the network starts shallow (Wang et al. 2024)",
+    },
+    CallSchema {
         name: "kan",
         options: &[
             opt("width", int(16), COUNT, "features per hidden layer"),

@@ -39,6 +39,9 @@ pub enum NetKind {
     Decompose,
     /// The modified MLP of Wang, Teng & Perdikaris (encoders gate every hidden layer).
     ModifiedMlp,
+    /// A PirateNet of Wang, Sankaran, Wang & Perdikaris (gated residual blocks whose
+    /// adaptive skip weights start at 0).
+    Pirate,
     /// A Chebyshev Kolmogorov–Arnold network of degree `Net::degree`.
     Kan,
 }
@@ -50,6 +53,7 @@ impl NetKind {
             NetKind::Siren => "siren",
             NetKind::Decompose => "decompose",
             NetKind::ModifiedMlp => "modified_mlp",
+            NetKind::Pirate => "pirate",
             NetKind::Kan => "kan",
         }
     }
@@ -394,6 +398,7 @@ fn net(
         "siren" => NetKind::Siren,
         "decompose" => NetKind::Decompose,
         "modified_mlp" => NetKind::ModifiedMlp,
+        "pirate" => NetKind::Pirate,
         "kan" => NetKind::Kan,
         _ => NetKind::Mlp,
     };
@@ -424,7 +429,7 @@ fn net(
         ),
         // A KAN has no activation or initialisation to choose: its basis is T_k(tanh x).
         NetKind::Kan => (Init::Glorot, Activation::Builtin("tanh".into())),
-        NetKind::Mlp | NetKind::Decompose | NetKind::ModifiedMlp => (
+        NetKind::Mlp | NetKind::Decompose | NetKind::ModifiedMlp | NetKind::Pirate => (
             match options.name("init") {
                 "he" => Init::He,
                 "siren" => Init::Siren { omega: 30.0 },
