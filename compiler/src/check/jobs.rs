@@ -402,7 +402,15 @@ impl JobChecker<'_, '_> {
                 self.diags.push(d);
                 return None;
             }
-            let n = self.value(&name.name, &Ty::Int { min: 2 }, &arg.value, model)?;
+            let n = self.value(
+                &name.name,
+                &Ty::Int {
+                    min: 2,
+                    max: i64::MAX,
+                },
+                &arg.value,
+                model,
+            )?;
             out.insert(name.name.clone(), n);
         }
         let _ = span;
@@ -443,7 +451,7 @@ impl JobChecker<'_, '_> {
                 Some(SettingValue::Number(v))
             }
             (Ty::NumOrAuto, _) => Some(SettingValue::Name("auto".into())),
-            (Ty::Int { min }, _) => {
+            (Ty::Int { min, max }, _) => {
                 if !self.is_numeric(e) {
                     self.mistyped(key, ty, e.span, &found(e));
                     return None;
@@ -455,6 +463,10 @@ impl JobChecker<'_, '_> {
                 }
                 if (v as i64) < *min {
                     self.out_of_range(key, e.span, v, &format!("at least {min}"));
+                    return None;
+                }
+                if (v as i64) > *max {
+                    self.out_of_range(key, e.span, v, &format!("at most {max}"));
                     return None;
                 }
                 Some(SettingValue::Int(v as i64))
@@ -574,7 +586,17 @@ impl JobChecker<'_, '_> {
             (Ty::Sizes { min }, K::List(items)) => {
                 let sizes = items
                     .iter()
-                    .map(|i| self.value(key, &Ty::Int { min: *min }, i, model))
+                    .map(|i| {
+                        self.value(
+                            key,
+                            &Ty::Int {
+                                min: *min,
+                                max: i64::MAX,
+                            },
+                            i,
+                            model,
+                        )
+                    })
                     .collect::<Vec<_>>();
                 sizes
                     .into_iter()
@@ -788,7 +810,8 @@ fn describe(ty: &Ty) -> String {
     match ty {
         Ty::Num { positive: true } => "a positive number".into(),
         Ty::Num { positive: false } => "a number ≥ 0".into(),
-        Ty::Int { min } => format!("a whole number ≥ {min}"),
+        Ty::Int { min, max: i64::MAX } => format!("a whole number ≥ {min}"),
+        Ty::Int { min, max } => format!("a whole number from {min} to {max}"),
         Ty::Bool => "`true` or `false`".into(),
         Ty::Str => "a string in quotes".into(),
         Ty::Folder => {

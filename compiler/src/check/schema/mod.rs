@@ -20,9 +20,10 @@ pub enum Ty {
     Num {
         positive: bool,
     },
-    /// A constant integer ≥ `min`.
+    /// A constant integer from `min` to `max` (i64::MAX: no upper bound).
     Int {
         min: i64,
+        max: i64,
     },
     Bool,
     /// A string (a file path).
@@ -144,8 +145,14 @@ const FOLDER: Opt = opt(
     Ty::Folder,
     "the folder of the results, under `OUT/<target>/` (§5.6)",
 );
-const COUNT: Ty = Ty::Int { min: 1 };
-const NATURAL: Ty = Ty::Int { min: 0 };
+const COUNT: Ty = Ty::Int {
+    min: 1,
+    max: i64::MAX,
+};
+const NATURAL: Ty = Ty::Int {
+    min: 0,
+    max: i64::MAX,
+};
 
 pub const ACTIVATION_DOC: &str =
     "tanh, sin, gelu, swish, relu, sigmoid, softplus, or a user fn of one argument";
@@ -310,8 +317,8 @@ const NETS: &[CallSchema] = &[
             opt(
                 "degree",
                 int(5),
-                COUNT,
-                "highest Chebyshev degree of each edge's function (at most 16)",
+                Ty::Int { min: 1, max: 16 },
+                "highest Chebyshev degree of each edge's function",
             ),
             NET_FOURIER_FEATURES,
             NET_INPUTS,

@@ -35,7 +35,8 @@ pub fn type_name(ty: &Ty) -> String {
     match ty {
         Ty::Num { positive: true } => "positive number".into(),
         Ty::Num { positive: false } => "number ≥ 0".into(),
-        Ty::Int { min } => format!("integer ≥ {min}"),
+        Ty::Int { min, max: i64::MAX } => format!("integer ≥ {min}"),
+        Ty::Int { min, max } => format!("integer from {min} to {max}"),
         Ty::Bool => "boolean".into(),
         Ty::Str => "string".into(),
         Ty::Choice(c) => format!("choice {}", quoted(c.iter().copied(), " \\| ")),

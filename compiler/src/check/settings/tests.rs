@@ -43,7 +43,7 @@ fn every_default_has_the_type_of_its_option() {
                 (_, Default::Required) => o.required,
                 (Ty::Num { positive }, Default::Num(v)) => *v > 0.0 || !positive && *v == 0.0,
                 (Ty::NumOrAuto, Default::Num(v)) => *v >= 0.0,
-                (Ty::Int { min }, Default::Int(v)) => v >= min,
+                (Ty::Int { min, max }, Default::Int(v)) => v >= min && v <= max,
                 (Ty::Bool, Default::Bool(_)) => true,
                 (Ty::Choice(c), Default::Name(n)) => c.contains(n),
                 (Ty::Activation, Default::Name(n)) => {
@@ -301,4 +301,50 @@ fn net_gives_a_network_per_field_or_group_of_fields() {
     assert_eq!(t.nets[0].factorize, Some((1.0, 0.2)));
     assert_eq!(t.nets[0].hidden(), vec![8, 6, 4]);
     assert_eq!(t.nets[0].fields, vec![0, 1, 2]);
+}
+
+#[test]
+fn net_reads_modified_mlp_pirate_and_kan() {
+    let model = "model M { space x in [0, 1]  time t in [0, 1]  field u(x, t), v(x, t), c(t)
+        pde dt(u) = c * dxx(u)  pde dt(v) = dxx(v)  initial u = 0, v = 0 }\n";
+    let s = settings_of(&format!(
+        "{model} train M {{ net u: modified_mlp(width: 8, depth: 2), v: pirate(depth: 1),
+                             c: kan(widths: [4, 3], degree: 16) }}"
+    ));
+    let t = s.train().expect("train");
+    let kinds: Vec<_> = t
+        .nets
+        .iter()
+        .map(|n| (n.kind, n.hidden(), n.degree))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (NetKind::ModifiedMlp, vec![8, 8], None),
+            (NetKind::Pirate, vec![32], None),
+            (NetKind::Kan, vec![4, 3], Some(16)),
+        ]
+    );
+    // A degree past the basis tables, and options the call does not take, are refused
+    // where they are written.
+    for (net, message) in [
+        ("kan(degree: 17)", "`degree` must be at most 16, not 17"),
+        ("kan(act: sin)", "act"),
+        ("modified_mlp(widths: [8, 4])", "widths"),
+        ("pirate(features: gaussian(count: 4))", "gaussian"),
+    ] {
+        let compilation = compile_source(
+            "settings.phys",
+            &format!("{HEAT}train Heat {{ net {net} }}"),
+        );
+        let errors: Vec<String> = compilation
+            .diagnostics
+            .iter()
+            .map(|d| format!("{d:?}"))
+            .collect();
+        assert!(
+            compilation.has_errors() && errors.iter().any(|e| e.contains(message)),
+            "{net}: {errors:?}"
+        );
+    }
 }
