@@ -331,7 +331,7 @@ fn networks<T: Scalar + JitReal>(
             embedding: embedding(net, problem, &layout.inputs),
         };
         let named = |e: String| format!("network `{}`: {e}", net.name);
-        let (network, initial): (MemberNetwork<T>, Vec<T>) = match net.kind {
+        let (network, mut initial): (MemberNetwork<T>, Vec<T>) = match net.kind {
             NetKind::ModifiedMlp => {
                 let (network, initial) = ModifiedMlp::new(&spec, activation, rng).map_err(named)?;
                 (network.into(), initial)
@@ -346,13 +346,13 @@ fn networks<T: Scalar + JitReal>(
                 (network.into(), initial)
             }
             _ => {
-                let (network, mut initial) = Network::new(&spec, activation, rng).map_err(named)?;
-                if let Some((mean, std)) = net.factorize {
-                    factorize(&network, &mut initial, mean, std, rng);
-                }
+                let (network, initial) = Network::new(&spec, activation, rng).map_err(named)?;
                 (network.into(), initial)
             }
         };
+        if let Some((mean, std)) = net.factorize {
+            factorize(&network, &mut initial, mean, std, rng).map_err(named)?;
+        }
         params.extend(initial);
         members.push(MemberSpec {
             name: net.name.clone(),

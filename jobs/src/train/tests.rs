@@ -621,3 +621,31 @@ fn gradient_a_single_kan() {
            points interior: 200, boundary: 80 }",
     );
 }
+
+/// Random weight factorisation of a modified MLP and of a PirateNet: the loss gradient over
+/// V and every log-scale against finite differences, the PirateNet's α away from 0 so its
+/// blocks take part.
+#[test]
+fn gradient_factorised_modified_mlp_and_pirate() {
+    let mut s = session(
+        "model C { space x in [0, 1]  time t in [0, 1]  field u(x, t), v(x, t)
+           pde dt(u) = dxx(u) + v
+           pde dt(v) = 0.5 * dxx(v) - u * v
+           initial u = sin(pi * x), v = x * (1 - x)
+           boundary u = 0 on boundary
+           boundary v = 0 on boundary }
+         train C { net u: modified_mlp(width: 4, depth: 2, factorize: rwf(mean: 0.5, std: 0.2)),
+                       v: pirate(width: 3, depth: 1, factorize: rwf)
+           points interior: 300, initial: 100, boundary: 40 }",
+    );
+    let groups = s.objective.net.param_groups();
+    let at = |name: &str| groups.iter().find(|g| g.0 == name).expect(name).1.clone();
+    s.params[at("v: block 1 alpha").start] = 0.4;
+    let scales: Vec<usize> = at("u: weight log-scales")
+        .chain(at("v: weight log-scales"))
+        .collect();
+    // One per weight row: u's encoders, layers and output (4 + 4 + 4 + 4 + 1), v's lift,
+    // gates, block layers and output (3 + 3 + 3 + 3 + 3 + 3 + 1).
+    assert_eq!(scales.len(), 17 + 19);
+    check_session_gradient_also_at(&mut s, &scales);
+}

@@ -159,11 +159,15 @@ impl<T: Scalar> MemberNetwork<T> {
         }
     }
 
-    /// The dense network, which alone can be factorised.
-    fn dense(&self) -> Option<&Network<T>> {
+    /// Where each weight matrix lies in the parameters, with its fan_in, for the kinds that
+    /// can be factorised (their matrices multiply activations: dense, modified MLP,
+    /// PirateNet); None for the others.
+    pub fn weight_matrices(&self) -> Option<Vec<(Range<usize>, usize)>> {
         match self {
-            MemberNetwork::Dense(n) => Some(n),
-            _ => None,
+            MemberNetwork::Dense(n) => Some(n.weight_matrices()),
+            MemberNetwork::Modified(n) => Some(n.weight_matrices()),
+            MemberNetwork::Pirate(n) => Some(n.weight_matrices()),
+            MemberNetwork::Decomposed(_) | MemberNetwork::Kan(_) => None,
         }
     }
 }
@@ -181,13 +185,6 @@ enum Record<T> {
 impl<T: Default> Default for Record<T> {
     fn default() -> Self {
         Record::Dense(Tape::default())
-    }
-}
-
-impl<T: Default> Record<T> {
-    /// The dense network's tape (replacing another kind's).
-    fn dense(&mut self) -> &mut Tape<T> {
-        record_as!(self, Dense)
     }
 }
 
@@ -253,14 +250,17 @@ pub struct MemberSpec<T: Scalar> {
 /// factorised network starts as the plain one. Wang, Wang & Perdikaris recommend mean 1,
 /// std 0.1.
 pub fn factorize<T: Scalar>(
-    network: &Network<T>,
+    network: &MemberNetwork<T>,
     params: &mut Vec<T>,
     mean: f64,
     std: f64,
     rng: &mut crate::rng::Rng,
-) {
+) -> Result<(), String> {
+    let matrices = network
+        .weight_matrices()
+        .ok_or("only a dense network, a modified MLP or a PirateNet can be factorised")?;
     let mut scales = Vec::new();
-    for (weights, fan_in) in network.weight_matrices() {
+    for (weights, fan_in) in matrices {
         for row in params[weights].chunks_exact_mut(fan_in) {
             let s = mean + std * rng.normal();
             let inverse = T::from_f64_lossy((-s).exp());
@@ -269,15 +269,12 @@ pub fn factorize<T: Scalar>(
         }
     }
     params.extend(scales);
+    Ok(())
 }
 
-/// How many log-scales a factorised `network` has: one per weight row.
-fn scale_count<T: Scalar>(network: &Network<T>) -> usize {
-    network
-        .weight_matrices()
-        .iter()
-        .map(|(w, fan_in)| w.len() / fan_in)
-        .sum()
+/// How many log-scales a factorised network with these weight matrices has: one per row.
+fn scale_count(matrices: &[(Range<usize>, usize)]) -> usize {
+    matrices.iter().map(|(w, fan_in)| w.len() / fan_in).sum()
 }
 
 /// What one member's pass keeps: its own tape, its projected jets and, per combined jet,
@@ -375,9 +372,9 @@ impl<T: Scalar> FieldNetworks<T> {
         }
         let mut owner: Vec<Option<&str>> = vec![None; outputs];
         for m in &members {
-            if m.factorized && m.network.dense().is_none() {
+            if m.factorized && m.network.weight_matrices().is_none() {
                 return Err(format!(
-                    "network `{}`: only a dense network can be factorised",
+                    "network `{}`: only a dense network, a modified MLP or a PirateNet can be factorised",
                     m.name
                 ));
             }
@@ -422,8 +419,8 @@ impl<T: Scalar> FieldNetworks<T> {
         let members = members
             .into_iter()
             .map(|m| {
-                let scales = match m.network.dense() {
-                    Some(dense) if m.factorized => scale_count(dense),
+                let scales = match m.network.weight_matrices() {
+                    Some(matrices) if m.factorized => scale_count(&matrices),
                     _ => 0,
                 };
                 let params = next..next + m.network.num_params() + scales;
@@ -618,20 +615,26 @@ impl<T: Scalar> Member<T> {
         jets: &JetSet,
         t: &mut MemberTape<T>,
     ) -> Result<(), String> {
-        let Some(dense) = self.network.dense().filter(|_| self.factorized) else {
+        let Some(matrices) = self.matrices() else {
             return self.network.forward(own, inputs, jets, &mut t.record);
         };
-        let plain = dense.num_params();
+        let plain = self.network.num_params();
         t.effective.clear();
         t.effective.extend_from_slice(&own[..plain]);
         let mut scales = own[plain..].iter();
-        for (weights, fan_in) in dense.weight_matrices() {
+        for (weights, fan_in) in matrices {
             for row in t.effective[weights].chunks_exact_mut(fan_in) {
                 let scale = scales.next().expect("one log-scale per row").exp();
                 row.iter_mut().for_each(|w| *w *= scale);
             }
         }
-        dense.forward(&t.effective, inputs, jets, t.record.dense())
+        self.network
+            .forward(&t.effective, inputs, jets, &mut t.record)
+    }
+
+    /// A factorised member's weight matrices (None when it is not factorised).
+    fn matrices(&self) -> Option<Vec<(Range<usize>, usize)>> {
+        self.network.weight_matrices().filter(|_| self.factorized)
     }
 
     /// The reverse of [`Member::forward`], adding into the member's part of `grad`; with
@@ -667,18 +670,14 @@ impl<T: Scalar> Member<T> {
         adjoint: &[T],
         grad: &mut [T],
     ) -> Result<(), String> {
-        let Some(dense) = self.network.dense().filter(|_| self.factorized) else {
+        let Some(matrices) = self.matrices() else {
             return self.network.backward(own, &mut t.record, adjoint, grad);
         };
-        let plain = dense.num_params();
+        let plain = self.network.num_params();
         t.effective_grad.clear();
         t.effective_grad.resize(plain, T::zero());
-        dense.backward(
-            &t.effective,
-            t.record.dense(),
-            adjoint,
-            &mut t.effective_grad,
-        )?;
+        self.network
+            .backward(&t.effective, &mut t.record, adjoint, &mut t.effective_grad)?;
         let (g_plain, g_scales) = grad.split_at_mut(plain);
         g_plain
             .iter_mut()
@@ -686,7 +685,7 @@ impl<T: Scalar> Member<T> {
             .for_each(|(g, &e)| *g += e);
         let mut g_scales = g_scales.iter_mut();
         let mut scales = own[plain..].iter();
-        for (weights, fan_in) in dense.weight_matrices() {
+        for (weights, fan_in) in matrices {
             let rows = t.effective[weights.clone()].chunks_exact(fan_in);
             let g_rows = t.effective_grad[weights.clone()].chunks_exact(fan_in);
             let g_v = g_plain[weights].chunks_exact_mut(fan_in);

@@ -27,7 +27,8 @@ fn split() -> (FieldNetworks<f64>, Vec<f64>) {
     let mut rng = Rng::new(7);
     let (flow, mut params) = network(2, 2, &mut rng);
     let (coefficient, mut p2) = network(1, 1, &mut rng);
-    factorize(&coefficient, &mut p2, 1.0, 0.1, &mut rng);
+    let coefficient = MemberNetwork::from(coefficient);
+    factorize(&coefficient, &mut p2, 1.0, 0.1, &mut rng).unwrap();
     params.extend(p2);
     let members = vec![
         MemberSpec {
@@ -39,7 +40,7 @@ fn split() -> (FieldNetworks<f64>, Vec<f64>) {
         },
         MemberSpec {
             name: "c".into(),
-            network: coefficient.into(),
+            network: coefficient,
             inputs: vec![1],
             outputs: vec![1],
             factorized: true,
@@ -202,6 +203,27 @@ fn bad_maps_are_refused() {
         let err = FieldNetworks::new(members, inputs, outputs).unwrap_err();
         assert!(err.contains(want), "{err}");
     }
+    // A KAN has no weight matrices to factorise, in a set or alone.
+    let spec = NetworkSpec {
+        inputs: 1,
+        outputs: 1,
+        hidden: vec![3],
+        init: Init::Glorot,
+        embedding: Embedding::for_box(&[0.0], &[1.0]),
+    };
+    let (kan, mut params) = crate::nn::ChebyshevKan::<f64>::new(&spec, 3, &mut rng).unwrap();
+    let kan = MemberNetwork::from(kan);
+    let err = factorize(&kan, &mut params, 1.0, 0.1, &mut rng).unwrap_err();
+    assert!(err.contains("can be factorised"), "{err}");
+    let members = vec![MemberSpec {
+        name: "k".into(),
+        network: kan,
+        inputs: vec![0],
+        outputs: vec![0],
+        factorized: true,
+    }];
+    let err = FieldNetworks::new(members, 1, 1).unwrap_err();
+    assert!(err.contains("network `k`: only a dense network"), "{err}");
 }
 
 /// A finite-basis member inside the set gives exactly what it gives alone.

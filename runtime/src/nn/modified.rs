@@ -240,6 +240,14 @@ impl<T: Scalar> ModifiedMlp<T> {
         self.outputs
     }
 
+    /// Where each weight matrix (fan_out × fan_in, row-major) lies in the parameter vector,
+    /// with its fan_in: the encoders, the layers, the output layer.
+    pub fn weight_matrices(&self) -> Vec<(Range<usize>, usize)> {
+        let encoders = self.encoders.iter().flatten();
+        let layers = encoders.chain(&self.hidden).chain([&self.output]);
+        layers.map(|l| (l.weights.clone(), l.fan_in)).collect()
+    }
+
     /// The number of H layers (hidden widths in the spec).
     pub fn depth(&self) -> usize {
         self.hidden.len()

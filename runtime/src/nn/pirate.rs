@@ -274,6 +274,17 @@ impl<T: Scalar> PirateNet<T> {
         p.into_iter().map(T::from_f64_lossy).collect()
     }
 
+    /// Where each weight matrix (fan_out × fan_in, row-major) lies in the parameter vector,
+    /// with its fan_in: the lift, the gates, every block's layers, the output layer.
+    pub fn weight_matrices(&self) -> Vec<(Range<usize>, usize)> {
+        let blocks = self.blocks.iter().flat_map(|b| &b.layers);
+        let layers = [&self.lift].into_iter().chain(&self.gates).chain(blocks);
+        layers
+            .chain([&self.output])
+            .map(|l| (l.weights.clone(), l.fan_in))
+            .collect()
+    }
+
     pub fn num_params(&self) -> usize {
         self.num_params
     }

@@ -236,6 +236,12 @@ const NET_FEATURES: Opt = opt(
     Ty::Calls(FEATURES),
     "input embedding: fourier(...) or gaussian(...)",
 );
+const NET_FACTORIZE: Opt = opt(
+    "factorize",
+    described("none"),
+    Ty::Calls(FACTORIZATIONS),
+    "trainable per-neuron weight scales: rwf(...)",
+);
 /// For networks that cannot train their embedding: Fourier features only.
 const NET_FOURIER_FEATURES: Opt = opt(
     "features",
@@ -260,12 +266,7 @@ const NETS: &[CallSchema] = &[
             NET_ACT,
             NET_FEATURES,
             NET_INIT,
-            opt(
-                "factorize",
-                described("none"),
-                Ty::Calls(FACTORIZATIONS),
-                "trainable per-neuron weight scales: rwf(...)",
-            ),
+            NET_FACTORIZE,
             NET_INPUTS,
             NET_FIELDS,
         ],
@@ -290,6 +291,7 @@ const NETS: &[CallSchema] = &[
             NET_ACT,
             NET_FOURIER_FEATURES,
             NET_INIT,
+            NET_FACTORIZE,
             NET_INPUTS,
             NET_FIELDS,
         ],
@@ -303,6 +305,7 @@ const NETS: &[CallSchema] = &[
             NET_ACT,
             NET_FOURIER_FEATURES,
             NET_INIT,
+            NET_FACTORIZE,
             NET_INPUTS,
             NET_FIELDS,
         ],

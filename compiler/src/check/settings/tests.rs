@@ -332,6 +332,7 @@ fn net_reads_modified_mlp_pirate_and_kan() {
         ("kan(act: sin)", "act"),
         ("modified_mlp(widths: [8, 4])", "widths"),
         ("pirate(features: gaussian(count: 4))", "gaussian"),
+        ("kan(factorize: rwf)", "factorize"),
     ] {
         let compilation = compile_source(
             "settings.phys",
