@@ -583,6 +583,13 @@ impl JobChecker<'_, '_> {
                     SettingValue::Number(hi),
                 ]))
             }
+            (Ty::List(item), K::List(items)) => items
+                .iter()
+                .map(|i| self.value(key, item, i, model))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .map(SettingValue::List),
             (Ty::Sizes { min }, K::List(items)) => {
                 let sizes = items
                     .iter()
@@ -838,6 +845,7 @@ fn describe(ty: &Ty) -> String {
         Ty::Activation => format!("an activation ({})", schema::ACTIVATION_DOC),
         Ty::Interval => "an interval `[a, b]`".into(),
         Ty::Sizes { min } => format!("a list of whole numbers ≥ {min}, like `[256, 100]`"),
+        Ty::List(item) => format!("a list, each {}", describe(item)),
         Ty::DataSource => "a file name in quotes or a model name".into(),
         Ty::Name => "a name".into(),
         Ty::Names => "a list of names, like `[x, y]`".into(),
@@ -852,7 +860,12 @@ fn describe(ty: &Ty) -> String {
 }
 
 fn example(key: &str, ty: &Ty) -> String {
-    let value = match ty {
+    format!("for example: `{key} {}`", example_value(ty))
+}
+
+/// A value of type `ty`, as a user would write it.
+fn example_value(ty: &Ty) -> String {
+    match ty {
         Ty::Num { .. } | Ty::NumOrAuto => "0.1".to_string(),
         Ty::Int { .. } => "100".into(),
         Ty::Bool => "true".into(),
@@ -877,6 +890,7 @@ fn example(key: &str, ty: &Ty) -> String {
         Ty::Activation => "tanh".into(),
         Ty::Interval => "[0, 1]".into(),
         Ty::Sizes { .. } => "[256, 100]".into(),
+        Ty::List(item) => format!("[{}]", example_value(item)),
         Ty::DataSource => "\"data.csv\"".into(),
         Ty::Name => "t".into(),
         Ty::Names => "[x, y, z]".into(),
@@ -884,6 +898,5 @@ fn example(key: &str, ty: &Ty) -> String {
         Ty::Target => "exp".into(),
         Ty::Ops => "[add, mul, fma]".into(),
         Ty::Seq(_) => "...".into(),
-    };
-    format!("for example: `{key} {value}`")
+    }
 }

@@ -346,7 +346,13 @@ fn networks<T: Scalar + JitReal>(
                 (network.into(), initial)
             }
             _ => {
-                let (network, initial) = Network::new(&spec, activation, rng).map_err(named)?;
+                let activations = net
+                    .layer_activations()
+                    .iter()
+                    .map(super::activation_kernels::for_network::<T>)
+                    .collect::<Result<Vec<_>, String>>()?;
+                let (network, initial) =
+                    Network::with_activations(&spec, activations, rng).map_err(named)?;
                 (network.into(), initial)
             }
         };

@@ -649,3 +649,33 @@ fn gradient_factorised_modified_mlp_and_pirate() {
     assert_eq!(scales.len(), 17 + 19);
     check_session_gradient_also_at(&mut s, &scales);
 }
+
+/// An activation per layer, a user function among them: the loss gradient against finite
+/// differences; a count that does not match the layers stops the build with the network
+/// named.
+#[test]
+fn gradient_an_activation_per_layer() {
+    let model = "fn softsign(z) = z / (1 + z^2)
+        model P { space x in [0, 1], y in [0, 1]  field u(x, y)
+           pde dxx(u) + dyy(u) = -1
+           boundary u = 0 on boundary }\n";
+    check_gradient(&format!(
+        "{model} train P {{ net mlp(widths: [4, 3, 3], acts: [sin, softsign, tanh])
+           points interior: 200, boundary: 80 }}"
+    ));
+    let source = format!("{model} train P {{ net mlp(depth: 2, acts: [sin]) }}");
+    let compilation = compile_source("acts.phys", &source);
+    assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
+    let job = &compilation.program.jobs[0];
+    let model = &compilation.program.models[job.model.expect("a model")];
+    let config = job.settings.train().expect("train settings").clone();
+    let observations = data::load(model, &config).expect("no observations");
+    let problem = problem::plan(model, &config, &observations).expect("model plans");
+    let err = build::<f64>(&config, &problem, CancelToken::new())
+        .err()
+        .expect("refused");
+    assert!(
+        err.contains("network `net`: 1 activation for 2 hidden layers"),
+        "{err}"
+    );
+}

@@ -662,7 +662,7 @@ fn report(
         "config": {
             "net": if let [net] = config.nets.as_slice() {
                 serde_json::json!({"kind": net.kind.name(), "width": net.width, "depth": net.depth, "widths": net.hidden(), "degree": net.degree,
-                    "activation": net.activation.name(), "features": format!("{:?}", net.features),
+                    "activation": net.activation.name(), "activations": net.layer_activations().iter().map(|a| a.name().to_string()).collect::<Vec<_>>(), "features": format!("{:?}", net.features),
                     "inputs": problem.input_names, "outputs": problem.output_names,
                     "parameters": tally.net_len})
             } else {
@@ -672,7 +672,7 @@ fn report(
             },
             "networks": config.nets.iter().zip(&problem.networks).map(|(net, layout)| serde_json::json!({
                 "name": net.name, "kind": net.kind.name(), "width": net.width, "depth": net.depth, "widths": net.hidden(), "degree": net.degree,
-                "activation": net.activation.name(), "features": format!("{:?}", net.features),
+                "activation": net.activation.name(), "activations": net.layer_activations().iter().map(|a| a.name().to_string()).collect::<Vec<_>>(), "features": format!("{:?}", net.features),
                 "inputs": layout.inputs.iter().map(|&i| &problem.input_names[i]).collect::<Vec<_>>(),
                 "outputs": layout.outputs.iter().map(|&o| &problem.output_names[o]).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),

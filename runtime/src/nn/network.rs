@@ -66,7 +66,8 @@ pub struct Network<T: Scalar> {
     gaussian_params: Range<usize>,
     /// Hidden layers, then the output layer.
     layers: Vec<Linear>,
-    activation: Arc<dyn Activation<T>>,
+    /// σ of each hidden layer, first to last.
+    activations: Vec<Arc<dyn Activation<T>>>,
     num_params: usize,
     /// What a tape filled by this network records, so `backward` can refuse a foreign one.
     signature: Vec<usize>,
@@ -98,7 +99,26 @@ impl<T: Scalar> Network<T> {
         activation: Arc<dyn Activation<T>>,
         rng: &mut Rng,
     ) -> Result<(Network<T>, Vec<T>), String> {
+        let activations = vec![activation; spec.hidden.len()];
+        Network::with_activations(spec, activations, rng)
+    }
+
+    /// [`Network::new`] with an activation per hidden layer, first to last.
+    pub fn with_activations(
+        spec: &NetworkSpec,
+        activations: Vec<Arc<dyn Activation<T>>>,
+        rng: &mut Rng,
+    ) -> Result<(Network<T>, Vec<T>), String> {
         validate(spec)?;
+        if activations.len() != spec.hidden.len() {
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            let (given, layers) = (activations.len(), spec.hidden.len());
+            return Err(format!(
+                "{given} activation{} for {layers} hidden layer{}; give one per layer",
+                plural(given),
+                plural(layers)
+            ));
+        }
         let fixed = FixedFeatures::new(&spec.embedding, rng);
         let gaussian = spec
             .embedding
@@ -130,7 +150,7 @@ impl<T: Scalar> Network<T> {
             gaussian,
             gaussian_params,
             layers,
-            activation,
+            activations,
             num_params: next,
             signature,
         };
@@ -326,7 +346,7 @@ impl<T: Scalar> Network<T> {
             n,
             &mut saved.z,
         );
-        activate(&*self.activation, jets, n * layer.fan_out, saved);
+        activate(&*self.activations[l], jets, n * layer.fan_out, saved);
     }
 
     fn output_forward(&self, params: &[T], tape: &mut Tape<T>) {

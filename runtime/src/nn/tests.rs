@@ -477,3 +477,60 @@ fn networks_and_tapes_cross_threads() {
     let (net, _) = build::<f64>(&archs()[6], 1);
     assert!(format!("{net:?}").contains("num_params"));
 }
+
+/// An activation per layer (sin, tanh, sin): jets and every parameter's gradient against
+/// finite differences, and the layers really differ from all-tanh.
+#[test]
+fn an_activation_per_layer_has_exact_jets_and_gradients() {
+    let spec = spec(
+        2,
+        1,
+        &[5, 4, 3],
+        Init::Glorot,
+        Embedding::for_box(&[-1.0, 0.0], &[2.0, 1.0]),
+    );
+    let kind = |k| -> Arc<dyn Activation<f64>> { Arc::new(Builtin::new(k)) };
+    let acts = vec![
+        kind(BuiltinKind::Sin),
+        kind(BuiltinKind::Tanh),
+        kind(BuiltinKind::Sin),
+    ];
+    let (net, params) = Network::with_activations(&spec, acts, &mut Rng::new(4)).unwrap();
+    let jets = JetSet::new(&all_jets(2, 4), 2).unwrap();
+    let x = sample(&spec.embedding, 4, 2);
+    let (checked, _) = jets_match_finite_differences(
+        "sin, tanh, sin",
+        &jets,
+        1,
+        &x,
+        |i| step(&spec.embedding, i),
+        |x| run(&net, &params, x, &jets),
+        1e-6,
+    );
+    assert!(checked >= 10);
+    let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
+    gradient_matches_finite_differences(
+        "sin, tanh, sin",
+        &params,
+        &net.param_groups(),
+        |p| run(&net, p, &x, &jets),
+        |p, adjoint| {
+            let mut tape = Tape::default();
+            net.forward(p, &cols, &jets, &mut tape).unwrap();
+            let mut grad = vec![0.0; net.num_params()];
+            net.backward(p, &mut tape, adjoint, &mut grad).unwrap();
+            grad
+        },
+        5,
+        1e-6,
+    );
+    let (tanh, same) = Network::new(&spec, kind(BuiltinKind::Tanh), &mut Rng::new(4)).unwrap();
+    assert_eq!(same, params, "the activations do not change the draw");
+    assert_ne!(
+        run(&tanh, &params, &x, &jets),
+        run(&net, &params, &x, &jets)
+    );
+    let err = Network::with_activations(&spec, vec![kind(BuiltinKind::Tanh)], &mut Rng::new(4))
+        .unwrap_err();
+    assert!(err.contains("1 activation for 3 hidden layers"), "{err}");
+}

@@ -45,6 +45,8 @@ pub enum Ty {
     Activation,
     /// `[lo, hi]` with constant ends.
     Interval,
+    /// A list of values of one type (`[tanh, sin, tanh]`).
+    List(&'static Ty),
     /// A list of integers ≥ `min`.
     Sizes {
         min: i64,
@@ -264,6 +266,12 @@ const NETS: &[CallSchema] = &[
             opt("depth", int(4), COUNT, "number of hidden layers"),
             NET_WIDTHS,
             NET_ACT,
+            opt(
+                "acts",
+                described("`act` for every layer"),
+                Ty::List(&Ty::Activation),
+                "the activation of each hidden layer, first to last (instead of act)",
+            ),
             NET_FEATURES,
             NET_INIT,
             NET_FACTORIZE,

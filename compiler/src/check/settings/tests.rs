@@ -325,6 +325,14 @@ fn net_reads_modified_mlp_pirate_and_kan() {
             (NetKind::Kan, vec![4, 3], Some(16)),
         ]
     );
+    // An activation per layer, a user function among them.
+    let s = settings_of(&format!(
+        "fn soft(z) = z / (1 + z^2)\n{HEAT} train Heat {{ net mlp(depth: 3, acts: [sin, soft, tanh]) }}"
+    ));
+    let net = &s.train().expect("train").nets[0];
+    let acts = net.layer_activations();
+    let names: Vec<&str> = acts.iter().map(|a| a.name()).collect();
+    assert_eq!(names, ["sin", "soft", "tanh"]);
     // A degree past the basis tables, and options the call does not take, are refused
     // where they are written.
     for (net, message) in [
@@ -333,6 +341,7 @@ fn net_reads_modified_mlp_pirate_and_kan() {
         ("modified_mlp(widths: [8, 4])", "widths"),
         ("pirate(features: gaussian(count: 4))", "gaussian"),
         ("kan(factorize: rwf)", "factorize"),
+        ("mlp(acts: [tanh, swoosh])", "swoosh"),
     ] {
         let compilation = compile_source(
             "settings.phys",

@@ -85,6 +85,9 @@ pub struct Net {
     /// Per-layer widths when given (`widths: [64, 64, 32]`), else `depth` layers of `width`.
     pub widths: Option<Vec<usize>>,
     pub activation: Activation,
+    /// Per-layer activations when given (`acts: [sin, tanh, tanh]`), else `activation` for
+    /// every layer.
+    pub activations: Option<Vec<Activation>>,
     pub features: Option<Features>,
     pub init: Init,
     /// Random weight factorisation: the mean and standard deviation of the initial
@@ -100,6 +103,14 @@ pub struct Net {
 }
 
 impl Net {
+    /// Each hidden layer's activation, first to last (as many as `acts` gives, which the
+    /// network checks against its layers).
+    pub fn layer_activations(&self) -> Vec<Activation> {
+        self.activations
+            .clone()
+            .unwrap_or_else(|| vec![self.activation.clone(); self.hidden().len()])
+    }
+
     /// The hidden layers' widths, first to last.
     pub fn hidden(&self) -> Vec<usize> {
         self.widths
@@ -460,6 +471,19 @@ fn net(
         width: options.int("width"),
         depth: options.int("depth"),
         activation,
+        activations: match options.get("acts") {
+            Some(SettingValue::List(items)) => Some(
+                items
+                    .iter()
+                    .filter_map(|v| match v {
+                        SettingValue::Name(n) => Some(Activation::Builtin(n.clone())),
+                        SettingValue::Function(f) => Some(Activation::Function(f.clone())),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        },
         features,
         init,
         factorize: options
