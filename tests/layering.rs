@@ -1,8 +1,9 @@
 //! The crate graph's promises, checked on the source: the library crates (`compiler`,
 //! `runtime`, `jobs`, and the `physc` library root) never print, never exit the process,
 //! never install a signal handler and never use the terminal crates; only the command-line
-//! tool (`physc/src/bin/`) does. Test code (files named `tests.rs`, directories named
-//! `tests`, and everything after a `#[cfg(test)]` line) may print.
+//! tool (`physc/src/bin/`) does. Test code (files named `tests.rs` or `*_tests.rs`,
+//! directories named `tests`, and everything after a `#[cfg(test)]` or `#![cfg(test)]` line)
+//! may print.
 
 use std::path::{Path, PathBuf};
 
@@ -36,7 +37,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
             if name != "bin" && name != "tests" {
                 rust_files(&path, out);
             }
-        } else if path.extension().is_some_and(|e| e == "rs") && name != "tests.rs" {
+        } else if path.extension().is_some_and(|e| e == "rs")
+            && name != "tests.rs"
+            && !name.to_string_lossy().ends_with("_tests.rs")
+        {
             out.push(path);
         }
     }
@@ -58,7 +62,8 @@ fn violations(files: &[PathBuf], root: &Path) -> Vec<String> {
     for file in files {
         let text = std::fs::read_to_string(file).unwrap();
         for (n, line) in text.lines().enumerate() {
-            if line.trim_start().starts_with("#[cfg(test)]") {
+            let line_start = line.trim_start();
+            if line_start.starts_with("#[cfg(test)]") || line_start.starts_with("#![cfg(test)]") {
                 break;
             }
             let code = line.split("//").next().unwrap_or("");

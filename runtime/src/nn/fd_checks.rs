@@ -3,6 +3,8 @@
 //! differences in every parameter of a loss on all output jets, and the jet sets and loss
 //! they use. A kind's tests supply closures that run its forward and reverse passes.
 
+#![cfg(test)]
+
 use super::embedding::Embedding;
 use super::jets::JetSet;
 use crate::rng::Rng;
