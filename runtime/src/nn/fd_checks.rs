@@ -1,7 +1,8 @@
 //! The finite-difference checks every network kind's tests run, written once: input jets
 //! against central differences of the next-lower jets, the reverse pass against central
 //! differences in every parameter of a loss on all output jets, and the jet sets and loss
-//! they use. A kind's tests supply closures that run its forward and reverse passes.
+//! they use, and the calls every kind must refuse (over the [`Kind`] trait). A kind's
+//! tests supply closures that run its forward and reverse passes.
 
 #![cfg(test)]
 
@@ -192,4 +193,114 @@ pub(crate) fn gradient_matches_finite_differences(
         params.len()
     );
     (worst, grad)
+}
+
+/// What the shared contract checks need of a network kind: its passes over its own tape.
+pub(crate) trait Kind {
+    type Tape: Default;
+    fn params(&self) -> usize;
+    fn run(
+        &self,
+        params: &[f64],
+        inputs: &[&[f64]],
+        jets: &JetSet,
+        tape: &mut Self::Tape,
+    ) -> Result<(), String>;
+    fn reverse(
+        &self,
+        params: &[f64],
+        tape: &mut Self::Tape,
+        adjoint: &[f64],
+        grad: &mut [f64],
+    ) -> Result<(), String>;
+    fn outputs(tape: &Self::Tape) -> &[f64];
+}
+
+macro_rules! kind {
+    ($net:ty, $tape:ty) => {
+        impl Kind for $net {
+            type Tape = $tape;
+            fn params(&self) -> usize {
+                self.num_params()
+            }
+            fn run(
+                &self,
+                params: &[f64],
+                inputs: &[&[f64]],
+                jets: &JetSet,
+                tape: &mut Self::Tape,
+            ) -> Result<(), String> {
+                self.forward(params, inputs, jets, tape)
+            }
+            fn reverse(
+                &self,
+                params: &[f64],
+                tape: &mut Self::Tape,
+                adjoint: &[f64],
+                grad: &mut [f64],
+            ) -> Result<(), String> {
+                self.backward(params, tape, adjoint, grad)
+            }
+            fn outputs(tape: &Self::Tape) -> &[f64] {
+                tape.outputs()
+            }
+        }
+    };
+}
+
+kind!(super::Network<f64>, super::Tape<f64>);
+kind!(super::ModifiedMlp<f64>, super::ModifiedTape<f64>);
+kind!(super::PirateNet<f64>, super::PirateTape<f64>);
+kind!(super::ChebyshevKan<f64>, super::KanTape<f64>);
+
+/// The calls every kind refuses, for a network `net` of two inputs: backward before any
+/// forward, a missing or ragged column, short parameters, a jet on a third input, short
+/// adjoint, gradient or parameters in backward, and a tape `other` (a differently shaped
+/// network of the kind) did not fill. A good backward then still succeeds.
+pub(crate) fn bad_calls_are_refused<N: Kind>(
+    net: &N,
+    params: &[f64],
+    other: &N,
+    other_params: &[f64],
+) {
+    let jets = JetSet::new(&[vec![0, 1]], 2).unwrap();
+    let (a, b) = (vec![0.1; 4], vec![0.2; 3]);
+    let mut tape = N::Tape::default();
+    let mut grad = vec![0.0; net.params()];
+    let refused = |result: Result<(), String>, what: &str| {
+        let err = result.expect_err(what);
+        assert!(!err.is_empty(), "{what}: an empty message");
+    };
+    refused(
+        net.reverse(params, &mut tape, &[], &mut grad),
+        "no forward yet",
+    );
+    refused(net.run(params, &[&a], &jets, &mut tape), "one column");
+    refused(net.run(params, &[&a, &b], &jets, &mut tape), "ragged");
+    refused(
+        net.run(&params[1..], &[&a, &a], &jets, &mut tape),
+        "short params",
+    );
+    let wide = JetSet::new(&[vec![2]], 3).unwrap();
+    refused(net.run(params, &[&a, &a], &wide, &mut tape), "third input");
+    net.run(params, &[&a, &a], &jets, &mut tape).unwrap();
+    let adjoint = vec![0.0; N::outputs(&tape).len()];
+    refused(
+        net.reverse(params, &mut tape, &adjoint[1..], &mut grad),
+        "short adjoint",
+    );
+    refused(
+        net.reverse(params, &mut tape, &adjoint, &mut grad[1..]),
+        "short grad",
+    );
+    refused(
+        net.reverse(&params[1..], &mut tape, &adjoint, &mut grad),
+        "short params in backward",
+    );
+    let mut other_grad = vec![0.0; other.params()];
+    refused(
+        other.reverse(other_params, &mut tape, &adjoint, &mut other_grad),
+        "a tape another network filled",
+    );
+    net.reverse(params, &mut tape, &adjoint, &mut grad).unwrap();
 }

@@ -4,8 +4,8 @@
 //! at nonzero α's, reproducibility, f32 against f64, tape reuse and refused specs and calls.
 
 use super::fd_checks::{
-    all_jets, gradient_matches_finite_differences, jets_match_finite_differences, sample, step,
-    Loss,
+    all_jets, bad_calls_are_refused, gradient_matches_finite_differences,
+    jets_match_finite_differences, sample, step, Loss,
 };
 use super::*;
 use crate::rng::Rng;
@@ -496,57 +496,9 @@ fn parameter_groups_tile_the_vector() {
 fn bad_calls_and_specs_are_refused() {
     let arch = &archs()[1];
     let (net, params) = build::<f64>(arch, 61);
-    let jets = JetSet::new(&[vec![0, 1]], 2).unwrap();
-    let (a, b) = (vec![0.1; 4], vec![0.2; 3]);
-    let mut tape = PirateTape::default();
-    let mut grad = vec![0.0; net.num_params()];
-    assert!(
-        net.backward(&params, &mut tape, &[], &mut grad).is_err(),
-        "no forward yet"
-    );
-    assert!(
-        net.forward(&params, &[&a], &jets, &mut tape).is_err(),
-        "one column"
-    );
-    assert!(
-        net.forward(&params, &[&a, &b], &jets, &mut tape).is_err(),
-        "ragged"
-    );
-    assert!(
-        net.forward(&params[1..], &[&a, &a], &jets, &mut tape)
-            .is_err(),
-        "short params"
-    );
-    let wide = JetSet::new(&[vec![2]], 3).unwrap();
-    assert!(
-        net.forward(&params, &[&a, &a], &wide, &mut tape).is_err(),
-        "third input"
-    );
-    net.forward(&params, &[&a, &a], &jets, &mut tape).unwrap();
-    let adjoint = vec![0.0; tape.outputs().len()];
-    assert!(
-        net.backward(&params, &mut tape, &adjoint[1..], &mut grad)
-            .is_err(),
-        "short adjoint"
-    );
-    assert!(
-        net.backward(&params, &mut tape, &adjoint, &mut grad[1..])
-            .is_err(),
-        "short grad"
-    );
-    assert!(
-        net.backward(&params[1..], &mut tape, &adjoint, &mut grad)
-            .is_err(),
-        "short params"
-    );
     // A tape filled by another PirateNet (different width and depth) is refused.
     let (other, other_params) = build::<f64>(&archs()[0], 61);
-    let mut other_grad = vec![0.0; other.num_params()];
-    assert!(other
-        .backward(&other_params, &mut tape, &adjoint, &mut other_grad)
-        .is_err());
-    net.backward(&params, &mut tape, &adjoint, &mut grad)
-        .unwrap();
+    bad_calls_are_refused(&net, &params, &other, &other_params);
 
     let act: Arc<dyn Activation<f64>> = Arc::new(Builtin::new(BuiltinKind::Tanh));
     let try_spec = |edit: &dyn Fn(&mut NetworkSpec)| {

@@ -3,7 +3,8 @@
 //! f64, tape reuse and refused inputs.
 
 use super::fd_checks::{
-    all_jets, gradient_matches_finite_differences, jets_match_finite_differences, sample, step,
+    all_jets, bad_calls_are_refused, gradient_matches_finite_differences,
+    jets_match_finite_differences, sample, step,
 };
 use super::*;
 use crate::rng::Rng;
@@ -384,52 +385,8 @@ fn parameter_groups_tile_the_vector() {
 fn bad_calls_and_specs_are_refused() {
     let arch = &archs()[0];
     let (net, params) = build::<f64>(arch, 61);
-    let jets = JetSet::new(&[vec![0, 1]], 2).unwrap();
-    let (a, b) = (vec![0.1; 4], vec![0.2; 3]);
-    let mut tape = Tape::default();
-    let mut grad = vec![0.0; net.num_params()];
-    // Backward before any forward, and with a tape from another network.
-    assert!(net.backward(&params, &mut tape, &[], &mut grad).is_err());
-    assert!(
-        net.forward(&params, &[&a], &jets, &mut tape).is_err(),
-        "one column for two inputs"
-    );
-    assert!(
-        net.forward(&params, &[&a, &b], &jets, &mut tape).is_err(),
-        "ragged columns"
-    );
-    assert!(
-        net.forward(&params[1..], &[&a, &a], &jets, &mut tape)
-            .is_err(),
-        "short params"
-    );
-    let wide = JetSet::new(&[vec![2]], 3).unwrap();
-    assert!(
-        net.forward(&params, &[&a, &a], &wide, &mut tape).is_err(),
-        "jet on a third input"
-    );
-    net.forward(&params, &[&a, &a], &jets, &mut tape).unwrap();
-    let adjoint = vec![0.0; tape.outputs().len()];
-    assert!(
-        net.backward(&params, &mut tape, &adjoint[1..], &mut grad)
-            .is_err(),
-        "short adjoint"
-    );
-    assert!(
-        net.backward(&params, &mut tape, &adjoint, &mut grad[1..])
-            .is_err(),
-        "short grad"
-    );
     let (other, other_params) = build::<f64>(&archs()[3], 61);
-    let mut other_grad = vec![0.0; other.num_params()];
-    assert!(
-        other
-            .backward(&other_params, &mut tape, &adjoint, &mut other_grad)
-            .is_err(),
-        "foreign tape"
-    );
-    net.backward(&params, &mut tape, &adjoint, &mut grad)
-        .unwrap();
+    bad_calls_are_refused(&net, &params, &other, &other_params);
 
     let act: Arc<dyn Activation<f64>> = Arc::new(Builtin::new(BuiltinKind::Tanh));
     let try_spec = |edit: &dyn Fn(&mut NetworkSpec)| {
