@@ -17,6 +17,7 @@ mod data;
 mod error_history;
 mod grid;
 mod loss;
+mod member_networks;
 mod output;
 mod points;
 mod reference;

@@ -7,22 +7,17 @@
 use super::checkpoint::{self, Checkpoint};
 use super::error_history::ErrorTracker;
 use super::loss::{Learnable, LossError, Objective, TermState};
+use super::member_networks;
 use super::points;
 use super::problem::{Observations, Problem, TermKind};
 use super::reference;
 use super::trained::{self, Outcome, Run, Trained, TrainedNet, TrainedNetwork};
 use crate::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit};
 use crate::{Completed, JobError, RunOptions};
-use physc_compiler::check::settings::{
-    Features, Net, NetKind, OptimizerStage, TooLarge, TrainSettings,
-};
+use physc_compiler::check::settings::{OptimizerStage, TooLarge, TrainSettings};
 use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
-use physc_runtime::nn::{
-    factorize, ChebyshevKan, Decomposed, DecomposedSpec, Embedding, FieldNetworks, MemberNetwork,
-    MemberSpec, ModifiedMlp, Network, NetworkSpec, PirateNet,
-};
 use physc_runtime::optim::{
     self, Adam, AdamState, Bfgs, BfgsUpdate, Lbfgs, QuasiNewtonStep, QuasiNewtonStop,
 };
@@ -253,125 +248,6 @@ fn evaluate_final<T: Scalar + JitReal>(session: &mut Session<T>) -> Result<(), O
     }
 }
 
-/// How network `net` sees its inputs (`inputs`: indices into the problem's inputs).
-fn embedding(net: &Net, problem: &Problem, inputs: &[usize]) -> Embedding {
-    let (center, half_width) = inputs
-        .iter()
-        .map(|&i| problem.bounds[i])
-        .map(|(lo, hi)| (0.5 * (lo + hi), 0.5 * (hi - lo)))
-        .unzip();
-    let (fourier, gaussian) = match net.features {
-        Some(Features::Fourier { count, sigma }) => (Some((count, sigma)), None),
-        Some(Features::Gaussian { count, sigma }) => (None, Some((count, sigma))),
-        None => (None, None),
-    };
-    Embedding {
-        center,
-        half_width,
-        period: inputs.iter().map(|&i| problem.periods[i]).collect(),
-        fourier,
-        gaussian,
-    }
-}
-
-/// The networks of `config.nets` with their initial parameters, drawn from `rng` one
-/// network after another: one network over every input and output is the plain network.
-fn networks<T: Scalar + JitReal>(
-    config: &TrainSettings,
-    problem: &Problem,
-    rng: &mut Rng,
-) -> Result<(FieldNetworks<T>, Vec<T>), String> {
-    let mut members = Vec::new();
-    let mut params = Vec::new();
-    for (net, layout) in config.nets.iter().zip(&problem.networks) {
-        let activation = super::activation_kernels::for_network::<T>(&net.activation)?;
-        if let Some(d) = &net.decompose {
-            let names: Vec<&str> = layout
-                .inputs
-                .iter()
-                .map(|&i| problem.input_names[i].as_str())
-                .collect();
-            if d.subdomains.len() != names.len() {
-                return Err(format!(
-                    "network `{}`: `subdomains` gives {} count{}, but the network takes {} inputs ({}); give one count per input, 1 where it is not split",
-                    net.name,
-                    d.subdomains.len(),
-                    if d.subdomains.len() == 1 { "" } else { "s" },
-                    names.len(),
-                    names.join(", ")
-                ));
-            }
-            let spec = DecomposedSpec {
-                inputs: layout.inputs.len(),
-                outputs: layout.outputs.len(),
-                bounds: layout.inputs.iter().map(|&i| problem.bounds[i]).collect(),
-                parts: d.subdomains.clone(),
-                overlap: d.overlap,
-                hidden: net.hidden(),
-                init: net.init,
-                periods: layout.inputs.iter().map(|&i| problem.periods[i]).collect(),
-            };
-            let (network, initial) = Decomposed::new(&spec, activation, rng)
-                .map_err(|e| format!("network `{}`: {e}", net.name))?;
-            params.extend(initial);
-            members.push(MemberSpec {
-                name: net.name.clone(),
-                network: network.into(),
-                inputs: layout.inputs.clone(),
-                outputs: layout.outputs.clone(),
-                factorized: false,
-            });
-            continue;
-        }
-        let spec = NetworkSpec {
-            inputs: layout.inputs.len(),
-            outputs: layout.outputs.len(),
-            hidden: net.hidden(),
-            init: net.init,
-            embedding: embedding(net, problem, &layout.inputs),
-        };
-        let named = |e: String| format!("network `{}`: {e}", net.name);
-        let (network, mut initial): (MemberNetwork<T>, Vec<T>) = match net.kind {
-            NetKind::ModifiedMlp => {
-                let (network, initial) = ModifiedMlp::new(&spec, activation, rng).map_err(named)?;
-                (network.into(), initial)
-            }
-            NetKind::Pirate => {
-                let (network, initial) = PirateNet::new(&spec, activation, rng).map_err(named)?;
-                (network.into(), initial)
-            }
-            NetKind::Kan => {
-                let degree = net.degree.unwrap_or(5);
-                let (network, initial) = ChebyshevKan::new(&spec, degree, rng).map_err(named)?;
-                (network.into(), initial)
-            }
-            _ => {
-                let activations = net
-                    .layer_activations()
-                    .iter()
-                    .map(super::activation_kernels::for_network::<T>)
-                    .collect::<Result<Vec<_>, String>>()?;
-                let (network, initial) =
-                    Network::with_activations(&spec, activations, rng).map_err(named)?;
-                (network.into(), initial)
-            }
-        };
-        if let Some((mean, std)) = net.factorize {
-            factorize(&network, &mut initial, mean, std, rng).map_err(named)?;
-        }
-        params.extend(initial);
-        members.push(MemberSpec {
-            name: net.name.clone(),
-            network,
-            inputs: layout.inputs.clone(),
-            outputs: layout.outputs.clone(),
-            factorized: net.factorize.is_some(),
-        });
-    }
-    let nets = FieldNetworks::new(members, problem.inputs.len(), problem.outputs.len())?;
-    Ok((nets, params))
-}
-
 /// The network with its initial parameters and the loss terms without points. `cancel`
 /// stops the training evaluations once the caller cancels it.
 pub(super) fn build<T: Scalar + JitReal>(
@@ -380,7 +256,7 @@ pub(super) fn build<T: Scalar + JitReal>(
     cancel: CancelToken,
 ) -> Result<Session<T>, String> {
     let mut rng = Rng::stream(config.seed, "init");
-    let (net, mut params) = networks::<T>(config, problem, &mut rng)?;
+    let (net, mut params) = member_networks::networks::<T>(config, problem, &mut rng)?;
     let learnable: Vec<Learnable> = problem
         .params
         .iter()
