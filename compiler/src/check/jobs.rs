@@ -6,12 +6,13 @@
 //! It stays whole over the project's 800-line guide on purpose: it is one recursive walk of
 //! a setting against its schema type (one arm per `Ty`), with the diagnostics each arm
 //! raises; the arms call each other (records hold calls, calls hold records and lists), so
-//! split by type they would all import one another.
+//! split by type they would all import one another. (How a type reads in a message,
+//! `describe` and `example`, is the schema's, in `schema/reference.rs`.)
 
 use super::builtins::ACTIVATIONS;
 use super::elaborate::{Elaborator, Globals, ModelScope};
 use super::model::{JobKind, Model};
-use super::schema::{self, CallSchema, Opt, Ty};
+use super::schema::{self, describe, example, CallSchema, Opt, Ty};
 use super::settings::{self, function, ScalarFunction};
 use super::suggest;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -811,92 +812,4 @@ fn folder_name_ok(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
-fn describe(ty: &Ty) -> String {
-    match ty {
-        Ty::Num { positive: true } => "a positive number".into(),
-        Ty::Num { positive: false } => "a number ≥ 0".into(),
-        Ty::Int { min, max: i64::MAX } => format!("a whole number ≥ {min}"),
-        Ty::Int { min, max } => format!("a whole number from {min} to {max}"),
-        Ty::Bool => "`true` or `false`".into(),
-        Ty::Str => "a string in quotes".into(),
-        Ty::Folder => {
-            "a folder name in quotes (letters, digits, `_`, `-`, `.`; not `.` or `..`)".into()
-        }
-        Ty::Choice(c) => format!("one of {}", c.join(", ")),
-        Ty::Calls(c) => format!(
-            "one of {}",
-            c.iter()
-                .map(|c| format!("{}(...)", c.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Ty::Record(_) | Ty::PerVariable => "`name: value` pairs".into(),
-        Ty::Networks(c) => format!(
-            "one of {}, or `name: call` pairs (one network per field)",
-            c.iter()
-                .map(|c| format!("{}(...)", c.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Ty::Seq(inner) => describe(inner),
-        Ty::Variables => "a list of variables, like `[x, t]`".into(),
-        Ty::Activation => format!("an activation ({})", schema::ACTIVATION_DOC),
-        Ty::Interval => "an interval `[a, b]`".into(),
-        Ty::Sizes { min } => format!("a list of whole numbers ≥ {min}, like `[256, 100]`"),
-        Ty::List(item) => format!("a list, each {}", describe(item)),
-        Ty::DataSource => "a file name in quotes or a model name".into(),
-        Ty::Name => "a name".into(),
-        Ty::Names => "a list of names, like `[x, y]`".into(),
-        Ty::Library => "a list of terms, like `[poly(degree: 2), sin(x)]`".into(),
-        Ty::Target => "a function name".into(),
-        Ty::NumOrAuto => "a positive number or `auto`".into(),
-        Ty::Ops => format!(
-            "a list of operations from {}",
-            schema::EVOLVE_OPS.join(", ")
-        ),
-    }
-}
-
-fn example(key: &str, ty: &Ty) -> String {
-    format!("for example: `{key} {}`", example_value(ty))
-}
-
-/// A value of type `ty`, as a user would write it.
-fn example_value(ty: &Ty) -> String {
-    match ty {
-        Ty::Num { .. } | Ty::NumOrAuto => "0.1".to_string(),
-        Ty::Int { .. } => "100".into(),
-        Ty::Bool => "true".into(),
-        Ty::Str => "\"file.npz\"".into(),
-        Ty::Folder => "\"f32_run\"".into(),
-        Ty::Choice(c) => c[0].into(),
-        Ty::Calls(c) | Ty::Networks(c) | Ty::Seq(Ty::Calls(c)) => {
-            let first = &c[0];
-            match first.options.first() {
-                Some(o) => format!("{}({}: ...)", first.name, o.name),
-                None => first.name.into(),
-            }
-        }
-        Ty::Record(options) => options
-            .iter()
-            .take(2)
-            .map(|o| format!("{}: ...", o.name))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Ty::PerVariable => "x: 256".into(),
-        Ty::Variables => "[x, t]".into(),
-        Ty::Activation => "tanh".into(),
-        Ty::Interval => "[0, 1]".into(),
-        Ty::Sizes { .. } => "[256, 100]".into(),
-        Ty::List(item) => format!("[{}]", example_value(item)),
-        Ty::DataSource => "\"data.csv\"".into(),
-        Ty::Name => "t".into(),
-        Ty::Names => "[x, y, z]".into(),
-        Ty::Library => "[poly(degree: 2)]".into(),
-        Ty::Target => "exp".into(),
-        Ty::Ops => "[add, mul, fma]".into(),
-        Ty::Seq(_) => "...".into(),
-    }
 }

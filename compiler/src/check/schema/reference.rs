@@ -1,6 +1,7 @@
 //! The schema rendered for people: each type's name, each default as the reference shows
-//! it, and the settings tables of `spec/language.md` (`reference`), which
-//! `tests/spec_settings.rs` compares with the spec.
+//! it, the settings tables of `spec/language.md` (`reference`), which
+//! `tests/spec_settings.rs` compares with the spec, and what a type is and an example of it
+//! for the checker's messages (`describe`, `example`).
 
 use super::{settings, CallSchema, Default, Opt, Ty, EVOLVE_OPS, EVOLVE_TARGETS, GENERATORS};
 use crate::syntax::ast::JobKind;
@@ -134,4 +135,91 @@ pub fn reference(kind: JobKind) -> String {
         out += &nested;
     }
     out
+}
+
+/// What a value of type `ty` is, for "expects …" messages.
+pub fn describe(ty: &Ty) -> String {
+    match ty {
+        Ty::Num { positive: true } => "a positive number".into(),
+        Ty::Num { positive: false } => "a number ≥ 0".into(),
+        Ty::Int { min, max: i64::MAX } => format!("a whole number ≥ {min}"),
+        Ty::Int { min, max } => format!("a whole number from {min} to {max}"),
+        Ty::Bool => "`true` or `false`".into(),
+        Ty::Str => "a string in quotes".into(),
+        Ty::Folder => {
+            "a folder name in quotes (letters, digits, `_`, `-`, `.`; not `.` or `..`)".into()
+        }
+        Ty::Choice(c) => format!("one of {}", c.join(", ")),
+        Ty::Calls(c) => format!(
+            "one of {}",
+            c.iter()
+                .map(|c| format!("{}(...)", c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Ty::Record(_) | Ty::PerVariable => "`name: value` pairs".into(),
+        Ty::Networks(c) => format!(
+            "one of {}, or `name: call` pairs (one network per field)",
+            c.iter()
+                .map(|c| format!("{}(...)", c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Ty::Seq(inner) => describe(inner),
+        Ty::Variables => "a list of variables, like `[x, t]`".into(),
+        Ty::Activation => format!("an activation ({})", super::ACTIVATION_DOC),
+        Ty::Interval => "an interval `[a, b]`".into(),
+        Ty::Sizes { min } => format!("a list of whole numbers ≥ {min}, like `[256, 100]`"),
+        Ty::List(item) => format!("a list, each {}", describe(item)),
+        Ty::DataSource => "a file name in quotes or a model name".into(),
+        Ty::Name => "a name".into(),
+        Ty::Names => "a list of names, like `[x, y]`".into(),
+        Ty::Library => "a list of terms, like `[poly(degree: 2), sin(x)]`".into(),
+        Ty::Target => "a function name".into(),
+        Ty::NumOrAuto => "a positive number or `auto`".into(),
+        Ty::Ops => format!("a list of operations from {}", EVOLVE_OPS.join(", ")),
+    }
+}
+
+/// "for example: `key value`", the help under a mistyped setting.
+pub fn example(key: &str, ty: &Ty) -> String {
+    format!("for example: `{key} {}`", example_value(ty))
+}
+
+/// A value of type `ty`, as a user would write it.
+fn example_value(ty: &Ty) -> String {
+    match ty {
+        Ty::Num { .. } | Ty::NumOrAuto => "0.1".to_string(),
+        Ty::Int { .. } => "100".into(),
+        Ty::Bool => "true".into(),
+        Ty::Str => "\"file.npz\"".into(),
+        Ty::Folder => "\"f32_run\"".into(),
+        Ty::Choice(c) => c[0].into(),
+        Ty::Calls(c) | Ty::Networks(c) | Ty::Seq(Ty::Calls(c)) => {
+            let first = &c[0];
+            match first.options.first() {
+                Some(o) => format!("{}({}: ...)", first.name, o.name),
+                None => first.name.into(),
+            }
+        }
+        Ty::Record(options) => options
+            .iter()
+            .take(2)
+            .map(|o| format!("{}: ...", o.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Ty::PerVariable => "x: 256".into(),
+        Ty::Variables => "[x, t]".into(),
+        Ty::Activation => "tanh".into(),
+        Ty::Interval => "[0, 1]".into(),
+        Ty::Sizes { .. } => "[256, 100]".into(),
+        Ty::List(item) => format!("[{}]", example_value(item)),
+        Ty::DataSource => "\"data.csv\"".into(),
+        Ty::Name => "t".into(),
+        Ty::Names => "[x, y, z]".into(),
+        Ty::Library => "[poly(degree: 2)]".into(),
+        Ty::Target => "exp".into(),
+        Ty::Ops => "[add, mul, fma]".into(),
+        Ty::Seq(_) => "...".into(),
+    }
 }
