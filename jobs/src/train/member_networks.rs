@@ -44,7 +44,8 @@ pub(super) fn networks<T: Scalar + JitReal>(
     let mut members = Vec::new();
     let mut params = Vec::new();
     for (net, layout) in config.nets.iter().zip(&problem.networks) {
-        let activation = super::activation_kernels::for_network::<T>(&net.activation)?;
+        // Built only by the kinds with one activation (a dense network builds one per layer).
+        let activation = || super::activation_kernels::for_network::<T>(&net.activation);
         if let Some(d) = &net.decompose {
             let names: Vec<&str> = layout
                 .inputs
@@ -71,7 +72,7 @@ pub(super) fn networks<T: Scalar + JitReal>(
                 init: net.init,
                 periods: layout.inputs.iter().map(|&i| problem.periods[i]).collect(),
             };
-            let (network, initial) = Decomposed::new(&spec, activation, rng)
+            let (network, initial) = Decomposed::new(&spec, activation()?, rng)
                 .map_err(|e| format!("network `{}`: {e}", net.name))?;
             params.extend(initial);
             members.push(MemberSpec {
@@ -93,11 +94,13 @@ pub(super) fn networks<T: Scalar + JitReal>(
         let named = |e: String| format!("network `{}`: {e}", net.name);
         let (network, mut initial): (MemberNetwork<T>, Vec<T>) = match net.kind {
             NetKind::ModifiedMlp => {
-                let (network, initial) = ModifiedMlp::new(&spec, activation, rng).map_err(named)?;
+                let (network, initial) =
+                    ModifiedMlp::new(&spec, activation()?, rng).map_err(named)?;
                 (network.into(), initial)
             }
             NetKind::Pirate => {
-                let (network, initial) = PirateNet::new(&spec, activation, rng).map_err(named)?;
+                let (network, initial) =
+                    PirateNet::new(&spec, activation()?, rng).map_err(named)?;
                 (network.into(), initial)
             }
             NetKind::Kan => {

@@ -219,7 +219,9 @@ struct Member<T: Scalar> {
     inputs: Vec<usize>,
     outputs: Vec<usize>,
     params: Range<usize>,
-    factorized: bool,
+    /// A factorised member's weight matrices (range, fan_in), found once here rather than
+    /// on every pass; None when it is not factorised.
+    factors: Option<Vec<(Range<usize>, usize)>>,
 }
 
 /// The networks of all fields, seen as one network.
@@ -351,7 +353,7 @@ impl<T: Scalar> FieldNetworks<T> {
                 outputs: (0..outputs).collect(),
                 params: 0..network.num_params(),
                 network,
-                factorized: false,
+                factors: None,
             }],
             inputs,
             outputs,
@@ -419,10 +421,8 @@ impl<T: Scalar> FieldNetworks<T> {
         let members = members
             .into_iter()
             .map(|m| {
-                let scales = match m.network.weight_matrices() {
-                    Some(matrices) if m.factorized => scale_count(&matrices),
-                    _ => 0,
-                };
+                let factors = m.factorized.then(|| m.network.weight_matrices()).flatten();
+                let scales = factors.as_deref().map_or(0, scale_count);
                 let params = next..next + m.network.num_params() + scales;
                 next = params.end;
                 Member {
@@ -431,7 +431,7 @@ impl<T: Scalar> FieldNetworks<T> {
                     inputs: m.inputs,
                     outputs: m.outputs,
                     params,
-                    factorized: m.factorized,
+                    factors,
                 }
             })
             .collect();
@@ -480,7 +480,7 @@ impl<T: Scalar> FieldNetworks<T> {
                 };
                 groups.push((name, shifted));
             }
-            if m.factorized {
+            if m.factors.is_some() {
                 let start = m.params.start + m.network.num_params();
                 let name = if self.members.len() == 1 {
                     "weight log-scales".to_string()
@@ -615,14 +615,14 @@ impl<T: Scalar> Member<T> {
         jets: &JetSet,
         t: &mut MemberTape<T>,
     ) -> Result<(), String> {
-        let Some(matrices) = self.matrices() else {
+        let Some(matrices) = &self.factors else {
             return self.network.forward(own, inputs, jets, &mut t.record);
         };
         let plain = self.network.num_params();
         t.effective.clear();
         t.effective.extend_from_slice(&own[..plain]);
         let mut scales = own[plain..].iter();
-        for (weights, fan_in) in matrices {
+        for (weights, fan_in) in matrices.iter().cloned() {
             for row in t.effective[weights].chunks_exact_mut(fan_in) {
                 let scale = scales.next().expect("one log-scale per row").exp();
                 row.iter_mut().for_each(|w| *w *= scale);
@@ -630,11 +630,6 @@ impl<T: Scalar> Member<T> {
         }
         self.network
             .forward(&t.effective, inputs, jets, &mut t.record)
-    }
-
-    /// A factorised member's weight matrices (None when it is not factorised).
-    fn matrices(&self) -> Option<Vec<(Range<usize>, usize)>> {
-        self.network.weight_matrices().filter(|_| self.factorized)
     }
 
     /// The reverse of [`Member::forward`], adding into the member's part of `grad`; with
@@ -670,7 +665,7 @@ impl<T: Scalar> Member<T> {
         adjoint: &[T],
         grad: &mut [T],
     ) -> Result<(), String> {
-        let Some(matrices) = self.matrices() else {
+        let Some(matrices) = &self.factors else {
             return self.network.backward(own, &mut t.record, adjoint, grad);
         };
         let plain = self.network.num_params();
@@ -685,7 +680,7 @@ impl<T: Scalar> Member<T> {
             .for_each(|(g, &e)| *g += e);
         let mut g_scales = g_scales.iter_mut();
         let mut scales = own[plain..].iter();
-        for (weights, fan_in) in matrices {
+        for (weights, fan_in) in matrices.iter().cloned() {
             let rows = t.effective[weights.clone()].chunks_exact(fan_in);
             let g_rows = t.effective_grad[weights.clone()].chunks_exact(fan_in);
             let g_v = g_plain[weights].chunks_exact_mut(fan_in);
