@@ -6,7 +6,7 @@
 //! column and target is integrated against each trajectory's test functions
 //! (`physc_runtime::sindy::weak`), one regression row per window.
 
-use super::config::{Config, Regression};
+use super::config::Config;
 use super::data::{self, Series};
 use super::equation::{self, Equation};
 use super::library::{self, Library};
@@ -112,13 +112,13 @@ pub fn discover(
     let library = library::for_odes(&config.library, &series.vars, &series.time, warnings)?;
     let refs: Vec<&[f64]> = inputs.iter().map(|c| &**c).collect();
     let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
-    let (factored, columns) = match weak {
+    let (factored, columns, correlation) = match weak {
         Some((window, order)) => {
-            let (columns, targets) = weak_rows(series, &library.evaluate(&refs)?, window, order)?;
-            derivatives = targets.into_iter().map(Cow::Owned).collect();
+            let weak = weak_rows(series, &library.evaluate(&refs)?, window, order)?;
+            derivatives = weak.targets.into_iter().map(Cow::Owned).collect();
             let targets: Vec<&[f64]> = derivatives.iter().map(|c| &**c).collect();
-            let factored = regress::check_design(&names, &columns, &targets, warnings)?;
-            (factored, Some(columns))
+            let factored = regress::check_design(&names, &weak.columns, &targets, warnings)?;
+            (factored, weak.columns, (weak.segments, weak.lags))
         }
         None => {
             let targets: Vec<&[f64]> = derivatives.iter().map(|c| &**c).collect();
@@ -129,16 +129,16 @@ pub fn discover(
                 |rows, out| evaluator.append(&refs, rows, out),
                 warnings,
             )?;
-            // Only bagging needs the whole library (its resamples cannot share the
-            // factorisation).
-            let columns = match &config.regression {
-                Regression::Stlsq {
-                    ensemble: Some(_), ..
-                } => Some(library.evaluate(&refs)?),
-                _ => None,
-            };
-            (factored, columns)
+            // Bagging and the coefficients' uncertainty need the whole library.
+            let segments: Vec<usize> = series.trajectories.iter().map(|tr| tr.t.len()).collect();
+            let longest = segments.iter().copied().max().unwrap_or(0);
+            let lags = config.derivative.correlated_samples(longest);
+            (factored, library.evaluate(&refs)?, (segments, lags))
         }
+    };
+    let rows = regress::RegressionRows {
+        columns: &columns,
+        correlation: Some(correlation),
     };
     let mut rng = Rng::stream(config.seed, "bagging");
     let mut fits = Vec::new();
@@ -146,7 +146,7 @@ pub fn discover(
         let lhs = format!("d{}({var})", series.time);
         let fit = regress::fit(
             &names,
-            columns.as_deref(),
+            Some(&rows),
             (&factored, v),
             &derivatives[v],
             &config.regression,
@@ -180,20 +180,29 @@ pub fn discover(
     })
 }
 
-/// Columns of regression rows: one per library term, or one per variable.
-type Rows = Vec<Vec<f64>>;
-
 /// The weak form's regression rows: every library column (evaluated on the stacked samples)
 /// and every variable's weak time derivative, integrated against the test functions of each
 /// trajectory (rows of all trajectories stacked).
+struct WeakRows {
+    /// One per library term.
+    columns: Vec<Vec<f64>>,
+    /// One per variable.
+    targets: Vec<Vec<f64>>,
+    /// Rows per trajectory.
+    segments: Vec<usize>,
+    /// How many rows apart rows can share samples.
+    lags: usize,
+}
+
 fn weak_rows(
     series: &Series,
     columns: &[Vec<f64>],
     window: usize,
     order: usize,
-) -> Result<(Rows, Rows), String> {
+) -> Result<WeakRows, String> {
     let mut rows = vec![Vec::new(); columns.len()];
     let mut targets = vec![Vec::new(); series.vars.len()];
+    let (mut segments, mut lags) = (Vec::new(), 0);
     let mut offset = 0;
     for (k, tr) in series.trajectories.iter().enumerate() {
         let n = tr.t.len();
@@ -212,9 +221,16 @@ fn weak_rows(
         for (out, col) in targets.iter_mut().zip(&tr.columns) {
             out.extend(tests.integrate_derivative(col));
         }
+        segments.push(tests.rows());
+        lags = lags.max(tests.correlated_rows());
         offset += n;
     }
-    Ok((rows, targets))
+    Ok(WeakRows {
+        columns: rows,
+        targets,
+        segments,
+        lags,
+    })
 }
 
 /// `to` followed by `values`: `values` itself when `to` is empty (one trajectory: no copy).

@@ -140,6 +140,12 @@ pub fn equations_json(
                 .map(|(n, p)| (n.clone(), json!(p)))
                 .collect::<Map<String, Value>>()
         });
+        let uncertainty = f.uncertainty.as_ref().map(|u| {
+            super::result::uncertain_terms(&names, u)
+                .into_iter()
+                .map(|c| (c.term, json!({"mean": c.mean, "std": c.std})))
+                .collect::<Map<String, Value>>()
+        });
         fit_info.insert(
             e.lhs.clone(),
             json!({
@@ -148,6 +154,7 @@ pub fn equations_json(
                 "rss": f.rss,
                 "condition": if f.condition.is_finite() { json!(f.condition) } else { Value::Null },
                 "inclusion": inclusion,
+                "uncertainty": uncertainty,
             }),
         );
         let front: Vec<Value> = f
@@ -281,6 +288,13 @@ pub fn summary(
             e.coefficients.len(),
             e.relative_error
         );
+        if let Some(terms) = e.uncertainty.as_ref().filter(|u| !u.is_empty()) {
+            let shown: Vec<String> = terms
+                .iter()
+                .map(|c| format!("{}: {}", c.term, plus_minus(c.mean, c.std)))
+                .collect();
+            let _ = writeln!(text, "  {:width$}   ± {}", "", shown.join(", "));
+        }
     }
     for w in warnings {
         let _ = writeln!(text, "warning: {w}");
@@ -289,4 +303,14 @@ pub fn summary(
         let _ = writeln!(text, "wrote {}", dir.display());
     }
     text
+}
+
+/// `mean ± std` with the standard deviation to two significant digits and the mean to the
+/// same decimal place (`-10.0003 ± 0.0021`).
+pub fn plus_minus(mean: f64, std: f64) -> String {
+    if !(std > 0.0 && std.is_finite() && mean.is_finite()) {
+        return format!("{mean} ± {std}");
+    }
+    let decimals = (1 - std.log10().floor() as i32).max(0) as usize;
+    format!("{mean:.decimals$} ± {std:.decimals$}")
 }

@@ -107,7 +107,11 @@ pub fn discover(
     let mut rng = Rng::stream(config.seed, "bagging");
     let fit = regress::fit(
         &names,
-        Some(&columns),
+        // Rows are grid points, correlated along both axes: no uncertainty is given.
+        Some(&regress::RegressionRows {
+            columns: &columns,
+            correlation: None,
+        }),
         (&factored, 0),
         &target,
         &config.regression,

@@ -9,6 +9,7 @@ use super::config::{Regression, Threshold};
 use physc_runtime::rng::Rng;
 use physc_runtime::sindy::lstsq::Factored;
 use physc_runtime::sindy::sparse::{self, Candidate, Options};
+use physc_runtime::sindy::uncertainty::{coefficient_errors, CoefficientErrors};
 use std::ops::Range;
 
 /// The fit of one equation.
@@ -26,6 +27,20 @@ pub struct EquationFit {
     /// Bagging: the fraction of fits that kept each term.
     pub inclusion: Option<Vec<f64>>,
     pub condition: f64,
+    /// The unrounded refit on the kept terms and each coefficient's standard deviation
+    /// (`RegressionRows::correlation` says how far apart rows are correlated); `None` when
+    /// the rows are not known or the kept terms are dependent.
+    pub uncertainty: Option<CoefficientErrors>,
+}
+
+/// The regression's rows, for what needs them beyond the factorisation: bagging (its
+/// resamples cannot share it) and the coefficients' uncertainty.
+pub struct RegressionRows<'a> {
+    /// One column per library term.
+    pub columns: &'a [Vec<f64>],
+    /// The lengths of the runs of rows (one per trajectory) and how many rows apart rows
+    /// within a run can share samples; `None`: not known, no uncertainty is given.
+    pub correlation: Option<(Vec<usize>, usize)>,
 }
 
 /// Rounding may raise the residual by this fraction of itself, or up to this relative error
@@ -148,12 +163,12 @@ pub fn factor(
     Ok(factored)
 }
 
-/// The fit of target `t` (`y`) of the factored library; bagging also needs the library's
-/// `columns` (its resamples have no shared factorisation).
+/// The fit of target `t` (`y`) of the factored library; bagging and the uncertainty also
+/// need the regression's `rows`.
 #[allow(clippy::too_many_arguments)]
 pub fn fit(
     terms: &[String],
-    columns: Option<&[Vec<f64>]>,
+    rows: Option<&RegressionRows>,
     (factored, t): (&Factored, usize),
     y: &[f64],
     regression: &Regression,
@@ -190,9 +205,9 @@ pub fn fit(
         threshold: value,
         ..base
     };
-    let (best, inclusion) = match ensemble.zip(columns) {
-        Some((bags, columns)) => {
-            let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let (best, inclusion) = match ensemble.zip(rows) {
+        Some((bags, rows)) => {
+            let refs: Vec<&[f64]> = rows.columns.iter().map(Vec::as_slice).collect();
             let e = sparse::bagging(&refs, y, &options, bags, 0.6, rng);
             (e.fit, Some(e.inclusion))
         }
@@ -220,6 +235,11 @@ pub fn fit(
             "{lhs}: no term survived the threshold {value}: the equation is `{lhs} = 0` (try a smaller threshold or `threshold: auto`)"
         ));
     }
+    let uncertainty = rows.and_then(|rows| {
+        let (segments, lags) = rows.correlation.as_ref()?;
+        let refs: Vec<&[f64]> = rows.columns.iter().map(Vec::as_slice).collect();
+        coefficient_errors(&refs, y, &best.support(), segments, *lags)
+    });
     let coef = round_coefficients((factored, t), &gram, &best.coef, ridge);
     let rss = factored.rss(t, &coef);
     let scale = factored.moments(t).1.max(f64::MIN_POSITIVE);
@@ -231,6 +251,7 @@ pub fn fit(
         chosen,
         inclusion,
         condition: best.condition,
+        uncertainty,
     }
 }
 

@@ -14,6 +14,7 @@ use egg::{Id, RecExpr};
 use ndarray::{Array1, Array2};
 use physc_compiler::ir::lang::Math;
 use physc_compiler::symreg::SrResult;
+use physc_runtime::sindy::uncertainty::CoefficientErrors;
 use serde_json::Value;
 use std::path::Path;
 
@@ -82,6 +83,19 @@ pub struct DiscoveredEquation {
     pub chosen: Option<usize>,
     /// Bagging: the fraction of resampled fits that kept each library term.
     pub inclusion: Option<Vec<(String, f64)>>,
+    /// Each kept term's unrounded coefficient and its standard deviation, in library order
+    /// (sparse regression on time series; `None` for gridded fields and symbolic regression).
+    pub uncertainty: Option<Vec<Uncertain>>,
+}
+
+/// A coefficient with its standard deviation: the least-squares refit on the kept terms,
+/// unrounded, and how much it would vary with the data's noise, allowing for the
+/// correlation between neighbouring rows (`physc_runtime::sindy::uncertainty`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uncertain {
+    pub term: String,
+    pub mean: f64,
+    pub std: f64,
 }
 
 impl DiscoveredEquation {
@@ -178,7 +192,23 @@ pub(super) fn sparse_equation(
         .inclusion
         .as_ref()
         .map(|inc| names.iter().cloned().zip(inc.iter().copied()).collect());
-    finish(equation, fit.error, front, fit.chosen, inclusion)
+    let mut e = finish(equation, fit.error, front, fit.chosen, inclusion);
+    e.uncertainty = fit.uncertainty.as_ref().map(|u| uncertain_terms(&names, u));
+    e
+}
+
+/// The kept terms of `u` (those with a nonzero coefficient) by name.
+pub(super) fn uncertain_terms(names: &[String], u: &CoefficientErrors) -> Vec<Uncertain> {
+    names
+        .iter()
+        .zip(u.mean.iter().zip(&u.std))
+        .filter(|(_, (mean, _))| **mean != 0.0)
+        .map(|(term, (&mean, &std))| Uncertain {
+            term: term.clone(),
+            mean,
+            std,
+        })
+        .collect()
 }
 
 /// The equation-related fields of a symbolic-regression search.
@@ -223,5 +253,6 @@ fn finish(
         front,
         chosen,
         inclusion,
+        uncertainty: None,
     }
 }

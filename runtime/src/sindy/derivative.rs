@@ -29,6 +29,25 @@ pub enum Method {
     },
 }
 
+impl Method {
+    /// How many samples apart two pointwise estimates (with their smoothed values) can
+    /// share data, on a series of `n` samples: the lag range of the correlation noise puts
+    /// between them. Finite differences and Savitzky–Golay read a fixed stencil; total
+    /// variation couples every sample, and Newey and West's rule of thumb (4·(n/100)^(2/9))
+    /// stands in for its correlation length. The weak form has no pointwise estimates (its
+    /// rows' overlap is `weak::TestFunctions::correlated_rows`).
+    pub fn correlated_samples(&self, n: usize) -> usize {
+        match self {
+            Method::FiniteDifference => 2,
+            Method::SavitzkyGolay { window, .. } => window.saturating_sub(1),
+            Method::TotalVariation { .. } => {
+                (4.0 * (n as f64 / 100.0).powf(2.0 / 9.0)).ceil() as usize
+            }
+            Method::Weak { .. } => 0,
+        }
+    }
+}
+
 /// What `differentiate` and `nth` answer for `Method::Weak`, which has no pointwise estimate.
 fn no_pointwise() -> DiscoverError {
     DiscoverError::Shape(

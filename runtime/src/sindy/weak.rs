@@ -67,6 +67,15 @@ impl TestFunctions {
         self.windows.len()
     }
 
+    /// How many rows apart two rows can still share samples (their windows overlap): the
+    /// lag range of the correlation that noise puts between rows.
+    pub fn correlated_rows(&self) -> usize {
+        match self.windows.as_slice() {
+            [first, second, ..] => (first.phi.len() - 1) / (second.start - first.start),
+            _ => 0,
+        }
+    }
+
     /// `∫φ_k·f dt` for every window k.
     pub fn integrate(&self, f: &[f64]) -> Vec<f64> {
         self.windows
@@ -134,6 +143,8 @@ mod tests {
         let df: Vec<f64> = t.iter().map(|t| 3.0 * (3.0 * t).cos()).collect();
         let tf = TestFunctions::new(&t, &f, 31, 6).unwrap();
         assert_eq!(tf.rows(), (400 - 31) / 8 + 1);
+        // Windows of 31 samples starting every 8: rows 3 apart overlap, 4 apart do not.
+        assert_eq!(tf.correlated_rows(), 3);
         let weak = tf.integrate_derivative(&f);
         let strong = tf.integrate(&df);
         for (w, s) in weak.iter().zip(&strong) {
