@@ -83,6 +83,48 @@ pub fn for_pde(
     space: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Library, String> {
+    pde_library(items, var, space, None, warnings).map(|(lib, _)| lib)
+}
+
+/// A polynomial library term of a field: `u^power` times the field's space derivative of
+/// order `derivative` (0: none).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldTerm {
+    pub power: usize,
+    pub derivative: usize,
+}
+
+/// The PDE library for the weak form: only the terms that are a space derivative of a power
+/// of the field, so that integration by parts moves every derivative onto the test
+/// function: `u^p` and `u^p·u_x = (u^(p+1))_x/(p+1)` for every p, and `u_xx`, `u_xxx`.
+/// Each term's decomposition comes with it; terms such as `u·u_xx` are left out with a
+/// warning, and trigonometric or user terms are an error.
+pub fn for_weak_pde(
+    items: &[LibraryItem],
+    var: &str,
+    space: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(Library, Vec<FieldTerm>), String> {
+    let mut left_out = Vec::new();
+    let (lib, terms) = pde_library(items, var, space, Some(&mut left_out), warnings)?;
+    if !left_out.is_empty() {
+        warnings.push(format!(
+            "the weak form keeps the library terms that are a space derivative of a power of `{var}`; left out: {} (use `derivative fd` or `savgol` to fit them pointwise)",
+            left_out.join(", ")
+        ));
+    }
+    Ok((lib, terms))
+}
+
+/// `for_pde`, or with `weak` the weak form's library (the names of the terms it leaves out
+/// are pushed to it), with each term's decomposition.
+fn pde_library(
+    items: &[LibraryItem],
+    var: &str,
+    space: &str,
+    mut weak: Option<&mut Vec<String>>,
+    warnings: &mut Vec<String>,
+) -> Result<(Library, Vec<FieldTerm>), String> {
     let inputs: Vec<Input> = (0..=3)
         .map(|k| {
             if k == 0 {
@@ -97,6 +139,7 @@ pub fn for_pde(
         })
         .collect();
     let mut lib = Library::new(&inputs);
+    let mut terms = Vec::new();
     let (u, derivs) = (lib.inputs[0], lib.inputs.clone());
     for item in items {
         match item {
@@ -110,15 +153,38 @@ pub fn for_pde(
                             let d = lib.builder.sym(derivative);
                             lib.builder.product(power, d)
                         };
+                        if let Some(left_out) = weak.as_deref_mut() {
+                            if k >= 2 && p > 0 {
+                                left_out.push(format!(
+                                    "`{}`",
+                                    physc_compiler::ir::print::source(
+                                        &lib.builder.expr,
+                                        id,
+                                        &lib.symbols
+                                    )
+                                ));
+                                continue;
+                            }
+                        }
+                        let before = lib.terms.len();
                         lib.push(id, warnings);
+                        if lib.terms.len() > before {
+                            terms.push(FieldTerm {
+                                power: p,
+                                derivative: k,
+                            });
+                        }
                     }
                 }
+            }
+            LibraryItem::Trig { .. } | LibraryItem::Term(_) if weak.is_some() => {
+                return Err("the weak form for fields takes `poly(...)` libraries only; use `derivative fd` or `savgol` for trigonometric or user terms".into());
             }
             LibraryItem::Trig { harmonics } => lib.trig(&[u], *harmonics, warnings),
             LibraryItem::Term(term) => lib.user(term, warnings)?,
         }
     }
-    lib.finish()
+    Ok((lib.finish()?, terms))
 }
 
 /// Exponent vectors of all monomials in `n` variables of total degree ≤ `degree`, by

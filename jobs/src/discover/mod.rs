@@ -24,6 +24,7 @@ mod result;
 mod symbolic;
 #[cfg(test)]
 mod tests;
+mod weak_pde;
 
 use super::{Completed, JobError, RunOptions};
 use physc_compiler::check::{Job, Program};

@@ -1,13 +1,16 @@
 //! PDE discovery on a gridded field (PDE-FIND, Rudy et al. 2017): u_t along time and u_x,
 //! u_xx, u_xxx along space by the chosen derivative method, a margin of samples at every
 //! edge dropped (one-sided stencils are least accurate there), the PDE-FIND library over
-//! the remaining interior points, and one regression for u_t.
+//! the remaining interior points, and one regression for u_t. In weak form (`derivative
+//! weak`, the default) there are no pointwise derivatives: `weak_pde.rs` integrates the field
+//! against space-time test functions instead, over every grid point.
 
 use super::config::Config;
 use super::data::Grid;
 use super::equation::{self, Equation};
 use super::library::{self, Library};
 use super::regress::{self, EquationFit};
+use super::weak_pde;
 use physc_runtime::rng::Rng;
 use physc_runtime::sindy::derivative::{along_axis, nth, Method};
 
@@ -27,15 +30,6 @@ fn margin(method: &Method) -> usize {
     }
 }
 
-/// The pointwise method gridded fields are differentiated with: the weak form covers time
-/// series only, and fields take finite differences in its place.
-fn pointwise(method: &Method) -> Method {
-    match method {
-        Method::Weak { .. } => Method::FiniteDifference,
-        other => *other,
-    }
-}
-
 pub fn discover(
     config: &Config,
     grid: &Grid,
@@ -48,8 +42,11 @@ pub fn discover(
             ));
         }
     }
+    if let Method::Weak { window, order } = config.derivative {
+        return discover_weak(config, grid, (window, order), warnings);
+    }
     let (nt, nx) = (grid.t.len(), grid.x.len());
-    let method = pointwise(&config.derivative);
+    let method = config.derivative;
     let m = margin(&method);
     if nt <= 2 * m + 2 || nx <= 2 * m + 2 {
         return Err(format!(
@@ -98,12 +95,7 @@ pub fn discover(
     let columns = library.evaluate(&refs)?;
     let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
     let factored = regress::check_design(&names, &columns, &[&target], warnings)?;
-    let lhs = format!("d{}({})", grid.time, grid.var);
-    let lhs_latex = format!(
-        "{}_{{{}}}",
-        physc_compiler::ir::lower::latex_name(&grid.var),
-        grid.time
-    );
+    let (lhs, lhs_latex) = lhs(grid);
     let mut rng = Rng::stream(config.seed, "bagging");
     let fit = regress::fit(
         &names,
@@ -125,6 +117,56 @@ pub fn discover(
         fit,
         equation,
         points: keep.len(),
+    })
+}
+
+/// The left-hand side `dt(u)` as text and LaTeX.
+fn lhs(grid: &Grid) -> (String, String) {
+    (
+        format!("d{}({})", grid.time, grid.var),
+        format!(
+            "{}_{{{}}}",
+            physc_compiler::ir::lower::latex_name(&grid.var),
+            grid.time
+        ),
+    )
+}
+
+/// `discover` in weak form (`weak_pde.rs`): every grid point enters the integrals, none is
+/// differentiated.
+fn discover_weak(
+    config: &Config,
+    grid: &Grid,
+    (window, order): (usize, usize),
+    warnings: &mut Vec<String>,
+) -> Result<PdeDiscovery, String> {
+    let (library, terms) =
+        library::for_weak_pde(&config.library, &grid.var, &grid.space, warnings)?;
+    let rows = weak_pde::rows(grid, &terms, window, order)?;
+    let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
+    let factored = regress::check_design(&names, &rows.columns, &[&rows.target], warnings)?;
+    let (lhs, lhs_latex) = lhs(grid);
+    let mut rng = Rng::stream(config.seed, "bagging");
+    let fit = regress::fit(
+        &names,
+        // Rows overlap along both axes: no uncertainty is given.
+        Some(&regress::RegressionRows {
+            columns: &rows.columns,
+            correlation: None,
+        }),
+        (&factored, 0),
+        &rows.target,
+        &config.regression,
+        &mut rng,
+        &lhs,
+        warnings,
+    );
+    let equation = equation::build(&library, (&lhs, &lhs_latex), &fit.coef);
+    Ok(PdeDiscovery {
+        library,
+        fit,
+        equation,
+        points: grid.u.len(),
     })
 }
 

@@ -55,10 +55,10 @@ pub fn coefficient_errors(
     let x = |i: usize, a: usize| columns[active[a]][i] / norms[a];
     let mut gram = vec![0.0; k * k];
     let mut xty = vec![0.0; k];
-    for i in 0..n {
+    for (i, yi) in y.iter().enumerate() {
         for a in 0..k {
             let xa = x(i, a);
-            xty[a] += xa * y[i];
+            xty[a] += xa * yi;
             for b in 0..=a {
                 gram[a * k + b] += xa * x(i, b);
             }

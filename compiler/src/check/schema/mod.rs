@@ -474,7 +474,7 @@ const DERIVATIVES: &[CallSchema] = &[
             opt("window", int(31), COUNT, "test-function window in samples"),
             opt("order", int(6), COUNT, "test functions (1 − s²)^order"),
         ],
-        doc: "no pointwise derivative: weak-form regression over windows (ODEs)",
+        doc: "no pointwise derivative: weak-form regression over windows (ODEs) or space-time windows (fields)",
     },
 ];
 
