@@ -451,7 +451,22 @@ impl JobChecker<'_, '_> {
                 }
                 Some(SettingValue::Number(v))
             }
-            (Ty::NumOrAuto, _) => Some(SettingValue::Name("auto".into())),
+            (Ty::NumOrAuto | Ty::IntOrAuto { .. }, K::Name(n)) if n == "auto" => {
+                Some(SettingValue::Name("auto".into()))
+            }
+            (Ty::IntOrAuto { .. }, _) if !self.is_numeric(e) => {
+                self.mistyped(key, ty, e.span, &found(e));
+                None
+            }
+            (Ty::IntOrAuto { min }, _) => self.value(
+                key,
+                &Ty::Int {
+                    min: *min,
+                    max: i64::MAX,
+                },
+                e,
+                model,
+            ),
             (Ty::Int { min, max }, _) => {
                 if !self.is_numeric(e) {
                     self.mistyped(key, ty, e.span, &found(e));

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// A discovery session. `Config::default()` and the constructors give the defaults of the
 /// `discover` block's schema (`check/schema.rs`): time `t`, every other column a variable,
-/// the library `poly(degree: 2)`, weak-form regression (`weak(window: 31, order: 6)`), STLSQ
+/// the library `poly(degree: 2)`, weak-form regression (`weak(window: auto, order: 6)`: the window chosen from the data), STLSQ
 /// with the relative threshold 0.02, no noise, seed 0.
 #[derive(Debug, Clone)]
 pub struct Config {

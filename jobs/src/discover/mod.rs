@@ -70,6 +70,7 @@ pub fn discover(
     let data = data::load(config, program, &options.cancel, &mut warnings)
         .map_err(JobError::NotSupported)?;
     let load_s = started.elapsed().as_secs_f64();
+    let config = &with_window_chosen(config, &data);
     let mut result = match data {
         data::Data::Series(series) => {
             ode_session(config, &series, warnings, load_s, started, options)?
@@ -86,6 +87,38 @@ pub fn discover(
         result,
         stopped: None,
     })
+}
+
+/// `config` with an automatic weak-form window chosen for `data`: from the spectrum of
+/// every trajectory's variables for time series, the narrowest automatic window along each
+/// axis of a field (measured enough for KdV and Burgers at 1% noise).
+fn with_window_chosen<'c>(config: &'c Config, data: &data::Data) -> std::borrow::Cow<'c, Config> {
+    use physc_runtime::sindy::derivative::{Method, WeakWindow};
+    use physc_runtime::sindy::weak::{spectral_window, MIN_AUTO_WINDOW};
+    let Method::Weak {
+        window: WeakWindow::Auto,
+        order,
+    } = config.derivative
+    else {
+        return std::borrow::Cow::Borrowed(config);
+    };
+    let chosen = match data {
+        data::Data::Series(series) => {
+            let columns: Vec<&[f64]> = series
+                .trajectories
+                .iter()
+                .flat_map(|tr| tr.columns.iter().map(Vec::as_slice))
+                .collect();
+            spectral_window(&columns, order)
+        }
+        data::Data::Grid(_) => MIN_AUTO_WINDOW,
+    };
+    let mut resolved = config.clone();
+    resolved.derivative = Method::Weak {
+        window: WeakWindow::Chosen(chosen),
+        order,
+    };
+    std::borrow::Cow::Owned(resolved)
 }
 
 fn base_report(config: &Config, kind: &str) -> serde_json::Map<String, Value> {

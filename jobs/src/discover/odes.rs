@@ -102,7 +102,7 @@ pub fn discover(
 ) -> Result<OdeDiscovery, String> {
     let started = std::time::Instant::now();
     let weak = match config.derivative {
-        Method::Weak { window, order } => Some((window, order)),
+        Method::Weak { window, order } => Some((window.samples(), order)),
         _ => None,
     };
     let Samples {

@@ -43,7 +43,7 @@ pub fn discover(
         }
     }
     if let Method::Weak { window, order } = config.derivative {
-        return discover_weak(config, grid, (window, order), warnings);
+        return discover_weak(config, grid, (window.samples(), order), warnings);
     }
     let (nt, nx) = (grid.t.len(), grid.x.len());
     let method = config.derivative;

@@ -397,7 +397,9 @@ fn the_weak_form_recovers_lorenz_within_a_tenth_of_a_percent() {
             );
         }
     }
-    assert!(found.summary(None).contains("weak(window: 31, order: 6)"));
+    assert!(found
+        .summary(None)
+        .contains("weak(window: auto = 31, order: 6)"));
     // The same data by finite differences misses 1% on some coefficient.
     let fd = Config::for_arrays("Lorenz", t, columns, names(&["x", "y", "z"]))
         .with_derivative(physc_runtime::sindy::derivative::Method::FiniteDifference);

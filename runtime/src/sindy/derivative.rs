@@ -24,9 +24,39 @@ pub enum Method {
     /// No pointwise derivative: the regression is done in weak form (`weak.rs`), against
     /// test functions `(1 − s²)^order` on windows of `window` samples.
     Weak {
-        window: usize,
+        window: WeakWindow,
         order: usize,
     },
+}
+
+/// How many samples the weak form's test functions span.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WeakWindow {
+    /// To be chosen from the data's spectrum (`weak::spectral_window`).
+    Auto,
+    /// What `Auto` became on the data at hand (a session resolves it once it has the data).
+    Chosen(usize),
+    Samples(usize),
+}
+
+impl WeakWindow {
+    /// The window in samples (`Auto` before the data are seen: the narrowest it chooses).
+    pub fn samples(self) -> usize {
+        match self {
+            WeakWindow::Auto => super::weak::MIN_AUTO_WINDOW,
+            WeakWindow::Chosen(n) | WeakWindow::Samples(n) => n,
+        }
+    }
+}
+
+impl std::fmt::Display for WeakWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WeakWindow::Auto => write!(f, "auto"),
+            WeakWindow::Chosen(n) => write!(f, "auto = {n}"),
+            WeakWindow::Samples(n) => write!(f, "{n}"),
+        }
+    }
 }
 
 impl Method {

@@ -68,6 +68,10 @@ pub enum Ty {
     Target,
     /// A positive number or `auto`.
     NumOrAuto,
+    /// A whole number ≥ `min` or `auto`.
+    IntOrAuto {
+        min: i64,
+    },
     /// A list of operation names.
     Ops,
     /// Grid sizes keyed by the model's space variables: `x: 256, y: 128`.
@@ -471,7 +475,12 @@ const DERIVATIVES: &[CallSchema] = &[
     CallSchema {
         name: "weak",
         options: &[
-            opt("window", int(31), COUNT, "test-function window in samples"),
+            opt(
+                "window",
+                name("auto"),
+                Ty::IntOrAuto { min: 5 },
+                "test-function window in samples, or chosen from the data's spectrum",
+            ),
             opt("order", int(6), COUNT, "test functions (1 − s²)^order"),
         ],
         doc: "no pointwise derivative: weak-form regression over windows (ODEs) or space-time windows (fields)",

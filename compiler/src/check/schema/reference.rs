@@ -60,6 +60,7 @@ pub fn type_name(ty: &Ty) -> String {
             quoted(EVOLVE_TARGETS.iter().copied(), " \\| ")
         ),
         Ty::NumOrAuto => "number ≥ 0 or `auto`".into(),
+        Ty::IntOrAuto { min } => format!("integer ≥ {min} or `auto`"),
         Ty::Ops => format!("list of {}", quoted(EVOLVE_OPS.iter().copied(), ", ")),
         Ty::PerVariable => "per variable".into(),
         Ty::Folder => "folder name".into(),
@@ -177,6 +178,7 @@ pub fn describe(ty: &Ty) -> String {
         Ty::Library => "a list of terms, like `[poly(degree: 2), sin(x)]`".into(),
         Ty::Target => "a function name".into(),
         Ty::NumOrAuto => "a positive number or `auto`".into(),
+        Ty::IntOrAuto { min } => format!("a whole number ≥ {min} or `auto`"),
         Ty::Ops => format!("a list of operations from {}", EVOLVE_OPS.join(", ")),
     }
 }
@@ -190,7 +192,7 @@ pub fn example(key: &str, ty: &Ty) -> String {
 fn example_value(ty: &Ty) -> String {
     match ty {
         Ty::Num { .. } | Ty::NumOrAuto => "0.1".to_string(),
-        Ty::Int { .. } => "100".into(),
+        Ty::Int { .. } | Ty::IntOrAuto { .. } => "100".into(),
         Ty::Bool => "true".into(),
         Ty::Str => "\"file.npz\"".into(),
         Ty::Folder => "\"f32_run\"".into(),

@@ -6,7 +6,7 @@ use super::options::{Item, Options};
 use super::{ScalarFunction, Spanned};
 use crate::check::jobs::SettingValue;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use physc_runtime::sindy::derivative::Method;
+use physc_runtime::sindy::derivative::{Method, WeakWindow};
 use std::str::FromStr;
 
 #[derive(Debug, Clone)]
@@ -127,11 +127,11 @@ pub fn total_variation(alpha: Option<f64>) -> Method {
 }
 
 /// Weak-form regression on windows of `window` samples with test functions of `order`, the
-/// schema's defaults for what is not given.
+/// schema's defaults for what is not given (a window chosen from the data's spectrum).
 pub fn weak_form(window: Option<usize>, order: Option<usize>) -> Method {
     let defaults = Options::defaults(derivative_options("weak"));
     Method::Weak {
-        window: window.unwrap_or_else(|| defaults.int("window")),
+        window: window.map_or(WeakWindow::Auto, WeakWindow::Samples),
         order: order.unwrap_or_else(|| defaults.int("order")),
     }
 }
@@ -179,7 +179,7 @@ fn read_options(s: &Options, data: Spanned<DataSource>) -> DiscoverSettings {
     let derivative = match s.call("derivative") {
         Some(("savgol", o)) => savitzky_golay(o.count("window"), Some(o.int("order"))),
         Some(("tv", o)) => total_variation(Some(o.num("alpha"))),
-        Some(("weak", o)) => weak_form(Some(o.int("window")), Some(o.int("order"))),
+        Some(("weak", o)) => weak_form(o.count("window"), Some(o.int("order"))),
         _ => Method::FiniteDifference,
     };
     let regression = match s.call("method") {

@@ -43,6 +43,7 @@ fn every_default_has_the_type_of_its_option() {
                 (_, Default::Required) => o.required,
                 (Ty::Num { positive }, Default::Num(v)) => *v > 0.0 || !positive && *v == 0.0,
                 (Ty::NumOrAuto, Default::Num(v)) => *v >= 0.0,
+                (Ty::IntOrAuto { .. }, Default::Name(n)) => *n == "auto",
                 (Ty::Int { min, max }, Default::Int(v)) => v >= min && v <= max,
                 (Ty::Bool, Default::Bool(_)) => true,
                 (Ty::Choice(c), Default::Name(n)) => c.contains(n),
@@ -252,6 +253,33 @@ fn simulate_discover_and_evolve_blocks_read_their_settings() {
             ..
         }
     ));
+
+    // The weak form's window: chosen from the data unless given.
+    use physc_runtime::sindy::derivative::{Method, WeakWindow};
+    for (written, window) in [
+        ("weak", WeakWindow::Auto),
+        ("weak(window: auto)", WeakWindow::Auto),
+        ("weak(window: 61, order: 8)", WeakWindow::Samples(61)),
+    ] {
+        let s = settings_of(&format!(
+            "discover D {{ data \"d.csv\"  derivative {written} }}"
+        ));
+        let Method::Weak { window: found, .. } = s.discover().expect("discover").derivative else {
+            panic!("{written}")
+        };
+        assert_eq!(found, window, "{written}");
+    }
+    for (bad, says) in [
+        ("weak(window: 3)", "at least 5"),
+        ("weak(window: wide)", "a whole number ≥ 5 or `auto`"),
+    ] {
+        let c = compile_source(
+            "settings.phys",
+            &format!("discover D {{ data \"d.csv\"  derivative {bad} }}"),
+        );
+        let text = format!("{:?}", c.diagnostics);
+        assert!(c.has_errors() && text.contains(says), "{bad}: {text}");
+    }
 
     let s = settings_of(
         "fn half(x) = 0.5 * x

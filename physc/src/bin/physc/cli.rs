@@ -180,7 +180,8 @@ pub struct DiscoverArgs {
     #[arg(long, value_enum)]
     pub(crate) derivative: Option<Derivative>,
     /// Window in samples: Savitzky–Golay's (default order + 4, made odd) or the weak form's
-    /// test functions' (default 31).
+    /// test functions' (default: chosen from the data's spectrum, at least 31; wider for
+    /// noisy or densely sampled data).
     #[arg(long, value_name = "N")]
     pub(crate) window: Option<usize>,
     /// Polynomial order: Savitzky–Golay's (default 3) or the weak form's test functions
