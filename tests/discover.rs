@@ -680,3 +680,62 @@ fn lorenz_is_found_from_ten_percent_noise() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Systems whose equations run on different time scales, with the defaults: the relative
+/// threshold follows each equation's own scale. Van der Pol in its relaxation regime
+/// (μ = 10: x jumps in about 0.1 while y drifts over about 16; coefficients 10 and 0.1) and
+/// FitzHugh–Nagumo (a fast voltage and a recovery variable 12 times slower), clean and with
+/// 1% noise: the right terms, coefficients within 1%.
+#[test]
+fn several_time_scales_are_found() {
+    let dir = scratch("time_scales");
+    let source = r#"
+model VdP {
+  time t in [0, 100]
+  field x(t), y(t)
+  ode dt(x) = 10 * (x - x^3 / 3 - y)
+  ode dt(y) = 0.1 * x
+  initial x = 2, y = 0
+}
+simulate VdP { method rosenbrock(rtol: 1e-9, atol: 1e-12)  output every: 0.01 }
+
+model FHN {
+  time t in [0, 300]
+  field x(t), y(t)
+  ode dt(x) = x - x^3 / 3 - y + 0.5
+  ode dt(y) = 0.08 * (x + 0.7 - 0.8 * y)
+  initial x = -1, y = 1
+}
+simulate FHN { method dopri5(rtol: 1e-10, atol: 1e-12)  output every: 0.1 }
+
+discover VdP0 { data VdP  library [poly(degree: 3)] }
+discover VdP1 { data VdP  library [poly(degree: 3)]  noise 0.01  seed 1 }
+discover FHN0 { data FHN  library [poly(degree: 3)] }
+discover FHN1 { data FHN  library [poly(degree: 3)]  noise 0.01  seed 1 }
+"#;
+    std::fs::write(dir.join("scales.phys"), source).unwrap();
+    ok(&physc(
+        &["run", "--quiet", "--out", "out", "scales.phys"],
+        &dir,
+    ));
+    for name in ["VdP0", "VdP1"] {
+        let r = report(&dir.join(format!("out/{name}/discover")));
+        let cubic = -10.0 / 3.0;
+        assert_equation(
+            &r,
+            "dt(x)",
+            &[("x", 10.0), ("y", -10.0), ("x^3", cubic)],
+            0.01,
+        );
+        assert_equation(&r, "dt(y)", &[("x", 0.1)], 0.01);
+    }
+    for name in ["FHN0", "FHN1"] {
+        let r = report(&dir.join(format!("out/{name}/discover")));
+        let cubic = -1.0 / 3.0;
+        let fast = [("1", 0.5), ("x", 1.0), ("y", -1.0), ("x^3", cubic)];
+        assert_equation(&r, "dt(x)", &fast, 0.01);
+        let slow = [("1", 0.056), ("x", 0.08), ("y", -0.064)];
+        assert_equation(&r, "dt(y)", &slow, 0.01);
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -6,7 +6,8 @@
 
 use ndarray::{Array1, Array2};
 pub use physc_compiler::check::settings::{
-    savitzky_golay, total_variation, weak_form, LibraryItem, Regression, Threshold, ThresholdError,
+    least_squares, savitzky_golay, sparse_bayesian, total_variation, weak_form, LibraryItem,
+    Regression, Threshold, ThresholdError,
 };
 use physc_compiler::check::settings::{DataSource, DiscoverSettings, Spanned};
 use physc_compiler::source::Span;
@@ -62,10 +63,10 @@ pub enum DataSpec {
     },
 }
 
-/// `physc discover`'s STLSQ threshold when none is given (and what `auto` falls back to
-/// when the sweep has no candidate).
+/// STLSQ's threshold when none is given (what `auto` falls back to when the sweep has no
+/// candidate).
 pub fn default_threshold() -> f64 {
-    match Config::default().regression {
+    match least_squares() {
         Regression::Stlsq {
             threshold: Threshold::Value(v),
             ..

@@ -160,7 +160,7 @@ fn ode_session(
             symbolic::discover(config, series, cancel, &mut warnings, &progress)
                 .map_err(JobError::NotSupported)?,
         ),
-        Regression::Stlsq { .. } => OdeFound::Sparse(Box::new(
+        Regression::Stlsq { .. } | Regression::Sbl { .. } => OdeFound::Sparse(Box::new(
             odes::discover(config, series, &mut warnings, &progress)
                 .map_err(JobError::NotSupported)?,
         )),

@@ -41,7 +41,7 @@ pub fn header(config: &Config, source: &str, samples: usize, terms: usize) -> St
 pub fn library_text(config: &Config, terms: usize) -> String {
     match config.regression {
         Regression::Symbolic { .. } => "expressions built by symbolic regression".into(),
-        Regression::Stlsq { .. } => format!("{terms} library terms"),
+        Regression::Stlsq { .. } | Regression::Sbl { .. } => format!("{terms} library terms"),
     }
 }
 
@@ -79,6 +79,7 @@ pub fn method_text(r: &Regression) -> String {
             }
             format!("stlsq({})", parts.join(", "))
         }
+        Regression::Sbl { threshold } => format!("sbl(threshold: {threshold})"),
         Regression::Symbolic {
             population,
             generations,

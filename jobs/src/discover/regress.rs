@@ -8,6 +8,7 @@
 use super::config::{Regression, Threshold};
 use physc_runtime::rng::Rng;
 use physc_runtime::sindy::lstsq::Factored;
+use physc_runtime::sindy::sbl;
 use physc_runtime::sindy::sparse::{self, Candidate, Options};
 use physc_runtime::sindy::uncertainty::{coefficient_errors, CoefficientErrors};
 use std::ops::Range;
@@ -183,6 +184,7 @@ pub fn fit(
             ensemble,
             relative,
         } => (threshold.clone(), *ridge, *ensemble, *relative),
+        Regression::Sbl { threshold } => (Threshold::Value(*threshold), 0.0, None, true),
         Regression::Symbolic { .. } => (Threshold::Value(0.0), 0.0, None, false),
     };
     let base = Options {
@@ -214,9 +216,16 @@ pub fn fit(
         None => {
             // Sweep and STLSQ run on the normal equations; the final support is refitted on
             // the QR factors.
-            let support = match chosen {
-                Some(i) => front[i].fit.coef.clone(),
-                None => sparse::stlsq_gram(&gram, &options).coef,
+            let support = match (regression, chosen) {
+                (Regression::Sbl { threshold }, _) => {
+                    let effective = rows.map_or(1.0, |rows| effective_fraction(rows, &gram, y));
+                    // As for STLSQ: no term that explains less than the noise does.
+                    let floor = threshold.max(noise_floor(&candidates));
+                    let (dependent, _) = factored.diagnose();
+                    sbl::sbl_gram(&gram, y.len(), effective, floor, &dependent).coef
+                }
+                (_, Some(i)) => front[i].fit.coef.clone(),
+                (_, None) => sparse::stlsq_gram(&gram, &options).coef,
             };
             let off: Vec<(usize, f64)> = (0..terms.len())
                 .filter(|&j| support[j] == 0.0)
@@ -253,6 +262,52 @@ pub fn fit(
         condition: best.condition,
         uncertainty,
     }
+}
+
+/// The fraction of `rows` that are effectively independent, for sparse Bayesian learning:
+/// 1/(1 + 2Σρ_l) from the autocorrelations ρ_l of the full least-squares fit's residual at
+/// the lags where rows share samples (within each run of rows), between 1/(2L + 1) and 1.
+fn effective_fraction(rows: &RegressionRows, gram: &sparse::Gram, y: &[f64]) -> f64 {
+    let Some((segments, lags)) = rows.correlation.as_ref() else {
+        return 1.0;
+    };
+    let full = sparse::stlsq_gram(
+        gram,
+        &Options {
+            threshold: 0.0,
+            ..Options::default()
+        },
+    );
+    let residual: Vec<f64> = (0..y.len())
+        .map(|i| {
+            y[i] - rows
+                .columns
+                .iter()
+                .zip(&full.coef)
+                .map(|(c, k)| c[i] * k)
+                .sum::<f64>()
+        })
+        .collect();
+    let lag_sum = |l: usize| -> f64 {
+        let mut start = 0;
+        let mut sum = 0.0;
+        for &len in segments {
+            let run = &residual[start..start + len];
+            sum += run
+                .iter()
+                .zip(run.iter().skip(l))
+                .map(|(a, b)| a * b)
+                .sum::<f64>();
+            start += len;
+        }
+        sum
+    };
+    let variance = lag_sum(0);
+    if variance <= 0.0 {
+        return 1.0;
+    }
+    let rho: f64 = (1..=*lags).map(|l| lag_sum(l) / variance).sum();
+    (1.0 / (1.0 + 2.0 * rho)).clamp(1.0 / (2 * lags + 1) as f64, 1.0)
 }
 
 /// `v` to `digits` significant digits.

@@ -165,7 +165,7 @@ fn lorenz_is_discovered_from_arrays_in_memory() {
     // The summary is what `physc discover` prints; `write` writes the files the report lists.
     let summary = found.summary(None);
     assert!(
-        summary.starts_with("Lorenz: 1001 samples (1 trajectory), 10 library terms, savgol(window: 7, order: 5), stlsq(threshold: 0.02, scale: relative)\n"),
+        summary.starts_with("Lorenz: 1001 samples (1 trajectory), 10 library terms, savgol(window: 7, order: 5), sbl(threshold: 0.02)\n"),
         "{summary}"
     );
     assert!(summary.contains("  dt(y) = "), "{summary}");

@@ -3,12 +3,14 @@
 //! Savitzky–Golay, total-variation regularised differentiation, derivatives along an axis
 //! of a gridded field), least squares with column normalisation, ridge and rank/condition
 //! diagnostics (`lstsq.rs`), and sparse regression (`sparse.rs`: STLSQ with fixed terms, the
-//! threshold sweep with its Pareto front and AICc choice, bagging ensembles), and how well the data determine a fit's coefficients
+//! threshold sweep with its Pareto front and AICc choice, bagging ensembles; `sbl.rs` sparse Bayesian learning, which prunes terms by their
+//! evidence instead of a threshold), and how well the data determine a fit's coefficients
 //! (`uncertainty.rs`: standard deviations with rows correlated over a known lag range). Callers build
 //! the candidate library as columns; everything here works on plain slices.
 
 pub mod derivative;
 pub mod lstsq;
+pub mod sbl;
 pub mod sparse;
 pub mod uncertainty;
 pub mod weak;

@@ -231,6 +231,11 @@ impl Gram {
         }
     }
 
+    /// The number of columns, ΘᵀΘ (row-major p×p), Θᵀy and yᵀy.
+    pub fn parts(&self) -> (usize, &[f64], &[f64], f64) {
+        (self.p, &self.g, &self.b, self.yy)
+    }
+
     /// The factors thresholds compare coefficients with (see `threshold_scales`): with
     /// `normalize`, each column's norm over the target's.
     pub fn scales(&self, normalize: bool) -> Vec<f64> {

@@ -489,6 +489,16 @@ const DERIVATIVES: &[CallSchema] = &[
 
 const REGRESSIONS: &[CallSchema] = &[
     CallSchema {
+        name: "sbl",
+        options: &[opt(
+            "threshold",
+            num(0.02),
+            Ty::Num { positive: false },
+            "smallest share of its target a kept term explains",
+        )],
+        doc: "sparse Bayesian learning (relevance vector machine): terms kept by their evidence, each coefficient with its standard deviation",
+    },
+    CallSchema {
         name: "stlsq",
         options: &[
             opt(
@@ -575,7 +585,7 @@ const DISCOVER: &[Opt] = &[
     ),
     opt(
         "method",
-        name("stlsq"),
+        name("sbl"),
         Ty::Calls(REGRESSIONS),
         "sparse or symbolic regression",
     ),

@@ -91,6 +91,9 @@ pub enum Regression {
         /// the target, instead of |c_j| in the data's units.
         relative: bool,
     },
+    /// Sparse Bayesian learning (`method sbl(...)`): the relevance vector machine, with kept
+    /// terms explaining at least `threshold` of their target.
+    Sbl { threshold: f64 },
     /// Symbolic regression (`method sr(...)`): unset options take `SrConfig`'s defaults.
     Symbolic {
         population: Option<usize>,
@@ -133,6 +136,51 @@ pub fn weak_form(window: Option<usize>, order: Option<usize>) -> Method {
     Method::Weak {
         window: window.map_or(WeakWindow::Auto, WeakWindow::Samples),
         order: order.unwrap_or_else(|| defaults.int("order")),
+    }
+}
+
+/// Sparse Bayesian learning with a floor `threshold` on a kept term's share of its target,
+/// or the schema's default floor.
+pub fn sparse_bayesian(threshold: Option<f64>) -> Regression {
+    let schema = super::super::schema::settings(crate::check::model::JobKind::Discover);
+    let floor = Options::defaults(schema)
+        .default_call("method", "sbl")
+        .map_or(0.02, |(_, o)| o.num("threshold"));
+    Regression::Sbl {
+        threshold: threshold.unwrap_or(floor),
+    }
+}
+
+/// STLSQ with the schema's defaults (`stlsq` with no options).
+pub fn least_squares() -> Regression {
+    let schema = super::super::schema::settings(crate::check::model::JobKind::Discover);
+    let defaults = Options::defaults(schema);
+    let (_, o) = defaults
+        .default_call("method", "stlsq")
+        .expect("`stlsq` is a method of the schema");
+    regression("stlsq", &o)
+}
+
+/// The regression the call `name(options)` of `method` asks for.
+fn regression(name: &str, o: &Options) -> Regression {
+    match name {
+        "sr" => Regression::Symbolic {
+            population: Some(o.int("population")),
+            generations: Some(o.int("generations")),
+            max_size: Some(o.int("max_size")),
+        },
+        "sbl" => Regression::Sbl {
+            threshold: o.num("threshold"),
+        },
+        _ => Regression::Stlsq {
+            threshold: match o.get("threshold") {
+                Some(SettingValue::Name(n)) if n == "auto" => Threshold::Auto,
+                _ => Threshold::Value(o.num("threshold")),
+            },
+            ridge: o.num("alpha"),
+            ensemble: o.count("ensemble").filter(|n| *n > 1),
+            relative: o.name("scale") == "relative",
+        },
     }
 }
 
@@ -183,20 +231,7 @@ fn read_options(s: &Options, data: Spanned<DataSource>) -> DiscoverSettings {
         _ => Method::FiniteDifference,
     };
     let regression = match s.call("method") {
-        Some(("sr", o)) => Regression::Symbolic {
-            population: Some(o.int("population")),
-            generations: Some(o.int("generations")),
-            max_size: Some(o.int("max_size")),
-        },
-        Some((_, o)) => Regression::Stlsq {
-            threshold: match o.get("threshold") {
-                Some(SettingValue::Name(n)) if n == "auto" => Threshold::Auto,
-                _ => Threshold::Value(o.num("threshold")),
-            },
-            ridge: o.num("alpha"),
-            ensemble: o.count("ensemble").filter(|n| *n > 1),
-            relative: o.name("scale") == "relative",
-        },
+        Some((name, o)) => regression(name, &o),
         None => unreachable!("`method` has a default call in the schema"),
     };
     DiscoverSettings {

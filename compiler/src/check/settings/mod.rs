@@ -20,8 +20,8 @@ mod train;
 mod tests;
 
 pub use discover::{
-    savitzky_golay, term_columns, total_variation, weak_form, DataSource, DiscoverSettings,
-    LibraryItem, Regression, Threshold, ThresholdError,
+    least_squares, savitzky_golay, sparse_bayesian, term_columns, total_variation, weak_form,
+    DataSource, DiscoverSettings, LibraryItem, Regression, Threshold, ThresholdError,
 };
 pub use evolve::{Budget, CostKind, EvolveSettings, EvolveTarget, BLOCK_DEFAULT_OPS};
 pub use simulate::{OutputTimes, SimulateSettings, SpatialScheme, TimeMethod};

@@ -167,8 +167,13 @@ pub struct DiscoverArgs {
     /// Add sin(k v) and cos(k v) for k up to this many harmonics.
     #[arg(long, value_name = "K")]
     pub(crate) trig: Option<usize>,
+    /// How terms are chosen: thresholded least squares (stlsq) or sparse Bayesian
+    /// learning (sbl, the relevance vector machine) [default: the `discover` block's].
+    #[arg(long, value_enum)]
+    pub(crate) method: Option<SparseMethod>,
     /// Drop terms with coefficients below this, or `auto` (AICc on the Pareto front)
-    /// [default: the `discover` block's, spec § 5.4].
+    /// [default: the `discover` block's, spec § 5.4]. With `--method sbl`: the smallest
+    /// share of its target a kept term explains (a number).
     #[arg(long, value_name = "T|auto")]
     pub(crate) threshold: Option<String>,
     /// What the threshold compares: |c| in the data's units (absolute) or each term's share
@@ -218,6 +223,14 @@ pub enum Derivative {
     Tv,
     /// Weak form: regress integrals against test functions on windows, no derivative.
     Weak,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SparseMethod {
+    /// Sequentially thresholded least squares (SINDy).
+    Stlsq,
+    /// Sparse Bayesian learning: terms kept by their evidence, with a floor on their share.
+    Sbl,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

@@ -78,24 +78,13 @@ pub(crate) fn discover(args: &DiscoverArgs) -> bool {
     use physc_jobs::discover::config::{self, Config};
     use physc_runtime::sindy::derivative::Method;
     let defaults = Config::default();
-    let (default_threshold, default_relative) = match &defaults.regression {
-        config::Regression::Stlsq {
-            threshold,
-            relative,
-            ..
-        } => (threshold.clone(), *relative),
-        config::Regression::Symbolic { .. } => (config::Threshold::Auto, false),
-    };
-    let threshold = match args.threshold.as_deref().map(str::parse).transpose() {
-        Ok(threshold) => threshold.unwrap_or(default_threshold),
-        Err(config::ThresholdError(text)) => {
-            eprintln!("error: --threshold takes a number ≥ 0 or `auto`, not `{text}`");
+    let regression = match discover_regression(args, &defaults.regression) {
+        Ok(regression) => regression,
+        Err(why) => {
+            eprintln!("error: {why}");
             return false;
         }
     };
-    let relative = args
-        .scale
-        .map_or(default_relative, |s| s == crate::cli::Scale::Relative);
     let derivative = match args.derivative {
         None => match defaults.derivative {
             Method::Weak { .. } => config::weak_form(args.window, args.order),
@@ -109,8 +98,8 @@ pub(crate) fn discover(args: &DiscoverArgs) -> bool {
     };
     let mut config = Config::for_files(args.data.clone())
         .with_library(args.degree, args.trig)
-        .with_derivative(derivative)
-        .with_stlsq(threshold, relative, args.ensemble);
+        .with_derivative(derivative);
+    config.regression = regression;
     if let Some(name) = &args.name {
         config.name = name.clone();
     }
@@ -136,6 +125,60 @@ pub(crate) fn discover(args: &DiscoverArgs) -> bool {
         Err(e) => {
             eprintln!("error: cannot discover equations: {e}");
             false
+        }
+    }
+}
+
+/// The regression `physc discover`'s flags ask for. `--threshold auto`, `--scale` and
+/// `--ensemble` are STLSQ's: without `--method` they choose it; otherwise the default
+/// method (`default`) takes `--threshold` as its own.
+fn discover_regression(
+    args: &DiscoverArgs,
+    default: &physc_jobs::discover::config::Regression,
+) -> Result<physc_jobs::discover::config::Regression, String> {
+    use crate::cli::SparseMethod;
+    use physc_jobs::discover::config::{self, Regression, Threshold};
+    let threshold = match args.threshold.as_deref().map(str::parse).transpose() {
+        Ok(threshold) => threshold,
+        Err(config::ThresholdError(text)) => {
+            return Err(format!(
+                "--threshold takes a number ≥ 0 or `auto`, not `{text}`"
+            ))
+        }
+    };
+    let stlsq_only = matches!(threshold, Some(Threshold::Auto))
+        || args.scale.is_some()
+        || args.ensemble.is_some();
+    let method = args.method.unwrap_or(match default {
+        Regression::Sbl { .. } if !stlsq_only => SparseMethod::Sbl,
+        _ => SparseMethod::Stlsq,
+    });
+    match method {
+        SparseMethod::Sbl if stlsq_only => Err(
+            "--threshold auto, --scale and --ensemble are STLSQ's: use them with --method stlsq"
+                .into(),
+        ),
+        SparseMethod::Sbl => Ok(config::sparse_bayesian(match threshold {
+            Some(Threshold::Value(v)) => Some(v),
+            _ => None,
+        })),
+        SparseMethod::Stlsq => {
+            let Regression::Stlsq {
+                threshold: default_threshold,
+                relative: default_relative,
+                ..
+            } = config::least_squares()
+            else {
+                unreachable!("least_squares is STLSQ")
+            };
+            Ok(Regression::Stlsq {
+                threshold: threshold.unwrap_or(default_threshold),
+                ridge: 0.0,
+                ensemble: args.ensemble.filter(|n| *n > 1),
+                relative: args
+                    .scale
+                    .map_or(default_relative, |s| s == crate::cli::Scale::Relative),
+            })
         }
     }
 }
