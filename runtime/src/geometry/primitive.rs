@@ -3,13 +3,18 @@
 //! Eberly's bisection for the ellipse), the bounding box under a transform (exact for every
 //! primitive), and the boundary parametrised by measure, so that uniform numbers in [0, 1)
 //! give points uniform in arc length (2-D) or area (3-D), each with its outward unit normal.
+//! A closed triangle mesh (an STL file) is a primitive too; its kernels live in mesh.rs.
 
 use super::ellipse;
+use super::mesh::Mesh;
 use super::polygon::{self, Vertex};
+use super::stl::StlError;
 use super::transform::{check_finite, Point, Transform};
 use super::GeometryError;
 use crate::rng::Rng;
 use std::f64::consts::{PI, TAU};
+use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Primitive {
@@ -46,6 +51,8 @@ pub enum Primitive {
         radius: f64,
         height: f64,
     },
+    /// A closed triangle mesh (shared: shapes are cloned freely).
+    Mesh(Arc<Mesh>),
 }
 
 fn positive(what: &'static str, value: f64) -> Result<(), GeometryError> {
@@ -118,13 +125,35 @@ impl Primitive {
         })
     }
 
+    /// The closed mesh of an STL file's bytes (binary or ASCII).
+    pub fn stl(bytes: &[u8]) -> Result<Primitive, StlError> {
+        Ok(Primitive::Mesh(Arc::new(Mesh::from_stl(bytes)?)))
+    }
+
+    /// The closed mesh of the STL file at `path`; errors name the file.
+    pub fn stl_file(path: &Path) -> Result<Primitive, GeometryError> {
+        let stl_error = |error| GeometryError::Stl {
+            file: path.display().to_string(),
+            error,
+        };
+        let bytes = std::fs::read(path).map_err(|e| {
+            stl_error(StlError::Unreadable {
+                reason: e.to_string(),
+            })
+        })?;
+        Primitive::stl(&bytes).map_err(stl_error)
+    }
+
     pub fn dim(&self) -> usize {
         match self {
             Primitive::Rectangle { .. }
             | Primitive::Disk { .. }
             | Primitive::Ellipse { .. }
             | Primitive::Polygon { .. } => 2,
-            Primitive::Box { .. } | Primitive::Sphere { .. } | Primitive::Cylinder { .. } => 3,
+            Primitive::Box { .. }
+            | Primitive::Sphere { .. }
+            | Primitive::Cylinder { .. }
+            | Primitive::Mesh(_) => 3,
         }
     }
 
@@ -155,6 +184,7 @@ impl Primitive {
                 let (dx, dy) = (p[0] - base[0], p[1] - base[1]);
                 dx * dx + dy * dy <= radius * radius && base[2] <= p[2] && p[2] <= base[2] + height
             }
+            Primitive::Mesh(mesh) => mesh.contains(p),
         }
     }
 
@@ -193,6 +223,7 @@ impl Primitive {
                 (p[0] - base[0]).hypot(p[1] - base[1]) - radius,
                 (p[2] - base[2] - 0.5 * height).abs() - 0.5 * height,
             ]),
+            Primitive::Mesh(mesh) => mesh.signed_distance(p),
         }
     }
 
@@ -258,6 +289,7 @@ impl Primitive {
                     (lo, hi)
                 })
             }
+            Primitive::Mesh(mesh) => mesh.bounds(t),
         }
     }
 
@@ -298,6 +330,8 @@ impl Primitive {
                 let cap = PI * radius * radius;
                 vec![TAU * radius * height, cap, cap]
             }
+            // One piece: the mesh picks its triangle by area itself.
+            Primitive::Mesh(mesh) => vec![mesh.area()],
         }
     }
 
@@ -409,6 +443,7 @@ impl Primitive {
                     ([base[0] + r * c, base[1] + r * s, z], [0.0, 0.0, nz])
                 }
             },
+            Primitive::Mesh(mesh) => mesh.boundary_point([f, v]),
         }
     }
 }
