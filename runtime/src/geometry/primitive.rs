@@ -188,6 +188,59 @@ impl Primitive {
         }
     }
 
+    /// `contains` for a column of world points under `t` (local → world): `out[i]` for
+    /// point `(xs[i], ys[i], zs[i])` (`zs` empty in 2-D). The common primitives get loops of
+    /// their own, which the compiler vectorises; the rest call `contains` per point.
+    pub(super) fn contains_all(&self, t: &Transform, [xs, ys, zs]: [&[f64]; 3], out: &mut [bool]) {
+        let identity = t.is_identity();
+        let world = |i: usize| [xs[i], ys[i], if zs.is_empty() { 0.0 } else { zs[i] }];
+        let fill = |out: &mut [bool], f: &dyn Fn(Point) -> bool| {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = f(t.invert(world(i)));
+            }
+        };
+        if !identity {
+            return fill(out, &|p| self.contains(p));
+        }
+        match self {
+            Primitive::Rectangle { lo, hi } => {
+                for (o, (&x, &y)) in out.iter_mut().zip(xs.iter().zip(ys)) {
+                    *o = (lo[0] <= x) & (x <= hi[0]) & (lo[1] <= y) & (y <= hi[1]);
+                }
+            }
+            Primitive::Disk { center, radius } => {
+                let r2 = radius * radius;
+                for (o, (&x, &y)) in out.iter_mut().zip(xs.iter().zip(ys)) {
+                    let (dx, dy) = (x - center[0], y - center[1]);
+                    *o = dx * dx + dy * dy <= r2;
+                }
+            }
+            Primitive::Box { lo, hi } if !zs.is_empty() => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    let p = [xs[i], ys[i], zs[i]];
+                    *o = (lo[0] <= p[0])
+                        & (p[0] <= hi[0])
+                        & (lo[1] <= p[1])
+                        & (p[1] <= hi[1])
+                        & (lo[2] <= p[2])
+                        & (p[2] <= hi[2]);
+                }
+            }
+            Primitive::Sphere { center, radius } if !zs.is_empty() => {
+                let r2 = radius * radius;
+                for (i, o) in out.iter_mut().enumerate() {
+                    let d = [xs[i] - center[0], ys[i] - center[1], zs[i] - center[2]];
+                    *o = d[0] * d[0] + d[1] * d[1] + d[2] * d[2] <= r2;
+                }
+            }
+            _ => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = self.contains(world(i));
+                }
+            }
+        }
+    }
+
     /// The exact signed distance from `p` to the boundary (local coordinates), negative inside.
     pub fn signed_distance(&self, p: Point) -> f64 {
         match self {
