@@ -126,7 +126,11 @@ def deepxde_side(args):
         geom.random_boundary_points(args.boundary)
         t2 = time.perf_counter()
         times.append((t1 - t0, t2 - t1))
-    return (interior, boundary, normals), times, dde.__version__
+    import flax
+    import jax
+
+    versions = f"DeepXDE {dde.__version__} (JAX {jax.__version__}, Flax {flax.__version__})"
+    return (interior, boundary, normals), times, versions
 
 
 def main():
@@ -144,7 +148,7 @@ def main():
 
     (p_in, p_b, p_n), p_times = physc_side(args, work)
     (d_in, d_b, d_n), d_times, dde_version = deepxde_side(args)
-    print(f"DeepXDE {dde_version}, NumPy {np.__version__}, Python {sys.version.split()[0]}")
+    print(f"{dde_version}, NumPy {np.__version__}, Python {sys.version.split()[0]}")
 
     with open(work / "timings.csv", "w", newline="") as f:
         w = csv.writer(f)
