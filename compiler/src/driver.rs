@@ -80,6 +80,13 @@ impl FileProvider for FileSystem {
     }
 
     fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        // A device such as /dev/zero would be read forever.
+        if !std::fs::metadata(path)?.is_file() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
         std::fs::read(path)
     }
 

@@ -305,6 +305,19 @@ mod stl {
         assert!(diags[0].message.contains("cannot read") && diags[0].code == Code::BadMesh);
         let (diags, _) = check_with(&solid("domain = stl(cube)"), &open);
         assert_eq!(diags[0].code, Code::BadMesh);
+        // A directory (or a device) is not read.
+        let c = crate::driver::compile_source_with(
+            "part.phys",
+            &solid("domain = stl(\".\")"),
+            None,
+            &crate::driver::FileSystem,
+        );
+        let d = c
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::BadMesh)
+            .expect("E0229");
+        assert!(d.message.contains("cannot read"), "{}", d.message);
         // Too big for the box, and 3-D in a plane.
         let (diags, _) = check_with(&solid("domain = stl(\"cube.stl\")"), &cube(-1.0, 1.0));
         assert_eq!(diags[0].code, Code::BadDomain);
