@@ -264,3 +264,75 @@ fn gpu_benchmark_fails_fast_without_a_gpu() {
     );
     assert!(start.elapsed().as_secs() < 10, "it built or ran something");
 }
+
+/// `physc sample`: a shaped domain's points written as NPZ and timed (JSON on stdout); the
+/// same seed gives the same points on any thread count; a box model, a missing model and a
+/// broken STL file are exit 1 with a message.
+#[test]
+fn sample_draws_and_writes_a_domains_points() {
+    let dir = std::env::temp_dir().join(format!("physc-cli-sample-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let read = |threads: &str| {
+        let path = dir.join(format!("points-{threads}.npz"));
+        let out = physc(&[
+            "sample",
+            "examples/poisson_stl.phys",
+            "--interior",
+            "2000",
+            "--boundary",
+            "500",
+            "--seed",
+            "4",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+            "--out",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["interior"], 2000);
+        assert!(json["interior_s"].as_f64().unwrap() >= 0.0);
+        physc_runtime::output::npz::read(&path).unwrap()
+    };
+    let (one, four) = (read("1"), read("4"));
+    assert_eq!(one, four);
+    let interior = &one[0].1;
+    assert_eq!(
+        (one[0].0.as_str(), interior.shape()),
+        ("interior", &[2000, 3][..])
+    );
+    // The unit cube of examples/cube.stl, inside a larger box.
+    assert!(interior.data().iter().all(|c| (0.0..=1.0).contains(c)));
+    let normals = &one[2].1;
+    assert_eq!(normals.shape(), &[500, 3]);
+    for n in normals.data().chunks(3) {
+        assert_eq!(n.iter().map(|x| x.abs()).sum::<f64>(), 1.0, "{n:?}");
+    }
+    let boxed = physc(&["sample", "examples/heat1d.phys"]);
+    assert_eq!(boxed.status.code(), Some(1));
+    assert!(
+        stderr(&boxed).contains("no model with a `domain"),
+        "{}",
+        stderr(&boxed)
+    );
+    let open = temp_file(
+        "open.stl",
+        "solid open\n  facet normal 0 0 1\n    outer loop\n      vertex 0 0 0\n      vertex 1 0 0\n      vertex 0 1 0\n    endloop\n  endfacet\nendsolid open\n",
+    );
+    let phys = open.with_file_name("open.phys");
+    std::fs::write(
+        &phys,
+        "model M {\n  space x in [0, 1], y in [0, 1], z in [0, 1]\n  field u(x, y, z)\n  domain = stl(\"open.stl\")\n  pde dxx(u) = 0\n}\n",
+    )
+    .unwrap();
+    let broken = physc(&["sample", phys.to_str().unwrap()]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        stderr(&broken).contains("E0229") && stderr(&broken).contains("triangle 0"),
+        "{}",
+        stderr(&broken)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -322,6 +322,35 @@ train Ball {
     assert_close("ball", &trained, &exact, 1e-3);
 }
 
+/// examples/poisson_stl.phys in its full configuration: a domain read from an STL file
+/// (the unit cube as 12 triangles) inside a larger space box, −Δu = 3π² u with u = 0 on
+/// the surface, against the exact sin(πx) sin(πy) sin(πz) to 1e-3; NaN outside the mesh on
+/// the 16³ output grid (whose points all lie 0.05 or more off the surface).
+#[test]
+fn poisson_in_an_stl_cube_trains_to_the_exact_solution() {
+    let out = scratch("stl-cube");
+    let (ok, stderr) = run(&examples().join("poisson_stl.phys"), &out, &[]);
+    assert!(ok, "{stderr}");
+    let dir = out.join("PoissonStl").join("train");
+    assert_trained(&dir);
+    let fields = dir.join("fields.npz");
+    let (shape, u) = array(&fields, "u");
+    assert_eq!(shape, vec![16, 16, 16]);
+    let axis = array(&fields, "x").1;
+    let (mut trained, mut exact) = (Vec::new(), Vec::new());
+    for (k, &value) in u.iter().enumerate() {
+        let p = [axis[k / 256], axis[(k / 16) % 16], axis[k % 16]];
+        let inside = p.iter().all(|&c| (0.0..=1.0).contains(&c));
+        assert_eq!(value.is_finite(), inside, "u({p:?}) = {value}");
+        if inside {
+            trained.push(value);
+            exact.push(p.iter().map(|&c| (PI * c).sin()).product());
+        }
+    }
+    assert_eq!(trained.len(), 1000);
+    assert_close("STL cube", &trained, &exact, 1e-3);
+}
+
 /// Named parts of a domain's boundary: Laplace's equation in the annulus 1 ≤ r ≤ 2 with
 /// u = 0 on the inner circle and u = 1 on the outer one (soft conditions), exact
 /// ln r / ln 2.

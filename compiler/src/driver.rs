@@ -59,6 +59,11 @@ pub trait FileProvider {
     /// The text of the file at `path`.
     fn read(&self, path: &Path) -> std::io::Result<String>;
 
+    /// The bytes of the file at `path` (STL meshes named by `stl("...")` in a domain).
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.read(path).map(String::into_bytes)
+    }
+
     /// The name under which `path` is loaded once, however it was spelled.
     fn canonical(&self, path: &Path) -> PathBuf {
         path.to_path_buf()
@@ -72,6 +77,17 @@ pub struct FileSystem;
 impl FileProvider for FileSystem {
     fn read(&self, path: &Path) -> std::io::Result<String> {
         std::fs::read_to_string(path)
+    }
+
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        // A device such as /dev/zero would be read forever.
+        if !std::fs::metadata(path)?.is_file() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
+        std::fs::read(path)
     }
 
     fn canonical(&self, path: &Path) -> PathBuf {
@@ -389,7 +405,7 @@ impl<'f> Loader<'f> {
         if self.diagnostics.has_errors() {
             return self.finish_without_checking();
         }
-        let (program, diagnostics) = check::check(&self.modules, stdlib_homes());
+        let (program, diagnostics) = check::check(&self.modules, stdlib_homes(), self.files);
         self.diagnostics.extend(diagnostics);
         Compilation {
             sources: self.sources,
@@ -401,7 +417,7 @@ impl<'f> Loader<'f> {
 }
 
 /// The reason a file could not be read, worded the same on every platform.
-fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),

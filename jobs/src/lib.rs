@@ -6,7 +6,8 @@
 //! on tensor grids in `grid_pde_run.rs` (both held and written by `fields.rs`), the runners
 //! sharing `integration.rs`, over the kernels of the compiler's `plan` stage; `discover/`
 //! finds equations from data (sparse and symbolic regression); `evolve/` searches for fast
-//! approximations of functions. Each result has its own `write`, a separate step.
+//! approximations of functions; `sample.rs` draws a shaped domain's points without training
+//! (`physc sample`). Each result has its own `write`, a separate step.
 //! `progress.rs` is how a caller hears about progress and stops a run; `device.rs` what
 //! `--device` selects and whether it is usable; `folder.rs` which job's results a folder
 //! holds.
@@ -24,6 +25,7 @@ mod integration;
 mod ode_run;
 mod pde_run;
 pub mod progress;
+pub mod sample;
 pub mod simulate;
 pub mod train;
 mod trajectory;

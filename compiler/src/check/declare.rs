@@ -9,10 +9,12 @@ use super::suggest;
 use super::units::{self, Dimension};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::syntax::ast::{self, Member};
+use std::path::Path;
 
 pub fn declare<'a>(
     model: &'a ast::ModelDecl,
     globals: &Globals<'a>,
+    base_dir: Option<&Path>,
     diags: &mut Diagnostics,
 ) -> ModelScope<'a> {
     let mut scope = ModelScope::with_globals(globals);
@@ -62,7 +64,7 @@ pub fn declare<'a>(
             .names
             .insert(v.name.clone(), (Binding::Var(i), v.span));
     }
-    let read = super::domain::read_domain(model, &scope, globals, diags);
+    let read = super::domain::read_domain(model, &scope, globals, base_dir, diags);
     scope.domain = read.domain;
     scope.part_names = read.part_names;
     scope.used.extend(read.used);

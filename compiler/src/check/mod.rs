@@ -23,15 +23,22 @@ pub mod units;
 pub use model::*;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::driver::Module;
+use crate::driver::{FileProvider, Module};
 use crate::syntax::ast;
 use elaborate::{Elaborator, Globals, ModelScope};
 use std::collections::{HashMap, HashSet};
 
-pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Program, Diagnostics) {
+/// Checks the loaded `modules`; `files` serves the files a model's domain reads (STL
+/// meshes), relative to the module that names them.
+pub fn check<'a>(
+    modules: &'a [Module],
+    stdlib_homes: &HashMap<String, String>,
+    files: &'a dyn FileProvider,
+) -> (Program, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut globals = Globals {
         stdlib_homes: stdlib_homes.clone(),
+        files: Some(files),
         ..Globals::default()
     };
     let visible = visible_items(modules);
@@ -150,7 +157,7 @@ pub fn check(modules: &[Module], stdlib_homes: &HashMap<String, String>) -> (Pro
                 continue;
             }
             let errors_before = diags.error_count();
-            let scope = declare::declare(decl, &globals, &mut diags);
+            let scope = declare::declare(decl, &globals, module.base_dir(), &mut diags);
             let model =
                 equations::build_model(decl, scope, &globals, module.base_dir(), local, &mut diags);
             if diags.error_count() > errors_before {

@@ -89,6 +89,7 @@ codes! {
     BadDomain = "E0226", Error, "invalid domain";
     NormalOutsideBoundary = "E0227", Error, "normal used where there is none";
     NoDistance = "E0228", Error, "no distance function for this boundary";
+    BadMesh = "E0229", Error, "unusable STL mesh";
 
     // Physical units.
     UnknownUnit = "E0300", Error, "unknown unit";

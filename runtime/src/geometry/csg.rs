@@ -1,6 +1,7 @@
 //! `Shape`: a tree of set operations (union, intersection, difference) over primitives, each
 //! placed by its own similarity transform and optionally carrying a part name. It owns the
-//! composed inside test (exact), the composed signed distance (a bound, see
+//! composed inside test (exact; point by point, or column by column for the interior
+//! sampler), the composed signed distance (a bound, see
 //! `Shape::signed_distance`), the tightened bounding box, and the test that decides which
 //! points of a primitive's boundary lie on the composed boundary and which way is out there.
 
@@ -227,6 +228,35 @@ impl Shape {
             }
         }
         walk(&self.root, &self.leaves, p, forced)
+    }
+
+    /// `contains` for a column of points, `out[i]` for `(xs[i], ys[i], zs[i])` (`zs` empty
+    /// in 2-D): each primitive's test over the whole column, then the set operations
+    /// element-wise (no short cut, but loops the compiler vectorises). Equal to `contains`
+    /// point by point.
+    pub(super) fn contains_all(&self, xyz: [&[f64]; 3], out: &mut [bool]) {
+        fn walk(node: &Node, leaves: &[Leaf], xyz: [&[f64]; 3], out: &mut [bool]) {
+            let (a, b, op) = match node {
+                Node::Leaf(i) => {
+                    let leaf = &leaves[*i];
+                    return leaf.primitive.contains_all(&leaf.transform, xyz, out);
+                }
+                Node::Union(a, b) => (a, b, 0),
+                Node::Intersection(a, b) => (a, b, 1),
+                Node::Difference(a, b) => (a, b, 2),
+            };
+            walk(a, leaves, xyz, out);
+            let mut right = vec![false; out.len()];
+            walk(b, leaves, xyz, &mut right);
+            for (o, r) in out.iter_mut().zip(right) {
+                *o = match op {
+                    0 => *o | r,
+                    1 => *o & r,
+                    _ => *o & !r,
+                };
+            }
+        }
+        walk(&self.root, &self.leaves, xyz, out);
     }
 
     /// Whether `p`, a point on a primitive's boundary where `normal` is the primitive's unit

@@ -31,8 +31,8 @@ const BISECTIONS: usize = 40;
 
 impl Shape {
     /// The pieces of the composed boundary that belong to `part` (all of it for `None`).
-    /// Errors name what a distance function cannot be built for: an ellipse, a 3-D box or
-    /// cylinder, a circle or sphere only partly on the boundary, or a part with no piece
+    /// Errors name what a distance function cannot be built for: an ellipse, a 3-D box,
+    /// cylinder or STL mesh, a circle or sphere only partly on the boundary, or a part with no piece
     /// on the boundary at all.
     pub fn boundary_pieces(&self, part: Option<&str>) -> Result<Vec<BoundaryPiece>, GeometryError> {
         if let Some(name) = part {
@@ -95,6 +95,7 @@ impl Shape {
                 Primitive::Ellipse { .. } => return Err(no_distance("an ellipse")),
                 Primitive::Box { .. } => return Err(no_distance("a 3-D box")),
                 Primitive::Cylinder { .. } => return Err(no_distance("a cylinder")),
+                Primitive::Mesh(_) => return Err(no_distance("an STL mesh")),
             }
         }
         if pieces.is_empty() {

@@ -4,7 +4,8 @@
 //! uniform scaling); exact inside tests, signed distances, and the points a training job
 //! needs: interior points by rejection inside a tightened bounding box, boundary points
 //! uniform in arc length (2-D) or area (3-D), each with its outward unit normal and the
-//! primitive (and so the named part) it lies on.
+//! primitive (and so the named part) it lies on. A closed triangle mesh read from an STL
+//! file is a 3-D primitive like the others.
 //!
 //! Files, one concern each: `transform.rs` (similarity transforms), `primitive.rs` (each
 //! primitive: validation, inside test, exact signed distance, bounding box, boundary
@@ -13,7 +14,9 @@
 //! (`Shape`: the tree of set operations over transformed primitives, its inside test,
 //! signed distance bound and which primitive boundaries lie on the composed boundary),
 //! `sample.rs` (interior and boundary sampling), `distance.rs` (the boundary pieces a
-//! hard constraint's distance function is built from).
+//! hard constraint's distance function is built from), `stl.rs` (reading binary and ASCII
+//! STL and checking a mesh is closed and oriented), `mesh.rs` (the mesh's kernels: bounding
+//! volume hierarchy, inside test, exact distance, area-uniform surface points).
 //!
 //! Points are `[f64; 3]` throughout; a 2-D shape lives in the plane z = 0 and its
 //! transforms rotate about the z axis, so one code path serves both dimensions. Signed
@@ -22,18 +25,24 @@
 mod csg;
 mod distance;
 mod ellipse;
+mod mesh;
 mod polygon;
 mod primitive;
 mod sample;
+mod stl;
 mod transform;
 
+#[cfg(test)]
+mod mesh_tests;
 #[cfg(test)]
 mod tests;
 
 pub use csg::Shape;
 pub use distance::BoundaryPiece;
+pub use mesh::Mesh;
 pub use primitive::Primitive;
 pub use sample::BoundaryPoints;
+pub use stl::{write_ascii as write_ascii_stl, write_binary as write_binary_stl, StlError};
 pub use transform::Transform;
 
 use std::fmt;
@@ -68,6 +77,8 @@ pub enum GeometryError {
     Sampler(String),
     /// No approximate distance function can be built for this piece of boundary.
     NoDistance { what: &'static str },
+    /// An STL file that is not a usable closed mesh.
+    Stl { file: String, error: StlError },
 }
 
 impl fmt::Display for GeometryError {
@@ -104,6 +115,7 @@ impl fmt::Display for GeometryError {
             GeometryError::NoDistance { what } => {
                 write!(f, "no distance function is available for {what}")
             }
+            GeometryError::Stl { file, error } => write!(f, "`{file}`: {error}"),
         }
     }
 }

@@ -3,13 +3,18 @@
 //! Eberly's bisection for the ellipse), the bounding box under a transform (exact for every
 //! primitive), and the boundary parametrised by measure, so that uniform numbers in [0, 1)
 //! give points uniform in arc length (2-D) or area (3-D), each with its outward unit normal.
+//! A closed triangle mesh (an STL file) is a primitive too; its kernels live in mesh.rs.
 
 use super::ellipse;
+use super::mesh::Mesh;
 use super::polygon::{self, Vertex};
+use super::stl::StlError;
 use super::transform::{check_finite, Point, Transform};
 use super::GeometryError;
 use crate::rng::Rng;
 use std::f64::consts::{PI, TAU};
+use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Primitive {
@@ -46,6 +51,8 @@ pub enum Primitive {
         radius: f64,
         height: f64,
     },
+    /// A closed triangle mesh (shared: shapes are cloned freely).
+    Mesh(Arc<Mesh>),
 }
 
 fn positive(what: &'static str, value: f64) -> Result<(), GeometryError> {
@@ -118,13 +125,35 @@ impl Primitive {
         })
     }
 
+    /// The closed mesh of an STL file's bytes (binary or ASCII).
+    pub fn stl(bytes: &[u8]) -> Result<Primitive, StlError> {
+        Ok(Primitive::Mesh(Arc::new(Mesh::from_stl(bytes)?)))
+    }
+
+    /// The closed mesh of the STL file at `path`; errors name the file.
+    pub fn stl_file(path: &Path) -> Result<Primitive, GeometryError> {
+        let stl_error = |error| GeometryError::Stl {
+            file: path.display().to_string(),
+            error,
+        };
+        let bytes = std::fs::read(path).map_err(|e| {
+            stl_error(StlError::Unreadable {
+                reason: e.to_string(),
+            })
+        })?;
+        Primitive::stl(&bytes).map_err(stl_error)
+    }
+
     pub fn dim(&self) -> usize {
         match self {
             Primitive::Rectangle { .. }
             | Primitive::Disk { .. }
             | Primitive::Ellipse { .. }
             | Primitive::Polygon { .. } => 2,
-            Primitive::Box { .. } | Primitive::Sphere { .. } | Primitive::Cylinder { .. } => 3,
+            Primitive::Box { .. }
+            | Primitive::Sphere { .. }
+            | Primitive::Cylinder { .. }
+            | Primitive::Mesh(_) => 3,
         }
     }
 
@@ -154,6 +183,60 @@ impl Primitive {
             } => {
                 let (dx, dy) = (p[0] - base[0], p[1] - base[1]);
                 dx * dx + dy * dy <= radius * radius && base[2] <= p[2] && p[2] <= base[2] + height
+            }
+            Primitive::Mesh(mesh) => mesh.contains(p),
+        }
+    }
+
+    /// `contains` for a column of world points under `t` (local → world): `out[i]` for
+    /// point `(xs[i], ys[i], zs[i])` (`zs` empty in 2-D). The common primitives get loops of
+    /// their own, which the compiler vectorises; the rest call `contains` per point.
+    pub(super) fn contains_all(&self, t: &Transform, [xs, ys, zs]: [&[f64]; 3], out: &mut [bool]) {
+        let identity = t.is_identity();
+        let world = |i: usize| [xs[i], ys[i], if zs.is_empty() { 0.0 } else { zs[i] }];
+        let fill = |out: &mut [bool], f: &dyn Fn(Point) -> bool| {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = f(t.invert(world(i)));
+            }
+        };
+        if !identity {
+            return fill(out, &|p| self.contains(p));
+        }
+        match self {
+            Primitive::Rectangle { lo, hi } => {
+                for (o, (&x, &y)) in out.iter_mut().zip(xs.iter().zip(ys)) {
+                    *o = (lo[0] <= x) & (x <= hi[0]) & (lo[1] <= y) & (y <= hi[1]);
+                }
+            }
+            Primitive::Disk { center, radius } => {
+                let r2 = radius * radius;
+                for (o, (&x, &y)) in out.iter_mut().zip(xs.iter().zip(ys)) {
+                    let (dx, dy) = (x - center[0], y - center[1]);
+                    *o = dx * dx + dy * dy <= r2;
+                }
+            }
+            Primitive::Box { lo, hi } if !zs.is_empty() => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    let p = [xs[i], ys[i], zs[i]];
+                    *o = (lo[0] <= p[0])
+                        & (p[0] <= hi[0])
+                        & (lo[1] <= p[1])
+                        & (p[1] <= hi[1])
+                        & (lo[2] <= p[2])
+                        & (p[2] <= hi[2]);
+                }
+            }
+            Primitive::Sphere { center, radius } if !zs.is_empty() => {
+                let r2 = radius * radius;
+                for (i, o) in out.iter_mut().enumerate() {
+                    let d = [xs[i] - center[0], ys[i] - center[1], zs[i] - center[2]];
+                    *o = d[0] * d[0] + d[1] * d[1] + d[2] * d[2] <= r2;
+                }
+            }
+            _ => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = self.contains(world(i));
+                }
             }
         }
     }
@@ -193,6 +276,7 @@ impl Primitive {
                 (p[0] - base[0]).hypot(p[1] - base[1]) - radius,
                 (p[2] - base[2] - 0.5 * height).abs() - 0.5 * height,
             ]),
+            Primitive::Mesh(mesh) => mesh.signed_distance(p),
         }
     }
 
@@ -258,6 +342,7 @@ impl Primitive {
                     (lo, hi)
                 })
             }
+            Primitive::Mesh(mesh) => mesh.bounds(t),
         }
     }
 
@@ -298,6 +383,8 @@ impl Primitive {
                 let cap = PI * radius * radius;
                 vec![TAU * radius * height, cap, cap]
             }
+            // One piece: the mesh picks its triangle by area itself.
+            Primitive::Mesh(mesh) => vec![mesh.area()],
         }
     }
 
@@ -409,6 +496,7 @@ impl Primitive {
                     ([base[0] + r * c, base[1] + r * s, z], [0.0, 0.0, nz])
                 }
             },
+            Primitive::Mesh(mesh) => mesh.boundary_point([f, v]),
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct BoundaryPoints {
 const EMPTY_AFTER: usize = 1 << 17;
 /// …or when the acceptance rate stays below this (a shape this thin needs its own box).
 const MIN_RATE: f64 = 1e-4;
+/// Candidates per parallel task of the interior's inside test.
+const CHUNK: usize = 4096;
 /// The largest batch of candidates drawn at once.
 const MAX_BATCH: usize = 1 << 22;
 
@@ -100,14 +102,16 @@ impl Shape {
             let batch = rejection.batch();
             let candidates =
                 sampling::sample(sampler, &bounds, batch, rng).map_err(GeometryError::Sampler)?;
-            let inside: Vec<bool> = (0..batch)
-                .into_par_iter()
-                .with_min_len(4096)
-                .map(|i| {
-                    let p = std::array::from_fn(|j| candidates.get(j).map_or(0.0, |c| c[i]));
-                    self.contains_point(p, None)
-                })
-                .collect();
+            let mut inside = vec![false; batch];
+            let column = |j: usize| candidates.get(j).map_or(&[][..], |c| &c[..]);
+            inside
+                .par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(k, out)| {
+                    let range = k * CHUNK..k * CHUNK + out.len();
+                    let part = |j: usize| column(j).get(range.clone()).unwrap_or(&[]);
+                    self.contains_all([part(0), part(1), part(2)], out);
+                });
             let mut kept = 0;
             for i in (0..batch).filter(|&i| inside[i]) {
                 if rejection.kept + kept == n {

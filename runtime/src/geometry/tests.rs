@@ -478,3 +478,41 @@ fn a_seed_gives_the_same_points_on_any_number_of_threads() {
             .unwrap()
     );
 }
+
+/// The column-wise inside test the interior sampler uses agrees with `contains` point by
+/// point, for every case shape (every primitive, transformed and combined), on points of
+/// the bounding box and a margin around it.
+#[test]
+fn the_column_inside_test_agrees_with_the_pointwise_one() {
+    let moved = |s: Shape| {
+        let d = s.dim();
+        let turned = if d == 2 {
+            s.rotate(0.7)
+        } else {
+            s.rotate_about([1.0, -2.0, 0.5], 0.7)
+        };
+        turned.unwrap().translate(&vec![0.25; d]).unwrap()
+    };
+    let shapes = cases()
+        .into_iter()
+        .flat_map(|(name, s, _, _)| [(name, s.clone()), (name, moved(s))]);
+    for (name, s) in shapes {
+        let bounds: Vec<(f64, f64)> = s
+            .bounds()
+            .iter()
+            .map(|&(l, h)| (l - 0.3, h + 0.3))
+            .collect();
+        let n = 5000;
+        let points = sampling::sample(Sampler::Uniform, &bounds, n, &mut Rng::new(11)).unwrap();
+        let column = |j: usize| points.get(j).map_or(&[][..], |c| &c[..]);
+        let mut out = vec![false; n];
+        s.contains_all([column(0), column(1), column(2)], &mut out);
+        let mut inside = 0;
+        for (i, &got) in out.iter().enumerate() {
+            let p: Vec<f64> = points.iter().map(|c| c[i]).collect();
+            assert_eq!(got, s.contains(&p), "{name}: {p:?}");
+            inside += got as usize;
+        }
+        assert!(inside > 0 && inside < n, "{name}: {inside}");
+    }
+}

@@ -98,6 +98,11 @@ impl Transform {
         self.scale
     }
 
+    /// Whether this is the identity (most primitives are placed by their own coordinates).
+    pub fn is_identity(&self) -> bool {
+        *self == Transform::IDENTITY
+    }
+
     /// The image of a point.
     pub fn apply(&self, p: Point) -> Point {
         let r = self.rotate(p);

@@ -1,25 +1,28 @@
 //! A model's domain when it is not a box: `part NAME = SHAPE` declarations and one
 //! `domain = SHAPE`, read into a `physc_runtime::geometry::Shape`. Shapes are calls of the
 //! primitives (`rectangle`, `disk`, `ellipse`, `triangle`, `polygon`, `box`, `sphere`,
-//! `cylinder`), the transforms (`translate`, `rotate`, `scale`), part names, and `+` (union),
+//! `cylinder`, and `stl("file.stl")`, a closed triangle mesh read through the driver's
+//! `FileProvider` relative to the .phys file), the transforms (`translate`, `rotate`, `scale`), part names, and `+` (union),
 //! `-` (difference), `*` (intersection); their numbers are constant expressions. This module
 //! owns the checks: each primitive valid (E0224), every shape and point of the space's
-//! dimension (E0223), the domain non-empty, inside the space box and every part on its
+//! dimension (E0223), every STL file readable and a closed mesh (E0229), the domain non-empty, inside the space box and every part on its
 //! boundary (E0226), unused parts (W0002).
 
 use super::elaborate::{Elaborator, Globals, ModelScope};
 use super::model::Domain;
 use super::suggest;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::driver::{io_reason, FileProvider, FileSystem};
 use crate::source::Span;
 use crate::syntax::ast::{self, BinOp, ExprKind, Member};
-use physc_runtime::geometry::{GeometryError, Primitive, Shape};
+use physc_runtime::geometry::{GeometryError, Primitive, Shape, StlError};
 use physc_runtime::rng::Rng;
 use physc_runtime::sampling::Sampler;
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 /// The shape functions, for "did you mean" and the help line.
-const FUNCTIONS: [&str; 11] = [
+const FUNCTIONS: [&str; 12] = [
     "rectangle",
     "disk",
     "ellipse",
@@ -28,6 +31,7 @@ const FUNCTIONS: [&str; 11] = [
     "box",
     "sphere",
     "cylinder",
+    "stl",
     "translate",
     "rotate",
     "scale",
@@ -49,6 +53,7 @@ pub fn read_domain(
     model: &ast::ModelDecl,
     scope: &ModelScope,
     globals: &Globals,
+    base_dir: Option<&Path>,
     diags: &mut Diagnostics,
 ) -> DomainRead {
     let domains: Vec<&ast::DomainDecl> = model
@@ -77,6 +82,8 @@ pub fn read_domain(
     let dim = scope.space().len();
     let mut reader = Reader {
         elab: Elaborator::new(scope, globals, diags),
+        files: globals.files,
+        base_dir,
         dim,
         parts: Vec::new(),
     };
@@ -270,6 +277,9 @@ fn check_part(shape: &Shape, name: &str, span: Span, diags: &mut Diagnostics) {
 
 struct Reader<'s, 'a> {
     elab: Elaborator<'s, 'a>,
+    files: Option<&'a dyn FileProvider>,
+    /// Where `stl("...")` paths are resolved (the .phys file's directory).
+    base_dir: Option<&'s Path>,
     dim: usize,
     /// Parts read so far: name, shape (None when it had errors), name's span.
     parts: Vec<(String, Option<Shape>, Span)>,
@@ -382,6 +392,7 @@ impl Reader<'_, '_> {
         let a: Vec<&ast::Expr> = args.iter().map(|a| &a.value).collect();
         let built = match name {
             "translate" | "rotate" | "scale" => return self.transform(e, name, &a),
+            "stl" => return self.stl(a[0]),
             "rectangle" => Primitive::rectangle(self.point(a[0])?, self.point(a[1])?),
             "disk" => Primitive::disk(self.point(a[0])?, self.number(a[1])?),
             "ellipse" => {
@@ -418,6 +429,56 @@ impl Reader<'_, '_> {
                 )
             }
             Err(err) => self.geometry_error(err, e.span),
+        }
+    }
+
+    /// `stl("file.stl")`: the closed mesh of an STL file, relative to the .phys file.
+    fn stl(&mut self, arg: &ast::Expr) -> Option<Shape> {
+        let ExprKind::Str(written) = &arg.kind else {
+            return self.report(
+                Diagnostic::new(
+                    Code::BadMesh,
+                    arg.span,
+                    "`stl` takes the path of an STL file, as a string",
+                    "expected a string",
+                )
+                .with_help(usage("stl")),
+            );
+        };
+        let path = match self.base_dir {
+            Some(dir) => dir.join(written),
+            None => PathBuf::from(written),
+        };
+        let read = match self.files {
+            Some(files) => files.read_bytes(&path),
+            None => FileSystem.read_bytes(&path),
+        };
+        let shown = path.display().to_string();
+        let bytes = match read {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                return self.report(
+                    Diagnostic::new(
+                        Code::BadMesh,
+                        arg.span,
+                        format!("cannot read the STL file `{shown}`: {}", io_reason(&e)),
+                        "cannot read this file",
+                    )
+                    .with_help("the path is relative to the .phys file that names it"),
+                )
+            }
+        };
+        match Primitive::stl(&bytes) {
+            Ok(mesh) => Some(Shape::from(mesh)),
+            Err(err) => self.report(
+                Diagnostic::new(
+                    Code::BadMesh,
+                    arg.span,
+                    format!("`{shown}` is not a usable closed mesh: {err}"),
+                    mesh_label(&err),
+                )
+                .with_help(mesh_help(&err)),
+            ),
         }
     }
 
@@ -520,9 +581,47 @@ fn coords(n: usize) -> &'static str {
     }
 }
 
+fn mesh_label(err: &StlError) -> &'static str {
+    match err {
+        StlError::Unreadable { .. } => "cannot read this file",
+        StlError::TooShort { .. } | StlError::Truncated { .. } => "truncated or not STL",
+        StlError::Syntax { .. } => "malformed ASCII STL",
+        StlError::Empty => "no triangles",
+        StlError::NotFinite { .. } | StlError::Degenerate { .. } => "bad triangle",
+        StlError::Open { .. } => "not closed",
+        StlError::Inconsistent { .. } => "inconsistent orientation",
+        StlError::NoVolume => "encloses nothing",
+    }
+}
+
+fn mesh_help(err: &StlError) -> &'static str {
+    match err {
+        StlError::Unreadable { .. } => "the path is relative to the .phys file that names it",
+        StlError::TooShort { .. } | StlError::Truncated { .. } => {
+            "export the mesh again: binary STL is an 80-byte header, a triangle count and 50 \
+             bytes per triangle; ASCII STL starts with `solid`"
+        }
+        StlError::Syntax { .. } => {
+            "ASCII STL is `solid NAME`, then per triangle `facet normal nx ny nz`, `outer loop`, \
+             three `vertex x y z`, `endloop`, `endfacet`, and `endsolid` at the end"
+        }
+        StlError::Empty => "the domain needs a solid: export the mesh with its triangles",
+        StlError::NotFinite { .. } | StlError::Degenerate { .. } => {
+            "repair the mesh (remove zero-area triangles and merge their vertices); triangles \
+             count from 0 in file order"
+        }
+        StlError::Open { .. } | StlError::Inconsistent { .. } | StlError::NoVolume => {
+            "a domain must be a closed solid: every edge shared by exactly two triangles, all \
+             wound the same way (most mesh tools can close holes and fix orientation); \
+             triangles and vertices count from 0 in file order"
+        }
+    }
+}
+
 /// How many arguments each shape function takes (`usize::MAX` as end: no upper limit).
 fn arity(name: &str) -> Option<std::ops::Range<usize>> {
     Some(match name {
+        "stl" => 1..2,
         "rectangle" | "disk" | "box" | "sphere" | "translate" | "scale" => 2..3,
         "ellipse" | "triangle" | "cylinder" => 3..4,
         "rotate" => 2..4,
@@ -541,6 +640,7 @@ fn usage(name: &str) -> String {
         "box" => "box([x0, y0, z0], [x1, y1, z1]): lower and upper corners",
         "sphere" => "sphere([x, y, z], radius)",
         "cylinder" => "cylinder([x, y, z], radius, height): the base's centre, axis along z",
+        "stl" => "stl(\"mesh.stl\"): a closed triangle mesh, binary or ASCII STL, path relative to this file",
         "translate" => "translate(shape, [dx, dy]) (or [dx, dy, dz] in 3-D)",
         "scale" => "scale(shape, factor): about the origin",
         _ => "rotate(shape, angle) in 2-D, rotate(shape, angle, [ax, ay, az]) in 3-D: radians, about the origin",

@@ -233,3 +233,99 @@ fn box_sides_have_constant_normals() {
         [Code::NormalOutsideBoundary]
     );
 }
+
+mod stl {
+    use super::*;
+    use crate::driver::{compile_source_with, MemoryFiles};
+    use physc_runtime::geometry::write_ascii_stl;
+    use std::path::Path;
+
+    /// The 12 triangles of the box [lo, hi], wound outward.
+    fn cube(lo: f64, hi: f64) -> Vec<[[f64; 3]; 3]> {
+        let c = |k: usize| -> [f64; 3] {
+            std::array::from_fn(|i| if k >> i & 1 == 1 { hi } else { lo })
+        };
+        let quads = [
+            [0, 4, 6, 2],
+            [1, 3, 7, 5],
+            [0, 1, 5, 4],
+            [2, 6, 7, 3],
+            [0, 2, 3, 1],
+            [4, 5, 7, 6],
+        ];
+        quads
+            .iter()
+            .flat_map(|q| [[c(q[0]), c(q[1]), c(q[2])], [c(q[0]), c(q[2]), c(q[3])]])
+            .collect()
+    }
+
+    fn solid(domain: &str) -> String {
+        format!(
+            "model Part {{\n  space x in [0, 1], y in [0, 1], z in [0, 1]\n  field u(x, y, z)\n  \
+             {domain}\n  pde dxx(u) + dyy(u) + dzz(u) = -1\n  boundary u = 0 on boundary\n}}\n"
+        )
+    }
+
+    fn check_with(source: &str, mesh: &[[[f64; 3]; 3]]) -> (Vec<Diagnostic>, Option<Model>) {
+        let mut files = MemoryFiles::new();
+        files.insert("parts/cube.stl", write_ascii_stl("cube", mesh));
+        let c = compile_source_with("part.phys", source, Some(Path::new("parts")), &files);
+        let model = c.program.models.iter().find(|m| m.local).cloned();
+        (c.diagnostics.sorted(), model)
+    }
+
+    #[test]
+    fn an_stl_mesh_is_a_shape_relative_to_the_file() {
+        let source =
+            solid("part cube = stl(\"cube.stl\")\n  domain = cube - sphere([1, 1, 1], 0.5)");
+        let (diags, model) = check_with(&source, &cube(0.0, 1.0));
+        assert!(diags.is_empty(), "{diags:?}");
+        let domain = model.unwrap().domain.unwrap();
+        assert_eq!(domain.parts, vec!["cube".to_string()]);
+        assert!(domain.shape.contains(&[0.2, 0.2, 0.2]));
+        assert!(!domain.shape.contains(&[0.9, 0.9, 0.9]));
+    }
+
+    #[test]
+    fn bad_meshes_are_e0229_naming_the_file_and_triangle() {
+        let mut open = cube(0.0, 1.0);
+        open.remove(4);
+        let (diags, _) = check_with(&solid("domain = stl(\"cube.stl\")"), &open);
+        let d = diags
+            .iter()
+            .find(|d| d.code == Code::BadMesh)
+            .expect("E0229");
+        assert!(
+            d.message.contains("parts/cube.stl") && d.message.contains("triangle"),
+            "{}",
+            d.message
+        );
+        assert!(d.help.as_deref().unwrap_or("").contains("closed"));
+        let (diags, _) = check_with(&solid("domain = stl(\"other.stl\")"), &open);
+        assert!(diags[0].message.contains("cannot read") && diags[0].code == Code::BadMesh);
+        let (diags, _) = check_with(&solid("domain = stl(cube)"), &open);
+        assert_eq!(diags[0].code, Code::BadMesh);
+        // A directory (or a device) is not read.
+        let c = crate::driver::compile_source_with(
+            "part.phys",
+            &solid("domain = stl(\".\")"),
+            None,
+            &crate::driver::FileSystem,
+        );
+        let d = c
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::BadMesh)
+            .expect("E0229");
+        assert!(d.message.contains("cannot read"), "{}", d.message);
+        // Too big for the box, and 3-D in a plane.
+        let (diags, _) = check_with(&solid("domain = stl(\"cube.stl\")"), &cube(-1.0, 1.0));
+        assert_eq!(diags[0].code, Code::BadDomain);
+        let flat = plate(
+            "  domain = stl(\"cube.stl\")",
+            "  boundary u = 0 on boundary",
+        );
+        let (diags, _) = check_with(&flat, &cube(0.0, 1.0));
+        assert_eq!(diags[0].code, Code::DomainDimension);
+    }
+}

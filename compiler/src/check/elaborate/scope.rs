@@ -28,6 +28,8 @@ pub struct Globals<'a> {
     pub visible: HashSet<String>,
     /// Where each standard library name lives, for "add `use std.x`" hints.
     pub stdlib_homes: HashMap<String, String>,
+    /// Where files a model reads while checking (STL meshes) come from; none: not read.
+    pub files: Option<&'a dyn crate::driver::FileProvider>,
 }
 
 /// What one model has declared so far: the scope its expressions are elaborated in.

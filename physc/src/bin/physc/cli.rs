@@ -1,5 +1,6 @@
-//! The command-line interface: `physc check | fmt | show | simplify | run | discover | evolve`:
-//! the argument definitions and the front-end commands; the job commands are in `run_jobs.rs`.
+//! The command-line interface: `physc check | fmt | show | simplify | run | discover | evolve |
+//! sample`: the argument definitions and the front-end commands; the job commands are in
+//! `run_jobs.rs`, `physc sample` in `sample.rs`.
 //! Parsing arguments (clap),
 //! printing diagnostics (coloured on a terminal, plain when piped, JSON on request), and
 //! turning outcomes into exit codes: 0 success, 1 any error in the input. A panic (101) is
@@ -144,6 +145,56 @@ pub enum Command {
     ///   physc evolve exp --range 0:1 --precision f64 --max-ops 10 --minutes 5
     ///   physc evolve tanh --range=-4:4 --fma --cost measured --seed 3
     Evolve(EvolveArgs),
+    /// Draw points of a model's domain without training, and export them.
+    ///
+    /// Interior points by rejection with the exact inside test, boundary points uniform in
+    /// arc length (2-D) or area (3-D), with outward unit normals, as training draws them.
+    /// Reports how long each draw took; with --out writes an NPZ file: `interior` (n × d),
+    /// `boundary` and `normals` (m × d), `primitive` (m: the primitive each point lies on).
+    ///
+    /// Examples:
+    ///   physc sample examples/plate_hole.phys --interior 100000 --boundary 10000 --out points.npz
+    ///   physc sample examples/poisson_stl.phys --sampler sobol --format json
+    Sample(SampleArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SampleArgs {
+    /// The .phys file.
+    pub(crate) file: PathBuf,
+    /// The model whose domain is sampled (default: the file's first model with a domain).
+    #[arg(long)]
+    pub(crate) model: Option<String>,
+    /// Interior points.
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) interior: usize,
+    /// Boundary points.
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) boundary: usize,
+    /// Only this part of the boundary.
+    #[arg(long)]
+    pub(crate) part: Option<String>,
+    /// How candidates are drawn.
+    #[arg(long, value_enum, default_value_t = SamplerArg::Uniform)]
+    pub(crate) sampler: SamplerArg,
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Write the points to this NPZ file.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Worker threads for the inside and on-boundary tests (default: all cores).
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+    /// `human` (a line on stderr) or `json` (counts and seconds on stdout).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SamplerArg {
+    Uniform,
+    Lhs,
+    Sobol,
 }
 
 #[derive(clap::Args, Debug)]
@@ -425,6 +476,7 @@ fn run_cli() -> ExitCode {
         Command::Run(args) => run_jobs::run(&args, colour),
         Command::Discover(args) => run_jobs::discover(&args),
         Command::Evolve(args) => run_jobs::evolve(&args),
+        Command::Sample(args) => crate::sample::sample(&args, colour),
     };
     if ok {
         ExitCode::SUCCESS
