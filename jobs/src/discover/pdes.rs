@@ -93,31 +93,7 @@ pub fn discover(
     let library = library::for_pde(&config.library, &grid.var, &grid.space, warnings)?;
     let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
     let columns = library.evaluate(&refs)?;
-    let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
-    let factored = regress::check_design(&names, &columns, &[&target], warnings)?;
-    let (lhs, lhs_latex) = lhs(grid);
-    let mut rng = Rng::stream(config.seed, "bagging");
-    let fit = regress::fit(
-        &names,
-        // Rows are grid points, correlated along both axes: no uncertainty is given.
-        Some(&regress::RegressionRows {
-            columns: &columns,
-            correlation: None,
-        }),
-        (&factored, 0),
-        &target,
-        &config.regression,
-        &mut rng,
-        &lhs,
-        warnings,
-    );
-    let equation = equation::build(&library, (&lhs, &lhs_latex), &fit.coef);
-    Ok(PdeDiscovery {
-        library,
-        fit,
-        equation,
-        points: keep.len(),
-    })
+    regress_field(config, grid, library, (&columns, &target), keep.len(), warnings)
 }
 
 /// The left-hand side `dt(u)` as text and LaTeX.
@@ -143,19 +119,40 @@ fn discover_weak(
     let (library, terms) =
         library::for_weak_pde(&config.library, &grid.var, &grid.space, warnings)?;
     let rows = weak_pde::rows(grid, &terms, window, order)?;
+    regress_field(
+        config,
+        grid,
+        library,
+        (&rows.columns, &rows.target),
+        grid.u.len(),
+        warnings,
+    )
+}
+
+/// The regression of `target` on the library's `columns` (one row per grid point used, or
+/// per pair of windows), as a `PdeDiscovery` over `points` grid points. Rows are correlated
+/// along both axes, so no uncertainty is given.
+fn regress_field(
+    config: &Config,
+    grid: &Grid,
+    library: Library,
+    (columns, target): (&[Vec<f64>], &[f64]),
+    points: usize,
+    warnings: &mut Vec<String>,
+) -> Result<PdeDiscovery, String> {
     let names: Vec<String> = library.terms.iter().map(|t| t.name.clone()).collect();
-    let factored = regress::check_design(&names, &rows.columns, &[&rows.target], warnings)?;
+    let factored = regress::check_design(&names, columns, &[target], warnings)?;
     let (lhs, lhs_latex) = lhs(grid);
     let mut rng = Rng::stream(config.seed, "bagging");
+    let rows = regress::RegressionRows {
+        columns,
+        correlation: None,
+    };
     let fit = regress::fit(
         &names,
-        // Rows overlap along both axes: no uncertainty is given.
-        Some(&regress::RegressionRows {
-            columns: &rows.columns,
-            correlation: None,
-        }),
+        Some(&rows),
         (&factored, 0),
-        &rows.target,
+        target,
         &config.regression,
         &mut rng,
         &lhs,
@@ -166,7 +163,7 @@ fn discover_weak(
         library,
         fit,
         equation,
-        points: grid.u.len(),
+        points,
     })
 }
 
