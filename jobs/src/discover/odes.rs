@@ -122,18 +122,14 @@ pub fn discover(
         }
         None => {
             let targets: Vec<&[f64]> = derivatives.iter().map(|c| &**c).collect();
-            let evaluator = library.evaluator(series.samples())?;
-            let factored = regress::factor(
-                &names,
-                &targets,
-                |rows, out| evaluator.append(&refs, rows, out),
-                warnings,
-            )?;
-            // Bagging and the coefficients' uncertainty need the whole library.
+            // Bagging and the coefficients' uncertainty need the whole library, so it is
+            // evaluated once (one kernel) and factored from its columns.
+            let columns = library.evaluate(&refs)?;
+            let factored = regress::check_design(&names, &columns, &targets, warnings)?;
             let segments: Vec<usize> = series.trajectories.iter().map(|tr| tr.t.len()).collect();
             let longest = segments.iter().copied().max().unwrap_or(0);
             let lags = config.derivative.correlated_samples(longest);
-            (factored, library.evaluate(&refs)?, (segments, lags))
+            (factored, columns, (segments, lags))
         }
     };
     let rows = regress::RegressionRows {

@@ -93,7 +93,14 @@ pub fn discover(
     let library = library::for_pde(&config.library, &grid.var, &grid.space, warnings)?;
     let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
     let columns = library.evaluate(&refs)?;
-    regress_field(config, grid, library, (&columns, &target), keep.len(), warnings)
+    regress_field(
+        config,
+        grid,
+        library,
+        (&columns, &target),
+        keep.len(),
+        warnings,
+    )
 }
 
 /// The left-hand side `dt(u)` as text and LaTeX.

@@ -10,6 +10,8 @@
 //! variance is not positive (possible with few rows), the lag-0 estimate is used instead.
 //! The small-sample factor n/(n − k) corrects for the k fitted coefficients.
 
+use crate::wide::dot;
+
 /// The refit on a support and its uncertainty, one entry per library column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CoefficientErrors {
@@ -47,59 +49,80 @@ pub fn coefficient_errors(
     // Unit-norm columns keep the k×k system well scaled.
     let norms: Vec<f64> = active
         .iter()
-        .map(|&j| columns[j].iter().map(|v| v * v).sum::<f64>().sqrt())
+        .map(|&j| dot(columns[j], columns[j]).sqrt())
         .collect();
     if norms.iter().any(|s| *s == 0.0 || !s.is_finite()) {
         return None;
     }
-    let x = |i: usize, a: usize| columns[active[a]][i] / norms[a];
+    // Everything below streams over the kept columns as they are (scaled on the fly): large
+    // temporaries would cost more in fresh pages than the arithmetic does.
+    let col = |a: usize| columns[active[a]];
     let mut gram = vec![0.0; k * k];
-    let mut xty = vec![0.0; k];
-    for (i, yi) in y.iter().enumerate() {
-        for a in 0..k {
-            let xa = x(i, a);
-            xty[a] += xa * yi;
-            for b in 0..=a {
-                gram[a * k + b] += xa * x(i, b);
-            }
-        }
-    }
     for a in 0..k {
-        for b in 0..a {
-            gram[b * k + a] = gram[a * k + b];
+        for b in 0..=a {
+            let v = dot(col(a), col(b)) / (norms[a] * norms[b]);
+            gram[a * k + b] = v;
+            gram[b * k + a] = v;
         }
     }
+    let xty: Vec<f64> = (0..k).map(|a| dot(col(a), y) / norms[a]).collect();
     let inverse = invert_spd(&gram, k)?;
     let beta: Vec<f64> = (0..k)
         .map(|a| (0..k).map(|b| inverse[a * k + b] * xty[b]).sum())
         .collect();
-    // The score of each row: x_i r_i (k numbers per row).
-    let score: Vec<f64> = (0..n)
-        .flat_map(|i| {
-            let r = y[i] - (0..k).map(|a| x(i, a) * beta[a]).sum::<f64>();
-            (0..k).map(move |a| x(i, a) * r)
+    let mut residual = y.to_vec();
+    for a in 0..k {
+        let c = beta[a] / norms[a];
+        residual
+            .iter_mut()
+            .zip(col(a))
+            .for_each(|(r, v)| *r -= c * v);
+    }
+    // The scores x_a[i]·r_i on the unit-norm columns, one column per kept term.
+    let score: Vec<Vec<f64>> = (0..k)
+        .map(|a| {
+            let scale = 1.0 / norms[a];
+            col(a)
+                .iter()
+                .zip(&residual)
+                .map(|(v, r)| v * scale * r)
+                .collect()
         })
         .collect();
+    // M_ab = Σ_i s_a[i]·W_b[i], W_b[i] the sum of s_b over the rows within `max_lag` of i
+    // (same run), a running window sum: the cost does not grow with the lag range, and the
+    // products are whole-column dot products.
     let meat = |max_lag: usize| {
         let mut m = vec![0.0; k * k];
-        let mut start = 0;
-        for &len in segments {
-            for i in start..start + len {
-                let si = &score[i * k..(i + 1) * k];
-                for l in 0..=max_lag.min(start + len - 1 - i) {
-                    let sj = &score[(i + l) * k..(i + l + 1) * k];
-                    for a in 0..k {
-                        for b in 0..k {
-                            let v = si[a] * sj[b];
-                            m[a * k + b] += v;
-                            if l > 0 {
-                                m[b * k + a] += v;
-                            }
-                        }
+        let mut windowed = vec![0.0; n];
+        for b in 0..k {
+            let s_b = &score[b];
+            let mut start = 0;
+            for &len in segments {
+                let run = &s_b[start..start + len];
+                let mut w: f64 = run[..len.min(max_lag + 1)].iter().sum();
+                for r in 0..len {
+                    windowed[start + r] = w;
+                    if r + max_lag + 1 < len {
+                        w += run[r + max_lag + 1];
+                    }
+                    if r >= max_lag {
+                        w -= run[r - max_lag];
                     }
                 }
+                start += len;
             }
-            start += len;
+            for a in 0..k {
+                m[a * k + b] = dot(&score[a], &windowed);
+            }
+        }
+        // Symmetric in exact arithmetic; made so in floating point.
+        for a in 0..k {
+            for b in 0..a {
+                let v = 0.5 * (m[a * k + b] + m[b * k + a]);
+                m[a * k + b] = v;
+                m[b * k + a] = v;
+            }
         }
         m
     };

@@ -289,9 +289,7 @@ impl Window {
     }
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
+use crate::wide::dot;
 
 #[cfg(test)]
 mod tests {
