@@ -240,9 +240,14 @@ pub fn fit(
         }
     };
     if best.terms() == 0 {
-        warnings.push(format!(
-            "{lhs}: no term survived the threshold {value}: the equation is `{lhs} = 0` (try a smaller threshold or `threshold: auto`)"
-        ));
+        warnings.push(match regression {
+            Regression::Sbl { .. } => format!(
+                "{lhs}: the data support no term explaining at least {value} of the target: the equation is `{lhs} = 0` (try a smaller threshold, or `method stlsq(threshold: auto)`)"
+            ),
+            _ => format!(
+                "{lhs}: no term survived the threshold {value}: the equation is `{lhs} = 0` (try a smaller threshold or `threshold: auto`)"
+            ),
+        });
     }
     let uncertainty = rows.and_then(|rows| {
         let (segments, lags) = rows.correlation.as_ref()?;

@@ -9,8 +9,9 @@
 //!
 //! and a term whose α is infinite (its prior collapsed on 0) is out of the model. Tipping
 //! and Faul's sequential algorithm decides each term in closed form: it belongs exactly
-//! when its quality factor squared exceeds its sparsity factor. It runs on the normal equations (`sparse::Gram`) with unit-norm
-//! columns and target, so α is on the scale of each term's share of the target.
+//! when its quality factor squared exceeds its sparsity factor. It runs on the normal
+//! equations (`sparse::Gram`) with unit-norm columns and target, so α is on the scale of
+//! each term's share of the target.
 //! Neighbouring regression rows that share samples (overlapping weak-form windows,
 //! smoothing stencils) carry less information than their count: the likelihood is tempered
 //! by `effective`, the fraction of rows that are effectively independent (1 for independent
@@ -68,14 +69,14 @@ pub fn sbl_gram(
 fn rvm(gram: &Gram, samples: usize, effective: f64, allowed: &[bool]) -> Fit {
     let (p, g, b, yy) = gram.parts();
     let mut coef = vec![0.0; p];
-    let empty = |coef: Vec<f64>| Fit {
+    let fit_of = |coef: Vec<f64>| Fit {
         rss: gram.rss(&coef),
         coef,
         condition: 1.0,
         dependent: Vec::new(),
     };
     if p == 0 || yy <= 0.0 || samples == 0 {
-        return empty(coef);
+        return fit_of(coef);
     }
     let f = effective.clamp(1e-6, 1.0);
     let d: Vec<f64> = (0..p).map(|j| g[j * p + j].sqrt()).collect();
@@ -101,7 +102,7 @@ fn rvm(gram: &Gram, samples: usize, effective: f64, allowed: &[bool]) -> Fit {
         .filter(|&j| usable[j])
         .max_by(|&i, &j| (bt[i] * bt[i] / gt(i, i)).total_cmp(&(bt[j] * bt[j] / gt(j, j))))
     else {
-        return empty(coef);
+        return fit_of(coef);
     };
     let projection = bt[first] * bt[first] / gt(first, first);
     alpha[first] = gt(first, first) / (projection - 1.0 / beta).max(1e-12 * projection.max(1e-300));
@@ -202,7 +203,7 @@ fn rvm(gram: &Gram, samples: usize, effective: f64, allowed: &[bool]) -> Fit {
             coef[j] = mu[j] * ynorm / d[j];
         }
     }
-    empty(coef)
+    fit_of(coef)
 }
 
 /// The inverse of a symmetric positive definite k×k matrix by Gauss–Jordan with partial
