@@ -218,7 +218,8 @@ pub fn fit(
             // the QR factors.
             let support = match (regression, chosen) {
                 (Regression::Sbl { threshold }, _) => {
-                    let effective = rows.map_or(1.0, |rows| effective_fraction(rows, &gram, y));
+                    let effective =
+                        rows.map_or(1.0, |rows| effective_fraction(rows, &candidates, y));
                     // As for STLSQ: no term that explains less than the noise does.
                     let floor = threshold.max(noise_floor(&candidates));
                     let (dependent, _) = factored.diagnose();
@@ -270,19 +271,20 @@ pub fn fit(
 }
 
 /// The fraction of `rows` that are effectively independent, for sparse Bayesian learning:
-/// 1/(1 + 2Σρ_l) from the autocorrelations ρ_l of the full least-squares fit's residual at
-/// the lags where rows share samples (within each run of rows), between 1/(2L + 1) and 1.
-fn effective_fraction(rows: &RegressionRows, gram: &sparse::Gram, y: &[f64]) -> f64 {
+/// 1/(1 + 2Σρ_l) from the autocorrelations ρ_l of the residual of the sweep's fullest fit
+/// (its smallest error) at the lags where rows share samples (within each run of rows),
+/// between 1/(2L + 1) and 1.
+fn effective_fraction(rows: &RegressionRows, candidates: &[Candidate], y: &[f64]) -> f64 {
     let Some((segments, lags)) = rows.correlation.as_ref() else {
         return 1.0;
     };
-    let full = sparse::stlsq_gram(
-        gram,
-        &Options {
-            threshold: 0.0,
-            ..Options::default()
-        },
-    );
+    let Some(full) = candidates
+        .iter()
+        .min_by(|a, b| a.error.total_cmp(&b.error))
+        .map(|c| &c.fit)
+    else {
+        return 1.0;
+    };
     let residual: Vec<f64> = (0..y.len())
         .map(|i| {
             y[i] - rows

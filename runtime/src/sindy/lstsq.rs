@@ -333,6 +333,42 @@ fn householder_solve(mut a: Vec<Vec<f64>>, b: Vec<f64>) -> (Vec<f64>, Vec<f64>) 
     (x, rdiag)
 }
 
+/// The inverse of a symmetric positive definite k×k matrix (row-major) by Cholesky; `None`
+/// when it is not numerically positive definite.
+pub fn invert_spd(a: &[f64], k: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; k * k];
+    let scale = (0..k).map(|i| a[i * k + i]).fold(0.0, f64::max);
+    for i in 0..k {
+        for j in 0..=i {
+            let s = a[i * k + j] - (0..j).map(|m| l[i * k + m] * l[j * k + m]).sum::<f64>();
+            if i == j {
+                if s <= 1e-12 * scale {
+                    return None;
+                }
+                l[i * k + i] = s.sqrt();
+            } else {
+                l[i * k + j] = s / l[j * k + j];
+            }
+        }
+    }
+    // Columns of the inverse: solve L Lᵀ x = e_c.
+    let mut inv = vec![0.0; k * k];
+    for c in 0..k {
+        let mut z = vec![0.0; k];
+        for i in 0..k {
+            let e = if i == c { 1.0 } else { 0.0 };
+            z[i] = (e - (0..i).map(|m| l[i * k + m] * z[m]).sum::<f64>()) / l[i * k + i];
+        }
+        for i in (0..k).rev() {
+            z[i] = (z[i] - (i + 1..k).map(|m| l[m * k + i] * z[m]).sum::<f64>()) / l[i * k + i];
+        }
+        for i in 0..k {
+            inv[i * k + c] = z[i];
+        }
+    }
+    Some(inv)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@
 //! by `effective`, the fraction of rows that are effectively independent (1 for independent
 //! rows), i.e. the evidence of `effective · n` rows with the same mean square residual.
 
+use super::lstsq::invert_spd;
 use super::sparse::{Fit, Gram};
 
 /// Iterations (one action each) at most; discovery problems take tens.
@@ -120,7 +121,7 @@ fn rvm(gram: &Gram, samples: usize, effective: f64, allowed: &[bool]) -> Fit {
                 }
                 a[r * k + r] += alpha[i];
             }
-            match invert(&a, k) {
+            match invert_spd(&a, k) {
                 Some(sigma) => sigma,
                 None => break,
             }
@@ -204,46 +205,6 @@ fn rvm(gram: &Gram, samples: usize, effective: f64, allowed: &[bool]) -> Fit {
         }
     }
     fit_of(coef)
-}
-
-/// The inverse of a symmetric positive definite k×k matrix by Gauss–Jordan with partial
-/// pivoting; `None` when singular.
-fn invert(a: &[f64], k: usize) -> Option<Vec<f64>> {
-    let mut m = a.to_vec();
-    let mut inv = vec![0.0; k * k];
-    for i in 0..k {
-        inv[i * k + i] = 1.0;
-    }
-    for col in 0..k {
-        let pivot =
-            (col..k).max_by(|&x, &y| m[x * k + col].abs().total_cmp(&m[y * k + col].abs()))?;
-        if m[pivot * k + col].abs() < 1e-300 {
-            return None;
-        }
-        if pivot != col {
-            for c in 0..k {
-                m.swap(pivot * k + c, col * k + c);
-                inv.swap(pivot * k + c, col * k + c);
-            }
-        }
-        let d = m[col * k + col];
-        for c in 0..k {
-            m[col * k + c] /= d;
-            inv[col * k + c] /= d;
-        }
-        for r in 0..k {
-            if r != col {
-                let factor = m[r * k + col];
-                if factor != 0.0 {
-                    for c in 0..k {
-                        m[r * k + c] -= factor * m[col * k + c];
-                        inv[r * k + c] -= factor * inv[col * k + c];
-                    }
-                }
-            }
-        }
-    }
-    Some(inv)
 }
 
 #[cfg(test)]
