@@ -16,6 +16,8 @@ mod checkpoint;
 mod data;
 mod error_history;
 mod grid;
+#[cfg(test)]
+mod jacobian_tests;
 mod loss;
 mod member_networks;
 mod output;

@@ -14,12 +14,13 @@ use super::reference;
 use super::trained::{self, Outcome, Run, Trained, TrainedNet, TrainedNetwork};
 use crate::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit};
 use crate::{Completed, JobError, RunOptions};
-use physc_compiler::check::settings::{OptimizerStage, TooLarge, TrainSettings};
+use physc_compiler::check::settings::{BalanceBy, OptimizerStage, TooLarge, TrainSettings};
 use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
 use physc_runtime::optim::{
-    self, Adam, AdamState, Bfgs, BfgsUpdate, Lbfgs, QuasiNewtonStep, QuasiNewtonStop,
+    self, Adam, AdamState, Bfgs, BfgsUpdate, Lbfgs, LevenbergMarquardt, QuasiNewtonStep,
+    QuasiNewtonStop, Residuals,
 };
 use physc_runtime::rng::Rng;
 use physc_runtime::Scalar;
@@ -46,7 +47,7 @@ pub struct History {
     pub loss: Vec<f64>,
     pub term_loss: Vec<Vec<f64>>,
     pub param_values: Vec<Vec<f64>>,
-    /// Learning rate (Adam) or accepted step length (L-BFGS).
+    /// Learning rate (Adam), accepted step length (line-search methods) or damping (`lm`).
     pub rate: Vec<f64>,
     /// Each term's automatic weight factor per step, when the weights balance themselves.
     pub term_balance: Option<Vec<Vec<f64>>>,
@@ -174,6 +175,15 @@ pub fn train<T: Scalar + JitReal>(
         checkpoint::restore(folder, &mut session).map_err(JobError::Failed)?;
     }
     redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
+    // So is `lm` on a network with more weights than residuals, or too many for its matrix.
+    if config
+        .stages
+        .iter()
+        .any(|s| matches!(s, OptimizerStage::Lm { .. }))
+    {
+        LevenbergMarquardt::<T>::fits(session.params.len(), session.objective.residual_count())
+            .map_err(JobError::NotSupported)?;
+    }
     let progress = options.progress.as_ref();
     let errors = reference
         .as_ref()
@@ -358,7 +368,7 @@ pub(super) fn redraw<T: Scalar + JitReal>(
     Ok(())
 }
 
-/// The L-BFGS view of the objective: errors stop it, and the last finite point is kept.
+/// The optimizers' view of the objective: errors stop them, and the last finite point is kept.
 struct Evaluate<'a, T: Scalar> {
     objective: &'a mut Objective<T>,
     last_good: &'a mut Vec<T>,
@@ -375,6 +385,31 @@ impl<T: Scalar + JitReal> optim::Objective<T> for Evaluate<'_, T> {
             }
             // Inside a line search a non-finite trial point means "step too far", not failure.
             Err(LossError::NonFinite { .. }) => Ok(T::infinity()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl<T: Scalar + JitReal> Residuals<T> for Evaluate<'_, T> {
+    type Error = LossError;
+    fn residuals(
+        &mut self,
+        params: &[T],
+        residuals: &mut Vec<f64>,
+        jacobian: Option<&mut Vec<f64>>,
+    ) -> Result<(), LossError> {
+        match self.objective.residuals(params, residuals, jacobian) {
+            Ok(()) => {
+                self.last_good.clear();
+                self.last_good.extend_from_slice(params);
+                Ok(())
+            }
+            // A non-finite trial is a step too far: one infinite residual says so.
+            Err(LossError::NonFinite { .. }) => {
+                residuals.clear();
+                residuals.push(f64::INFINITY);
+                Ok(())
+            }
             Err(e) => Err(e),
         }
     }
@@ -459,8 +494,11 @@ fn optimize<'a, T: Scalar + JitReal>(
                 &mut ticker,
                 checkpoints,
             ),
-            OptimizerStage::Lbfgs { .. } | OptimizerStage::Bfgs { .. } => {
-                match QuasiNewton::for_stage(stage, session.params.len()) {
+            OptimizerStage::Lbfgs { .. }
+            | OptimizerStage::Bfgs { .. }
+            | OptimizerStage::Lm { .. } => {
+                let residuals = session.objective.residual_count();
+                match QuasiNewton::for_stage(stage, session.params.len(), residuals) {
                     Ok((method, steps, resample)) => quasi_newton(
                         session,
                         (config, problem, observations),
@@ -586,7 +624,18 @@ fn adam_steps<T: Scalar + JitReal>(
         }
         if let Some(b) = config.weights.balance {
             if (step + 1).is_multiple_of(b.every) {
-                session.objective.balance_terms();
+                match b.by {
+                    BalanceBy::GradientNorm => {
+                        session.objective.balance_terms();
+                    }
+                    // At the parameters the step's gradient was taken at, as gradnorm's norms.
+                    BalanceBy::KernelTrace => {
+                        session
+                            .objective
+                            .balance_by_kernel_traces(&session.last_good)
+                            .map_err(|e| failure(e, step))?;
+                    }
+                }
             }
         }
         session.adam_step_seconds.push(t.elapsed().as_secs_f64());
@@ -598,19 +647,22 @@ fn adam_steps<T: Scalar + JitReal>(
     Ok(())
 }
 
-/// The quasi-Newton method of a stage: L-BFGS, or a dense member of the BFGS family.
+/// The method of a stage after Adam: L-BFGS, a dense member of the BFGS family, or
+/// Levenberg–Marquardt, which shares their loop (one accepted step per iteration).
 enum QuasiNewton<T> {
     Limited(Lbfgs<T>),
     Dense(Bfgs<T>, BfgsUpdate),
+    LevenbergMarquardt(LevenbergMarquardt<T>),
 }
 
 impl<T: Scalar> QuasiNewton<T> {
-    /// The method of a quasi-Newton stage for `n` parameters, with its iterations and
-    /// resampling interval: the default sequence's dense stage runs L-BFGS on a network
-    /// too large for its matrix.
+    /// The method of a quasi-Newton stage for `n` parameters and `m` residuals, with its
+    /// iterations and resampling interval: the default sequence's dense stage runs L-BFGS
+    /// on a network too large for its matrix.
     fn for_stage(
         stage: &OptimizerStage,
         n: usize,
+        m: usize,
     ) -> Result<(QuasiNewton<T>, usize, Option<usize>), String> {
         let limited = |history, tol| QuasiNewton::Limited(Lbfgs::new(n, history, tol));
         match *stage {
@@ -638,6 +690,15 @@ impl<T: Scalar> QuasiNewton<T> {
                 steps,
                 resample,
             )),
+            OptimizerStage::Lm {
+                steps,
+                tol,
+                resample,
+            } => Ok((
+                QuasiNewton::LevenbergMarquardt(LevenbergMarquardt::new(n, m, tol)?),
+                steps,
+                resample,
+            )),
             OptimizerStage::Adam { .. } => Err("Adam is not a quasi-Newton method".into()),
         }
     }
@@ -646,17 +707,25 @@ impl<T: Scalar> QuasiNewton<T> {
         match self {
             QuasiNewton::Limited(_) => "lbfgs",
             QuasiNewton::Dense(_, update) => update.name(),
+            QuasiNewton::LevenbergMarquardt(_) => "lm",
         }
     }
 
-    fn step<O: optim::Objective<T>>(
+    /// One iteration; the step's `step_length` is Levenberg–Marquardt's damping after it.
+    fn step<O: optim::Objective<T> + Residuals<T, Error = <O as optim::Objective<T>>::Error>>(
         &mut self,
         params: &mut [T],
         objective: &mut O,
-    ) -> Result<QuasiNewtonStep<T>, QuasiNewtonStop<O::Error>> {
+    ) -> Result<QuasiNewtonStep<T>, QuasiNewtonStop<<O as optim::Objective<T>>::Error>> {
         match self {
             QuasiNewton::Limited(lbfgs) => lbfgs.step(params, objective),
             QuasiNewton::Dense(bfgs, _) => bfgs.step(params, objective),
+            QuasiNewton::LevenbergMarquardt(lm) => {
+                lm.step(params, objective).map(|s| QuasiNewtonStep {
+                    step_length: lm.damping(),
+                    ..s
+                })
+            }
         }
     }
 
@@ -666,6 +735,7 @@ impl<T: Scalar> QuasiNewton<T> {
         match self {
             QuasiNewton::Limited(lbfgs) => lbfgs.reset(),
             QuasiNewton::Dense(bfgs, _) => bfgs.reset(),
+            QuasiNewton::LevenbergMarquardt(lm) => lm.reset(),
         }
     }
 }

@@ -38,7 +38,7 @@ fn setup(source: &str) -> Setup {
     }
 }
 
-fn session(source: &str) -> Session<f64> {
+pub(super) fn session(source: &str) -> Session<f64> {
     setup(source).session
 }
 

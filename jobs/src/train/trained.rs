@@ -682,7 +682,7 @@ fn report(
             "threads": rayon::current_num_threads(),
             "causal": config.causal.map(|c| serde_json::json!({"eps": c.eps, "chunks": c.chunks})),
             "attention": config.attention.map(|a| serde_json::json!({"eta": a.eta, "memory": a.memory})),
-            "balance": config.weights.balance.map(|b| serde_json::json!({"auto": "gradnorm", "every": b.every})),
+            "balance": config.weights.balance.map(|b| serde_json::json!({"auto": b.by.name(), "every": b.every})),
         },
         "steps": tally.steps,
         "point_draws": tally.draws,

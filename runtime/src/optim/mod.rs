@@ -1,7 +1,8 @@
 //! Optimizers for training physics-informed networks: Adam with learning-rate schedules
 //! (`adam`), for the noisy first phase of training, and for the smooth final phase L-BFGS
 //! (`lbfgs`) or dense BFGS and its self-scaled variants (`bfgs`), which share the
-//! strong-Wolfe line search of `line_search`; Nelder–Mead (`nelder_mead`) for small
+//! strong-Wolfe line search of `line_search`; Levenberg–Marquardt (`levenberg_marquardt`)
+//! on the stacked residuals, whose dense systems `dense` solves; Nelder–Mead (`nelder_mead`) for small
 //! non-smooth problems (the constants of evolved programs). This module owns the `Objective` they
 //! minimise and the vector helpers they share.
 //!
@@ -11,7 +12,9 @@
 
 mod adam;
 mod bfgs;
+mod dense;
 mod lbfgs;
+mod levenberg_marquardt;
 mod line_search;
 pub mod nelder_mead;
 #[cfg(test)]
@@ -20,6 +23,7 @@ mod test_problems;
 pub use adam::{Adam, AdamState, Schedule};
 pub use bfgs::{Bfgs, BfgsUpdate, MAX_DENSE_PARAMETERS};
 pub use lbfgs::Lbfgs;
+pub use levenberg_marquardt::{LevenbergMarquardt, Residuals};
 pub use line_search::{QuasiNewtonStep, QuasiNewtonStop};
 
 use crate::scalar::Scalar;

@@ -211,6 +211,15 @@ const OPTIMIZERS: &[CallSchema] = &[
         options: QUASI_NEWTON_DENSE,
         doc: "self-scaled Broyden, dense (Urbán et al. 2025)",
     },
+    CallSchema {
+        name: "lm",
+        options: &[
+            opt("steps", int(500), COUNT, "number of iterations"),
+            opt("tol", num(1e-12), POSITIVE, "gradient-norm tolerance"),
+            QUASI_NEWTON_RESAMPLE,
+        ],
+        doc: "Levenberg–Marquardt on the stacked residuals (networks up to 10,000 parameters, at least as many residuals as parameters)",
+    },
 ];
 
 /// The options of the dense quasi-Newton methods.
@@ -312,8 +321,8 @@ const TRAIN: &[Opt] = &[
             opt(
                 "auto",
                 name("off"),
-                Ty::Choice(&["off", "gradnorm"]),
-                "balance the terms during Adam: `gradnorm` scales each term so that its gradient norm matches the sum of all terms' (the weights above multiply the result)",
+                Ty::Choice(&["off", "gradnorm", "ntk"]),
+                "balance the terms during Adam: `gradnorm` scales each term so that its gradient norm matches the sum of all terms', `ntk` so that its neural tangent kernel's mean trace does (the weights above multiply the result)",
             ),
             opt(
                 "every",

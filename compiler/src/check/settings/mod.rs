@@ -26,8 +26,8 @@ pub use discover::{
 pub use evolve::{Budget, CostKind, EvolveSettings, EvolveTarget, BLOCK_DEFAULT_OPS};
 pub use simulate::{OutputTimes, SimulateSettings, SpatialScheme, TimeMethod};
 pub use train::{
-    Activation, Attention, Balance, Causal, Decompose, Features, LossWeights, Net, NetKind,
-    OptimizerStage, Points, TooLarge, TrainSettings, DEFAULT_ADAM_STEPS,
+    Activation, Attention, Balance, BalanceBy, Causal, Decompose, Features, LossWeights, Net,
+    NetKind, OptimizerStage, Points, TooLarge, TrainSettings, DEFAULT_ADAM_STEPS,
     DEFAULT_QUASI_NEWTON_RESAMPLE, DEFAULT_QUASI_NEWTON_STEPS,
 };
 

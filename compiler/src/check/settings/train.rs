@@ -183,6 +183,13 @@ pub enum OptimizerStage {
         /// New collocation points every this many iterations (the approximation is kept).
         resample: Option<usize>,
     },
+    /// Levenberg–Marquardt on the stacked residuals (`lm`).
+    Lm {
+        steps: usize,
+        tol: f64,
+        /// New collocation points every this many iterations (the damping is kept).
+        resample: Option<usize>,
+    },
 }
 
 /// What a dense quasi-Newton stage does on a network with more parameters than its matrix
@@ -212,7 +219,8 @@ impl OptimizerStage {
         match self {
             OptimizerStage::Adam { steps, .. }
             | OptimizerStage::Lbfgs { steps, .. }
-            | OptimizerStage::Bfgs { steps, .. } => *steps,
+            | OptimizerStage::Bfgs { steps, .. }
+            | OptimizerStage::Lm { steps, .. } => *steps,
         }
     }
 
@@ -227,9 +235,9 @@ impl OptimizerStage {
                     *total_steps = *steps;
                 }
             }
-            OptimizerStage::Lbfgs { steps, .. } | OptimizerStage::Bfgs { steps, .. } => {
-                *steps = (*steps).min(cap)
-            }
+            OptimizerStage::Lbfgs { steps, .. }
+            | OptimizerStage::Bfgs { steps, .. }
+            | OptimizerStage::Lm { steps, .. } => *steps = (*steps).min(cap),
         }
     }
 
@@ -238,6 +246,7 @@ impl OptimizerStage {
             OptimizerStage::Adam { .. } => "adam",
             OptimizerStage::Lbfgs { .. } => "lbfgs",
             OptimizerStage::Bfgs { update, .. } => update.name(),
+            OptimizerStage::Lm { .. } => "lm",
         }
     }
 }
@@ -253,14 +262,36 @@ pub struct LossWeights {
     pub balance: Option<Balance>,
 }
 
-/// Learning-rate annealing by gradient norms (Wang, Teng & Perdikaris, SIAM J. Sci. Comput.
-/// 43 (2021) A3055, in the form of Wang, Wang & Perdikaris's "expert's guide", 2023): every
-/// `every` Adam steps each term's factor becomes λ̂ᵢ = Σⱼ‖∇Lⱼ‖ / ‖∇Lᵢ‖ (Lᵢ the term's loss
-/// with its fixed weight, without λ), blended as λᵢ ← 0.9 λᵢ + 0.1 λ̂ᵢ, so every term's
-/// gradient pulls about as hard as the others'. Quasi-Newton stages keep the factors fixed.
+/// Automatic loss balancing: every `every` Adam steps each term's factor becomes
+/// λ̂ᵢ = Σⱼ sⱼ / sᵢ, blended as λᵢ ← 0.9 λᵢ + 0.1 λ̂ᵢ, sᵢ being the term's size by `by`.
+/// Quasi-Newton stages keep the factors fixed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Balance {
     pub every: usize,
+    pub by: BalanceBy,
+}
+
+/// What measures a term's size for [`Balance`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BalanceBy {
+    /// ‖∇Lᵢ‖, Lᵢ the term's loss with its fixed weight, without λ: learning-rate annealing
+    /// (Wang, Teng & Perdikaris, SIAM J. Sci. Comput. 43 (2021) A3055, in the form of Wang,
+    /// Wang & Perdikaris's "expert's guide", 2023), so every term's gradient pulls about as
+    /// hard as the others'.
+    GradientNorm,
+    /// The trace of the term's neural tangent kernel over its point count, the mean over
+    /// its points of ‖∂r/∂θ‖² (Wang, Yu & Perdikaris, JCP 449 (2022) 110768), so every
+    /// term's residuals converge at about the same rate under gradient flow.
+    KernelTrace,
+}
+
+impl BalanceBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            BalanceBy::GradientNorm => "gradnorm",
+            BalanceBy::KernelTrace => "ntk",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -323,8 +354,14 @@ pub(super) fn read(s: &Options, model: Option<&Model>) -> TrainSettings {
             boundary: weights.num("boundary"),
             data: weights.num("data"),
             constraint: weights.num("constraint"),
-            balance: (weights.name("auto") == "gradnorm").then(|| Balance {
+            balance: match weights.name("auto") {
+                "gradnorm" => Some(BalanceBy::GradientNorm),
+                "ntk" => Some(BalanceBy::KernelTrace),
+                _ => None,
+            }
+            .map(|by| Balance {
                 every: weights.int("every").max(1),
+                by,
             }),
         },
         causal: s.get("causal").map(|_| {
@@ -531,7 +568,7 @@ fn stages(s: &Options) -> Vec<OptimizerStage> {
                     *too_large = TooLarge::Lbfgs { history };
                     *resample = Some(DEFAULT_QUASI_NEWTON_RESAMPLE);
                 }
-                OptimizerStage::Lbfgs { .. } => {}
+                OptimizerStage::Lbfgs { .. } | OptimizerStage::Lm { .. } => {}
             }
         }
         return stages;
@@ -555,6 +592,13 @@ fn stage(name: &str, options: &Options) -> OptimizerStage {
             steps: options.int("steps"),
             tol: options.num("tol"),
             too_large: TooLarge::Refuse,
+            resample: options.count("resample"),
+        };
+    }
+    if name == "lm" {
+        return OptimizerStage::Lm {
+            steps: options.int("steps"),
+            tol: options.num("tol"),
             resample: options.count("resample"),
         };
     }

@@ -9,6 +9,8 @@
 //! chunk gradients are summed in chunk order, so results do not depend on the thread count.
 //! Buffers live across steps.
 
+mod jacobian;
+
 use super::problem::{KernelParam, Source, Target, Term, TermKind};
 use crate::progress::CancelToken;
 use physc_compiler::check::settings::Causal;
@@ -666,12 +668,25 @@ impl<T: Scalar + JitReal> Objective<T> {
     /// evaluation is then stale).
     pub fn balance_terms(&mut self) -> bool {
         let norms: Vec<f64> = self.terms.iter().map(TermState::gradient_norm).collect();
-        let total: f64 = norms.iter().sum();
+        self.rebalance(&norms)
+    }
+
+    /// One NTK balancing update at `params`: as [`Objective::balance_terms`] with each
+    /// term's mean kernel trace ([`Objective::kernel_traces`]) in place of its gradient norm.
+    pub fn balance_by_kernel_traces(&mut self, params: &[T]) -> Result<bool, LossError> {
+        let traces = self.kernel_traces(params)?;
+        Ok(self.rebalance(&traces))
+    }
+
+    /// λᵢ ← 0.9 λᵢ + 0.1 Σⱼsⱼ / sᵢ for the terms' sizes s, skipping terms whose size is 0
+    /// or not finite (and every term when the sum is not finite).
+    fn rebalance(&mut self, sizes: &[f64]) -> bool {
+        let total: f64 = sizes.iter().sum();
         if !(total.is_finite() && total > 0.0) {
             return false;
         }
         let mut changed = false;
-        for (term, g) in self.terms.iter_mut().zip(norms) {
+        for (term, &g) in self.terms.iter_mut().zip(sizes) {
             if g.is_finite() && g > 0.0 {
                 term.balance = BALANCE_KEEP * term.balance + (1.0 - BALANCE_KEEP) * total / g;
                 changed = true;
