@@ -1,7 +1,7 @@
 //! `physc run` with the optimizers and loss balancing that need the residuals' Jacobian,
 //! end to end: Levenberg–Marquardt (`lm`) on a heat problem against its exact solution,
-//! its refusal where it cannot run, and NTK balancing (`weights auto: ntk`) recorded in the
-//! report and the loss history.
+//! its refusal where it cannot run, and loss balancing (`weights auto: ntk`, `attention`)
+//! recorded in the report and the loss history.
 
 use physc_runtime::output::npz;
 use std::f64::consts::PI;
@@ -13,6 +13,11 @@ use support::{physc, report, scratch};
 /// u_t = 0.1 u_xx on [0, 1] × [0, 0.5], u = sin πx at t = 0, u = 0 at both ends: exact
 /// u = e^{−0.1π²t} sin πx. `{net}`, `{points}` and `{optimize}` are the train block's.
 fn heat(net: &str, points: &str, optimize: &str, weights: &str) -> String {
+    heat_with(net, points, optimize, weights, "")
+}
+
+/// [`heat`] with more lines in its train block.
+fn heat_with(net: &str, points: &str, optimize: &str, weights: &str, more: &str) -> String {
     format!(
         "model Heat {{
   space x in [0, 1]
@@ -31,6 +36,7 @@ train Heat {{
   weights  {weights}
   seed     1
   output   grid: [51, 26]
+  {more}
 }}
 "
     )
@@ -147,4 +153,45 @@ fn ntk_balancing_is_recorded_in_the_report_and_the_loss_history() {
     assert!(columns
         .iter()
         .all(|&k| last[k] > 0.0 && last[k].is_finite()));
+}
+
+/// Residual-based attention: every step's mean weight of the equation's points is a
+/// `loss.csv` column, starting at 1 and growing as the weights accumulate |r| / max |r|.
+#[test]
+fn attention_weights_are_recorded_at_every_step() {
+    let (dir, ok, stderr) = run(
+        "attention",
+        &heat_with(
+            "mlp(width: 8, depth: 2, act: tanh)",
+            "interior: 256, initial: 32, boundary: 32",
+            "adam(lr: 1e-2, steps: 40)",
+            "pde: 1, initial: 1, boundary: 1",
+            "attention eta: 0.05, memory: 100",
+        ),
+    );
+    assert!(ok, "{stderr}");
+    let loss = std::fs::read_to_string(dir.join("loss.csv")).unwrap();
+    let header: Vec<&str> = loss.lines().next().unwrap().split(',').collect();
+    let k = header
+        .iter()
+        .position(|h| *h == "attention pde")
+        .unwrap_or_else(|| panic!("{header:?}"));
+    let column: Vec<f64> = loss
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(k).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(column.len(), 40);
+    assert_eq!(column[0], 1.0, "the first step sees the initial weights");
+    assert!(column
+        .windows(2)
+        .all(|w| w[1] >= w[0] * (1.0 - 1.0 / 100.0) - 1e-12));
+    let last = *column.last().unwrap();
+    let reported = report(&dir)["terms"]["pde"]["attention"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        last > 1.0 && reported >= last * 0.98,
+        "{last} vs {reported}"
+    );
 }

@@ -170,6 +170,14 @@ fn write_history(trained: &Trained, dir: &Path) -> Result<(), String> {
                 .zip(balance.columns().into_iter().map(|c| c.to_vec())),
         );
     }
+    if let Some((names, attention)) = &h.term_attention {
+        columns.extend(
+            names
+                .iter()
+                .map(|t| format!("attention {t}"))
+                .zip(attention.columns().into_iter().map(|c| c.to_vec())),
+        );
+    }
     let named: Vec<(&str, &[f64])> = columns
         .iter()
         .map(|(n, c)| (n.as_str(), c.as_slice()))

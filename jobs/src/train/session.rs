@@ -51,10 +51,23 @@ pub struct History {
     pub rate: Vec<f64>,
     /// Each term's automatic weight factor per step, when the weights balance themselves.
     pub term_balance: Option<Vec<Vec<f64>>>,
+    /// With residual-based attention, the names of the terms that have attention weights
+    /// and each one's mean weight per step.
+    pub term_attention: Option<(Vec<String>, Vec<Vec<f64>>)>,
 }
 
 impl History {
-    pub fn new(problem: &Problem, balanced: bool) -> History {
+    pub fn new<T: Scalar + JitReal>(
+        problem: &Problem,
+        balanced: bool,
+        objective: &Objective<T>,
+    ) -> History {
+        let attended: Vec<String> = objective
+            .terms
+            .iter()
+            .filter(|t| t.attention.is_some())
+            .map(|t| t.term.name.clone())
+            .collect();
         History {
             terms: problem.terms.iter().map(|t| t.name.clone()).collect(),
             params: problem.params.iter().map(|p| p.name.clone()).collect(),
@@ -65,6 +78,10 @@ impl History {
             param_values: vec![Vec::new(); problem.params.len()],
             rate: Vec::new(),
             term_balance: balanced.then(|| vec![Vec::new(); problem.terms.len()]),
+            term_attention: (!attended.is_empty()).then(|| {
+                let columns = vec![Vec::new(); attended.len()];
+                (attended, columns)
+            }),
         }
     }
 
@@ -94,6 +111,15 @@ impl History {
         if let Some(columns) = &mut self.term_balance {
             for (column, term) in columns.iter_mut().zip(&objective.terms) {
                 column.push(term.balance);
+            }
+        }
+        if let Some((_, columns)) = &mut self.term_attention {
+            let means = objective.terms.iter().filter_map(|t| {
+                let w = t.attention.as_ref()?;
+                Some(w.iter().sum::<f64>() / w.len().max(1) as f64)
+            });
+            for (column, mean) in columns.iter_mut().zip(means) {
+                column.push(mean);
             }
         }
     }
@@ -302,11 +328,11 @@ pub(super) fn build<T: Scalar + JitReal>(
         cancel,
     };
     Ok(Session {
+        history: History::new(problem, config.weights.balance.is_some(), &objective),
         objective,
         last_good: params.clone(),
         params,
         position: Position::default(),
-        history: History::new(problem, config.weights.balance.is_some()),
         adam_step_seconds: Vec::new(),
         quasi_newton_iterations: 0,
         resumed_adam: None,

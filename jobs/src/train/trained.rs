@@ -168,11 +168,14 @@ pub struct LossHistory {
     pub params: Vec<String>,
     /// Each learnable parameter's value at each step, shaped `[steps, params]`.
     pub param_values: Array2<f64>,
-    /// Adam's learning rate, or the step length L-BFGS accepted.
+    /// Adam's learning rate, the step length a line search accepted, or `lm`'s damping.
     pub rate: Array1<f64>,
-    /// With `weights auto: gradnorm`: each term's automatic weight factor λ (the term's
-    /// weight is its fixed weight times λ), shaped `[steps, terms]`.
+    /// With `weights auto: gradnorm` or `ntk`: each term's automatic weight factor λ (the
+    /// term's weight is its fixed weight times λ), shaped `[steps, terms]`.
     pub term_balance: Option<Array2<f64>>,
+    /// With `attention`: the mean attention weight of each term that has them (the names
+    /// first), shaped `[steps, terms]`.
+    pub term_attention: Option<(Vec<String>, Array2<f64>)>,
 }
 
 impl LossHistory {
@@ -186,6 +189,7 @@ impl LossHistory {
             .iter()
             .chain(&history.param_values)
             .chain(history.term_balance.iter().flatten())
+            .chain(history.term_attention.iter().flat_map(|(_, c)| c))
             .any(|c| c.len() != steps)
         {
             return Err("the loss history has columns of different lengths".into());
@@ -194,6 +198,9 @@ impl LossHistory {
             term_loss: table(&history.term_loss),
             param_values: table(&history.param_values),
             term_balance: history.term_balance.as_deref().map(table),
+            term_attention: history
+                .term_attention
+                .map(|(names, columns)| (names, table(&columns))),
             step: Array1::from(history.step),
             stage: Array1::from(history.stage),
             loss: Array1::from(history.loss),
