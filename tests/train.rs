@@ -506,7 +506,8 @@ fn burgers_trains_against_the_cole_hopf_solution() {
     assert_trained(&dir);
     let r = report(&dir);
     let err = r["rel_l2"]["u"].as_f64().expect("rel_l2 in the report");
-    let bound = if slow() { 1e-2 } else { 0.6 };
+    // The full run is issue 19's first-run target: 1e-4 (it reaches a few 1e-6).
+    let bound = if slow() { 1e-4 } else { 0.6 };
     assert!(err <= bound, "relative L2 error {err:.3e} > {bound}");
     assert!(dir.join("error_u.png").is_file());
     assert_error_history(&dir, err);
