@@ -336,3 +336,36 @@ fn sample_draws_and_writes_a_domains_points() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `physc explain CODE` prints the code's section of spec/diagnostics.md: the example and
+/// the message physc prints for it; a code that does not exist is exit 1 with the codes
+/// of its stage.
+#[test]
+fn explain_prints_a_codes_example_and_fix() {
+    let o = physc(&["explain", "e0201"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.starts_with("E0201 derivative with respect to"),
+        "{text}"
+    );
+    for part in [
+        "**When.**",
+        "field u(x)",
+        "[E0201] Error: `u` does not depend on `t`",
+        "Help:",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in {text}");
+    }
+    assert!(
+        !text.contains("## E0202"),
+        "the next code's section leaked in"
+    );
+    let o = physc(&["explain", "E0299"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("`E0299` is not a physc diagnostic code") && err.contains("E0201"),
+        "{err}"
+    );
+}

@@ -2,9 +2,10 @@
 //! diagnostic has a stable code (catalogued in `codes.rs` and `spec/diagnostics.md`), a
 //! message, labelled spans into the user's source, and optional help and notes. This module
 //! owns their rendering: ariadne for people (colour on a terminal, plain when piped) and
-//! JSON for editors and tests.
+//! JSON for editors and tests, and each code's long explanation (`explain.rs`).
 
 mod codes;
+mod explain;
 mod render;
 
 pub use codes::Code;

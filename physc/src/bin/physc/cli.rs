@@ -156,6 +156,17 @@ pub enum Command {
     ///   physc sample examples/plate_hole.phys --interior 100000 --boundary 10000 --out points.npz
     ///   physc sample examples/poisson_stl.phys --sampler sobol --format json
     Sample(SampleArgs),
+    /// Explain a diagnostic code: when physc raises it, an example, what it prints, the fix.
+    ///
+    /// The same text as the code's section of spec/diagnostics.md. Codes are printed in
+    /// brackets before each error and warning, e.g. `[E0201] Error: ...`.
+    ///
+    /// Example:
+    ///   physc explain E0201
+    Explain {
+        /// The code, e.g. E0201 or w0001.
+        code: String,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -477,12 +488,49 @@ fn run_cli() -> ExitCode {
         Command::Discover(args) => run_jobs::discover(&args),
         Command::Evolve(args) => run_jobs::evolve(&args),
         Command::Sample(args) => crate::sample::sample(&args, colour),
+        Command::Explain { code } => explain(&code),
     };
     if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+/// `physc explain CODE`: the code's explanation on stdout, or why there is none.
+fn explain(text: &str) -> bool {
+    let Some(code) = Code::parse(text) else {
+        let near: Vec<&str> = Code::near(text).iter().map(|c| c.as_str()).collect();
+        let hint = if near.is_empty() {
+            // The catalogue's ranges, stage by stage (same letter and first two digits).
+            let mut ranges: Vec<(&str, &str)> = Vec::new();
+            for code in Code::ALL.iter().map(|c| c.as_str()) {
+                match ranges.last_mut() {
+                    Some((first, last)) if first[..3] == code[..3] => *last = code,
+                    _ => ranges.push((code, code)),
+                }
+            }
+            let ranges: Vec<String> = ranges.iter().map(|(a, b)| format!("{a}–{b}")).collect();
+            format!(
+                "the codes are {} (spec/diagnostics.md lists them)",
+                ranges.join(", ")
+            )
+        } else {
+            format!("codes of that stage: {}", near.join(", "))
+        };
+        eprintln!(
+            "error: `{}` is not a physc diagnostic code; {hint}",
+            text.trim()
+        );
+        return false;
+    };
+    println!(
+        "{} {}\n\n{}",
+        code.as_str(),
+        code.title(),
+        code.explanation()
+    );
+    true
 }
 
 pub(crate) fn report(diags: &[Diagnostic], sources: &SourceMap, colour: bool) {
