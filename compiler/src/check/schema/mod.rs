@@ -285,7 +285,7 @@ const TRAIN: &[Opt] = &[
     ),
     opt(
         "optimize",
-        described("`adam(steps: 1000) then ssbroyden(steps: 2000, resample: 500)` (lbfgs above 10,000 parameters)"),
+        described("`adam(steps: 200) then ssbroyden(steps: 4000, resample: 500)` (lbfgs above 10,000 parameters)"),
         Ty::Seq(&Ty::Calls(OPTIMIZERS)),
         "optimizers, run in sequence",
     ),
