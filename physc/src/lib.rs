@@ -41,8 +41,11 @@
 //! `summary()` with what the CLI prints. `examples/embed.rs` is a complete tour.
 //!
 //! The stages underneath are public too, for tools that need them: [`compiler`] (syntax,
-//! checking, IR, code generation, plans), [`jobs`] and [`runtime`].
+//! checking, IR, code generation, plans), [`jobs`] and [`runtime`]. With the feature `lsp`
+//! (on with `cli`), [`lsp`] is the language server `physc lsp` runs, over any connection.
 
+#[cfg(feature = "lsp")]
+pub mod lsp;
 mod program;
 
 pub use physc_compiler as compiler;

@@ -156,6 +156,12 @@ pub enum Command {
     ///   physc sample examples/plate_hole.phys --interior 100000 --boundary 10000 --out points.npz
     ///   physc sample examples/poisson_stl.phys --sampler sobol --format json
     Sample(SampleArgs),
+    /// Run the language server on stdin/stdout (for editors; not for typing at).
+    ///
+    /// Diagnostics as you type, hover (a diagnostic's explanation, a name's declaration),
+    /// go to definition, document symbols and formatting. Editors start it themselves:
+    /// README's "Editors" section says how for VS Code, Neovim and Helix.
+    Lsp,
     /// Explain a diagnostic code: when physc raises it, an example, what it prints, the fix.
     ///
     /// The same text as the code's section of spec/diagnostics.md. Codes are printed in
@@ -489,11 +495,31 @@ fn run_cli() -> ExitCode {
         Command::Evolve(args) => run_jobs::evolve(&args),
         Command::Sample(args) => crate::sample::sample(&args, colour),
         Command::Explain { code } => explain(&code),
+        Command::Lsp => lsp(),
     };
     if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// `physc lsp`: serve one editor over stdio until it shuts down.
+fn lsp() -> bool {
+    let (connection, io_threads) = lsp_server::Connection::stdio();
+    let served = physc::lsp::serve(&connection);
+    drop(connection);
+    let joined = io_threads.join();
+    match (served, joined) {
+        (Ok(()), Ok(())) => true,
+        (Err(e), _) => {
+            eprintln!("error: physc lsp: {e}");
+            false
+        }
+        (_, Err(e)) => {
+            eprintln!("error: physc lsp: {e}");
+            false
+        }
     }
 }
 

@@ -1,0 +1,350 @@
+//! What the language server says about one document: the compiler's own diagnostics (with
+//! their codes, extra labels as related information, help and notes), hovers (a code's
+//! explanation over a diagnostic, a name's declaration over a name), go to definition,
+//! the document's models and jobs as symbols, and `physc fmt`'s formatting. Everything
+//! comes from one compilation of the document by the compiler's parser and checker, with
+//! the editor's unsaved text standing in for files it has open (`Overlay`).
+
+use super::convert::{offset, path_of, position, range, uri_of};
+use lsp_types as lsp;
+use physc_compiler::diagnostics::{Diagnostic, Severity};
+use physc_compiler::driver::{self, Compilation, FileProvider, FileSystem};
+use physc_compiler::source::{FileId, Span};
+use physc_compiler::syntax::{self, ast};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The files read through the editor: open documents' text first, the disk for the rest.
+pub struct Overlay<'a> {
+    pub open: &'a HashMap<PathBuf, String>,
+}
+
+impl FileProvider for Overlay<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        match self.open.get(&FileSystem.canonical(path)) {
+            Some(text) => Ok(text.clone()),
+            None => FileSystem.read(path),
+        }
+    }
+
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        FileSystem.read_bytes(path)
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        FileSystem.canonical(path)
+    }
+}
+
+/// One compilation of a document, and which of its files the document is.
+pub struct Analysis {
+    pub compilation: Compilation,
+    pub root: FileId,
+}
+
+/// Compile `text`, the document at `uri`, its imports read through `overlay`.
+pub fn analyse(uri: &lsp::Uri, text: &str, overlay: &Overlay) -> Analysis {
+    let path = path_of(uri);
+    let name = path.as_ref().and_then(|p| p.file_name()).map_or_else(
+        || uri.as_str().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let dir = path.as_deref().and_then(Path::parent);
+    let compilation = driver::compile_source_with(&name, text, dir, overlay);
+    let root = compilation.modules.first().map_or(FileId(0), |m| m.file);
+    Analysis { compilation, root }
+}
+
+impl Analysis {
+    fn text(&self, file: FileId) -> &str {
+        &self.compilation.sources.get(file).text
+    }
+
+    fn location(&self, span: Span, document: &lsp::Uri) -> Option<lsp::Location> {
+        let uri = if span.file == self.root {
+            document.clone()
+        } else {
+            uri_of(self.compilation.sources.get(span.file).path.as_deref()?)?
+        };
+        Some(lsp::Location::new(
+            uri,
+            range(self.text(span.file), span.range()),
+        ))
+    }
+
+    /// The document's diagnostics. One whose primary label lies in another file (an
+    /// imported module) is shown at the top of the document, naming where it is, so the
+    /// document never looks clean while something it uses is broken.
+    pub fn diagnostics(&self, document: &lsp::Uri) -> Vec<lsp::Diagnostic> {
+        self.compilation
+            .diagnostics
+            .iter()
+            .map(|d| self.convert(d, document))
+            .collect()
+    }
+
+    fn convert(&self, d: &Diagnostic, document: &lsp::Uri) -> lsp::Diagnostic {
+        let primary = d.labels.first();
+        let (range, elsewhere) = match primary {
+            Some(l) if l.span.file == self.root => {
+                (range(self.text(self.root), l.span.range()), None)
+            }
+            Some(l) => {
+                let (line, col) = self.compilation.sources.line_col(l.span);
+                let name = &self.compilation.sources.get(l.span.file).name;
+                (
+                    lsp::Range::default(),
+                    Some(format!("in {name}:{line}:{col}: ")),
+                )
+            }
+            None => (lsp::Range::default(), None),
+        };
+        let mut message = format!("{}{}", elsewhere.unwrap_or_default(), d.message);
+        if let Some(help) = &d.help {
+            message.push_str(&format!("\nhelp: {help}"));
+        }
+        for note in &d.notes {
+            message.push_str(&format!("\nnote: {note}"));
+        }
+        let related: Vec<lsp::DiagnosticRelatedInformation> = d
+            .labels
+            .iter()
+            .filter_map(|l| {
+                Some(lsp::DiagnosticRelatedInformation {
+                    location: self.location(l.span, document)?,
+                    message: l.message.clone(),
+                })
+            })
+            .collect();
+        lsp::Diagnostic {
+            range,
+            severity: Some(match d.code.severity() {
+                Severity::Error => lsp::DiagnosticSeverity::ERROR,
+                Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+            }),
+            code: Some(lsp::NumberOrString::String(d.code.as_str().to_string())),
+            source: Some("physc".into()),
+            message,
+            related_information: (!related.is_empty()).then_some(related),
+            ..Default::default()
+        }
+    }
+
+    /// Over a diagnostic: its code's explanation; over a declared name: its declaration.
+    pub fn hover(&self, at: lsp::Position) -> Option<lsp::Hover> {
+        let text = self.text(self.root);
+        let byte = offset(text, at);
+        let over = |span: Span| span.file == self.root && span.range().contains(&byte);
+        if let Some(d) = self
+            .compilation
+            .diagnostics
+            .iter()
+            .find(|d| d.labels.first().is_some_and(|l| over(l.span)))
+        {
+            let span = d.labels[0].span;
+            return Some(markdown(
+                format!(
+                    "**{}** {}\n\n{}",
+                    d.code.as_str(),
+                    d.code.title(),
+                    d.code.explanation()
+                ),
+                range(text, span.range()),
+            ));
+        }
+        let (word, word_range) = word_at(text, byte)?;
+        let (keyword, declaration) = self.declaration(word, byte)?;
+        let source = self.text(declaration.file);
+        let line = source[declaration.range()]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim();
+        // Some declarations' spans start at the name, after their keyword.
+        let line = if line.starts_with(keyword) {
+            line.to_string()
+        } else {
+            format!("{keyword} {line}")
+        };
+        Some(markdown(
+            format!("```phys\n{line}\n```"),
+            range(text, word_range),
+        ))
+    }
+
+    /// Where the name under the cursor is declared.
+    pub fn definition(&self, at: lsp::Position, document: &lsp::Uri) -> Option<lsp::Location> {
+        let text = self.text(self.root);
+        let byte = offset(text, at);
+        let (word, _) = word_at(text, byte)?;
+        let (_, declaration) = self.declaration(word, byte)?;
+        self.location(declaration, document)
+    }
+
+    /// The declaration of `name` seen from byte `at` of the document: a member of the
+    /// model `at` is in first, then a top-level constant, function or model, in the
+    /// document or a module it uses. Returns the declaration's span (its name's, for a
+    /// definition's target, is inside it) with the declaration's keyword.
+    fn declaration(&self, name: &str, at: usize) -> Option<(&'static str, Span)> {
+        let mut found = None;
+        for (k, module) in self.compilation.modules.iter().enumerate() {
+            for item in &module.ast.items {
+                match item {
+                    ast::Item::Model(m) => {
+                        let inside = k == 0 && m.span.range().contains(&at);
+                        if m.name.name == name && found.is_none() {
+                            found = Some(("model", m.name.span));
+                        }
+                        if inside {
+                            if let Some(span) = m.members.iter().find_map(|mem| member(mem, name)) {
+                                return Some(span);
+                            }
+                        }
+                    }
+                    ast::Item::Const(c) if c.name.name == name => {
+                        found = found.or(Some(("const", c.span)));
+                    }
+                    ast::Item::Fn(f) if f.name.name == name => {
+                        found = found.or(Some(("fn", f.span)));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        found
+    }
+
+    /// The document's models (with their fields) and jobs.
+    pub fn symbols(&self) -> Vec<lsp::DocumentSymbol> {
+        let text = self.text(self.root);
+        let Some(module) = self.compilation.modules.first() else {
+            return Vec::new();
+        };
+        let symbol = |name: &str, kind, span: Span, selection: Span, children| {
+            #[allow(deprecated)]
+            lsp::DocumentSymbol {
+                name: name.to_string(),
+                detail: None,
+                kind,
+                tags: None,
+                deprecated: None,
+                range: range(text, span.range()),
+                selection_range: range(text, selection.range()),
+                children,
+            }
+        };
+        module
+            .ast
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                ast::Item::Model(m) => {
+                    let fields = m
+                        .members
+                        .iter()
+                        .filter_map(|mem| match mem {
+                            ast::Member::Field(f) => Some(symbol(
+                                &f.name.name,
+                                lsp::SymbolKind::FIELD,
+                                f.span,
+                                f.name.span,
+                                None,
+                            )),
+                            _ => None,
+                        })
+                        .collect();
+                    Some(symbol(
+                        &m.name.name,
+                        lsp::SymbolKind::CLASS,
+                        m.span,
+                        m.name.span,
+                        Some(fields),
+                    ))
+                }
+                ast::Item::Job(j) => Some(symbol(
+                    &format!("{} {}", j.kind.keyword(), j.target.name),
+                    lsp::SymbolKind::EVENT,
+                    j.span,
+                    j.target.span,
+                    None,
+                )),
+                ast::Item::Const(c) => Some(symbol(
+                    &c.name.name,
+                    lsp::SymbolKind::CONSTANT,
+                    c.span,
+                    c.name.span,
+                    None,
+                )),
+                ast::Item::Fn(f) => Some(symbol(
+                    &f.name.name,
+                    lsp::SymbolKind::FUNCTION,
+                    f.span,
+                    f.name.span,
+                    None,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The keyword and span of `name`'s declaration among a model's members, if it declares it.
+fn member(m: &ast::Member, name: &str) -> Option<(&'static str, Span)> {
+    let (keyword, ident, span) = match m {
+        ast::Member::Space(v) => ("space", &v.name, v.span),
+        ast::Member::Time(v) => ("time", &v.name, v.span),
+        ast::Member::Const(c) => ("const", &c.name, c.span),
+        ast::Member::Param(p) => ("param", &p.name, p.span),
+        ast::Member::Field(f) => ("field", &f.name, f.span),
+        ast::Member::Let(l) => ("let", &l.name, l.span),
+        ast::Member::Fn(f) => ("fn", &f.name, f.span),
+        ast::Member::Part(p) => ("part", &p.name, p.span),
+        _ => return None,
+    };
+    (ident.name == name).then_some((keyword, span))
+}
+
+/// The identifier around byte `at`, and its byte range.
+fn word_at(text: &str, at: usize) -> Option<(&str, std::ops::Range<usize>)> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let start = text[..at.min(text.len())]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_word(c))
+        .last()
+        .map_or(at, |(i, _)| i);
+    let end = text[at.min(text.len())..]
+        .char_indices()
+        .find(|&(_, c)| !is_word(c))
+        .map_or(text.len(), |(i, _)| at + i);
+    let word = &text[start..end];
+    (!word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit()))
+        .then_some((word, start..end))
+}
+
+fn markdown(value: String, range: lsp::Range) -> lsp::Hover {
+    lsp::Hover {
+        contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+            kind: lsp::MarkupKind::Markdown,
+            value,
+        }),
+        range: Some(range),
+    }
+}
+
+/// `physc fmt`'s text for the document, as one edit over the whole of it; none when the
+/// document has syntax errors (formatting never guesses) or is already formatted.
+pub fn format(text: &str) -> Option<Vec<lsp::TextEdit>> {
+    let (_, parsed) = driver::parse_source("document.phys", text);
+    if parsed.diagnostics.has_errors() {
+        return None;
+    }
+    let formatted = syntax::format::format_file(&parsed.ast, &parsed.comments, text);
+    if formatted == text {
+        return Some(Vec::new());
+    }
+    Some(vec![lsp::TextEdit {
+        range: lsp::Range::new(lsp::Position::new(0, 0), position(text, text.len())),
+        new_text: formatted,
+    }])
+}

@@ -1,0 +1,271 @@
+//! `physc lsp`: a language server speaking the Language Server Protocol over a
+//! [`Connection`] (stdio for editors, in memory for tests). It offers diagnostics as the
+//! user types (the codes, messages and spans of `physc check`, imported files and the
+//! standard library included, open documents' unsaved text standing in for their files),
+//! hover (a diagnostic's explanation, a name's declaration), go to definition, document
+//! symbols and formatting by `physc fmt`.
+//!
+//! Edits are debounced by draining: every message already waiting is read before any
+//! document is compiled, so a burst of keystrokes costs one compilation. Every open
+//! document is compiled again after any change, since one may import another. A panic
+//! while compiling (a compiler bug) becomes a diagnostic; the server keeps serving. The
+//! library never prints: the server writes only to its connection.
+
+mod analysis;
+pub mod convert;
+
+use analysis::{analyse, Analysis, Overlay};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types as lsp;
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// What the server tells a client it can do.
+pub fn capabilities() -> lsp::ServerCapabilities {
+    lsp::ServerCapabilities {
+        text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(
+            lsp::TextDocumentSyncKind::FULL,
+        )),
+        hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        definition_provider: Some(lsp::OneOf::Left(true)),
+        document_formatting_provider: Some(lsp::OneOf::Left(true)),
+        document_symbol_provider: Some(lsp::OneOf::Left(true)),
+        ..Default::default()
+    }
+}
+
+/// Serve one client on `connection` until it shuts down: the initialize handshake, then
+/// requests and notifications. `Err` says why the connection failed.
+pub fn serve(connection: &Connection) -> Result<(), String> {
+    let caps = serde_json::to_value(capabilities()).map_err(|e| e.to_string())?;
+    connection
+        .initialize(caps)
+        .map_err(|e| format!("initialize: {e}"))?;
+    let mut server = Server::default();
+    while let Ok(first) = connection.receiver.recv() {
+        let mut batch = vec![first];
+        batch.extend(connection.receiver.try_iter());
+        let mut requests = Vec::new();
+        for message in batch {
+            match message {
+                Message::Request(r) => requests.push(r),
+                Message::Notification(n) => server.notify(n),
+                Message::Response(_) => {}
+            }
+        }
+        server.publish(connection)?;
+        for request in requests {
+            if connection
+                .handle_shutdown(&request)
+                .map_err(|e| format!("shutdown: {e}"))?
+            {
+                return Ok(());
+            }
+            let response = server.answer(request);
+            send(connection, Message::Response(response))?;
+        }
+    }
+    Ok(())
+}
+
+fn send(connection: &Connection, message: Message) -> Result<(), String> {
+    connection
+        .sender
+        .send(message)
+        .map_err(|e| format!("the client went away: {e}"))
+}
+
+#[derive(Default)]
+struct Server {
+    /// Open documents' text, by URI, and by canonical path for the compiler's imports.
+    documents: HashMap<lsp::Uri, String>,
+    by_path: HashMap<PathBuf, String>,
+    analyses: HashMap<lsp::Uri, Analysis>,
+    /// Documents closed since the last publication (their diagnostics are cleared).
+    closed: Vec<lsp::Uri>,
+    changed: bool,
+}
+
+impl Server {
+    fn notify(&mut self, n: Notification) {
+        match n.method.as_str() {
+            lsp::notification::DidOpenTextDocument::METHOD => {
+                if let Ok(p) = n.extract::<lsp::DidOpenTextDocumentParams>(
+                    lsp::notification::DidOpenTextDocument::METHOD,
+                ) {
+                    self.set(p.text_document.uri, p.text_document.text);
+                }
+            }
+            lsp::notification::DidChangeTextDocument::METHOD => {
+                if let Ok(p) = n.extract::<lsp::DidChangeTextDocumentParams>(
+                    lsp::notification::DidChangeTextDocument::METHOD,
+                ) {
+                    // Full synchronisation: the last change holds the whole text.
+                    if let Some(change) = p.content_changes.into_iter().last() {
+                        self.set(p.text_document.uri, change.text);
+                    }
+                }
+            }
+            lsp::notification::DidCloseTextDocument::METHOD => {
+                if let Ok(p) = n.extract::<lsp::DidCloseTextDocumentParams>(
+                    lsp::notification::DidCloseTextDocument::METHOD,
+                ) {
+                    let uri = p.text_document.uri;
+                    if let Some(path) = convert::path_of(&uri) {
+                        self.by_path.remove(&canonical(&path));
+                    }
+                    self.documents.remove(&uri);
+                    self.analyses.remove(&uri);
+                    self.closed.push(uri);
+                    self.changed = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn set(&mut self, uri: lsp::Uri, text: String) {
+        if let Some(path) = convert::path_of(&uri) {
+            self.by_path.insert(canonical(&path), text.clone());
+        }
+        self.documents.insert(uri, text);
+        self.changed = true;
+    }
+
+    /// Compile every open document again after a change and publish its diagnostics.
+    fn publish(&mut self, connection: &Connection) -> Result<(), String> {
+        if !self.changed {
+            return Ok(());
+        }
+        self.changed = false;
+        for uri in std::mem::take(&mut self.closed) {
+            publish(connection, uri, Vec::new())?;
+        }
+        let overlay = Overlay {
+            open: &self.by_path,
+        };
+        for (uri, text) in &self.documents {
+            let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                analyse(uri, text, &overlay)
+            }));
+            match compiled {
+                Ok(analysis) => {
+                    let diagnostics = analysis.diagnostics(uri);
+                    self.analyses.insert(uri.clone(), analysis);
+                    publish(connection, uri.clone(), diagnostics)?;
+                }
+                Err(_) => {
+                    self.analyses.remove(uri);
+                    let internal = lsp::Diagnostic {
+                        message: "physc could not check this file (an internal error); please report it with the file".into(),
+                        source: Some("physc".into()),
+                        severity: Some(lsp::DiagnosticSeverity::ERROR),
+                        ..Default::default()
+                    };
+                    publish(connection, uri.clone(), vec![internal])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn answer(&self, request: Request) -> Response {
+        let id = request.id.clone();
+        let result = match request.method.as_str() {
+            lsp::request::HoverRequest::METHOD => self.with::<lsp::HoverParams, _>(
+                request,
+                |p| &p.text_document_position_params.text_document.uri,
+                |a, p, _| serde_json::to_value(a.hover(p.text_document_position_params.position)),
+            ),
+            lsp::request::GotoDefinition::METHOD => self.with::<lsp::GotoDefinitionParams, _>(
+                request,
+                |p| &p.text_document_position_params.text_document.uri,
+                |a, p, uri| {
+                    let target = a.definition(p.text_document_position_params.position, uri);
+                    serde_json::to_value(target.map(lsp::GotoDefinitionResponse::Scalar))
+                },
+            ),
+            lsp::request::DocumentSymbolRequest::METHOD => self
+                .with::<lsp::DocumentSymbolParams, _>(
+                    request,
+                    |p| &p.text_document.uri,
+                    |a, _, _| {
+                        serde_json::to_value(lsp::DocumentSymbolResponse::Nested(a.symbols()))
+                    },
+                ),
+            lsp::request::Formatting::METHOD => {
+                match request
+                    .extract::<lsp::DocumentFormattingParams>(lsp::request::Formatting::METHOD)
+                {
+                    Ok((_, p)) => match self.documents.get(&p.text_document.uri) {
+                        Some(text) => {
+                            Ok(serde_json::to_value(analysis::format(text)).unwrap_or_default())
+                        }
+                        None => Err(not_open(&p.text_document.uri)),
+                    },
+                    Err(e) => Err((ErrorCode::InvalidParams, e.to_string())),
+                }
+            }
+            method => Err((
+                ErrorCode::MethodNotFound,
+                format!("physc does not serve `{method}`"),
+            )),
+        };
+        match result {
+            Ok(value) => Response::new_ok(id, value),
+            Err((code, message)) => Response::new_err(id, code as i32, message),
+        }
+    }
+
+    /// Answer a request about an open document from its analysis.
+    fn with<P, F>(
+        &self,
+        request: Request,
+        uri_of: impl Fn(&P) -> &lsp::Uri,
+        answer: F,
+    ) -> Result<serde_json::Value, (ErrorCode, String)>
+    where
+        P: serde::de::DeserializeOwned,
+        F: Fn(&Analysis, &P, &lsp::Uri) -> serde_json::Result<serde_json::Value>,
+    {
+        let method = request.method.clone();
+        let (_, params) = request
+            .extract::<P>(&method)
+            .map_err(|e| (ErrorCode::InvalidParams, e.to_string()))?;
+        let uri = uri_of(&params);
+        let analysis = self.analyses.get(uri).ok_or_else(|| not_open(uri))?;
+        answer(analysis, &params, uri).map_err(|e| (ErrorCode::InternalError, e.to_string()))
+    }
+}
+
+fn not_open(uri: &lsp::Uri) -> (ErrorCode, String) {
+    (
+        ErrorCode::InvalidParams,
+        format!("`{}` is not open", uri.as_str()),
+    )
+}
+
+fn canonical(path: &std::path::Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn publish(
+    connection: &Connection,
+    uri: lsp::Uri,
+    diagnostics: Vec<lsp::Diagnostic>,
+) -> Result<(), String> {
+    let params = lsp::PublishDiagnosticsParams {
+        uri,
+        diagnostics,
+        version: None,
+    };
+    send(
+        connection,
+        Message::Notification(Notification::new(
+            lsp::notification::PublishDiagnostics::METHOD.to_string(),
+            params,
+        )),
+    )
+}

@@ -1,0 +1,221 @@
+//! `physc lsp` as an editor starts it: a process spoken to in JSON-RPC over stdio. Opening
+//! a file with a unit error publishes the error's code and range; fixing it clears them;
+//! hover shows a field's declaration and a diagnostic's explanation; go to definition,
+//! symbols and formatting answer; a file that does not parse keeps the server serving;
+//! shutdown and exit end it with status 0.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
+
+mod support;
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_physc"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("physc lsp starts");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, incoming) = channel();
+        std::thread::spawn(move || loop {
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("Content-Length: ") {
+                    length = v.parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            if stdout.read_exact(&mut body).is_err() {
+                return;
+            }
+            if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                return;
+            }
+        });
+        Client {
+            child,
+            stdin,
+            incoming,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Send a request and wait for its response (notifications on the way are dropped).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let m = self.next();
+            if m["id"] == id {
+                return m;
+            }
+        }
+    }
+
+    fn next(&mut self) -> Value {
+        self.incoming
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server answers within 30 s")
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let m = self.next();
+            if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri {
+                return m["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+        }
+    }
+}
+
+const UNIT_ERROR: &str = "model Heat {
+  space    x in [0, 1] [m]
+  time     t in [0, 1] [s]
+  const    k = 0.1 [m^2 / s]
+  const    L = 1 [m]
+  const    u0 = 1 [K]
+  field    u(x, t) [K]
+  pde      dt(u) = k * dx(u)
+  initial  u = u0 * sin(pi * x / L)
+  boundary u = 0 at x = 0
+}
+";
+
+#[test]
+fn the_language_server_checks_hovers_and_formats_as_the_user_types() {
+    let dir = support::scratch("lsp", "session");
+    let path = dir.join("heat.phys");
+    std::fs::write(&path, UNIT_ERROR).unwrap();
+    let uri = format!("file://{}", path.display());
+    let mut client = Client::start();
+    let init = client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    let caps = &init["result"]["capabilities"];
+    assert_eq!(caps["hoverProvider"], true, "{init}");
+    assert_eq!(caps["documentFormattingProvider"], true, "{init}");
+    client.notify("initialized", json!({}));
+
+    // A unit error: dt(u) is K/s, k dx(u) is m K/s.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "phys", "version": 1, "text": UNIT_ERROR}}),
+    );
+    let diags = client.diagnostics(&uri);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    let d = &diags[0];
+    assert!(d["code"].as_str().unwrap().starts_with("E03"), "{d}");
+    assert_eq!(d["severity"], 1);
+    assert_eq!(d["range"]["start"]["line"], 7, "{d}");
+
+    // Hover over the error explains its code; over `u` shows the field's declaration.
+    let start = d["range"]["start"].clone();
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": start}),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("**When.**"), "{text}");
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 8, "character": 11}}),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("field u(x, t) [K]"), "{text}");
+    let def = client.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 7, "character": 19}}),
+    );
+    assert_eq!(def["result"]["range"]["start"]["line"], 3, "{def}");
+
+    // Fixed: no diagnostics. Then a file that does not parse: an error, and the server
+    // still answers.
+    let fixed = UNIT_ERROR.replace("k * dx(u)", "k * dxx(u)");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let broken = fixed.replace("pde      dt(u)", "pde      dt(u");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": broken}]}),
+    );
+    let diags = client.diagnostics(&uri);
+    assert!(
+        diags
+            .iter()
+            .any(|d| d["code"].as_str().unwrap().starts_with("E000")),
+        "{diags:?}"
+    );
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert!(symbols["result"].is_array(), "{symbols}");
+
+    // Formatting: badly indented text comes back as `physc fmt` writes it.
+    let messy = fixed.replace("  field    u(x, t) [K]", "      field   u(x,t) [K]");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": messy}]}),
+    );
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let edit = &edits["result"][0];
+    assert_eq!(edit["newText"].as_str().unwrap(), fixed, "{edits}");
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(symbols["result"][0]["name"], "Heat", "{symbols}");
+    assert_eq!(
+        symbols["result"][0]["children"][0]["name"], "u",
+        "{symbols}"
+    );
+
+    let unknown = client.request("textDocument/rename", json!({}));
+    assert!(unknown["error"]["message"].as_str().is_some(), "{unknown}");
+
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    let status = client.child.wait().unwrap();
+    assert!(status.success());
+}
