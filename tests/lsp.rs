@@ -211,6 +211,41 @@ fn the_language_server_checks_hovers_and_formats_as_the_user_types() {
         "{symbols}"
     );
 
+    // Completion: the model's names in an equation; a train block's keys and calls.
+    let items = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 7, "character": 19}}),
+    );
+    let labels: Vec<&str> = items["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"k") && labels.contains(&"dxx"), "{labels:?}");
+    let with_job = format!("{fixed}train Heat {{\n  optimize \n}}\n");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 5}, "contentChanges": [{"text": with_job}]}),
+    );
+    let items = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 12, "character": 11}}),
+    );
+    let labels: Vec<&str> = items["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"ssbroyden") && labels.contains(&"lm"), "{labels:?}");
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 12, "character": 4}}),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("optimizers, run in sequence") && text.contains("default:"), "{text}");
+
     let unknown = client.request("textDocument/rename", json!({}));
     assert!(unknown["error"]["message"].as_str().is_some(), "{unknown}");
 

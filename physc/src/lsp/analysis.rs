@@ -5,6 +5,7 @@
 //! comes from one compilation of the document by the compiler's parser and checker, with
 //! the editor's unsaved text standing in for files it has open (`Overlay`).
 
+use super::complete;
 use super::convert::{offset, path_of, position, range, uri_of};
 use lsp_types as lsp;
 use physc_compiler::diagnostics::{Diagnostic, Severity};
@@ -153,6 +154,11 @@ impl Analysis {
             ));
         }
         let (word, word_range) = word_at(text, byte)?;
+        let block = complete::enclosing_block(text, byte).and_then(complete::job_kind);
+        if let Some(kind) = block {
+            let doc = complete::setting_hover(kind, word)?;
+            return Some(markdown(doc, range(text, word_range)));
+        }
         let (keyword, declaration) = self.declaration(word, byte)?;
         let source = self.text(declaration.file);
         let line = source[declaration.range()]
@@ -170,6 +176,31 @@ impl Analysis {
             format!("```phys\n{line}\n```"),
             range(text, word_range),
         ))
+    }
+
+    /// The document's item around byte `at`.
+    fn item_at(&self, at: usize) -> Option<&ast::Item> {
+        let module = self.compilation.modules.first()?;
+        module
+            .ast
+            .items
+            .iter()
+            .find(|i| i.span().range().contains(&at))
+    }
+
+    /// What may be written at the cursor (see `complete`).
+    pub fn completion(&self, at: lsp::Position) -> Vec<lsp::CompletionItem> {
+        let text = self.text(self.root);
+        let byte = offset(text, at);
+        let names: Vec<String> = match self.item_at(byte) {
+            Some(ast::Item::Model(m)) => m
+                .members
+                .iter()
+                .filter_map(|mem| declared_name(mem).map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        complete::complete(text, byte, &names)
     }
 
     /// Where the name under the cursor is declared.
@@ -302,6 +333,21 @@ fn member(m: &ast::Member, name: &str) -> Option<(&'static str, Span)> {
         _ => return None,
     };
     (ident.name == name).then_some((keyword, span))
+}
+
+/// The name a model member declares, if it declares one.
+fn declared_name(m: &ast::Member) -> Option<&str> {
+    let ident = match m {
+        ast::Member::Space(v) | ast::Member::Time(v) => &v.name,
+        ast::Member::Const(c) => &c.name,
+        ast::Member::Param(p) => &p.name,
+        ast::Member::Field(f) => &f.name,
+        ast::Member::Let(l) => &l.name,
+        ast::Member::Fn(f) => &f.name,
+        ast::Member::Part(p) => &p.name,
+        _ => return None,
+    };
+    Some(&ident.name)
 }
 
 /// The identifier around byte `at`, and its byte range.

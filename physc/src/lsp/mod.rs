@@ -2,8 +2,9 @@
 //! [`Connection`] (stdio for editors, in memory for tests). It offers diagnostics as the
 //! user types (the codes, messages and spans of `physc check`, imported files and the
 //! standard library included, open documents' unsaved text standing in for their files),
-//! hover (a diagnostic's explanation, a name's declaration), go to definition, document
-//! symbols and formatting by `physc fmt`.
+//! hover (a diagnostic's explanation, a name's declaration, a setting's type, default and
+//! doc), completion from the settings schema and the model's names, go to definition,
+//! document symbols and formatting by `physc fmt`.
 //!
 //! Edits are debounced by draining: every message already waiting is read before any
 //! document is compiled, so a burst of keystrokes costs one compilation. Every open
@@ -12,6 +13,7 @@
 //! library never prints: the server writes only to its connection.
 
 mod analysis;
+mod complete;
 pub mod convert;
 
 use analysis::{analyse, Analysis, Overlay};
@@ -32,6 +34,10 @@ pub fn capabilities() -> lsp::ServerCapabilities {
         definition_provider: Some(lsp::OneOf::Left(true)),
         document_formatting_provider: Some(lsp::OneOf::Left(true)),
         document_symbol_provider: Some(lsp::OneOf::Left(true)),
+        completion_provider: Some(lsp::CompletionOptions {
+            trigger_characters: Some(vec!["(".into(), ".".into(), " ".into()]),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
@@ -185,6 +191,14 @@ impl Server {
                 |a, p, uri| {
                     let target = a.definition(p.text_document_position_params.position, uri);
                     serde_json::to_value(target.map(lsp::GotoDefinitionResponse::Scalar))
+                },
+            ),
+            lsp::request::Completion::METHOD => self.with::<lsp::CompletionParams, _>(
+                request,
+                |p| &p.text_document_position.text_document.uri,
+                |a, p, _| {
+                    let items = a.completion(p.text_document_position.position);
+                    serde_json::to_value(lsp::CompletionResponse::Array(items))
                 },
             ),
             lsp::request::DocumentSymbolRequest::METHOD => self
