@@ -1,7 +1,7 @@
 //! `physc lsp` as an editor starts it: a process spoken to in JSON-RPC over stdio. Opening
 //! a file with a unit error publishes the error's code and range; fixing it clears them;
 //! hover shows a field's declaration and a diagnostic's explanation; go to definition,
-//! symbols and formatting answer; a file that does not parse keeps the server serving;
+//! completion, references, rename, symbols and formatting answer; a file that does not parse keeps the server serving;
 //! shutdown and exit end it with status 0.
 
 use serde_json::{json, Value};
@@ -222,7 +222,10 @@ fn the_language_server_checks_hovers_and_formats_as_the_user_types() {
         .iter()
         .map(|i| i["label"].as_str().unwrap())
         .collect();
-    assert!(labels.contains(&"k") && labels.contains(&"dxx"), "{labels:?}");
+    assert!(
+        labels.contains(&"k") && labels.contains(&"dxx"),
+        "{labels:?}"
+    );
     let with_job = format!("{fixed}train Heat {{\n  optimize \n}}\n");
     client.notify(
         "textDocument/didChange",
@@ -238,15 +241,50 @@ fn the_language_server_checks_hovers_and_formats_as_the_user_types() {
         .iter()
         .map(|i| i["label"].as_str().unwrap())
         .collect();
-    assert!(labels.contains(&"ssbroyden") && labels.contains(&"lm"), "{labels:?}");
+    assert!(
+        labels.contains(&"ssbroyden") && labels.contains(&"lm"),
+        "{labels:?}"
+    );
     let hover = client.request(
         "textDocument/hover",
         json!({"textDocument": {"uri": uri}, "position": {"line": 12, "character": 4}}),
     );
     let text = hover["result"]["contents"]["value"].as_str().unwrap();
-    assert!(text.contains("optimizers, run in sequence") && text.contains("default:"), "{text}");
+    assert!(
+        text.contains("optimizers, run in sequence") && text.contains("default:"),
+        "{text}"
+    );
 
-    let unknown = client.request("textDocument/rename", json!({}));
+    // References and rename of the model's constant `k` (declared line 3, used line 7).
+    let refs = client.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 7, "character": 19},
+               "context": {"includeDeclaration": true}}),
+    );
+    let lines: Vec<i64> = refs["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["range"]["start"]["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![3, 7], "{refs}");
+    let rename = |client: &mut Client, to: &str| {
+        client.request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 11},
+                   "newName": to}),
+        )
+    };
+    let edit = rename(&mut client, "kappa");
+    let edits = edit["result"]["changes"][uri.as_str()].as_array().unwrap();
+    assert_eq!(edits.len(), 2, "{edit}");
+    assert!(edits.iter().all(|e| e["newText"] == "kappa"));
+    for refused in ["pde", "u", "two words"] {
+        let r = rename(&mut client, refused);
+        assert!(r["error"]["message"].is_string(), "{refused}: {r}");
+    }
+
+    let unknown = client.request("textDocument/semanticTokens/full", json!({}));
     assert!(unknown["error"]["message"].as_str().is_some(), "{unknown}");
 
     client.request("shutdown", Value::Null);

@@ -57,7 +57,7 @@ pub fn analyse(uri: &lsp::Uri, text: &str, overlay: &Overlay) -> Analysis {
 }
 
 impl Analysis {
-    fn text(&self, file: FileId) -> &str {
+    pub(super) fn text(&self, file: FileId) -> &str {
         &self.compilation.sources.get(file).text
     }
 
@@ -155,8 +155,7 @@ impl Analysis {
         }
         let (word, word_range) = word_at(text, byte)?;
         let block = complete::enclosing_block(text, byte).and_then(complete::job_kind);
-        if let Some(kind) = block {
-            let doc = complete::setting_hover(kind, word)?;
+        if let Some(doc) = block.and_then(|kind| complete::setting_hover(kind, word)) {
             return Some(markdown(doc, range(text, word_range)));
         }
         let (keyword, declaration) = self.declaration(word, byte)?;
@@ -179,7 +178,7 @@ impl Analysis {
     }
 
     /// The document's item around byte `at`.
-    fn item_at(&self, at: usize) -> Option<&ast::Item> {
+    pub(super) fn item_at(&self, at: usize) -> Option<&ast::Item> {
         let module = self.compilation.modules.first()?;
         module
             .ast
@@ -216,7 +215,7 @@ impl Analysis {
     /// model `at` is in first, then a top-level constant, function or model, in the
     /// document or a module it uses. Returns the declaration's span (its name's, for a
     /// definition's target, is inside it) with the declaration's keyword.
-    fn declaration(&self, name: &str, at: usize) -> Option<(&'static str, Span)> {
+    pub(super) fn declaration(&self, name: &str, at: usize) -> Option<(&'static str, Span)> {
         let mut found = None;
         for (k, module) in self.compilation.modules.iter().enumerate() {
             for item in &module.ast.items {
@@ -351,7 +350,7 @@ fn declared_name(m: &ast::Member) -> Option<&str> {
 }
 
 /// The identifier around byte `at`, and its byte range.
-fn word_at(text: &str, at: usize) -> Option<(&str, std::ops::Range<usize>)> {
+pub(super) fn word_at(text: &str, at: usize) -> Option<(&str, std::ops::Range<usize>)> {
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
     let start = text[..at.min(text.len())]
         .char_indices()

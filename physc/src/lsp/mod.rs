@@ -4,7 +4,8 @@
 //! standard library included, open documents' unsaved text standing in for their files),
 //! hover (a diagnostic's explanation, a name's declaration, a setting's type, default and
 //! doc), completion from the settings schema and the model's names, go to definition,
-//! document symbols and formatting by `physc fmt`.
+//! find references and rename of the document's own names, document symbols and
+//! formatting by `physc fmt`.
 //!
 //! Edits are debounced by draining: every message already waiting is read before any
 //! document is compiled, so a burst of keystrokes costs one compilation. Every open
@@ -15,6 +16,7 @@
 mod analysis;
 mod complete;
 pub mod convert;
+mod references;
 
 use analysis::{analyse, Analysis, Overlay};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
@@ -34,6 +36,8 @@ pub fn capabilities() -> lsp::ServerCapabilities {
         definition_provider: Some(lsp::OneOf::Left(true)),
         document_formatting_provider: Some(lsp::OneOf::Left(true)),
         document_symbol_provider: Some(lsp::OneOf::Left(true)),
+        references_provider: Some(lsp::OneOf::Left(true)),
+        rename_provider: Some(lsp::OneOf::Left(true)),
         completion_provider: Some(lsp::CompletionOptions {
             trigger_characters: Some(vec!["(".into(), ".".into(), " ".into()]),
             ..Default::default()
@@ -201,6 +205,29 @@ impl Server {
                     serde_json::to_value(lsp::CompletionResponse::Array(items))
                 },
             ),
+            lsp::request::References::METHOD => self.with::<lsp::ReferenceParams, _>(
+                request,
+                |p| &p.text_document_position.text_document.uri,
+                |a, p, uri| {
+                    serde_json::to_value(a.references(p.text_document_position.position, uri))
+                },
+            ),
+            lsp::request::Rename::METHOD => {
+                let method = request.method.clone();
+                match request.extract::<lsp::RenameParams>(&method) {
+                    Ok((_, p)) => {
+                        let uri = &p.text_document_position.text_document.uri;
+                        match self.analyses.get(uri) {
+                            Some(a) => a
+                                .rename(p.text_document_position.position, &p.new_name, uri)
+                                .map(|edit| serde_json::to_value(edit).unwrap_or_default())
+                                .map_err(|why| (ErrorCode::InvalidParams, why)),
+                            None => Err(not_open(uri)),
+                        }
+                    }
+                    Err(e) => Err((ErrorCode::InvalidParams, e.to_string())),
+                }
+            }
             lsp::request::DocumentSymbolRequest::METHOD => self
                 .with::<lsp::DocumentSymbolParams, _>(
                     request,
