@@ -284,7 +284,19 @@ fn the_language_server_checks_hovers_and_formats_as_the_user_types() {
         assert!(r["error"]["message"].is_string(), "{refused}: {r}");
     }
 
-    let unknown = client.request("textDocument/semanticTokens/full", json!({}));
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let data = tokens["result"]["data"].as_array().unwrap();
+    assert!(data.len() >= 5 * 40 && data.len().is_multiple_of(5), "{tokens}");
+    // The first token is `model` at 0:0, a keyword (type 0 of the legend).
+    assert_eq!(
+        &data[..5],
+        &[json!(0), json!(0), json!(5), json!(0), json!(0)][..]
+    );
+
+    let unknown = client.request("textDocument/inlayHint", json!({}));
     assert!(unknown["error"]["message"].as_str().is_some(), "{unknown}");
 
     client.request("shutdown", Value::Null);

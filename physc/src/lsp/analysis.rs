@@ -244,6 +244,19 @@ impl Analysis {
         found
     }
 
+    /// The document's semantic tokens (see `tokens`).
+    pub fn semantic_tokens(&self) -> lsp::SemanticTokens {
+        let items = self
+            .compilation
+            .modules
+            .first()
+            .map_or(&[][..], |m| &m.ast.items[..]);
+        lsp::SemanticTokens {
+            result_id: None,
+            data: super::tokens::semantic_tokens(self.text(self.root), items),
+        }
+    }
+
     /// The document's models (with their fields) and jobs.
     pub fn symbols(&self) -> Vec<lsp::DocumentSymbol> {
         let text = self.text(self.root);

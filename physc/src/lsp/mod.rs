@@ -4,8 +4,8 @@
 //! standard library included, open documents' unsaved text standing in for their files),
 //! hover (a diagnostic's explanation, a name's declaration, a setting's type, default and
 //! doc), completion from the settings schema and the model's names, go to definition,
-//! find references and rename of the document's own names, document symbols and
-//! formatting by `physc fmt`.
+//! find references and rename of the document's own names, semantic tokens, document
+//! symbols and formatting by `physc fmt`.
 //!
 //! Edits are debounced by draining: every message already waiting is read before any
 //! document is compiled, so a burst of keystrokes costs one compilation. Every open
@@ -17,6 +17,7 @@ mod analysis;
 mod complete;
 pub mod convert;
 mod references;
+mod tokens;
 
 use analysis::{analyse, Analysis, Overlay};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
@@ -37,6 +38,15 @@ pub fn capabilities() -> lsp::ServerCapabilities {
         document_formatting_provider: Some(lsp::OneOf::Left(true)),
         document_symbol_provider: Some(lsp::OneOf::Left(true)),
         references_provider: Some(lsp::OneOf::Left(true)),
+        semantic_tokens_provider: Some(
+            lsp::SemanticTokensServerCapabilities::SemanticTokensOptions(
+                lsp::SemanticTokensOptions {
+                    legend: tokens::legend(),
+                    full: Some(lsp::SemanticTokensFullOptions::Bool(true)),
+                    ..Default::default()
+                },
+            ),
+        ),
         rename_provider: Some(lsp::OneOf::Left(true)),
         completion_provider: Some(lsp::CompletionOptions {
             trigger_characters: Some(vec!["(".into(), ".".into(), " ".into()]),
@@ -228,6 +238,12 @@ impl Server {
                     Err(e) => Err((ErrorCode::InvalidParams, e.to_string())),
                 }
             }
+            lsp::request::SemanticTokensFullRequest::METHOD => self
+                .with::<lsp::SemanticTokensParams, _>(
+                    request,
+                    |p| &p.text_document.uri,
+                    |a, _, _| serde_json::to_value(a.semantic_tokens()),
+                ),
             lsp::request::DocumentSymbolRequest::METHOD => self
                 .with::<lsp::DocumentSymbolParams, _>(
                     request,
