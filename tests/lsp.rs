@@ -289,7 +289,10 @@ fn the_language_server_checks_hovers_and_formats_as_the_user_types() {
         json!({"textDocument": {"uri": uri}}),
     );
     let data = tokens["result"]["data"].as_array().unwrap();
-    assert!(data.len() >= 5 * 40 && data.len().is_multiple_of(5), "{tokens}");
+    assert!(
+        data.len() >= 5 * 40 && data.len().is_multiple_of(5),
+        "{tokens}"
+    );
     // The first token is `model` at 0:0, a keyword (type 0 of the legend).
     assert_eq!(
         &data[..5],
@@ -303,4 +306,140 @@ fn the_language_server_checks_hovers_and_formats_as_the_user_types() {
     client.notify("exit", Value::Null);
     let status = client.child.wait().unwrap();
     assert!(status.success());
+}
+
+/// Labels of a completion response.
+fn labels(response: &Value) -> Vec<String> {
+    response["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{response}"))
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn open(client: &mut Client, uri: &str, text: &str) {
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "phys", "version": 1, "text": text}}),
+    );
+}
+
+/// Completion inside `net mlp(` lists the call's options; go to definition of a standard
+/// library operator opens the module's text at the operator.
+#[test]
+fn completion_of_network_options_and_definition_in_the_standard_library() {
+    let dir = support::scratch("lsp", "stdlib");
+    let path = dir.join("lap.phys");
+    let text = "use std.operators\n\nmodel P {\n  space    x in [0, 1]\n  field    u(x)\n  pde      lap(u) = 1\n  boundary u = 0 on boundary\n}\n\ntrain P {\n  net      mlp(\n}\n";
+    std::fs::write(&path, text).unwrap();
+    let uri = format!("file://{}", path.display());
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    open(&mut client, &uri, text);
+    client.diagnostics(&uri);
+    let options = labels(&client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 10, "character": 15}}),
+    ));
+    for option in ["width", "depth", "act", "features", "init"] {
+        assert!(options.contains(&option.to_string()), "{options:?}");
+    }
+    let def = client.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 5, "character": 11}}),
+    );
+    let target = def["result"]["uri"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{def}"));
+    assert!(target.ends_with("/operators.phys"), "{target}");
+    let line = def["result"]["range"]["start"]["line"].as_u64().unwrap() as usize;
+    let file = target.strip_prefix("file://").unwrap();
+    let opened = std::fs::read_to_string(file).unwrap();
+    assert!(
+        opened.lines().nth(line).unwrap().starts_with("fn lap"),
+        "{line}"
+    );
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert!(client.child.wait().unwrap().success());
+}
+
+/// Random edits of every example (deletions, insertions of stray characters, truncations)
+/// sent as changes: the server publishes diagnostics for each and answers the next hover
+/// and completion, within the client's 30 s limit, and exits cleanly at the end.
+#[test]
+fn random_edits_never_crash_or_stall_the_server() {
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut random = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n.max(1) as u64) as usize
+    };
+    let mut examples: Vec<_> = std::fs::read_dir(support::root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "phys"))
+        .collect();
+    examples.sort();
+    let mut version = 1;
+    for path in &examples {
+        let uri = format!("file://{}", path.display());
+        let mut text = std::fs::read_to_string(path).unwrap();
+        open(&mut client, &uri, &text);
+        client.diagnostics(&uri);
+        for _ in 0..4 {
+            let mut at = random(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            match random(3) {
+                0 => {
+                    let mut end = (at + 1 + random(40)).min(text.len());
+                    while !text.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    text.replace_range(at..end, "");
+                }
+                1 => text.insert_str(at, ["(", "}", "[m", "\"", "∂", "model", " @ "][random(7)]),
+                _ => text.truncate(at),
+            }
+            version += 1;
+            client.notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+            );
+            client.diagnostics(&uri);
+            let line = random(text.lines().count().max(1));
+            let position = json!({"line": line, "character": random(20)});
+            let hover = client.request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": uri}, "position": position}),
+            );
+            assert!(hover.get("error").is_none(), "{hover}");
+            let completion = client.request(
+                "textDocument/completion",
+                json!({"textDocument": {"uri": uri}, "position": position}),
+            );
+            assert!(completion["result"].is_array(), "{completion}");
+        }
+        client.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+    }
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert!(client.child.wait().unwrap().success());
 }

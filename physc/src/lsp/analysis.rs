@@ -62,10 +62,13 @@ impl Analysis {
     }
 
     fn location(&self, span: Span, document: &lsp::Uri) -> Option<lsp::Location> {
+        let file = self.compilation.sources.get(span.file);
         let uri = if span.file == self.root {
             document.clone()
+        } else if let Some(path) = &file.path {
+            uri_of(path)?
         } else {
-            uri_of(self.compilation.sources.get(span.file).path.as_deref()?)?
+            uri_of(&standard_library_file(&file.name, &file.text)?)?
         };
         Some(lsp::Location::new(
             uri,
@@ -345,6 +348,27 @@ fn member(m: &ast::Member, name: &str) -> Option<(&'static str, Span)> {
         _ => return None,
     };
     (ident.name == name).then_some((keyword, span))
+}
+
+/// A file holding a standard library module's text, for editors to open: the modules are
+/// compiled into physc and have no file of their own, so each is written once per physc
+/// version under the temporary directory (through a temporary name and a rename, so a
+/// reader never sees half a file). `name` is the module's source name, `std/<module>.phys`.
+fn standard_library_file(name: &str, text: &str) -> Option<PathBuf> {
+    let file_name = Path::new(name).file_name()?;
+    let dir = std::env::temp_dir().join(format!("physc-{}-std", env!("CARGO_PKG_VERSION")));
+    let path = dir.join(file_name);
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
+        std::fs::create_dir_all(&dir).ok()?;
+        let partial = dir.join(format!(
+            ".{}.{}",
+            file_name.to_string_lossy(),
+            std::process::id()
+        ));
+        std::fs::write(&partial, text).ok()?;
+        std::fs::rename(&partial, &path).ok()?;
+    }
+    Some(path)
 }
 
 /// The name a model member declares, if it declares one.

@@ -8,6 +8,7 @@
 
 use lsp_types as lsp;
 use physc_compiler::check::schema::{self, CallSchema, Opt, Ty};
+use physc_compiler::driver;
 use physc_compiler::syntax::ast;
 
 /// Declarations inside a model.
@@ -38,8 +39,6 @@ const BUILTINS: &[&str] = &[
     "lap", "dn", "dist", "sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh",
     "sigmoid", "pi",
 ];
-/// The standard library's modules (`use std.NAME`).
-const STD_MODULES: &[&str] = &["operators", "equations", "systems", "pdes"];
 
 /// The completions at byte `at` of `text`; `names` are the names the enclosing model
 /// declares. The block the cursor is in is found from the text, not the tree, since the
@@ -50,7 +49,10 @@ pub fn complete(text: &str, at: usize, names: &[String]) -> Vec<lsp::CompletionI
     let typed = before.trim_start();
     if let Some(rest) = typed.strip_prefix("use std.") {
         return words(
-            STD_MODULES.iter().copied().filter(|m| m.starts_with(rest)),
+            driver::STDLIB
+                .iter()
+                .map(|(module, _)| *module)
+                .filter(|m| m.starts_with(rest)),
             lsp::CompletionItemKind::MODULE,
         );
     }

@@ -10,7 +10,8 @@
 //! Edits are debounced by draining: every message already waiting is read before any
 //! document is compiled, so a burst of keystrokes costs one compilation. Every open
 //! document is compiled again after any change, since one may import another. A panic
-//! while compiling (a compiler bug) becomes a diagnostic; the server keeps serving. The
+//! while compiling (a compiler bug) becomes a diagnostic, and one while answering a
+//! request an error response; the server keeps serving. The
 //! library never prints: the server writes only to its connection.
 
 mod analysis;
@@ -83,7 +84,17 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
             {
                 return Ok(());
             }
-            let response = server.answer(request);
+            // A bug in answering one request must not take the editor's server down.
+            let id = request.id.clone();
+            let response =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.answer(request)))
+                    .unwrap_or_else(|_| {
+                        Response::new_err(
+                            id,
+                            ErrorCode::InternalError as i32,
+                            "physc could not answer this request (an internal error)".into(),
+                        )
+                    });
             send(connection, Message::Response(response))?;
         }
     }
