@@ -443,3 +443,75 @@ fn random_edits_never_crash_or_stall_the_server() {
     client.notify("exit", Value::Null);
     assert!(client.child.wait().unwrap().success());
 }
+
+/// A document that uses another open document reads its unsaved text: breaking the used
+/// file publishes an error in the user, fixing it clears it; an unrelated open document is
+/// not published again.
+#[test]
+fn an_open_document_is_checked_against_the_unsaved_text_of_what_it_uses() {
+    let dir = support::scratch("lsp", "imports");
+    let (lib, main, other) = (
+        dir.join("lib.phys"),
+        dir.join("main.phys"),
+        dir.join("other.phys"),
+    );
+    let lib_text = "const c = 2\n";
+    let main_text = "use \"lib.phys\"\n\nmodel M {\n  time     t in [0, 1]\n  field    y(t)\n  ode      dt(y) = -c * y\n  initial  y = 1\n}\n";
+    std::fs::write(&lib, lib_text).unwrap();
+    std::fs::write(&main, main_text).unwrap();
+    std::fs::write(&other, main_text.replace("lib.phys", "missing.phys")).unwrap();
+    let uri = |p: &std::path::Path| format!("file://{}", p.display());
+    let (lib_uri, main_uri, other_uri) = (uri(&lib), uri(&main), uri(&other));
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    open(
+        &mut client,
+        &other_uri,
+        &std::fs::read_to_string(&other).unwrap(),
+    );
+    assert!(
+        !client.diagnostics(&other_uri).is_empty(),
+        "missing.phys is E0007"
+    );
+    open(&mut client, &lib_uri, lib_text);
+    client.diagnostics(&lib_uri);
+    open(&mut client, &main_uri, main_text);
+    assert_eq!(client.diagnostics(&main_uri), Vec::<Value>::new());
+    let change = |client: &mut Client, text: &str, version: i64| {
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": lib_uri, "version": version}, "contentChanges": [{"text": text}]}),
+        );
+    };
+    change(&mut client, "const d = 2\n", 2);
+    let mut published = Vec::new();
+    let broken = loop {
+        let m = client.next();
+        if m["method"] == "textDocument/publishDiagnostics" {
+            let uri = m["params"]["uri"].as_str().unwrap().to_string();
+            published.push(uri.clone());
+            if uri == main_uri {
+                break m["params"]["diagnostics"].clone();
+            }
+        }
+    };
+    assert_eq!(broken[0]["code"], "E0100", "{broken}");
+    change(&mut client, lib_text, 3);
+    assert_eq!(client.diagnostics(&main_uri), Vec::<Value>::new());
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": main_uri}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(hover.get("error").is_none());
+    assert!(
+        !published.contains(&other_uri),
+        "the unrelated document was compiled again"
+    );
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert!(client.child.wait().unwrap().success());
+}

@@ -57,6 +57,16 @@ pub fn analyse(uri: &lsp::Uri, text: &str, overlay: &Overlay) -> Analysis {
 }
 
 impl Analysis {
+    /// Whether this compilation read the file at canonical `path` (the document itself or
+    /// a module it uses).
+    pub fn reads(&self, path: &Path) -> bool {
+        self.compilation.sources.files().any(|(_, f)| {
+            f.path
+                .as_deref()
+                .is_some_and(|p| FileSystem.canonical(p) == path)
+        })
+    }
+
     pub(super) fn text(&self, file: FileId) -> &str {
         &self.compilation.sources.get(file).text
     }

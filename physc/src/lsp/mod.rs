@@ -8,8 +8,9 @@
 //! symbols and formatting by `physc fmt`.
 //!
 //! Edits are debounced by draining: every message already waiting is read before any
-//! document is compiled, so a burst of keystrokes costs one compilation. Every open
-//! document is compiled again after any change, since one may import another. A panic
+//! document is compiled, so a burst of keystrokes costs one compilation. A change
+//! compiles the document again, and every open document whose last compilation read it
+//! (one may import another); the others keep their analyses. A panic
 //! while compiling (a compiler bug) becomes a diagnostic, and one while answering a
 //! request an error response; the server keeps serving. The
 //! library never prints: the server writes only to its connection.
@@ -25,7 +26,7 @@ use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response
 use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 /// What the server tells a client it can do.
@@ -116,7 +117,8 @@ struct Server {
     analyses: HashMap<lsp::Uri, Analysis>,
     /// Documents closed since the last publication (their diagnostics are cleared).
     closed: Vec<lsp::Uri>,
-    changed: bool,
+    /// Documents to compile again: those changed, and those that use a changed one.
+    dirty: HashSet<lsp::Uri>,
 }
 
 impl Server {
@@ -144,13 +146,15 @@ impl Server {
                     lsp::notification::DidCloseTextDocument::METHOD,
                 ) {
                     let uri = p.text_document.uri;
+                    // Documents that used its unsaved text read the file again.
+                    self.touch(&uri);
                     if let Some(path) = convert::path_of(&uri) {
                         self.by_path.remove(&canonical(&path));
                     }
                     self.documents.remove(&uri);
                     self.analyses.remove(&uri);
+                    self.dirty.remove(&uri);
                     self.closed.push(uri);
-                    self.changed = true;
                 }
             }
             _ => {}
@@ -161,23 +165,38 @@ impl Server {
         if let Some(path) = convert::path_of(&uri) {
             self.by_path.insert(canonical(&path), text.clone());
         }
+        self.touch(&uri);
         self.documents.insert(uri, text);
-        self.changed = true;
     }
 
-    /// Compile every open document again after a change and publish its diagnostics.
-    fn publish(&mut self, connection: &Connection) -> Result<(), String> {
-        if !self.changed {
-            return Ok(());
+    /// Mark `uri` and every open document whose last compilation read it to be compiled
+    /// again.
+    fn touch(&mut self, uri: &lsp::Uri) {
+        self.dirty.insert(uri.clone());
+        let Some(path) = convert::path_of(uri).map(|p| canonical(&p)) else {
+            return;
+        };
+        for (other, analysis) in &self.analyses {
+            if analysis.reads(&path) {
+                self.dirty.insert(other.clone());
+            }
         }
-        self.changed = false;
+    }
+
+    /// Compile the changed documents (and those using them) again and publish their
+    /// diagnostics.
+    fn publish(&mut self, connection: &Connection) -> Result<(), String> {
         for uri in std::mem::take(&mut self.closed) {
             publish(connection, uri, Vec::new())?;
         }
         let overlay = Overlay {
             open: &self.by_path,
         };
-        for (uri, text) in &self.documents {
+        for uri in std::mem::take(&mut self.dirty) {
+            let Some(text) = self.documents.get(&uri) else {
+                continue;
+            };
+            let uri = &uri;
             let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 analyse(uri, text, &overlay)
             }));
