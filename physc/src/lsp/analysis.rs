@@ -208,7 +208,7 @@ impl Analysis {
             Some(ast::Item::Model(m)) => m
                 .members
                 .iter()
-                .filter_map(|mem| declared_name(mem).map(str::to_string))
+                .filter_map(|mem| declared(mem).map(|(_, ident, _)| ident.name.clone()))
                 .collect(),
             _ => Vec::new(),
         };
@@ -346,7 +346,13 @@ impl Analysis {
 
 /// The keyword and span of `name`'s declaration among a model's members, if it declares it.
 fn member(m: &ast::Member, name: &str) -> Option<(&'static str, Span)> {
-    let (keyword, ident, span) = match m {
+    let (keyword, ident, span) = declared(m)?;
+    (ident.name == name).then_some((keyword, span))
+}
+
+/// What a model member declares: its keyword, name and span (none for equations).
+fn declared(m: &ast::Member) -> Option<(&'static str, &ast::Ident, Span)> {
+    Some(match m {
         ast::Member::Space(v) => ("space", &v.name, v.span),
         ast::Member::Time(v) => ("time", &v.name, v.span),
         ast::Member::Const(c) => ("const", &c.name, c.span),
@@ -356,8 +362,7 @@ fn member(m: &ast::Member, name: &str) -> Option<(&'static str, Span)> {
         ast::Member::Fn(f) => ("fn", &f.name, f.span),
         ast::Member::Part(p) => ("part", &p.name, p.span),
         _ => return None,
-    };
-    (ident.name == name).then_some((keyword, span))
+    })
 }
 
 /// A file holding a standard library module's text, for editors to open: the modules are
@@ -379,21 +384,6 @@ fn standard_library_file(name: &str, text: &str) -> Option<PathBuf> {
         std::fs::rename(&partial, &path).ok()?;
     }
     Some(path)
-}
-
-/// The name a model member declares, if it declares one.
-fn declared_name(m: &ast::Member) -> Option<&str> {
-    let ident = match m {
-        ast::Member::Space(v) | ast::Member::Time(v) => &v.name,
-        ast::Member::Const(c) => &c.name,
-        ast::Member::Param(p) => &p.name,
-        ast::Member::Field(f) => &f.name,
-        ast::Member::Let(l) => &l.name,
-        ast::Member::Fn(f) => &f.name,
-        ast::Member::Part(p) => &p.name,
-        _ => return None,
-    };
-    Some(&ident.name)
 }
 
 /// The identifier around byte `at`, and its byte range.

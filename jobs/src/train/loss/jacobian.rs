@@ -163,15 +163,7 @@ impl<T: Scalar + JitReal> Objective<T> {
                 forward_chunk(compiled, points, net, net_params, &kp, c)
             })
             .map_err(LossError::Internal)?;
-        for term in &mut self.terms {
-            term.weigh(causal);
-            if !term.loss.is_finite() {
-                return Err(LossError::NonFinite {
-                    term: term.term.name.clone(),
-                });
-            }
-        }
-        Ok(())
+        super::weigh_terms(&mut self.terms, causal)
     }
 }
 

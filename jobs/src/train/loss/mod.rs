@@ -440,6 +440,23 @@ fn backward_chunk<T: Scalar>(
     net.backward(net_params, &mut c.tape, &c.adjoint, &mut c.grad)
 }
 
+/// Each term's loss and per-point coefficients from its forward pass; a term whose loss is
+/// not finite stops the evaluation.
+fn weigh_terms<T: Scalar + JitReal>(
+    terms: &mut [TermState<T>],
+    causal: Option<(Causal, usize, (f64, f64))>,
+) -> Result<(), LossError> {
+    for term in terms {
+        term.weigh(causal);
+        if !term.loss.is_finite() {
+            return Err(LossError::NonFinite {
+                term: term.term.name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Kernel parameters: constants, and learnable parameters at their values.
 pub fn kernel_params<T: Scalar>(params: &[KernelParam], model: &[f64]) -> Vec<T> {
     params
@@ -593,14 +610,7 @@ impl<T: Scalar + JitReal> Objective<T> {
                 }
             })
             .map_err(LossError::Internal)?;
-        for term in &mut self.terms {
-            term.weigh(causal);
-            if !term.loss.is_finite() {
-                return Err(LossError::NonFinite {
-                    term: term.term.name.clone(),
-                });
-            }
-        }
+        weigh_terms(&mut self.terms, causal)?;
         let tasks: Vec<_> = self
             .terms
             .iter_mut()
