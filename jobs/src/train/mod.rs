@@ -2,6 +2,7 @@
 //! compiler plans the loss terms and their kernels from the model
 //! (`physc_compiler::plan::training`, here `problem`); `points.rs` draws collocation points,
 //! `loss.rs` evaluates loss and gradient (Taylor-mode jets forward, adjoints back),
+//! `integrals.rs` the model's `integral`s after training,
 //! `activation_kernels.rs` compiles activations and their derivatives, `session.rs` runs the
 //! optimizers with progress, checkpoints and cancellation, `trained.rs` is the result in
 //! memory ([`Trained`]), `output.rs` writes it, `checkpoint.rs` saves and restores what
@@ -16,6 +17,7 @@ mod checkpoint;
 mod data;
 mod error_history;
 mod grid;
+mod integrals;
 mod loss;
 mod member_networks;
 mod output;
@@ -29,6 +31,7 @@ mod tests;
 mod trained;
 
 pub use error_history::ErrorHistory;
+pub use integrals::IntegralValue;
 pub use trained::{
     Comparison, FieldGrid, LossHistory, Outcome, Trained, TrainedNet, TrainedNetwork,
 };

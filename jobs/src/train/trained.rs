@@ -6,6 +6,7 @@
 use super::checkpoint::Checkpoint;
 use super::error_history::{ErrorHistory, ERROR_EVERY, ERROR_LEVELS};
 use super::grid::{inside_domain, layout_order, mask_outside, permute, Grid};
+use super::integrals::{self, IntegralValue};
 use super::loss::kernel_params;
 use super::problem::{Problem, Source};
 use super::reference::{rel_l2_inside, Reference};
@@ -283,6 +284,8 @@ pub struct Trained {
     /// Against the reference of `compare`, when the job has one.
     pub comparison: Option<Comparison>,
     pub outcome: Outcome,
+    /// The model's `integral`s of the trained fields, in declaration order.
+    pub integrals: Vec<IntegralValue>,
     /// `report.json`.
     pub report: serde_json::Value,
     /// The state `--resume` continues from (`checkpoint.npz`).
@@ -376,6 +379,13 @@ impl Trained {
                 );
             }
         }
+        for i in &self.integrals {
+            text += &format!("  integral {} over {} = {:.6e}", i.name, i.over, i.value);
+            if i.std_error > 0.0 {
+                text += &format!(" ± {:.2e}", i.std_error);
+            }
+            text += &format!(" ({} points)\n", i.points);
+        }
         if let Some(c) = &self.comparison {
             let reached: Vec<String> = ERROR_LEVELS
                 .iter()
@@ -433,6 +443,12 @@ pub fn collect<T: Scalar + JitReal>(
         net_len,
     };
     let history = LossHistory::new(session.history)?;
+    let integrals = integrals::evaluate(
+        &session.objective.net,
+        &session.params[..net_len],
+        problem,
+        &model_values,
+    )?;
     let network = precision(TrainedNet {
         network: session.objective.net,
         weights: session.params[..net_len].to_vec(),
@@ -463,7 +479,7 @@ pub fn collect<T: Scalar + JitReal>(
         .map(|p| p.name.clone())
         .zip(model_values)
         .collect();
-    let report = report(
+    let mut report = report(
         run,
         &tally,
         terms,
@@ -472,6 +488,13 @@ pub fn collect<T: Scalar + JitReal>(
         &history,
         comparison.as_ref(),
     );
+    if !integrals.is_empty() {
+        report["integrals"] = integrals
+            .iter()
+            .map(|i| (i.name.clone(), i.json()))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
 
     let mut variable_order: Vec<usize> = (0..problem.inputs.len()).collect();
     variable_order.sort_by_key(|&i| problem.inputs[i]);
@@ -487,6 +510,7 @@ pub fn collect<T: Scalar + JitReal>(
         fields,
         comparison,
         outcome: run.outcome.clone(),
+        integrals,
         report,
         checkpoint,
         inputs: variable_order
