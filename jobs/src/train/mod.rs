@@ -6,7 +6,7 @@
 //! `activation_kernels.rs` compiles activations and their derivatives, `session.rs` runs the
 //! optimizers with progress, checkpoints and cancellation, `trained.rs` is the result in
 //! memory ([`Trained`]), `output.rs` writes it, `checkpoint.rs` saves and restores what
-//! `--resume` needs, `reference.rs` reads `compare` references and `grid.rs` lays out grids.
+//! `--resume` needs, `predict.rs` reads the points of `predict` and holds the fields there, `reference.rs` reads `compare` references and `grid.rs` lays out grids.
 //!
 //! [`run`] trains and returns the result, writing nothing but checkpoints (every
 //! `output every:` steps to `<out_dir>/<Model>/checkpoint.npz`, when
@@ -22,6 +22,7 @@ mod loss;
 mod member_networks;
 mod output;
 mod points;
+mod predict;
 mod reference;
 #[cfg(test)]
 mod run_tests;
@@ -32,6 +33,7 @@ mod trained;
 
 pub use error_history::ErrorHistory;
 pub use integrals::IntegralValue;
+pub use predict::Predictions;
 pub use trained::{
     Comparison, FieldGrid, LossHistory, Outcome, Trained, TrainedNet, TrainedNetwork,
 };

@@ -8,6 +8,7 @@ use super::error_history::{ErrorHistory, ERROR_EVERY, ERROR_LEVELS};
 use super::grid::{inside_domain, layout_order, mask_outside, permute, Grid};
 use super::integrals::{self, IntegralValue};
 use super::loss::kernel_params;
+use super::predict::{PredictPoints, Predictions};
 use super::problem::{Problem, Source};
 use super::reference::{rel_l2_inside, Reference};
 use super::session::{History, Session};
@@ -286,6 +287,8 @@ pub struct Trained {
     pub outcome: Outcome,
     /// The model's `integral`s of the trained fields, in declaration order.
     pub integrals: Vec<IntegralValue>,
+    /// The trained fields at the points of `predict` (`predictions.npz`).
+    pub predictions: Option<Predictions>,
     /// `report.json`.
     pub report: serde_json::Value,
     /// The state `--resume` continues from (`checkpoint.npz`).
@@ -417,6 +420,8 @@ pub struct Run<'a> {
     pub reference: Option<&'a Reference>,
     /// The error against `reference` while training, when there is one.
     pub error_history: Option<ErrorHistory>,
+    /// The points of `predict`, when the job has it.
+    pub predict: Option<&'a PredictPoints>,
 }
 
 /// Turn a finished session into its results: the fields on the output grid and on the
@@ -473,6 +478,10 @@ pub fn collect<T: Scalar + JitReal>(
         .zip(run.error_history.clone())
         .map(|(reference, history)| compare(&network, problem, reference, history))
         .transpose()?;
+    let predictions = run
+        .predict
+        .map(|points| points.predictions(problem, network.fields_at(&points.columns)?))
+        .transpose()?;
     let params: Vec<(String, f64)> = problem
         .params
         .iter()
@@ -488,6 +497,11 @@ pub fn collect<T: Scalar + JitReal>(
         &history,
         comparison.as_ref(),
     );
+    if predictions.is_some() {
+        if let Some(files) = report["files"].as_array_mut() {
+            files.push("predictions.npz".into());
+        }
+    }
     if !integrals.is_empty() {
         report["integrals"] = integrals
             .iter()
@@ -511,6 +525,7 @@ pub fn collect<T: Scalar + JitReal>(
         comparison,
         outcome: run.outcome.clone(),
         integrals,
+        predictions,
         report,
         checkpoint,
         inputs: variable_order
