@@ -134,3 +134,43 @@ train Box {
     let (total, se, _) = integral(&r, "total");
     assert!(se > 0.0 && (total - 1.0).abs() < 0.01, "{total} ± {se}");
 }
+
+/// The DFG 2D-1 example (examples/cylinder_dfg.phys) runs and reports its drag and lift
+/// coefficients. Its full configuration trains for tens of minutes in a release build (the
+/// accuracy is bench/geometry's `cylinder_cd_err`); here a few steps check that the
+/// integrals over the cylinder are evaluated through the hard constraints, with the
+/// deterministic rule, and that the drag is positive from the start (the lifting of the
+/// inflow profile already shears along the cylinder).
+#[test]
+fn the_cylinder_example_reports_drag_and_lift() {
+    let dir = scratch("integrals", "cylinder");
+    let example = support::root().join("examples/cylinder_dfg.phys");
+    let example = example.to_string_lossy();
+    let out = physc(
+        &[
+            "run",
+            &example,
+            "--out",
+            "out",
+            "--quiet",
+            "--max-steps",
+            "5",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&dir.join("out/CylinderDFG/train"));
+    for name in ["c_D", "c_L"] {
+        let i = &r["integrals"][name];
+        assert_eq!(i["over"], "part cylinder", "{i}");
+        assert_eq!(i["rule"], "midpoint", "{i}");
+        assert_eq!(i["std_error"].as_f64(), Some(0.0), "{i}");
+        assert!(i["value"].as_f64().is_some_and(f64::is_finite), "{i}");
+    }
+    let (cd, _, _) = integral(&r, "c_D");
+    assert!(cd > 0.0, "c_D = {cd}");
+}
