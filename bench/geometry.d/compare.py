@@ -133,6 +133,33 @@ def deepxde_side(args):
     return (interior, boundary, normals), times, versions
 
 
+# DFG 2D-1 (Schäfer & Turek 1996; the reference values of John & Matthies 2001).
+CD_REFERENCE = 5.5795
+CL_REFERENCE = 0.0106
+
+
+def cylinder_cd_err(args):
+    """The relative error of c_D in the cylinder example's report, or `na` without one."""
+    if not args.cylinder_report:
+        return "na"
+    path = Path(args.cylinder_report)
+    if not path.exists():
+        print(f"no cylinder report at {path}: cylinder_cd_err=na (BENCH_CYLINDER=1 trains it)")
+        return "na"
+    report = json.loads(path.read_text())
+    integrals = report.get("integrals", {})
+    if "c_D" not in integrals or not report.get("completed", False):
+        print(f"{path}: no c_D of a completed run: cylinder_cd_err=na")
+        return "na"
+    cd = integrals["c_D"]["value"]
+    cl = integrals.get("c_L", {}).get("value", float("nan"))
+    age = (time.time() - path.stat().st_mtime) / 3600
+    print(f"cylinder (DFG 2D-1) from {path} ({age:.1f} h old, trained in "
+          f"{report.get('wall_time_s', float('nan')):.0f} s): c_D = {cd:.4f} "
+          f"(reference {CD_REFERENCE}), c_L = {cl:.4f} (reference {CL_REFERENCE})")
+    return f"{abs(cd - CD_REFERENCE) / CD_REFERENCE:.2e}"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--physc", required=True)
@@ -142,6 +169,8 @@ def main():
     ap.add_argument("--interior", type=int, default=1_000_000)
     ap.add_argument("--boundary", type=int, default=100_000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--cylinder-report", default=None,
+                    help="report.json of a run of examples/cylinder_dfg.phys (its c_D error is printed)")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -178,7 +207,7 @@ def main():
         sys.exit(1)
     print(f"RESULT geometry vs_deepxde={(di + db) / (pi + pb):.1f} interior_vs_deepxde={di / pi:.1f} "
           f"boundary_vs_deepxde={db / pb:.1f} physc_interior_s={pi:.4f} physc_boundary_s={pb:.4f} "
-          f"deepxde_interior_s={di:.4f} deepxde_boundary_s={db:.4f} cylinder_cd_err=na")
+          f"deepxde_interior_s={di:.4f} deepxde_boundary_s={db:.4f} cylinder_cd_err={cylinder_cd_err(args)}")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,27 @@ pub struct Model {
     pub data: Vec<DataSource>,
     /// The shape the space variables range over when it is not their box (`domain = ...`).
     pub domain: Option<Domain>,
+    /// `integral NAME = EXPR ...`: quantities integrated after training.
+    pub integrals: Vec<Integral>,
+}
+
+/// `integral NAME = EXPR [on PART | on boundary]`: a scalar expression of the fields
+/// integrated over the domain or a piece of its boundary.
+#[derive(Debug, Clone)]
+pub struct Integral {
+    pub name: String,
+    pub integrand: Expr,
+    pub over: IntegralRegion,
+    pub span: Span,
+}
+
+/// Where an integral is taken.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum IntegralRegion {
+    /// The whole domain (its box when it is not a shape).
+    Domain,
+    /// The whole boundary of a shaped domain (`Everywhere`) or one part of it.
+    Boundary(BoundaryLocation),
 }
 
 /// `domain = SHAPE` with its `part`s: the shape (inside the space box) and the part names,

@@ -109,6 +109,22 @@ pub fn model(m: &Model) -> String {
             expr(m, &h.transform)
         );
     }
+    for i in &m.integrals {
+        let over = match i.over {
+            IntegralRegion::Domain => String::new(),
+            IntegralRegion::Boundary(BoundaryLocation::Part(k)) => match &m.domain {
+                Some(d) => format!(" on {}", d.parts[k]),
+                None => format!(" on part {k}"),
+            },
+            IntegralRegion::Boundary(_) => " on boundary".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  integral {} = {}{over}",
+            i.name,
+            expr(m, &i.integrand)
+        );
+    }
     for p in &m.periodic {
         let fields: Vec<&str> = p
             .fields

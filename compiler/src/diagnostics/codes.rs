@@ -90,6 +90,7 @@ codes! {
     NormalOutsideBoundary = "E0227", Error, "normal used where there is none";
     NoDistance = "E0228", Error, "no distance function for this boundary";
     BadMesh = "E0229", Error, "unusable STL mesh";
+    BadIntegral = "E0230", Error, "integral that cannot be taken";
 
     // Physical units.
     UnknownUnit = "E0300", Error, "unknown unit";

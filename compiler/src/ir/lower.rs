@@ -48,6 +48,16 @@ pub struct Lowered {
     pub constraints: Vec<LoweredConstraint>,
     /// Jets of the raw network output that hard constraints need.
     pub net_jets: JetSet,
+    /// Each `integral`'s integrand, in declaration order.
+    pub integrals: Vec<LoweredIntegral>,
+}
+
+/// An `integral`'s integrand lowered like a residual (not part of any loss).
+#[derive(Debug, Clone)]
+pub struct LoweredIntegral {
+    pub name: String,
+    pub over: check::IntegralRegion,
+    pub root: Id,
 }
 
 impl Lowered {
@@ -147,13 +157,26 @@ pub fn lower_model(model: &Model) -> Lowered {
             span: eq.span,
         });
     }
+    let integrals: Vec<LoweredIntegral> = model
+        .integrals
+        .iter()
+        .map(|i| LoweredIntegral {
+            name: i.name.clone(),
+            over: i.over,
+            root: lowering.expr(&i.integrand),
+        })
+        .collect();
     let roots: Vec<Id> = residuals.iter().map(|r| r.root).collect();
     let jets = lowering.jets_used(&roots, false);
+    // Hard constraints are expanded for the jets the integrands read as well.
+    let mut with_integrals = roots;
+    with_integrals.extend(integrals.iter().map(|i| i.root));
+    let expanded = lowering.jets_used(&with_integrals, false);
     let mut constraints = Vec::new();
     for h in &model.hard_constraints {
         let transform = lowering.expr(&h.transform);
         // The value is always expanded: outputs and data need it even when no equation does.
-        let mut needed = jets.get(&h.field).cloned().unwrap_or_default();
+        let mut needed = expanded.get(&h.field).cloned().unwrap_or_default();
         needed.insert(Vec::new());
         let mut list = Vec::new();
         for wrt in needed {
@@ -181,6 +204,7 @@ pub fn lower_model(model: &Model) -> Lowered {
         jets,
         constraints,
         net_jets,
+        integrals,
     }
 }
 

@@ -6,7 +6,7 @@
 //! derivative of a network output, an observed value, or a learnable parameter.
 
 use crate::check::settings::{LossWeights, TrainSettings};
-use crate::check::{BoundaryLocation, EquationKind, FieldRef, Model, VarId};
+use crate::check::{BoundaryLocation, EquationKind, FieldRef, IntegralRegion, Model, VarId};
 use crate::codegen::kernels::KernelPlan;
 use crate::ir::lang::SymbolKind;
 use crate::ir::lower::lower_model;
@@ -151,6 +151,37 @@ pub struct Problem {
     /// Which network gives which outputs from which inputs, in `TrainSettings::nets`
     /// order.
     pub networks: Vec<NetworkLayout>,
+    /// The model's `integral`s, evaluated after training.
+    pub integrals: Vec<IntegralPlan>,
+}
+
+/// An `integral` of the model: its integrand compiled like a loss term's residual (one
+/// output, no sensitivities) and where it is integrated.
+#[derive(Debug, Clone)]
+pub struct IntegralPlan {
+    pub name: String,
+    /// `Interior` (the domain), `AllSides` (the whole boundary of the shape) or `Part(i)`.
+    pub region: Region,
+    pub plan: KernelPlan,
+    pub sources: Vec<Source>,
+    pub params: Vec<KernelParam>,
+}
+
+impl IntegralPlan {
+    /// Every network derivative the integrand reads.
+    pub fn jets(&self) -> Vec<Vec<usize>> {
+        let mut jets: Vec<Vec<usize>> = self
+            .sources
+            .iter()
+            .filter_map(|s| match s {
+                Source::Net { jet, .. } => Some(jet.clone()),
+                _ => None,
+            })
+            .collect();
+        jets.sort();
+        jets.dedup();
+        jets
+    }
 }
 
 /// One network of a training problem: its inputs (indices into `Problem::inputs`) and its
@@ -350,12 +381,37 @@ pub fn plan(
         field_roots.push(value);
     }
 
+    if !lowered.integrals.is_empty() {
+        if let Some((_, var)) = model.space().find(|(v, _)| input_of(*v).is_none()) {
+            return Err(format!(
+                "an integral needs every space variable as a network input, not `{}`",
+                var.name
+            ));
+        }
+    }
+    let mut integral_roots = Vec::new();
+    for i in lowered.integrals.clone() {
+        let root = lowered.through_constraints(i.root).ok_or_else(|| {
+            format!(
+                "integral `{}` uses a derivative the hard constraint does not define",
+                i.name
+            )
+        })?;
+        let region = match i.over {
+            IntegralRegion::Domain => Region::Interior,
+            IntegralRegion::Boundary(BoundaryLocation::Part(p)) => Region::Part(p),
+            IntegralRegion::Boundary(_) => Region::AllSides,
+        };
+        integral_roots.push((i.name, region, root));
+    }
+
     let mut roots: Vec<Id> = groups
         .iter()
         .flat_map(|g| g.residuals.iter().map(|(_, id)| *id))
         .collect();
     let n_residuals = roots.len();
     roots.extend(&field_roots);
+    roots.extend(integral_roots.iter().map(|(_, _, id)| *id));
     let simplified = simplify_lowered(lowered, &roots, &Limits::default());
     let symbols = &simplified.lowered.symbols;
     let resolve = |s: Symbol| -> Result<Source, PlanError> {
@@ -468,6 +524,26 @@ pub fn plan(
         params: kernel_params(&fields_plan),
         plan: fields_plan,
     };
+    let first_integral = n_residuals + outputs.len();
+    let integrals = integral_roots
+        .into_iter()
+        .enumerate()
+        .map(|(k, (name, region, _))| {
+            let root = simplified.residuals[first_integral + k];
+            let plan = KernelPlan::new(simplified.expr(), vec![(name.clone(), root)], symbols);
+            Ok(IntegralPlan {
+                sources: plan
+                    .inputs
+                    .iter()
+                    .map(|&s| resolve(s))
+                    .collect::<Result<_, PlanError>>()?,
+                params: kernel_params(&plan),
+                name,
+                region,
+                plan,
+            })
+        })
+        .collect::<Result<_, PlanError>>()?;
     Ok(Problem {
         model: model.name.clone(),
         input_names: inputs
@@ -496,6 +572,7 @@ pub fn plan(
             })
             .collect(),
         domain,
+        integrals,
     })
 }
 

@@ -91,6 +91,7 @@ pub enum Member {
     Data(DataDecl),
     Domain(DomainDecl),
     Part(PartDecl),
+    Integral(IntegralDecl),
     Error(Span),
 }
 
@@ -108,6 +109,7 @@ impl Member {
             Member::Data(d) => d.span,
             Member::Domain(d) => d.span,
             Member::Part(p) => p.span,
+            Member::Integral(i) => i.span,
             Member::Error(span) => *span,
         }
     }
@@ -203,6 +205,17 @@ impl Location {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DomainDecl {
     pub shape: Expr,
+    pub span: Span,
+}
+
+/// `integral drag = -p * nx on cylinder`: a quantity integrated over a part of the
+/// boundary (`on NAME`), the whole boundary (`on boundary`) or, without a location, the
+/// domain, evaluated after training.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegralDecl {
+    pub name: Ident,
+    pub integrand: Expr,
+    pub location: Option<Location>,
     pub span: Span,
 }
 

@@ -238,6 +238,12 @@ fn visit_item_exprs<'a>(item: &'a ast::Item, f: &mut impl FnMut(&'a Expr)) {
                     Member::Let(l) => f(&l.value),
                     Member::Domain(d) => f(&d.shape),
                     Member::Part(p) => f(&p.shape),
+                    Member::Integral(i) => {
+                        f(&i.integrand);
+                        if let Some(ast::Location::At { value, .. }) = &i.location {
+                            f(value);
+                        }
+                    }
                     Member::Fn(d) => f(&d.body),
                     Member::Equation(e) => {
                         f(&e.lhs);

@@ -294,23 +294,19 @@ fn member_text(member: &Member) -> String {
         ),
         Member::Let(l) => format!("let {} = {}", l.name.name, expr(&l.value)),
         Member::Fn(f) => fn_decl(f),
-        Member::Equation(e) => {
-            let location = match &e.location {
-                None => String::new(),
-                Some(Location::At { var, value, .. }) => {
-                    format!(" at {} = {}", var.name, expr(value))
-                }
-                Some(Location::OnBoundary(_)) => " on boundary".into(),
-                Some(Location::OnPart { part, .. }) => format!(" on {}", part.name),
-            };
-            format!(
-                "{} {} = {}{}",
-                e.kind.keyword(),
-                expr(&e.lhs),
-                expr(&e.rhs),
-                location
-            )
-        }
+        Member::Equation(e) => format!(
+            "{} {} = {}{}",
+            e.kind.keyword(),
+            expr(&e.lhs),
+            expr(&e.rhs),
+            location(&e.location)
+        ),
+        Member::Integral(i) => format!(
+            "integral {} = {}{}",
+            i.name.name,
+            expr(&i.integrand),
+            location(&i.location)
+        ),
         Member::Periodic(p) => {
             if p.fields.is_empty() {
                 format!("boundary periodic in {}", p.var.name)
@@ -330,6 +326,15 @@ fn member_text(member: &Member) -> String {
         Member::Domain(d) => format!("domain = {}", expr(&d.shape)),
         Member::Part(p) => format!("part {} = {}", p.name.name, expr(&p.shape)),
         Member::Error(_) => String::new(),
+    }
+}
+
+fn location(location: &Option<Location>) -> String {
+    match location {
+        None => String::new(),
+        Some(Location::At { var, value, .. }) => format!(" at {} = {}", var.name, expr(value)),
+        Some(Location::OnBoundary(_)) => " on boundary".into(),
+        Some(Location::OnPart { part, .. }) => format!(" on {}", part.name),
     }
 }
 

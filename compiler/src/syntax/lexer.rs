@@ -117,6 +117,8 @@ pub enum Token {
     Domain,
     #[token("part")]
     Part,
+    #[token("integral")]
+    Integral,
 
     #[regex(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?", |lex| lex.slice().to_string())]
     Number(String),
@@ -219,6 +221,7 @@ pub fn token_text(token: &Token) -> &'static str {
         Periodic => "periodic",
         Domain => "domain",
         Part => "part",
+        Integral => "integral",
         Plus => "+",
         Minus => "-",
         Star => "*",

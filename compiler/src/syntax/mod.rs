@@ -232,6 +232,7 @@ fn describe_expected(expected: &[String]) -> String {
         "\"periodic\"",
         "\"domain\"",
         "\"part\"",
+        "\"integral\"",
         "\"fn\"",
     ];
     let keyword_count = expected

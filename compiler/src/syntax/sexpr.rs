@@ -131,6 +131,12 @@ fn member_sexpr(member: &Member) -> String {
         Member::Data(d) => format!("(data ({}) {:?})", names(&d.fields, " "), d.path),
         Member::Domain(d) => format!("(domain {})", expr(&d.shape)),
         Member::Part(p) => format!("(part {} {})", p.name.name, expr(&p.shape)),
+        Member::Integral(i) => format!(
+            "(integral {} {}{})",
+            i.name.name,
+            expr(&i.integrand),
+            location(&i.location)
+        ),
         Member::Error(_) => "(error)".into(),
     }
 }

@@ -2,10 +2,11 @@
 //! compiler plans the loss terms and their kernels from the model
 //! (`physc_compiler::plan::training`, here `problem`); `points.rs` draws collocation points,
 //! `loss.rs` evaluates loss and gradient (Taylor-mode jets forward, adjoints back),
+//! `integrals.rs` the model's `integral`s after training,
 //! `activation_kernels.rs` compiles activations and their derivatives, `session.rs` runs the
 //! optimizers with progress, checkpoints and cancellation, `trained.rs` is the result in
 //! memory ([`Trained`]), `output.rs` writes it, `checkpoint.rs` saves and restores what
-//! `--resume` needs, `reference.rs` reads `compare` references and `grid.rs` lays out grids.
+//! `--resume` needs, `predict.rs` reads the points of `predict` and holds the fields there, `reference.rs` reads `compare` references and `grid.rs` lays out grids.
 //!
 //! [`run`] trains and returns the result, writing nothing but checkpoints (every
 //! `output every:` steps to `<out_dir>/<Model>/checkpoint.npz`, when
@@ -16,12 +17,14 @@ mod checkpoint;
 mod data;
 mod error_history;
 mod grid;
+mod integrals;
 #[cfg(test)]
 mod jacobian_tests;
 mod loss;
 mod member_networks;
 mod output;
 mod points;
+mod predict;
 mod reference;
 #[cfg(test)]
 mod run_tests;
@@ -31,6 +34,8 @@ mod tests;
 mod trained;
 
 pub use error_history::ErrorHistory;
+pub use integrals::IntegralValue;
+pub use predict::Predictions;
 pub use trained::{
     Comparison, FieldGrid, LossHistory, Outcome, Trained, TrainedNet, TrainedNetwork,
 };

@@ -79,6 +79,21 @@ fn write_files(trained: &Trained, dir: &Path) -> Result<(), String> {
         }
     }
 
+    if let Some(p) = &trained.predictions {
+        let arrays: Vec<(String, Array)> = p
+            .points
+            .iter()
+            .chain(&p.fields)
+            .map(|(n, a)| {
+                Array::with_shape(a.shape().to_vec(), row_major(a))
+                    .map(|array| (n.clone(), array))
+                    .map_err(|e| format!("predictions.npz: {e:?}"))
+            })
+            .collect::<Result<_, _>>()?;
+        let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (n.as_str(), a)).collect();
+        npz::write(&dir.join("predictions.npz"), &refs).map_err(io)?;
+    }
+
     if let Some(comparison) = &trained.comparison {
         let predicted = &comparison.predicted;
         let grid = axes(predicted);

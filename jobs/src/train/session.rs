@@ -9,6 +9,7 @@ use super::error_history::ErrorTracker;
 use super::loss::{Learnable, LossError, Objective, TermState};
 use super::member_networks;
 use super::points;
+use super::predict;
 use super::problem::{Observations, Problem, TermKind};
 use super::reference;
 use super::trained::{self, Outcome, Run, Trained, TrainedNet, TrainedNetwork};
@@ -170,6 +171,12 @@ pub fn train<T: Scalar + JitReal>(
         .map(|spec| reference::read(&spec.value, &options.source_dir, problem, model))
         .transpose()
         .map_err(JobError::Failed)?;
+    let predict = config
+        .predict
+        .as_ref()
+        .map(|spec| predict::read(&spec.value, &options.source_dir, problem))
+        .transpose()
+        .map_err(JobError::Failed)?;
     let fields_kernel = cached::<T>(&problem.fields.plan)
         .map_err(|e| JobError::NotSupported(format!("the fields' kernel: {e}")))?;
     let mut session =
@@ -256,6 +263,7 @@ pub fn train<T: Scalar + JitReal>(
         seconds,
         reference: reference.as_ref(),
         error_history,
+        predict: predict.as_ref(),
     };
     let result =
         trained::collect(session, &run, fields_kernel, precision).map_err(JobError::Failed)?;

@@ -6,7 +6,9 @@
 use super::checkpoint::Checkpoint;
 use super::error_history::{ErrorHistory, ERROR_EVERY, ERROR_LEVELS};
 use super::grid::{inside_domain, layout_order, mask_outside, permute, Grid};
+use super::integrals::{self, IntegralValue};
 use super::loss::kernel_params;
+use super::predict::{PredictPoints, Predictions};
 use super::problem::{Problem, Source};
 use super::reference::{rel_l2_inside, Reference};
 use super::session::{History, Session};
@@ -290,6 +292,10 @@ pub struct Trained {
     /// Against the reference of `compare`, when the job has one.
     pub comparison: Option<Comparison>,
     pub outcome: Outcome,
+    /// The model's `integral`s of the trained fields, in declaration order.
+    pub integrals: Vec<IntegralValue>,
+    /// The trained fields at the points of `predict` (`predictions.npz`).
+    pub predictions: Option<Predictions>,
     /// `report.json`.
     pub report: serde_json::Value,
     /// The state `--resume` continues from (`checkpoint.npz`).
@@ -383,6 +389,13 @@ impl Trained {
                 );
             }
         }
+        for i in &self.integrals {
+            text += &format!("  integral {} over {} = {:.6e}", i.name, i.over, i.value);
+            if i.std_error > 0.0 {
+                text += &format!(" ± {:.2e}", i.std_error);
+            }
+            text += &format!(" ({} points)\n", i.points);
+        }
         if let Some(c) = &self.comparison {
             let reached: Vec<String> = ERROR_LEVELS
                 .iter()
@@ -414,6 +427,8 @@ pub struct Run<'a> {
     pub reference: Option<&'a Reference>,
     /// The error against `reference` while training, when there is one.
     pub error_history: Option<ErrorHistory>,
+    /// The points of `predict`, when the job has it.
+    pub predict: Option<&'a PredictPoints>,
 }
 
 /// Turn a finished session into its results: the fields on the output grid and on the
@@ -440,6 +455,12 @@ pub fn collect<T: Scalar + JitReal>(
         net_len,
     };
     let history = LossHistory::new(session.history)?;
+    let integrals = integrals::evaluate(
+        &session.objective.net,
+        &session.params[..net_len],
+        problem,
+        &model_values,
+    )?;
     let network = precision(TrainedNet {
         network: session.objective.net,
         weights: session.params[..net_len].to_vec(),
@@ -464,13 +485,17 @@ pub fn collect<T: Scalar + JitReal>(
         .zip(run.error_history.clone())
         .map(|(reference, history)| compare(&network, problem, reference, history))
         .transpose()?;
+    let predictions = run
+        .predict
+        .map(|points| points.predictions(problem, network.fields_at(&points.columns)?))
+        .transpose()?;
     let params: Vec<(String, f64)> = problem
         .params
         .iter()
         .map(|p| p.name.clone())
         .zip(model_values)
         .collect();
-    let report = report(
+    let mut report = report(
         run,
         &tally,
         terms,
@@ -479,6 +504,18 @@ pub fn collect<T: Scalar + JitReal>(
         &history,
         comparison.as_ref(),
     );
+    if predictions.is_some() {
+        if let Some(files) = report["files"].as_array_mut() {
+            files.push("predictions.npz".into());
+        }
+    }
+    if !integrals.is_empty() {
+        report["integrals"] = integrals
+            .iter()
+            .map(|i| (i.name.clone(), i.json()))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
 
     let mut variable_order: Vec<usize> = (0..problem.inputs.len()).collect();
     variable_order.sort_by_key(|&i| problem.inputs[i]);
@@ -494,6 +531,8 @@ pub fn collect<T: Scalar + JitReal>(
         fields,
         comparison,
         outcome: run.outcome.clone(),
+        integrals,
+        predictions,
         report,
         checkpoint,
         inputs: variable_order

@@ -16,7 +16,8 @@
 //! `sample.rs` (interior and boundary sampling), `distance.rs` (the boundary pieces a
 //! hard constraint's distance function is built from), `stl.rs` (reading binary and ASCII
 //! STL and checking a mesh is closed and oriented), `mesh.rs` (the mesh's kernels: bounding
-//! volume hierarchy, inside test, exact distance, area-uniform surface points).
+//! volume hierarchy, inside test, exact distance, area-uniform surface points),
+//! `quadrature.rs` (rules for integrals over the boundary, a part of it, or the interior).
 //!
 //! Points are `[f64; 3]` throughout; a 2-D shape lives in the plane z = 0 and its
 //! transforms rotate about the z axis, so one code path serves both dimensions. Signed
@@ -28,6 +29,7 @@ mod ellipse;
 mod mesh;
 mod polygon;
 mod primitive;
+mod quadrature;
 mod sample;
 mod stl;
 mod transform;
@@ -41,6 +43,7 @@ pub use csg::Shape;
 pub use distance::BoundaryPiece;
 pub use mesh::Mesh;
 pub use primitive::Primitive;
+pub use quadrature::{Estimate, Quadrature};
 pub use sample::BoundaryPoints;
 pub use stl::{write_ascii as write_ascii_stl, write_binary as write_binary_stl, StlError};
 pub use transform::Transform;

@@ -223,9 +223,13 @@ impl<'a> Pieces<'a> {
 
     /// The summed boundary measure of the chosen primitives: the composed boundary's
     /// measure is this times the fraction of candidates on it.
-    #[cfg(test)]
     pub fn total(&self) -> f64 {
         self.measures.iter().sum()
+    }
+
+    /// The indices of the chosen primitives among the shape's leaves.
+    pub fn chosen(&self) -> &[usize] {
+        &self.chosen
     }
 
     /// `batch` candidates, uniform over the chosen primitives' boundaries.

@@ -91,7 +91,8 @@ impl Elaborator<'_, '_> {
             "this model's domain is a box: normals are available in conditions on one side \
              (`at x = 1`), where they are constant, and anywhere on a `domain` shape's boundary"
         } else {
-            "the normal is defined on the boundary: use it in `boundary` conditions"
+            "the normal is defined on the boundary: use it in `boundary` conditions and in \
+             `integral`s `on boundary` or `on PART`"
         };
         Err(self.report(
             Diagnostic::new(

@@ -17,6 +17,7 @@ use crate::syntax::ast::{self, Member};
 use std::collections::HashSet;
 use std::path::Path;
 
+mod integrals;
 mod locations;
 
 pub fn build_model(
@@ -33,6 +34,7 @@ pub fn build_model(
         globals,
         diags,
         equations: Vec::new(),
+        integrals: Vec::new(),
         with_ode: HashSet::new(),
         hard: Vec::new(),
         periodic: Vec::new(),
@@ -45,6 +47,7 @@ pub fn build_model(
             Member::Equation(eq) => builder.equation(eq),
             Member::Periodic(p) => builder.periodic(p),
             Member::Data(d) => builder.data(d, base_dir),
+            Member::Integral(i) => builder.integral(i),
             _ => {}
         }
     }
@@ -52,6 +55,7 @@ pub fn build_model(
     builder.whole_model_checks(decl, errors);
     let Builder {
         equations,
+        integrals,
         hard,
         periodic,
         data,
@@ -70,6 +74,7 @@ pub fn build_model(
         periodic,
         data,
         domain: scope.domain,
+        integrals,
     }
 }
 
@@ -78,6 +83,7 @@ struct Builder<'s, 'a> {
     globals: &'s Globals<'a>,
     diags: &'s mut Diagnostics,
     equations: Vec<Equation>,
+    integrals: Vec<Integral>,
     /// The fields `equations` gives an ode, so a second one is found without a scan.
     with_ode: HashSet<FieldRef>,
     hard: Vec<HardConstraint>,

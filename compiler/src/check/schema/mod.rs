@@ -363,6 +363,12 @@ const TRAIN: &[Opt] = &[
         "reference solution (.npz or .mat) to compare against",
     ),
     opt(
+        "predict",
+        described("none"),
+        Ty::Str,
+        "points (.npz, one array per variable) at which to write the trained fields",
+    ),
+    opt(
         "precision",
         name("f64"),
         Ty::Choice(&["f32", "f64"]),

@@ -23,6 +23,9 @@ pub struct TrainSettings {
     /// The reference solution: a `.npz` path as written (relative to the file's directory),
     /// or `cole-hopf`.
     pub compare: Option<Spanned<String>>,
+    /// An NPZ file of points (one array per network input) at which the trained fields
+    /// are written, relative to the file's directory.
+    pub predict: Option<Spanned<String>>,
     pub precision: Precision,
     pub seed: u64,
     /// Output grid points per variable, in declaration order.
@@ -381,6 +384,10 @@ pub(super) fn read(s: &Options, model: Option<&Model>) -> TrainSettings {
         compare: s.string("compare").map(|path| Spanned {
             value: path.to_string(),
             span: s.span("compare").unwrap_or_default(),
+        }),
+        predict: s.string("predict").map(|path| Spanned {
+            value: path.to_string(),
+            span: s.span("predict").unwrap_or_default(),
         }),
         precision: Precision::named(s.name("precision")),
         seed: s.int("seed") as u64,

@@ -1,0 +1,176 @@
+//! `integral`s of trained fields, end to end through `physc run`: lengths and areas of a
+//! known shape (the integral of 1), the divergence theorem on a trained Poisson solution
+//! (the outward flux ∮ dn(u) equals ∫ Δu = −|Ω|), the flux split between two parts, and the
+//! numbers in report.json and the summary.
+
+use std::f64::consts::PI;
+
+mod support;
+use support::{physc, report, scratch};
+
+/// −Δu = 1 in the unit disk minus a hole of radius 0.2 at (0.3, 0), u = 0 on both circles.
+const RING: &str = "use std.operators
+
+model Ring {
+  space x in [-1, 1], y in [-1, 1]
+  field u(x, y)
+  part rim = disk([0, 0], 1), hole = disk([0.3, 0], 0.2)
+  domain = rim - hole
+
+  pde      -lap(u) = 1
+  boundary u = 0 on boundary
+
+  integral area = 1, mass = u
+  integral perimeter = 1, flux = dn(u), xn = x * nx on boundary
+  integral hole_length = 1, hole_flux = dn(u) on hole
+  integral rim_flux = dn(u) on rim
+}
+
+train Ring {
+  net      mlp(width: 16, depth: 3)
+  points   interior: 1024, boundary: 256
+  optimize adam(lr: 1e-3, steps: 300) then ssbroyden(steps: 400)
+  weights  boundary: 100
+  seed     1
+}
+";
+
+fn integral(r: &serde_json::Value, name: &str) -> (f64, f64, u64) {
+    let i = &r["integrals"][name];
+    (
+        i["value"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no integral {name}: {r}")),
+        i["std_error"].as_f64().unwrap(),
+        i["points"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn integrals_of_a_trained_poisson_solution_on_a_ring() {
+    let dir = scratch("integrals", "ring");
+    std::fs::write(dir.join("ring.phys"), RING).unwrap();
+    let out = physc(&["run", "ring.phys", "--out", "out"], &dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("integral flux over boundary = "),
+        "summary: {stdout}"
+    );
+    let r = report(&dir.join("out/Ring/train"));
+    let area = PI * (1.0 - 0.04);
+
+    // Lengths by the deterministic rule on circles: exact to rounding.
+    let (perimeter, se, n) = integral(&r, "perimeter");
+    assert!((perimeter - 2.4 * PI).abs() < 1e-9, "perimeter {perimeter}");
+    assert_eq!(se, 0.0);
+    assert!(n > 8000, "{n} points");
+    let (hole, _, _) = integral(&r, "hole_length");
+    assert!((hole - 0.4 * PI).abs() < 1e-9, "hole {hole}");
+    // ∮ x n_x ds = ∫ 1 dA: the normals (reversed on the hole) are right.
+    let (xn, _, _) = integral(&r, "xn");
+    assert!((xn - area).abs() < 1e-9, "∮ x nx = {xn}, area {area}");
+
+    // The area by quasi-Monte Carlo, with a standard error that covers the truth.
+    let (a, se, _) = integral(&r, "area");
+    assert!(se > 0.0 && se < 0.02, "standard error {se}");
+    assert!((a - area).abs() < 3.0 * se, "area {a} ± {se}, exact {area}");
+
+    // The divergence theorem on the trained field: ∮ dn(u) = ∫ Δu = −|Ω|.
+    let (flux, _, _) = integral(&r, "flux");
+    assert!(
+        (flux + area).abs() < 0.01 * area,
+        "flux {flux}, expected {}",
+        -area
+    );
+    let (hole_flux, _, _) = integral(&r, "hole_flux");
+    let (rim_flux, _, _) = integral(&r, "rim_flux");
+    assert!((hole_flux + rim_flux - flux).abs() < 1e-9 * area);
+    // Both parts drain the source: u > 0 inside and 0 on both circles.
+    assert!(
+        hole_flux < 0.0 && rim_flux < hole_flux,
+        "{hole_flux} {rim_flux}"
+    );
+    // The mass is positive and below that of the disk without its hole, π/8.
+    let (mass, _, _) = integral(&r, "mass");
+    assert!(mass > 0.0 && mass < PI / 8.0, "mass {mass}");
+}
+
+/// On a box, a domain integral is quasi-Monte Carlo over the box: ∫∫ x y over [0, 1] × [0, 2]
+/// of the trained u = x·y (a Dirichlet problem whose solution is harmonic) is 1.
+#[test]
+fn a_domain_integral_on_a_box() {
+    let dir = scratch("integrals", "box");
+    let source = "use std.operators
+model Box {
+  space x in [0, 1], y in [0, 2]
+  field u(x, y)
+  pde      lap(u) = 0
+  boundary u = x * y on boundary
+  integral total = u, area = 1
+}
+train Box {
+  net      mlp(width: 16, depth: 2)
+  points   interior: 512, boundary: 256
+  optimize adam(lr: 1e-3, steps: 300) then ssbroyden(steps: 300)
+  seed     2
+}
+";
+    std::fs::write(dir.join("box.phys"), source).unwrap();
+    let out = physc(&["run", "box.phys", "--out", "out"], &dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&dir.join("out/Box/train"));
+    let (area, se, _) = integral(&r, "area");
+    // Every candidate lies in the box: the estimate is exact and its spread zero.
+    assert!((area - 2.0).abs() < 1e-12 && se < 1e-9, "{area} ± {se}");
+    let (total, se, _) = integral(&r, "total");
+    assert!(se > 0.0 && (total - 1.0).abs() < 0.01, "{total} ± {se}");
+}
+
+/// The DFG 2D-1 example (examples/cylinder_dfg.phys) runs and reports its drag and lift
+/// coefficients. Its full configuration trains for tens of minutes in a release build (the
+/// accuracy is bench/geometry's `cylinder_cd_err`); here a few steps check that the
+/// integrals over the cylinder are evaluated through the hard constraints, with the
+/// deterministic rule, and that the drag is positive from the start (the lifting of the
+/// inflow profile already shears along the cylinder).
+#[test]
+fn the_cylinder_example_reports_drag_and_lift() {
+    let dir = scratch("integrals", "cylinder");
+    let example = support::root().join("examples/cylinder_dfg.phys");
+    let example = example.to_string_lossy();
+    let out = physc(
+        &[
+            "run",
+            &example,
+            "--out",
+            "out",
+            "--quiet",
+            "--max-steps",
+            "5",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&dir.join("out/CylinderDFG/train"));
+    for name in ["c_D", "c_L"] {
+        let i = &r["integrals"][name];
+        assert_eq!(i["over"], "part cylinder", "{i}");
+        assert_eq!(i["rule"], "midpoint", "{i}");
+        assert_eq!(i["std_error"].as_f64(), Some(0.0), "{i}");
+        assert!(i["value"].as_f64().is_some_and(f64::is_finite), "{i}");
+    }
+    let (cd, _, _) = integral(&r, "c_D");
+    assert!(cd > 0.0, "c_D = {cd}");
+}
