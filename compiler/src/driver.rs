@@ -18,6 +18,10 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("equations", include_str!("../../stdlib/equations.phys")),
     ("systems", include_str!("../../stdlib/systems.phys")),
     ("pdes", include_str!("../../stdlib/pdes.phys")),
+    (
+        "architectures",
+        include_str!("../../stdlib/architectures.phys"),
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -439,6 +443,7 @@ fn item_names(file: &ast::File) -> impl Iterator<Item = &str> {
         ast::Item::Const(c) => Some(c.name.name.as_str()),
         ast::Item::Fn(f) => Some(f.name.name.as_str()),
         ast::Item::Model(m) => Some(m.name.name.as_str()),
+        ast::Item::Network(n) => Some(n.name.name.as_str()),
         _ => None,
     })
 }

@@ -5,6 +5,7 @@
 //! blocks against their schemas (`jobs.rs`, `schema/`) into typed settings
 //! (`settings/`). It reports every problem it finds and never stops at the first.
 
+mod architectures;
 pub mod builtins;
 mod declare;
 mod dimensions;
@@ -52,6 +53,7 @@ pub fn check<'a>(
                 ast::Item::Const(c) => &c.name,
                 ast::Item::Fn(f) => &f.name,
                 ast::Item::Model(md) => &md.name,
+                ast::Item::Network(n) => &n.name,
                 _ => continue,
             };
             if let Some(first) = seen_in_module[m].get(&name.name) {
@@ -67,7 +69,8 @@ pub fn check<'a>(
                 continue;
             }
             seen_in_module[m].insert(name.name.clone(), name.clone());
-            if m == 0 && builtins::is_builtin_function(&name.name) {
+            let network = matches!(item, ast::Item::Network(_));
+            if m == 0 && !network && builtins::is_builtin_function(&name.name) {
                 diags.push(
                     Diagnostic::new(
                         Code::ShadowsBuiltin,
@@ -81,6 +84,14 @@ pub fn check<'a>(
             if let ast::Item::Fn(f) = item {
                 check_params(f, &mut diags);
                 globals.fns.insert(f.name.name.clone(), f);
+            }
+            if let ast::Item::Network(n) = item {
+                if m == 0 || visible.contains(&(m, n.name.name.clone())) {
+                    if !architectures::check_definition(n, &mut diags) {
+                        globals.broken_networks.insert(n.name.name.clone());
+                    }
+                    globals.networks.insert(n.name.name.clone(), n);
+                }
             }
         }
     }
@@ -239,6 +250,7 @@ fn visible_items(modules: &[Module]) -> HashSet<(usize, String)> {
                 ast::Item::Const(c) => Some(c.name.name.clone()),
                 ast::Item::Fn(f) => Some(f.name.name.clone()),
                 ast::Item::Model(md) => Some(md.name.name.clone()),
+                ast::Item::Network(n) => Some(n.name.name.clone()),
                 _ => None,
             })
             .collect()

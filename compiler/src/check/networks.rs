@@ -4,6 +4,7 @@
 //! that every field comes from exactly one network, and that a network takes every variable
 //! its fields depend on (E0414).
 
+use super::architectures;
 use super::jobs::{JobChecker, SettingValue};
 use super::model::{EquationKind, Expr, ExprKind as ModelExprKind, Model};
 use super::schema::{CallSchema, Ty};
@@ -30,6 +31,8 @@ impl JobChecker<'_, '_> {
         call: &ast::Expr,
         model: Option<&Model>,
     ) -> Option<SettingValue> {
+        let expanded = self.expand_definition(call).ok()?;
+        let call = expanded.as_ref().unwrap_or(call);
         let value = self.value(key, &Ty::Calls(calls), call, model)?;
         let written = [Written {
             name: None,
@@ -51,9 +54,21 @@ impl JobChecker<'_, '_> {
         span: Span,
         model: Option<&Model>,
     ) -> Option<SettingValue> {
-        let mut written: Vec<Written> = Vec::new();
         let mut ok = true;
-        for arg in args {
+        // Calls of network definitions, expanded to the `mlp(…)` they denote first, so
+        // the loop below can borrow them.
+        let expanded: Vec<Option<ast::Expr>> = args
+            .iter()
+            .map(|arg| {
+                self.expand_definition(&arg.value).unwrap_or_else(|()| {
+                    ok = false;
+                    None
+                })
+            })
+            .collect();
+        let mut written: Vec<Written> = Vec::new();
+        for (arg, expanded) in args.iter().zip(&expanded) {
+            let call = expanded.as_ref().unwrap_or(&arg.value);
             let Some(name) = &arg.name else {
                 self.diags.push(
                     Diagnostic::new(
@@ -84,10 +99,10 @@ impl JobChecker<'_, '_> {
                 ok = false;
                 continue;
             }
-            match self.value(key, &Ty::Calls(calls), &arg.value, model) {
+            match self.value(key, &Ty::Calls(calls), call, model) {
                 Some(value) => written.push(Written {
                     name: Some(name),
-                    call: &arg.value,
+                    call,
                     value,
                 }),
                 None => ok = false,
@@ -104,6 +119,32 @@ impl JobChecker<'_, '_> {
             .filter_map(|w| Some((w.name?.name.clone(), w.value)))
             .collect();
         Some(SettingValue::Record(record))
+    }
+
+    /// The `mlp(…)` call a call of a network definition denotes (None: `call` is not one);
+    /// Err when the expansion failed, its errors reported (or already reported where the
+    /// definition is, when it fails with its defaults).
+    fn expand_definition(&mut self, call: &ast::Expr) -> Result<Option<ast::Expr>, ()> {
+        let Some(decl) = architectures::definition_called(call, &self.globals.networks) else {
+            return Ok(None);
+        };
+        if self.globals.broken_networks.contains(&decl.name.name) {
+            return Err(());
+        }
+        let args: &[ast::Arg] = match &call.kind {
+            ExprKind::Call { args, .. } => args,
+            _ => &[],
+        };
+        match architectures::expand(decl, args, call.span) {
+            Ok(expanded) => Ok(Some(expanded)),
+            Err(errors) => {
+                for d in errors {
+                    self.diags
+                        .push(d.with_label(call.span, format!("`{}` called here", decl.name.name)));
+                }
+                Err(())
+            }
+        }
     }
 
     /// Whether every field of `model` comes from exactly one of the networks, each field a

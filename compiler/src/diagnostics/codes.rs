@@ -114,6 +114,8 @@ codes! {
     OpsCannotBuild = "E0412", Error, "operations cannot build a program";
     SharedOutputFolder = "E0413", Error, "two jobs write one folder";
     FieldNetworks = "E0414", Error, "networks do not give every field once";
+    UnknownLayer = "E0415", Error, "unknown layer in a network definition";
+    LayersDoNotChain = "E0416", Error, "layers of a network definition do not fit together";
 
     // Running jobs.
     JobFailed = "E0500", Error, "job failed";

@@ -23,6 +23,7 @@ pub enum Item {
     Fn(FnDecl),
     Model(ModelDecl),
     Job(JobDecl),
+    Network(NetworkDecl),
     /// Text the parser could not make sense of; the error is already reported.
     Error(Span),
 }
@@ -35,6 +36,7 @@ impl Item {
             Item::Fn(f) => f.span,
             Item::Model(m) => m.span,
             Item::Job(j) => j.span,
+            Item::Network(n) => n.span,
             Item::Error(span) => *span,
         }
     }
@@ -67,6 +69,37 @@ pub struct FnDecl {
     pub name: Ident,
     pub params: Vec<Ident>,
     pub body: Expr,
+    pub span: Span,
+}
+
+/// `network NAME(param: default, …) { layers }`: a named architecture that a `train`
+/// block's `net` setting calls like a built-in network (spec §5.2.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkDecl {
+    pub name: Ident,
+    /// Parameters with their default values, in order.
+    pub params: Vec<NetworkParam>,
+    pub layers: Vec<Layer>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkParam {
+    pub name: Ident,
+    pub default: Expr,
+}
+
+/// One statement of a network's body: a layer call (`dense(64, act: sin)`, `fourier(…)`),
+/// or a block of layers (`residual { … }`, `repeat 3 { … }`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    pub kind: Ident,
+    /// A call's arguments (empty for a block).
+    pub args: Vec<Arg>,
+    /// A block's count (`repeat 3 { … }`).
+    pub count: Option<Expr>,
+    /// A block's layers; None for a call.
+    pub body: Option<Vec<Layer>>,
     pub span: Span,
 }
 

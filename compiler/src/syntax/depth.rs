@@ -266,6 +266,20 @@ fn visit_item_exprs<'a>(item: &'a ast::Item, f: &mut impl FnMut(&'a Expr)) {
                 }
             }
         }
+        Item::Network(n) => {
+            n.params.iter().for_each(|p| f(&p.default));
+            visit_layer_exprs(&n.layers, f);
+        }
         Item::Use(_) | Item::Error(_) => {}
+    }
+}
+
+fn visit_layer_exprs<'a>(layers: &'a [ast::Layer], f: &mut impl FnMut(&'a Expr)) {
+    for layer in layers {
+        layer.args.iter().for_each(|a| f(&a.value));
+        layer.count.iter().for_each(&mut *f);
+        if let Some(body) = &layer.body {
+            visit_layer_exprs(body, f);
+        }
     }
 }

@@ -126,6 +126,7 @@ impl Printer<'_> {
             Item::Fn(f) => self.line(0, &fn_decl(f)),
             Item::Model(m) => self.model(m),
             Item::Job(j) => self.job(j),
+            Item::Network(n) => self.network(n),
             // Unparseable text is kept verbatim so formatting a broken file loses nothing.
             Item::Error(span) => {
                 let raw = self.text.get(span.range()).unwrap_or("").to_string();
@@ -152,6 +153,49 @@ impl Printer<'_> {
             .collect();
         self.block(&lines, model.span);
         self.line(0, "}");
+    }
+
+    fn network(&mut self, network: &NetworkDecl) {
+        let params: Vec<String> = network
+            .params
+            .iter()
+            .map(|p| format!("{}: {}", p.name.name, expr(&p.default)))
+            .collect();
+        self.line(
+            0,
+            &format!("network {}({}) {{", network.name.name, params.join(", ")),
+        );
+        self.layers(&network.layers, 1, network.span);
+        self.line(0, "}");
+    }
+
+    /// A network body's layers at `indent`, blocks nested one level deeper, comments kept.
+    fn layers(&mut self, layers: &[Layer], indent: usize, block: Span) {
+        for (i, layer) in layers.iter().enumerate() {
+            if i > 0 && self.blank_line_between(layers[i - 1].span, layer.span) {
+                self.out.push('\n');
+            }
+            self.comments_before(layer.span.start as usize, indent);
+            let next = layers.get(i + 1).map(|l| l.span);
+            match &layer.body {
+                None => {
+                    let line = format!("{}({})", layer.kind.name, args_text(&layer.args));
+                    self.line(indent, &line);
+                }
+                Some(body) => {
+                    let count = layer
+                        .count
+                        .as_ref()
+                        .map(|c| format!(" {}", expr(c)))
+                        .unwrap_or_default();
+                    self.line(indent, &format!("{}{count} {{", layer.kind.name));
+                    self.layers(body, indent + 1, layer.span);
+                    self.line(indent, "}");
+                }
+            }
+            self.trailing_comment(layer.span, next);
+        }
+        self.comments_before(block.end as usize, indent);
     }
 
     fn job(&mut self, job: &JobDecl) {

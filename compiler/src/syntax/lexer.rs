@@ -119,6 +119,8 @@ pub enum Token {
     Part,
     #[token("integral")]
     Integral,
+    #[token("network")]
+    Network,
 
     #[regex(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?", |lex| lex.slice().to_string())]
     Number(String),
@@ -222,6 +224,7 @@ pub fn token_text(token: &Token) -> &'static str {
         Domain => "domain",
         Part => "part",
         Integral => "integral",
+        Network => "network",
         Plus => "+",
         Minus => "-",
         Star => "*",

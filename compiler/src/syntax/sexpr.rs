@@ -39,7 +39,43 @@ fn item_into(out: &mut String, item: &Item) {
             }
             out.push_str(")\n");
         }
+        Item::Network(n) => {
+            let params: Vec<String> = n
+                .params
+                .iter()
+                .map(|p| format!("({} {})", p.name.name, expr(&p.default)))
+                .collect();
+            let _ = writeln!(out, "(network {} ({})", n.name.name, params.join(" "));
+            layers_into(out, &n.layers, 1);
+            out.push_str(")\n");
+        }
         Item::Error(_) => out.push_str("(error)\n"),
+    }
+}
+
+fn layers_into(out: &mut String, layers: &[Layer], indent: usize) {
+    for layer in layers {
+        let pad = "  ".repeat(indent);
+        match &layer.body {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "{pad}({} {})",
+                    layer.kind.name,
+                    args_sexpr(&layer.args)
+                );
+            }
+            Some(body) => {
+                let count = layer
+                    .count
+                    .as_ref()
+                    .map(|c| format!(" {}", expr(c)))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "{pad}({}{count}", layer.kind.name);
+                layers_into(out, body, indent + 1);
+                let _ = writeln!(out, "{pad})");
+            }
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use physc_compiler::check::settings::{Features, Net, NetKind, TrainSettings};
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_runtime::nn::{
     factorize, ChebyshevKan, Decomposed, DecomposedSpec, Embedding, FieldNetworks, MemberNetwork,
-    MemberSpec, ModifiedMlp, Network, NetworkSpec, PirateNet,
+    MemberSpec, ModifiedMlp, Network, NetworkSpec, PirateNet, Residual,
 };
 use physc_runtime::rng::Rng;
 use physc_runtime::Scalar;
@@ -90,6 +90,12 @@ pub(super) fn networks<T: Scalar + JitReal>(
             hidden: net.hidden(),
             init: net.init,
             embedding: embedding(net, problem, &layout.inputs),
+            layer_inits: net.layer_inits.clone(),
+            residuals: net
+                .residuals
+                .iter()
+                .map(|&(from, to)| Residual { from, to })
+                .collect(),
         };
         let named = |e: String| format!("network `{}`: {e}", net.name);
         let (network, mut initial): (MemberNetwork<T>, Vec<T>) = match net.kind {

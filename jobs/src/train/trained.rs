@@ -721,6 +721,8 @@ fn report(
                 "activation": net.activation.name(), "activations": net.layer_activations().iter().map(|a| a.name().to_string()).collect::<Vec<_>>(), "features": format!("{:?}", net.features),
                 "inputs": layout.inputs.iter().map(|&i| &problem.input_names[i]).collect::<Vec<_>>(),
                 "outputs": layout.outputs.iter().map(|&o| &problem.output_names[o]).collect::<Vec<_>>(),
+                "residuals": net.residuals.iter().map(|&(from, to)| [from + 1, to + 1]).collect::<Vec<_>>(),
+                "inits": net.layer_inits.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "stages": config.stages.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>(),
             "precision": config.precision.name(),

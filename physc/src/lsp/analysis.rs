@@ -250,6 +250,9 @@ impl Analysis {
                     ast::Item::Fn(f) if f.name.name == name => {
                         found = found.or(Some(("fn", f.span)));
                     }
+                    ast::Item::Network(n) if n.name.name == name => {
+                        found = found.or(Some(("network", n.span)));
+                    }
                     _ => {}
                 }
             }
@@ -336,6 +339,13 @@ impl Analysis {
                     lsp::SymbolKind::FUNCTION,
                     f.span,
                     f.name.span,
+                    None,
+                )),
+                ast::Item::Network(n) => Some(symbol(
+                    &n.name.name,
+                    lsp::SymbolKind::CLASS,
+                    n.span,
+                    n.name.span,
                     None,
                 )),
                 _ => None,

@@ -28,10 +28,11 @@ const MODEL_KEYWORDS: &[&str] = &[
     "data",
     "domain",
     "part",
+    "integral",
 ];
 /// Items of a file.
 const TOP_KEYWORDS: &[&str] = &[
-    "model", "train", "simulate", "discover", "evolve", "use", "const", "fn",
+    "model", "train", "simulate", "discover", "evolve", "use", "const", "fn", "network",
 ];
 /// Operators and functions an expression may call.
 const BUILTINS: &[&str] = &[

@@ -402,6 +402,8 @@ impl<T: Scalar> Decomposed<T> {
                 hidden: spec.hidden.clone(),
                 init: spec.init,
                 embedding,
+                layer_inits: Vec::new(),
+                residuals: Vec::new(),
             };
             let (net, p) = Network::new(&net_spec, activation.clone(), rng)
                 .map_err(|e| format!("subdomain {k}: {e}"))?;

@@ -293,6 +293,8 @@ fn one_subdomain_is_the_plain_network() {
         hidden: vec![10, 10],
         init: Init::Glorot,
         embedding,
+        layer_inits: Vec::new(),
+        residuals: Vec::new(),
     };
     let act: Arc<dyn Activation<f64>> = Arc::new(Builtin::new(BuiltinKind::Tanh));
     let (plain, plain_params) =

@@ -17,6 +17,8 @@ fn network(inputs: usize, outputs: usize, rng: &mut Rng) -> (Network<f64>, Vec<f
         hidden: vec![5, 4],
         init: Init::Glorot,
         embedding: Embedding::for_box(&lo, &hi),
+        layer_inits: Vec::new(),
+        residuals: Vec::new(),
     };
     let act: Arc<dyn Activation<f64>> = Arc::new(Builtin::new(BuiltinKind::Tanh));
     Network::new(&spec, act, rng).unwrap()
@@ -210,6 +212,8 @@ fn bad_maps_are_refused() {
         hidden: vec![3],
         init: Init::Glorot,
         embedding: Embedding::for_box(&[0.0], &[1.0]),
+        layer_inits: Vec::new(),
+        residuals: Vec::new(),
     };
     let (kan, mut params) = crate::nn::ChebyshevKan::<f64>::new(&spec, 3, &mut rng).unwrap();
     let kan = MemberNetwork::from(kan);

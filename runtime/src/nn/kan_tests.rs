@@ -27,6 +27,8 @@ fn spec(inputs: usize, outputs: usize, hidden: &[usize], embedding: Embedding) -
         hidden: hidden.to_vec(),
         init: Init::Glorot,
         embedding,
+        layer_inits: Vec::new(),
+        residuals: Vec::new(),
     }
 }
 

@@ -34,7 +34,7 @@ pub use field_networks::{factorize, FieldNetworks, FieldTape, MemberNetwork, Mem
 pub use jets::{FdbTerm, JetSet, MAX_ORDER};
 pub use kan::{ChebyshevKan, KanTape};
 pub use modified::{ModifiedMlp, ModifiedTape};
-pub use network::{Init, Network, NetworkSpec};
+pub use network::{Init, Network, NetworkSpec, Residual};
 pub use pirate::{PirateNet, PirateTape};
 pub use tape::Tape;
 

@@ -46,6 +46,27 @@ pub struct NetworkSpec {
     pub hidden: Vec<usize>,
     pub init: Init,
     pub embedding: Embedding,
+    /// The initialisation of each hidden layer, first to last, where it differs from `init`
+    /// (empty: `init` everywhere; the output layer always takes `init`).
+    pub layer_inits: Vec<Init>,
+    /// Skip connections, in any order: each adds one hidden layer's activations to a later
+    /// layer's, after that layer's activation (ResNet-style, `a_to ← σ(z_to) + a_from`).
+    pub residuals: Vec<Residual>,
+}
+
+/// A skip connection between hidden layers (0-based, `from < to`, of equal widths): the
+/// activations `to` passes on are its own plus those of `from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Residual {
+    pub from: usize,
+    pub to: usize,
+}
+
+impl NetworkSpec {
+    /// The initialisation of hidden layer `l` (or of the output layer, `l` = hidden count).
+    fn init_of(&self, l: usize) -> Init {
+        self.layer_inits.get(l).copied().unwrap_or(self.init)
+    }
 }
 
 /// One affine layer: where its weights and biases live in the flat parameter vector.
@@ -68,6 +89,8 @@ pub struct Network<T: Scalar> {
     layers: Vec<Linear>,
     /// σ of each hidden layer, first to last.
     activations: Vec<Arc<dyn Activation<T>>>,
+    /// Skip connections, sorted by target layer.
+    residuals: Vec<Residual>,
     num_params: usize,
     /// What a tape filled by this network records, so `backward` can refuse a foreign one.
     signature: Vec<usize>,
@@ -143,6 +166,8 @@ impl<T: Scalar> Network<T> {
         }
         let mut signature = vec![spec.inputs, fixed.count(), features];
         signature.extend(layers.iter().map(|l| l.fan_out));
+        let mut residuals = spec.residuals.clone();
+        residuals.sort_by_key(|r| (r.to, r.from));
         let net = Network {
             inputs: spec.inputs,
             outputs: spec.outputs,
@@ -151,6 +176,7 @@ impl<T: Scalar> Network<T> {
             gaussian_params,
             layers,
             activations,
+            residuals,
             num_params: next,
             signature,
         };
@@ -165,7 +191,12 @@ impl<T: Scalar> Network<T> {
         }
         let last = self.layers.len() - 1;
         for (l, layer) in self.layers.iter().enumerate() {
-            let (weight, bias) = layer_init(spec.init, layer, l == 0, l == last);
+            let init = if l == last {
+                spec.init
+            } else {
+                spec.init_of(l)
+            };
+            let (weight, bias) = layer_init(init, layer, l == 0, l == last);
             for w in &mut p[layer.weights.clone()] {
                 *w = weight.draw(rng);
             }
@@ -285,7 +316,9 @@ impl<T: Scalar> Network<T> {
             return Ok(());
         }
         self.output_backward(params, tape, adjoint, grad);
+        self.prepare_skip_adjoints(tape);
         for l in (0..self.layers.len() - 1).rev() {
+            self.skip_backward(l, tape);
             self.hidden_backward(l, params, tape, grad);
         }
         if let Some(g) = &self.gaussian {
@@ -347,6 +380,11 @@ impl<T: Scalar> Network<T> {
             &mut saved.z,
         );
         activate(&*self.activations[l], jets, n * layer.fan_out, saved);
+        // Skip connections into this layer: every jet of the source's activations adds in.
+        for r in self.residuals.iter().filter(|r| r.to == l) {
+            let source = &before[r.from].a;
+            saved.a.iter_mut().zip(source).for_each(|(a, &s)| *a += s);
+        }
     }
 
     fn output_forward(&self, params: &[T], tape: &mut Tape<T>) {
@@ -367,6 +405,39 @@ impl<T: Scalar> Network<T> {
             grad,
             &mut tape.g_a,
         );
+    }
+
+    /// One cleared adjoint buffer per skip connection, the size of its source's activations.
+    fn prepare_skip_adjoints(&self, tape: &mut Tape<T>) {
+        let rows = tape.jets.as_ref().map_or(0, JetSet::len) * tape.points;
+        tape.skip_adjoints
+            .resize_with(self.residuals.len(), Vec::new);
+        for (buffer, r) in tape.skip_adjoints.iter_mut().zip(&self.residuals) {
+            buffer.clear();
+            buffer.resize(rows * self.layers[r.from].fan_out, T::zero());
+        }
+    }
+
+    /// The skip connections' share of the reverse pass at hidden layer `l`, whose
+    /// activations' adjoint `tape.g_a` holds so far what the layers above it pass down:
+    /// first what skips from `l` carried up (held since their targets' reverse pass), then,
+    /// for the skips into `l`, the whole adjoint is kept for their sources.
+    fn skip_backward(&self, l: usize, tape: &mut Tape<T>) {
+        if self.residuals.is_empty() {
+            return;
+        }
+        let size = tape.jets.as_ref().map_or(0, JetSet::len) * tape.points * self.layers[l].fan_out;
+        let g_a = &mut tape.g_a[..size];
+        for (r, held) in self.residuals.iter().zip(&tape.skip_adjoints) {
+            if r.from == l {
+                g_a.iter_mut().zip(held).for_each(|(g, &h)| *g += h);
+            }
+        }
+        for (r, held) in self.residuals.iter().zip(&mut tape.skip_adjoints) {
+            if r.to == l {
+                held.iter_mut().zip(g_a.iter()).for_each(|(h, &g)| *h += g);
+            }
+        }
     }
 
     /// Hidden layer reverse: from the adjoint of its activation jets (`tape.g_a`) to its
@@ -609,9 +680,36 @@ pub(crate) fn validate(spec: &NetworkSpec) -> Result<(), String> {
             spec.hidden
         ));
     }
-    if let Init::Siren { omega } = spec.init {
-        if !(omega.is_finite() && omega > 0.0) {
-            return Err(format!("Siren omega {omega} must be finite and positive"));
+    for init in std::iter::once(&spec.init).chain(&spec.layer_inits) {
+        if let Init::Siren { omega } = *init {
+            if !(omega.is_finite() && omega > 0.0) {
+                return Err(format!("Siren omega {omega} must be finite and positive"));
+            }
+        }
+    }
+    if spec.layer_inits.len() > spec.hidden.len() {
+        return Err(format!(
+            "{} layer initialisations for {} hidden layers",
+            spec.layer_inits.len(),
+            spec.hidden.len()
+        ));
+    }
+    for r in &spec.residuals {
+        let layers = spec.hidden.len();
+        if r.from >= r.to || r.to >= layers {
+            return Err(format!(
+                "a skip connection from hidden layer {} to {} (of {layers}): it must go from a layer to a later one",
+                r.from + 1,
+                r.to + 1
+            ));
+        }
+        let (a, b) = (spec.hidden[r.from], spec.hidden[r.to]);
+        if a != b {
+            return Err(format!(
+                "a skip connection from hidden layer {} (width {a}) to {} (width {b}): the widths must be equal",
+                r.from + 1,
+                r.to + 1
+            ));
         }
     }
     spec.embedding.validate(spec.inputs)

@@ -32,6 +32,8 @@ fn spec(
         hidden: hidden.to_vec(),
         init,
         embedding: emb,
+        layer_inits: Vec::new(),
+        residuals: Vec::new(),
     }
 }
 

@@ -70,6 +70,9 @@ pub struct Tape<T> {
     /// layer).
     pub(crate) g_a: Vec<T>,
     pub(crate) g_z: Vec<T>,
+    /// Reverse-pass scratch: per skip connection, the adjoint its target passes back to its
+    /// source, held until the reverse pass reaches the source.
+    pub(crate) skip_adjoints: Vec<Vec<T>>,
 }
 
 /// The Gaussian features' part of a tape, each (jets · n) × K row-major: jets of the

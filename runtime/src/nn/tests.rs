@@ -32,6 +32,8 @@ fn spec(
         hidden: hidden.to_vec(),
         init,
         embedding,
+        layer_inits: Vec::new(),
+        residuals: Vec::new(),
     }
 }
 
@@ -102,7 +104,30 @@ fn archs() -> Vec<Arch> {
             name: "gaussian + fourier, order 4",
             spec: spec(2, 1, &[10, 10], Init::Glorot, gauss_box),
             kind: BuiltinKind::Tanh,
+            jets: order4.clone(),
+        },
+        Arch {
+            name: "skip connections (chained, shared source), order 4",
+            spec: NetworkSpec {
+                residuals: vec![
+                    Residual { from: 0, to: 2 },
+                    Residual { from: 2, to: 3 },
+                    Residual { from: 0, to: 3 },
+                ],
+                ..spec(2, 2, &[8, 6, 8, 8], Init::Glorot, boxed2.clone())
+            },
+            kind: BuiltinKind::Tanh,
             jets: order4,
+        },
+        Arch {
+            name: "an initialisation per layer, skip over one layer",
+            spec: NetworkSpec {
+                layer_inits: vec![Init::Siren { omega: 3.0 }, Init::He, Init::Glorot],
+                residuals: vec![Residual { from: 0, to: 1 }],
+                ..spec(2, 1, &[9, 9, 5], Init::Glorot, boxed2.clone())
+            },
+            kind: BuiltinKind::Sin,
+            jets: all_jets(2, 3),
         },
     ]
 }
@@ -422,6 +447,79 @@ fn bad_calls_and_specs_are_refused() {
         try_spec(&|s| s.init = Init::Siren { omega: 0.0 }).is_err(),
         "zero omega"
     );
+    assert!(
+        try_spec(&|s| s.layer_inits = vec![Init::He, Init::Siren { omega: -1.0 }]).is_err(),
+        "negative omega in one layer"
+    );
+    assert!(
+        try_spec(&|s| s.layer_inits = vec![Init::He; 3]).is_err(),
+        "more initialisations than layers"
+    );
+    assert!(
+        try_spec(&|s| s.residuals = vec![Residual { from: 1, to: 1 }]).is_err(),
+        "a skip onto itself"
+    );
+    assert!(
+        try_spec(&|s| s.residuals = vec![Residual { from: 0, to: 2 }]).is_err(),
+        "a skip past the last layer"
+    );
+    assert!(
+        try_spec(&|s| {
+            s.hidden = vec![16, 8];
+            s.residuals = vec![Residual { from: 0, to: 1 }];
+        })
+        .is_err(),
+        "a skip between layers of different widths"
+    );
+}
+
+/// A skip connection changes what the network computes (and only by the skipped
+/// activations: with the later layers' weights at zero, the output is the skip's source
+/// through the output layer).
+#[test]
+fn a_skip_connection_adds_its_source() {
+    let plain = spec(
+        1,
+        1,
+        &[4, 4],
+        Init::Glorot,
+        Embedding::for_box(&[0.0], &[1.0]),
+    );
+    let skip = NetworkSpec {
+        residuals: vec![Residual { from: 0, to: 1 }],
+        ..plain.clone()
+    };
+    let act: Arc<dyn Activation<f64>> = Arc::new(Builtin::new(BuiltinKind::Tanh));
+    let (a, params) = Network::new(&plain, act.clone(), &mut Rng::new(9)).unwrap();
+    let (b, same) = Network::new(&skip, act.clone(), &mut Rng::new(9)).unwrap();
+    assert_eq!(params, same, "a skip has no parameters");
+    let jets = JetSet::new(&[vec![0]], 1).unwrap();
+    let x = vec![vec![0.1, 0.5, 0.9]];
+    assert_ne!(run(&a, &params, &x, &jets), run(&b, &params, &x, &jets));
+    // Layer 2's weights and biases at zero: σ(0) = 0, so layer 2 passes on layer 1 alone.
+    let mut cut = params.clone();
+    let groups = b.param_groups();
+    for (name, range) in &groups {
+        if name.starts_with("layer 2") {
+            cut[range.clone()].iter_mut().for_each(|w| *w = 0.0);
+        }
+    }
+    let one = spec(1, 1, &[4], Init::Glorot, Embedding::for_box(&[0.0], &[1.0]));
+    let (shallow, _) = Network::new(&one, act, &mut Rng::new(9)).unwrap();
+    let mut shallow_params = cut[groups[0].1.start..groups[1].1.end].to_vec();
+    let output = &groups
+        .iter()
+        .find(|(n, _)| n.starts_with("output weights"))
+        .unwrap()
+        .1;
+    shallow_params.extend_from_slice(&cut[output.start..]);
+    let (got, want) = (
+        run(&b, &cut, &x, &jets),
+        run(&shallow, &shallow_params, &x, &jets),
+    );
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() <= 1e-14, "{g} against {w}");
+    }
 }
 
 #[test]

@@ -24,6 +24,10 @@ pub struct Globals<'a> {
     /// Evaluated top-level constants, in load order.
     pub consts: Vec<Constant>,
     pub fns: HashMap<String, &'a ast::FnDecl>,
+    /// Network definitions the user's file can see (its own and what it imports).
+    pub networks: HashMap<String, &'a ast::NetworkDecl>,
+    /// Network definitions whose own check failed (reported there, not again at calls).
+    pub broken_networks: HashSet<String>,
     /// Names the user's own file can see (its own items and what it imports).
     pub visible: HashSet<String>,
     /// Where each standard library name lives, for "add `use std.x`" hints.

@@ -659,6 +659,11 @@ const EVOLVE: &[Opt] = &[
     FOLDER,
 ];
 
+/// The built-in network kinds a `net` setting can call (`mlp`, `siren`, …).
+pub fn network_kinds() -> impl Iterator<Item = &'static str> {
+    NETS.iter().map(|c| c.name)
+}
+
 pub fn settings(kind: JobKind) -> &'static [Opt] {
     match kind {
         JobKind::Train => TRAIN,

@@ -75,10 +75,11 @@ const NET_FIELDS: Opt = opt(
     "the fields this network gives",
 );
 const NET_ACT: Opt = opt("act", name("tanh"), Ty::Activation, ACTIVATION_DOC);
+const INIT_CHOICES: &[&str] = &["glorot", "he", "siren"];
 const NET_INIT: Opt = opt(
     "init",
     name("glorot"),
-    Ty::Choice(&["glorot", "he", "siren"]),
+    Ty::Choice(INIT_CHOICES),
     "weight initialisation",
 );
 const NET_FEATURES: Opt = opt(
@@ -123,6 +124,18 @@ pub(super) const NETS: &[CallSchema] = &[
             ),
             NET_FEATURES,
             NET_INIT,
+            opt(
+                "inits",
+                described("`init` for every layer"),
+                Ty::List(&Ty::Choice(INIT_CHOICES)),
+                "the initialisation of each hidden layer, first to last (the output layer takes `init`)",
+            ),
+            opt(
+                "residuals",
+                described("none"),
+                Ty::List(&Ty::Sizes { min: 1 }),
+                "skip connections `[from, to]` between hidden layers of equal width (1 is the first): layer `to` passes on its activations plus those of `from`",
+            ),
             NET_FACTORIZE,
             NET_INPUTS,
             NET_FIELDS,

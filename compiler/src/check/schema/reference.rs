@@ -50,7 +50,10 @@ pub fn type_name(ty: &Ty) -> String {
         Ty::Activation => "activation".into(),
         Ty::Interval => "interval".into(),
         Ty::Sizes { min } => format!("list of integers ≥ {min}"),
-        Ty::List(item) => format!("list of {}s", type_name(item)),
+        Ty::List(item) => match item {
+            Ty::Activation => "list of activations".into(),
+            _ => format!("list, each {}", type_name(item)),
+        },
         Ty::DataSource => "string, or the name of a model".into(),
         Ty::Name => "name".into(),
         Ty::Names => "list of names".into(),

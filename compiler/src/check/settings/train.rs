@@ -93,6 +93,10 @@ pub struct Net {
     pub activations: Option<Vec<Activation>>,
     pub features: Option<Features>,
     pub init: Init,
+    /// Per-layer initialisations when given (`inits: [siren, glorot]`), else `init`.
+    pub layer_inits: Vec<Init>,
+    /// Skip connections between hidden layers, (from, to), 0-based.
+    pub residuals: Vec<(usize, usize)>,
     /// Random weight factorisation: the mean and standard deviation of the initial
     /// log-scales.
     pub factorize: Option<(f64, f64)>,
@@ -440,6 +444,36 @@ fn nets(s: &Options, model: Option<&Model>) -> Vec<Net> {
     nets
 }
 
+/// The initialisation a name in `init` or `inits` chooses.
+fn init_named(name: &str) -> Init {
+    match name {
+        "he" => Init::He,
+        "siren" => Init::Siren { omega: 30.0 },
+        _ => Init::Glorot,
+    }
+}
+
+/// The items of a list option (empty when not given).
+fn list_items<'o>(options: &'o Options, key: &str) -> &'o [SettingValue] {
+    match options.get(key) {
+        Some(SettingValue::List(items)) => items,
+        _ => &[],
+    }
+}
+
+/// A `[from, to]` pair of layer numbers (≥ 1, the schema's bound).
+fn list_pair(value: &SettingValue) -> Option<(usize, usize)> {
+    match value {
+        SettingValue::List(items) => match items.as_slice() {
+            [SettingValue::Int(a), SettingValue::Int(b)] => {
+                Some(((*a).max(1) as usize, (*b).max(1) as usize))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// One network; `inputs` are the variables it takes unless its `inputs` option says.
 fn net(
     name: &str,
@@ -485,11 +519,7 @@ fn net(
         // A KAN has no activation or initialisation to choose: its basis is T_k(tanh x).
         NetKind::Kan => (Init::Glorot, Activation::Builtin("tanh".into())),
         NetKind::Mlp | NetKind::Decompose | NetKind::ModifiedMlp | NetKind::Pirate => (
-            match options.name("init") {
-                "he" => Init::He,
-                "siren" => Init::Siren { omega: 30.0 },
-                _ => Init::Glorot,
-            },
+            init_named(options.name("init")),
             match options.get("act") {
                 Some(SettingValue::Function(f)) => Activation::Function(f.clone()),
                 _ => Activation::Builtin(options.name("act").to_string()),
@@ -547,6 +577,17 @@ fn net(
             overlap: options.num("overlap"),
         }),
         degree: (kind == NetKind::Kan).then(|| options.int("degree")),
+        layer_inits: list_items(options, "inits")
+            .iter()
+            .map(|v| match v {
+                SettingValue::Name(n) => init_named(n),
+                _ => Init::Glorot,
+            })
+            .collect(),
+        residuals: list_items(options, "residuals")
+            .iter()
+            .filter_map(|pair| list_pair(pair).map(|(from, to)| (from - 1, to - 1)))
+            .collect(),
         inputs,
     }
 }
