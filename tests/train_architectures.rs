@@ -165,6 +165,12 @@ fn the_standard_library_networks_expand_with_their_parameters() {
             serde_json::json!([6, 6, 6]),
             serde_json::json!([[1, 3]]),
         ),
+        // A preset of a built-in network: its parameters go into the call.
+        (
+            "piratenet(width: 6, blocks: 2, count: 4)",
+            serde_json::json!([6, 6]),
+            serde_json::json!([]),
+        ),
     ] {
         let name = format!("{}.phys", net.split('(').next().unwrap());
         let text = format!(
@@ -174,7 +180,13 @@ fn the_standard_library_networks_expand_with_their_parameters() {
         let built = &report(&out)["config"]["networks"][0];
         assert_eq!(built["widths"], widths, "{net}");
         assert_eq!(built["residuals"], residuals, "{net}");
-        let fourier = net.starts_with("fourier");
+        let fourier = net.starts_with("fourier") || net.starts_with("pirate");
         assert_eq!(built["features"] != "None", fourier, "{net}: {built}");
+        let kind = if net.starts_with("pirate") {
+            "pirate"
+        } else {
+            "mlp"
+        };
+        assert_eq!(built["kind"], kind, "{net}");
     }
 }

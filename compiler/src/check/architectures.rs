@@ -148,6 +148,13 @@ pub(super) fn expand(
             errors.push(d);
         }
     }
+    if let Some(preset) = preset_call(decl, &env, passed.clone()) {
+        return if errors.is_empty() {
+            Ok(preset)
+        } else {
+            Err(errors)
+        };
+    }
     let mut stack = Stack {
         env: &env,
         decl,
@@ -216,6 +223,19 @@ impl Stack<'_> {
             }
             ("residual", _) => self.misuse(layer, "a block: write `residual { … }`"),
             ("repeat", None) => self.misuse(layer, "a block: write `repeat N { … }`"),
+            (kind, None) if super::schema::network_kinds().any(|k| k == kind) => {
+                self.errors.push(
+                    Diagnostic::new(
+                        Code::LayersDoNotChain,
+                        layer.span,
+                        format!("`{kind}` is a whole network, not a layer"),
+                        "a built-in network among layers",
+                    )
+                    .with_help(format!(
+                        "a definition may be one `{kind}(…)` call alone (a preset of it), or layers"
+                    )),
+                );
+            }
             _ => {
                 let mut d = Diagnostic::new(
                     Code::UnknownLayer,
@@ -334,7 +354,7 @@ impl Stack<'_> {
             .iter()
             .map(|a| Arg {
                 name: a.name.clone(),
-                value: self.substitute(&a.value),
+                value: substitute_deep(&a.value, &|e| self.substitute(e)),
             })
             .collect();
         self.features = Some(call(&layer.kind.name, args, layer.span));
@@ -552,6 +572,104 @@ impl Stack<'_> {
         args.append(&mut passed);
         call("mlp", args, span)
     }
+}
+
+/// A definition whose body is one call of a built-in network (`pirate(width: width,
+/// depth: 2)`): a preset of that network with its own parameters and defaults. The call
+/// with the parameters put in, plus what the caller passes through.
+fn preset_call(
+    decl: &NetworkDecl,
+    env: &HashMap<&str, &Expr>,
+    mut passed: Vec<Arg>,
+) -> Option<Expr> {
+    let [layer] = decl.layers.as_slice() else {
+        return None;
+    };
+    let kind = layer.kind.name.as_str();
+    if layer.body.is_some() || !super::schema::network_kinds().any(|k| k == kind) {
+        return None;
+    }
+    let substitute = |e: &Expr| {
+        let mut e = e.clone();
+        for _ in 0..MAX_INDIRECTION {
+            match &e.kind {
+                ExprKind::Name(n) if env.contains_key(n.as_str()) => e = env[n.as_str()].clone(),
+                _ => break,
+            }
+        }
+        e
+    };
+    let mut args: Vec<Arg> = layer
+        .args
+        .iter()
+        .filter(|a| {
+            // What the caller passes through wins over what the preset says.
+            !passed
+                .iter()
+                .any(|p| p.name.as_ref().map(|n| &n.name) == a.name.as_ref().map(|n| &n.name))
+        })
+        .map(|a| Arg {
+            name: a.name.clone(),
+            value: substitute_deep(&a.value, &substitute),
+        })
+        .collect();
+    args.append(&mut passed);
+    Some(call(kind, args, layer.span))
+}
+
+/// `e` with every parameter name inside it replaced (through lists and calls, so
+/// `features: fourier(count: n)` takes the call's `n`).
+fn substitute_deep(e: &Expr, substitute: &dyn Fn(&Expr) -> Expr) -> Expr {
+    let e = substitute(e);
+    let kind = match &e.kind {
+        ExprKind::List(items) => ExprKind::List(
+            items
+                .iter()
+                .map(|i| substitute_deep(i, substitute))
+                .collect(),
+        ),
+        ExprKind::Call { callee, args } => ExprKind::Call {
+            callee: callee.clone(),
+            args: args
+                .iter()
+                .map(|a| Arg {
+                    name: a.name.clone(),
+                    value: substitute_deep(&a.value, substitute),
+                })
+                .collect(),
+        },
+        ExprKind::Binary { op, lhs, rhs } => {
+            let (a, b) = (
+                substitute_deep(lhs, substitute),
+                substitute_deep(rhs, substitute),
+            );
+            let folded = match (&a.kind, &b.kind) {
+                (ExprKind::Number { value: x, .. }, ExprKind::Number { value: y, .. }) => {
+                    match op {
+                        BinOp::Add => Some(x + y),
+                        BinOp::Sub => Some(x - y),
+                        BinOp::Mul => Some(x * y),
+                        BinOp::Div if *y != 0.0 => Some(x / y),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match folded {
+                Some(value) => ExprKind::Number {
+                    value,
+                    text: value.to_string(),
+                },
+                None => ExprKind::Binary {
+                    op: *op,
+                    lhs: Box::new(a),
+                    rhs: Box::new(b),
+                },
+            }
+        }
+        other => other.clone(),
+    };
+    Expr { kind, span: e.span }
 }
 
 fn number(n: usize, span: Span) -> Expr {

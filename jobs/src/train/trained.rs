@@ -453,6 +453,8 @@ pub fn collect<T: Scalar + JitReal>(
         evaluations: session.objective.evaluations,
         final_loss: session.final_loss,
         net_len,
+        held_out: session.held_out.clone(),
+        kept_step: session.kept_step,
     };
     let history = LossHistory::new(session.history)?;
     let integrals = integrals::evaluate(
@@ -593,6 +595,10 @@ struct Tally {
     final_loss: Option<f64>,
     /// The network's parameter count.
     net_len: usize,
+    /// Resampling quasi-Newton stages: each draw's held-out loss, (step, loss), and the
+    /// step whose parameters were kept when not the last.
+    held_out: Vec<(usize, f64)>,
+    kept_step: Option<usize>,
 }
 
 /// Each loss term at the final parameters: kind, points, weight, loss, mean square residual
@@ -739,6 +745,10 @@ fn report(
         "quasi_newton_iterations": tally.quasi_newton_iterations,
         "evaluations": tally.evaluations,
         "final_loss": tally.final_loss.unwrap_or(f64::NAN),
+        "held_out": {
+            "losses": tally.held_out.iter().map(|&(step, loss)| serde_json::json!({"step": step, "loss": loss})).collect::<Vec<_>>(),
+            "kept_step": tally.kept_step,
+        },
         "terms": terms,
         "params": learned,
         "rel_l2": errors,
