@@ -175,6 +175,20 @@ fn the_language_server_checks_hovers_and_formats_as_the_user_types() {
     );
     let text = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(text.contains("field u(x, t) [K]"), "{text}");
+    // Built-ins: a math function's signature and units, a derivative operator, a constant.
+    for (line, character, expect) in [
+        (8, 21, "sin(x)"),
+        (8, 21, "dimensionless argument"),
+        (7, 11, "derivative of its argument along `t`"),
+        (8, 25, "built-in constant"),
+    ] {
+        let hover = client.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+        );
+        let text = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+        assert!(text.contains(expect), "line {line}:{character}: {text}");
+    }
     let def = client.request(
         "textDocument/definition",
         json!({"textDocument": {"uri": uri}, "position": {"line": 7, "character": 19}}),

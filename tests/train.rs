@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod support;
-use support::{report, slow};
+use support::{report, slow, SMALL_HEAT};
 
 fn physc() -> Command {
     Command::new(env!("CARGO_BIN_EXE_physc"))
@@ -658,16 +658,6 @@ fn write_model(dir: &Path, name: &str, body: &str) -> PathBuf {
     std::fs::write(&path, body).unwrap();
     path
 }
-
-const SMALL_HEAT: &str = "model H {
-  space x in [0, 1]
-  time  t in [0, 1]
-  field u(x, t)
-  pde      dt(u) = 0.1 * dxx(u)
-  initial  u = sin(pi * x)
-  boundary u = 0 on boundary
-}
-";
 
 #[test]
 fn resume_continues_from_the_checkpoint() {

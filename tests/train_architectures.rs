@@ -6,17 +6,7 @@ use std::f64::consts::PI;
 use std::path::Path;
 
 mod support;
-use support::{physc, report, scratch, slow};
-
-const HEAT: &str = "model H {
-  space x in [0, 1]
-  time  t in [0, 1]
-  field u(x, t)
-  pde      dt(u) = 0.1 * dxx(u)
-  initial  u = sin(pi * x)
-  boundary u = 0 on boundary
-}
-";
+use support::{physc, report, scratch, slow, SMALL_HEAT as HEAT};
 
 /// Writes `text` as `name` in `dir`, runs it, and returns the job's output folder.
 fn train(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {

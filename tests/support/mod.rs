@@ -43,3 +43,15 @@ pub fn report(dir: &Path) -> serde_json::Value {
 pub fn slow() -> bool {
     std::env::var("PHYSC_SLOW_TESTS").is_ok_and(|v| v == "1")
 }
+
+/// Heat in one dimension, u = exp(−0.1π²t) sin(πx) exactly, as model `H` without a job:
+/// the small problem the training tests append their `train H { … }` blocks to.
+pub const SMALL_HEAT: &str = "model H {
+  space x in [0, 1]
+  time  t in [0, 1]
+  field u(x, t)
+  pde      dt(u) = 0.1 * dxx(u)
+  initial  u = sin(pi * x)
+  boundary u = 0 on boundary
+}
+";

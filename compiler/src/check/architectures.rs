@@ -134,18 +134,17 @@ pub(super) fn expand(
         } else {
             let mut valid: Vec<&str> = decl.params.iter().map(|p| p.name.name.as_str()).collect();
             valid.extend_from_slice(PASSED_THROUGH);
-            let mut d = Diagnostic::new(
-                Code::UnknownOption,
-                name.span,
-                format!("network `{}` has no option `{}`", decl.name.name, name.name),
-                "not an option of this network",
-            )
-            .with_label(decl.name.span, "defined here")
-            .with_note(format!("valid: {}", list(&valid)));
-            if let Some(h) = crate::check::suggest::did_you_mean(&name.name, valid) {
-                d = d.with_help(h);
-            }
-            errors.push(d);
+            let message = format!("network `{}` has no option `{}`", decl.name.name, name.name);
+            errors.push(
+                unknown(
+                    Code::UnknownOption,
+                    name,
+                    message,
+                    "not an option of this network",
+                    &valid,
+                )
+                .with_label(decl.name.span, "defined here"),
+            );
         }
     }
     if let Some(preset) = preset_call(decl, &env, passed.clone()) {
@@ -237,19 +236,14 @@ impl Stack<'_> {
                 );
             }
             _ => {
-                let mut d = Diagnostic::new(
+                let message = format!("unknown layer `{kind}`");
+                self.errors.push(unknown(
                     Code::UnknownLayer,
-                    layer.kind.span,
-                    format!("unknown layer `{kind}`"),
+                    &layer.kind,
+                    message,
                     "not a layer",
-                )
-                .with_note(format!("layers: {}", list(LAYER_KINDS)));
-                if let Some(h) =
-                    crate::check::suggest::did_you_mean(kind, LAYER_KINDS.iter().copied())
-                {
-                    d = d.with_help(h);
-                }
-                self.errors.push(d);
+                    LAYER_KINDS,
+                ));
             }
         }
     }
@@ -290,19 +284,13 @@ impl Stack<'_> {
                 ),
                 Some(other) => {
                     let name = arg.name.as_ref().expect("named");
-                    let mut d = Diagnostic::new(
+                    self.errors.push(unknown(
                         Code::UnknownOption,
-                        name.span,
+                        name,
                         format!("`dense` has no option `{other}`"),
                         "not an option of `dense`",
-                    )
-                    .with_note(format!("valid: {}", list(DENSE_OPTIONS)));
-                    if let Some(h) =
-                        crate::check::suggest::did_you_mean(other, DENSE_OPTIONS.iter().copied())
-                    {
-                        d = d.with_help(h);
-                    }
-                    self.errors.push(d);
+                        DENSE_OPTIONS,
+                    ));
                 }
             }
         }
@@ -692,6 +680,16 @@ fn call(name: &str, args: Vec<Arg>, span: Span) -> Expr {
             args,
         },
         span,
+    }
+}
+
+/// A name that is not one of `valid`: the list, and the closest as a help.
+fn unknown(code: Code, name: &Ident, message: String, label: &str, valid: &[&str]) -> Diagnostic {
+    let d = Diagnostic::new(code, name.span, message, label)
+        .with_note(format!("valid: {}", list(valid)));
+    match crate::check::suggest::did_you_mean(&name.name, valid.iter().copied()) {
+        Some(help) => d.with_help(help),
+        None => d,
     }
 }
 

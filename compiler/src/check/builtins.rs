@@ -2,7 +2,7 @@
 //! vector intrinsics, network activations, and the names no declaration may take.
 
 macro_rules! math_fns {
-    ($($variant:ident = $name:literal / $arity:literal,)*) => {
+    ($($variant:ident = $name:literal / $arity:literal : $doc:literal,)*) => {
         /// A built-in mathematical function.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum MathFn {
@@ -23,31 +23,39 @@ macro_rules! math_fns {
                     $(MathFn::$variant => $arity,)*
                 }
             }
+
+            /// What it computes and what its arguments' units must be (spec §4.5), for
+            /// editors' hover.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(MathFn::$variant => $doc,)*
+                }
+            }
         }
     };
 }
 
 math_fns! {
-    Sin = "sin" / 1,
-    Cos = "cos" / 1,
-    Tan = "tan" / 1,
-    Asin = "asin" / 1,
-    Acos = "acos" / 1,
-    Atan = "atan" / 1,
-    Sinh = "sinh" / 1,
-    Cosh = "cosh" / 1,
-    Tanh = "tanh" / 1,
-    Exp = "exp" / 1,
-    Log = "log" / 1,
-    Sqrt = "sqrt" / 1,
-    Abs = "abs" / 1,
-    Sign = "sign" / 1,
-    Sigmoid = "sigmoid" / 1,
-    Softplus = "softplus" / 1,
-    Erf = "erf" / 1,
-    Min = "min" / 2,
-    Max = "max" / 2,
-    Fma = "fma" / 3,
+    Sin = "sin" / 1 : "sine (radians); dimensionless argument",
+    Cos = "cos" / 1 : "cosine (radians); dimensionless argument",
+    Tan = "tan" / 1 : "tangent (radians); dimensionless argument",
+    Asin = "asin" / 1 : "inverse sine; dimensionless argument",
+    Acos = "acos" / 1 : "inverse cosine; dimensionless argument",
+    Atan = "atan" / 1 : "inverse tangent; dimensionless argument",
+    Sinh = "sinh" / 1 : "hyperbolic sine; dimensionless argument",
+    Cosh = "cosh" / 1 : "hyperbolic cosine; dimensionless argument",
+    Tanh = "tanh" / 1 : "hyperbolic tangent; dimensionless argument",
+    Exp = "exp" / 1 : "exponential; dimensionless argument",
+    Log = "log" / 1 : "natural logarithm; dimensionless argument",
+    Sqrt = "sqrt" / 1 : "square root; any units, the result has half the dimension",
+    Abs = "abs" / 1 : "absolute value; any units, the same dimension",
+    Sign = "sign" / 1 : "−1, 0 or 1; any units, the result dimensionless",
+    Sigmoid = "sigmoid" / 1 : "1 / (1 + e^−x); dimensionless argument",
+    Softplus = "softplus" / 1 : "log(1 + e^x); dimensionless argument",
+    Erf = "erf" / 1 : "error function; dimensionless argument",
+    Min = "min" / 2 : "the smaller (IEEE minimum: NaN if either is NaN); both the same dimension",
+    Max = "max" / 2 : "the larger (IEEE maximum: NaN if either is NaN); both the same dimension",
+    Fma = "fma" / 3 : "a·b + c with one rounding (fused multiply–add); a·b and c the same dimension",
 }
 
 impl MathFn {

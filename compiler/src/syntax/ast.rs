@@ -103,6 +103,17 @@ pub struct Layer {
     pub span: Span,
 }
 
+impl Layer {
+    /// A block's count as printed after its kind (` 3` in `repeat 3 { … }`), by `print`;
+    /// empty for blocks without one.
+    pub fn count_suffix(&self, print: impl Fn(&Expr) -> String) -> String {
+        self.count
+            .as_ref()
+            .map(|c| format!(" {}", print(c)))
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelDecl {
     pub name: Ident,

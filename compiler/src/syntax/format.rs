@@ -183,11 +183,7 @@ impl Printer<'_> {
                     self.line(indent, &line);
                 }
                 Some(body) => {
-                    let count = layer
-                        .count
-                        .as_ref()
-                        .map(|c| format!(" {}", expr(c)))
-                        .unwrap_or_default();
+                    let count = layer.count_suffix(expr);
                     self.line(indent, &format!("{}{count} {{", layer.kind.name));
                     self.layers(body, indent + 1, layer.span);
                     self.line(indent, "}");

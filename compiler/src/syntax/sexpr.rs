@@ -66,11 +66,7 @@ fn layers_into(out: &mut String, layers: &[Layer], indent: usize) {
                 );
             }
             Some(body) => {
-                let count = layer
-                    .count
-                    .as_ref()
-                    .map(|c| format!(" {}", expr(c)))
-                    .unwrap_or_default();
+                let count = layer.count_suffix(expr);
                 let _ = writeln!(out, "{pad}({}{count}", layer.kind.name);
                 layers_into(out, body, indent + 1);
                 let _ = writeln!(out, "{pad})");

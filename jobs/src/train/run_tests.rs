@@ -132,7 +132,16 @@ fn a_quasi_newton_stage_resamples_its_points() {
             train_with(&RunOptions::default(), &[(HEAT1D_OPTIMIZE, &stages)]).expect("starts");
         assert!(done.stopped.is_none(), "{method}: {:?}", done.stopped);
         let trained = done.result;
-        assert_eq!(trained.report["point_draws"], 3, "{method}");
+        // The first draw, one after 10 and 20 iterations, and one at the end of the stage
+        // that judges its last parameters on points they were not trained on.
+        assert_eq!(trained.report["point_draws"], 4, "{method}");
+        assert_eq!(
+            trained.report["held_out"]["losses"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
         let h = &trained.history;
         let (adam_end, end) = (h.loss[49], h.loss[h.loss.len() - 1]);
         assert!(end < adam_end, "{method}: loss {adam_end:e} → {end:e}");

@@ -171,7 +171,11 @@ impl Analysis {
         if let Some(doc) = block.and_then(|kind| complete::setting_hover(kind, word)) {
             return Some(markdown(doc, range(text, word_range)));
         }
-        let (keyword, declaration) = self.declaration(word, byte)?;
+        let Some((keyword, declaration)) = self.declaration(word, byte) else {
+            let variables = self.variables_at(byte);
+            return super::builtin_docs::hover(word, &variables)
+                .map(|doc| markdown(doc, range(text, word_range)));
+        };
         let source = self.text(declaration.file);
         let line = source[declaration.range()]
             .lines()
@@ -188,6 +192,21 @@ impl Analysis {
             format!("```phys\n{line}\n```"),
             range(text, word_range),
         ))
+    }
+
+    /// The space and time variables of the document's model around byte `at`.
+    fn variables_at(&self, at: usize) -> Vec<String> {
+        match self.item_at(at) {
+            Some(ast::Item::Model(m)) => m
+                .members
+                .iter()
+                .filter_map(|member| match member {
+                    ast::Member::Space(v) | ast::Member::Time(v) => Some(v.name.name.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// The document's item around byte `at`.

@@ -16,6 +16,7 @@
 //! library never prints: the server writes only to its connection.
 
 mod analysis;
+mod builtin_docs;
 mod complete;
 pub mod convert;
 mod references;
