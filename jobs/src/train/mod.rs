@@ -25,6 +25,7 @@ mod member_networks;
 mod output;
 mod points;
 mod predict;
+mod quasi_newton;
 mod reference;
 #[cfg(test)]
 mod run_tests;

@@ -1,5 +1,6 @@
 //! One training run: build the network and the loss terms, run the optimizer stages in
-//! sequence (Adam, then L-BFGS or a dense quasi-Newton method) reporting progress to the caller, with resampling,
+//! sequence (Adam here, then L-BFGS, a dense quasi-Newton method or Levenberg–Marquardt in
+//! `quasi_newton.rs`) reporting progress to the caller, with resampling,
 //! checkpoints (when the caller asks for them) and a clean stop when the caller cancels or
 //! the loss is not finite, then collect the results in memory. A run resumed from a
 //! checkpoint continues at the stage and step where the checkpoint was taken.
@@ -11,6 +12,7 @@ use super::member_networks;
 use super::points;
 use super::predict;
 use super::problem::{Observations, Problem, TermKind};
+use super::quasi_newton::{quasi_newton, QuasiNewton};
 use super::reference;
 use super::trained::{self, Outcome, Run, Trained, TrainedNet, TrainedNetwork};
 use crate::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit};
@@ -19,10 +21,7 @@ use physc_compiler::check::settings::{BalanceBy, OptimizerStage, TooLarge, Train
 use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
-use physc_runtime::optim::{
-    self, Adam, AdamState, Bfgs, BfgsUpdate, Lbfgs, LevenbergMarquardt, QuasiNewtonStep,
-    QuasiNewtonStop, Residuals,
-};
+use physc_runtime::optim::{self, Adam, AdamState, LevenbergMarquardt, Residuals};
 use physc_runtime::rng::Rng;
 use physc_runtime::Scalar;
 use std::path::Path;
@@ -411,9 +410,9 @@ pub(super) fn redraw<T: Scalar + JitReal>(
 }
 
 /// The optimizers' view of the objective: errors stop them, and the last finite point is kept.
-struct Evaluate<'a, T: Scalar> {
-    objective: &'a mut Objective<T>,
-    last_good: &'a mut Vec<T>,
+pub(super) struct Evaluate<'a, T: Scalar> {
+    pub(super) objective: &'a mut Objective<T>,
+    pub(super) last_good: &'a mut Vec<T>,
 }
 
 impl<T: Scalar + JitReal> optim::Objective<T> for Evaluate<'_, T> {
@@ -460,14 +459,14 @@ impl<T: Scalar + JitReal> Residuals<T> for Evaluate<'_, T> {
 /// Where progress goes while the stages run: steps done (steps an L-BFGS stage skipped by
 /// converging early count as done) and, every 10 steps, the losses; with a `compare`
 /// reference, the error history.
-struct Ticker<'a, T: Scalar> {
+pub(super) struct Ticker<'a, T: Scalar> {
     progress: &'a dyn Progress,
     skipped: usize,
     errors: Option<ErrorTracker<'a, T>>,
 }
 
 impl<T: Scalar + JitReal> Ticker<'_, T> {
-    fn tick(&mut self, session: &Session<T>, loss: f64) -> Result<(), Outcome> {
+    pub(super) fn tick(&mut self, session: &Session<T>, loss: f64) -> Result<(), Outcome> {
         if let Some(errors) = &mut self.errors {
             errors.record_if_due(session).map_err(Outcome::Failed)?;
         }
@@ -489,7 +488,7 @@ impl<T: Scalar + JitReal> Ticker<'_, T> {
         Ok(())
     }
 
-    fn skip(&mut self, session: &Session<T>, steps: usize) {
+    pub(super) fn skip(&mut self, session: &Session<T>, steps: usize) {
         self.skipped += steps;
         self.progress.event(ProgressEvent::Advance {
             done: (session.position.step + self.skipped) as u64,
@@ -564,7 +563,7 @@ fn optimize<'a, T: Scalar + JitReal>(
     (outcome, ticker.errors)
 }
 
-fn failure(e: LossError, step: usize) -> Outcome {
+pub(super) fn failure(e: LossError, step: usize) -> Outcome {
     match e {
         LossError::NonFinite { term } => Outcome::NonFinite { step, term },
         LossError::Interrupted => Outcome::Interrupted,
@@ -574,7 +573,7 @@ fn failure(e: LossError, step: usize) -> Outcome {
 
 /// Save a checkpoint if the caller asked for them and one is due at this step (`adam`: the
 /// optimizer's state, asked for only then: it copies both moment vectors).
-fn checkpoint_if_due<T: Scalar>(
+pub(super) fn checkpoint_if_due<T: Scalar>(
     session: &Session<T>,
     config: &TrainSettings,
     checkpoints: Option<&Path>,
@@ -658,7 +657,7 @@ fn adam_steps<T: Scalar + JitReal>(
             rate,
         );
         adam.step(&mut session.params, &grad);
-        clamp_params(session);
+        super::quasi_newton::clamp_params(session);
         if let Some(a) = config.attention {
             for term in &mut session.objective.terms {
                 term.update_attention(a.eta, a.memory);
@@ -687,231 +686,4 @@ fn adam_steps<T: Scalar + JitReal>(
         checkpoint_if_due(session, config, checkpoints, || Some(adam.state()))?;
     }
     Ok(())
-}
-
-/// The method of a stage after Adam: L-BFGS, a dense member of the BFGS family, or
-/// Levenberg–Marquardt, which shares their loop (one accepted step per iteration).
-enum QuasiNewton<T> {
-    Limited(Lbfgs<T>),
-    Dense(Bfgs<T>, BfgsUpdate),
-    LevenbergMarquardt(LevenbergMarquardt<T>),
-}
-
-impl<T: Scalar> QuasiNewton<T> {
-    /// The method of a quasi-Newton stage for `n` parameters and `m` residuals, with its
-    /// iterations and resampling interval: the default sequence's dense stage runs L-BFGS
-    /// on a network too large for its matrix.
-    fn for_stage(
-        stage: &OptimizerStage,
-        n: usize,
-        m: usize,
-    ) -> Result<(QuasiNewton<T>, usize, Option<usize>), String> {
-        let limited = |history, tol| QuasiNewton::Limited(Lbfgs::new(n, history, tol));
-        match *stage {
-            OptimizerStage::Lbfgs {
-                steps,
-                history,
-                tol,
-                resample,
-            } => Ok((limited(history, tol), steps, resample)),
-            OptimizerStage::Bfgs {
-                too_large: TooLarge::Lbfgs { history },
-                steps,
-                tol,
-                resample,
-                ..
-            } if n > optim::MAX_DENSE_PARAMETERS => Ok((limited(history, tol), steps, resample)),
-            OptimizerStage::Bfgs {
-                update,
-                steps,
-                tol,
-                resample,
-                ..
-            } => Ok((
-                QuasiNewton::Dense(Bfgs::new(n, update, tol)?, update),
-                steps,
-                resample,
-            )),
-            OptimizerStage::Lm {
-                steps,
-                tol,
-                resample,
-            } => Ok((
-                QuasiNewton::LevenbergMarquardt(LevenbergMarquardt::new(n, m, tol)?),
-                steps,
-                resample,
-            )),
-            OptimizerStage::Adam { .. } => Err("Adam is not a quasi-Newton method".into()),
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            QuasiNewton::Limited(_) => "lbfgs",
-            QuasiNewton::Dense(_, update) => update.name(),
-            QuasiNewton::LevenbergMarquardt(_) => "lm",
-        }
-    }
-
-    /// One iteration; the step's `step_length` is Levenberg–Marquardt's damping after it.
-    fn step<O: optim::Objective<T> + Residuals<T, Error = <O as optim::Objective<T>>::Error>>(
-        &mut self,
-        params: &mut [T],
-        objective: &mut O,
-    ) -> Result<QuasiNewtonStep<T>, QuasiNewtonStop<<O as optim::Objective<T>>::Error>> {
-        match self {
-            QuasiNewton::Limited(lbfgs) => lbfgs.step(params, objective),
-            QuasiNewton::Dense(bfgs, _) => bfgs.step(params, objective),
-            QuasiNewton::LevenbergMarquardt(lm) => {
-                lm.step(params, objective).map(|s| QuasiNewtonStep {
-                    step_length: lm.damping(),
-                    ..s
-                })
-            }
-        }
-    }
-
-    /// The objective changed (new points): start from a fresh evaluation. L-BFGS drops its
-    /// pairs; the dense approximation keeps what it learned of the loss's curvature.
-    fn reset(&mut self) {
-        match self {
-            QuasiNewton::Limited(lbfgs) => lbfgs.reset(),
-            QuasiNewton::Dense(bfgs, _) => bfgs.reset(),
-            QuasiNewton::LevenbergMarquardt(lm) => lm.reset(),
-        }
-    }
-}
-
-/// A quasi-Newton stage: `steps` iterations of `method` (fewer when it converges or can
-/// make no more progress; the progress bar skips the rest), with new points every
-/// `resample` iterations.
-///
-/// With resampling, the stage keeps the parameters that did best on points they were not
-/// trained on: at every draw (and once more at the end) the loss of the current parameters
-/// on the new points is a held-out estimate of how well they satisfy the equations, and
-/// the lowest wins. The error of a resampling run moves up and down by several times from
-/// one segment to the next (Burgers: 1.3e-6 at one draw, 1.0e-5 at the end), so the last
-/// iterate is not the best one to write.
-fn quasi_newton<T: Scalar + JitReal>(
-    session: &mut Session<T>,
-    (config, problem, observations): (&TrainSettings, &Problem, &[Observations]),
-    mut method: QuasiNewton<T>,
-    (steps, resample): (usize, Option<usize>),
-    ticker: &mut Ticker<T>,
-    checkpoints: Option<&Path>,
-) -> Result<(), Outcome> {
-    session.resumed_adam = None;
-    let mut best: Option<(f64, Vec<T>, usize)> = None;
-    let held_out = |session: &mut Session<T>, best: &mut Option<(f64, Vec<T>, usize)>| {
-        session.position.draws += 1;
-        redraw(session, config, problem, observations).map_err(Outcome::Failed)?;
-        let mut grad = vec![T::zero(); session.params.len()];
-        let step = session.position.step;
-        let loss = session
-            .objective
-            .loss_and_gradient(&session.params, &mut grad)
-            .map_err(|e| failure(e, step))?;
-        session.held_out.push((step, loss));
-        if loss.is_finite() && best.as_ref().is_none_or(|(b, _, _)| loss < *b) {
-            *best = Some((loss, session.params.clone(), step));
-        }
-        Ok::<(), Outcome>(())
-    };
-    let iterated = quasi_newton_steps(
-        session,
-        config,
-        (&mut method, steps, resample),
-        ticker,
-        checkpoints,
-        &mut |session| held_out(session, &mut best),
-    );
-    if let Err(Stop::Outcome(o)) = iterated {
-        return Err(o);
-    }
-    if resample.is_some() && best.is_some() && session.position.step_in_stage > 0 {
-        held_out(session, &mut best)?;
-        if let Some((_, params, step)) = best.filter(|b| b.2 != session.position.step) {
-            session.params = params;
-            session.kept_step = Some(step);
-        }
-    }
-    Ok(())
-}
-
-/// Why the iterations of a quasi-Newton stage ended early.
-enum Stop {
-    /// Converged or no more progress: the stage is done.
-    Converged,
-    Outcome(Outcome),
-}
-
-impl From<Outcome> for Stop {
-    fn from(o: Outcome) -> Stop {
-        Stop::Outcome(o)
-    }
-}
-
-/// The iterations of [`quasi_newton`]; `draw` brings new points (and judges the
-/// parameters on them) every `resample` iterations.
-fn quasi_newton_steps<T: Scalar + JitReal>(
-    session: &mut Session<T>,
-    config: &TrainSettings,
-    (method, steps, resample): (&mut QuasiNewton<T>, usize, Option<usize>),
-    ticker: &mut Ticker<T>,
-    checkpoints: Option<&Path>,
-    draw: &mut dyn FnMut(&mut Session<T>) -> Result<(), Outcome>,
-) -> Result<(), Stop> {
-    let name = method.name();
-    while session.position.step_in_stage < steps {
-        let step = session.position.step;
-        if let Some(k) = resample {
-            let done = session.position.step_in_stage;
-            if done > 0 && done.is_multiple_of(k) {
-                draw(session)?;
-                method.reset();
-            }
-        }
-        let mut evaluate = Evaluate {
-            objective: &mut session.objective,
-            last_good: &mut session.last_good,
-        };
-        let result = method.step(&mut session.params, &mut evaluate);
-        match result {
-            Ok(s) => {
-                let loss = s.loss.to_f64().unwrap_or(f64::NAN);
-                session.history.record(
-                    step,
-                    name,
-                    loss,
-                    &session.objective,
-                    &session.params,
-                    s.step_length,
-                );
-            }
-            Err(QuasiNewtonStop::Converged | QuasiNewtonStop::NoProgress) => {
-                ticker.skip(session, steps - session.position.step_in_stage);
-                return Err(Stop::Converged);
-            }
-            Err(QuasiNewtonStop::Objective(e)) => return Err(failure(e, step).into()),
-        }
-        clamp_params(session);
-        session.quasi_newton_iterations += 1;
-        session.position.step += 1;
-        session.position.step_in_stage += 1;
-        let loss = session.history.last_loss();
-        ticker.tick(session, loss)?;
-        checkpoint_if_due(session, config, checkpoints, || None)?;
-    }
-    Ok(())
-}
-
-fn clamp_params<T: Scalar + JitReal>(session: &mut Session<T>) {
-    let n_net = session.objective.net_len();
-    for (p, l) in session.params[n_net..]
-        .iter_mut()
-        .zip(&session.objective.learnable)
-    {
-        let value = l.value(p.to_f64().unwrap_or(f64::NAN));
-        *p = T::from_f64_lossy(l.theta(value));
-    }
 }
