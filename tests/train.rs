@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod support;
-use support::{report, slow, SMALL_HEAT};
+use support::{report, slow, write_npz, SMALL_HEAT};
 
 fn physc() -> Command {
     Command::new(env!("CARGO_BIN_EXE_physc"))
@@ -49,15 +49,6 @@ fn array(path: &Path, name: &str) -> (Vec<usize>, Vec<f64>) {
         .find(|(n, _)| n == name)
         .unwrap_or_else(|| panic!("no `{name}`"));
     (a.shape().to_vec(), a.data().to_vec())
-}
-
-fn write_npz(path: &Path, columns: Vec<(&str, Vec<f64>)>) {
-    let arrays: Vec<(&str, Array)> = columns
-        .into_iter()
-        .map(|(n, c)| (n, Array::vector(c)))
-        .collect();
-    let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (*n, a)).collect();
-    npz::write(path, &refs).unwrap();
 }
 
 fn rel_l2(a: &[f64], b: &[f64]) -> f64 {

@@ -2,11 +2,11 @@
 //! written as predictions.npz, and the errors for a file that cannot serve (missing, an
 //! array missing, lengths that differ, values that are not finite), reported before training.
 
-use physc_runtime::output::{npz, Array};
+use physc_runtime::output::npz;
 use std::path::Path;
 
 mod support;
-use support::{physc, scratch};
+use support::{physc, scratch, write_npz as write};
 
 /// Poisson on the unit square with u = sin(πx) sin(πy) exactly; a short run.
 fn source(points: &str) -> String {
@@ -28,15 +28,6 @@ train Square {{
 }}
 "
     )
-}
-
-fn write(path: &Path, columns: Vec<(&str, Vec<f64>)>) {
-    let arrays: Vec<(&str, Array)> = columns
-        .into_iter()
-        .map(|(n, c)| (n, Array::vector(c)))
-        .collect();
-    let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (*n, a)).collect();
-    npz::write(path, &refs).unwrap();
 }
 
 fn read(path: &Path, name: &str) -> Vec<f64> {

@@ -55,3 +55,14 @@ pub const SMALL_HEAT: &str = "model H {
   boundary u = 0 on boundary
 }
 ";
+
+/// Writes one 1-D array per `(name, values)` to an NPZ file at `path`.
+pub fn write_npz(path: &Path, columns: Vec<(&str, Vec<f64>)>) {
+    use physc_runtime::output::{npz, Array};
+    let arrays: Vec<(&str, Array)> = columns
+        .into_iter()
+        .map(|(n, c)| (n, Array::vector(c)))
+        .collect();
+    let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (*n, a)).collect();
+    npz::write(path, &refs).unwrap();
+}
