@@ -1,39 +1,79 @@
 //! The boundary pieces an approximate distance function is built from (`dist(part)` in hard
-//! constraints): the segments of rectangles and polygons and the whole circles of disks in
-//! 2-D, the whole spheres in 3-D, each cut to what lies on the composed boundary. The
-//! compiler turns them into one smooth expression (R-functions after Sukumar & Srivastava,
-//! CMAME 389 (2022) 114333) whose derivatives the jets take exactly; this file only decides
-//! what the pieces are, in world coordinates.
+//! constraints), in world coordinates: in 2-D the segments of rectangles and polygons, whole
+//! circles and whole ellipses; in 3-D whole spheres and the faces of boxes, cylinders and
+//! STL meshes (distance_3d.rs). The compiler turns them into one smooth expression
+//! (R-functions after Sukumar & Srivastava, CMAME 389 (2022) 114333) whose derivatives the
+//! jets take exactly; this file only decides what the pieces are.
 //!
 //! Where a segment lies on the composed boundary is found by testing points along it with
 //! [`Shape::on_boundary`] and bisecting the ends of each run, so a side that the set
-//! operations cut (the L-shape's outer sides) keeps exactly its boundary part. A circle or
-//! sphere must lie on the boundary whole or not at all: an arc would need a trimming
-//! function of its own, and is refused rather than approximated.
+//! operations cut (the L-shape's outer sides) keeps exactly its boundary part. Every other
+//! piece (a circle, an ellipse, a sphere, a face) must lie on the boundary whole or not at
+//! all: a part of one would need a trimming function of its own, and is refused rather than
+//! approximated.
 
 use super::csg::Shape;
 use super::primitive::Primitive;
 use super::transform::Point;
 use super::GeometryError;
 
-/// One piece of boundary, in world coordinates.
+/// One piece of boundary, in world coordinates. Directions are unit vectors.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum BoundaryPiece {
-    Segment { a: [f64; 2], b: [f64; 2] },
-    Circle { center: [f64; 2], radius: f64 },
-    Sphere { center: [f64; 3], radius: f64 },
+    Segment {
+        a: [f64; 2],
+        b: [f64; 2],
+    },
+    Circle {
+        center: [f64; 2],
+        radius: f64,
+    },
+    /// A whole ellipse: its centre, the directions of its two semi-axes and their lengths.
+    Ellipse {
+        center: [f64; 2],
+        axes: [[f64; 2]; 2],
+        semi_axes: [f64; 2],
+    },
+    Sphere {
+        center: [f64; 3],
+        radius: f64,
+    },
+    /// A flat rectangle in 3-D (a box's face): centre, in-plane directions, half-sides.
+    Rectangle {
+        center: Point,
+        axes: [Point; 2],
+        half: [f64; 2],
+    },
+    /// The curved side of a cylinder: the centre of its axis, the axis direction, the
+    /// radius and half the length.
+    Tube {
+        center: Point,
+        axis: Point,
+        radius: f64,
+        half_length: f64,
+    },
+    /// A flat disk in 3-D (a cylinder's cap): centre, normal, radius.
+    Disk {
+        center: Point,
+        normal: Point,
+        radius: f64,
+    },
+    /// A triangle in 3-D (an STL mesh's facet), counter-clockwise seen from outside.
+    Triangle {
+        corners: [Point; 3],
+    },
 }
 
 /// Points tested along each segment, and on each circle or sphere.
-const PROBES: usize = 512;
+pub(super) const PROBES: usize = 512;
 /// Bisection steps for the end of a run along a segment (2⁻⁴⁰ of its length).
 const BISECTIONS: usize = 40;
 
 impl Shape {
     /// The pieces of the composed boundary that belong to `part` (all of it for `None`).
-    /// Errors name what a distance function cannot be built for: an ellipse, a 3-D box,
-    /// cylinder or STL mesh, a circle or sphere only partly on the boundary, or a part with no piece
-    /// on the boundary at all.
+    /// Errors name what a distance function cannot be built for: a circle, ellipse,
+    /// sphere or face only partly on the boundary, an STL mesh of more than
+    /// [`MAX_DISTANCE_TRIANGLES`](super::MAX_DISTANCE_TRIANGLES) triangles, or a part with no piece on the boundary at all.
     pub fn boundary_pieces(&self, part: Option<&str>) -> Result<Vec<BoundaryPiece>, GeometryError> {
         if let Some(name) = part {
             if !self.parts().contains(&name) {
@@ -67,35 +107,71 @@ impl Shape {
                 Primitive::Disk { center, radius } => {
                     let (center, radius) = (world(*center), radius * scale);
                     let probes = (0..PROBES).map(|k| {
-                        let a = std::f64::consts::TAU * (k as f64 + 0.5) / PROBES as f64;
-                        [
-                            center[0] + radius * a.cos(),
-                            center[1] + radius * a.sin(),
-                            0.0,
-                        ]
+                        let (s, c) = turn(k).sin_cos();
+                        (
+                            [center[0] + radius * c, center[1] + radius * s, 0.0],
+                            [c, s, 0.0],
+                        )
                     });
                     if self.whole_on_boundary(
                         probes,
-                        center3(center),
                         "a circle only partly on the boundary (an arc)",
                     )? {
                         pieces.push(BoundaryPiece::Circle { center, radius });
                     }
                 }
+                Primitive::Ellipse { center, semi_axes } => {
+                    let [ex, ey] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]].map(|e| {
+                        let w = leaf.transform.rotate(e);
+                        [w[0], w[1]]
+                    });
+                    let (c, [a, b]) = (world(*center), semi_axes.map(|s| s * scale));
+                    let probes = (0..PROBES).map(|k| {
+                        let (s, co) = turn(k).sin_cos();
+                        let p = std::array::from_fn(|i| {
+                            if i < 2 {
+                                c[i] + a * co * ex[i] + b * s * ey[i]
+                            } else {
+                                0.0
+                            }
+                        });
+                        let n = std::array::from_fn(|i| {
+                            if i < 2 {
+                                co / a * ex[i] + s / b * ey[i]
+                            } else {
+                                0.0
+                            }
+                        });
+                        (p, n)
+                    });
+                    if self.whole_on_boundary(
+                        probes,
+                        "an ellipse only partly on the boundary (an arc)",
+                    )? {
+                        pieces.push(BoundaryPiece::Ellipse {
+                            center: c,
+                            axes: [ex, ey],
+                            semi_axes: [a, b],
+                        });
+                    }
+                }
                 Primitive::Sphere { center, radius } => {
                     let (center, radius) = (leaf.transform.apply(*center), radius * scale);
-                    if self.whole_on_boundary(
-                        fibonacci(center, radius),
-                        center,
-                        "a sphere only partly on the boundary",
-                    )? {
+                    let probes = fibonacci()
+                        .map(|n| (std::array::from_fn(|i| center[i] + radius * n[i]), n));
+                    if self.whole_on_boundary(probes, "a sphere only partly on the boundary")? {
                         pieces.push(BoundaryPiece::Sphere { center, radius });
                     }
                 }
-                Primitive::Ellipse { .. } => return Err(no_distance("an ellipse")),
-                Primitive::Box { .. } => return Err(no_distance("a 3-D box")),
-                Primitive::Cylinder { .. } => return Err(no_distance("a cylinder")),
-                Primitive::Mesh(_) => return Err(no_distance("an STL mesh")),
+                Primitive::Box { lo, hi } => {
+                    self.box_pieces(&leaf.transform, *lo, *hi, &mut pieces)?
+                }
+                Primitive::Cylinder {
+                    base,
+                    radius,
+                    height,
+                } => self.cylinder_pieces(&leaf.transform, *base, *radius, *height, &mut pieces)?,
+                Primitive::Mesh(mesh) => self.mesh_pieces(&leaf.transform, mesh, &mut pieces)?,
             }
         }
         if pieces.is_empty() {
@@ -152,21 +228,16 @@ impl Shape {
         }
     }
 
-    /// Whether every probe of a round primitive's boundary lies on the composed boundary
-    /// (false when none does; an error naming `partly` when some do and some do not).
-    fn whole_on_boundary(
+    /// Whether every probe (a point of a piece and a direction across it) lies on the
+    /// composed boundary: false when none does; an error naming `partly` when some do and
+    /// some do not.
+    pub(super) fn whole_on_boundary(
         &self,
-        probes: impl Iterator<Item = Point>,
-        center: Point,
-        partly: &'static str,
+        probes: impl Iterator<Item = (Point, Point)>,
+        partly: &str,
     ) -> Result<bool, GeometryError> {
         let (mut on, mut off) = (0, 0);
-        for p in probes {
-            let r = (0..3)
-                .map(|i| (p[i] - center[i]).powi(2))
-                .sum::<f64>()
-                .sqrt();
-            let normal: Point = std::array::from_fn(|i| (p[i] - center[i]) / r);
+        for (p, normal) in probes {
             if self.on_boundary(p, normal) {
                 on += 1;
             } else {
@@ -179,6 +250,11 @@ impl Shape {
             _ => Err(no_distance(partly)),
         }
     }
+}
+
+/// The angle of probe `k` of `PROBES` around a circle.
+pub(super) fn turn(k: usize) -> f64 {
+    std::f64::consts::TAU * (k as f64 + 0.5) / PROBES as f64
 }
 
 /// Where `on` changes between `off` (false there) and `inside` (true there), by bisection,
@@ -196,27 +272,19 @@ fn edge(on: &impl Fn(f64) -> bool, mut off: f64, mut inside: f64) -> f64 {
     (0.5 * (off + inside) * 1e9).round() / 1e9
 }
 
-/// Nearly uniform points on a sphere (a Fibonacci lattice).
-fn fibonacci(center: Point, radius: f64) -> impl Iterator<Item = Point> {
+/// Nearly uniform unit vectors (a Fibonacci lattice on the sphere).
+fn fibonacci() -> impl Iterator<Item = Point> {
     let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
     (0..PROBES).map(move |k| {
         let z = 1.0 - 2.0 * (k as f64 + 0.5) / PROBES as f64;
         let r = (1.0 - z * z).sqrt();
         let a = golden * k as f64;
-        [
-            center[0] + radius * r * a.cos(),
-            center[1] + radius * r * a.sin(),
-            center[2] + radius * z,
-        ]
+        [r * a.cos(), r * a.sin(), z]
     })
 }
 
-fn center3(c: [f64; 2]) -> Point {
-    [c[0], c[1], 0.0]
-}
-
-fn no_distance(what: &'static str) -> GeometryError {
-    GeometryError::NoDistance { what }
+pub(super) fn no_distance(what: &str) -> GeometryError {
+    GeometryError::NoDistance { what: what.into() }
 }
 
 #[cfg(test)]
@@ -263,7 +331,7 @@ mod tests {
     }
 
     /// An annulus: two whole circles; a part selects one; a disk that pokes out of a
-    /// rectangle leaves an arc, which is refused; an ellipse has no distance function.
+    /// rectangle leaves an arc, which is refused, and so does an ellipse.
     #[test]
     fn circles_whole_or_refused() {
         let annulus = disk([0.0, 0.0], 2.0)
@@ -289,11 +357,85 @@ mod tests {
             poking.boundary_pieces(None),
             Err(GeometryError::NoDistance { .. })
         ));
-        let ellipse: Shape = Primitive::ellipse([0.0, 0.0], [2.0, 1.0]).unwrap().into();
+        let poking = rectangle([0.0, 0.0], [1.0, 1.0])
+            .union(Primitive::ellipse([1.0, 0.5], [0.3, 0.2]).unwrap().into())
+            .unwrap();
         assert!(matches!(
-            ellipse.boundary_pieces(None),
+            poking.boundary_pieces(None),
             Err(GeometryError::NoDistance { .. })
         ));
+    }
+
+    /// A turned, scaled ellipse keeps its world centre, semi-axes and their directions.
+    #[test]
+    fn an_ellipse_is_one_piece_in_world_coordinates() {
+        let hole: Shape = Primitive::ellipse([0.0, 0.0], [2.0, 1.0]).unwrap().into();
+        let hole = hole
+            .scale(0.25)
+            .unwrap()
+            .rotate(std::f64::consts::FRAC_PI_2)
+            .unwrap()
+            .translate(&[1.0, 1.0])
+            .unwrap()
+            .named("hole");
+        let plate = rectangle([0.0, 0.0], [2.0, 2.0]).difference(hole).unwrap();
+        let pieces = plate.boundary_pieces(Some("hole")).unwrap();
+        let [BoundaryPiece::Ellipse {
+            center,
+            axes,
+            semi_axes,
+        }] = pieces[..]
+        else {
+            panic!("{pieces:?}")
+        };
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(center[0], 1.0) && close(center[1], 1.0), "{center:?}");
+        assert_eq!(semi_axes, [0.5, 0.25]);
+        // The long axis, along x before the quarter turn, is along y after it.
+        assert!(close(axes[0][0], 0.0) && close(axes[0][1], 1.0), "{axes:?}");
+    }
+
+    /// A box's six faces; a cylinder hole inside it adds its side and two caps; a cylinder
+    /// that pokes out through a face leaves the face only partly on the boundary.
+    #[test]
+    fn box_and_cylinder_faces_whole_or_refused() {
+        let cuboid = |lo, hi| -> Shape { Primitive::cuboid(lo, hi).unwrap().into() };
+        let block = cuboid([0.0; 3], [2.0, 1.0, 1.0]);
+        let faces = block.boundary_pieces(None).unwrap();
+        assert_eq!(faces.len(), 6);
+        let area: f64 = faces
+            .iter()
+            .map(|p| match p {
+                BoundaryPiece::Rectangle { half, .. } => 4.0 * half[0] * half[1],
+                _ => f64::NAN,
+            })
+            .sum();
+        assert!((area - 10.0).abs() < 1e-12, "{area}");
+        let drilled = block
+            .clone()
+            .difference(
+                Primitive::cylinder([1.0, 0.5, 0.25], 0.2, 0.5)
+                    .unwrap()
+                    .into(),
+            )
+            .unwrap();
+        let pieces = drilled.boundary_pieces(None).unwrap();
+        assert_eq!(pieces.len(), 9, "{pieces:?}");
+        assert!(pieces.iter().any(|p| matches!(
+            p,
+            BoundaryPiece::Tube { radius, half_length, .. } if *radius == 0.2 && *half_length == 0.25
+        )));
+        let through = block
+            .difference(
+                Primitive::cylinder([1.0, 0.5, 0.5], 0.2, 1.0)
+                    .unwrap()
+                    .into(),
+            )
+            .unwrap();
+        match through.boundary_pieces(None) {
+            Err(GeometryError::NoDistance { what }) => assert!(what.contains("face"), "{what}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     /// A transformed hole keeps its world centre and scaled radius.

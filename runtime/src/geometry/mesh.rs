@@ -98,6 +98,11 @@ impl Mesh {
         self.volume
     }
 
+    /// The corners of each triangle, counter-clockwise seen from outside (local coordinates).
+    pub fn facets(&self) -> impl Iterator<Item = [Point; 3]> + '_ {
+        (0..self.triangles.len()).map(|t| self.corners(t))
+    }
+
     fn corners(&self, t: usize) -> [Point; 3] {
         self.triangles[t].map(|v| self.vertices[v as usize])
     }

@@ -493,3 +493,27 @@ fn the_inside_test_survives_edges_vertices_and_the_surface() {
     }
     assert!(on_surface > 100, "{on_surface}");
 }
+
+/// A distance function's pieces of an STL box are its 12 triangles (world corners, so a
+/// moved box's too); a mesh above the cap is refused with its triangle count.
+#[test]
+fn an_stl_box_gives_its_triangles_as_distance_pieces() {
+    let cube = mesh_shape(&box_triangles([0.0; 3], [1.0; 3]))
+        .translate(&[2.0, 0.0, 0.0])
+        .unwrap();
+    let pieces = cube.boundary_pieces(None).unwrap();
+    assert_eq!(pieces.len(), 12);
+    for p in &pieces {
+        let BoundaryPiece::Triangle { corners } = p else {
+            panic!("{p:?}")
+        };
+        assert!(corners.iter().all(|c| (2.0..=3.0).contains(&c[0])), "{p:?}");
+    }
+    let sphere = mesh_shape(&icosphere(2, 1.0));
+    match sphere.boundary_pieces(None) {
+        Err(GeometryError::NoDistance { what }) => {
+            assert!(what.contains("320 triangles"), "{what}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

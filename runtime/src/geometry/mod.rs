@@ -25,6 +25,7 @@
 
 mod csg;
 mod distance;
+mod distance_3d;
 mod ellipse;
 mod mesh;
 mod polygon;
@@ -41,6 +42,7 @@ mod tests;
 
 pub use csg::Shape;
 pub use distance::BoundaryPiece;
+pub use distance_3d::MAX_DISTANCE_TRIANGLES;
 pub use mesh::Mesh;
 pub use primitive::Primitive;
 pub use quadrature::{Estimate, Quadrature};
@@ -79,7 +81,7 @@ pub enum GeometryError {
     /// The underlying sampler refused (Sobol' limits).
     Sampler(String),
     /// No approximate distance function can be built for this piece of boundary.
-    NoDistance { what: &'static str },
+    NoDistance { what: String },
     /// An STL file that is not a usable closed mesh.
     Stl { file: String, error: StlError },
 }

@@ -2,7 +2,7 @@
 //! constants allowed, then evaluated; the value must be one finite number.
 
 use super::{Elab, Elaborator, Value};
-use crate::check::model::{BinOp, Constant, Expr, ExprKind};
+use crate::check::model::{BinOp, Constant, Expr, ExprKind, VarId};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast;
 
@@ -44,15 +44,20 @@ impl<'s, 'a> Elaborator<'s, 'a> {
 
 /// The value of an expression made only of numbers, constants and functions.
 pub fn evaluate_constant(e: &Expr, constants: &[Constant]) -> f64 {
+    evaluate_at(e, constants, &|_| f64::NAN)
+}
+
+/// The value of an expression of numbers, constants, functions and the variables `var`
+/// gives values (NaN for fields, parameters and derivatives: their values are not known here).
+pub fn evaluate_at(e: &Expr, constants: &[Constant], var: &dyn Fn(VarId) -> f64) -> f64 {
+    let eval = |e: &Expr| evaluate_at(e, constants, var);
     match &e.kind {
         ExprKind::Number(v) => *v,
+        ExprKind::Var(v) => var(*v),
         ExprKind::Const(c) => constants.get(*c).map_or(f64::NAN, |c| c.value),
-        ExprKind::Neg(a) => -evaluate_constant(a, constants),
+        ExprKind::Neg(a) => -eval(a),
         ExprKind::Binary(op, a, b) => {
-            let (a, b) = (
-                evaluate_constant(a, constants),
-                evaluate_constant(b, constants),
-            );
+            let (a, b) = (eval(a), eval(b));
             match op {
                 BinOp::Add => a + b,
                 BinOp::Sub => a - b,
@@ -62,10 +67,7 @@ pub fn evaluate_constant(e: &Expr, constants: &[Constant]) -> f64 {
             }
         }
         ExprKind::Call(f, args) => {
-            let args: Vec<f64> = args
-                .iter()
-                .map(|a| evaluate_constant(a, constants))
-                .collect();
+            let args: Vec<f64> = args.iter().map(eval).collect();
             f.eval(&args)
         }
         _ => f64::NAN,

@@ -23,7 +23,7 @@ mod scope;
 mod shapes;
 mod vector;
 
-pub use constant::evaluate_constant;
+pub use constant::{evaluate_at, evaluate_constant};
 pub use scope::{Binding, Globals, ModelScope};
 pub use shapes::Value;
 
