@@ -135,6 +135,91 @@ train Box {
     assert!(se > 0.0 && (total - 1.0).abs() < 0.01, "{total} ± {se}");
 }
 
+/// In a model with time an integral is a series over the output grid's times: the mass
+/// ∫₀¹ u dx of the heat equation's u = exp(−0.1π²t) sin(πx) is (2/π) exp(−0.1π²t), and
+/// the heat flux out through both ends (−u_x at 1 plus u_x at 0, as an integral of the
+/// derivative over the interval) is the mass's rate of loss, as is −∫ u_t; all in report.json,
+/// integrals.csv and integrals.png, and the summary names the last time.
+#[test]
+fn integrals_in_a_model_with_time_are_series_over_the_output_times() {
+    let dir = scratch("integrals", "heat");
+    let source = "model H {
+  space x in [0, 1]
+  time  t in [0, 1]
+  field u(x, t)
+  pde      dt(u) = 0.1 * dxx(u)
+  initial  u = sin(pi * x)
+  boundary u = 0 on boundary
+  integral mass = u, loss_rate = -0.1 * dxx(u), change = dt(u)
+}
+train H {
+  net      mlp(width: 16, depth: 3)
+  points   interior: 512, boundary: 128, initial: 128
+  optimize adam(lr: 1e-3, steps: 300) then ssbroyden(steps: 400)
+  seed     1
+  output   grid: [41, 11]
+}
+";
+    std::fs::write(dir.join("heat.phys"), source).unwrap();
+    let out = physc(&["run", "heat.phys", "--out", "out"], &dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("integral mass over domain at the last time 1 ="),
+        "{stdout}"
+    );
+    let job = dir.join("out/H/train");
+    let r = report(&job);
+    let series = |name: &str| -> Vec<f64> {
+        r["integrals"][name]["values"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: {r}"))
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    let times: Vec<f64> = r["integrals"]["mass"]["times"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(times.len(), 11);
+    assert_eq!((times[0], times[10]), (0.0, 1.0));
+    let (mass, rate, change) = (series("mass"), series("loss_rate"), series("change"));
+    for (k, &t) in times.iter().enumerate() {
+        let decay = (-0.1 * PI * PI * t).exp();
+        let exact = 2.0 / PI * decay;
+        assert!(
+            (mass[k] - exact).abs() < 1e-4,
+            "mass at t = {t}: {} vs {exact}",
+            mass[k]
+        );
+        // −0.1 ∫ u_xx dx = 0.1 π² · mass: the rate the mass is lost at.
+        let exact_rate = 0.1 * PI * PI * exact;
+        assert!(
+            (rate[k] - exact_rate).abs() < 1e-3 * exact_rate,
+            "rate at t = {t}: {} vs {exact_rate}",
+            rate[k]
+        );
+        assert!(
+            (change[k] + exact_rate).abs() < 1e-3 * exact_rate,
+            "d(mass)/dt at t = {t}: {} vs {}",
+            change[k],
+            -exact_rate
+        );
+    }
+    assert_eq!(r["integrals"]["mass"]["value"].as_f64().unwrap(), mass[10]);
+    let csv = std::fs::read_to_string(job.join("integrals.csv")).unwrap();
+    assert!(csv.starts_with("t,mass,loss_rate,change\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 12, "{csv}");
+    assert!(job.join("integrals.png").is_file());
+}
+
 /// The DFG 2D-1 example (examples/cylinder_dfg.phys) runs and reports its drag and lift
 /// coefficients. Its full configuration trains for tens of minutes in a release build (the
 /// accuracy is bench/geometry's `cylinder_cd_err`); here a few steps check that the

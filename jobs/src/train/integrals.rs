@@ -2,7 +2,9 @@
 //! loss term's residual, `problem::IntegralPlan`) evaluated with the trained network's jets
 //! at the points of a quadrature rule over the domain or a piece of its boundary
 //! (`physc_runtime::geometry::Quadrature`): deterministic on the boundary of a 2-D shape,
-//! quasi-Monte Carlo with a standard error on 3-D surfaces and over the domain.
+//! quasi-Monte Carlo with a standard error on 3-D surfaces and over the domain. In a model
+//! with time the same rule is evaluated at every time of the output grid, so an integral
+//! becomes a series (the mass of a diffusing field, the energy of a wave over the run).
 
 use super::loss::kernel_params;
 use super::problem::{IntegralPlan, Problem, Region, Source};
@@ -39,36 +41,76 @@ pub struct IntegralValue {
     pub points: usize,
     /// `midpoint` (deterministic, 2-D boundaries) or `quasi-monte-carlo`.
     pub rule: &'static str,
+    /// In a model with time, the integral at each time of the output grid; `value` and
+    /// `std_error` are then the last time's.
+    pub over_time: Option<IntegralSeries>,
+}
+
+/// An integral at a sequence of times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegralSeries {
+    pub times: Vec<f64>,
+    pub values: Vec<f64>,
+    pub std_errors: Vec<f64>,
 }
 
 impl IntegralValue {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "over": self.over,
             "value": self.value,
             "std_error": self.std_error,
             "points": self.points,
             "rule": self.rule,
-        })
+        });
+        if let Some(series) = &self.over_time {
+            json["times"] = series.times.clone().into();
+            json["values"] = series.values.clone().into();
+            json["std_errors"] = series.std_errors.clone().into();
+        }
+        json
     }
 }
 
 /// Every integral of `problem` for the network `net` with weights `weights` and the model's
-/// learnable parameters at `model_values`.
+/// learnable parameters at `model_values`; in a model with time, at each of `times`.
 pub(super) fn evaluate<T: Scalar + JitReal>(
     net: &FieldNetworks<T>,
     weights: &[T],
     problem: &Problem,
     model_values: &[f64],
+    times: &[f64],
 ) -> Result<Vec<IntegralValue>, String> {
     problem
         .integrals
         .iter()
         .map(|integral| {
-            let (q, over) = rule(problem, &integral.region)?;
-            let values = integrand(net, weights, problem, integral, &q, model_values)
-                .map_err(|e| format!("integral `{}`: {e}", integral.name))?;
-            let estimate = q.integrate(&values);
+            let (mut q, over) = rule(problem, &integral.region)?;
+            let at = |q: &Quadrature| {
+                let values = integrand(net, weights, problem, integral, q, model_values)
+                    .map_err(|e| format!("integral `{}`: {e}", integral.name))?;
+                Ok::<_, String>(q.integrate(&values))
+            };
+            let (estimate, over_time) = match problem.time_input {
+                None => (at(&q)?, None),
+                Some(t) => {
+                    let mut series = IntegralSeries {
+                        times: times.to_vec(),
+                        values: Vec::with_capacity(times.len()),
+                        std_errors: Vec::with_capacity(times.len()),
+                    };
+                    let mut last = None;
+                    for &time in times {
+                        q.points[t] = vec![time; q.len()];
+                        let e = at(&q)?;
+                        series.values.push(e.value);
+                        series.std_errors.push(e.std_error);
+                        last = Some(e);
+                    }
+                    let last = last.ok_or("an integral over time needs at least one time")?;
+                    (last, Some(series))
+                }
+            };
             Ok(IntegralValue {
                 name: integral.name.clone(),
                 over,
@@ -80,24 +122,34 @@ pub(super) fn evaluate<T: Scalar + JitReal>(
                 } else {
                     "midpoint"
                 },
+                over_time,
             })
         })
         .collect()
 }
 
-/// The quadrature rule for a region, its points in network-input order, and its name.
+/// The quadrature rule for a region, its points in network-input order (the time column,
+/// in a model with time, left empty for the caller to fill), and its name.
 fn rule(problem: &Problem, region: &Region) -> Result<(Quadrature, String), String> {
     let mut rng = Rng::new(SEED);
     let inputs = problem.inputs.len();
     let Some(domain) = &problem.domain else {
-        // A box: quasi-Monte Carlo over the network inputs, which the plan made sure are the
-        // space variables.
+        // A box: quasi-Monte Carlo over the network inputs other than time, which the plan
+        // made sure are the space variables.
         if *region != Region::Interior {
             return Err("an integral over the boundary needs a shaped domain".into());
         }
+        let space: Vec<usize> = (0..inputs)
+            .filter(|&i| Some(i) != problem.time_input)
+            .collect();
+        let bounds: Vec<(f64, f64)> = space.iter().map(|&i| problem.bounds[i]).collect();
         let n = DOMAIN_CANDIDATES;
-        let volume: f64 = problem.bounds.iter().map(|(lo, hi)| hi - lo).product();
-        let points = sampling::sample(Sampler::Sobol, &problem.bounds, n, &mut rng)?;
+        let volume: f64 = bounds.iter().map(|(lo, hi)| hi - lo).product();
+        let sampled = sampling::sample(Sampler::Sobol, &bounds, n, &mut rng)?;
+        let mut points = vec![Vec::new(); inputs];
+        for (column, &i) in sampled.into_iter().zip(&space) {
+            points[i] = column;
+        }
         let q = Quadrature {
             points,
             normals: Vec::new(),

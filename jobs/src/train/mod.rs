@@ -35,7 +35,7 @@ mod tests;
 mod trained;
 
 pub use error_history::ErrorHistory;
-pub use integrals::IntegralValue;
+pub use integrals::{IntegralSeries, IntegralValue};
 pub use predict::Predictions;
 pub use trained::{
     Comparison, FieldGrid, LossHistory, Outcome, Trained, TrainedNet, TrainedNetwork,

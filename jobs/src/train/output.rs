@@ -8,6 +8,7 @@
 
 use super::error_history::ErrorHistory;
 use super::grid::{transpose, Grid};
+use super::integrals::IntegralSeries;
 use super::trained::{error_plot, field_plot, plottable, FieldGrid, Trained, VTK_MAX_AXES};
 use crate::JobError;
 use ndarray::{Array1, ArrayD};
@@ -94,6 +95,8 @@ fn write_files(trained: &Trained, dir: &Path) -> Result<(), String> {
         npz::write(&dir.join("predictions.npz"), &refs).map_err(io)?;
     }
 
+    write_integrals_over_time(trained, dir)?;
+
     if let Some(comparison) = &trained.comparison {
         let predicted = &comparison.predicted;
         let grid = axes(predicted);
@@ -125,6 +128,33 @@ fn write_files(trained: &Trained, dir: &Path) -> Result<(), String> {
     }
     report::write(dir, &trained.report).map_err(io)?;
     Ok(())
+}
+
+/// In a model with time, `integrals.csv` (the time, then each integral at it) and
+/// `integrals.png` (one panel per integral).
+fn write_integrals_over_time(trained: &Trained, dir: &Path) -> Result<(), String> {
+    let series: Vec<(&str, &IntegralSeries)> = trained
+        .integrals
+        .iter()
+        .filter_map(|i| Some((i.name.as_str(), i.over_time.as_ref()?)))
+        .collect();
+    let Some((_, first)) = series.first() else {
+        return Ok(());
+    };
+    let time = trained.fields.axes[trained.time_input.unwrap_or(0)]
+        .0
+        .as_str();
+    let mut columns: Vec<(&str, &[f64])> = vec![(time, &first.times)];
+    columns.extend(series.iter().map(|(n, s)| (*n, s.values.as_slice())));
+    csv::write(&dir.join("integrals.csv"), &columns).map_err(io)?;
+    plot::time_series(
+        &dir.join("integrals.png"),
+        &Figure::new("integrals", time, "value"),
+        &first.times,
+        &columns[1..],
+        Panels::Stacked,
+    )
+    .map_err(io)
 }
 
 /// `error.csv`: step, training seconds and each compared field's relative L2 error.

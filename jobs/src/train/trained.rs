@@ -390,11 +390,20 @@ impl Trained {
             }
         }
         for i in &self.integrals {
-            text += &format!("  integral {} over {} = {:.6e}", i.name, i.over, i.value);
+            text += &format!("  integral {} over {}", i.name, i.over);
+            if let Some(series) = &i.over_time {
+                let last = series.times.last().copied().unwrap_or(f64::NAN);
+                text += &format!(" at the last time {last}");
+            }
+            text += &format!(" = {:.6e}", i.value);
             if i.std_error > 0.0 {
                 text += &format!(" ± {:.2e}", i.std_error);
             }
-            text += &format!(" ({} points)\n", i.points);
+            text += &format!(" ({} points)", i.points);
+            if i.over_time.is_some() {
+                text += "; at every output time in integrals.csv";
+            }
+            text += "\n";
         }
         if let Some(c) = &self.comparison {
             let reached: Vec<String> = ERROR_LEVELS
@@ -457,11 +466,16 @@ pub fn collect<T: Scalar + JitReal>(
         kept_step: session.kept_step,
     };
     let history = LossHistory::new(session.history)?;
+    let grid = Grid::new(problem, &run.config.grid);
+    let times = problem
+        .time_input
+        .map_or(&[][..], |t| grid.axes[t].as_slice());
     let integrals = integrals::evaluate(
         &session.objective.net,
         &session.params[..net_len],
         problem,
         &model_values,
+        times,
     )?;
     let network = precision(TrainedNet {
         network: session.objective.net,
@@ -471,7 +485,6 @@ pub fn collect<T: Scalar + JitReal>(
         kernel_params: kernel_params(&problem.fields.params, &model_values),
     });
 
-    let grid = Grid::new(problem, &run.config.grid);
     let points = grid.points();
     let mut values = network.fields_at(&points)?;
     mask_outside(inside_domain(problem, &points).as_deref(), &mut values);
@@ -509,6 +522,11 @@ pub fn collect<T: Scalar + JitReal>(
     if predictions.is_some() {
         if let Some(files) = report["files"].as_array_mut() {
             files.push("predictions.npz".into());
+        }
+    }
+    if integrals.iter().any(|i| i.over_time.is_some()) {
+        if let Some(files) = report["files"].as_array_mut() {
+            files.extend(["integrals.csv".into(), "integrals.png".into()]);
         }
     }
     if !integrals.is_empty() {

@@ -62,19 +62,6 @@ impl Builder<'_, '_> {
             );
             None
         };
-        if let Some((_, t)) = self.time() {
-            let message = format!(
-                "integral `{}`: integrals are taken over space, but this model has time `{}`",
-                decl.name.name, t.name
-            );
-            return refuse(
-                self,
-                decl.span,
-                message,
-                "at which time?",
-                "integrals are available for steady models (no `time` variable)",
-            );
-        }
         if self.scope.space().is_empty() {
             let message = format!(
                 "integral `{}`: this model has no space variables to integrate over",
