@@ -1,5 +1,6 @@
 //! One file per diagnostic code in `tests/diagnostics/`, named `<CODE>_<what>.phys`: each
-//! must produce its code, and its rendered diagnostics are pinned by a snapshot. Every code
+//! must produce its code, and its rendered diagnostics are pinned by a snapshot (files it
+//! imports live in `tests/diagnostics/modules/`, which is not a fixture). Every code
 //! of the catalogue has such a file (except those only `physc run` raises, tested in
 //! `cli.rs`) and an entry in `spec/diagnostics.md`.
 
@@ -18,7 +19,13 @@ fn each_file_produces_its_code() {
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         let code = stem.split('_').next().unwrap().to_string();
         let text = std::fs::read_to_string(path).unwrap();
-        let compilation = driver::compile_source(&format!("{stem}.phys"), &text);
+        // Relative to this directory, so a fixture may `use "modules/…"` (not fixtures).
+        let compilation = driver::compile_source_with(
+            &format!("{stem}.phys"),
+            &text,
+            Some(&dir()),
+            &driver::FileSystem,
+        );
         let sorted = compilation.diagnostics.clone().sorted();
         let codes: Vec<&str> = sorted.iter().map(|d| d.code.as_str()).collect();
         assert!(

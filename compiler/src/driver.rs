@@ -34,6 +34,8 @@ pub enum ModuleKey {
 
 pub struct Module {
     pub key: ModuleKey,
+    /// How messages name it: `std.operators`, or the file as the first `use` of it wrote it.
+    pub name: String,
     /// The directory relative paths in this module are resolved against: the file's own
     /// directory, or the one a caller gave for source text.
     dir: Option<PathBuf>,
@@ -48,6 +50,8 @@ pub struct Module {
 pub struct Import {
     pub module: usize,
     pub item: Option<String>,
+    /// `use … as NAME`: the module's items only as `NAME.item`.
+    pub alias: Option<String>,
     pub span: Span,
 }
 
@@ -258,6 +262,10 @@ impl<'f> Loader<'f> {
         if let Some(&i) = self.index.get(&key) {
             return i;
         }
+        let display = match &key {
+            ModuleKey::Std(module) => format!("std.{module}"),
+            _ => name.clone(),
+        };
         let file = self.sources.add(name, path, text.clone());
         let parsed = syntax::parse(file, &text);
         self.diagnostics.extend(parsed.diagnostics);
@@ -265,6 +273,7 @@ impl<'f> Loader<'f> {
         self.index.insert(key.clone(), id);
         self.modules.push(Module {
             key,
+            name: display,
             dir,
             file,
             ast: parsed.ast,
@@ -289,6 +298,29 @@ impl<'f> Loader<'f> {
     }
 
     fn resolve_use(&mut self, from: usize, u: &ast::UseDecl) -> Option<Import> {
+        let mut import = self.resolve_target(from, u)?;
+        if let Some(alias) = &u.alias {
+            if import.item.is_some() {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnknownModule,
+                        alias.span,
+                        format!("`as {}` names a module, not one item of it", alias.name),
+                        "alias of one item",
+                    )
+                    .with_help(
+                        "import the whole module under the name (`use \"ops.phys\" as ops`, \
+                         then `ops.lap(u)`), or the item itself without `as`",
+                    ),
+                );
+                return None;
+            }
+            import.alias = Some(alias.name.clone());
+        }
+        Some(import)
+    }
+
+    fn resolve_target(&mut self, from: usize, u: &ast::UseDecl) -> Option<Import> {
         match &u.target {
             ast::UseTarget::Module(path) => {
                 let names: Vec<&str> = path.iter().map(|p| p.name.as_str()).collect();
@@ -354,10 +386,11 @@ impl<'f> Loader<'f> {
                 Some(Import {
                     module: id,
                     item,
+                    alias: None,
                     span: u.span,
                 })
             }
-            ast::UseTarget::File { path, span } => {
+            ast::UseTarget::File { path, span, item } => {
                 let base = self.modules[from]
                     .base_dir()
                     .map(Path::to_path_buf)
@@ -368,10 +401,37 @@ impl<'f> Loader<'f> {
                         let canonical = self.files.canonical(&full);
                         let dir = canonical.parent().map(Path::to_path_buf);
                         let key = ModuleKey::File(canonical);
+                        let loaded = self.modules.len();
                         let id = self.add(key, full.display().to_string(), Some(&full), dir, text);
+                        if id == loaded {
+                            // Messages name the file as the `use` that loaded it wrote it.
+                            self.modules[id].name = path.clone();
+                        }
+                        if let Some(item) = item {
+                            if !defines(&self.modules[id].ast, &item.name) {
+                                let help = crate::check::suggest::did_you_mean(
+                                    &item.name,
+                                    item_names(&self.modules[id].ast),
+                                )
+                                .unwrap_or_else(|| {
+                                    format!("`use \"{path}\"` imports everything it defines")
+                                });
+                                self.diagnostics.push(
+                                    Diagnostic::new(
+                                        Code::UnknownModule,
+                                        item.span,
+                                        format!("`{path}` has no `{}`", item.name),
+                                        "not defined there",
+                                    )
+                                    .with_help(help),
+                                );
+                                return None;
+                            }
+                        }
                         Some(Import {
                             module: id,
-                            item: None,
+                            item: item.as_ref().map(|i| i.name.clone()),
+                            alias: None,
                             span: u.span,
                         })
                     }

@@ -14,10 +14,11 @@ use std::path::Path;
 pub fn declare<'a>(
     model: &'a ast::ModelDecl,
     globals: &Globals<'a>,
+    module: usize,
     base_dir: Option<&Path>,
     diags: &mut Diagnostics,
 ) -> ModelScope<'a> {
-    let mut scope = ModelScope::with_globals(globals);
+    let mut scope = ModelScope::with_globals(globals, module);
     for member in &model.members {
         let pending = match member {
             Member::Space(v) | Member::Time(v) => Some((&v.name, "a variable")),

@@ -10,7 +10,7 @@
 //! `describe` and `example`, is the schema's, in `schema/reference.rs`.)
 
 use super::builtins::ACTIVATIONS;
-use super::elaborate::{Elaborator, Globals, ModelScope};
+use super::elaborate::{Elaborator, Found, Globals, ModelScope};
 use super::model::{JobKind, Model};
 use super::schema::{self, describe, example, CallSchema, Opt, Ty};
 use super::settings::{self, function, ScalarFunction};
@@ -419,7 +419,7 @@ impl JobChecker<'_, '_> {
     }
 
     fn constant(&mut self, e: &ast::Expr) -> Option<f64> {
-        let scope = ModelScope::with_globals(self.globals);
+        let scope = ModelScope::with_globals(self.globals, 0);
         let mut elab = Elaborator::new(&scope, self.globals, self.diags);
         elab.constant(e).ok()
     }
@@ -553,11 +553,10 @@ impl JobChecker<'_, '_> {
                 Some(SettingValue::List(out))
             }
             (Ty::Activation, K::Name(n)) => {
-                let user = self
-                    .globals
-                    .fns
-                    .get(n)
-                    .filter(|f| f.params.len() == 1 && self.globals.visible.contains(n));
+                let user = match self.globals.function(0, n) {
+                    Found::One(f, _) => Some(f).filter(|f| f.params.len() == 1),
+                    _ => None,
+                };
                 if ACTIVATIONS.contains(&n.as_str()) {
                     Some(SettingValue::Name(n.clone()))
                 } else if let Some(f) = user {
@@ -568,11 +567,10 @@ impl JobChecker<'_, '_> {
                 }
             }
             (Ty::Target, K::Name(n)) => {
-                let user = self
-                    .globals
-                    .fns
-                    .get(n)
-                    .filter(|f| f.params.len() == 1 && self.globals.visible.contains(n));
+                let user = match self.globals.function(0, n) {
+                    Found::One(f, _) => Some(f).filter(|f| f.params.len() == 1),
+                    _ => None,
+                };
                 if schema::EVOLVE_TARGETS.contains(&n.as_str()) {
                     Some(SettingValue::Name(n.clone()))
                 } else if let Some(f) = user {
@@ -719,8 +717,7 @@ impl JobChecker<'_, '_> {
             ast::ExprKind::Str(_) | ast::ExprKind::List(_) => false,
             ast::ExprKind::Name(n) => {
                 super::builtins::constant(n).is_some()
-                    || self.globals.consts.iter().any(|c| c.name == *n)
-                        && self.globals.visible.contains(n)
+                    || matches!(self.globals.constant(0, n), Found::One(..))
             }
             _ => true,
         }

@@ -43,7 +43,23 @@ pub fn check<'a>(
         ..Globals::default()
     };
     let visible = visible_items(modules);
-    globals.visible = visible.iter().map(|(_, name)| name.clone()).collect();
+    globals.modules = modules
+        .iter()
+        .map(|m| elaborate::ModuleNames {
+            display: m.name.clone(),
+            imports: m
+                .imports
+                .iter()
+                .map(|i| elaborate::ModuleImport {
+                    module: i.module,
+                    item: i.item.clone(),
+                    alias: i.alias.clone(),
+                    span: i.span,
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .collect();
     // Imported modules first, so the user's own definitions take precedence.
     let order: Vec<usize> = (1..modules.len()).rev().chain(std::iter::once(0)).collect();
     let mut seen_in_module: Vec<HashMap<String, ast::Ident>> = vec![HashMap::new(); modules.len()];
@@ -83,7 +99,7 @@ pub fn check<'a>(
             }
             if let ast::Item::Fn(f) = item {
                 check_params(f, &mut diags);
-                globals.fns.insert(f.name.name.clone(), f);
+                globals.modules[m].fns.insert(f.name.name.clone(), f);
             }
             if let ast::Item::Network(n) = item {
                 if m == 0 || visible.contains(&(m, n.name.name.clone())) {
@@ -100,49 +116,30 @@ pub fn check<'a>(
     // (a scope built afresh for each constant made n constants cost n²).
     let mut top = ModelScope::default();
     for &m in &order {
+        top.module = m;
         for item in &modules[m].ast.items {
             if let ast::Item::Const(c) = item {
                 let first = seen_in_module[m].get(&c.name.name);
                 if first.is_some_and(|first| first.span == c.name.span) {
-                    global_const(&mut globals, &mut top, c, &mut diags);
+                    if let Some(index) = global_const(&mut globals, &mut top, c, &mut diags) {
+                        globals.modules[m].consts.insert(c.name.name.clone(), index);
+                    }
                 }
             }
         }
     }
-    // A constant defined again (the user's file over what it imports) replaces the earlier
-    // one and moves to the end, in load order.
-    let last: HashMap<&str, usize> = globals
-        .consts
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.as_str(), i))
-        .collect();
-    let latest: Vec<bool> = globals
-        .consts
-        .iter()
-        .enumerate()
-        .map(|(i, c)| last[c.name.as_str()] == i)
-        .collect();
-    globals.consts = std::mem::take(&mut globals.consts)
-        .into_iter()
-        .zip(latest)
-        .filter_map(|(c, latest)| latest.then_some(c))
-        .collect();
-    for name in globals
-        .fns
-        .keys()
-        .chain(globals.consts.iter().map(|c| &c.name))
-    {
-        if builtins::is_reserved(name) {
-            // Reported where declared, by `global_const`; functions get it here.
-            if let Some(f) = globals.fns.get(name) {
-                diags.push(Diagnostic::new(
-                    Code::ReservedName,
-                    f.name.span,
-                    format!("`{name}` is a built-in constant and cannot be redefined"),
-                    "reserved name",
-                ));
-            }
+    for f in globals.modules.iter().flat_map(|m| m.fns.values()) {
+        if builtins::is_reserved(&f.name.name) {
+            // Constants get it where declared, in `global_const`.
+            diags.push(Diagnostic::new(
+                Code::ReservedName,
+                f.name.span,
+                format!(
+                    "`{}` is a built-in constant and cannot be redefined",
+                    f.name.name
+                ),
+                "reserved name",
+            ));
         }
     }
 
@@ -168,7 +165,7 @@ pub fn check<'a>(
                 continue;
             }
             let errors_before = diags.error_count();
-            let scope = declare::declare(decl, &globals, module.base_dir(), &mut diags);
+            let scope = declare::declare(decl, &globals, m, module.base_dir(), &mut diags);
             let model =
                 equations::build_model(decl, scope, &globals, module.base_dir(), local, &mut diags);
             if diags.error_count() > errors_before {
@@ -258,7 +255,7 @@ fn visible_items(modules: &[Module]) -> HashSet<(usize, String)> {
     for name in names(0) {
         visible.insert((0, name));
     }
-    for import in &root.imports {
+    for import in root.imports.iter().filter(|i| i.alias.is_none()) {
         match &import.item {
             Some(item) => {
                 visible.insert((import.module, item.clone()));
@@ -304,15 +301,15 @@ pub(crate) fn check_params(f: &ast::FnDecl, diags: &mut Diagnostics) {
     }
 }
 
-/// Evaluate a top-level constant in `top`, the scope of the constants before it, and add it
-/// to both. `globals.consts` may hold an earlier constant of the same name until the caller
-/// removes it.
+/// Evaluate a top-level constant in `top`, the scope of the constants before it (seen from
+/// `top.module`), and add it to both; its index in `globals.consts`, unless its name is
+/// reserved.
 fn global_const<'a>(
     globals: &mut Globals<'a>,
     top: &mut ModelScope<'a>,
     c: &ast::ConstDecl,
     diags: &mut Diagnostics,
-) {
+) -> Option<usize> {
     if builtins::is_reserved(&c.name.name) {
         diags.push(Diagnostic::new(
             Code::ReservedName,
@@ -323,7 +320,7 @@ fn global_const<'a>(
             ),
             "reserved name",
         ));
-        return;
+        return None;
     }
     let value = Elaborator::new(top, globals, diags).constant(&c.value).ok();
     let dim = declare::units_of(&c.units, diags);
@@ -333,8 +330,7 @@ fn global_const<'a>(
         dim,
         span: c.name.span,
     };
-    top.global_consts
-        .insert(constant.name.clone(), top.constants.len());
     top.constants.push(constant.clone());
     globals.consts.push(constant);
+    Some(globals.consts.len() - 1)
 }

@@ -58,6 +58,8 @@ codes! {
     UnknownModel = "E0106", Error, "unknown model";
     ReservedName = "E0107", Error, "reserved name";
     NamedArgInMath = "E0108", Error, "named argument in a mathematical expression";
+    AmbiguousName = "E0109", Error, "name imported from two modules";
+    UnknownQualifiedName = "E0110", Error, "unknown qualified name";
 
     // The model's structure and meaning.
     DerivativeOfConstant = "E0200", Error, "derivative of something that does not vary";

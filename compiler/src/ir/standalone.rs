@@ -170,6 +170,9 @@ impl Standalone {
                 }
                 id
             }
+            ExprKind::QualifiedCall { callee, .. } => {
+                return Err(unknown(callee.span, &callee.name))
+            }
             ExprKind::Str(_) | ExprKind::List(_) | ExprKind::Member { .. } => {
                 return Err(Diagnostic::new(
                     Code::ShapeMismatch,

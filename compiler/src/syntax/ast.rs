@@ -46,13 +46,20 @@ impl Item {
 pub enum UseTarget {
     /// `use std.operators` or `use std.systems.Lorenz`
     Module(Vec<Ident>),
-    /// `use "shared/flows.phys"`, relative to the file that says it
-    File { path: String, span: Span },
+    /// `use "shared/flows.phys"`, relative to the file that says it, or one item of it:
+    /// `use "ops.phys".lap` (`span` is the path's)
+    File {
+        path: String,
+        span: Span,
+        item: Option<Ident>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UseDecl {
     pub target: UseTarget,
+    /// `use "ops.phys" as ops`: the module's items only by qualified name (`ops.lap`).
+    pub alias: Option<Ident>,
     pub span: Span,
 }
 
@@ -397,9 +404,15 @@ pub enum ExprKind {
     },
     /// `[a, b]`: an interval, a vector, or a list of names, by context.
     List(Vec<Expr>),
-    /// `vel.x`: a component of a vector
+    /// `vel.x`: a component of a vector; `ops.k`: a constant of a module imported `as ops`
     Member {
         base: Box<Expr>,
         member: Ident,
+    },
+    /// `ops.lap(u)`: a function of a module imported `as ops`
+    QualifiedCall {
+        base: Box<Expr>,
+        callee: Ident,
+        args: Vec<Arg>,
     },
 }

@@ -194,6 +194,10 @@ pub(super) fn exprs_too_deep(roots: Vec<&Expr>) -> Option<Diagnostic> {
                 stack.push((rhs, depth + 1));
             }
             ExprKind::Call { args, .. } => stack.extend(args.iter().map(|a| (&a.value, depth + 1))),
+            ExprKind::QualifiedCall { base, args, .. } => {
+                stack.push((base, depth + 1));
+                stack.extend(args.iter().map(|a| (&a.value, depth + 1)));
+            }
             ExprKind::List(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
             _ => {}
         }

@@ -116,10 +116,16 @@ impl Printer<'_> {
         self.comments_before(span.start as usize, 0);
         match item {
             Item::Use(u) => {
-                let target = match &u.target {
+                let mut target = match &u.target {
                     UseTarget::Module(path) => join_names(path, "."),
-                    UseTarget::File { path, .. } => quote(path),
+                    UseTarget::File { path, item, .. } => match item {
+                        Some(item) => format!("{}.{}", quote(path), item.name),
+                        None => quote(path),
+                    },
                 };
+                if let Some(alias) = &u.alias {
+                    target = format!("{target} as {}", alias.name);
+                }
                 self.line(0, &format!("use {target}"));
             }
             Item::Const(c) => self.line(0, &format!("const {}", const_decl(c))),
@@ -483,6 +489,14 @@ fn write_expr(out: &mut String, e: &Expr) {
             write_operand(out, base, 5);
             out.push('.');
             out.push_str(&member.name);
+        }
+        ExprKind::QualifiedCall { base, callee, args } => {
+            write_operand(out, base, 5);
+            out.push('.');
+            out.push_str(&callee.name);
+            out.push('(');
+            write_args(out, args);
+            out.push(')');
         }
     }
 }

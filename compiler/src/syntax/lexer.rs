@@ -121,6 +121,8 @@ pub enum Token {
     Integral,
     #[token("network")]
     Network,
+    #[token("as")]
+    As,
 
     #[regex(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?", |lex| lex.slice().to_string())]
     Number(String),
@@ -225,6 +227,7 @@ pub fn token_text(token: &Token) -> &'static str {
         Part => "part",
         Integral => "integral",
         Network => "network",
+        As => "as",
         Plus => "+",
         Minus => "-",
         Star => "*",

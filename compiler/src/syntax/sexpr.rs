@@ -15,9 +15,14 @@ pub fn file(file: &File) -> String {
 
 fn item_into(out: &mut String, item: &Item) {
     match item {
-        Item::Use(u) => {
-            let _ = writeln!(out, "(use {})", use_target(&u.target));
-        }
+        Item::Use(u) => match &u.alias {
+            Some(alias) => {
+                let _ = writeln!(out, "(use {} as {})", use_target(&u.target), alias.name);
+            }
+            None => {
+                let _ = writeln!(out, "(use {})", use_target(&u.target));
+            }
+        },
         Item::Const(c) => {
             let _ = writeln!(out, "{}", const_decl(c));
         }
@@ -78,7 +83,10 @@ fn layers_into(out: &mut String, layers: &[Layer], indent: usize) {
 fn use_target(target: &UseTarget) -> String {
     match target {
         UseTarget::Module(path) => names(path, "."),
-        UseTarget::File { path, .. } => format!("{path:?}"),
+        UseTarget::File { path, item, .. } => match item {
+            Some(item) => format!("{path:?}.{}", item.name),
+            None => format!("{path:?}"),
+        },
     }
 }
 
@@ -260,6 +268,17 @@ fn write_expr(out: &mut String, e: &Expr) {
             out.push(' ');
             out.push_str(&member.name);
             out.push(')');
+        }
+        ExprKind::QualifiedCall { base, callee, args } => {
+            out.push_str("(. ");
+            write_expr(out, base);
+            out.push_str(" (");
+            out.push_str(&callee.name);
+            if !args.is_empty() {
+                out.push(' ');
+                write_args(out, args);
+            }
+            out.push_str("))");
         }
     }
 }

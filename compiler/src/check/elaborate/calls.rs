@@ -3,7 +3,7 @@
 //! current point, `net(u)` is a hard constraint's raw output, and the intrinsics and
 //! derivative operators are dispatched to `vector.rs` and `derivative.rs`.
 
-use super::{Binding, Elab, Elaborator, Frame, Reported, Value};
+use super::{Binding, Elab, Elaborator, Found, Frame, Reported, Value};
 use crate::check::builtins::MathFn;
 use crate::check::model::{Expr, ExprKind};
 use crate::diagnostics::{Code, Diagnostic};
@@ -38,7 +38,7 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 Some(&(Binding::Fn(f), _)) => {
                     self.used.insert(name.to_string());
                     let decl = self.scope.fns[f];
-                    return self.inline(decl, &args, span, false);
+                    return self.inline(decl, &args, span, None);
                 }
                 Some(&(Binding::Field(f), _)) => {
                     self.used.insert(name.to_string());
@@ -58,10 +58,10 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 None => {}
             }
         }
-        if let Some(decl) = self.globals.fns.get(name).copied() {
-            if self.in_global_fn() || self.globals.visible.contains(name) {
-                return self.inline(decl, &args, span, true);
-            }
+        match self.globals.function(self.module(), name) {
+            Found::One(decl, module) => return self.inline(decl, &args, span, Some(module)),
+            Found::Ambiguous(origins) => return Err(self.ambiguous(name, &origins, callee.span)),
+            Found::Missing => {}
         }
         if let Some(f) = MathFn::from_name(name) {
             self.check_arity(name, f.arity(), args.len(), callee.span, None)?;
@@ -144,12 +144,14 @@ impl<'s, 'a> Elaborator<'s, 'a> {
         }
     }
 
-    fn inline(
+    /// Expands a call of `decl`: a model `fn` (`module` none) or a top-level one defined in
+    /// `module`, whose body then sees that module's names.
+    pub(super) fn inline(
         &mut self,
         decl: &'a ast::FnDecl,
         args: &[&ast::Expr],
         span: Span,
-        global: bool,
+        module: Option<usize>,
     ) -> Elab<Value> {
         let name = decl.name.name.as_str();
         self.check_arity(
@@ -159,7 +161,7 @@ impl<'s, 'a> Elaborator<'s, 'a> {
             span,
             Some(decl.name.span),
         )?;
-        if self.frames.iter().any(|f| f.function == name) {
+        if self.frames.iter().any(|f| f.definition == decl.name.span) {
             return Err(self.report(
                 Diagnostic::new(
                     Code::RecursiveFunction,
@@ -192,8 +194,10 @@ impl<'s, 'a> Elaborator<'s, 'a> {
         self.frames.push(Frame {
             locals,
             function: name.to_string(),
+            definition: decl.name.span,
             call_site: span,
-            global,
+            module: module.unwrap_or(self.scope.module),
+            global: module.is_some(),
         });
         let result = self.expr(&decl.body);
         self.frames.pop();

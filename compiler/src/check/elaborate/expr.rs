@@ -47,6 +47,12 @@ impl<'s, 'a> Elaborator<'s, 'a> {
         self.frames.last().is_some_and(|f| f.global)
     }
 
+    /// The module whose top-level names are in scope: the innermost top-level function's,
+    /// or the model's.
+    pub(super) fn module(&self) -> usize {
+        self.frames.last().map_or(self.scope.module, |f| f.module)
+    }
+
     pub fn expr(&mut self, e: &ast::Expr) -> Elab<Value> {
         match &e.kind {
             ast::ExprKind::Number { value, text } => {
@@ -107,8 +113,14 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 Ok(Value::Tensor(values))
             }
             ast::ExprKind::Member { base, member } => {
+                if let Some(constant) = self.qualified_constant(base, member) {
+                    return constant;
+                }
                 let value = self.expr(base)?;
                 self.member(value, member, base.span)
+            }
+            ast::ExprKind::QualifiedCall { base, callee, args } => {
+                self.qualified_call(base, callee, args, e.span)
             }
         }
     }

@@ -17,13 +17,18 @@ mod constant;
 mod derivative;
 mod distance;
 mod expr;
+mod modules;
+#[cfg(test)]
+mod modules_tests;
 mod names;
 mod normal;
+mod qualified;
 mod scope;
 mod shapes;
 mod vector;
 
 pub use constant::{evaluate_at, evaluate_constant};
+pub use modules::{Found, ModuleImport, ModuleNames};
 pub use scope::{Binding, Globals, ModelScope};
 pub use shapes::Value;
 
@@ -59,9 +64,13 @@ pub struct Elaborator<'s, 'a> {
 
 struct Frame {
     locals: HashMap<String, Value>,
-    /// The function being inlined and the call site that inlined it.
+    /// The function being inlined (where its name is defined: two modules may each have a
+    /// `lap`) and the call site that inlined it.
     function: String,
+    definition: Span,
     call_site: Span,
+    /// The module whose names the function's body sees (a `let` or model `fn`: the model's).
+    module: usize,
     /// Top-level functions cannot see a model's names (only its variables, for derivatives).
     global: bool,
 }

@@ -4,7 +4,7 @@
 //! hints.
 
 use super::shapes::value_size;
-use super::{Binding, Elab, Elaborator, Frame, Reported, Value};
+use super::{Binding, Elab, Elaborator, Found, Frame, Reported, Value};
 use crate::check::builtins::{self, MathFn};
 use crate::check::model::{ExprKind, FieldRef};
 use crate::check::suggest;
@@ -29,10 +29,10 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 return self.binding(binding, name, span);
             }
         }
-        if let Some(&id) = self.scope.global_consts.get(name) {
-            if self.in_global_fn() || self.globals.visible.contains(name) {
-                return self.scalar(ExprKind::Const(id), span);
-            }
+        match self.globals.constant(self.module(), name) {
+            Found::One(id, _) => return self.scalar(ExprKind::Const(id), span),
+            Found::Ambiguous(origins) => return Err(self.ambiguous(name, &origins, span)),
+            Found::Missing => {}
         }
         if let Some(&what) = self.scope.pending.get(name).filter(|_| self.constant_only) {
             return Err(self.not_constant(name, what, span));
@@ -73,7 +73,7 @@ impl<'s, 'a> Elaborator<'s, 'a> {
             Binding::Field(f) => self.field_value(f, span, false),
             Binding::Let(l) => {
                 let decl = self.scope.lets[l];
-                if self.frames.iter().any(|f| f.function == decl.name.name) {
+                if self.frames.iter().any(|f| f.definition == decl.name.span) {
                     return Err(self.report(
                         Diagnostic::new(
                             Code::RecursiveFunction,
@@ -87,7 +87,9 @@ impl<'s, 'a> Elaborator<'s, 'a> {
                 self.frames.push(Frame {
                     locals: HashMap::new(),
                     function: decl.name.name.clone(),
+                    definition: decl.name.span,
                     call_site: span,
+                    module: self.scope.module,
                     global: false,
                 });
                 let value = self.expr(&decl.value);
@@ -141,13 +143,15 @@ impl<'s, 'a> Elaborator<'s, 'a> {
             d = d.with_help(format!(
                 "`{name}` is defined in the standard library: add `use {home}`"
             ));
-        } else if let Some(help) = suggest::did_you_mean(name, self.visible_names()) {
+        } else if let Some(help) =
+            suggest::did_you_mean(name, self.visible_names().iter().map(String::as_str))
+        {
             d = d.with_help(help);
         }
         self.report(d)
     }
 
-    fn visible_names(&self) -> Vec<&str> {
+    fn visible_names(&self) -> Vec<String> {
         let mut names: Vec<&str> = Vec::new();
         if let Some(frame) = self.frames.last() {
             names.extend(frame.locals.keys().map(String::as_str));
@@ -155,14 +159,9 @@ impl<'s, 'a> Elaborator<'s, 'a> {
         if !self.in_global_fn() {
             names.extend(self.scope.names.keys().map(String::as_str));
         }
-        names.extend(
-            self.globals
-                .consts
-                .iter()
-                .map(|c| c.name.as_str())
-                .filter(|n| self.globals.visible.contains(*n)),
-        );
-        names.extend(["pi", "e"]);
+        let mut names: Vec<String> = names.into_iter().map(String::from).collect();
+        names.extend(self.globals.names_in(self.module()));
+        names.extend(["pi".to_string(), "e".to_string()]);
         names
     }
 
@@ -183,13 +182,7 @@ impl<'s, 'a> Elaborator<'s, 'a> {
             MathFn::ALL.iter().map(|f| f.name().to_string()).collect();
         candidates.extend(builtins::INTRINSICS.iter().map(|s| s.to_string()));
         candidates.extend(self.scope.fns.iter().map(|f| f.name.name.clone()));
-        candidates.extend(
-            self.globals
-                .fns
-                .keys()
-                .filter(|k| self.globals.visible.contains(*k))
-                .cloned(),
-        );
+        candidates.extend(self.globals.names_in(self.module()));
         let vars: Vec<String> = self
             .scope
             .variables

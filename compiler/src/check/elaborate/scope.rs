@@ -18,18 +18,19 @@ pub enum Binding {
     Fn(usize),
 }
 
-/// Names visible from every model: top-level constants and functions of all loaded files.
+/// The top level of every loaded module: constants, functions, and each module's name
+/// table (`modules.rs`: what a name means in the module that uses it).
 #[derive(Default)]
 pub struct Globals<'a> {
-    /// Evaluated top-level constants, in load order.
+    /// Evaluated top-level constants of every module, in load order (a constant's index here
+    /// is its id in every model scope).
     pub consts: Vec<Constant>,
-    pub fns: HashMap<String, &'a ast::FnDecl>,
+    /// Per module (the root file first, as loaded): its own definitions and imports.
+    pub modules: Vec<super::modules::ModuleNames<'a>>,
     /// Network definitions the user's file can see (its own and what it imports).
     pub networks: HashMap<String, &'a ast::NetworkDecl>,
     /// Network definitions whose own check failed (reported there, not again at calls).
     pub broken_networks: HashSet<String>,
-    /// Names the user's own file can see (its own items and what it imports).
-    pub visible: HashSet<String>,
     /// Where each standard library name lives, for "add `use std.x`" hints.
     pub stdlib_homes: HashMap<String, String>,
     /// Where files a model reads while checking (STL meshes) come from; none: not read.
@@ -46,8 +47,8 @@ pub struct ModelScope<'a> {
     pub lets: Vec<&'a ast::LetDecl>,
     pub fns: Vec<&'a ast::FnDecl>,
     pub names: HashMap<String, (Binding, Span)>,
-    /// Top-level constants, copied into `constants` so expressions can refer to them by id.
-    pub global_consts: HashMap<String, usize>,
+    /// The module whose names the scope's expressions see (0: the root file).
+    pub module: usize,
     /// Names used by the declarations themselves (a constant defined from another).
     pub used: HashSet<String>,
     /// Variables, parameters and fields the model declares, before they are in scope
@@ -60,16 +61,14 @@ pub struct ModelScope<'a> {
 }
 
 impl ModelScope<'_> {
-    /// An empty scope that already knows the top-level constants.
-    pub fn with_globals(globals: &Globals) -> Self {
-        let mut scope = ModelScope::default();
-        for c in &globals.consts {
-            scope
-                .global_consts
-                .insert(c.name.clone(), scope.constants.len());
-            scope.constants.push(c.clone());
+    /// An empty scope of `module` that already holds every top-level constant (in order,
+    /// so a constant's index in `Globals::consts` is its id here).
+    pub fn with_globals(globals: &Globals, module: usize) -> Self {
+        ModelScope {
+            constants: globals.consts.clone(),
+            module,
+            ..ModelScope::default()
         }
-        scope
     }
 
     pub fn space(&self) -> Vec<VarId> {

@@ -6,7 +6,7 @@
 
 use super::ScalarFunction;
 use crate::check::builtins;
-use crate::check::elaborate::{Binding, Elaborator, Globals, ModelScope, Value};
+use crate::check::elaborate::{Binding, Elaborator, Found, Globals, ModelScope, Value};
 use crate::check::model::{Constant, Expr, ExprKind, VarKind, Variable};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::Span;
@@ -58,8 +58,8 @@ pub fn library_term(
 fn free_names(globals: &Globals, e: &ast::Expr, out: &mut Vec<String>) {
     match &e.kind {
         ast::ExprKind::Name(n) => {
-            let constant = builtins::constant(n).is_some()
-                || globals.visible.contains(n) && globals.consts.iter().any(|c| c.name == *n);
+            let constant =
+                builtins::constant(n).is_some() || matches!(globals.constant(0, n), Found::One(..));
             if !constant && !out.contains(n) {
                 out.push(n.clone());
             }
@@ -69,7 +69,7 @@ fn free_names(globals: &Globals, e: &ast::Expr, out: &mut Vec<String>) {
             free_names(globals, lhs, out);
             free_names(globals, rhs, out);
         }
-        ast::ExprKind::Call { args, .. } => {
+        ast::ExprKind::Call { args, .. } | ast::ExprKind::QualifiedCall { args, .. } => {
             for a in args {
                 free_names(globals, &a.value, out);
             }
@@ -94,7 +94,8 @@ fn elaborate(
     e: &ast::Expr,
     span: Span,
 ) -> Option<ScalarFunction> {
-    let mut scope = ModelScope::with_globals(globals);
+    // Job settings are written in the root file (module 0).
+    let mut scope = ModelScope::with_globals(globals, 0);
     for (i, p) in params.iter().enumerate() {
         scope.variables.push(Variable {
             name: p.clone(),
