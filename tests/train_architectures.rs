@@ -136,6 +136,63 @@ fn a_definition_is_exactly_the_mlp_it_expands_to() {
     assert_ne!(a, c, "the skip connection changed nothing");
 }
 
+/// Gated layers add nothing of their own either: the standard library's `gated_mlp` is
+/// the `modified_mlp` it expands to, bit for bit, and so is a body that gates one layer of
+/// three; gating a different set of layers changes the result.
+#[test]
+fn a_gated_definition_is_exactly_the_modified_mlp_it_expands_to() {
+    let dir = scratch("architectures", "gates");
+    let job = |net: &str| {
+        format!(
+            "train H {{\n  net      {net}\n  points   interior: 256, initial: 64, boundary: 64\n  optimize adam(lr: 3e-3, steps: 30)\n  seed     4\n  output   grid: [11, 6]\n}}\n"
+        )
+    };
+    let loss = |name: &str, text: &str| {
+        let out = train(&dir, name, text);
+        std::fs::read_to_string(out.join("loss.csv"))
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').skip(1).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+    };
+    let stdlib = loss(
+        "stdlib.phys",
+        &format!(
+            "use std.architectures\n{HEAT}{}",
+            job("gated_mlp(width: 8, gated: 2)")
+        ),
+    );
+    let full = loss(
+        "full.phys",
+        &format!("{HEAT}{}", job("modified_mlp(width: 8, depth: 3)")),
+    );
+    assert!(stdlib.len() > 10);
+    assert_eq!(stdlib, full, "gated_mlp and modified_mlp differ");
+    let one = loss(
+        "one.phys",
+        &format!(
+            "network one(width: 8) {{
+  gates()
+  dense(width)
+  dense(width)
+  dense(width)
+  gate()
+}}
+{HEAT}{}",
+            job("one()")
+        ),
+    );
+    let by_hand = loss(
+        "by_hand.phys",
+        &format!(
+            "{HEAT}{}",
+            job("modified_mlp(width: 8, depth: 3, gated: [3])")
+        ),
+    );
+    assert_eq!(one, by_hand, "the definition and its expansion differ");
+    assert_ne!(one, full, "gating one layer is the same as gating two");
+}
+
 #[test]
 fn the_standard_library_networks_expand_with_their_parameters() {
     let dir = scratch("architectures", "stdlib");
@@ -154,6 +211,12 @@ fn the_standard_library_networks_expand_with_their_parameters() {
             "fourier_resnet(width: 6, blocks: 1, count: 4, act: sin)",
             serde_json::json!([6, 6, 6]),
             serde_json::json!([[1, 3]]),
+        ),
+        // Gated layers: a modified MLP whose layers after the first are gated.
+        (
+            "gated_mlp(width: 6, gated: 2)",
+            serde_json::json!([6, 6, 6]),
+            serde_json::json!([]),
         ),
         // A preset of a built-in network: its parameters go into the call.
         (
@@ -174,6 +237,9 @@ fn the_standard_library_networks_expand_with_their_parameters() {
         assert_eq!(built["features"] != "None", fourier, "{net}: {built}");
         let kind = if net.starts_with("pirate") {
             "pirate"
+        } else if net.starts_with("gated") {
+            assert_eq!(built["gated"], serde_json::json!([2, 3]), "{net}");
+            "modified_mlp"
         } else {
             "mlp"
         };

@@ -8,6 +8,12 @@
 //!
 //! Names inside a body are the definition's parameters (bound to the call's arguments, or
 //! their defaults); widths and counts must come out as whole numbers.
+//!
+//! A body with `gates(…)` and `gate()` layers (`gates.rs`) expands instead into the
+//! built-in `modified_mlp(…)` call with its `gated` layers: the encoders and the element-wise
+//! mixing are that network's, whose jets and reverse pass exist.
+
+mod gates;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::Span;
@@ -15,7 +21,9 @@ use crate::syntax::ast::{self, Arg, BinOp, Expr, ExprKind, Ident, Layer, Network
 use std::collections::HashMap;
 
 /// The layer statements a body may hold.
-const LAYER_KINDS: &[&str] = &["dense", "fourier", "gaussian", "residual", "repeat"];
+const LAYER_KINDS: &[&str] = &[
+    "dense", "fourier", "gaussian", "gates", "gate", "residual", "repeat",
+];
 
 /// Options of `dense(…)`; its width may also come first, unnamed.
 const DENSE_OPTIONS: &[&str] = &["width", "act", "init"];
@@ -160,9 +168,14 @@ pub(super) fn expand(
         layers: Vec::new(),
         features: None,
         residuals: Vec::new(),
+        gates: None,
+        gated: Vec::new(),
         errors,
     };
     stack.layers_of(&decl.layers);
+    if stack.gates.is_some() && stack.errors.is_empty() {
+        stack.check_gated();
+    }
     if stack.layers.is_empty() && stack.errors.is_empty() {
         stack.errors.push(
             Diagnostic::new(
@@ -197,6 +210,10 @@ struct Stack<'d> {
     features: Option<Expr>,
     /// Skip connections as (from, to) layer indices, 0-based.
     residuals: Vec<(usize, usize)>,
+    /// `gates(act: …)`: the two encoders, with their activation and where they were written.
+    gates: Option<(Expr, Span)>,
+    /// The dense layers a `gate()` follows, 0-based, with the gate's span.
+    gated: Vec<(usize, Span)>,
     errors: Vec<Diagnostic>,
 }
 
@@ -215,9 +232,11 @@ impl Stack<'_> {
         match (kind, &layer.body) {
             ("dense", None) => self.dense(layer),
             ("fourier" | "gaussian", None) => self.features(layer),
+            ("gates", None) => self.gates(layer),
+            ("gate", None) => self.gate(layer),
             ("residual", Some(body)) if layer.count.is_none() => self.residual(layer, body),
             ("repeat", Some(body)) => self.repeat(layer, body),
-            ("dense" | "fourier" | "gaussian", Some(_)) => {
+            ("dense" | "fourier" | "gaussian" | "gates" | "gate", Some(_)) => {
                 self.misuse(layer, "a layer call: write `dense(…)`")
             }
             ("residual", _) => self.misuse(layer, "a block: write `residual { … }`"),
@@ -496,6 +515,9 @@ impl Stack<'_> {
 
     /// The `mlp(…)` call of the expanded layers.
     fn into_call(self, mut passed: Vec<Arg>, span: Span) -> Expr {
+        if self.gates.is_some() {
+            return self.into_gated_call(passed, span);
+        }
         let named = |name: &str, value: Expr| Arg {
             name: Some(Ident {
                 name: name.to_string(),

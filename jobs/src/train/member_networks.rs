@@ -100,8 +100,14 @@ pub(super) fn networks<T: Scalar + JitReal>(
         let named = |e: String| format!("network `{}`: {e}", net.name);
         let (network, mut initial): (MemberNetwork<T>, Vec<T>) = match net.kind {
             NetKind::ModifiedMlp => {
+                let every: Vec<usize> = (2..=spec.hidden.len()).collect();
+                let gated = if net.gated.is_empty() {
+                    &every
+                } else {
+                    &net.gated
+                };
                 let (network, initial) =
-                    ModifiedMlp::new(&spec, activation()?, rng).map_err(named)?;
+                    ModifiedMlp::with_gates(&spec, gated, activation()?, rng).map_err(named)?;
                 (network.into(), initial)
             }
             NetKind::Pirate => {

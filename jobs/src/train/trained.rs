@@ -747,6 +747,11 @@ fn report(
                 "outputs": layout.outputs.iter().map(|&o| &problem.output_names[o]).collect::<Vec<_>>(),
                 "residuals": net.residuals.iter().map(|&(from, to)| [from + 1, to + 1]).collect::<Vec<_>>(),
                 "inits": net.layer_inits.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>(),
+                "gated": (net.kind == physc_compiler::check::settings::NetKind::ModifiedMlp).then(|| if net.gated.is_empty() {
+                    (2..=net.hidden().len()).collect::<Vec<_>>()
+                } else {
+                    net.gated.clone()
+                }),
             })).collect::<Vec<_>>(),
             "stages": config.stages.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>(),
             "precision": config.precision.name(),

@@ -17,6 +17,10 @@
 //! (H_1 … H_depth). The encoders only enter through the mixing, so depth 1 has none: it is
 //! exactly a one-hidden-layer `Network` (no parameters whose gradient is always zero).
 //!
+//! [`ModifiedMlp::with_gates`] gates only some layers (the architecture language's `gate`):
+//! an ungated layer k + 1 passes H_{k+1} = Z_k on as a plain layer does. With no layer
+//! gated there are no encoders.
+//!
 //! Parameters, one flat vector: for depth ≥ 2 encoder U and encoder V first, then layer
 //! 1 … layer depth, then the output layer; each weights (out × in, row-major) then biases.
 //! A seed draws the Fourier frequencies first, then the weights in that order. The
@@ -47,6 +51,8 @@ pub struct ModifiedMlp<T: Scalar> {
     encoders: Option<[Linear; 2]>,
     /// Layers 1 ..= depth.
     hidden: Vec<Linear>,
+    /// Whether layer k (0-based) mixes with the encoders; never layer 0.
+    gated: Vec<bool>,
     output: Linear,
     activation: Arc<dyn Activation<T>>,
     num_params: usize,
@@ -154,7 +160,26 @@ impl<T: Scalar> ModifiedMlp<T> {
         activation: Arc<dyn Activation<T>>,
         rng: &mut Rng,
     ) -> Result<(ModifiedMlp<T>, Vec<T>), String> {
+        let all: Vec<usize> = (2..=spec.hidden.len()).collect();
+        Self::with_gates(spec, &all, activation, rng)
+    }
+
+    /// As [`ModifiedMlp::new`], with only the hidden layers numbered in `gated` (1 is the
+    /// first, which cannot be: its input is the features) mixing with the encoders.
+    pub fn with_gates(
+        spec: &NetworkSpec,
+        gated: &[usize],
+        activation: Arc<dyn Activation<T>>,
+        rng: &mut Rng,
+    ) -> Result<(ModifiedMlp<T>, Vec<T>), String> {
         network::validate(spec)?;
+        let depth = spec.hidden.len();
+        if let Some(&bad) = gated.iter().find(|&&k| k < 2 || k > depth) {
+            return Err(format!(
+                "layer {bad} cannot be gated: the gated layers are 2 ..= {depth} (the first reads the inputs)"
+            ));
+        }
+        let gated: Vec<bool> = (1..=depth).map(|k| gated.contains(&k)).collect();
         let width = spec.hidden[0];
         if spec.hidden.iter().any(|&h| h != width) {
             return Err(format!(
@@ -170,7 +195,6 @@ impl<T: Scalar> ModifiedMlp<T> {
         }
         let fixed = FixedFeatures::new(&spec.embedding, rng);
         let features = fixed.count();
-        let depth = spec.hidden.len();
         let mut next = 0;
         let mut linear = |fan_in: usize, fan_out: usize| {
             let weights = next..next + fan_out * fan_in;
@@ -183,12 +207,25 @@ impl<T: Scalar> ModifiedMlp<T> {
                 biases,
             }
         };
-        let encoders = (depth > 1).then(|| [linear(features, width), linear(features, width)]);
+        let any_gated = gated.contains(&true);
+        let encoders = any_gated.then(|| [linear(features, width), linear(features, width)]);
         let hidden: Vec<Linear> = (0..depth)
             .map(|k| linear(if k == 0 { features } else { width }, width))
             .collect();
         let output = linear(width, spec.outputs);
-        let signature = vec![spec.inputs, features, width, depth, spec.outputs, next];
+        let mask = gated
+            .iter()
+            .rev()
+            .fold(0usize, |m, &g| (m << 1) | usize::from(g));
+        let signature = vec![
+            spec.inputs,
+            features,
+            width,
+            depth,
+            spec.outputs,
+            next,
+            mask,
+        ];
         let net = ModifiedMlp {
             inputs: spec.inputs,
             outputs: spec.outputs,
@@ -196,6 +233,7 @@ impl<T: Scalar> ModifiedMlp<T> {
             fixed,
             encoders,
             hidden,
+            gated,
             output,
             activation,
             num_params: next,
@@ -332,8 +370,12 @@ impl<T: Scalar> ModifiedMlp<T> {
             let input = if k == 1 { &below[0].a } else { &done[k - 2] };
             let input = MatRef::new(&input[..], rows, w);
             layer_forward(&self.hidden[k], input, &mut layer[0]);
-            let u = Some(&encoders[0].a[..]);
-            product::forward(leibniz, block, &layer[0].a, diff, u, &mut rest[0]);
+            if self.gated[k] {
+                let u = Some(&encoders[0].a[..]);
+                product::forward(leibniz, block, &layer[0].a, diff, u, &mut rest[0]);
+            } else {
+                rest[0].copy_from_slice(&layer[0].a);
+            }
         }
         let last = mixed.last().unwrap_or(&layers[0].a);
         network::output_forward(&self.output, params, n, last, out);
@@ -397,10 +439,15 @@ impl<T: Scalar> ModifiedMlp<T> {
             block,
         };
         for k in (1..self.hidden.len()).rev() {
-            // H_{k+1} = U + Z_k ⊙ D: U gets g_h as it is, Z_k and D by Leibniz.
-            g_u.iter_mut().zip(g_h.iter()).for_each(|(u, &g)| *u += g);
-            g_a.fill(T::zero());
-            product::backward(leibniz, block, &layers[k].a, diff, g_h, g_a, g_d);
+            if self.gated[k] {
+                // H_{k+1} = U + Z_k ⊙ D: U gets g_h as it is, Z_k and D by Leibniz.
+                g_u.iter_mut().zip(g_h.iter()).for_each(|(u, &g)| *u += g);
+                g_a.fill(T::zero());
+                product::backward(leibniz, block, &layers[k].a, diff, g_h, g_a, g_d);
+            } else {
+                // H_{k+1} = Z_k.
+                g_a.copy_from_slice(g_h);
+            }
             let input = if k == 1 { &layers[0].a } else { &mixed[k - 2] };
             let input = MatRef::new(&input[..], rows, w);
             ctx.layer(

@@ -110,8 +110,9 @@ fn run<T: Scalar>(net: &ModifiedMlp<T>, params: &[T], x: &[Vec<T>], jets: &JetSe
     tape.outputs().to_vec()
 }
 
-/// The paper's formulas evaluated point by point, identity embedding (X = x).
-fn naive(net: &ModifiedMlp<f64>, params: &[f64], x: &[f64]) -> Vec<f64> {
+/// The paper's formulas evaluated point by point, identity embedding (X = x), with the
+/// layers numbered in `gated` mixing (every layer from 2 in the paper).
+fn naive(net: &ModifiedMlp<f64>, params: &[f64], x: &[f64], gated: &[usize]) -> Vec<f64> {
     let groups = net.param_groups();
     let group = |name: &str| &params[groups.iter().find(|g| g.0 == name).unwrap().1.clone()];
     let dense = |name: &str, input: &[f64], act: bool| -> Vec<f64> {
@@ -135,14 +136,16 @@ fn naive(net: &ModifiedMlp<f64>, params: &[f64], x: &[f64]) -> Vec<f64> {
             .collect()
     };
     let mut h = dense("layer 1", x, true);
-    if net.depth() > 1 {
-        let (u, v) = (dense("encoder U", x, true), dense("encoder V", x, true));
-        for k in 2..=net.depth() {
-            let z = dense(&format!("layer {k}"), &h, true);
-            h = (0..z.len())
+    for k in 2..=net.depth() {
+        let z = dense(&format!("layer {k}"), &h, true);
+        h = if gated.contains(&k) {
+            let (u, v) = (dense("encoder U", x, true), dense("encoder V", x, true));
+            (0..z.len())
                 .map(|e| (1.0 - z[e]) * u[e] + z[e] * v[e])
-                .collect();
-        }
+                .collect()
+        } else {
+            z
+        };
     }
     dense("output", &h, false)
 }
@@ -161,7 +164,8 @@ fn value_matches_the_papers_formulas() {
         let x = sample(&Embedding::identity(2), 5, 6);
         let out = run(&net, &params, &x, &jets);
         for p in 0..5 {
-            let want = naive(&net, &params, &[x[0][p], x[1][p]]);
+            let all: Vec<usize> = (2..=hidden.len()).collect();
+            let want = naive(&net, &params, &[x[0][p], x[1][p]], &all);
             for (o, w) in want.iter().enumerate() {
                 let got = out[o * 5 + p];
                 assert!(
@@ -171,6 +175,77 @@ fn value_matches_the_papers_formulas() {
                 );
             }
         }
+    }
+}
+
+/// `with_gates`: only the numbered layers mix with the encoders. The value against the
+/// formulas, jets and the reverse pass against finite differences; no layer gated is a
+/// plain network (same parameters, same outputs, no encoders); layer 1 or one past the last
+/// cannot be gated.
+#[test]
+fn only_the_gated_layers_mix() {
+    let act: Arc<dyn Activation<f64>> = Arc::new(Builtin::new(BuiltinKind::Tanh));
+    let identity = spec(2, 1, &[6, 6, 6, 6], Init::Glorot, Embedding::identity(2));
+    let boxed = Embedding::for_box(&[-1.0, 0.0], &[3.0, 1.0]);
+    let fd = spec(2, 1, &[6, 6, 6, 6], Init::Glorot, boxed.clone());
+    let jets = JetSet::new(&all_jets(2, 3), 2).unwrap();
+    for gated in [vec![3], vec![2, 4], vec![4]] {
+        let (net, params) =
+            ModifiedMlp::with_gates(&identity, &gated, act.clone(), &mut Rng::new(4)).unwrap();
+        let x = sample(&Embedding::identity(2), 4, 6);
+        let out = run(&net, &params, &x, &JetSet::new(&[], 2).unwrap());
+        for p in 0..4 {
+            let want = naive(&net, &params, &[x[0][p], x[1][p]], &gated)[0];
+            assert!(
+                (out[p] - want).abs() < 1e-13,
+                "{gated:?}: {} vs {want}",
+                out[p]
+            );
+        }
+        let (net, params) =
+            ModifiedMlp::with_gates(&fd, &gated, act.clone(), &mut Rng::new(5)).unwrap();
+        let x = sample(&boxed, 3, 7);
+        let name = format!("gated {gated:?}");
+        let (checked, _) = jets_match_finite_differences(
+            &name,
+            &jets,
+            1,
+            &x,
+            |i| step(&boxed, i),
+            |x| run(&net, &params, x, &jets),
+            1e-6,
+        );
+        assert!(checked >= 5, "{name}: only {checked} checks");
+        let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
+        gradient_matches_finite_differences(
+            &name,
+            &params,
+            &net.param_groups(),
+            |p| run(&net, p, &x, &jets),
+            |p: &[f64], adjoint: &[f64]| {
+                let mut tape = ModifiedTape::default();
+                net.forward(p, &cols, &jets, &mut tape).unwrap();
+                let mut grad = vec![0.0; net.num_params()];
+                net.backward(p, &mut tape, adjoint, &mut grad).unwrap();
+                grad
+            },
+            5,
+            1e-6,
+        );
+    }
+    let (none, params) = ModifiedMlp::with_gates(&fd, &[], act.clone(), &mut Rng::new(8)).unwrap();
+    let (plain, plain_params) = Network::new(&fd, act.clone(), &mut Rng::new(8)).unwrap();
+    assert_eq!(params, plain_params);
+    let x = sample(&boxed, 5, 9);
+    let cols: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
+    let mut tape = Tape::default();
+    plain
+        .forward(&plain_params, &cols, &jets, &mut tape)
+        .unwrap();
+    assert_eq!(run(&none, &params, &x, &jets), tape.outputs());
+    for bad in [vec![1], vec![5]] {
+        let err = ModifiedMlp::with_gates(&fd, &bad, act.clone(), &mut Rng::new(1)).unwrap_err();
+        assert!(err.contains("cannot be gated"), "{err}");
     }
 }
 

@@ -159,6 +159,12 @@ pub(super) const NETS: &[CallSchema] = &[
             opt("width", int(32), COUNT, "neurons per hidden layer (all equal)"),
             opt("depth", int(4), COUNT, "number of hidden layers"),
             NET_ACT,
+            opt(
+                "gated",
+                described("every layer from the second"),
+                Ty::Sizes { min: 2 },
+                "the hidden layers the encoders gate (2 is the first that can be; the others pass their activations on as in an MLP)",
+            ),
             NET_FOURIER_FEATURES,
             NET_INIT,
             NET_FACTORIZE,

@@ -97,6 +97,9 @@ pub struct Net {
     pub layer_inits: Vec<Init>,
     /// Skip connections between hidden layers, (from, to), 0-based.
     pub residuals: Vec<(usize, usize)>,
+    /// For `modified_mlp`: the hidden layers the encoders gate, 1-based (the language's
+    /// `gate` layers); empty: every layer from the second.
+    pub gated: Vec<usize>,
     /// Random weight factorisation: the mean and standard deviation of the initial
     /// log-scales.
     pub factorize: Option<(f64, f64)>,
@@ -587,6 +590,13 @@ fn net(
         residuals: list_items(options, "residuals")
             .iter()
             .filter_map(|pair| list_pair(pair).map(|(from, to)| (from - 1, to - 1)))
+            .collect(),
+        gated: list_items(options, "gated")
+            .iter()
+            .filter_map(|v| match v {
+                SettingValue::Int(k) => Some((*k).max(1) as usize),
+                _ => None,
+            })
             .collect(),
         inputs,
     }
