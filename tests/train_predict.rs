@@ -81,6 +81,96 @@ fn the_trained_field_at_the_users_points() {
     );
 }
 
+/// `physc predict` after the run: the network brought back from its checkpoint gives the
+/// same values, bit for bit, as the run's own `predict`; with other points too; and each
+/// way it cannot serve (no checkpoint, no such train job, a bad points file) is exit 1
+/// with a message saying why.
+#[test]
+fn physc_predict_evaluates_the_checkpoint_at_new_points() {
+    let dir = scratch("predict", "command");
+    let (xs, ys) = (vec![0.1, 0.5, 0.9, 0.3], vec![0.2, 0.5, 0.7, 0.9]);
+    write(
+        &dir.join("points.npz"),
+        vec![("x", xs.clone()), ("y", ys.clone())],
+    );
+    std::fs::write(dir.join("square.phys"), source("points.npz")).unwrap();
+    let out = physc(&["run", "square.phys", "--out", "out", "--quiet"], &dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = physc(&["predict", "square.phys", "--points", "points.npz"], &dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("u at 4 points"), "{stderr}");
+    let run = dir.join("out/Square/train/predictions.npz");
+    let again = dir.join("out/Square/train/predictions_points.npz");
+    assert_eq!(read(&again, "u"), read(&run, "u"));
+    assert_eq!(read(&again, "x"), xs);
+    // Other points, to a file of one's choosing, laid out as given (2 × 2).
+    let grid = dir.join("grid.npz");
+    let arrays = [
+        ("x", vec![0.25, 0.75, 0.25, 0.75]),
+        ("y", vec![0.5, 0.5, 0.25, 0.25]),
+    ];
+    let shaped: Vec<(String, physc_runtime::output::Array)> = arrays
+        .iter()
+        .map(|(n, v)| {
+            let a = physc_runtime::output::Array::with_shape(vec![2, 2], v.clone()).unwrap();
+            (n.to_string(), a)
+        })
+        .collect();
+    let refs: Vec<(&str, &physc_runtime::output::Array)> =
+        shaped.iter().map(|(n, a)| (n.as_str(), a)).collect();
+    npz::write(&grid, &refs).unwrap();
+    let out = physc(
+        &[
+            "predict",
+            "square.phys",
+            "--points",
+            "grid.npz",
+            "--to",
+            "mine.npz",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let arrays = npz::read(&dir.join("mine.npz")).unwrap();
+    let u = &arrays.iter().find(|(n, _)| n == "u").unwrap().1;
+    assert_eq!(u.shape(), [2, 2]);
+    let pi = std::f64::consts::PI;
+    for (k, value) in u.data().iter().enumerate() {
+        let (x, y) = (arrays[0].1.data()[k], arrays[1].1.data()[k]);
+        let exact = (pi * x).sin() * (pi * y).sin();
+        assert!((value - exact).abs() < 0.05, "u({x}, {y}) = {value}");
+    }
+    for (args, expected) in [
+        (vec!["--out", "elsewhere"], "cannot predict"),
+        (vec!["--model", "Nothing"], "no `train Nothing` job"),
+        (vec!["--seed", "9"], "seed"),
+    ] {
+        let mut all = vec!["predict", "square.phys", "--points", "points.npz"];
+        all.extend(args.iter().copied());
+        let out = physc(&all, &dir);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: accepted");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    write(&dir.join("no_y.npz"), vec![("x", vec![0.5])]);
+    let out = physc(&["predict", "square.phys", "--points", "no_y.npz"], &dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("no array `y`"),
+        "{stderr}"
+    );
+}
+
 /// Each bad file is refused before training, with a message that names the problem.
 #[test]
 fn bad_point_files_are_refused_before_training() {

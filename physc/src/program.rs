@@ -295,6 +295,27 @@ impl Program {
         )?)
     }
 
+    /// The fields of a finished `train MODEL` run at the points of the NPZ file `points`
+    /// (one array per network input, named after its variable; relative to
+    /// `options.source_dir`), from the `checkpoint.npz` the run left in
+    /// `options.out_dir/MODEL/train/`, without training. Nothing is written;
+    /// [`Predictions::write`](physc_jobs::train::Predictions::write) writes the NPZ.
+    pub fn predict(
+        &self,
+        model: &str,
+        options: &RunOptions,
+        points: &str,
+    ) -> Result<physc_jobs::train::Predictions, Error> {
+        let (job, m) = self.model_job(JobKind::Train, model)?;
+        let models = &self.compilation.program.models;
+        Ok(physc_jobs::train::predict(
+            &models[m],
+            job,
+            &self.options(options),
+            points,
+        )?)
+    }
+
     /// Run the `evolve NAME` block: the Pareto front of evolved approximations, each
     /// verified (every f32 of the range, or a dense f64 check).
     pub fn evolve(&self, name: &str, options: &RunOptions) -> Result<Completed<Front>, Error> {

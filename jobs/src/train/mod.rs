@@ -6,7 +6,9 @@
 //! `activation_kernels.rs` compiles activations and their derivatives, `session.rs` runs the
 //! optimizers with progress, checkpoints and cancellation, `trained.rs` is the result in
 //! memory ([`Trained`]), `output.rs` writes it, `checkpoint.rs` saves and restores what
-//! `--resume` needs, `predict.rs` reads the points of `predict` and holds the fields there, `reference.rs` reads `compare` references and `grid.rs` lays out grids.
+//! `--resume` needs, `predict.rs` reads the points of `predict` and holds the fields there
+//! (`restored.rs` evaluates a finished run's checkpoint at such points, for `physc predict`),
+//! `reference.rs` reads `compare` references and `grid.rs` lays out grids.
 //!
 //! [`run`] trains and returns the result, writing nothing but checkpoints (every
 //! `output every:` steps to `<out_dir>/<Model>/checkpoint.npz`, when
@@ -27,6 +29,7 @@ mod points;
 mod predict;
 mod quasi_newton;
 mod reference;
+mod restored;
 #[cfg(test)]
 mod run_tests;
 mod session;
@@ -37,6 +40,7 @@ mod trained;
 pub use error_history::ErrorHistory;
 pub use integrals::{IntegralSeries, IntegralValue};
 pub use predict::Predictions;
+pub use restored::predict;
 pub use trained::{
     Comparison, FieldGrid, LossHistory, Outcome, Trained, TrainedNet, TrainedNetwork,
 };

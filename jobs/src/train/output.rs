@@ -81,18 +81,7 @@ fn write_files(trained: &Trained, dir: &Path) -> Result<(), String> {
     }
 
     if let Some(p) = &trained.predictions {
-        let arrays: Vec<(String, Array)> = p
-            .points
-            .iter()
-            .chain(&p.fields)
-            .map(|(n, a)| {
-                Array::with_shape(a.shape().to_vec(), row_major(a))
-                    .map(|array| (n.clone(), array))
-                    .map_err(|e| format!("predictions.npz: {e:?}"))
-            })
-            .collect::<Result<_, _>>()?;
-        let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (n.as_str(), a)).collect();
-        npz::write(&dir.join("predictions.npz"), &refs).map_err(io)?;
+        p.write(&dir.join("predictions.npz"))?;
     }
 
     write_integrals_over_time(trained, dir)?;

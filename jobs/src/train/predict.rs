@@ -5,7 +5,7 @@
 
 use super::problem::Problem;
 use ndarray::ArrayD;
-use physc_runtime::output::npz;
+use physc_runtime::output::{npz, Array};
 use std::path::Path;
 
 /// The points of `predict`, checked: the file as the block names it, and one column per
@@ -104,5 +104,24 @@ impl PredictPoints {
                 .map(|(n, c)| Ok((n, array(c)?)))
                 .collect::<Result<_, String>>()?,
         })
+    }
+}
+
+impl Predictions {
+    /// Writes the points and the fields, each array of the points' shape, to the NPZ file
+    /// `path` (atomically).
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let arrays: Vec<(String, Array)> = self
+            .points
+            .iter()
+            .chain(&self.fields)
+            .map(|(n, a)| {
+                Array::with_shape(a.shape().to_vec(), a.iter().copied().collect())
+                    .map(|array| (n.clone(), array))
+                    .map_err(|e| format!("{}: {e:?}", path.display()))
+            })
+            .collect::<Result<_, _>>()?;
+        let refs: Vec<(&str, &Array)> = arrays.iter().map(|(n, a)| (n.as_str(), a)).collect();
+        npz::write(path, &refs).map_err(|e| e.to_string())
     }
 }

@@ -145,6 +145,18 @@ pub enum Command {
     ///   physc evolve exp --range 0:1 --precision f64 --max-ops 10 --minutes 5
     ///   physc evolve tanh --range=-4:4 --fma --cost measured --seed 3
     Evolve(EvolveArgs),
+    /// Evaluate a trained network at your own points, from the run's checkpoint.
+    ///
+    /// Reads OUT/<Model>/train/checkpoint.npz (which `physc run` leaves), rebuilds the network
+    /// the file's `train` block describes, and evaluates every field (hard constraints
+    /// applied) at the points of an NPZ file holding one array per network input, named
+    /// after its variable (`x`, `t`), all of one shape. Writes an NPZ with those arrays and
+    /// one array per field component of the same shape; nothing is trained.
+    ///
+    /// Examples:
+    ///   physc predict examples/burgers.phys --points points.npz
+    ///   physc predict examples/burgers.phys --points points.npz --to u_at_points.npz
+    Predict(PredictArgs),
     /// Draw points of a model's domain without training, and export them.
     ///
     /// Interior points by rejection with the exact inside test, boundary points uniform in
@@ -173,6 +185,28 @@ pub enum Command {
         /// The code, e.g. E0201 or w0001.
         code: String,
     },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PredictArgs {
+    /// The .phys file that trained the network.
+    pub(crate) file: PathBuf,
+    /// The NPZ file of points: one array per network input, named after its variable.
+    #[arg(long)]
+    pub(crate) points: PathBuf,
+    /// The model whose `train` block ran (default: the file's only train job).
+    #[arg(long)]
+    pub(crate) model: Option<String>,
+    /// The output directory the run wrote to.
+    #[arg(long, default_value = "out")]
+    pub(crate) out: PathBuf,
+    /// The seed the run was given with --seed, if it was.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Where to write the predictions (default: predictions_<points file name>.npz in the
+    /// run's folder, next to its checkpoint).
+    #[arg(long)]
+    pub(crate) to: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -494,6 +528,7 @@ fn run_cli() -> ExitCode {
         Command::Discover(args) => run_jobs::discover(&args),
         Command::Evolve(args) => run_jobs::evolve(&args),
         Command::Sample(args) => crate::sample::sample(&args, colour),
+        Command::Predict(args) => crate::predict::predict(&args, colour),
         Command::Explain { code } => explain(&code),
         Command::Lsp => lsp(),
     };
