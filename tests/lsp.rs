@@ -513,3 +513,31 @@ fn an_open_document_is_checked_against_the_unsaved_text_of_what_it_uses() {
     );
     client.finish();
 }
+
+/// Go to definition on a qualified name (`b.lap`, `b` a module imported `as b`) goes to
+/// that module's `lap`, though another imported module defines one too.
+#[test]
+fn definition_of_a_qualified_name_goes_to_its_module() {
+    let dir = support::scratch("lsp", "qualified");
+    std::fs::write(dir.join("a.phys"), "fn lap(u) = dxx(u)\n").unwrap();
+    std::fs::write(dir.join("b.phys"), "// b's own\n\nfn lap(u) = 2 * dxx(u)\n").unwrap();
+    let path = dir.join("main.phys");
+    let text = "use \"a.phys\" as a\nuse \"b.phys\" as b\n\nmodel P {\n  space    x in [0, 1]\n  field    u(x)\n  pde      a.lap(u) + b.lap(u) = 1\n  boundary u = 0 on boundary\n}\n";
+    std::fs::write(&path, text).unwrap();
+    let uri = format!("file://{}", path.display());
+    let mut client = Client::initialized();
+    open(&mut client, &uri, text);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    for (character, file, line) in [(13, "/a.phys", 0), (24, "/b.phys", 2)] {
+        let def = client.request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": character}}),
+        );
+        let target = def["result"]["uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{def}"));
+        assert!(target.ends_with(file), "{character}: {target}");
+        assert_eq!(def["result"]["range"]["start"]["line"], line, "{def}");
+    }
+    client.finish();
+}

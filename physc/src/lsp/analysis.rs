@@ -245,9 +245,18 @@ impl Analysis {
 
     /// The declaration of `name` seen from byte `at` of the document: a member of the
     /// model `at` is in first, then a top-level constant, function or model, in the
-    /// document or a module it uses. Returns the declaration's span (its name's, for a
-    /// definition's target, is inside it) with the declaration's keyword.
+    /// document or a module it uses; for a qualified name (`ops.lap`, `ops` a module
+    /// imported `as ops`), only that module's own items. Returns the declaration's span (its
+    /// name's, for a definition's target, is inside it) with the declaration's keyword.
     pub(super) fn declaration(&self, name: &str, at: usize) -> Option<(&'static str, Span)> {
+        if let Some(module) = self.qualifier_module(at) {
+            let items = &self.compilation.modules.get(module)?.ast.items;
+            return items.iter().find_map(|item| match item {
+                ast::Item::Const(c) if c.name.name == name => Some(("const", c.span)),
+                ast::Item::Fn(f) if f.name.name == name => Some(("fn", f.span)),
+                _ => None,
+            });
+        }
         let mut found = None;
         for (k, module) in self.compilation.modules.iter().enumerate() {
             for item in &module.ast.items {
@@ -277,6 +286,20 @@ impl Analysis {
             }
         }
         found
+    }
+
+    /// The module a qualified name at byte `at` of the document names: the word there is
+    /// preceded by `alias.`, and the document imports a module `as alias`.
+    fn qualifier_module(&self, at: usize) -> Option<usize> {
+        let text = self.text(self.root);
+        let (_, word) = word_at(text, at)?;
+        let before = text[..word.start].strip_suffix('.')?;
+        let (alias, _) = word_at(before, before.len())?;
+        let root = self.compilation.modules.first()?;
+        root.imports
+            .iter()
+            .find(|i| i.alias.as_deref() == Some(alias))
+            .map(|i| i.module)
     }
 
     /// The document's semantic tokens (see `tokens`).
