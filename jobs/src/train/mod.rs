@@ -46,7 +46,7 @@ pub use trained::{
 };
 
 use super::{Completed, JobError, RunOptions};
-use physc_compiler::check::settings::Precision;
+use physc_compiler::check::settings::{Precision, TrainSettings};
 use physc_compiler::check::{Job, Model};
 /// What training minimises, planned by the compiler (`plan/training.rs`).
 pub use physc_compiler::plan::training as problem;
@@ -63,12 +63,14 @@ pub fn run(model: &Model, job: &Job, options: &RunOptions) -> Result<Completed<T
 }
 
 /// `folder`: where checkpoints go and where `--resume` reads one.
-fn train(
+/// The job's settings as `options` adjust them (seed, step caps), its observations, and
+/// the problem the compiler plans from them: what training, and rebuilding a finished run
+/// (`restored.rs`), start from.
+fn planned(
     model: &Model,
     job: &Job,
     options: &RunOptions,
-    folder: &Path,
-) -> Result<Completed<Trained>, JobError> {
+) -> Result<(TrainSettings, Vec<problem::Observations>, problem::Problem), JobError> {
     let mut config = job
         .settings
         .train()
@@ -84,6 +86,16 @@ fn train(
     }
     let observations = data::load(model, &config).map_err(JobError::Failed)?;
     let problem = problem::plan(model, &config, &observations).map_err(JobError::NotSupported)?;
+    Ok((config, observations, problem))
+}
+
+fn train(
+    model: &Model,
+    job: &Job,
+    options: &RunOptions,
+    folder: &Path,
+) -> Result<Completed<Trained>, JobError> {
+    let (config, observations, problem) = planned(model, job, options)?;
     // The precision's wrapper fixes the scalar type the session trains in.
     let (c, p, o) = (&config, &problem, &observations);
     if config.precision == Precision::F32 {

@@ -5,10 +5,9 @@
 //! its parameters are replaced by the checkpoint's, which must match it in number.
 
 use super::checkpoint;
-use super::data;
 use super::loss::kernel_params;
 use super::predict::{self, Predictions};
-use super::problem::{self, Problem};
+use super::problem::Problem;
 use super::session;
 use super::trained::FieldsView;
 use crate::progress::CancelToken;
@@ -31,16 +30,7 @@ pub fn predict(
     options: &RunOptions,
     points: &str,
 ) -> Result<Predictions, JobError> {
-    let mut config = job
-        .settings
-        .train()
-        .ok_or_else(|| JobError::NotSupported(format!("`{}` is not a train job", job.target)))?
-        .clone();
-    if let Some(seed) = options.seed {
-        config.seed = seed;
-    }
-    let observations = data::load(model, &config).map_err(JobError::Failed)?;
-    let problem = problem::plan(model, &config, &observations).map_err(JobError::NotSupported)?;
+    let (config, _, problem) = super::planned(model, job, options)?;
     let points = predict::read(points, &options.source_dir, &problem).map_err(JobError::Failed)?;
     let folder = crate::output_dir(job, options);
     let values = if config.precision == Precision::F32 {
