@@ -534,6 +534,49 @@ fn burgers_trains_against_the_cole_hopf_solution() {
     );
 }
 
+/// examples/burgers_hard.phys: the conditions held by the constraint, so the loss is the
+/// equation's residual alone; on the output grid's first row u is the initial profile and
+/// at both ends 0, exactly (to rounding), however short the run.
+#[test]
+fn burgers_with_exact_conditions_trains_against_the_cole_hopf_solution() {
+    // A few steps are enough for what is checked here (burgers_trains_against… covers
+    // the training itself); the slow run is the example as shipped.
+    let dir = if slow() {
+        train_example("burgers_hard.phys", "Burgers", "burgers_hard")
+    } else {
+        let out = scratch("burgers_hard");
+        let (ok, stderr) = run(
+            &examples().join("burgers_hard.phys"),
+            &out,
+            &["--max-steps", "60"],
+        );
+        assert!(ok, "{stderr}");
+        out.join("Burgers").join("train")
+    };
+    assert_trained(&dir);
+    let r = report(&dir);
+    assert_eq!(
+        r["terms"].as_object().unwrap().len(),
+        1,
+        "the pde alone: {r}"
+    );
+    let err = r["rel_l2"]["u"].as_f64().expect("rel_l2 in the report");
+    // The full run's worst seed in bench/accuracy is 1.0e-5.
+    let bound = if slow() { 5e-5 } else { 1.0 };
+    assert!(err <= bound, "relative L2 error {err:.3e} > {bound}");
+    let fields = dir.join("fields.npz");
+    let (shape, u) = array(&fields, "u");
+    let x = array(&fields, "x").1;
+    let row = shape[1];
+    for (j, &xj) in x.iter().enumerate() {
+        let initial = -(std::f64::consts::PI * xj).sin();
+        assert!((u[j] - initial).abs() < 1e-12, "u({xj}, 0) = {}", u[j]);
+    }
+    for k in 0..shape[0] {
+        assert!(u[k * row].abs() < 1e-12 && u[k * row + row - 1].abs() < 1e-12);
+    }
+}
+
 /// `error.csv`: the error every 100 steps and at the end, whose last row is the report's
 /// error, with the training time growing; the report's times to reach each level agree.
 fn assert_error_history(dir: &Path, final_error: f64) {
