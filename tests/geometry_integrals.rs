@@ -6,7 +6,7 @@
 use std::f64::consts::PI;
 
 mod support;
-use support::{physc, report, scratch};
+use support::{physc, report, scratch, SMALL_HEAT};
 
 /// −Δu = 1 in the unit disk minus a hole of radius 0.2 at (0.3, 0), u = 0 on both circles.
 const RING: &str = "use std.operators
@@ -35,6 +35,18 @@ train Ring {
 }
 ";
 
+/// Writes `text` as `file` in `dir`, runs it into `dir/out`, and returns its stdout.
+fn run(dir: &std::path::Path, file: &str, text: &str) -> String {
+    std::fs::write(dir.join(file), text).unwrap();
+    let out = physc(&["run", file, "--out", "out"], dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn integral(r: &serde_json::Value, name: &str) -> (f64, f64, u64) {
     let i = &r["integrals"][name];
     (
@@ -49,14 +61,7 @@ fn integral(r: &serde_json::Value, name: &str) -> (f64, f64, u64) {
 #[test]
 fn integrals_of_a_trained_poisson_solution_on_a_ring() {
     let dir = scratch("integrals", "ring");
-    std::fs::write(dir.join("ring.phys"), RING).unwrap();
-    let out = physc(&["run", "ring.phys", "--out", "out"], &dir);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run(&dir, "ring.phys", RING);
     assert!(
         stdout.contains("integral flux over boundary = "),
         "summary: {stdout}"
@@ -143,16 +148,14 @@ train Box {
 #[test]
 fn integrals_in_a_model_with_time_are_series_over_the_output_times() {
     let dir = scratch("integrals", "heat");
-    let source = "model H {
-  space x in [0, 1]
-  time  t in [0, 1]
-  field u(x, t)
-  pde      dt(u) = 0.1 * dxx(u)
-  initial  u = sin(pi * x)
-  boundary u = 0 on boundary
-  integral mass = u, loss_rate = -0.1 * dxx(u), change = dt(u)
-}
-train H {
+    // The training tests' heat model with three integrals.
+    let model = SMALL_HEAT.replacen(
+        "\n}",
+        "\n  integral mass = u, loss_rate = -0.1 * dxx(u), change = dt(u)\n}",
+        1,
+    );
+    let source = model
+        + "train H {
   net      mlp(width: 16, depth: 3)
   points   interior: 512, boundary: 128, initial: 128
   optimize adam(lr: 1e-3, steps: 300) then ssbroyden(steps: 400)
@@ -160,14 +163,7 @@ train H {
   output   grid: [41, 11]
 }
 ";
-    std::fs::write(dir.join("heat.phys"), source).unwrap();
-    let out = physc(&["run", "heat.phys", "--out", "out"], &dir);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run(&dir, "heat.phys", &source);
     assert!(
         stdout.contains("integral mass over domain at the last time 1 ="),
         "{stdout}"

@@ -24,6 +24,16 @@ fn train(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     out.join("H").join("train")
 }
 
+/// The rows of a run's loss.csv without their first column (the step), to compare runs
+/// bit for bit.
+fn loss_rows(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("loss.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').skip(1).collect::<Vec<_>>().join(","))
+        .collect()
+}
+
 fn column(dir: &Path, file: &str, name: &str) -> Vec<f64> {
     let arrays = physc_runtime::output::npz::read(&dir.join(file)).unwrap();
     let (_, a) = arrays.into_iter().find(|(n, _)| n == name).unwrap();
@@ -118,14 +128,7 @@ fn a_definition_is_exactly_the_mlp_it_expands_to() {
         "{HEAT}{}",
         job("mlp(widths: [10, 10, 10, 6], acts: [tanh, sin, tanh, tanh], inits: [he, glorot, glorot, glorot])")
     );
-    let loss = |name: &str, text: &str| {
-        let out = train(&dir, name, text);
-        std::fs::read_to_string(out.join("loss.csv"))
-            .unwrap()
-            .lines()
-            .map(|l| l.split(',').skip(1).collect::<Vec<_>>().join(","))
-            .collect::<Vec<_>>()
-    };
+    let loss = |name: &str, text: &str| loss_rows(&train(&dir, name, text));
     let (a, b, c) = (
         loss("defined.phys", &defined),
         loss("by_hand.phys", &by_hand),
@@ -147,14 +150,7 @@ fn a_gated_definition_is_exactly_the_modified_mlp_it_expands_to() {
             "train H {{\n  net      {net}\n  points   interior: 256, initial: 64, boundary: 64\n  optimize adam(lr: 3e-3, steps: 30)\n  seed     4\n  output   grid: [11, 6]\n}}\n"
         )
     };
-    let loss = |name: &str, text: &str| {
-        let out = train(&dir, name, text);
-        std::fs::read_to_string(out.join("loss.csv"))
-            .unwrap()
-            .lines()
-            .map(|l| l.split(',').skip(1).collect::<Vec<_>>().join(","))
-            .collect::<Vec<_>>()
-    };
+    let loss = |name: &str, text: &str| loss_rows(&train(&dir, name, text));
     let stdlib = loss(
         "stdlib.phys",
         &format!(
