@@ -281,6 +281,17 @@ impl JobChecker<'_, '_> {
     }
 
     fn mistyped(&mut self, key: &str, ty: &Ty, span: Span, found: &str) {
+        // Settings name calls unqualified: a qualified one needs its item imported by name.
+        let help = match found.strip_prefix("the qualified call `") {
+            Some(rest) => {
+                let name = rest.split('(').next().unwrap_or(rest);
+                let item = name.rsplit('.').next().unwrap_or(name);
+                format!(
+                    "settings name networks and functions unqualified: import the item by name (`use std.MODULE.{item}`, or `use \"file.phys\".{item}`) and write `{item}(…)`"
+                )
+            }
+            None => example(key, ty),
+        };
         self.diags.push(
             Diagnostic::new(
                 Code::BadSettingValue,
@@ -288,7 +299,7 @@ impl JobChecker<'_, '_> {
                 format!("`{key}` expects {}, not {found}", describe(ty)),
                 format!("expected {}", describe(ty)),
             )
-            .with_help(example(key, ty)),
+            .with_help(help),
         );
     }
 
@@ -811,6 +822,12 @@ fn found(e: &ast::Expr) -> String {
         ast::ExprKind::Name(n) => format!("the name `{n}`"),
         ast::ExprKind::List(_) => "a list".into(),
         ast::ExprKind::Call { callee, .. } => format!("a call to `{}`", callee.name),
+        ast::ExprKind::QualifiedCall { base, callee, .. } => match &base.kind {
+            ast::ExprKind::Name(module) => {
+                format!("the qualified call `{module}.{}(…)`", callee.name)
+            }
+            _ => "an expression".into(),
+        },
         _ => "an expression".into(),
     }
 }

@@ -201,6 +201,25 @@ fn each_mistake_is_its_diagnostic() {
     );
 }
 
+/// Settings name networks unqualified: a qualified one is refused with the import to write.
+#[test]
+fn a_qualified_network_in_a_setting_says_how_to_import_it() {
+    let c = compile(
+        &[],
+        "use std.architectures as arch
+         model H { space x in [0, 1]  time t in [0, 1]  field u(x, t)
+           pde dt(u) = dxx(u)  initial u = 0  boundary u = 0 on boundary }
+         train H { net arch.resnet(width: 8) }",
+    );
+    let d = c
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::BadSettingValue)
+        .unwrap_or_else(|| panic!("{:?}", c.diagnostics));
+    let help = d.help.as_deref().unwrap_or("");
+    assert!(help.contains("`use std.MODULE.resnet`"), "{help}");
+}
+
 #[test]
 fn a_standard_module_under_a_name() {
     let c = compile(
