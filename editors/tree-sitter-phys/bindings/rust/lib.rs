@@ -18,8 +18,8 @@ pub const HIGHLIGHTS_QUERY: &str = include_str!("../../queries/highlights.scm");
 #[cfg(test)]
 mod tests {
     //! Against the repository: every example and standard-library file parses without an
-    //! error node, a broken file does not, and the query highlights every keyword the spec
-    //! lists.
+    //! error node, a broken file does not, the corpus gives its expected trees, and the
+    //! query highlights every keyword the spec lists.
     use std::path::{Path, PathBuf};
 
     fn root() -> PathBuf {
@@ -66,6 +66,62 @@ mod tests {
         }
         let broken = parser.parse("model M {\n  space x in [0, 1\n  pde = =\n}\n", None);
         assert!(broken.unwrap().root_node().has_error());
+    }
+
+    /// (name, input, expected tree) of each case of a corpus file in tree-sitter's format:
+    /// a `===` rule, the name, a `===` rule, the input, a `---` rule, the expected tree.
+    fn corpus(text: &str) -> Vec<(String, String, String)> {
+        let rule = |line: &str, c: char| line.len() >= 3 && line.chars().all(|x| x == c);
+        let lines: Vec<&str> = text.lines().collect();
+        let mut cases = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            if !rule(lines[i], '=') {
+                i += 1;
+                continue;
+            }
+            let name = lines.get(i + 1).copied().unwrap_or("").to_string();
+            i += 3;
+            let start = i;
+            while i < lines.len() && !rule(lines[i], '-') {
+                i += 1;
+            }
+            let input = lines[start..i.min(lines.len())].join("\n");
+            i += 1;
+            let from = i.min(lines.len());
+            while i < lines.len() && !rule(lines[i], '=') {
+                i += 1;
+            }
+            cases.push((
+                name,
+                input.trim().to_string() + "\n",
+                lines[from..i].join("\n"),
+            ));
+        }
+        cases
+    }
+
+    /// The corpus (`test/corpus/`, which `tree-sitter test` runs too) without the CLI:
+    /// every case parses to its expected tree, whitespace aside.
+    #[test]
+    fn the_corpus_parses_to_its_expected_trees() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test/corpus");
+        let mut parser = parser();
+        let normalise = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut count = 0;
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            for (name, input, expected) in corpus(&text) {
+                let tree = parser.parse(&input, None).unwrap();
+                assert_eq!(
+                    normalise(&tree.root_node().to_sexp()),
+                    normalise(&expected),
+                    "corpus case `{name}`"
+                );
+                count += 1;
+            }
+        }
+        assert!(count >= 9, "{count} corpus cases");
     }
 
     #[test]
