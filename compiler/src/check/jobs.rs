@@ -6,8 +6,9 @@
 //! It stays whole over the project's 800-line guide on purpose: it is one recursive walk of
 //! a setting against its schema type (one arm per `Ty`), with the diagnostics each arm
 //! raises; the arms call each other (records hold calls, calls hold records and lists), so
-//! split by type they would all import one another. (How a type reads in a message,
-//! `describe` and `example`, is the schema's, in `schema/reference.rs`.)
+//! split by type they would all import one another, so it stays one file of about 800
+//! lines. (How a type reads in a message, `describe` and `example`, is the schema's, in
+//! `schema/reference.rs`; how the value the user wrote reads, `jobs/wording.rs`.)
 
 use super::builtins::ACTIVATIONS;
 use super::elaborate::{Elaborator, Found, Globals, ModelScope};
@@ -19,6 +20,9 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::Span;
 use crate::syntax::ast;
 use std::collections::BTreeMap;
+use wording::found;
+
+mod wording;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum SettingValue {
@@ -281,17 +285,7 @@ impl JobChecker<'_, '_> {
     }
 
     fn mistyped(&mut self, key: &str, ty: &Ty, span: Span, found: &str) {
-        // Settings name calls unqualified: a qualified one needs its item imported by name.
-        let help = match found.strip_prefix("the qualified call `") {
-            Some(rest) => {
-                let name = rest.split('(').next().unwrap_or(rest);
-                let item = name.rsplit('.').next().unwrap_or(name);
-                format!(
-                    "settings name networks and functions unqualified: import the item by name (`use std.MODULE.{item}`, or `use \"file.phys\".{item}`) and write `{item}(…)`"
-                )
-            }
-            None => example(key, ty),
-        };
+        let help = wording::import_advice(found).unwrap_or_else(|| example(key, ty));
         self.diags.push(
             Diagnostic::new(
                 Code::BadSettingValue,
@@ -812,23 +806,6 @@ impl JobChecker<'_, '_> {
             name: schema.name.to_string(),
             args,
         })
-    }
-}
-
-fn found(e: &ast::Expr) -> String {
-    match &e.kind {
-        ast::ExprKind::Number { text, .. } => format!("the number {text}"),
-        ast::ExprKind::Str(_) => "a string".into(),
-        ast::ExprKind::Name(n) => format!("the name `{n}`"),
-        ast::ExprKind::List(_) => "a list".into(),
-        ast::ExprKind::Call { callee, .. } => format!("a call to `{}`", callee.name),
-        ast::ExprKind::QualifiedCall { base, callee, .. } => match &base.kind {
-            ast::ExprKind::Name(module) => {
-                format!("the qualified call `{module}.{}(…)`", callee.name)
-            }
-            _ => "an expression".into(),
-        },
-        _ => "an expression".into(),
     }
 }
 
