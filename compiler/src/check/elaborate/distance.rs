@@ -218,8 +218,14 @@ impl Builder<'_, '_, '_> {
 
     /// (h² − s²) / (2h): positive for |s| < h, with slope ∓1 at s = ±h.
     fn slab(&mut self, s: Expr, h: f64) -> Elab<Expr> {
-        let h2 = self.num(h * h)?;
         let s2 = self.square(s)?;
+        self.inside_of(s2, h)
+    }
+
+    /// (h² − s2) / (2h) for an expression s2 ≥ 0 (a squared distance): positive inside the
+    /// radius h and normalised at it.
+    fn inside_of(&mut self, s2: Expr, h: f64) -> Elab<Expr> {
+        let h2 = self.num(h * h)?;
         let gap = self.sub(h2, s2)?;
         let scale = self.num(1.0 / (2.0 * h))?;
         self.mul(scale, gap)
@@ -286,12 +292,9 @@ impl Builder<'_, '_, '_> {
 
     /// |r² − |x − c|²| / (2r).
     fn round(&mut self, center: &[f64], radius: f64) -> Elab<Expr> {
-        let r2 = self.num(radius * radius)?;
         let d2 = self.squared_distance(center)?;
-        let inside = self.sub(r2, d2)?;
-        let magnitude = self.call(MathFn::Abs, inside)?;
-        let scale = self.num(1.0 / (2.0 * radius))?;
-        self.mul(scale, magnitude)
+        let inside = self.inside_of(d2, radius)?;
+        self.call(MathFn::Abs, inside)
     }
 
     /// With ξ, η the coordinates along the semi-axes over their lengths a, b and
@@ -341,10 +344,7 @@ impl Builder<'_, '_, '_> {
     fn tube(&mut self, center: [f64; 3], axis: [f64; 3], radius: f64, half: f64) -> Elab<Expr> {
         let z = self.along(&axis, &center)?;
         let rho2 = self.radial2(&center, z.clone())?;
-        let r2 = self.num(radius * radius)?;
-        let gap = self.sub(r2, rho2)?;
-        let scale = self.num(1.0 / (2.0 * radius))?;
-        let f = self.mul(scale, gap)?;
+        let f = self.inside_of(rho2, radius)?;
         let t = self.slab(z, half)?;
         self.trimmed(f, t)
     }
@@ -353,10 +353,7 @@ impl Builder<'_, '_, '_> {
     fn disk(&mut self, center: [f64; 3], normal: [f64; 3], radius: f64) -> Elab<Expr> {
         let f = self.along(&normal, &center)?;
         let rho2 = self.radial2(&center, f.clone())?;
-        let r2 = self.num(radius * radius)?;
-        let gap = self.sub(r2, rho2)?;
-        let scale = self.num(1.0 / (2.0 * radius))?;
-        let t = self.mul(scale, gap)?;
+        let t = self.inside_of(rho2, radius)?;
         self.trimmed(f, t)
     }
 
