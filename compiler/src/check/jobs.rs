@@ -284,8 +284,17 @@ impl JobChecker<'_, '_> {
         }
     }
 
+    /// A value `e` that does not fit `ty`, named as the user wrote it.
+    fn mistyped_value(&mut self, key: &str, ty: &Ty, e: &ast::Expr) {
+        let help = wording::import_advice(e).unwrap_or_else(|| example(key, ty));
+        self.report_mistyped(key, ty, e.span, &found(e), help);
+    }
+
     fn mistyped(&mut self, key: &str, ty: &Ty, span: Span, found: &str) {
-        let help = wording::import_advice(found).unwrap_or_else(|| example(key, ty));
+        self.report_mistyped(key, ty, span, found, example(key, ty));
+    }
+
+    fn report_mistyped(&mut self, key: &str, ty: &Ty, span: Span, found: &str, help: String) {
         self.diags.push(
             Diagnostic::new(
                 Code::BadSettingValue,
@@ -441,7 +450,7 @@ impl JobChecker<'_, '_> {
             (Ty::Num { .. }, _) | (Ty::NumOrAuto, _) if !matches!(e.kind, K::Name(ref n) if n == "auto") =>
             {
                 if !self.is_numeric(e) {
-                    self.mistyped(key, ty, e.span, &found(e));
+                    self.mistyped_value(key, ty, e);
                     return None;
                 }
                 let v = self.constant(e)?;
@@ -460,7 +469,7 @@ impl JobChecker<'_, '_> {
                 Some(SettingValue::Name("auto".into()))
             }
             (Ty::IntOrAuto { .. }, _) if !self.is_numeric(e) => {
-                self.mistyped(key, ty, e.span, &found(e));
+                self.mistyped_value(key, ty, e);
                 None
             }
             (Ty::IntOrAuto { min }, _) => self.value(
@@ -474,7 +483,7 @@ impl JobChecker<'_, '_> {
             ),
             (Ty::Int { min, max }, _) => {
                 if !self.is_numeric(e) {
-                    self.mistyped(key, ty, e.span, &found(e));
+                    self.mistyped_value(key, ty, e);
                     return None;
                 }
                 let v = self.constant(e)?;
@@ -665,7 +674,7 @@ impl JobChecker<'_, '_> {
                     match &item.kind {
                         K::Name(n) => out.push(SettingValue::Name(n.clone())),
                         _ => {
-                            self.mistyped(key, ty, item.span, &found(item));
+                            self.mistyped_value(key, ty, item);
                             return None;
                         }
                     }
@@ -680,7 +689,7 @@ impl JobChecker<'_, '_> {
                             out.push(self.choice(key, schema::EVOLVE_OPS, n, item.span)?)
                         }
                         _ => {
-                            self.mistyped(key, ty, item.span, &found(item));
+                            self.mistyped_value(key, ty, item);
                             return None;
                         }
                     }
@@ -710,7 +719,7 @@ impl JobChecker<'_, '_> {
                 Some(SettingValue::List(out))
             }
             _ => {
-                self.mistyped(key, ty, e.span, &found(e));
+                self.mistyped_value(key, ty, e);
                 None
             }
         }
