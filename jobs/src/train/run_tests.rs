@@ -132,9 +132,9 @@ fn a_quasi_newton_stage_resamples_its_points() {
             train_with(&RunOptions::default(), &[(HEAT1D_OPTIMIZE, &stages)]).expect("starts");
         assert!(done.stopped.is_none(), "{method}: {:?}", done.stopped);
         let trained = done.result;
-        // The first draw, one after 10 and 20 iterations, and one at the end of the stage
-        // that judges its last parameters on points they were not trained on.
-        assert_eq!(trained.report["point_draws"], 4, "{method}");
+        // The first draw and one after 10 and 20 iterations; the held-out set judges the
+        // parameters at those draws and at the end of the stage.
+        assert_eq!(trained.report["point_draws"], 3, "{method}");
         assert_eq!(
             trained.report["held_out"]["losses"]
                 .as_array()
@@ -373,9 +373,9 @@ fn a_cancelled_run_returns_its_results() {
         .is_some_and(f64::is_finite));
 }
 
-/// A resampling quasi-Newton stage judges its parameters on every new draw of points
-/// (points they were not trained on) and keeps the best: the report lists each draw's
-/// held-out loss, and the results are written with the parameters of the lowest one.
+/// A resampling quasi-Newton stage judges its parameters at every new draw of points on
+/// one held-out set (points no stage trains on) and keeps the best: the report lists each
+/// judgment's loss, and the results are written with the parameters of the lowest one.
 #[test]
 fn a_resampling_stage_keeps_the_parameters_best_on_new_points() {
     let stages = "adam(lr: 1e-3, steps: 200) then ssbroyden(steps: 400, resample: 100)";
@@ -387,9 +387,9 @@ fn a_resampling_stage_keeps_the_parameters_best_on_new_points() {
         .iter()
         .map(|h| h["step"].as_u64().unwrap())
         .collect();
-    // A draw after 100, 200 and 300 iterations of the stage, and one at its end.
+    // Judged at the draws after 100, 200 and 300 iterations of the stage, and at its end.
     assert_eq!(steps, [300, 400, 500, 600], "{report}");
-    assert_eq!(report["point_draws"], 5);
+    assert_eq!(report["point_draws"], 4);
     let losses: Vec<f64> = held_out
         .iter()
         .map(|h| h["loss"].as_f64().unwrap())
@@ -397,16 +397,10 @@ fn a_resampling_stage_keeps_the_parameters_best_on_new_points() {
     let best = (0..losses.len())
         .min_by(|&a, &b| losses[a].total_cmp(&losses[b]))
         .unwrap();
-    let last = losses.len() - 1;
-    let final_loss = report["final_loss"].as_f64().unwrap();
-    // The final loss is evaluated on the last draw, where the last held-out loss was: the
-    // same number exactly when the last parameters were kept, another one otherwise.
-    if best == last {
+    if best == losses.len() - 1 {
         assert!(report["held_out"]["kept_step"].is_null(), "{report}");
-        assert_eq!(final_loss, losses[last]);
     } else {
         assert_eq!(report["held_out"]["kept_step"], steps[best], "{report}");
-        assert_ne!(final_loss, losses[last]);
     }
     assert!(grid_error(&done.result) < 1e-2);
 }

@@ -7,7 +7,7 @@
 
 use super::checkpoint::{self, Checkpoint};
 use super::error_history::ErrorTracker;
-use super::loss::{Learnable, LossError, Objective, TermState};
+use super::loss::{Learnable, LossError, Objective, Points, TermState};
 use super::member_networks;
 use super::points;
 use super::predict;
@@ -407,6 +407,34 @@ pub(super) fn redraw<T: Scalar + JitReal>(
         term.set_points(coords, Vec::new());
     }
     Ok(())
+}
+
+/// Points no stage trains on, one set per term, drawn plainly (never adaptively) from their
+/// own random streams: the fixed set a resampling stage judges its candidates on, so that
+/// every candidate is compared on the same points.
+pub(super) fn held_out_points<T: Scalar + JitReal>(
+    session: &Session<T>,
+    config: &TrainSettings,
+    problem: &Problem,
+    observations: &[Observations],
+) -> Result<Vec<Points<T>>, String> {
+    let objective = &session.objective;
+    let terms = objective.terms.iter().enumerate();
+    terms
+        .map(|(k, term)| {
+            let mut rng = Rng::stream(config.seed, &format!("held-out points {k}"));
+            let (coords, observed) = points::draw(
+                problem,
+                &term.term.region,
+                term.term.points,
+                config.points.sampler,
+                observations,
+                config.points.data,
+                &mut rng,
+            )?;
+            Ok(Points::from_f64(coords, observed))
+        })
+        .collect()
 }
 
 /// The optimizers' view of the objective: errors stop them, and the last finite point is kept.

@@ -86,6 +86,20 @@ pub struct Points<T> {
     pub observed: Vec<Vec<T>>,
 }
 
+impl<T: Scalar> Points<T> {
+    pub fn from_f64(coords: Vec<Vec<f64>>, observed: Vec<Vec<f64>>) -> Points<T> {
+        let cast = |cols: Vec<Vec<f64>>| -> Vec<Vec<T>> {
+            cols.into_iter()
+                .map(|c| c.into_iter().map(T::from_f64_lossy).collect())
+                .collect()
+        };
+        Points {
+            coords: cast(coords),
+            observed: cast(observed),
+        }
+    }
+}
+
 /// One loss term with its compiled kernel, its points and its buffers.
 pub struct TermState<T: Scalar> {
     pub term: Term,
@@ -174,15 +188,18 @@ impl<T: Scalar + JitReal> TermState<T> {
 
     /// Replace the points (and observations); buffers are resized on the next evaluation.
     pub fn set_points(&mut self, coords: Vec<Vec<f64>>, observed: Vec<Vec<f64>>) {
-        let cast = |cols: Vec<Vec<f64>>| -> Vec<Vec<T>> {
-            cols.into_iter()
-                .map(|c| c.into_iter().map(T::from_f64_lossy).collect())
-                .collect()
-        };
-        self.points = Points {
-            coords: cast(coords),
-            observed: cast(observed),
-        };
+        self.points = Points::from_f64(coords, observed);
+        self.points_changed();
+    }
+
+    /// Exchange this term's points with `other` (a held-out set and the training points
+    /// take turns without being drawn again).
+    pub fn swap_points(&mut self, other: &mut Points<T>) {
+        std::mem::swap(&mut self.points, other);
+        self.points_changed();
+    }
+
+    fn points_changed(&mut self) {
         let n = self.points();
         self.chunks = chunk_bounds(n)
             .into_iter()
