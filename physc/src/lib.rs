@@ -47,6 +47,7 @@
 #[cfg(feature = "lsp")]
 pub mod lsp;
 mod program;
+mod simplify;
 
 pub use physc_compiler as compiler;
 pub use physc_jobs as jobs;
@@ -67,6 +68,7 @@ pub use physc_jobs::simulate::{Simulated, Trajectory};
 pub use physc_jobs::train::{FieldGrid, LossHistory, Trained};
 pub use physc_jobs::{Completed, JobError, JobResult, RunOptions};
 pub use program::{check, CheckError, Checked, Error, JobInfo, Program};
+pub use simplify::{simplify, Form, Simplified, SimplifyOptions};
 
 /// Evolve a fast approximation of a function over a range without a `.phys` file:
 /// `physc evolve` as a call (`EvolveConfig::new(target, range)` has its defaults).

@@ -4,8 +4,8 @@
 
 use physc_compiler::check::settings::JobSettings;
 use physc_compiler::check::{Job, JobKind};
-use physc_compiler::diagnostics::render_plain;
 use physc_compiler::diagnostics::Diagnostic;
+use physc_compiler::diagnostics::{render_json, render_plain, render_terminal};
 use physc_compiler::driver::{self, Compilation, FileProvider, FileSystem};
 use physc_compiler::source::SourceMap;
 use physc_jobs::discover::Discovered;
@@ -22,16 +22,45 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
     /// The diagnostics as `physc check` prints them (without colour), one after another.
     pub rendered: String,
+    /// The diagnostics as `physc check --format json` prints them: code, severity, message,
+    /// help, notes and each label's file, byte range, 1-based line and column.
+    pub json: serde_json::Value,
+    /// The texts the diagnostics point into, for [`Checked::render_coloured`].
+    sources: SourceMap,
 }
 
 impl Checked {
     fn of(compilation: &Compilation) -> Checked {
-        let diagnostics = compilation.diagnostics.clone().sorted();
-        let rendered = render_all(&diagnostics, &compilation.sources);
+        Checked::new(
+            compilation.diagnostics.clone().sorted(),
+            &compilation.sources,
+        )
+    }
+
+    /// The diagnostics of `sources`, rendered.
+    pub(crate) fn new(diagnostics: Vec<Diagnostic>, sources: &SourceMap) -> Checked {
+        let rendered = render_all(&diagnostics, sources);
+        let json = render_json(&diagnostics, sources);
         Checked {
             diagnostics,
             rendered,
+            json,
+            sources: sources.clone(),
         }
+    }
+
+    /// The diagnostics as `physc check` prints them on a colour terminal.
+    pub fn render_coloured(&self) -> String {
+        let diagnostics = self.diagnostics.iter();
+        diagnostics
+            .map(|d| render_terminal(d, &self.sources))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The diagnostics as text, as `physc check` prints them.
+    pub fn render(&self) -> &str {
+        &self.rendered
     }
 
     pub fn has_errors(&self) -> bool {

@@ -3,8 +3,8 @@
 //! of each draw that keeps the best parameters, progress and checkpoints. `session.rs`
 //! runs the stages in order and owns what every stage shares.
 
-use super::problem::{Observations, Problem};
 use super::loss::Points;
+use super::problem::{Observations, Problem};
 use super::session::{
     checkpoint_if_due, failure, held_out_points, redraw, Evaluate, Session, Ticker,
 };
@@ -178,7 +178,9 @@ fn judge<T: Scalar + JitReal>(
     swap(session, held_out);
     let mut grad = vec![T::zero(); session.params.len()];
     let step = session.position.step;
-    let loss = session.objective.loss_and_gradient(&session.params, &mut grad);
+    let loss = session
+        .objective
+        .loss_and_gradient(&session.params, &mut grad);
     swap(session, held_out);
     let loss = loss.map_err(|e| failure(e, step))?;
     session.held_out.push((step, loss));
