@@ -115,9 +115,21 @@ def _attach_diagnostics(e: CheckError) -> CheckError:
     return e
 
 
-def check(path_or_source: str, name: Optional[str] = None) -> Diagnostics:
+def _path_or_source(path_or_source) -> str:
+    """A path (`os.PathLike`, or a one-line string ending in `.phys`) must name a file;
+    anything else is source text."""
+    text = os.fspath(path_or_source)
+    looks_like_path = isinstance(path_or_source, os.PathLike) or (
+        "\n" not in text and text.strip().endswith(".phys")
+    )
+    if looks_like_path and not os.path.isfile(text):
+        raise FileNotFoundError(f"no such .phys file: {text!r}")
+    return text
+
+
+def check(path_or_source, name: Optional[str] = None) -> Diagnostics:
     """The diagnostics of a file (a path) or of source text; empty when it is clean."""
-    text, rendered = _physc.check(os.fspath(path_or_source), name)
+    text, rendered = _physc.check(_path_or_source(path_or_source), name)
     return Diagnostics(_diagnostics(text), rendered)
 
 
@@ -317,7 +329,7 @@ class Program:
 
     def __init__(self, path_or_source, name: Optional[str] = None):
         try:
-            self._native = _physc.Program(os.fspath(path_or_source), name)
+            self._native = _physc.Program(_path_or_source(path_or_source), name)
         except CheckError as e:
             raise _attach_diagnostics(e) from None
 

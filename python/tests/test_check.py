@@ -1,5 +1,6 @@
 """Checking files and source text, and simplifying expressions, from Python."""
 
+import numpy as np
 import pytest
 
 import physc
@@ -40,10 +41,27 @@ def test_loading_a_bad_source_raises_check_error_with_the_diagnostics():
     assert "E0301" in str(e) and "bad.phys" in str(e)
 
 
-def test_a_missing_file_is_a_diagnostic_not_a_crash():
-    # A string that names no file is source text, which does not parse.
-    with pytest.raises(physc.CheckError):
+def test_a_missing_file_is_an_error_that_names_it():
+    with pytest.raises(FileNotFoundError, match="no/such/file.phys"):
         physc.load("no/such/file.phys")
+    with pytest.raises(FileNotFoundError):
+        physc.check(EXAMPLES / "missing.phys")
+    # Anything else that names no file is source text.
+    with pytest.raises(physc.CheckError) as info:
+        physc.load("model {")
+    assert info.value.diagnostics.errors[0].code == "E0002"
+
+
+def test_an_imported_file_is_read_relative_to_the_file(tmp_path):
+    (tmp_path / "consts.phys").write_text("const k = 2\n")
+    main = tmp_path / "main.phys"
+    main.write_text(
+        'use "consts.phys"\nmodel M {\n  time t in [0, 1]\n  field y(t)\n'
+        "  ode dt(y) = -k * y\n  initial y = 1\n}\nsimulate M {\n  output every: 0.5\n}\n"
+    )
+    result = physc.load(main).simulate("M", progress=False)
+    y = result.fields["y"]
+    assert abs(y[-1] - np.exp(-2.0)) < 1e-6
 
 
 def test_a_program_lists_its_models_and_jobs():

@@ -164,3 +164,25 @@ def test_an_exception_in_the_progress_callback_stops_the_run_and_is_raised():
 
     with pytest.raises(RuntimeError, match="stop here"):
         program.train("Heat1D", seed=3, progress=fail)
+
+
+def test_evolution_from_source_text_returns_its_verified_front(tmp_path):
+    source = """
+evolve Exp64 {
+  target     exp
+  range      [0, 1]
+  precision  f64
+  ops        [add, sub, mul, div]
+  budget     generations: 3
+  max_ops    10
+  seed       2
+}
+"""
+    program = physc.load(source, name="fast.phys")
+    assert program.jobs == [("evolve", "Exp64")]
+    result = program.evolve("Exp64", progress=False)
+    best = result.report["best"]["verification"]
+    assert 0 < best["max_rel_err"] < 1e-9
+    assert best["ops"] <= 10
+    result.save(tmp_path)
+    assert (tmp_path / "evolved.phys").is_file()
