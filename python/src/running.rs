@@ -7,7 +7,7 @@ use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// A token another Python thread can set to stop a running job after its current step; the
@@ -146,19 +146,30 @@ pub fn run<T: Send>(
         options.progress = p.clone();
     }
     let interrupted = AtomicBool::new(false);
+    // Set by the worker when it is done, so the wait below ends at once, not at its next tick.
+    let finished = (Mutex::new(false), Condvar::new());
     let value = std::thread::scope(|scope| -> PyResult<T> {
         let worker = std::thread::Builder::new()
             .name("physc-job".into())
             // The checker and the simplifier recurse over expressions: the main thread's
             // stack size, not a spawned thread's default.
             .stack_size(64 << 20)
-            .spawn_scoped(scope, move || match &pool {
-                Some(pool) => pool.install(|| job(options)),
-                None => job(options),
+            .spawn_scoped(scope, || {
+                let value = match &pool {
+                    Some(pool) => pool.install(|| job(options)),
+                    None => job(options),
+                };
+                *finished.0.lock().unwrap_or_else(|p| p.into_inner()) = true;
+                finished.1.notify_all();
+                value
             })
             .map_err(|e| crate::errors::JobError::new_err(e.to_string()))?;
         while !worker.is_finished() {
-            py.detach(|| std::thread::sleep(Duration::from_millis(20)));
+            py.detach(|| {
+                let done = finished.0.lock().unwrap_or_else(|p| p.into_inner());
+                let wait = Duration::from_millis(20);
+                let _ = finished.1.wait_timeout_while(done, wait, |done| !*done);
+            });
             if let Err(e) = py.check_signals() {
                 if e.is_instance_of::<PyKeyboardInterrupt>(py) {
                     interrupted.store(true, Ordering::SeqCst);
