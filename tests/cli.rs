@@ -369,3 +369,69 @@ fn explain_prints_a_codes_example_and_fix() {
         "{err}"
     );
 }
+
+/// `--seeds A..B` runs the file's jobs once per seed into OUT/seed-<s>/, each the same run
+/// as `--seed s`; a range that holds no seed, or with --seed, is a usage error.
+#[test]
+fn a_seed_sweep_runs_each_seed_into_its_own_folder() {
+    let model = temp_file(
+        "sweep.phys",
+        "model Decay {\n  time t in [0, 1]\n  field y(t)\n  ode dt(y) = -y\n  initial y = 1\n}\n\
+         train Decay {\n  net mlp(inputs: [t], width: 8, depth: 1, act: tanh)\n\
+         points interior: 64, initial: 1\n  optimize adam(lr: 1e-2, steps: 30)\n}\n",
+    );
+    let dir = model.parent().unwrap().join("sweep-out");
+    let _ = std::fs::remove_dir_all(&dir);
+    let (file, out) = (model.to_str().unwrap(), dir.to_str().unwrap());
+    let o = physc(&["run", file, "--quiet", "--seeds", "3..5", "--out", out]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let loss = |d: &Path| std::fs::read_to_string(d.join("Decay/train/loss.csv")).unwrap();
+    let (three, four) = (loss(&dir.join("seed-3")), loss(&dir.join("seed-4")));
+    assert_ne!(three, four, "different seeds, different runs");
+    let single = dir.join("single");
+    let o = physc(&[
+        "run",
+        file,
+        "--quiet",
+        "--seed",
+        "4",
+        "--out",
+        single.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        loss(&single),
+        four,
+        "seed 4 of the sweep is the run with --seed 4"
+    );
+    assert!(!dir.join("seed-5").exists() && !dir.join("seed-2").exists());
+    for bad in [["--seeds", "5..5"], ["--seeds", "a..b"]] {
+        let o = physc(&["run", file, "--quiet", bad[0], bad[1]]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            stderr(&o).contains("range of seeds") || stderr(&o).contains("holds no seed"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let o = physc(&["run", file, "--seed", "1", "--seeds", "0..2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+/// Started as several processes by an MPI launcher, a build without distributed runs stops
+/// at once instead of having every process run the same job into the same files.
+#[test]
+fn several_processes_from_mpirun_are_refused_with_the_reason() {
+    let o = Command::new(env!("CARGO_BIN_EXE_physc"))
+        .args(["run", "examples/lorenz.phys", "--quiet"])
+        .current_dir(root())
+        .env("OMPI_COMM_WORLD_SIZE", "2")
+        .output()
+        .expect("physc runs");
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("started as 2 processes") && err.contains("--seeds"),
+        "{err}"
+    );
+}

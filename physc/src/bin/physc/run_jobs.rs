@@ -14,6 +14,14 @@ use physc_jobs::JobResult;
 use std::path::Path;
 
 pub(crate) fn run(args: &RunArgs, colour: bool) -> bool {
+    if let Some(processes) = started_by_mpirun() {
+        eprintln!(
+            "error: physc was started as {processes} processes (by an MPI launcher), but it \
+             does not run distributed yet: every process would run the whole job and write \
+             the same files\n  = help: run one process; `--seeds A..B` runs a seed sweep in one"
+        );
+        return false;
+    }
     if let Err(why) = physc_jobs::device::check(args.device) {
         eprintln!("error: cannot use --device {}: {why}", args.device);
         return false;
@@ -49,14 +57,57 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
                 .with_help("add a `train`, `simulate`, `discover` or `evolve` block"),
         );
     }
+    let sweep: Vec<Option<u64>> = match &args.seeds {
+        Some(seeds) => seeds.clone().map(Some).collect(),
+        None => vec![args.seed],
+    };
+    for seed in sweep {
+        // Ctrl-C stops the sweep: the seed it interrupted keeps its results, no other starts.
+        if cancel_on_ctrl_c().is_cancelled() {
+            break;
+        }
+        let out_dir = match (&args.seeds, seed) {
+            (Some(_), Some(s)) => args.out.join(format!("seed-{s}")),
+            _ => args.out.clone(),
+        };
+        if args.seeds.is_some() && !args.quiet {
+            eprintln!(
+                "seed {}: results in {}",
+                seed.unwrap_or(0),
+                out_dir.display()
+            );
+        }
+        run_jobs(args, &compilation, (out_dir, seed), &mut diags);
+    }
+    report(&diags.clone().sorted(), &compilation.sources, colour);
+    !diags.has_errors()
+}
+
+/// How many processes an MPI launcher started this one among, when more than one: the
+/// environment OpenMPI, MPICH (and Intel MPI, srun's PMI) and MVAPICH give each process.
+/// (Not Slurm's own task count: a batch script that runs one physc has it too.)
+fn started_by_mpirun() -> Option<usize> {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE"]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok()?.trim().parse::<usize>().ok())
+        .find(|&n| n > 1)
+}
+
+/// Every job of the file once, with results under `out_dir` and `seed` overriding the jobs'.
+fn run_jobs(
+    args: &RunArgs,
+    compilation: &Compilation,
+    (out_dir, seed): (std::path::PathBuf, Option<u64>),
+    diags: &mut physc_compiler::diagnostics::Diagnostics,
+) {
     let options = physc_jobs::RunOptions {
-        out_dir: args.out.clone(),
+        out_dir,
         source_dir: args
             .file
             .parent()
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default(),
-        seed: args.seed,
+        seed,
         resume: args.resume,
         max_steps: args.max_steps,
         device: args.device,
@@ -70,8 +121,6 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
             diags.push(job_diagnostic(job, e));
         }
     }
-    report(&diags.clone().sorted(), &compilation.sources, colour);
-    !diags.has_errors()
 }
 
 pub(crate) fn discover(args: &DiscoverArgs) -> bool {
