@@ -183,6 +183,13 @@ class _TextProgress:
             print("done")
 
 
+def _sympify(text: str):
+    """physc's expression syntax (`^` for powers) as a SymPy expression."""
+    import sympy
+
+    return sympy.sympify(text.replace("^", "**"))
+
+
 @dataclass(frozen=True)
 class Equation:
     """A discovered equation `lhs = rhs`, its LaTeX, and the kept terms' coefficients."""
@@ -197,9 +204,7 @@ class Equation:
 
     def to_sympy(self):
         """The right-hand side as a SymPy expression (needs SymPy)."""
-        import sympy
-
-        return sympy.sympify(self.rhs.replace("^", "**"))
+        return _sympify(self.rhs)
 
     def _repr_latex_(self) -> str:
         return f"${self.latex}$"
@@ -222,7 +227,8 @@ class Result:
 
     @property
     def interrupted(self) -> bool:
-        """Ctrl-C stopped the job; the result is what it computed until then."""
+        """Ctrl-C or a `CancelToken` stopped the job; the result is what it computed until
+        then."""
         return self._native.interrupted
 
     @property
@@ -417,9 +423,8 @@ class Simplified:
         return f"${self.latex}$"
 
     def to_sympy(self):
-        import sympy
-
-        return sympy.sympify(self.result.replace("^", "**"))
+        """The result as a SymPy expression (needs SymPy)."""
+        return _sympify(self.result)
 
 
 def simplify(expr: str, form: str = "readable") -> Simplified:

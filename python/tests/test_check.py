@@ -80,3 +80,10 @@ def test_simplify_and_latex():
     assert info.value.diagnostics.errors
     with pytest.raises(ValueError):
         physc.simplify("x", form="fast")
+
+
+def test_a_simplified_expression_becomes_sympy():
+    sympy = pytest.importorskip("sympy")
+    x = sympy.Symbol("x")
+    s = physc.simplify("d(x^3, x) / 3")
+    assert sympy.simplify(s.to_sympy() - x**2) == 0
