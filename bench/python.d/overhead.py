@@ -64,7 +64,7 @@ def main():
 
     def cli_discover(d):
         subprocess.run([args.physc, "discover", str(data), "--vars", "x,y,z", "--out", d],
-                       check=True, stdout=subprocess.DEVNULL)
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def py_discover(d):
         z = np.load(data)

@@ -107,29 +107,32 @@ pub struct Ended<T> {
     pub interrupted: bool,
 }
 
-/// Run `job` with `options` (progress and cancellation wired to Python) on a worker thread,
-/// the GIL released, checking for signals every 20 ms. An exception raised by the progress
-/// callback is raised here once the job has returned; Ctrl-C is not an exception here: the
-/// job stops and its result comes back with `interrupted` set.
+/// Run `job` with `options` (progress and cancellation wired to Python) on a rayon pool of
+/// `threads` (every core by default), the GIL released, checking for signals every 20 ms.
+/// An exception raised by the progress callback is raised here once the job has returned;
+/// Ctrl-C is not an exception here: the job stops and its result comes back with
+/// `interrupted` set.
 pub fn run<T: Send>(
     py: Python<'_>,
     running: Running,
     job: impl FnOnce(physc::RunOptions) -> T + Send,
 ) -> PyResult<Ended<T>> {
-    let pool = match running.threads {
+    // The job runs on one of the pool's threads (as `physc run` does), so each parallel step
+    // wakes the pool's other threads only, not the pool and then a waiting thread as well.
+    let threads = match running.threads {
         Some(0) => {
             return Err(pyo3::exceptions::PyValueError::new_err(
                 "threads must be at least 1",
             ))
         }
-        Some(n) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| crate::errors::JobError::new_err(e.to_string()))?,
-        ),
-        None => None,
+        Some(n) => n,
+        // 0: rayon's choice, every core.
+        None => 0,
     };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| crate::errors::JobError::new_err(e.to_string()))?;
     let cancel = running.cancel.clone();
     let progress = running.progress.map(|callback| {
         Arc::new(PythonProgress {
@@ -149,16 +152,11 @@ pub fn run<T: Send>(
     // Set by the worker when it is done, so the wait below ends at once, not at its next tick.
     let finished = (Mutex::new(false), Condvar::new());
     let value = std::thread::scope(|scope| -> PyResult<T> {
+        // This thread only waits in `install`; the caller's thread stays free for signals.
         let worker = std::thread::Builder::new()
             .name("physc-job".into())
-            // The checker and the simplifier recurse over expressions: the main thread's
-            // stack size, not a spawned thread's default.
-            .stack_size(64 << 20)
             .spawn_scoped(scope, || {
-                let value = match &pool {
-                    Some(pool) => pool.install(|| job(options)),
-                    None => job(options),
-                };
+                let value = pool.install(|| job(options));
                 *finished.0.lock().unwrap_or_else(|p| p.into_inner()) = true;
                 finished.1.notify_all();
                 value
