@@ -90,7 +90,7 @@ impl Program {
         let ended = running::run(py, running, |mut options| {
             options.max_steps = max_steps;
             options.seed = seed;
-            let completed = match kind {
+            match kind {
                 "train" => program.train(target, &options).map(|c| c.map(Into::into)),
                 "simulate" => program
                     .simulate(target, &options)
@@ -104,10 +104,9 @@ impl Program {
                         "no job kind `{other}`: train, simulate, discover or evolve"
                     ))))
                 }
-            };
-            completed.map(|c| (c, options.source_dir))
+            }
         })?;
-        let (completed, _) = ended.value.map_err(physc_error)?;
+        let completed = ended.value.map_err(physc_error)?;
         Ok(JobResult::new(completed, ended.interrupted))
     }
 }

@@ -6,7 +6,7 @@
 //! It stays whole over the project's 800-line guide on purpose: it is one recursive walk of
 //! a setting against its schema type (one arm per `Ty`), with the diagnostics each arm
 //! raises; the arms call each other (records hold calls, calls hold records and lists), so
-//! split by type they would all import one another, so it stays one file of about 800
+//! split by type they would all import one another, so it stays one file of about 830
 //! lines. (How a type reads in a message, `describe` and `example`, is the schema's, in
 //! `schema/reference.rs`; how the value the user wrote reads, `jobs/wording.rs`.)
 

@@ -83,6 +83,24 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
     !diags.has_errors()
 }
 
+/// `A..B` with A < B, both whole numbers.
+pub(crate) fn parse_seed_range(text: &str) -> Result<std::ops::Range<u64>, String> {
+    let bad =
+        || format!("`{text}` is not a range of seeds: write A..B, as in 0..5 for seeds 0 to 4");
+    let (a, b) = text.split_once("..").ok_or_else(bad)?;
+    let (a, b): (u64, u64) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if a >= b {
+        return Err(format!(
+            "`{text}` holds no seed: the end is excluded, so write {a}..{}",
+            a + 1
+        ));
+    }
+    Ok(a..b)
+}
+
 /// How many processes an MPI launcher started this one among, when more than one: the
 /// environment OpenMPI, MPICH (and Intel MPI, srun's PMI) and MVAPICH give each process.
 /// (Not Slurm's own task count: a batch script that runs one physc has it too.)
