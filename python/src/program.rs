@@ -99,11 +99,9 @@ impl Program {
                     .discover(target, &options)
                     .map(|c| c.map(Into::into)),
                 "evolve" => program.evolve(target, &options).map(|c| c.map(Into::into)),
-                other => {
-                    return Err(physc::Error::Job(physc::JobError::NotSupported(format!(
-                        "no job kind `{other}`: train, simulate, discover or evolve"
-                    ))))
-                }
+                other => Err(physc::Error::Job(physc::JobError::NotSupported(format!(
+                    "no job kind `{other}`: train, simulate, discover or evolve"
+                )))),
             }
         })?;
         let completed = ended.value.map_err(physc_error)?;
