@@ -417,21 +417,3 @@ fn a_seed_sweep_runs_each_seed_into_its_own_folder() {
     let o = physc(&["run", file, "--seed", "1", "--seeds", "0..2"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
-
-/// Started as several processes by an MPI launcher, a build without distributed runs stops
-/// at once instead of having every process run the same job into the same files.
-#[test]
-fn several_processes_from_mpirun_are_refused_with_the_reason() {
-    let o = Command::new(env!("CARGO_BIN_EXE_physc"))
-        .args(["run", "examples/lorenz.phys", "--quiet"])
-        .current_dir(root())
-        .env("OMPI_COMM_WORLD_SIZE", "2")
-        .output()
-        .expect("physc runs");
-    assert_eq!(o.status.code(), Some(1));
-    let err = stderr(&o);
-    assert!(
-        err.contains("started as 2 processes") && err.contains("--seeds"),
-        "{err}"
-    );
-}

@@ -31,6 +31,7 @@ pub mod train;
 mod trajectory;
 
 use physc_compiler::check::{Job, JobKind, Program};
+use physc_runtime::comm::Communicator;
 use progress::{CancelToken, Progress, Silent};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -59,6 +60,11 @@ pub struct RunOptions {
     /// Set by the caller to stop the job after its current step; the job still returns
     /// what it computed.
     pub cancel: CancelToken,
+    /// The processes that share a training run's points (`comm::single_process()` unless the
+    /// run is distributed, as `physc run` under `mpirun` with the `mpi` feature makes it).
+    /// Every rank runs the same job with the same options and gets the same result; only
+    /// rank 0 should write it, and only rank 0 writes checkpoints.
+    pub communicator: Arc<dyn Communicator>,
 }
 
 impl Default for RunOptions {
@@ -73,6 +79,7 @@ impl Default for RunOptions {
             checkpoints: false,
             progress: Arc::new(Silent),
             cancel: CancelToken::new(),
+            communicator: physc_runtime::comm::single_process(),
         }
     }
 }
@@ -88,6 +95,10 @@ impl std::fmt::Debug for RunOptions {
             .field("device", &self.device)
             .field("checkpoints", &self.checkpoints)
             .field("cancelled", &self.cancel.is_cancelled())
+            .field(
+                "ranks",
+                &(self.communicator.rank(), self.communicator.size()),
+            )
             .finish_non_exhaustive()
     }
 }

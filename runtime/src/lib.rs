@@ -1,5 +1,6 @@
 //! physc-runtime: execution for the jobs the compiler plans. It owns the kernel ABI and its
-//! safe, parallel calling interface (`kernel`), the numbers it computes with (`scalar`,
+//! safe, parallel calling interface (`kernel`), how the ranks of a distributed run exchange
+//! numbers (`comm`: one process, or MPI with the `mpi` feature), the numbers it computes with (`scalar`,
 //! `rng`), networks with Taylor-mode jets (`nn`), optimizers (`optim`), collocation
 //! samplers (`sampling`), domain shapes and their sampling (`geometry`), summary statistics (`stats`), exact reference solutions
 //! (`exact`), ODE integrators (`ode`), the method of lines on 1-D and tensor grids and
@@ -11,6 +12,7 @@
 //! say what the numerics are; the jobs that use them (`physc-jobs`: train, simulate,
 //! discover, evolve) are named by what the user asks for.
 
+pub mod comm;
 #[cfg(feature = "cuda")]
 pub mod cuda;
 pub mod exact;

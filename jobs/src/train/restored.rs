@@ -16,6 +16,7 @@ use physc_compiler::check::settings::{Precision, TrainSettings};
 use physc_compiler::check::{Job, Model};
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
+use physc_runtime::comm::single_process;
 use physc_runtime::Scalar;
 
 /// The fields of the run of `job` whose checkpoint is in its output folder
@@ -51,8 +52,8 @@ fn evaluate<T: Scalar + JitReal>(
 ) -> Result<Vec<Vec<f64>>, JobError> {
     let kernel = cached::<T>(&problem.fields.plan)
         .map_err(|e| JobError::NotSupported(format!("the fields' kernel: {e}")))?;
-    let mut session =
-        session::build::<T>(config, problem, CancelToken::new()).map_err(JobError::NotSupported)?;
+    let mut session = session::build::<T>(config, problem, CancelToken::new(), single_process())
+        .map_err(JobError::NotSupported)?;
     checkpoint::restore(folder, &mut session)
         .map_err(|e| JobError::Failed(e.replacen("cannot resume", "cannot predict", 1)))?;
     let model_values = session.objective.model_params(&session.params);

@@ -21,10 +21,13 @@ use physc_compiler::check::settings::{BalanceBy, OptimizerStage, TooLarge, Train
 use physc_compiler::check::Model;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
+use physc_runtime::comm::Communicator;
 use physc_runtime::optim::{self, Adam, AdamState, LevenbergMarquardt, Residuals};
 use physc_runtime::rng::Rng;
 use physc_runtime::Scalar;
+use std::hash::{Hash, Hasher};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Where a run is in its stage sequence.
@@ -169,59 +172,71 @@ pub fn train<T: Scalar + JitReal>(
 ) -> Result<Completed<Trained>, JobError> {
     let started = Instant::now();
     let checkpoints = options.checkpoints.then_some(folder);
-    // A bad reference is found now, not after minutes of training.
-    let reference = config
-        .compare
-        .as_ref()
-        .map(|spec| reference::read(&spec.value, &options.source_dir, problem, model))
-        .transpose()
-        .map_err(JobError::Failed)?;
-    let predict = config
-        .predict
-        .as_ref()
-        .map(|spec| predict::read(&spec.value, &options.source_dir, problem))
-        .transpose()
-        .map_err(JobError::Failed)?;
-    let fields_kernel = cached::<T>(&problem.fields.plan)
-        .map_err(|e| JobError::NotSupported(format!("the fields' kernel: {e}")))?;
-    let mut session =
-        build::<T>(config, problem, options.cancel.clone()).map_err(JobError::NotSupported)?;
-    if let Some(dir) = checkpoints {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
-    }
-    // A dense quasi-Newton stage the user named is refused on too large a network before
-    // training starts (the default sequence's runs L-BFGS instead).
-    for stage in &config.stages {
-        if let OptimizerStage::Bfgs {
-            update,
-            too_large: TooLarge::Refuse,
-            ..
-        } = stage
-        {
-            let n = session.params.len();
-            if n > optim::MAX_DENSE_PARAMETERS {
-                return Err(JobError::NotSupported(format!(
-                    "the network has {n} parameters, too many for `{}`, whose dense {n} × {n} matrix is limited to {} parameters; use `lbfgs` or a smaller network",
-                    update.name(),
-                    optim::MAX_DENSE_PARAMETERS
-                )));
+    // Every step that can fail before training runs inside this closure, so that under
+    // several ranks all of them learn of a failure on one before the first collective.
+    let set_up = || -> Result<_, JobError> {
+        // A bad reference is found now, not after minutes of training.
+        let reference = config
+            .compare
+            .as_ref()
+            .map(|spec| reference::read(&spec.value, &options.source_dir, problem, model))
+            .transpose()
+            .map_err(JobError::Failed)?;
+        let predict = config
+            .predict
+            .as_ref()
+            .map(|spec| predict::read(&spec.value, &options.source_dir, problem))
+            .transpose()
+            .map_err(JobError::Failed)?;
+        let fields_kernel = cached::<T>(&problem.fields.plan)
+            .map_err(|e| JobError::NotSupported(format!("the fields' kernel: {e}")))?;
+        let mut session = build::<T>(
+            config,
+            problem,
+            options.cancel.clone(),
+            options.communicator.clone(),
+        )
+        .map_err(JobError::NotSupported)?;
+        if let Some(dir) = checkpoints {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| JobError::Output(format!("cannot create `{}`: {e}", dir.display())))?;
+        }
+        // A dense quasi-Newton stage the user named is refused on too large a network before
+        // training starts (the default sequence's runs L-BFGS instead).
+        for stage in &config.stages {
+            if let OptimizerStage::Bfgs {
+                update,
+                too_large: TooLarge::Refuse,
+                ..
+            } = stage
+            {
+                let n = session.params.len();
+                if n > optim::MAX_DENSE_PARAMETERS {
+                    return Err(JobError::NotSupported(format!(
+                        "the network has {n} parameters, too many for `{}`, whose dense {n} × {n} matrix is limited to {} parameters; use `lbfgs` or a smaller network",
+                        update.name(),
+                        optim::MAX_DENSE_PARAMETERS
+                    )));
+                }
             }
         }
-    }
-    if options.resume {
-        checkpoint::restore(folder, &mut session).map_err(JobError::Failed)?;
-    }
-    redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
-    // So is `lm` on a network with more weights than residuals, or too many for its matrix.
-    if config
-        .stages
-        .iter()
-        .any(|s| matches!(s, OptimizerStage::Lm { .. }))
-    {
-        LevenbergMarquardt::<T>::fits(session.params.len(), session.objective.residual_count())
-            .map_err(JobError::NotSupported)?;
-    }
+        if options.resume {
+            checkpoint::restore(folder, &mut session).map_err(JobError::Failed)?;
+        }
+        redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
+        // So is `lm` on a network with more weights than residuals, or too many for its matrix.
+        if config
+            .stages
+            .iter()
+            .any(|s| matches!(s, OptimizerStage::Lm { .. }))
+        {
+            LevenbergMarquardt::<T>::fits(session.params.len(), session.objective.residual_count())
+                .map_err(JobError::NotSupported)?;
+        }
+        Ok((reference, predict, fields_kernel, session))
+    };
+    let (reference, predict, fields_kernel, mut session) =
+        start_together(options.communicator.as_ref(), set_up())?;
     let progress = options.progress.as_ref();
     let errors = reference
         .as_ref()
@@ -278,6 +293,40 @@ pub fn train<T: Scalar + JitReal>(
     })
 }
 
+/// This rank's set-up, once every rank has finished its own: an error on any rank stops
+/// every rank (with its own error, or one saying that another rank failed), and so do
+/// parameters that differ between ranks (a checkpoint that is not the same file on every
+/// rank). On one rank, the set-up as it is.
+fn start_together<T: Scalar + JitReal, A, B, C>(
+    comm: &dyn Communicator,
+    set_up: Result<(A, B, C, Session<T>), JobError>,
+) -> Result<(A, B, C, Session<T>), JobError> {
+    if comm.size() == 1 {
+        return set_up;
+    }
+    if comm.any(set_up.is_err()) {
+        return Err(set_up.err().unwrap_or_else(|| {
+            JobError::Failed("the run could not start on another rank".into())
+        }));
+    }
+    let started = set_up?;
+    let session = &started.3;
+    let mut hasher = std::hash::DefaultHasher::new();
+    for p in &session.params {
+        p.to_f64().unwrap_or(f64::NAN).to_bits().hash(&mut hasher);
+    }
+    (session.position.step, session.position.draws, session.seed).hash(&mut hasher);
+    if !comm.agree(hasher.finish()) {
+        return Err(JobError::Failed(format!(
+            "the {} ranks start from different parameters (rank {} differs from some other): \
+             a resumed run needs the same checkpoint on every rank",
+            comm.size(),
+            comm.rank()
+        )));
+    }
+    Ok(started)
+}
+
 /// Evaluate the loss terms at the parameters the results are written with, so the report's
 /// losses belong to them. Parameters with a non-finite loss (the optimizer's last step went
 /// wrong, or the run stopped on one) are replaced by the last ones with a finite loss.
@@ -298,11 +347,13 @@ fn evaluate_final<T: Scalar + JitReal>(session: &mut Session<T>) -> Result<(), O
 }
 
 /// The network with its initial parameters and the loss terms without points. `cancel`
-/// stops the training evaluations once the caller cancels it.
+/// stops the training evaluations once the caller cancels it; `comm` is the ranks that
+/// share the points.
 pub(super) fn build<T: Scalar + JitReal>(
     config: &TrainSettings,
     problem: &Problem,
     cancel: CancelToken,
+    comm: Arc<dyn Communicator>,
 ) -> Result<Session<T>, String> {
     let mut rng = Rng::stream(config.seed, "init");
     let (net, mut params) = member_networks::networks::<T>(config, problem, &mut rng)?;
@@ -339,6 +390,8 @@ pub(super) fn build<T: Scalar + JitReal>(
         causal,
         evaluations: 0,
         cancel,
+        comm,
+        communication_seconds: 0.0,
     };
     Ok(Session {
         history: History::new(problem, config.weights.balance.is_some(), &objective),

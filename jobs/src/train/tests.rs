@@ -9,6 +9,7 @@ use super::session::{build, redraw, Session};
 use crate::progress::CancelToken;
 use physc_compiler::check::settings::TrainSettings;
 use physc_compiler::driver::compile_source;
+use physc_runtime::comm::single_process;
 use physc_runtime::output::{npz, Array};
 use physc_runtime::rng::Rng;
 
@@ -28,7 +29,8 @@ fn setup(source: &str) -> Setup {
     let config = job.settings.train().expect("train settings").clone();
     let observations = data::load(model, &config).expect("observations load");
     let problem = problem::plan(model, &config, &observations).expect("model plans");
-    let mut session = build::<f64>(&config, &problem, CancelToken::new()).expect("session builds");
+    let mut session = build::<f64>(&config, &problem, CancelToken::new(), single_process())
+        .expect("session builds");
     redraw(&mut session, &config, &problem, &observations).expect("points draw");
     Setup {
         session,
@@ -671,7 +673,7 @@ fn gradient_an_activation_per_layer() {
     let config = job.settings.train().expect("train settings").clone();
     let observations = data::load(model, &config).expect("no observations");
     let problem = problem::plan(model, &config, &observations).expect("model plans");
-    let err = build::<f64>(&config, &problem, CancelToken::new())
+    let err = build::<f64>(&config, &problem, CancelToken::new(), single_process())
         .err()
         .expect("refused");
     assert!(

@@ -464,6 +464,8 @@ pub fn collect<T: Scalar + JitReal>(
         net_len,
         held_out: session.held_out.clone(),
         kept_step: session.kept_step,
+        ranks: session.objective.comm.size(),
+        communication_seconds: session.objective.communication_seconds,
     };
     let history = LossHistory::new(session.history)?;
     let grid = Grid::new(problem, &run.config.grid);
@@ -617,6 +619,10 @@ struct Tally {
     /// step whose parameters were kept when not the last.
     held_out: Vec<(usize, f64)>,
     kept_step: Option<usize>,
+    /// How many processes shared the points (1 unless the run was distributed).
+    ranks: usize,
+    /// Seconds of the evaluations' messages between ranks (on the rank that reports).
+    communication_seconds: f64,
 }
 
 /// Each loss term at the final parameters: kind, points, weight, loss, mean square residual
@@ -757,12 +763,15 @@ fn report(
             "precision": config.precision.name(),
             "seed": config.seed,
             "threads": rayon::current_num_threads(),
+            "ranks": tally.ranks,
             "causal": config.causal.map(|c| serde_json::json!({"eps": c.eps, "chunks": c.chunks})),
             "attention": config.attention.map(|a| serde_json::json!({"eta": a.eta, "memory": a.memory})),
             "balance": config.weights.balance.map(|b| serde_json::json!({"auto": b.by.name(), "every": b.every})),
         },
         "steps": tally.steps,
         "point_draws": tally.draws,
+        "communication_s": tally.communication_seconds,
+        "communication_s_per_evaluation": tally.communication_seconds / tally.evaluations.max(1) as f64,
         "adam_steps": times.len(),
         "lbfgs_iterations": tally.quasi_newton_iterations,
         "quasi_newton_iterations": tally.quasi_newton_iterations,

@@ -163,6 +163,11 @@ impl<T: Scalar + JitReal> Objective<T> {
                 forward_chunk(compiled, points, net, net_params, &kp, c)
             })
             .map_err(LossError::Internal)?;
+        // Every rank computed every chunk here (the Jacobian's rows are not shared out), so
+        // each has all the residuals.
+        for t in &mut self.terms {
+            t.residual_squares = t.squares(false);
+        }
         super::weigh_terms(&mut self.terms, causal)
     }
 }
@@ -209,6 +214,7 @@ impl<'a, T: Scalar + JitReal> Sweep<'a, T> {
         let chunk = Chunk {
             start: 0,
             len: 1,
+            owned: true,
             tape: Default::default(),
             kernel_out: Vec::new(),
             adjoint: Vec::new(),

@@ -6,8 +6,18 @@
 //! its forward pass, so its chunks run forward and backward in one task, while the tape is
 //! still in cache and without waiting for the other chunks; a causal term's backward pass
 //! waits for all forward passes. Either way every chunk does the same arithmetic and the
-//! chunk gradients are summed in chunk order, so results do not depend on the thread count.
-//! Buffers live across steps.
+//! chunk gradients are summed with their rounding errors carried (`comm::CompensatedSum`),
+//! so results depend neither on the thread count nor on the rank count. Buffers live
+//! across steps.
+//!
+//! Distributed (a communicator of several ranks): every rank holds every point (draws are
+//! the same on every rank, from the seed) and computes a contiguous share of the chunks
+//! (`comm::share` over all terms' chunks in order). One sum over ranks gives every rank
+//! every point's squared residual (each entry comes from the one rank that owns its point,
+//! so it is exact and the losses are those of one process bit for bit); one gather of the
+//! ranks' compensated gradient sums gives every rank the gradient one process computes. A
+//! failure on one rank travels in those messages, so all ranks stop at the same evaluation
+//! with the same error.
 
 mod jacobian;
 
@@ -16,6 +26,7 @@ use crate::progress::CancelToken;
 use physc_compiler::check::settings::Causal;
 use physc_compiler::codegen::cranelift::JitReal;
 use physc_compiler::codegen::kernels::cached;
+use physc_runtime::comm::{share, Communicator, CompensatedSum, StatusFlags};
 use physc_runtime::nn::{FieldNetworks, FieldTape, JetSet};
 use physc_runtime::{Kernel, Scalar};
 use rayon::prelude::*;
@@ -61,6 +72,8 @@ enum Adjoint {
 struct Chunk<T: Scalar> {
     start: usize,
     len: usize,
+    /// Whether this rank computes the chunk in [`Objective::evaluate`] (always, on one rank).
+    owned: bool,
     tape: FieldTape<T>,
     kernel_out: Vec<Vec<T>>,
     adjoint: Vec<T>,
@@ -108,6 +121,9 @@ pub struct TermState<T: Scalar> {
     chunks: Vec<Chunk<T>>,
     /// Per point, ∂loss/∂(r²): the term weight over the point count, or the causal weight.
     coefficient: Vec<f64>,
+    /// Squared residual per point (summed over the term's residuals) at the last
+    /// evaluation, of every point on every rank.
+    residual_squares: Vec<f64>,
     /// Weighted loss and mean squared residual at the last evaluation.
     pub loss: f64,
     pub mean_square: f64,
@@ -174,6 +190,7 @@ impl<T: Scalar + JitReal> TermState<T> {
             points: Points::default(),
             chunks: Vec::new(),
             coefficient: Vec::new(),
+            residual_squares: Vec::new(),
             loss: 0.0,
             mean_square: 0.0,
             min_causal_weight: 1.0,
@@ -206,6 +223,7 @@ impl<T: Scalar + JitReal> TermState<T> {
             .map(|(start, len)| Chunk {
                 start,
                 len,
+                owned: true,
                 tape: FieldTape::default(),
                 kernel_out: Vec::new(),
                 adjoint: Vec::new(),
@@ -215,6 +233,7 @@ impl<T: Scalar + JitReal> TermState<T> {
             })
             .collect();
         self.coefficient = vec![0.0; n];
+        self.residual_squares = vec![0.0; n];
         // New points start with weight 1: a weight belongs to its point.
         if let Some(weights) = &mut self.attention {
             *weights = vec![1.0; n];
@@ -232,7 +251,7 @@ impl<T: Scalar + JitReal> TermState<T> {
         if self.attention.is_none() {
             return;
         }
-        let magnitude: Vec<f64> = self.squares().into_iter().map(f64::sqrt).collect();
+        let magnitude: Vec<f64> = self.residual_squares.iter().map(|s| s.sqrt()).collect();
         let largest = magnitude.iter().copied().fold(0.0, f64::max);
         if !(largest > 0.0 && largest.is_finite()) {
             return;
@@ -250,18 +269,14 @@ impl<T: Scalar + JitReal> TermState<T> {
         self.term.weight * self.balance
     }
 
-    /// ‖∇L‖ over the network's weights at the last evaluation, L the term's loss with its
-    /// fixed weight and without the automatic factor (the chunks' gradients carry the factor,
-    /// so it is divided out).
-    fn gradient_norm(&self) -> f64 {
-        let n = self.chunks.first().map_or(0, |c| c.grad.len());
-        let mut sum = vec![0.0; n];
-        for c in &self.chunks {
-            for (s, g) in sum.iter_mut().zip(&c.grad) {
-                *s += g.to_f64().unwrap_or(f64::NAN);
-            }
+    /// ∇L over the network's weights at the last evaluation, summed over ranks, L the
+    /// term's loss with its fixed weight and the automatic factor.
+    fn gradient(&self, n_net: usize, comm: &dyn Communicator) -> Vec<f64> {
+        let mut sum = CompensatedSum::new(n_net);
+        for c in self.chunks.iter().filter(|c| c.owned) {
+            sum.add(c.grad.iter().map(|g| g.to_f64().unwrap_or(f64::NAN)));
         }
-        sum.iter().map(|g| g * g).sum::<f64>().sqrt() / self.balance
+        sum.sum_over_ranks(comm, &mut [])
     }
 
     /// λ² per point (1 without attention): the factor of each point's squared residual.
@@ -282,14 +297,16 @@ impl<T: Scalar + JitReal> TermState<T> {
         self.chunks
             .par_iter_mut()
             .try_for_each(|c| forward_chunk(compiled, points, net, net_params, &kp, c))?;
-        Ok(self.squares())
+        self.residual_squares = self.squares(false);
+        Ok(self.residual_squares.clone())
     }
 
-    /// Squared residual per point, summed over the term's residuals.
-    fn squares(&self) -> Vec<f64> {
+    /// Squared residual per point, summed over the term's residuals, from every chunk or
+    /// (`owned_only`) from this rank's chunks, 0 at the other points.
+    fn squares(&self, owned_only: bool) -> Vec<f64> {
         let n_res = self.compiled.n_residuals;
         let mut sq = vec![0.0; self.points()];
-        for c in &self.chunks {
+        for c in self.chunks.iter().filter(|c| c.owned || !owned_only) {
             for r in &c.kernel_out[..n_res] {
                 for (i, v) in r.iter().enumerate() {
                     let v = v.to_f64().unwrap_or(f64::NAN);
@@ -324,7 +341,7 @@ impl<T: Scalar + JitReal> TermState<T> {
     /// The weighted loss, and for a causal term ∂loss/∂(r²) per point (a term with fixed
     /// weights got them from [`TermState::fixed_coefficient`] before its forward pass).
     fn weigh(&mut self, causal: Option<(Causal, usize, (f64, f64))>) {
-        let sq = self.squares();
+        let sq = &self.residual_squares;
         let n = sq.len().max(1) as f64;
         self.mean_square = sq.iter().sum::<f64>() / n;
         let w = self.weight();
@@ -356,7 +373,7 @@ impl<T: Scalar + JitReal> TermState<T> {
             .map(|t| bin_of(t.to_f64().unwrap_or(t0)))
             .collect();
         let (mut sums, mut counts) = (vec![0.0; m], vec![0usize; m]);
-        for (i, (&b, &s)) in bins.iter().zip(&sq).enumerate() {
+        for (i, (&b, &s)) in bins.iter().zip(sq).enumerate() {
             sums[b] += weighted(i, s);
             counts[b] += 1;
         }
@@ -457,6 +474,51 @@ fn backward_chunk<T: Scalar>(
     net.backward(net_params, &mut c.tape, &c.adjoint, &mut c.grad)
 }
 
+/// Give every term the squared residuals of all its points: this rank's, summed with the
+/// other ranks' (a no-op on one rank). Returns the flags as every rank sees them.
+fn gather_squares<T: Scalar + JitReal>(
+    terms: &mut [TermState<T>],
+    comm: &dyn Communicator,
+    status: StatusFlags,
+) -> StatusFlags {
+    if comm.size() == 1 {
+        for t in terms.iter_mut() {
+            t.residual_squares = t.squares(true);
+        }
+        return status;
+    }
+    let mut buffer = Vec::new();
+    for t in terms.iter() {
+        buffer.extend(t.squares(true));
+    }
+    status.push(&mut buffer);
+    comm.all_reduce_sum(&mut buffer);
+    let status = StatusFlags::read(&buffer);
+    let mut at = 0;
+    for t in terms.iter_mut() {
+        let n = t.points();
+        t.residual_squares.clear();
+        t.residual_squares.extend_from_slice(&buffer[at..at + n]);
+        at += n;
+    }
+    status
+}
+
+/// The error every rank returns when a rank was cancelled or failed (`failure` holds this
+/// rank's own failure, if any).
+fn stop_on(status: StatusFlags, failure: &mut Option<String>) -> Result<(), LossError> {
+    if status.cancelled {
+        return Err(LossError::Interrupted);
+    }
+    if status.failed {
+        let why = failure
+            .take()
+            .unwrap_or_else(|| "a computation failed on another rank".to_string());
+        return Err(LossError::Internal(why));
+    }
+    Ok(())
+}
+
 /// Each term's loss and per-point coefficients from its forward pass; a term whose loss is
 /// not finite stops the evaluation.
 fn weigh_terms<T: Scalar + JitReal>(
@@ -536,6 +598,10 @@ pub struct Objective<T: Scalar> {
     pub evaluations: usize,
     /// The caller's token: once cancelled, training evaluations stop with `Interrupted`.
     pub cancel: CancelToken,
+    /// The ranks that share the points (one process unless the run is distributed).
+    pub comm: Arc<dyn Communicator>,
+    /// Seconds spent in the evaluations' messages between ranks (0 on one rank).
+    pub communication_seconds: f64,
 }
 
 impl<T: Scalar + JitReal> Objective<T> {
@@ -567,17 +633,47 @@ impl<T: Scalar + JitReal> Objective<T> {
             .collect()
     }
 
-    /// Loss and gradient, or `Interrupted` once the run was cancelled.
+    /// Loss and gradient, or `Interrupted` once the run was cancelled (on any rank).
     pub fn loss_and_gradient(&mut self, params: &[T], grad: &mut [T]) -> Result<f64, LossError> {
-        if self.cancel.is_cancelled() {
+        let cancelled = self.cancel.is_cancelled();
+        if cancelled && self.comm.size() == 1 {
             return Err(LossError::Interrupted);
         }
-        self.evaluate(params, grad)
+        self.evaluate_or_stop(params, grad, cancelled)
     }
 
     /// Loss and gradient, cancelled or not (the evaluation for the results).
     pub fn evaluate(&mut self, params: &[T], grad: &mut [T]) -> Result<f64, LossError> {
+        self.evaluate_or_stop(params, grad, false)
+    }
+
+    /// The seconds since `sent` when there are other ranks to talk to (no clock read else).
+    fn comm_time(&self, sent: std::time::Instant) -> f64 {
+        if self.comm.size() > 1 {
+            sent.elapsed().as_secs_f64()
+        } else {
+            0.0
+        }
+    }
+
+    /// Mark the chunks this rank computes: its share of all terms' chunks in order.
+    fn assign_chunks(&mut self) {
+        let total: usize = self.terms.iter().map(|t| t.chunks.len()).sum();
+        let mine = share(total, self.comm.rank(), self.comm.size());
+        let chunks = self.terms.iter_mut().flat_map(|t| t.chunks.iter_mut());
+        for (k, c) in chunks.enumerate() {
+            c.owned = mine.contains(&k);
+        }
+    }
+
+    fn evaluate_or_stop(
+        &mut self,
+        params: &[T],
+        grad: &mut [T],
+        cancelled: bool,
+    ) -> Result<f64, LossError> {
         self.prepare();
+        self.assign_chunks();
         self.evaluations += 1;
         let n_net = self.net_len();
         let model = self.model_params(params);
@@ -611,13 +707,15 @@ impl<T: Scalar + JitReal> Objective<T> {
                     ..
                 } = t;
                 let (compiled, points, coefficient) = (&*compiled, &*points, &*coefficient);
-                chunks.iter_mut().map(move |c| {
+                chunks.iter_mut().filter(|c| c.owned).map(move |c| {
                     let backward = fused.then_some(coefficient.as_slice());
                     (compiled, points, kp.as_slice(), backward, c)
                 })
             })
             .collect();
-        tasks
+        // A failure is carried to the other ranks before it is returned, so that every rank
+        // leaves at the same collective.
+        let mut failure = tasks
             .into_par_iter()
             .try_for_each(|(compiled, points, kp, backward, c)| {
                 forward_chunk(compiled, points, net, net_params, kp, c)?;
@@ -626,7 +724,15 @@ impl<T: Scalar + JitReal> Objective<T> {
                     None => Ok(()),
                 }
             })
-            .map_err(LossError::Internal)?;
+            .err();
+        let status = StatusFlags {
+            cancelled,
+            failed: failure.is_some(),
+        };
+        let sent = std::time::Instant::now();
+        let status = gather_squares(&mut self.terms, self.comm.as_ref(), status);
+        self.communication_seconds += self.comm_time(sent);
+        stop_on(status, &mut failure)?;
         weigh_terms(&mut self.terms, causal)?;
         let tasks: Vec<_> = self
             .terms
@@ -640,37 +746,55 @@ impl<T: Scalar + JitReal> Objective<T> {
                     ..
                 } = t;
                 let (compiled, coefficient) = (&*compiled, coefficient.as_slice());
-                chunks.iter_mut().map(move |c| (compiled, coefficient, c))
+                chunks
+                    .iter_mut()
+                    .filter(|c| c.owned)
+                    .map(move |c| (compiled, coefficient, c))
             })
             .collect();
         if !tasks.is_empty() {
-            tasks
+            failure = tasks
                 .into_par_iter()
                 .try_for_each(|(compiled, coefficient, c)| {
                     backward_chunk(compiled, coefficient, net, net_params, c)
                 })
-                .map_err(LossError::Internal)?;
+                .err();
         }
-        grad.iter_mut().for_each(|g| *g = T::zero());
-        let mut model_grad = vec![0.0; model.len()];
+        // A finite loss can still have a NaN gradient (sqrt or abs at 0): caught here,
+        // before it reaches the optimizer's state.
+        let mut sum = CompensatedSum::new(n_net + model.len());
+        let mut flags = Vec::with_capacity(self.terms.len() + StatusFlags::LEN);
         for t in &self.terms {
-            for c in &t.chunks {
-                // A finite loss can still have a NaN gradient (sqrt or abs at 0): caught here,
-                // before it reaches the optimizer's state.
-                let finite = c.grad.iter().all(|g| g.is_finite())
-                    && c.param_grad.iter().all(|g| g.is_finite());
-                if !finite {
-                    return Err(LossError::NonFinite {
-                        term: format!("{} (its gradient)", t.term.name),
-                    });
-                }
-                for (g, cg) in grad[..n_net].iter_mut().zip(&c.grad) {
-                    *g += *cg;
-                }
-                for (g, cg) in model_grad.iter_mut().zip(&c.param_grad) {
-                    *g += cg;
+            let mut finite = true;
+            for c in t.chunks.iter().filter(|c| c.owned) {
+                if c.grad.iter().all(|g| g.is_finite())
+                    && c.param_grad.iter().all(|g| g.is_finite())
+                {
+                    let net_grad = c.grad.iter().map(|g| g.to_f64().unwrap_or(f64::NAN));
+                    sum.add(net_grad.chain(c.param_grad.iter().copied()));
+                } else {
+                    finite = false;
                 }
             }
+            flags.push(if finite { 0.0 } else { 1.0 });
+        }
+        StatusFlags {
+            cancelled: false,
+            failed: failure.is_some(),
+        }
+        .push(&mut flags);
+        let sent = std::time::Instant::now();
+        let total = sum.sum_over_ranks(self.comm.as_ref(), &mut flags);
+        self.communication_seconds += self.comm_time(sent);
+        stop_on(StatusFlags::read(&flags), &mut failure)?;
+        if let Some(k) = flags[..self.terms.len()].iter().position(|&f| f != 0.0) {
+            return Err(LossError::NonFinite {
+                term: format!("{} (its gradient)", self.terms[k].term.name),
+            });
+        }
+        let (net_total, model_grad) = total.split_at(n_net);
+        for (g, v) in grad[..n_net].iter_mut().zip(net_total) {
+            *g = T::from_f64_lossy(*v);
         }
         let thetas = params[n_net..]
             .iter()
@@ -683,7 +807,7 @@ impl<T: Scalar + JitReal> Objective<T> {
         {
             // Where the bound holds the value, the loss does not depend on θ.
             let held = l.value(theta) != theta * l.scale;
-            *g = T::from_f64_lossy(if held { 0.0 } else { mg * l.scale });
+            *g = T::from_f64_lossy(if held { 0.0 } else { *mg * l.scale });
         }
         Ok(self.terms.iter().map(|t| t.loss).sum())
     }
@@ -694,7 +818,17 @@ impl<T: Scalar + JitReal> Objective<T> {
     /// sum is not finite. Returns whether the factors changed (the loss of the last
     /// evaluation is then stale).
     pub fn balance_terms(&mut self) -> bool {
-        let norms: Vec<f64> = self.terms.iter().map(TermState::gradient_norm).collect();
+        // ‖∇Lᵢ‖ with Lᵢ the term's loss without its automatic factor (the chunks' gradients
+        // carry the factor, so it is divided out), the gradients summed over ranks.
+        let n_net = self.net_len();
+        let norms: Vec<f64> = self
+            .terms
+            .iter()
+            .map(|t| {
+                let g = t.gradient(n_net, self.comm.as_ref());
+                g.iter().map(|g| g * g).sum::<f64>().sqrt() / t.balance
+            })
+            .collect();
         self.rebalance(&norms)
     }
 

@@ -5,6 +5,7 @@
 //! maps outcomes to exit codes; everything else is a library call.
 
 mod cli;
+mod distributed;
 mod predict;
 mod progress;
 mod run_jobs;

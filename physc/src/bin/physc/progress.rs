@@ -1,8 +1,9 @@
 //! The terminal side of progress and cancellation: jobs report [`ProgressEvent`]s, and this
 //! draws them as indicatif bars on stderr (hidden when stderr is not a terminal or the user
 //! asked for `--quiet`); Ctrl-C cancels the run's token so the job stops after its current
-//! step and keeps its results, and a second Ctrl-C exits at once. Only the CLI knows
-//! indicatif and ctrlc.
+//! step and keeps its results, and a second Ctrl-C exits at once. SIGTERM and SIGHUP do the
+//! same (what `mpirun` sends its ranks on Ctrl-C, and a batch scheduler at a time limit).
+//! Only the CLI knows indicatif and ctrlc.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use physc_jobs::progress::{CancelToken, Progress, ProgressEvent, ProgressUnit};

@@ -2,26 +2,31 @@
 //! options and configurations, each job run through `physc_jobs`, its result written to
 //! its folder `OUT/<target>/<folder>/` (with a warning when that replaces another job's
 //! results) and its summary shown, and a job's error turned into a diagnostic on its
-//! block. The other commands (check, fmt, show) and the argument definitions are in `cli.rs`.
+//! block. The other commands (check, fmt, show) and the argument definitions are in `cli.rs`;
+//! what each process of a run under `mpirun` does is in `distributed.rs`.
 
 use crate::cli::{report, CostArg, Derivative, DiscoverArgs, EvolveArgs, PrecisionArg, RunArgs};
+use crate::distributed;
 use crate::progress::{cancel_on_ctrl_c, TerminalProgress};
+use physc_compiler::check::JobKind;
 use physc_compiler::diagnostics::{Code, Diagnostic};
 use physc_compiler::driver::{self, Compilation};
 use physc_compiler::source::Span;
 use physc_jobs::folder::JobOwner;
 use physc_jobs::JobResult;
+use physc_runtime::comm::{single_process, Communicator};
 use std::path::Path;
+use std::sync::Arc;
 
 pub(crate) fn run(args: &RunArgs, colour: bool) -> bool {
-    if let Some(processes) = started_by_mpirun() {
-        eprintln!(
-            "error: physc was started as {processes} processes (by an MPI launcher), but it \
-             does not run distributed yet: every process would run the whole job and write \
-             the same files\n  = help: run one process; `--seeds A..B` runs a seed sweep in one"
-        );
-        return false;
-    }
+    // Held until the jobs are done: dropping the MPI communicator finalises MPI.
+    let comm = match distributed::communicator() {
+        Ok(comm) => comm,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return false;
+        }
+    };
     if let Err(why) = physc_jobs::device::check(args.device) {
         eprintln!("error: cannot use --device {}: {why}", args.device);
         return false;
@@ -33,16 +38,30 @@ pub(crate) fn run(args: &RunArgs, colour: bool) -> bool {
         .num_threads(args.threads.map_or(0, |t| t.max(1)))
         .build();
     match pool {
-        Ok(pool) => pool.install(|| run_on_pool(args, colour)),
-        Err(_) => run_on_pool(args, colour),
+        Ok(pool) => pool.install(|| run_on_pool(args, colour, &comm)),
+        Err(_) => run_on_pool(args, colour, &comm),
     }
 }
 
-fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
+fn run_on_pool(args: &RunArgs, colour: bool, comm: &Arc<dyn Communicator>) -> bool {
     let compilation: Compilation = driver::compile_file(&args.file);
     let mut diags = compilation.diagnostics.clone();
-    report(&diags.clone().sorted(), &compilation.sources, colour);
+    // Under mpirun every rank compiles the file; rank 0 speaks for them.
+    if comm.is_root() {
+        report(&diags.clone().sorted(), &compilation.sources, colour);
+    }
     if compilation.has_errors() {
+        return false;
+    }
+    let arguments = (&args.seed, &args.seeds, &args.max_steps, &args.resume);
+    if !distributed::ranks_agree(comm.as_ref(), &compilation, &arguments) {
+        eprintln!(
+            "error: the {} ranks of this run read different files or were given different \
+             seeds or options (rank {} differs from some other)\n  = help: start every rank \
+             with the same command on the same files",
+            comm.size(),
+            comm.rank()
+        );
         return false;
     }
     diags = physc_compiler::diagnostics::Diagnostics::new();
@@ -58,8 +77,13 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
         );
     }
     let sweep: Vec<Option<u64>> = match &args.seeds {
-        Some(seeds) => seeds.clone().map(Some).collect(),
+        // Under mpirun the ranks share out a sweep's seeds, each run on one rank.
+        Some(seeds) => distributed::my_seeds(seeds.clone().map(Some).collect(), comm.as_ref()),
         None => vec![args.seed],
+    };
+    let comm = match args.seeds {
+        Some(_) => single_process(),
+        None => comm.clone(),
     };
     for seed in sweep {
         // Ctrl-C stops the sweep: the seed it interrupted keeps its results, no other starts.
@@ -77,9 +101,11 @@ fn run_on_pool(args: &RunArgs, colour: bool) -> bool {
                 out_dir.display()
             );
         }
-        run_jobs(args, &compilation, (out_dir, seed), &mut diags);
+        run_jobs(args, &compilation, (out_dir, seed), &comm, &mut diags);
     }
-    report(&diags.clone().sorted(), &compilation.sources, colour);
+    if comm.is_root() {
+        report(&diags.clone().sorted(), &compilation.sources, colour);
+    }
     !diags.has_errors()
 }
 
@@ -101,23 +127,18 @@ pub(crate) fn parse_seed_range(text: &str) -> Result<std::ops::Range<u64>, Strin
     Ok(a..b)
 }
 
-/// How many processes an MPI launcher started this one among, when more than one: the
-/// environment OpenMPI, MPICH (and Intel MPI, srun's PMI) and MVAPICH give each process.
-/// (Not Slurm's own task count: a batch script that runs one physc has it too.)
-fn started_by_mpirun() -> Option<usize> {
-    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE"]
-        .iter()
-        .filter_map(|var| std::env::var(var).ok()?.trim().parse::<usize>().ok())
-        .find(|&n| n > 1)
-}
-
 /// Every job of the file once, with results under `out_dir` and `seed` overriding the jobs'.
+/// With several ranks, a training job runs on all of them (sharing its points) and the other
+/// jobs on rank 0; rank 0 alone writes, shows progress and checkpoints.
 fn run_jobs(
     args: &RunArgs,
     compilation: &Compilation,
     (out_dir, seed): (std::path::PathBuf, Option<u64>),
+    comm: &Arc<dyn Communicator>,
     diags: &mut physc_compiler::diagnostics::Diagnostics,
 ) {
+    let root = comm.is_root();
+    let quiet = args.quiet || !root;
     let options = physc_jobs::RunOptions {
         out_dir,
         source_dir: args
@@ -129,12 +150,20 @@ fn run_jobs(
         resume: args.resume,
         max_steps: args.max_steps,
         device: args.device,
-        checkpoints: true,
-        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
+        checkpoints: root,
+        progress: std::sync::Arc::new(TerminalProgress::new(quiet)),
         cancel: cancel_on_ctrl_c(),
+        communicator: comm.clone(),
     };
     for job in &compilation.program.jobs {
-        let result = run_and_show(&args.file, &compilation.program, job, &options, args.quiet);
+        let result = if root {
+            run_and_show(&args.file, &compilation.program, job, &options, quiet)
+        } else if job.kind == JobKind::Train {
+            // The same training as rank 0's, sharing its points; rank 0 writes the result.
+            physc_jobs::run_job(&compilation.program, job, &options).map(drop)
+        } else {
+            Ok(())
+        };
         if let Err(e) = result {
             diags.push(job_diagnostic(job, e));
         }
