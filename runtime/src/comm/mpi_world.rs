@@ -4,7 +4,9 @@
 //! rayon's threads, not the main thread; a mutex keeps the calls serialised as that level
 //! requires. MPI is finalised when the [`Mpi`] value is dropped, which the program that
 //! created it must let happen before it exits (Open MPI's launcher reports a rank that exits
-//! without finalising as a failure).
+//! without finalising as a failure). Starting MPI is the caller's choice (the `physc` binary
+//! does it under `mpirun`): the library itself never does, since an MPI library may install
+//! handlers of its own (Open MPI's for SIGSEGV and SIGBUS, to print a rank's backtrace).
 
 use super::Communicator;
 use mpi::collective::SystemOperation;
