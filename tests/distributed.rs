@@ -31,6 +31,13 @@ fn open_mpi() -> bool {
 /// `args` holds `":"`). Open MPI refuses to start as root unless told, and `--oversubscribe`
 /// lets two ranks share a machine with fewer free cores; waiting ranks yield the core.
 fn mpirun(ranks: usize, args: &[&str], dir: &Path) -> Output {
+    mpirun_command(ranks, args, dir)
+        .output()
+        .expect("mpirun runs")
+}
+
+/// The command [`mpirun`] runs, to start it without waiting.
+fn mpirun_command(ranks: usize, args: &[&str], dir: &Path) -> Command {
     let physc = env!("CARGO_BIN_EXE_physc");
     let mut command = Command::new("mpirun");
     command.args(["--oversubscribe", "--mca", "mpi_yield_when_idle", "1"]);
@@ -46,9 +53,8 @@ fn mpirun(ranks: usize, args: &[&str], dir: &Path) -> Output {
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .output()
-        .expect("mpirun runs")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+    command
 }
 
 fn single(args: &[&str], dir: &Path) -> Output {
@@ -312,22 +318,7 @@ fn a_stop_signal_to_the_ranks_stops_them_after_the_same_step_with_results_kept()
     let dir = scratch("distributed", "signal");
     let job = heat_job(100_000, 0).replace("every: 50", "every: 5");
     write(&dir, "h.phys", &job);
-    let physc = env!("CARGO_BIN_EXE_physc");
-    let mut launcher = Command::new("mpirun")
-        .args([
-            "--oversubscribe",
-            "--mca",
-            "mpi_yield_when_idle",
-            "1",
-            "-n",
-            "2",
-            physc,
-        ])
-        .args(["run", "h.phys", "--threads", "1", "--quiet"])
-        .current_dir(&dir)
-        .env("NO_COLOR", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    let mut launcher = mpirun_command(2, &["run", "h.phys", "--threads", "1", "--quiet"], &dir)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("mpirun starts");

@@ -18,6 +18,12 @@
 //! ranks' compensated gradient sums gives every rank the gradient one process computes. A
 //! failure on one rank travels in those messages, so all ranks stop at the same evaluation
 //! with the same error.
+//!
+//! It stays whole at about 900 lines on purpose: chunking, the forward pass, the weighing of
+//! the terms (fixed, causal, attention, balance), the reverse pass and the reduction over
+//! ranks are the steps of one evaluation over the same private chunk buffers (`Chunk`,
+//! `Compiled`, `TermState`'s fields), which a split would have to make visible to sibling
+//! files; `jacobian.rs` already holds the one part that stands alone.
 
 mod jacobian;
 
