@@ -1,8 +1,10 @@
 //! `physc run` under `mpirun`: with the `mpi` feature, two ranks train exactly as one
 //! process does (the same loss.csv and checkpoint, byte for byte), a checkpoint written by
 //! two ranks resumes on one and on two alike, a NaN stops every rank at the same step with
-//! the results kept, a seed sweep is shared out with every run written, and ranks started on
-//! different files refuse to run. Without the feature, a launch by mpirun is refused with
+//! the results kept (and a rank started where the folder is not gets the checkpoint from
+//! rank 0), a seed sweep and a file's several jobs are shared out with every run written,
+//! ranks started on different files refuse to run, and `evolve` on two ranks is an island
+//! model that a seed repeats, whose f32 verification splits the exhaustive scans. Without the feature, a launch by mpirun is refused with
 //! how to build physc with it. The tests skip, saying so, where Open MPI's `mpirun` is
 //! missing (CI installs it: `.ci/run`).
 
@@ -138,11 +140,13 @@ fn a_checkpoint_of_two_ranks_resumes_on_one_and_on_two_alike() {
     );
     assert!(first.status.success(), "{}", stderr(&first));
     assert_eq!(report(&dir.join("a/H/train"))["steps"], 100);
-    let copy = Command::new("cp")
-        .args(["-r", "a", "b"])
-        .current_dir(&dir)
-        .status();
-    assert!(copy.unwrap().success());
+    for copy in ["b", "c"] {
+        let copied = Command::new("cp")
+            .args(["-r", "a", copy])
+            .current_dir(&dir)
+            .status();
+        assert!(copied.unwrap().success());
+    }
     let resume = |out: &'static str| {
         [
             "run",
@@ -159,13 +163,31 @@ fn a_checkpoint_of_two_ranks_resumes_on_one_and_on_two_alike() {
     assert!(on_one.status.success(), "{}", stderr(&on_one));
     let on_two = mpirun(2, &resume("b"), &dir);
     assert!(on_two.status.success(), "{}", stderr(&on_two));
+    // Rank 1 started where the output folder is not (another node): rank 0 sends it the
+    // checkpoint.
+    let elsewhere = dir.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    write(&elsewhere, "h.phys", &heat_job(80, 60));
+    let physc = env!("CARGO_BIN_EXE_physc");
+    let mut apart = mpirun_command(1, &resume("c"), &dir);
+    apart
+        .args([":", "-n", "1", "-wdir"])
+        .arg(&elsewhere)
+        .arg(physc);
+    apart.args(resume("c"));
+    let apart = apart.output().expect("mpirun runs");
+    assert!(apart.status.success(), "{}", stderr(&apart));
+    assert!(!elsewhere.join("c").exists(), "only rank 0 writes");
     // 50 + 50 steps, then the quasi-Newton stage's other 10 (Adam's stage had ended).
     assert_eq!(report(&dir.join("a/H/train"))["steps"], 110);
     for file in ["loss.csv", "checkpoint.npz"] {
-        assert!(
-            bytes(dir.join("a/H/train").join(file)) == bytes(dir.join("b/H/train").join(file)),
-            "{file}: the continuation on two ranks differs from the one on one"
-        );
+        for other in ["b", "c"] {
+            assert!(
+                bytes(dir.join("a/H/train").join(file))
+                    == bytes(dir.join(other).join("H/train").join(file)),
+                "{file}: the continuation in {other} on two ranks differs from the one on one"
+            );
+        }
     }
 }
 
@@ -371,4 +393,149 @@ fn a_stop_signal_to_the_ranks_stops_them_after_the_same_step_with_results_kept()
         steps + 1,
         "one row per step and a header"
     );
+}
+
+/// `physc evolve … ARGS` for the island tests: f64 exp from a fixed seed with a budget in
+/// generations (three exchanges of the fronts), one thread per rank.
+fn evolve_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "evolve",
+        "exp",
+        "--range",
+        "0:1",
+        "--precision",
+        "f64",
+        "--max-ops",
+        "7",
+        "--generations",
+        "30",
+        "--seed",
+        "5",
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        out,
+    ];
+    args.extend(extra);
+    args
+}
+
+/// The front a report lists: each member's program (as `.phys`) and errors.
+fn front_of(dir: &Path) -> Vec<(String, String, String)> {
+    let report = report(dir);
+    report["front"]
+        .as_array()
+        .expect("a front")
+        .iter()
+        .map(|m| {
+            (
+                m["phys"].to_string(),
+                m["train_error"].to_string(),
+                m["verified_error"].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[cfg(feature = "mpi")]
+#[test]
+fn evolution_on_two_ranks_is_an_island_model_that_a_seed_repeats() {
+    if !open_mpi() {
+        return;
+    }
+    let dir = scratch("distributed", "islands");
+    let first = mpirun(2, &evolve_args("first", &[]), &dir);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let again = mpirun(2, &evolve_args("again", &[]), &dir);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let one = single(&evolve_args("one", &[]), &dir);
+    assert!(one.status.success(), "{}", stderr(&one));
+    let folder = "exp_f64/evolve";
+    let two = report(&dir.join("first").join(folder));
+    assert_eq!(two["islands"], 2);
+    assert!(two["migrants"].as_u64().unwrap() > 0, "{two}");
+    assert_eq!(report(&dir.join("one").join(folder))["islands"], 1);
+    // Both islands fitted their children: more fits than one process in as many
+    // generations, and every member of the merged front verified on the dense grid.
+    assert!(
+        two["evaluations"].as_u64().unwrap()
+            > report(&dir.join("one").join(folder))["evaluations"]
+                .as_u64()
+                .unwrap(),
+        "{two}"
+    );
+    let front = front_of(&dir.join("first").join(folder));
+    assert!(front.len() >= 3, "{front:?}");
+    assert_eq!(front, front_of(&dir.join("again").join(folder)));
+    // The files of one run, written once, by rank 0.
+    assert!(dir
+        .join("first")
+        .join(folder)
+        .join("evolved.phys")
+        .is_file());
+}
+
+#[cfg(feature = "mpi")]
+#[test]
+fn an_f32_evolution_on_two_ranks_verifies_every_float_with_the_scans_split() {
+    if !open_mpi() {
+        return;
+    }
+    let dir = scratch("distributed", "islands_f32");
+    // [1, 2] holds 2^23 + 1 floats: each rank scans half of them per verification.
+    let args = [
+        "evolve",
+        "exp",
+        "--range",
+        "1:2",
+        "--precision",
+        "f32",
+        "--fma",
+        "--max-ops",
+        "5",
+        "--generations",
+        "12",
+        "--minutes",
+        "0.2",
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        "two",
+    ];
+    let two = mpirun(2, &args, &dir);
+    assert!(two.status.success(), "{}", stderr(&two));
+    let report = report(&dir.join("two/exp_f32/evolve"));
+    let verification = &report["best"]["verification"];
+    assert_eq!(verification["exhaustive"], true, "{report}");
+    assert_eq!(verification["points"], (1u64 << 23) + 1);
+    let max_ulp = verification["max_ulp"].as_f64().unwrap();
+    assert!(max_ulp.is_finite() && max_ulp < 100.0, "{report}");
+}
+
+#[cfg(feature = "mpi")]
+#[test]
+fn the_jobs_of_a_file_are_dealt_out_to_the_ranks_and_each_written_once() {
+    if !open_mpi() {
+        return;
+    }
+    let dir = scratch("distributed", "jobs");
+    let file = format!(
+        "{}model Decay {{\n  time t in [0, 2]\n  field y(t)\n  ode dt(y) = -y\n  initial y = 1\n}}\n\
+         simulate Decay {{\n  method rk4(dt: 0.01)\n  output every: 0.1\n}}\n",
+        heat_job(30, 0)
+    );
+    write(&dir, "two_jobs.phys", &file);
+    let args = |out: &'static str| ["run", "two_jobs.phys", "--threads", "1", "--out", out];
+    let two = mpirun(2, &args("two"), &dir);
+    assert!(two.status.success(), "{}", stderr(&two));
+    let one = single(&args("one"), &dir);
+    assert!(one.status.success(), "{}", stderr(&one));
+    for file in ["H/train/loss.csv", "Decay/simulate/trajectory.csv"] {
+        assert!(
+            bytes(dir.join("one").join(file)) == bytes(dir.join("two").join(file)),
+            "{file}"
+        );
+    }
 }

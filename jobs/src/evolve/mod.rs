@@ -8,9 +8,13 @@
 //! ([`Front::summary`]) are the caller's choice. Progress goes to the caller's
 //! `RunOptions::progress`, cancellation comes from its `RunOptions::cancel`.
 //!
+//! Under MPI (`RunOptions::communicator` with several ranks) the search is an island model
+//! and every rank returns the same verified front (`islands.rs`); the caller writes it once.
+//!
 //! `config.rs` (settings from a block, the command line or a caller), `target.rs` (the f64
 //! reference), `ir.rs` (programs to and from the IR), `seen.rs` (canonical shapes by
 //! e-graph, value fingerprints), `search.rs` (regularised evolution with a Pareto archive),
+//! `islands.rs` (the search spread over ranks),
 //! `verify.rs` (Cranelift kernels: exhaustive and dense checks, measured cost), `emit.rs`
 //! (source code), `front.rs` (the result), `output.rs` (its files, report and summary).
 //! Program evaluation, fitting and ULP arithmetic are the runtime's
@@ -30,6 +34,7 @@ pub mod config;
 mod emit;
 mod front;
 pub mod ir;
+mod islands;
 mod output;
 pub mod search;
 mod seen;
@@ -44,9 +49,9 @@ pub use verify::{Tuning, Verified};
 use super::progress::CancelToken;
 use super::{Completed, JobError, RunOptions};
 use physc_compiler::check::Job;
+use physc_runtime::comm::Communicator;
 use physc_runtime::straight_line::fit::FINAL_SCORE_POINTS;
 use physc_runtime::straight_line::{Effort, Metric, Problem};
-use rayon::prelude::*;
 use search::{Archive, Individual};
 use std::time::Instant;
 use target::Reference;
@@ -133,12 +138,13 @@ pub fn run_config(
         &*options.progress,
     );
     let unit = unit(config.precision);
+    let comm = options.communicator.as_ref();
     let (archive, stats) = search::run(
         &problem,
         config,
         &budget,
         &cost,
-        &options.cancel,
+        (&options.cancel, comm),
         &mut |s, a| {
             bar.update(s.seconds);
             let best = a
@@ -164,36 +170,32 @@ pub fn run_config(
         FINAL_SCORE_POINTS,
     )
     .map_err(JobError::NotSupported)?;
-    let refit: Vec<Individual> = archive
-        .members
-        .par_iter()
-        .map(|m| {
-            let before = dense.score(&m.program, &m.program.consts);
-            let (program, error) = dense.fit(&m.program, Effort::FINAL);
-            // f32: judged by the rounding model, which predicts the maximum over every
-            // float; a sample's maximum misses where roundings add up.
-            let better = match config.precision {
-                Precision::F32 => {
-                    dense.rounding_model(&program, &program.consts)
-                        < dense.rounding_model(&m.program, &m.program.consts)
-                }
-                Precision::F64 => error < before,
-            };
-            if better {
-                Individual {
-                    cost: cost(&program),
-                    program,
-                    error,
-                    origin: m.origin,
-                }
-            } else {
-                Individual {
-                    error: before,
-                    ..m.clone()
-                }
+    let refit: Vec<Individual> = islands::shared_map(comm, &archive.members, |m| {
+        let before = dense.score(&m.program, &m.program.consts);
+        let (program, error) = dense.fit(&m.program, Effort::FINAL);
+        // f32: judged by the rounding model, which predicts the maximum over every
+        // float; a sample's maximum misses where roundings add up.
+        let better = match config.precision {
+            Precision::F32 => {
+                dense.rounding_model(&program, &program.consts)
+                    < dense.rounding_model(&m.program, &m.program.consts)
             }
-        })
-        .collect();
+            Precision::F64 => error < before,
+        };
+        if better {
+            Individual {
+                cost: cost(&program),
+                program,
+                error,
+                origin: m.origin,
+            }
+        } else {
+            Individual {
+                error: before,
+                ..m.clone()
+            }
+        }
+    });
     let mut front = Archive::default();
     for m in &refit {
         front.admit(m);
@@ -208,8 +210,13 @@ pub fn run_config(
         .budget
         .minutes
         .map(|m| (m * 60.0 * (1.0 - search_share(config.precision))).max(1.0));
-    let (checked, stopped) =
-        verify_front(&front, config, &reference, verify_budget, &options.cancel);
+    let (checked, stopped) = verify_front(
+        &front,
+        config,
+        &reference,
+        verify_budget,
+        (&options.cancel, comm),
+    );
     let verify_seconds = verify_start.elapsed().as_secs_f64();
     let best = choose(&checked);
     let front = front::assemble(
@@ -247,13 +254,14 @@ const ALWAYS_VERIFIED: usize = 3;
 /// against exhaustive scans (up to [`TUNE_ROUNDS`] rounds in an equal share of the time
 /// left), a dense grid for f64. Stops early (after the ones always verified) when `cancel`
 /// is cancelled, and at the first member that cannot be verified, returning that error with
-/// the members so far.
+/// the members so far. With several ranks every rank verifies the same members alike: the
+/// scans are shared and every decision to go on is collective.
 fn verify_front(
     front: &Archive,
     config: &EvolveConfig,
     reference: &Reference,
     seconds: Option<f64>,
-    cancel: &CancelToken,
+    (cancel, comm): (&CancelToken, &dyn Communicator),
 ) -> (Vec<Checked>, Option<JobError>) {
     let start = Instant::now();
     let mut order: Vec<usize> = (0..front.members.len()).collect();
@@ -273,7 +281,9 @@ fn verify_front(
     let mut rng = physc_runtime::rng::Rng::stream(config.seed, "tune");
     for (n, &i) in order.iter().enumerate() {
         if n >= ALWAYS_VERIFIED
-            && (cancel.is_cancelled() || seconds.is_some_and(|s| start.elapsed().as_secs_f64() > s))
+            && comm.any(
+                cancel.is_cancelled() || seconds.is_some_and(|s| start.elapsed().as_secs_f64() > s),
+            )
         {
             break;
         }
@@ -287,9 +297,11 @@ fn verify_front(
                 let member_start = Instant::now();
                 // Another round (a tuning and a scan) if it fits in the share.
                 let more = |scan_seconds: f64| {
-                    !cancel.is_cancelled()
-                        && share
-                            .is_none_or(|s| member_start.elapsed().as_secs_f64() + scan_seconds < s)
+                    let here = !cancel.is_cancelled()
+                        && share.is_none_or(|s| {
+                            member_start.elapsed().as_secs_f64() + scan_seconds < s
+                        });
+                    !comm.any(!here)
                 };
                 match verify::tune_exhaustive(
                     &m.individual.program,
@@ -299,6 +311,7 @@ fn verify_front(
                     TUNE_ROUNDS,
                     &more,
                     &mut rng,
+                    comm,
                 ) {
                     Ok((program, v, tuning)) => {
                         m.individual.program = program;

@@ -198,6 +198,9 @@ pub fn report(front: &Front) -> serde_json::Value {
         "children": s.children,
         "evaluations": s.evaluations,
         "evaluations_per_second": s.evaluations as f64 / s.seconds.max(1e-9),
+        // Ranks of a distributed search (1: one process) and the members they exchanged.
+        "islands": s.islands.max(1),
+        "migrants": s.migrants,
         "dedup": {
             "shape_duplicates": s.shape_duplicates,
             "value_duplicates": s.value_duplicates,
@@ -232,6 +235,12 @@ pub fn summary(front: &Front) -> String {
         s.shape_duplicates,
         s.value_duplicates
     );
+    if s.islands > 1 {
+        text += &format!(
+            "  on {} islands (MPI ranks), {} migrants admitted\n",
+            s.islands, s.migrants
+        );
+    }
     text += &format!(
         "  ops  {:>12}  verified  (seed)\n",
         unit(front.config.precision)

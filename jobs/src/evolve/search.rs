@@ -10,13 +10,19 @@
 //! so a seed and a budget in generations or evaluations give the same result on any number
 //! of threads (a budget in minutes stops wherever the clock says).
 //!
+//! Under MPI each rank runs this search as an island ([`super::islands`]): its own share of
+//! the seeds, its own random stream, the fronts exchanged every few generations and merged
+//! at the end; one rank is the one-process search.
+//!
 //! The first generation is the seeds ([`seeds`]): Horner polynomials and, for exp with
 //! `+ − × ÷`, exp's continued fractions and squared polynomials with exp's constants. Every individual
 //! remembers the seed it descends from, for the report.
 
 use super::config::{Budget, EvolveConfig, EvolveTarget};
+use super::islands;
 use super::seen::{fingerprint, shape_key};
 use crate::progress::CancelToken;
+use physc_runtime::comm::Communicator;
 use physc_runtime::rng::Rng;
 use physc_runtime::straight_line::mutate::mutate;
 use physc_runtime::straight_line::seeds::{classical, Family, Seed, TANH_OVER_X};
@@ -56,6 +62,10 @@ pub struct Stats {
     /// Fitted programs with a non-finite error (a division by zero, a square root of a
     /// negative number somewhere in the range).
     pub diverged: usize,
+    /// Members received from other islands and admitted (a distributed search).
+    pub migrants: usize,
+    /// Islands the search ran on (ranks; 0 or 1: one process).
+    pub islands: usize,
     pub seconds: f64,
 }
 
@@ -100,17 +110,19 @@ pub fn seeds(config: &EvolveConfig) -> Vec<Seed> {
 
 /// Run the search until the budget is spent or `cancel` is cancelled (checked after each
 /// generation; the seeds are always fitted, so there is a front to return); `report` sees
-/// each generation.
+/// each generation. With several ranks in `comm`, this rank's island of one search: every
+/// rank must call it, and every rank gets the same merged front and the islands' total
+/// statistics.
 pub fn run(
     problem: &Problem,
     config: &EvolveConfig,
     budget: &Budget,
     cost: &(dyn Fn(&Program) -> f64 + Sync),
-    cancel: &CancelToken,
+    (cancel, comm): (&CancelToken, &dyn Communicator),
     report: &mut dyn FnMut(&Stats, &Archive),
 ) -> (Archive, Stats) {
     let start = Instant::now();
-    let mut rng = Rng::stream(config.seed, "evolve");
+    let mut rng = Rng::stream(config.seed, &islands::stream_purpose(comm.rank()));
     let mut stats = Stats::default();
     let mut archive = Archive::default();
     let mut population: VecDeque<Individual> = VecDeque::new();
@@ -131,6 +143,7 @@ pub fn run(
     let mut candidates: Vec<(Program, usize)> = seeds(config)
         .into_iter()
         .enumerate()
+        .filter(|&(i, _)| islands::owns_seed(i, comm))
         .map(|(i, s)| (s.program, i))
         .collect();
     loop {
@@ -174,13 +187,30 @@ pub fn run(
         }
         stats.seconds = start.elapsed().as_secs_f64();
         report(&stats, &archive);
-        if cancel.is_cancelled() || done(budget, &stats) || population.is_empty() {
+        let empty = population.is_empty();
+        if islands::stop(comm, budget, &stats, cancel.is_cancelled(), empty) {
             break;
         }
         stats.generations += 1;
+        if stats.generations % islands::MIGRATION_INTERVAL == 0 && comm.size() > 1 {
+            for m in islands::exchange(comm, &archive) {
+                fitted
+                    .entry(shape_key(&m.program))
+                    .or_insert_with(|| m.clone());
+                if values.insert(fingerprint(&m.program, problem.range)) {
+                    stats.migrants += 1;
+                    archive.admit(&m);
+                    population.push_back(m);
+                    if population.len() > config.population {
+                        population.pop_front();
+                    }
+                }
+            }
+        }
         // The next generation's children.
         candidates.clear();
-        for _ in 0..BATCH {
+        // An island whose seeds all diverged waits for migrants.
+        for _ in 0..if population.is_empty() { 0 } else { BATCH } {
             let parent = select(&population, &archive, config.max_ops, &mut rng);
             stats.children += 1;
             match mutate(&parent.program, &config.ops, config.max_ops, &mut rng) {
@@ -189,13 +219,10 @@ pub fn run(
             }
         }
     }
-    (archive, stats)
-}
-
-fn done(budget: &Budget, stats: &Stats) -> bool {
-    budget.minutes.is_some_and(|m| stats.seconds >= m * 60.0)
-        || budget.generations.is_some_and(|g| stats.generations >= g)
-        || budget.evaluations.is_some_and(|e| stats.evaluations >= e)
+    (
+        islands::merged_front(comm, archive),
+        islands::total_stats(comm, stats),
+    )
 }
 
 /// Tournament under a random cost cap, or (one time in five) a random archive member.
@@ -259,8 +286,10 @@ mod tests {
         let c = config(6);
         let ops = |p: &Program| p.cost() as f64;
         let never = CancelToken::new();
-        let (a, sa) = run(&problem, &c, &c.budget, &ops, &never, &mut |_, _| {});
-        let (b, sb) = run(&problem, &c, &c.budget, &ops, &never, &mut |_, _| {});
+        let one = physc_runtime::comm::single_process();
+        let alone = (&never, one.as_ref());
+        let (a, sa) = run(&problem, &c, &c.budget, &ops, alone, &mut |_, _| {});
+        let (b, sb) = run(&problem, &c, &c.budget, &ops, alone, &mut |_, _| {});
         assert_eq!(sa.evaluations, sb.evaluations);
         let errors = |a: &Archive| {
             a.members

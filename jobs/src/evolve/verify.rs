@@ -5,15 +5,23 @@
 //! neighbouring f32 values, alternating with exhaustive scans whose worst floats join the
 //! tuner's points ([`tune_exhaustive`]). Also the measured cost of a program: the time per
 //! point of its kernel.
+//!
+//! Under MPI every rank verifies the same members: each scans a share of the floats and the
+//! parts are gathered and merged, exactly the scan one process makes, so the tuning that
+//! follows takes the same steps on every rank.
 
 use super::config::Precision;
 use super::ir::{to_ir, Constants};
 use super::target::Reference;
 use egg::Symbol;
 use physc_compiler::codegen::cranelift::{compile, JitReal, KernelSpec};
+use physc_runtime::comm::{share, Communicator};
 use physc_runtime::rng::Rng;
 use physc_runtime::straight_line::tune::{refine, Proxy, TuneEffort};
-use physc_runtime::straight_line::ulp::{exhaustive_f32, relative_error, Exhaustive};
+use physc_runtime::straight_line::ulp::{
+    exhaustive_f32, exhaustive_f32_part, merge_exhaustive, relative_error, scan_chunks, Exhaustive,
+    ExhaustivePart,
+};
 use physc_runtime::straight_line::Program;
 use physc_runtime::Kernel;
 use rayon::prelude::*;
@@ -83,37 +91,35 @@ pub const DENSE_POINTS: usize = 1 << 21;
 /// f32 numbers per parallel chunk of the exhaustive scan.
 const CHUNK: usize = 1 << 20;
 
-/// Every f32 in the range through `p`'s compiled f32 kernel, against the reference.
-fn scan_f32(p: &Program, range: (f64, f64), reference: &Reference) -> Result<Exhaustive, String> {
-    let k = kernel::<f32>(p)?;
-    Ok(exhaustive_f32(
-        range.0,
-        range.1,
-        CHUNK,
-        |xs, ys| {
-            if k.run(&[xs], &mut [ys], &[]).is_err() {
-                ys.fill(f32::NAN);
-            }
-        },
-        |xs, ys| reference.eval_into(xs, ys),
-    ))
-}
-
-/// Every f32 in the range through the compiled f32 kernel.
-pub fn exhaustive(
+/// Every f32 in the range through `p`'s compiled f32 kernel, against the reference; with
+/// several ranks, each scans its share of the chunks and every rank gets the merged scan (a
+/// collective: every rank calls it with the same program).
+fn scan_f32(
     p: &Program,
     range: (f64, f64),
     reference: &Reference,
-) -> Result<Verified, String> {
-    let r = scan_f32(p, range, reference)?;
-    Ok(Verified {
-        max_error: r.max_ulp,
-        exhaustive: true,
-        points: r.count,
-        worst_x: r.worst_x as f64,
-        worst: worst_floats(&r),
-        seconds: r.seconds,
-    })
+    comm: &dyn Communicator,
+) -> Result<Exhaustive, String> {
+    let k = kernel::<f32>(p)?;
+    let eval = |xs: &[f32], ys: &mut [f32]| {
+        if k.run(&[xs], &mut [ys], &[]).is_err() {
+            ys.fill(f32::NAN);
+        }
+    };
+    let reference = |xs: &[f64], ys: &mut [f64]| reference.eval_into(xs, ys);
+    let (lo, hi) = range;
+    if comm.size() == 1 {
+        return Ok(exhaustive_f32(lo, hi, CHUNK, eval, reference));
+    }
+    let mine = share(scan_chunks(lo, hi, CHUNK), comm.rank(), comm.size());
+    let part = exhaustive_f32_part(lo, hi, CHUNK, mine, eval, reference);
+    let parts = comm
+        .all_gather_varying(&part.to_words())
+        .iter()
+        .map(|words| ExhaustivePart::from_words(words))
+        .collect::<Option<Vec<_>>>()
+        .ok_or("a rank sent a malformed part of an exhaustive scan")?;
+    Ok(merge_exhaustive(lo, hi, parts))
 }
 
 /// What rounding-aware tuning did to a member (f32).
@@ -150,6 +156,10 @@ pub fn proxy(range: (f64, f64), reference: &Reference, n: usize) -> Proxy {
 /// of the compiled kernel ([`physc_runtime::straight_line::tune::refine`]): at most `rounds`
 /// tunings while `more(seconds of the last scan)` allows. Returns the tuned program, its exhaustive verification
 /// and what tuning did; never worse over every float than the program given.
+///
+/// A collective with several ranks: every rank tunes alike (the same `rng` state, and `more`
+/// must answer alike, as [`Communicator::any`] does).
+#[allow(clippy::too_many_arguments)] // one call site; the scan's inputs and the tuner's state
 pub fn tune_exhaustive(
     p: &Program,
     range: (f64, f64),
@@ -158,6 +168,7 @@ pub fn tune_exhaustive(
     rounds: usize,
     more: &dyn Fn(f64) -> bool,
     rng: &mut Rng,
+    comm: &dyn Communicator,
 ) -> Result<(Program, Verified, Tuning), String> {
     kernel::<f32>(p)?;
     let mut scan = |c: &[f64]| {
@@ -165,7 +176,7 @@ pub fn tune_exhaustive(
             consts: c.to_vec(),
             ..p.clone()
         };
-        match scan_f32(&q, range, reference) {
+        match scan_f32(&q, range, reference, comm) {
             Ok(r) => r,
             Err(_) => Exhaustive {
                 count: 0,

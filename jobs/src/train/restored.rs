@@ -54,8 +54,9 @@ fn evaluate<T: Scalar + JitReal>(
         .map_err(|e| JobError::NotSupported(format!("the fields' kernel: {e}")))?;
     let mut session = session::build::<T>(config, problem, CancelToken::new(), single_process())
         .map_err(JobError::NotSupported)?;
-    checkpoint::restore(folder, &mut session)
-        .map_err(|e| JobError::Failed(e.replacen("cannot resume", "cannot predict", 1)))?;
+    let cannot = |e: String| JobError::Failed(e.replacen("cannot resume", "cannot predict", 1));
+    let arrays = checkpoint::read_shared(folder, single_process().as_ref()).map_err(cannot)?;
+    checkpoint::restore(folder, &arrays, &mut session).map_err(cannot)?;
     let model_values = session.objective.model_params(&session.params);
     let net_len = session.objective.net_len();
     let view = FieldsView {

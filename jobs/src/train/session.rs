@@ -172,6 +172,10 @@ pub fn train<T: Scalar + JitReal>(
 ) -> Result<Completed<Trained>, JobError> {
     let started = Instant::now();
     let checkpoints = options.checkpoints.then_some(folder);
+    // Read by rank 0 and sent to every rank (the first collective, which every rank reaches).
+    let resumed = options
+        .resume
+        .then(|| checkpoint::read_shared(folder, options.communicator.as_ref()));
     // Every step that can fail before training runs inside this closure, so that under
     // several ranks all of them learn of a failure on one before the first collective.
     let set_up = || -> Result<_, JobError> {
@@ -220,8 +224,11 @@ pub fn train<T: Scalar + JitReal>(
                 }
             }
         }
-        if options.resume {
-            checkpoint::restore(folder, &mut session).map_err(JobError::Failed)?;
+        if let Some(arrays) = &resumed {
+            let arrays = arrays
+                .as_ref()
+                .map_err(|why| JobError::Failed(why.clone()))?;
+            checkpoint::restore(folder, arrays, &mut session).map_err(JobError::Failed)?;
         }
         redraw(&mut session, config, problem, observations).map_err(JobError::Failed)?;
         // So is `lm` on a network with more weights than residuals, or too many for its matrix.

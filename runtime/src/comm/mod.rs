@@ -56,6 +56,31 @@ pub trait Communicator: Send + Sync {
         buffer[0] > 0.0
     }
 
+    /// Every rank's `local`, of any length, in rank order, on every rank (two collectives:
+    /// the lengths, then the buffers padded to the longest).
+    fn all_gather_varying(&self, local: &[f64]) -> Vec<Vec<f64>> {
+        if self.size() == 1 {
+            return vec![local.to_vec()];
+        }
+        let lengths: Vec<usize> = self
+            .all_gather(&[local.len() as f64])
+            .into_iter()
+            .map(|n| n as usize)
+            .collect();
+        let longest = lengths.iter().copied().max().unwrap_or(0);
+        if longest == 0 {
+            return vec![Vec::new(); lengths.len()];
+        }
+        let mut padded = local.to_vec();
+        padded.resize(longest, 0.0);
+        let all = self.all_gather(&padded);
+        lengths
+            .iter()
+            .enumerate()
+            .map(|(rank, &n)| all[rank * longest..rank * longest + n].to_vec())
+            .collect()
+    }
+
     /// Whether every rank passed the same `value` (a fingerprint of the file, the seed, the
     /// initial parameters), the same answer on every rank.
     fn agree(&self, value: u64) -> bool {
@@ -140,6 +165,7 @@ mod tests {
         assert!(buffer[2].is_nan());
         assert!(comm.agree(0xdead_beef_0123_4567));
         assert!(comm.any(true) && !comm.any(false));
+        assert_eq!(comm.all_gather_varying(&[1.0, 2.0]), vec![vec![1.0, 2.0]]);
         assert_eq!((comm.rank(), comm.size(), comm.is_root()), (0, 1, true));
     }
 

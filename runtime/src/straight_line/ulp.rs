@@ -148,17 +148,97 @@ pub fn exhaustive_f32(
     eval: impl Fn(&[f32], &mut [f32]) + Sync,
     reference: impl Fn(&[f64], &mut [f64]) + Sync,
 ) -> Exhaustive {
+    let all = 0..scan_chunks(lo, hi, chunk);
+    let part = exhaustive_f32_part(lo, hi, chunk, all, eval, reference);
+    merge_exhaustive(lo, hi, vec![part])
+}
+
+/// How many chunks of `chunk` numbers an exhaustive scan of [lo, hi] has (the unit in which
+/// [`exhaustive_f32_part`] shares a scan between processes).
+pub fn scan_chunks(lo: f64, hi: f64, chunk: usize) -> usize {
+    f32_count(lo, hi).div_ceil(chunk.max(1) as u64) as usize
+}
+
+/// One chunk of an exhaustive scan: its largest error, where, and the sum of its errors.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChunkSummary {
+    pub max_ulp: f64,
+    pub worst_x: f32,
+    pub sum_ulp: f64,
+}
+
+/// The chunks `chunks` of an exhaustive scan (one process's share when processes split a
+/// scan): each chunk's summary, and the [`WORST_KEPT`] worst floats among them, worst first.
+/// [`merge_exhaustive`] of every part in chunk order gives the whole scan's [`Exhaustive`],
+/// bit for bit what one [`exhaustive_f32`] finds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExhaustivePart {
+    pub chunks: Vec<ChunkSummary>,
+    pub worst: Vec<(f32, f64)>,
+    pub seconds: f64,
+}
+
+impl ExhaustivePart {
+    /// The part as numbers, for a message between processes: the chunk count, three numbers
+    /// per chunk, then two per worst float (f32 and ULP errors are exact in f64).
+    pub fn to_words(&self) -> Vec<f64> {
+        let mut words = Vec::with_capacity(2 + 3 * self.chunks.len() + 2 * self.worst.len());
+        words.push(self.chunks.len() as f64);
+        words.push(self.seconds);
+        for c in &self.chunks {
+            words.extend([c.max_ulp, c.worst_x as f64, c.sum_ulp]);
+        }
+        for &(x, e) in &self.worst {
+            words.extend([x as f64, e]);
+        }
+        words
+    }
+
+    /// The part [`ExhaustivePart::to_words`] wrote; `None` for words it cannot have written.
+    pub fn from_words(words: &[f64]) -> Option<ExhaustivePart> {
+        let (&n, rest) = words.split_first()?;
+        let (&seconds, rest) = rest.split_first()?;
+        if n < 0.0 || n.fract() != 0.0 || rest.len() < 3 * n as usize {
+            return None;
+        }
+        let (chunks, worst) = rest.split_at(3 * n as usize);
+        if worst.len() % 2 != 0 {
+            return None;
+        }
+        Some(ExhaustivePart {
+            chunks: chunks
+                .chunks_exact(3)
+                .map(|c| ChunkSummary {
+                    max_ulp: c[0],
+                    worst_x: c[1] as f32,
+                    sum_ulp: c[2],
+                })
+                .collect(),
+            worst: worst.chunks_exact(2).map(|w| (w[0] as f32, w[1])).collect(),
+            seconds,
+        })
+    }
+}
+
+/// Scan the chunks `chunks` (of [`scan_chunks`]) of every f32 in [lo, hi]; as
+/// [`exhaustive_f32`] for the rest.
+pub fn exhaustive_f32_part(
+    lo: f64,
+    hi: f64,
+    chunk: usize,
+    chunks: std::ops::Range<usize>,
+    eval: impl Fn(&[f32], &mut [f32]) + Sync,
+    reference: impl Fn(&[f64], &mut [f64]) + Sync,
+) -> ExhaustivePart {
     let start = std::time::Instant::now();
     let (a, b) = key_range(lo, hi);
-    let count = (b - a + 1).max(0) as u64;
     let chunk = chunk.max(1) as i64;
-    let chunks = (count as i64 + chunk - 1) / chunk;
-    let per_chunk: Vec<((f64, f32, f64), Worst)> = (0..chunks)
+    let per_chunk: Vec<(ChunkSummary, Worst)> = chunks
         .into_par_iter()
         .map_init(
             || (Vec::<f32>::new(), Vec::<f32>::new(), Vec::new(), Vec::new()),
             |(xs, ys, wide, want), c| {
-                let first = a + c * chunk;
+                let first = a + c as i64 * chunk;
                 let last = (first + chunk - 1).min(b);
                 xs.clear();
                 xs.extend((first..=last).map(from_key));
@@ -170,39 +250,70 @@ pub fn exhaustive_f32(
                 want.clear();
                 want.resize(xs.len(), 0.0);
                 reference(wide, want);
-                let mut worst = (0.0f64, xs[0], 0.0f64);
+                let mut summary = ChunkSummary {
+                    max_ulp: 0.0,
+                    worst_x: xs[0],
+                    sum_ulp: 0.0,
+                };
                 let mut kept = Worst::default();
                 for ((&x, &y), &w) in xs.iter().zip(ys.iter()).zip(want.iter()) {
                     let e = ulp_error(y, w);
-                    worst.2 += e;
-                    if e > worst.0 || e.is_nan() {
-                        worst.0 = e;
-                        worst.1 = x;
+                    summary.sum_ulp += e;
+                    if e > summary.max_ulp || e.is_nan() {
+                        summary.max_ulp = e;
+                        summary.worst_x = x;
                     }
                     kept.offer(x, e, WORST_KEPT);
                 }
-                (worst, kept)
+                (summary, kept)
             },
         )
         .collect();
-    let mut all: Vec<(f32, f64)> = Vec::new();
-    let (mut max_ulp, mut worst_x, mut sum) = (0.0, f32::NAN, 0.0);
-    for ((m, x, s), kept) in per_chunk {
-        if m > max_ulp || worst_x.is_nan() {
-            (max_ulp, worst_x) = (m, x);
-        }
-        sum += s;
-        all.extend(kept.into_items());
+    let mut worst: Vec<(f32, f64)> = Vec::new();
+    let mut summaries = Vec::with_capacity(per_chunk.len());
+    for (summary, kept) in per_chunk {
+        summaries.push(summary);
+        worst.extend(kept.into_items());
     }
-    all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.total_cmp(&b.0)));
-    all.truncate(WORST_KEPT);
+    sort_worst(&mut worst);
+    ExhaustivePart {
+        chunks: summaries,
+        worst,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+/// Worst first (ties by the float), the first [`WORST_KEPT`] kept: a total order, so the
+/// worst of a union is the worst of the parts' worst.
+fn sort_worst(worst: &mut Vec<(f32, f64)>) {
+    worst.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.total_cmp(&b.0)));
+    worst.truncate(WORST_KEPT);
+}
+
+/// The scan of [lo, hi] from its parts, given in chunk order (covering every chunk once);
+/// its time is the slowest part's.
+pub fn merge_exhaustive(lo: f64, hi: f64, parts: Vec<ExhaustivePart>) -> Exhaustive {
+    let count = f32_count(lo, hi);
+    let mut worst: Vec<(f32, f64)> = Vec::new();
+    let (mut max_ulp, mut worst_x, mut sum, mut seconds) = (0.0, f32::NAN, 0.0, 0.0f64);
+    for part in parts {
+        for c in &part.chunks {
+            if c.max_ulp > max_ulp || worst_x.is_nan() {
+                (max_ulp, worst_x) = (c.max_ulp, c.worst_x);
+            }
+            sum += c.sum_ulp;
+        }
+        worst.extend(part.worst);
+        seconds = seconds.max(part.seconds);
+    }
+    sort_worst(&mut worst);
     Exhaustive {
-        worst: all,
+        worst,
         count,
         max_ulp,
         worst_x,
         mean_ulp: if count > 0 { sum / count as f64 } else { 0.0 },
-        seconds: start.elapsed().as_secs_f64(),
+        seconds,
     }
 }
 
@@ -268,5 +379,53 @@ mod tests {
         assert_eq!((r.max_ulp, r.worst_x), (1.0, bad));
         assert_eq!(r.worst[0], (bad, 1.0));
         assert_eq!(r.worst.len(), WORST_KEPT);
+    }
+
+    /// Processes that each scan a share of the chunks and merge their parts (sent as words)
+    /// find exactly what one scan finds: the maximum, its place, the mean and the worst
+    /// floats.
+    #[test]
+    fn a_scan_split_into_parts_merges_to_the_whole_scan() {
+        let (lo, hi, chunk) = (0.75, 1.25, 1 << 16);
+        let eval = |xs: &[f32], ys: &mut [f32]| {
+            for (x, y) in xs.iter().zip(ys) {
+                // A sine through f32 polynomial roundings: errors of every size.
+                let x2 = x * x;
+                *y = x * (1.0 - x2 / 6.0 * (1.0 - x2 / 20.0));
+            }
+        };
+        let reference = |xs: &[f64], ys: &mut [f64]| {
+            for (x, y) in xs.iter().zip(ys) {
+                let x2 = x * x;
+                *y = x * (1.0 - x2 / 6.0 * (1.0 - x2 / 20.0)) + 1e-9 * x.sin();
+            }
+        };
+        let whole = exhaustive_f32(lo, hi, chunk, eval, reference);
+        let n = scan_chunks(lo, hi, chunk);
+        assert!(n > 10, "{n} chunks");
+        for ranks in [2, 3, 7] {
+            let parts: Vec<ExhaustivePart> = (0..ranks)
+                .map(|r| {
+                    let part = exhaustive_f32_part(
+                        lo,
+                        hi,
+                        chunk,
+                        (n * r / ranks)..(n * (r + 1) / ranks),
+                        eval,
+                        reference,
+                    );
+                    ExhaustivePart::from_words(&part.to_words()).unwrap()
+                })
+                .collect();
+            let merged = merge_exhaustive(lo, hi, parts);
+            assert_eq!(
+                (merged.count, merged.max_ulp, merged.worst_x),
+                (whole.count, whole.max_ulp, whole.worst_x)
+            );
+            assert_eq!(merged.mean_ulp.to_bits(), whole.mean_ulp.to_bits());
+            assert_eq!(merged.worst, whole.worst);
+        }
+        assert!(ExhaustivePart::from_words(&[2.0, 0.0, 1.0]).is_none());
+        assert!(ExhaustivePart::from_words(&[]).is_none());
     }
 }

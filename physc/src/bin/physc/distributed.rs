@@ -1,9 +1,10 @@
 //! `physc run` started as several processes by an MPI launcher (`mpirun -n N physc run …`):
 //! which communicator the processes share, whether they run the same thing, and what each
 //! rank does. With the `mpi` feature a training job shares its points over the ranks (the
-//! library's data parallelism, `physc_runtime::comm`) and rank 0 alone writes; the other
-//! job kinds run on rank 0; a `--seeds` sweep deals its seeds out to the ranks, each run on
-//! one rank writing its own folder. Without the feature such a start is refused with how to
+//! library's data parallelism, `physc_runtime::comm`), an evolution is an island model, and
+//! rank 0 alone writes; the other job kinds run on rank 0. A `--seeds` sweep or a file with
+//! several jobs deals its runs out to the ranks, each run on one rank writing its own
+//! folder. Without the feature such a start is refused with how to
 //! build one that has it.
 
 use physc_compiler::driver::Compilation;
@@ -77,13 +78,21 @@ pub(crate) fn ranks_agree(
     comm.agree(hasher.finish())
 }
 
-/// The seeds of a sweep this rank runs: every `size`-th, from its rank on.
-pub(crate) fn my_seeds(seeds: Vec<Option<u64>>, comm: &dyn Communicator) -> Vec<Option<u64>> {
+/// Whether every rank was given the same `value` (the options of `physc evolve`); the same
+/// answer on every rank.
+pub(crate) fn ranks_agree_on(comm: &dyn Communicator, value: &impl Hash) -> bool {
+    let mut hasher = std::hash::DefaultHasher::new();
+    value.hash(&mut hasher);
+    comm.size() == 1 || comm.agree(hasher.finish())
+}
+
+/// The runs of a sweep or of a file with several jobs that this rank makes: every
+/// `size`-th, from its rank on.
+pub(crate) fn my_turns<T>(runs: Vec<T>, comm: &dyn Communicator) -> Vec<T> {
     let (rank, size) = (comm.rank(), comm.size());
-    seeds
-        .into_iter()
+    runs.into_iter()
         .enumerate()
         .filter(|(k, _)| k % size == rank)
-        .map(|(_, s)| s)
+        .map(|(_, run)| run)
         .collect()
 }

@@ -8,7 +8,7 @@
 use crate::cli::{report, CostArg, Derivative, DiscoverArgs, EvolveArgs, PrecisionArg, RunArgs};
 use crate::distributed;
 use crate::progress::{cancel_on_ctrl_c, TerminalProgress};
-use physc_compiler::check::JobKind;
+use physc_compiler::check::{Job, JobKind};
 use physc_compiler::diagnostics::{Code, Diagnostic};
 use physc_compiler::driver::{self, Compilation};
 use physc_compiler::source::Span;
@@ -76,17 +76,27 @@ fn run_on_pool(args: &RunArgs, colour: bool, comm: &Arc<dyn Communicator>) -> bo
                 .with_help("add a `train`, `simulate`, `discover` or `evolve` block"),
         );
     }
-    let sweep: Vec<Option<u64>> = match &args.seeds {
-        // Under mpirun the ranks share out a sweep's seeds, each run on one rank.
-        Some(seeds) => distributed::my_seeds(seeds.clone().map(Some).collect(), comm.as_ref()),
+    let seeds: Vec<Option<u64>> = match &args.seeds {
+        Some(seeds) => seeds.clone().map(Some).collect(),
         None => vec![args.seed],
     };
-    let comm = match args.seeds {
-        Some(_) => single_process(),
-        None => comm.clone(),
+    // Every run: each job once per seed, in order.
+    let jobs = &compilation.program.jobs;
+    let runs: Vec<(Option<u64>, &Job)> = seeds
+        .iter()
+        .flat_map(|&seed| jobs.iter().map(move |job| (seed, job)))
+        .collect();
+    // Under mpirun several runs are dealt out to the ranks, each run on one rank alone; a
+    // single run is shared by them (training shares its points, evolution is an island
+    // model).
+    let (runs, comm) = if comm.size() > 1 && runs.len() > 1 {
+        (distributed::my_turns(runs, comm.as_ref()), single_process())
+    } else {
+        (runs, comm.clone())
     };
-    for seed in sweep {
-        // Ctrl-C stops the sweep: the seed it interrupted keeps its results, no other starts.
+    let mut announced = None;
+    for (seed, job) in runs {
+        // Ctrl-C stops the runs: the one it interrupted keeps its results, no other starts.
         if cancel_on_ctrl_c().is_cancelled() {
             break;
         }
@@ -94,14 +104,15 @@ fn run_on_pool(args: &RunArgs, colour: bool, comm: &Arc<dyn Communicator>) -> bo
             (Some(_), Some(s)) => args.out.join(format!("seed-{s}")),
             _ => args.out.clone(),
         };
-        if args.seeds.is_some() && !args.quiet {
+        if args.seeds.is_some() && !args.quiet && announced != Some(seed) {
             eprintln!(
                 "seed {}: results in {}",
                 seed.unwrap_or(0),
                 out_dir.display()
             );
+            announced = Some(seed);
         }
-        run_jobs(args, &compilation, (out_dir, seed), &comm, &mut diags);
+        run_job(args, &compilation, job, (out_dir, seed), &comm, &mut diags);
     }
     if comm.is_root() {
         report(&diags.clone().sorted(), &compilation.sources, colour);
@@ -127,12 +138,14 @@ pub(crate) fn parse_seed_range(text: &str) -> Result<std::ops::Range<u64>, Strin
     Ok(a..b)
 }
 
-/// Every job of the file once, with results under `out_dir` and `seed` overriding the jobs'.
-/// With several ranks, a training job runs on all of them (sharing its points) and the other
-/// jobs on rank 0; rank 0 alone writes, shows progress and checkpoints.
-fn run_jobs(
+/// One job of the file, with results under `out_dir` and `seed` overriding the job's. With
+/// several ranks, a training job runs on all of them (sharing its points), an evolution on
+/// all of them (one island each), other jobs on rank 0; rank 0 alone writes, shows progress
+/// and checkpoints.
+fn run_job(
     args: &RunArgs,
     compilation: &Compilation,
+    job: &Job,
     (out_dir, seed): (std::path::PathBuf, Option<u64>),
     comm: &Arc<dyn Communicator>,
     diags: &mut physc_compiler::diagnostics::Diagnostics,
@@ -155,23 +168,37 @@ fn run_jobs(
         cancel: cancel_on_ctrl_c(),
         communicator: comm.clone(),
     };
-    for job in &compilation.program.jobs {
-        let result = if root {
-            run_and_show(&args.file, &compilation.program, job, &options, quiet)
-        } else if job.kind == JobKind::Train {
-            // The same training as rank 0's, sharing its points; rank 0 writes the result.
-            physc_jobs::run_job(&compilation.program, job, &options).map(drop)
-        } else {
-            Ok(())
-        };
-        if let Err(e) = result {
-            diags.push(job_diagnostic(job, e));
-        }
+    let dir = physc_jobs::output_dir(job, &options);
+    let claimed = claim_together(&dir, &JobOwner::of(job, &args.file), comm.as_ref());
+    let result = if claimed.is_err() {
+        claimed
+    } else if root {
+        physc_jobs::run_job(&compilation.program, job, &options)
+            .and_then(|done| write_and_show(done, &dir, quiet))
+    } else if matches!(job.kind, JobKind::Train | JobKind::Evolve) {
+        // The same training or search as rank 0's, sharing its work; rank 0 writes.
+        physc_jobs::run_job(&compilation.program, job, &options).map(drop)
+    } else {
+        Ok(())
+    };
+    if let Err(e) = result {
+        diags.push(job_diagnostic(job, e));
     }
 }
 
 pub(crate) fn discover(args: &DiscoverArgs) -> bool {
     use physc_jobs::discover::config::{self, Config};
+    // Discovery runs in one process: under mpirun, rank 0 runs it and the others wait.
+    let comm = match distributed::communicator() {
+        Ok(comm) => comm,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return false;
+        }
+    };
+    if !comm.is_root() {
+        return true;
+    }
     use physc_runtime::sindy::derivative::Method;
     let defaults = Config::default();
     let regression = match discover_regression(args, &defaults.regression) {
@@ -313,6 +340,26 @@ fn write_and_show(
 
 /// Make `dir` `owner`'s before the job writes there (training writes checkpoints as it
 /// goes), and warn when it held another job's results, which this job's replace.
+/// Rank 0 claims `dir` for `owner` ([`claim`]); `Err` on every rank when it could not, so
+/// that no rank starts a job whose first collective the others would wait in forever.
+fn claim_together(
+    dir: &Path,
+    owner: &JobOwner,
+    comm: &dyn Communicator,
+) -> Result<(), physc_jobs::JobError> {
+    let claimed = match comm.is_root() {
+        true => claim(dir, owner),
+        false => Ok(()),
+    };
+    match comm.any(claimed.is_err()) && claimed.is_ok() {
+        true => Err(physc_jobs::JobError::Output(format!(
+            "rank 0 could not claim {}",
+            dir.display()
+        ))),
+        false => claimed,
+    }
+}
+
 fn claim(dir: &Path, owner: &JobOwner) -> Result<(), physc_jobs::JobError> {
     if let Some(previous) = physc_jobs::folder::claim(dir, owner)? {
         eprintln!(
@@ -324,27 +371,20 @@ fn claim(dir: &Path, owner: &JobOwner) -> Result<(), physc_jobs::JobError> {
     Ok(())
 }
 
-/// Run one job of the file `file`, write its results to its folder,
-/// `OUT/<target>/<folder>/`, and show its summary.
-fn run_and_show(
-    file: &Path,
-    program: &physc_compiler::check::Program,
-    job: &physc_compiler::check::Job,
-    options: &physc_jobs::RunOptions,
-    quiet: bool,
-) -> Result<(), physc_jobs::JobError> {
-    let dir = physc_jobs::output_dir(job, options);
-    claim(&dir, &JobOwner::of(job, file))?;
-    let done = physc_jobs::run_job(program, job, options)?;
-    write_and_show(done, &dir, quiet)
-}
-
 /// `physc evolve`: the flags mapped onto the configuration an `evolve` block gives, run by
 /// the same code; the files go to OUT/<target>_<precision>/evolve/ and the summary to
 /// stderr.
 pub(crate) fn evolve(args: &EvolveArgs) -> bool {
     use physc_jobs::evolve::{
         self, config, Budget, CostKind, EvolveConfig, EvolveTarget, Precision,
+    };
+    // Under mpirun: an island model over the ranks, rank 0 writing.
+    let comm = match distributed::communicator() {
+        Ok(comm) => comm,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return false;
+        }
     };
     if let Some(threads) = args.threads {
         let _ = rayon::ThreadPoolBuilder::new()
@@ -382,21 +422,37 @@ pub(crate) fn evolve(args: &EvolveArgs) -> bool {
     config.population = args.population;
     config.max_ops = args.max_ops;
     config.seed = args.seed;
+    if !distributed::ranks_agree_on(comm.as_ref(), &format!("{config:?}")) {
+        eprintln!(
+            "error: the {} ranks of this evolution were given different options (rank {} \
+             differs from some other)\n  = help: start every rank with the same command",
+            comm.size(),
+            comm.rank()
+        );
+        return false;
+    }
+    let root = comm.is_root();
     let options = physc_jobs::RunOptions {
-        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet)),
+        progress: std::sync::Arc::new(TerminalProgress::new(args.quiet || !root)),
         cancel: cancel_on_ctrl_c(),
+        communicator: comm.clone(),
         ..Default::default()
     };
     let name = config.base_name();
     let dir = args.out.join(&name).join("evolve");
     let owner = JobOwner::new(&format!("evolve {name}"), Path::new("the command line"));
-    let finished = claim(&dir, &owner)
+    let finished = claim_together(&dir, &owner, comm.as_ref())
         .and_then(|()| evolve::run_config(&name, &config, &options))
-        .and_then(|done| write_and_show(done.map(JobResult::from), &dir, args.quiet));
+        .and_then(|done| match root {
+            true => write_and_show(done.map(JobResult::from), &dir, args.quiet),
+            false => Ok(()),
+        });
     match finished {
         Ok(()) => true,
         Err(e) => {
-            eprintln!("error: evolve {name}: {}", e);
+            if root {
+                eprintln!("error: evolve {name}: {e}");
+            }
             false
         }
     }
