@@ -176,3 +176,31 @@ fn cublas_gemm_matches_a_host_product() {
         )
         .is_err());
 }
+
+/// NCCL over one GPU (one rank, started without MPI): every collective returns what one
+/// rank holds, through the device. Skips without a GPU or without libnccl.
+#[test]
+fn nccl_collectives_on_one_gpu_return_the_ranks_own_numbers() {
+    use physc_runtime::comm::{single_process, Communicator, Nccl};
+    let Some(device) = device() else { return };
+    let nccl = match Nccl::over(single_process().as_ref(), device) {
+        Ok(nccl) => nccl,
+        Err(e) => {
+            eprintln!("skipping: {e}");
+            return;
+        }
+    };
+    let mut buffer = vec![1.5, -2.25, 1e300, 0.0];
+    let original = buffer.clone();
+    nccl.all_reduce_sum(&mut buffer);
+    assert_eq!(buffer, original);
+    nccl.all_reduce_max(&mut buffer);
+    assert_eq!(buffer, original);
+    assert_eq!(nccl.all_gather(&original), original);
+    nccl.broadcast(&mut buffer, 0);
+    assert_eq!(buffer, original);
+    assert_eq!(nccl.all_gather_varying(&[3.0]), vec![vec![3.0]]);
+    assert!(nccl.any(true) && !nccl.any(false));
+    assert_eq!(nccl.failure(), None);
+    assert!(nccl.transport().starts_with("NCCL"), "{}", nccl.transport());
+}

@@ -38,6 +38,8 @@ pub enum CudaError {
     Compile { log: String },
     /// A cuBLAS call failed.
     Blas(String),
+    /// NCCL could not be loaded, or one of its calls failed.
+    Nccl(String),
     /// Columns or parameters do not match the kernel.
     Shape(KernelError),
     /// A GEMM's operands do not fit its dimensions.
@@ -70,6 +72,7 @@ impl fmt::Display for CudaError {
             CudaError::Driver(e) => write!(f, "CUDA driver error: {e}"),
             CudaError::Compile { log } => write!(f, "NVRTC could not compile a kernel:\n{log}"),
             CudaError::Blas(e) => write!(f, "cuBLAS error: {e}"),
+            CudaError::Nccl(e) => write!(f, "NCCL error: {e}"),
             CudaError::Shape(e) => write!(f, "{e}"),
             CudaError::GemmShape(e) => write!(f, "GEMM operands do not fit: {e}"),
         }
@@ -175,6 +178,11 @@ impl CudaDevice {
 
     pub fn ordinal(&self) -> usize {
         self.ctx.ordinal()
+    }
+
+    /// The stream physc queues its work on (NCCL's collectives join it).
+    pub(crate) fn stream(&self) -> &Arc<CudaStream> {
+        &self.stream
     }
 
     /// The device's name, e.g. "NVIDIA H200".

@@ -5,7 +5,9 @@
 //!
 //! One interface, several transports: [`SingleProcess`] (one rank, every call a no-op: the
 //! behaviour of a run that is not distributed, bit for bit), MPI through rsmpi (`Mpi`, cargo
-//! feature `mpi`), and NCCL between GPUs (designed in ARCHITECTURE.md, not built). The
+//! feature `mpi`), and NCCL between GPUs (`Nccl`, feature `cuda`, built over the host
+//! communicator that carries its id; written to the interface, untested until a GPU is
+//! lent). The
 //! collectives are blocking and every rank must make the same calls in the same order with
 //! buffers of the same length: a caller never returns early on one rank between two
 //! collectives (it carries a local failure in the reduced buffer instead, see
@@ -14,12 +16,16 @@
 mod compensated;
 #[cfg(feature = "mpi")]
 mod mpi_world;
+#[cfg(feature = "cuda")]
+mod nccl;
 mod single;
 
 pub use compensated::CompensatedSum;
 
 #[cfg(feature = "mpi")]
 pub use mpi_world::{Mpi, MpiStartError};
+#[cfg(feature = "cuda")]
+pub use nccl::Nccl;
 pub use single::SingleProcess;
 
 use std::sync::Arc;
