@@ -649,8 +649,9 @@ fn burgers_inverse_recovers_the_viscosity() {
     let nu = r["params"]["nu"].as_f64().unwrap();
     let truth = 0.01 / std::f64::consts::PI;
     if slow() {
+        // The target is 0.1%; the example's recipe reaches about 1e-5.
         assert!(
-            (nu - truth).abs() <= 0.05 * truth,
+            (nu - truth).abs() <= 1e-3 * truth,
             "nu = {nu}, truth {truth}"
         );
     } else {

@@ -119,6 +119,11 @@ pub enum Command {
     ///   physc run examples/burgers.phys
     ///   physc run examples/burgers.phys --max-steps 200 --threads 2
     ///   physc run examples/burgers.phys --resume
+    ///
+    /// On a cluster, with a physc built with `--features mpi`: a training job shares its
+    /// points over the ranks, an evolution runs one island per rank, a sweep or a file's
+    /// several jobs are dealt out, rank 0 writes:
+    ///   mpirun -n 4 physc run examples/burgers.phys --threads 1
     Run(RunArgs),
     /// Discover governing equations from data by sparse regression (SINDy, PDE-FIND).
     ///
@@ -148,6 +153,7 @@ pub enum Command {
     ///   physc evolve exp --range 0:1 --precision f32 --fma --minutes 5
     ///   physc evolve exp --range 0:1 --precision f64 --max-ops 10 --minutes 5
     ///   physc evolve tanh --range=-4:4 --fma --cost measured --seed 3
+    ///   mpirun -n 4 physc evolve exp --range 0:1 --minutes 5   (one island per rank; --features mpi)
     Evolve(EvolveArgs),
     /// Evaluate a trained network at your own points, from the run's checkpoint.
     ///
