@@ -60,10 +60,11 @@ pub struct RunOptions {
     /// Set by the caller to stop the job after its current step; the job still returns
     /// what it computed.
     pub cancel: CancelToken,
-    /// The processes that share a training run's points (`comm::single_process()` unless the
-    /// run is distributed, as `physc run` under `mpirun` with the `mpi` feature makes it).
-    /// Every rank runs the same job with the same options and gets the same result; only
-    /// rank 0 should write it, and only rank 0 writes checkpoints.
+    /// The processes that share a training run's points or an evolution's islands
+    /// (`comm::single_process()` unless the run is distributed, as `physc run` under
+    /// `mpirun` with the `mpi` feature makes it). Every rank runs the same job with the same
+    /// options and gets the same result; only rank 0 should write it, and only rank 0
+    /// writes checkpoints. Other job kinds ignore it (run them on one rank).
     pub communicator: Arc<dyn Communicator>,
 }
 
