@@ -188,7 +188,7 @@ fn run_job(
 
 pub(crate) fn discover(args: &DiscoverArgs) -> bool {
     use physc_jobs::discover::config::{self, Config};
-    // Discovery runs in one process: under mpirun, rank 0 runs it and the others wait.
+    // Discovery runs in one process: under mpirun, rank 0 runs it and the others stop.
     let comm = match distributed::communicator() {
         Ok(comm) => comm,
         Err(why) => {
@@ -338,8 +338,6 @@ fn write_and_show(
     })
 }
 
-/// Make `dir` `owner`'s before the job writes there (training writes checkpoints as it
-/// goes), and warn when it held another job's results, which this job's replace.
 /// Rank 0 claims `dir` for `owner` ([`claim`]); `Err` on every rank when it could not, so
 /// that no rank starts a job whose first collective the others would wait in forever.
 fn claim_together(
@@ -360,6 +358,8 @@ fn claim_together(
     }
 }
 
+/// Make `dir` `owner`'s before the job writes there (training writes checkpoints as it
+/// goes), and warn when it held another job's results, which this job's replace.
 fn claim(dir: &Path, owner: &JobOwner) -> Result<(), physc_jobs::JobError> {
     if let Some(previous) = physc_jobs::folder::claim(dir, owner)? {
         eprintln!(
