@@ -117,7 +117,7 @@ impl Nccl {
         collective: impl FnOnce(
             &Comm,
             &CudaDevice,
-            &cudarc::driver::CudaSlice<f64>,
+            &mut cudarc::driver::CudaSlice<f64>,
         ) -> Result<Vec<f64>, CudaError>,
     ) {
         let result = self
@@ -125,8 +125,8 @@ impl Nccl {
             .lock()
             .map_err(|_| CudaError::Nccl("a collective panicked before".into()))
             .and_then(|comm| {
-                let on_gpu = self.device.upload(buffer)?;
-                collective(&comm, &self.device, &on_gpu)
+                let mut on_gpu = self.device.upload(buffer)?;
+                collective(&comm, &self.device, &mut on_gpu)
             });
         match result {
             Ok(values) if values.len() == out.len() => out.copy_from_slice(&values),
@@ -148,10 +148,8 @@ impl Nccl {
     fn reduce(&self, buffer: &mut [f64], op: ReduceOp) {
         let host = buffer.to_vec();
         self.on_device(&host, buffer, |comm, device, on_gpu| {
-            let mut on_gpu = on_gpu.clone();
-            comm.all_reduce_in_place(&mut on_gpu, &op)
-                .map_err(nccl_error)?;
-            device.download(&on_gpu)
+            comm.all_reduce_in_place(on_gpu, &op).map_err(nccl_error)?;
+            device.download(on_gpu)
         });
     }
 }
@@ -177,7 +175,8 @@ impl Communicator for Nccl {
         let mut all = vec![0.0; local.len() * self.size];
         self.on_device(local, &mut all, |comm, device, on_gpu| {
             let mut gathered = device.zeros::<f64>(local.len() * self.size)?;
-            comm.all_gather(on_gpu, &mut gathered).map_err(nccl_error)?;
+            comm.all_gather(&*on_gpu, &mut gathered)
+                .map_err(nccl_error)?;
             device.download(&gathered)
         });
         all
@@ -186,10 +185,9 @@ impl Communicator for Nccl {
     fn broadcast(&self, buffer: &mut [f64], root: usize) {
         let host = buffer.to_vec();
         self.on_device(&host, buffer, |comm, device, on_gpu| {
-            let mut on_gpu = on_gpu.clone();
-            comm.broadcast_in_place(&mut on_gpu, root as i32)
+            comm.broadcast_in_place(on_gpu, root as i32)
                 .map_err(nccl_error)?;
-            device.download(&on_gpu)
+            device.download(on_gpu)
         });
     }
 
